@@ -1,0 +1,76 @@
+/**
+ * What the simulator says: findings with stable codes, and the rule metadata the README rule table and the
+ * language server are generated from.
+ */
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** A pointer into `../shared/reference/` plus the kernel source it cites. */
+export interface KernelRef {
+  /** Reference rule id, e.g. `VFIO-IR-02` or `GRP-ALG-01`. */
+  rule: string;
+  /** Kernel file and function, e.g. `drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_attach_group`. */
+  source: string;
+  /** Version range the behaviour applies to, e.g. `≥ 6.3` or `5.19–6.1`. */
+  versions: string;
+  /** Commit id(s) or subject, when the reference gives one. */
+  commit?: string;
+}
+
+/** What the kernel does at the failing step. */
+export interface KernelOutcome {
+  /** `EPERM`, `EINVAL`, ... (no minus sign). Undefined when nothing fails (e.g. silent corruption). */
+  errno?: string;
+  /** The ioctl / call that fails or misbehaves, e.g. `VFIO_GROUP_SET_CONTAINER`. */
+  step?: string;
+  /** Exact kernel log text, verbatim from the reference (may contain `%` placeholders already filled). */
+  kernelMessage?: string;
+}
+
+/** Data a quick fix needs; the language server turns it into a text edit. Never contains source positions. */
+export type FixHint =
+  | { kind: 'set-param'; hostId: string; param: string; value: string; warning?: string }
+  | { kind: 'add-kvm-vfio'; vmId: string }
+  | { kind: 'assign-devices'; vmId: string; deviceIds: string[] }
+  | { kind: 'unassign-device'; vmId: string; deviceId: string }
+  | { kind: 'set-driver'; deviceId: string; driver: string | null }
+  | { kind: 'set-backend'; vmId: string; backend: string }
+  | { kind: 'set-kernel'; hostId: string; version: string }
+  | { kind: 'separate-hwpt'; vmId: string; deviceId: string; coherent: boolean }
+  | { kind: 'set-iommu-property'; iommuId: string; property: string; value: string };
+
+export interface RelatedElement {
+  /** Model element id. */
+  id: string;
+  /** Why it is related, shown as LSP relatedInformation, e.g. "VT-d unit without snoop control". */
+  message: string;
+}
+
+export interface Finding {
+  /** Stable code, e.g. `IR001`. See {@link RULES}. */
+  code: string;
+  severity: Severity;
+  /** One line, names the elements and the errno. */
+  message: string;
+  /** Several sentences: why the kernel does this, what happens at run time. Markdown allowed. */
+  explanation: string;
+  /** The element the diagnostic is attached to (device, VM, IOMMU or host id). */
+  elementId: string;
+  /** Other elements involved (the IOMMU/bridge that causes it, the other VM, ...). */
+  related: RelatedElement[];
+  kernel: KernelRef[];
+  outcome?: KernelOutcome;
+  fixes?: FixHint[];
+}
+
+/** Static description of one rule code. */
+export interface RuleMeta {
+  code: string;
+  title: string;
+  defaultSeverity: Severity;
+  /** One-paragraph summary for the README rule table and hovers. */
+  summary: string;
+  kernel: KernelRef[];
+  /** Human description of the quick fix(es), if any. */
+  fix?: string;
+}

@@ -1,0 +1,21 @@
+import type { HostAnalysis, SimulationOptions, VmAnalysis } from '../analysis.js';
+import type { Finding, RuleMeta } from '../findings.js';
+import type { Host, Iommu, PciDevice, Topology, Vm } from '../model.js';
+
+/** Everything a rule may read. Built once per simulation by `simulate()`. */
+export interface RuleContext {
+  topology: Topology;
+  options: SimulationOptions;
+  hosts: Map<string, HostAnalysis>;
+  vms: Map<string, VmAnalysis>;
+  host(id: string): Host | undefined;
+  device(id: string): PciDevice | undefined;
+  iommu(id: string): Iommu | undefined;
+  vm(id: string): Vm | undefined;
+}
+
+/** One diagnostic rule: one file under `src-core/src/rules/`, one stable code. */
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): Finding[];
+}

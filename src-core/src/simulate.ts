@@ -1,0 +1,71 @@
+import type { HostAnalysis, SimulationOptions, SimulationResult, VmAnalysis } from './analysis.js';
+import { computeDeviceCaps } from './caps.js';
+import type { Finding } from './findings.js';
+import { computeGroups } from './groups/index.js';
+import type { Host, Iommu, PciDevice, Topology, Vm } from './model.js';
+import { ALL_RULES } from './rules/index.js';
+import type { RuleContext } from './rules/rule.js';
+import { simulateVm } from './vm/simulate-vm.js';
+
+/**
+ * Run the whole simulator on a topology: group formation per host, per-device capabilities, the VM start-up
+ * sequence per VM, then every rule. Pure and synchronous; never throws on a well-typed model (a rule that
+ * throws is reported as an `INT001` internal-error finding instead of aborting the run).
+ *
+ * @returns findings sorted by element id then code, plus the derived analyses for hovers and inlay hints.
+ */
+export function simulate(topology: Topology, options: SimulationOptions = {}): SimulationResult {
+  const deviceById = new Map<string, PciDevice>();
+  const iommuById = new Map<string, Iommu>();
+  const hostById = new Map<string, Host>();
+  for (const host of topology.hosts) {
+    hostById.set(host.id, host);
+    for (const d of host.devices) deviceById.set(d.id, d);
+    for (const i of host.iommus) iommuById.set(i.id, i);
+  }
+  const vmById = new Map<string, Vm>(topology.vms.map((v) => [v.id, v]));
+
+  const hosts = new Map<string, HostAnalysis>();
+  for (const host of topology.hosts) {
+    const kernel = host.kernel ?? options.defaultKernel;
+    const grouping = computeGroups(host, kernel, options);
+    const caps = computeDeviceCaps(host, kernel, grouping, options);
+    hosts.set(host.id, { hostId: host.id, kernel, grouping, caps });
+  }
+
+  const vms = new Map<string, VmAnalysis>();
+  for (const vm of topology.vms) {
+    const host = hostById.get(vm.hostId);
+    const analysis = host && hosts.get(host.id);
+    if (host && analysis) vms.set(vm.id, simulateVm(vm, host, analysis, topology, options));
+  }
+
+  const ctx: RuleContext = {
+    topology,
+    options,
+    hosts,
+    vms,
+    host: (id) => hostById.get(id),
+    device: (id) => deviceById.get(id),
+    iommu: (id) => iommuById.get(id),
+    vm: (id) => vmById.get(id),
+  };
+  const findings: Finding[] = [];
+  for (const rule of ALL_RULES) {
+    try {
+      findings.push(...rule.check(ctx));
+    } catch (err) {
+      findings.push({
+        code: 'INT001',
+        severity: 'warning',
+        message: `internal error in rule ${rule.meta.code}: ${(err as Error).message}`,
+        explanation: 'The simulator hit a bug while evaluating this rule; other rules still ran. Please report it.',
+        elementId: topology.hosts[0]?.id ?? topology.vms[0]?.id ?? '',
+        related: [],
+        kernel: [],
+      });
+    }
+  }
+  findings.sort((a, b) => (a.elementId < b.elementId ? -1 : a.elementId > b.elementId ? 1 : a.code.localeCompare(b.code)));
+  return { findings, hosts, vms };
+}
