@@ -1,0 +1,51 @@
+/**
+ * Per-device IOMMU capabilities as the kernel answers them for one host and kernel version
+ * (IOMMU-CC-02, IOMMU-ENF-01/03, VFIO-IR-01/02, CAP-COH-01). The per-driver tables live in `caps/`.
+ */
+import type { DeviceCaps, GroupingResult, SimulationOptions } from './analysis.js';
+import { cacheCoherencyCap } from './caps/cache-coherency.js';
+import { enforceCap } from './caps/enforce.js';
+import { isolatedMsi } from './caps/msi.js';
+import { deviceDmaCoherent, effectiveKernel, hostArch, iommuOf } from './caps/platform.js';
+import type { Host, KernelVersion } from './model.js';
+
+/**
+ * Compute {@link DeviceCaps} for every PCI function of `host`.
+ *
+ * - `cacheCoherency`: IOMMU_CAP_CACHE_COHERENCY (IOMMU-CC-02; `caps/cache-coherency.ts`).
+ * - `enforceCoherency` / `enforceIsReportedOnly`: enforce_cache_coherency / IOMMU_CAP_ENFORCE_CACHE_COHERENCY
+ *   (IOMMU-ENF-01/03; ≤ 5.18 the Intel global IOMMU_CACHE/SNP rule; `caps/enforce.ts`).
+ * - `isolatedMsi`: ≤ 6.2 global `irq_domain_check_msi_remap() || IOMMU_CAP_INTR_REMAP`, ≥ 6.3 per-device
+ *   `msi_device_has_isolated_msi` (VFIO-IR-01/02; `caps/msi.ts`).
+ * - `dmaCoherent`: CAP-COH-01.
+ *
+ * The device's IOMMU is the group's `iommuId` when grouped, else resolved from the topology. A device with no
+ * IOMMU gets all-false caps except `dmaCoherent` (and `isolatedMsi` by the platform rule).
+ * `kernel` undefined → {@link ASSUMED_KERNEL}. Never throws.
+ */
+export function computeDeviceCaps(
+  host: Host,
+  kernel: KernelVersion | undefined,
+  grouping: GroupingResult,
+  options: SimulationOptions,
+): Map<string, DeviceCaps> {
+  const k = effectiveKernel(kernel);
+  const arch = hostArch(host);
+  const out = new Map<string, DeviceCaps>();
+  for (const d of host.devices) {
+    const gid = grouping.groupOf.get(d.id)?.iommuId;
+    const iommu = (gid !== undefined ? host.iommus.find((i) => i.id === gid) : undefined) ?? iommuOf(host, d);
+    const dmaCoherent = deviceDmaCoherent(arch, d);
+    const enf = enforceCap(iommu, host, k);
+    out.set(d.id, {
+      deviceId: d.id,
+      iommuId: iommu?.id,
+      cacheCoherency: cacheCoherencyCap(iommu, host, k, dmaCoherent, options),
+      enforceCoherency: enf.enforce,
+      enforceIsReportedOnly: enf.reportedOnly,
+      isolatedMsi: isolatedMsi(iommu, host, arch, k),
+      dmaCoherent,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * Platform facts the capability tables need: the effective architecture, the stable-backport assumption and
+ * the device → IOMMU resolution. Pure helpers, no kernel behaviour of their own.
+ */
+import type { SimulationOptions } from '../analysis.js';
+import { resolveIommu } from '../groups/topology.js';
+import type { Arch, Host, Iommu, KernelVersion, PciDevice } from '../model.js';
+
+/**
+ * The host's architecture: `host.arch`, else inferred from its IOMMU drivers (intel-vtd / amd-vi → x86_64,
+ * arm-smmu* → arm64, s390 → s390x), else x86_64. Never throws.
+ */
+export function hostArch(host: Host): Arch {
+  if (host.arch) return host.arch;
+  for (const i of host.iommus) {
+    if (i.driver === 'intel-vtd' || i.driver === 'amd-vi') return 'x86_64';
+    if (i.driver === 'arm-smmu' || i.driver === 'arm-smmu-v3') return 'arm64';
+    if (i.driver === 's390') return 's390x';
+  }
+  return 'x86_64';
+}
+
+/**
+ * Reference §0.3: whether a stable kernel X.Y.Z is assumed to carry the known backports of its series.
+ * True when `options.stableBackports !== false` and Z > 50 (the reference's suggested threshold).
+ */
+export function hasStableBackports(kernel: KernelVersion, options: SimulationOptions): boolean {
+  return options.stableBackports !== false && (kernel.patch ?? 0) > 50;
+}
+
+/**
+ * The IOMMU translating `device` (`groups/topology.ts:resolveIommu`: device.iommuId, else the nearest
+ * ancestor's, else the host's single non-`none` unit), or undefined when none resolves or its driver is `none`.
+ */
+export function iommuOf(host: Host, device: PciDevice): Iommu | undefined {
+  const u = resolveIommu(host, device);
+  return u && u.driver !== 'none' ? u : undefined;
+}
+
+/**
+ * Kernel assumed when a host declares none and no `defaultKernel` option is set (reported by KVER000):
+ * 6.12, the newest long-term series the reference read in source (S-6.12).
+ */
+export const ASSUMED_KERNEL: KernelVersion = { major: 6, minor: 12 };
+
+/** `kernel ?? ASSUMED_KERNEL`. */
+export function effectiveKernel(kernel: KernelVersion | undefined): KernelVersion {
+  return kernel ?? ASSUMED_KERNEL;
+}
+
+/**
+ * CAP-COH-01: is the device's DMA cache-coherent? x86 always (`dev_is_dma_coherent()` is constant true);
+ * arm64 the firmware flag (`dma-coherent` / `_CCA`), undeclared = not coherent (arch default); other arches the
+ * firmware flag, undeclared = coherent.
+ */
+export function deviceDmaCoherent(arch: Arch, device: PciDevice): boolean {
+  if (arch === 'x86_64') return true;
+  if (arch === 'arm64') return device.dmaCoherent === true;
+  return device.dmaCoherent ?? true;
+}

@@ -1,0 +1,78 @@
+/** The KVM side: kvm-vfio coherency, WBINVD and the no-snoop box (KVM-VFIO-02, KVM-X86-WBINVD-01, KVM-BOX-01). */
+import type { AttachOutcome, CoherencyBox } from '../analysis.js';
+import { atLeast } from '../kernel-version.js';
+import { attachDetail, setAttachDetail } from './details.js';
+import { addCode, type VmRun } from './run.js';
+import type { Type1Domain } from './type1.js';
+
+/**
+ * KVM-BOX-01: 1 = IOMMU blocks no-snoop and the device uses it; 2 = blocks, does not use; 3 = does not block,
+ * uses; 4 = neither.
+ */
+export function coherencyBox(iommuBlocksNoSnoop: boolean, usesNoSnoop: boolean): CoherencyBox {
+  if (iommuBlocksNoSnoop) return usesNoSnoop ? 1 : 2;
+  return usesNoSnoop ? 3 : 4;
+}
+
+/**
+ * KVM-VFIO-02: ids of the VM's attached devices whose kvm-vfio file KVM considers not enforced-coherent.
+ * - ≤ 5.18: the container answers VFIO_DMA_CC_IOMMU = all type1 domains have IOMMU_CACHE (container-wide).
+ * - 5.19–6.1: all type1 domains have `enforce_cache_coherency` (container-wide).
+ * - ≥ 6.2: static caps: a group file is coherent iff every assigned device of the group has
+ *   IOMMU_CAP_ENFORCE_CACHE_COHERENCY; a cdev file iff its device has it. Domain state is not consulted.
+ * Only successfully opened devices are added (the VMM adds the fds it holds). Source: virt/kvm/vfio.c:
+ * kvm_vfio_update_coherency; drivers/vfio/vfio_main.c:vfio_file_enforced_coherent; drivers/vfio/group.c:
+ * vfio_group_enforced_coherent.
+ */
+export function noncoherentDevices(run: VmRun, ok: AttachOutcome[], type1Domains: Type1Domain[]): string[] {
+  if (!atLeast(run.kernel, 6, 2)) {
+    const used = new Set(ok.map((o) => o.domain));
+    const allCoherent = type1Domains.filter((d) => used.has(d.label)).every((d) => d.flag);
+    return allCoherent ? [] : ok.map((o) => o.deviceId);
+  }
+  if (run.vm.backend === 'iommufd-cdev') return ok.filter((o) => run.caps(o.deviceId)?.enforceCoherency !== true).map((o) => o.deviceId);
+  const out: string[] = [];
+  for (const o of ok) {
+    const g = run.group(o.deviceId);
+    const peers = ok.filter((p) => run.group(p.deviceId) === g);
+    if (!peers.every((p) => run.caps(p.deviceId)?.enforceCoherency === true)) out.push(o.deviceId);
+  }
+  return out;
+}
+
+/**
+ * Box and KVM finding codes for each successfully attached device:
+ * - x86, box 3, no kvm-vfio → KVM001 (KVM-NOHOOK-01);
+ * - x86, box 3, kvm-vfio but KVM told coherent because of the AMD v2 "lie" → KVM002;
+ * - x86, ≥ 6.2, static ENFORCE but the domain is not enforced, with kvm-vfio → KVM004 (IOMMUFD-CC-02 derived);
+ * - x86, domain does not block no-snoop and KVM is noncoherent → KVM003 (WBINVD emulated, guest PAT/MTRR);
+ * - non-x86, not dma-coherent or using no-snoop, and no enforcing IOMMU → KVM005.
+ * "Uses no-snoop" = `vm.guestNoSnoop ?? device.noSnoop`, unknown → assumed to use it.
+ */
+export function applyBoxes(run: VmRun, ok: AttachOutcome[], kvmNoncoherent: boolean, x86: boolean): void {
+  for (const o of ok) {
+    const d = run.device(o.deviceId);
+    const caps = run.caps(o.deviceId);
+    const stated = run.vm.guestNoSnoop ?? d?.noSnoop;
+    const uses = stated ?? true;
+    const blocks = o.domainEnforced === true && caps?.enforceIsReportedOnly !== true;
+    o.box = coherencyBox(blocks, uses);
+    setAttachDetail(o, { usesNoSnoop: uses, noSnoopAssumed: stated === undefined });
+    if (!x86) {
+      if (!blocks && (uses || caps?.dmaCoherent !== true)) addCode(o, 'KVM005');
+      continue;
+    }
+    if (!run.vm.kvmVfio) {
+      if (o.box === 3) addCode(o, 'KVM001');
+      continue;
+    }
+    if (o.box === 3 && !kvmNoncoherent && caps?.enforceIsReportedOnly === true) addCode(o, 'KVM002');
+    else if (atLeast(run.kernel, 6, 2) && caps?.enforceCoherency === true && o.domainEnforced === false) addCode(o, 'KVM004');
+    else if (!blocks && kvmNoncoherent) addCode(o, 'KVM003');
+  }
+}
+
+/** Whether an outcome's box came from an assumed no-snoop value (for explanations). */
+export function noSnoopAssumed(o: AttachOutcome): boolean {
+  return attachDetail(o).noSnoopAssumed === true;
+}

@@ -1,0 +1,27 @@
+/** Kernel log lines the simulator reproduces, verbatim from the reference (kernel-rules-vfio-kvm.md). */
+
+/**
+ * VFIO-IR-01/02: pr_warn in drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_attach_group (all versions),
+ * prefixed with the function name by `pr_fmt`-less `__func__` formatting.
+ */
+export const TYPE1_NO_IR_MESSAGE =
+  'vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform';
+
+/**
+ * IOMMUFD-IR-02 (≥ 6.6): dev_warn in drivers/iommu/iommufd/device.c:iommufd_device_bind when
+ * `iommufd.allow_unsafe_interrupts` overrides the missing isolation. For 6.2–6.5 (IOMMUFD-IR-01,
+ * `iommufd_device_setup_msi`) the reference marks the exact text UNCONFIRMED; the simulator uses the same text.
+ */
+export const IOMMUFD_UNSAFE_MSI_WARNING =
+  'MSI interrupts are not secure, they cannot be isolated by the platform. Check that platform features like interrupt remapping are enabled. Use the "allow_unsafe_interrupts" module parameter to override';
+
+/**
+ * VFIO-PCI-01 / VFIO-CC-01: drivers/base/dd.c:call_driver_probe for a vfio-pci probe failure, e.g.
+ * `vfio-pci: probe of 0000:65:00.0 failed with error -22`.
+ */
+export function probeFailedMessage(bdf: string, errnoValue: number): string {
+  return `vfio-pci: probe of ${bdf} failed with error -${errnoValue}`;
+}
+
+/** Linux errno numbers used in messages. */
+export const ERRNO = { EPERM: 1, ENOENT: 2, EBUSY: 16, ENODEV: 19, EINVAL: 22, EOPNOTSUPP: 95 } as const;

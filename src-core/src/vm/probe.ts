@@ -1,0 +1,38 @@
+/** vfio-pci probe / VFIO device registration refusals (VFIO-PCI-01, VFIO-CC-01). */
+import { formatBdf } from '../bdf.js';
+import { atLeast } from '../kernel-version.js';
+import { BRIDGE_KINDS } from '../model.js';
+import { ERRNO, probeFailedMessage } from './messages.js';
+import { fail, type VmRun } from './run.js';
+import type { AttachOutcome } from '../analysis.js';
+
+/**
+ * Would binding vfio-pci to the device fail? In kernel order:
+ * 1. non-normal header (bridge kinds) → -EINVAL, VIA003 (vfio_pci.c:vfio_pci_probe /
+ *    vfio_pci_core_register_device);
+ * 2. no iommu_group → -EINVAL, VIA005 (vfio_main.c:vfio_group_find_or_alloc, no noiommu);
+ * 3. ≥ 5.19 no IOMMU_CAP_CACHE_COHERENCY → -EINVAL, CC001 (vfio_group_find_or_alloc 5.19–6.5,
+ *    __vfio_register_dev ≥ 6.6). The same cap is the first check of iommufd_device_bind (IOMMUFD-CC-01).
+ * Step `vfio-pci probe`, message "vfio-pci: probe of <BDF> failed with error -22". Returns true when it passes.
+ */
+export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
+  const d = run.device(o.deviceId);
+  if (!d) {
+    fail(o, 'vfio-pci probe', 'ENODEV', 'VIA006');
+    return false;
+  }
+  const msg = probeFailedMessage(formatBdf(d.bdf), ERRNO.EINVAL);
+  if (BRIDGE_KINDS.has(d.kind)) {
+    fail(o, 'vfio-pci probe', 'EINVAL', 'VIA003', msg);
+    return false;
+  }
+  if (!run.group(d.id)) {
+    fail(o, 'vfio-pci probe', 'EINVAL', 'VIA005', msg);
+    return false;
+  }
+  if (atLeast(run.kernel, 5, 19) && run.caps(d.id)?.cacheCoherency !== true) {
+    fail(o, 'vfio-pci probe', 'EINVAL', 'CC001', msg);
+    return false;
+  }
+  return true;
+}
