@@ -113,6 +113,12 @@ export interface PciDevice {
   requiresDirectMapping?: boolean;
   /** External-facing / untrusted (Thunderbolt). */
   untrusted?: boolean;
+  /**
+   * Intel PCH root ports only (GRP-QRK-03): the quirk enable hook `pci_quirk_enable_intel_pch_acs` failed on this
+   * host (boot log "Failed to enable Intel PCH ACS quirk"), so `pci_quirk_intel_pch_acs` answers "not isolated".
+   * Undefined/false = the hook succeeded whenever an IOMMU requested ACS before grouping. Added by the grouping work.
+   */
+  pchAcsQuirkFailed?: boolean;
 }
 
 export type IommuDriver = 'intel-vtd' | 'amd-vi' | 'arm-smmu-v3' | 'arm-smmu' | 'virtio-iommu' | 's390' | 'none';
@@ -188,6 +194,12 @@ export interface Host {
   params: Record<string, string>;
   /** Out-of-tree `pcie_acs_override` patch is applied to this kernel (GRP-CMD-03). Default false. */
   acsOverridePatch?: boolean;
+  /**
+   * Override for GRP-ACS-06: whether the kernel enabled ACS (and applied `pci=` ACS options) before iommu_group
+   * formation. Undefined = derive from kernel version + firmware type (`groups/acs-effective.ts:acsTiming`).
+   * Added by the grouping work.
+   */
+  acsEnabledBeforeGrouping?: boolean;
   iommus: Iommu[];
   /** All PCI functions of the host, in probe order (GRP-ORD-01): parents before children. */
   devices: PciDevice[];

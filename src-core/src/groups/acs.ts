@@ -1,0 +1,118 @@
+/**
+ * `pci_acs_enabled()`, `pci_acs_flags_enabled()` and `pci_acs_path_enabled()` for `REQ_ACS_FLAGS`
+ * (GRP-ACS-01..04), with a reason for every answer so hovers can say why a port does not isolate.
+ */
+import { ACS, type PciDevice } from '../model.js';
+import type { EffectiveAcs } from './acs-effective.js';
+import { acsFlagNames, hex4, kindDevLabel } from './names.js';
+import { pciDevSpecificAcsEnabled, type QuirkEnv } from './quirks.js';
+import { isConventional } from './topology.js';
+
+/** GRP-ACS-01: `PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF` = 0x001d. Source: drivers/iommu/iommu.c. */
+export const REQ_ACS_FLAGS = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
+
+/**
+ * GRP-ACS-03 (b, c): with an ACS capability, `required = wanted & (cap | EC)`; true iff all of `required` is set in
+ * `ctl`. Absent capability bits count as hard-wired enabled. Source: drivers/pci/pci.c:pci_acs_flags_enabled
+ * (≤ 6.19 reads PCI_ACS_CAP; 7.0+ uses the cached `acs_capabilities`).
+ */
+export function acsFlagsEnabled(cap: number, ctl: number, wanted: number = REQ_ACS_FLAGS): boolean {
+  const required = wanted & (cap | ACS.EC);
+  return (ctl & required) === required;
+}
+
+/** One `pci_acs_enabled(dev, REQ_ACS_FLAGS)` answer with its reason. */
+export interface AcsVerdict {
+  isolated: boolean;
+  /** `quirk` = a quirk answered; `kind` = decided by device type alone; `flags` = ACS registers checked. */
+  by: 'quirk' | 'kind' | 'flags';
+  /** Clause for messages, e.g. "it has no ACS capability". */
+  why: string;
+  /** The ACS state was unknown (`acs` undefined) and assumed absent. */
+  assumedNoAcs?: boolean;
+  quirk?: string;
+}
+
+/** What {@link pciAcsEnabled} needs besides the device. */
+export interface AcsEnv extends QuirkEnv {
+  /** Effective ACS per device id (`null` = no capability or unknown). */
+  effective: Map<string, EffectiveAcs | null>;
+  /** Filled with ids of devices whose unknown ACS state was consulted (GRP004). */
+  assumedNoAcs: Set<string>;
+}
+
+function flagsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
+  const eff = env.effective.get(d.id) ?? null;
+  if (!eff) {
+    if (d.acs === undefined) {
+      env.assumedNoAcs.add(d.id);
+      return { isolated: false, by: 'flags', why: 'its ACS state is unknown (assumed no ACS capability)', assumedNoAcs: true };
+    }
+    return { isolated: false, by: 'flags', why: 'it has no ACS capability' };
+  }
+  const required = REQ_ACS_FLAGS & (eff.cap | ACS.EC);
+  const missing = required & ~eff.ctl;
+  if (!missing) return { isolated: true, by: 'flags', why: `ACS ${acsFlagNames(required)} enabled (Control ${hex4(eff.ctl)})` };
+  return { isolated: false, by: 'flags', why: `its ACS Control ${hex4(eff.ctl)} lacks ${acsFlagNames(missing)}` };
+}
+
+/**
+ * GRP-ACS-02: `pci_acs_enabled(pdev, REQ_ACS_FLAGS)`. Order: device quirk (GRP-QRK-01) → not PCIe → by PCIe type:
+ * PCIe-to-PCI, PCI-to-PCIe, RCEC → not isolated; root/downstream port → flags check; endpoint / upstream port /
+ * legacy endpoint / RCiEP → isolated unless multifunction, then flags check. Never throws.
+ * Source: drivers/pci/pci.c:pci_acs_enabled (S-5.15 … S-7.2).
+ */
+export function pciAcsEnabled(d: PciDevice, env: AcsEnv): AcsVerdict {
+  const q = pciDevSpecificAcsEnabled(d, env);
+  if (q) return { isolated: q.isolated, by: 'quirk', why: `ACS quirk ${q.quirk}: ${q.text}`, quirk: q.quirk };
+  if (isConventional(d)) return { isolated: false, by: 'kind', why: 'it is conventional PCI (no PCIe capability)' };
+  switch (d.kind) {
+    case 'pcie-to-pci-bridge':
+      return { isolated: false, by: 'kind', why: 'it is a PCIe-to-PCI bridge (never ACS-isolating)' };
+    case 'pci-to-pcie-bridge':
+      return { isolated: false, by: 'kind', why: 'it is a PCI-to-PCIe bridge (never ACS-isolating)' };
+    case 'rc-event-collector':
+      return { isolated: false, by: 'kind', why: 'it is a Root Complex Event Collector (never ACS-isolating)' };
+    case 'root-port':
+    case 'switch-downstream':
+      return flagsVerdict(d, env);
+    case 'endpoint':
+    case 'switch-upstream':
+    case 'legacy-endpoint':
+    case 'rciep':
+      if (!env.topo.multifunction(d)) return { isolated: true, by: 'kind', why: 'it is single-function' };
+      return flagsVerdict(d, env);
+    default:
+      return { isolated: true, by: 'kind', why: 'its PCIe type is not checked' };
+  }
+}
+
+/** Result of {@link pciAcsPathEnabled}. */
+export interface AcsPathResult {
+  ok: boolean;
+  /** First device on the path that is not isolated, with its verdict. */
+  failedAt?: PciDevice;
+  verdict?: AcsVerdict;
+}
+
+/**
+ * GRP-ACS-04: `pci_acs_path_enabled(start, NULL, REQ_ACS_FLAGS)`: `start`, then each bridge above, until a device on
+ * a root bus has been checked. Source: drivers/pci/pci.c:pci_acs_path_enabled (all versions).
+ */
+export function pciAcsPathEnabled(start: PciDevice, env: AcsEnv): AcsPathResult {
+  const seen = new Set<string>();
+  let cur: PciDevice | undefined = start;
+  while (cur && !seen.has(cur.id)) {
+    seen.add(cur.id);
+    const v = pciAcsEnabled(cur, env);
+    if (!v.isolated) return { ok: false, failedAt: cur, verdict: v };
+    cur = env.topo.upstreamBridge(cur);
+  }
+  return { ok: true };
+}
+
+/** "root port rp (0000:00:1c.0), which has no ACS capability"-style clause for a failed path. */
+export function describeFailure(r: AcsPathResult): string {
+  if (!r.failedAt || !r.verdict) return 'the ACS path is isolated';
+  return `${kindDevLabel(r.failedAt)} is not ACS-isolating: ${r.verdict.why}`;
+}

@@ -1,0 +1,141 @@
+/**
+ * GRP-ALG-01: literal port of `drivers/iommu/iommu.c:pci_device_group` and its helpers
+ * (`get_pci_alias_or_group`, `get_pci_alias_group`, `get_pci_function_alias_group`), plus group allocation by IDA in
+ * probe order (GRP-ORD-01). Byte-identical in S-5.15, S-6.1, S-6.12 and S-7.2.
+ */
+import type { GroupReason, IommuGroup } from '../analysis.js';
+import type { KernelVersion, PciDevice } from '../model.js';
+import { describeFailure, pciAcsEnabled, pciAcsPathEnabled, type AcsEnv } from './acs.js';
+import { areDmaAliases, forEachDmaAlias, aliasQuirk, type AliasVisit } from './aliases.js';
+import { devLabel, kindDevLabel } from './names.js';
+import type { HostTopology } from './topology.js';
+
+/** Mutable state of one grouping run: groups in creation order and the device → group map. */
+export interface GroupingState {
+  groups: IommuGroup[];
+  groupOf: Map<string, IommuGroup>;
+}
+
+/** Where `pci_device_group` found (or did not find) a group for one device. */
+export interface GroupDecision {
+  /** Existing group to join; undefined = allocate a new one. */
+  join?: IommuGroup;
+  reason: Omit<GroupReason, 'deviceId'>;
+}
+
+function ridText(v: AliasVisit): string {
+  const bus = v.bus === undefined ? '??' : v.bus.toString(16).padStart(2, '0');
+  return `${bus}:${(v.devfn >> 3).toString(16).padStart(2, '0')}.${v.devfn & 7}`;
+}
+
+/**
+ * GRP-ALG-01 steps 1–7 for device `d`, reading existing groups from `state`. Pure apart from recording unknown-ACS
+ * consultations in `env.assumedNoAcs`. Never throws.
+ */
+export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, kernel: KernelVersion | undefined, state: GroupingState): GroupDecision {
+  // Step 1: alias walk (get_pci_alias_or_group).
+  let last = d;
+  let hit: { g: IommuGroup; v: AliasVisit } | undefined;
+  forEachDmaAlias(topo, d, kernel, (v) => {
+    last = v.device;
+    const g = state.groupOf.get(v.device.id);
+    if (g) hit = { g, v };
+    return !!g;
+  });
+  if (hit) {
+    const { g, v } = hit;
+    if (v.via === 'real-dma-dev')
+      return { join: g, reason: { kind: 'vmd', viaId: v.device.id, text: `joined the group of Intel VMD endpoint ${devLabel(v.device)}: pci_real_dma_dev maps every device in its domain to it` } };
+    const text =
+      v.via === 'bridge'
+        ? `joined the group of ${kindDevLabel(v.device)}: its DMA reaches the IOMMU with the bridge's requester ID ${ridText(v)}`
+        : `joined the group of ${devLabel(v.device)}: DMA alias ${ridText(v)}`;
+    return { join: g, reason: { kind: 'dma-alias', viaId: v.device.id, text } };
+  }
+
+  // Steps 2–3: upstream walk while the ACS path is not enabled.
+  let p: PciDevice = last;
+  const ungrouped: PciDevice[] = [];
+  for (const b of topo.bridgesAbove(last)) {
+    const path = pciAcsPathEnabled(b, env);
+    if (path.ok) break;
+    p = b;
+    const g = state.groupOf.get(b.id);
+    if (g) return { join: g, reason: { kind: 'acs-path', viaId: b.id, text: `joined the group of ${kindDevLabel(b)}: the ACS path to the root bus fails, ${describeFailure(path)}` } };
+    ungrouped.push(b);
+  }
+
+  // Steps 4–6: alias and function searches from p with a shared devfn bitmap.
+  const visited = new Set<number>();
+  type Found = { g: IommuGroup; via: PciDevice };
+  const aliasGroup = (x: PciDevice): Found | undefined => {
+    const df = topo.devfn(x);
+    if (visited.has(df)) return undefined;
+    visited.add(df);
+    const g = state.groupOf.get(x.id);
+    if (g) return { g, via: x };
+    for (const t of topo.devices) {
+      if (t === x || !topo.sameBus(t, x)) continue;
+      if (areDmaAliases(topo, x, t)) {
+        const r = aliasGroup(t) ?? funcGroup(t);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  };
+  const funcGroup = (x: PciDevice): Found | undefined => {
+    if (!topo.multifunction(x) || pciAcsEnabled(x, env).isolated) return undefined;
+    for (const t of topo.devices) {
+      if (t === x || !topo.sameBus(t, x) || t.bdf.device !== x.bdf.device || pciAcsEnabled(t, env).isolated) continue;
+      const r = aliasGroup(t);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  const subject = p === d ? '' : ` (searched from ${kindDevLabel(p)})`;
+  const a = aliasGroup(p);
+  if (a) {
+    const q = aliasQuirk(a.via) ?? aliasQuirk(p);
+    const how = q ? `DMA alias quirk ${q.quirk}` : 'DMA alias (dma_alias_mask or pci_real_dma_dev)';
+    return { join: a.g, reason: { kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${devLabel(a.via)}: ${how} on the same bus${subject}` } };
+  }
+  const f = funcGroup(p);
+  if (f) {
+    const why = pciAcsEnabled(p, env).why;
+    const whyOther = pciAcsEnabled(f.via, env).why;
+    return {
+      join: f.g,
+      reason: { kind: 'multifunction', viaId: f.via.id, text: `joined the group of sibling function ${devLabel(f.via)}: functions of one multifunction slot without ACS isolation share a group (${devLabel(p)}: ${why}; ${devLabel(f.via)}: ${whyOther})${subject}` },
+    };
+  }
+
+  // Step 7: new group.
+  let text: string;
+  if (ungrouped.length) {
+    const top = ungrouped[ungrouped.length - 1];
+    text = `first device of a new group: ${kindDevLabel(top)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
+  } else if (topo.onRootBus(last)) text = 'first device of a new group: devices on a root bus are assumed isolated from each other (GRP-ROOT-01)';
+  else text = 'first device of a new group: every bridge up to the root bus is ACS-isolating';
+  return { reason: { kind: 'own', text } };
+}
+
+/** `generic_device_group`: always a new group (s390, GRP-DRV-01). */
+export function genericDeviceGroup(): GroupDecision {
+  return { reason: { kind: 'own', text: 'own group: this IOMMU driver uses generic_device_group (one group per function)' } };
+}
+
+/**
+ * Apply a decision: join the group or allocate the next number (IDA: lowest free integer from 0; nothing is freed
+ * here, so numbers follow creation order). Source: drivers/iommu/iommu.c:iommu_group_alloc, iommu_group_add_device.
+ */
+export function applyDecision(state: GroupingState, d: PciDevice, iommuId: string | undefined, dec: GroupDecision): IommuGroup {
+  let g = dec.join;
+  if (!g) {
+    g = { number: state.groups.length, deviceIds: [], iommuId, reasons: [] };
+    state.groups.push(g);
+  }
+  g.deviceIds.push(d.id);
+  g.reasons.push({ deviceId: d.id, ...dec.reason });
+  state.groupOf.set(d.id, g);
+  return g;
+}

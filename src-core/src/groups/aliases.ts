@@ -1,0 +1,157 @@
+/**
+ * DMA aliases: `pci_real_dma_dev` (Intel VMD, GRP-ALIAS-04), the devfn alias quirks (`dma_alias_mask`,
+ * GRP-ALIAS-03), the bridge alias flags (GRP-ALIAS-02) and the walk `pci_for_each_dma_alias` (GRP-ALIAS-01).
+ */
+import type { KernelVersion, PciDevice } from '../model.js';
+import { atLeast } from '../kernel-version.js';
+import { isBridge, isConventional, type HostTopology } from './topology.js';
+
+/** Intel VMD endpoint device IDs (vendor 0x8086) recognised as the owner of a VMD domain. */
+export const VMD_DEVICE_IDS: readonly number[] = [0x201d, 0x467f, 0x4c3d, 0x9a0b, 0x28c0, 0xad0b];
+
+/**
+ * GRP-ALIAS-04: x86 `pci_real_dma_dev(dev)`. A device in a PCI domain ≥ 0x10000 whose ancestor chain leaves that
+ * domain at a non-bridge device (the VMD endpoint) maps to that endpoint, if its IDs are unknown or
+ * 8086:{@link VMD_DEVICE_IDS}. Everything else maps to itself. Only on x86 (arch x86_64 or undefined).
+ * Source: arch/x86/pci/common.c:pci_real_dma_dev (S-5.15 … S-7.2).
+ */
+export function realDmaDev(topo: HostTopology, d: PciDevice): PciDevice {
+  const arch = topo.host.arch;
+  if ((arch !== undefined && arch !== 'x86_64') || d.bdf.domain < 0x10000) return d;
+  const seen = new Set<string>();
+  let cur: PciDevice | undefined = d;
+  while (cur && !seen.has(cur.id)) {
+    seen.add(cur.id);
+    const p = topo.device(cur.parentId);
+    if (!p) return d;
+    if (p.bdf.domain !== d.bdf.domain) return isVmdEndpoint(p) ? p : d;
+    cur = p;
+  }
+  return d;
+}
+
+function isVmdEndpoint(p: PciDevice): boolean {
+  if (isBridge(p)) return false;
+  if (p.vendorId === undefined && p.deviceId === undefined) return true;
+  return p.vendorId === 0x8086 && p.deviceId !== undefined && VMD_DEVICE_IDS.includes(p.deviceId);
+}
+
+/** One devfn alias quirk that matched, for hovers. */
+export interface AliasQuirk {
+  quirk: string;
+  devfns: number[];
+}
+
+const MARVELL_FUNC1 = [0x9120, 0x9123, 0x9125, 0x9128, 0x9130, 0x9170, 0x9172, 0x917a, 0x9182, 0x9183, 0x91a0, 0x9215, 0x9220, 0x9230, 0x9235];
+
+/**
+ * GRP-ALIAS-03 quirks that add devfns to `dma_alias_mask` (same bus). Not modelled: JMicron JMB388 ESD (no ID in the
+ * reference), Switchtec NTB (needs the partition table); AMD IVRS aliases come from `dmaAliasDevfns`.
+ * Source: drivers/pci/quirks.c:quirk_dma_func0_alias, quirk_dma_func1_alias, quirk_fixed_dma_alias,
+ * quirk_mic_x200_dma_alias, quirk_pex_vca_alias, quirk_plx_ntb_dma_alias.
+ */
+export function aliasQuirk(d: PciDevice): AliasQuirk | undefined {
+  const v = d.vendorId;
+  const id = d.deviceId ?? -1;
+  const slot = d.bdf.device;
+  const fn = d.bdf.fn;
+  if (((v === 0x1180 && (id === 0xe832 || id === 0xe476)) || (v === 0x6766 && (id === 0x3d40 || id === 0x3d41))) && fn !== 0)
+    return { quirk: 'quirk_dma_func0_alias', devfns: [slot << 3] };
+  if (
+    ((v === 0x1b4b && MARVELL_FUNC1.includes(id)) || (v === 0x1103 && (id === 0x0642 || id === 0x0645)) || (v === 0x1c28 && id === 0x0122)) &&
+    fn !== 1
+  )
+    return { quirk: 'quirk_dma_func1_alias', devfns: [(slot << 3) | 1] };
+  if (v === 0x9005 && id === 0x0285 && d.subsystemVendorId === 0x9005 && (d.subsystemDeviceId === 0x02bb || d.subsystemDeviceId === 0x02bc))
+    return { quirk: 'quirk_fixed_dma_alias', devfns: [1 << 3] };
+  if (v === 0x8086 && (id === 0x2260 || id === 0x2264)) return { quirk: 'quirk_mic_x200_dma_alias', devfns: [0x10 << 3, 0x11 << 3, (0x12 << 3) | 3] };
+  if (v === 0x8086 && id >= 0x2954 && id <= 0x295a) {
+    const devfns: number[] = [];
+    for (let s = 0; s < 32; s++) for (let f = 0; f < 5; f++) devfns.push((s << 3) | f);
+    return { quirk: 'quirk_pex_vca_alias', devfns };
+  }
+  if (v === 0x10b5 && (id === 0x87b0 || id === 0x87b1)) return { quirk: 'quirk_plx_ntb_dma_alias', devfns: Array.from({ length: 256 }, (_, i) => i) };
+  return undefined;
+}
+
+/** The device's `dma_alias_mask` as a set of devfns: `dmaAliasDevfns` plus {@link aliasQuirk}. */
+export function dmaAliasMask(d: PciDevice): Set<number> {
+  return new Set([...(d.dmaAliasDevfns ?? []), ...(aliasQuirk(d)?.devfns ?? [])].map((x) => x & 0xff));
+}
+
+/**
+ * `pci_devs_are_dma_aliases(a, b)`: either mask contains the other's devfn, or one is the other's real DMA device.
+ * The same-bus condition is the caller's (GRP-ALG-01 step 5). Source: drivers/pci/pci.c:pci_devs_are_dma_aliases.
+ */
+export function areDmaAliases(topo: HostTopology, a: PciDevice, b: PciDevice): boolean {
+  return (
+    dmaAliasMask(a).has(topo.devfn(b)) ||
+    dmaAliasMask(b).has(topo.devfn(a)) ||
+    realDmaDev(topo, a) === b ||
+    realDmaDev(topo, b) === a
+  );
+}
+
+/** Bridge flags from GRP-ALIAS-02 quirks. */
+export interface BridgeAliasFlags {
+  /** `PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS`: alias RID = (secondary bus, 00.0); no grouping change. */
+  pcieBridgeAlias: boolean;
+  /** `PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT`: the alias walk stops at this bridge. */
+  xlateRoot: boolean;
+  /** `PCI_DEV_FLAGS_PCI_BRIDGE_NO_ALIAS` (ASPEED AST1150; 7.x per S-7.2, assumed ≥ 7.0). */
+  noAlias: boolean;
+}
+
+/**
+ * GRP-ALIAS-02 flags for a bridge. Source: drivers/pci/quirks.c:quirk_use_pcie_bridge_dma_alias,
+ * quirk_bridge_cavm_thrx2_pcie_root, the ASPEED NO_ALIAS quirk (S-7.2).
+ */
+export function bridgeAliasFlags(topo: HostTopology, t: PciDevice, kernel: KernelVersion | undefined): BridgeAliasFlags {
+  const v = t.vendorId;
+  const id = t.deviceId;
+  const parent = topo.upstreamBridge(t);
+  const pcieBridgeAlias =
+    t.kind === 'pci-bridge' &&
+    !!parent &&
+    !isConventional(parent) &&
+    parent.kind !== 'pcie-to-pci-bridge' &&
+    ((v === 0x1b21 && id === 0x1080) || (v === 0x10e3 && id === 0x8113) || (v === 0x1283 && (id === 0x8892 || id === 0x8893)) || (v === 0x8086 && id === 0x244e));
+  const xlateRoot = v === 0x14e4 && (id === 0x9000 || id === 0x9084);
+  const noAlias = v === 0x1a03 && id === 0x1150 && (!kernel || atLeast(kernel, 7, 0));
+  return { pcieBridgeAlias, xlateRoot, noAlias };
+}
+
+/** One visit of {@link forEachDmaAlias}. */
+export interface AliasVisit {
+  device: PciDevice;
+  /** Requester ID as (bus, devfn); bus undefined when the bridge's secondary bus is unknown. */
+  bus: number | undefined;
+  devfn: number;
+  /** Why this visit happens. */
+  via: 'self' | 'real-dma-dev' | 'alias-mask' | 'bridge';
+}
+
+/**
+ * GRP-ALIAS-01: `pci_for_each_dma_alias(dev, fn)`. Calls `fn` for each (device, requester ID) the IOMMU may see
+ * for `d`'s DMA; stops as soon as `fn` returns true and returns true then. Source: drivers/pci/search.c
+ * (identical S-5.15/S-6.12; NO_ALIAS check in S-7.2).
+ */
+export function forEachDmaAlias(topo: HostTopology, d: PciDevice, kernel: KernelVersion | undefined, fn: (v: AliasVisit) => boolean): boolean {
+  const pdev = realDmaDev(topo, d);
+  if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: topo.devfn(pdev), via: pdev === d ? 'self' : 'real-dma-dev' })) return true;
+  for (const df of [...dmaAliasMask(pdev)].sort((a, b) => a - b))
+    if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: df, via: 'alias-mask' })) return true;
+  for (const t of topo.bridgesAbove(pdev)) {
+    const flags = bridgeAliasFlags(topo, t, kernel);
+    if (flags.xlateRoot) return false;
+    if (!isConventional(t)) {
+      if (t.kind === 'pcie-to-pci-bridge' && !flags.noAlias) {
+        if (fn({ device: t, bus: topo.secondaryBus(t), devfn: 0, via: 'bridge' })) return true;
+      } else if (t.kind === 'pci-to-pcie-bridge') {
+        if (fn({ device: t, bus: t.bdf.bus, devfn: topo.devfn(t), via: 'bridge' })) return true;
+      }
+    } else if (fn(flags.pcieBridgeAlias ? { device: t, bus: topo.secondaryBus(t), devfn: 0, via: 'bridge' } : { device: t, bus: t.bdf.bus, devfn: topo.devfn(t), via: 'bridge' }))
+      return true;
+  }
+  return false;
+}

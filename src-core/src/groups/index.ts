@@ -1,0 +1,135 @@
+/**
+ * IOMMU group formation (reference §1): `computeGroups()` is what `simulate()` calls per host. The pieces:
+ * `topology.ts` (buses, multifunction, IOMMU resolution), `acs-effective.ts` (ACS values at group time),
+ * `quirks.ts` (ACS quirk table), `acs.ts` (pci_acs_enabled / path check), `aliases.ts` (DMA aliases),
+ * `algorithm.ts` (pci_device_group).
+ */
+import type { GroupingResult, SimulationOptions } from '../analysis.js';
+import type { Host, Iommu, IommuDriver, KernelVersion, PciDevice } from '../model.js';
+import { atLeast } from '../kernel-version.js';
+import { pciAcsEnabled, type AcsEnv, type AcsVerdict } from './acs.js';
+import { acsTiming, effectiveAcs, type AcsTiming, type EffectiveAcs } from './acs-effective.js';
+import { applyDecision, genericDeviceGroup, pciDeviceGroup, type GroupingState } from './algorithm.js';
+import { parseAcsOverride } from './cmdline.js';
+import { HostTopology, resolveIommu } from './topology.js';
+
+export { REQ_ACS_FLAGS, acsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled, type AcsVerdict, type AcsPathResult } from './acs.js';
+export { acsTiming, effectiveAcs, inAcsStableRegression, firmwareType, type AcsTiming, type EffectiveAcs } from './acs-effective.js';
+export { realDmaDev, areDmaAliases, forEachDmaAlias, dmaAliasMask } from './aliases.js';
+export { parsePciAcsOptions, parseAcsOverride, scanAcsParam } from './cmdline.js';
+export { pciDevSpecificAcsEnabled, isIntelPchAcsPort, isIntelSptPchPort } from './quirks.js';
+export { HostTopology, resolveIommu, ENDPOINT_KINDS, isBridge, isConventional } from './topology.js';
+export { devLabel, kindDevLabel, kindLabel } from './names.js';
+
+/** IOMMU drivers whose `.device_group` for PCI is `pci_device_group` (GRP-DRV-01). */
+export const PCI_DEVICE_GROUP_DRIVERS: ReadonlySet<IommuDriver> = new Set<IommuDriver>(['intel-vtd', 'amd-vi', 'arm-smmu-v3', 'arm-smmu', 'virtio-iommu']);
+
+/**
+ * {@link GroupingResult} plus the intermediate facts rules and hovers need. `computeGroups` returns this; use
+ * {@link groupingDetails} to get it back from a `GroupingResult`.
+ */
+export interface GroupingDetails extends GroupingResult {
+  timing: AcsTiming;
+  /** Effective ACS per device id (null = no capability / unknown). */
+  effectiveAcs: Map<string, EffectiveAcs | null>;
+  /** Devices whose ACS state was unknown (`acs` undefined) and was consulted as "no ACS" during grouping (GRP004). */
+  assumedNoAcs: Set<string>;
+  /** Devices without a group → why (no IOMMU resolved, driver `none`). */
+  ungrouped: Map<string, string>;
+  topology: HostTopology;
+  /** `pci_acs_enabled(dev, REQ_ACS_FLAGS)` with this run's inputs (does not touch `assumedNoAcs`). */
+  acsEnabled(d: PciDevice): AcsVerdict;
+}
+
+/** Extra knobs for {@link computeGroupDetails}, used by GRP005 to answer "what would a fixed kernel do". */
+export interface GroupingOverrides {
+  /** Force GRP-ACS-06's answer (both kernel enable and command line before grouping). */
+  acsEnabledBeforeGrouping?: boolean;
+}
+
+/**
+ * Full grouping run for one host (GRP-ALG-01 with GRP-ORD-01 probe order). `kernel` undefined = newest behaviour.
+ * Probe order: from 6.1 each IOMMU unit's registration (in `host.iommus` order) probes the devices behind it in
+ * device order; before 6.1 one pass in device order. Devices whose IOMMU resolves to nothing or to driver `none` get
+ * no group. s390 → one group per function. Never throws.
+ */
+export function computeGroupDetails(host: Host, kernel: KernelVersion | undefined, options: SimulationOptions, overrides: GroupingOverrides = {}): GroupingDetails {
+  void options;
+  const h: Host = overrides.acsEnabledBeforeGrouping === undefined ? host : { ...host, acsEnabledBeforeGrouping: overrides.acsEnabledBeforeGrouping };
+  const topo = new HostTopology(h);
+  const timing = acsTiming(h, kernel);
+  const effective = new Map<string, EffectiveAcs | null>();
+  for (const d of h.devices) effective.set(d.id, effectiveAcs(d, { topo, kernel, timing }));
+  const env: AcsEnv = {
+    topo,
+    kernel,
+    ivrs: h.iommus.some((i) => i.driver === 'amd-vi'),
+    enableHooksRan: timing.enabledBeforeGrouping,
+    acsOverride: h.acsOverridePatch ? parseAcsOverride(h.cmdline) : undefined,
+    effective,
+    assumedNoAcs: new Set(),
+  };
+
+  const unitOf = new Map<string, Iommu | undefined>();
+  const ungrouped = new Map<string, string>();
+  for (const d of h.devices) {
+    const u = resolveIommu(h, d, topo);
+    unitOf.set(d.id, u);
+    if (!u) ungrouped.set(d.id, 'no IOMMU unit translates this device (none declared for it or its parents, and the host has not exactly one active unit)');
+    else if (u.driver === 'none') ungrouped.set(d.id, `IOMMU ${u.name} has driver none: no iommu_group`);
+  }
+  const grouped = (d: PciDevice) => !ungrouped.has(d.id);
+  const passes: PciDevice[][] =
+    kernel && !atLeast(kernel, 6, 1)
+      ? [h.devices.filter(grouped)]
+      : h.iommus.filter((u) => u.driver !== 'none').map((u) => h.devices.filter((d) => grouped(d) && unitOf.get(d.id) === u));
+
+  const state: GroupingState = { groups: [], groupOf: new Map() };
+  for (const pass of passes)
+    for (const d of pass) {
+      const u = unitOf.get(d.id)!;
+      const dec = PCI_DEVICE_GROUP_DRIVERS.has(u.driver) ? pciDeviceGroup(d, topo, env, kernel, state) : genericDeviceGroup();
+      applyDecision(state, d, u.id, dec);
+    }
+  for (const g of state.groups) g.deviceIds.sort((a, b) => topo.indexOf(topo.device(a)!) - topo.indexOf(topo.device(b)!));
+
+  const effectiveAcsCtl = new Map<string, number | null>();
+  for (const [id, e] of effective) effectiveAcsCtl.set(id, e ? e.ctl : null);
+  return {
+    groups: state.groups,
+    groupOf: state.groupOf,
+    acsEnabledBeforeGrouping: timing.enabledBeforeGrouping,
+    effectiveAcsCtl,
+    timing,
+    effectiveAcs: effective,
+    assumedNoAcs: env.assumedNoAcs,
+    ungrouped,
+    topology: topo,
+    acsEnabled: (d) => pciAcsEnabled(d, { ...env, assumedNoAcs: new Set() }),
+  };
+}
+
+/**
+ * Compute the iommu_groups of one host (signature fixed; called by `simulate()`). Returns a {@link GroupingDetails}
+ * (a `GroupingResult` with extra fields). Never throws on a well-typed model.
+ */
+export function computeGroups(host: Host, kernel: KernelVersion | undefined, options: SimulationOptions): GroupingResult {
+  return computeGroupDetails(host, kernel, options);
+}
+
+/** Type guard: the result came from {@link computeGroups} in this module. */
+export function isGroupingDetails(r: GroupingResult): r is GroupingDetails {
+  return 'timing' in r && 'topology' in r;
+}
+
+/**
+ * The details of a grouping result, recomputing them if `result` was built elsewhere (e.g. a test stub).
+ */
+export function groupingDetails(result: GroupingResult | undefined, host: Host, kernel: KernelVersion | undefined, options: SimulationOptions): GroupingDetails {
+  return result && isGroupingDetails(result) ? result : computeGroupDetails(host, kernel, options);
+}
+
+/** Partition of grouped device ids as sorted member lists (for membership comparisons in tests and GRP005). */
+export function groupSets(r: GroupingResult): string[][] {
+  return r.groups.map((g) => [...g.deviceIds]);
+}

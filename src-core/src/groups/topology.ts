@@ -1,0 +1,159 @@
+/**
+ * Bus/parent helpers over one {@link Host}: the kernel's `pdev->bus`, `bus->self`, `pci_is_root_bus`,
+ * `pdev->multifunction`, plus IOMMU resolution. Built once per host; all lookups are O(1) or O(depth).
+ */
+import { devfn, sameBus, sameSlot } from '../bdf.js';
+import { BRIDGE_KINDS, CONVENTIONAL_KINDS, type Host, type Iommu, type PciDevice, type PciKind } from '../model.js';
+
+/** Kinds treated as endpoints by the group rules (anything that issues DMA and is not a bridge or host bridge). */
+export const ENDPOINT_KINDS: ReadonlySet<PciKind> = new Set<PciKind>(['endpoint', 'legacy-endpoint', 'rciep', 'pci-device']);
+
+/** True for kinds without a PCI Express capability (`!pci_is_pcie(dev)`). */
+export function isConventional(d: PciDevice): boolean {
+  return CONVENTIONAL_KINDS.has(d.kind);
+}
+
+/** True for kinds with a secondary bus (PCI header type 1). */
+export function isBridge(d: PciDevice): boolean {
+  return BRIDGE_KINDS.has(d.kind);
+}
+
+/**
+ * Read-only topology index of one host. Device order is `host.devices` order, which the model defines as probe
+ * order (GRP-ORD-01) and which is also the kernel's global `for_each_pci_dev` order.
+ */
+export class HostTopology {
+  readonly host: Host;
+  readonly devices: readonly PciDevice[];
+  private readonly byId = new Map<string, PciDevice>();
+  private readonly order = new Map<string, number>();
+  private readonly kids = new Map<string, PciDevice[]>();
+
+  constructor(host: Host) {
+    this.host = host;
+    this.devices = host.devices;
+    host.devices.forEach((d, i) => {
+      this.byId.set(d.id, d);
+      this.order.set(d.id, i);
+    });
+    for (const d of host.devices) {
+      if (d.parentId === undefined) continue;
+      const list = this.kids.get(d.parentId) ?? [];
+      list.push(d);
+      this.kids.set(d.parentId, list);
+    }
+  }
+
+  /** Device by id, or undefined. */
+  device(id: string | undefined): PciDevice | undefined {
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  /** Position in probe order (0-based); -1 if unknown. */
+  indexOf(d: PciDevice): number {
+    return this.order.get(d.id) ?? -1;
+  }
+
+  /** Direct children (devices whose `parentId` is `id`), in probe order. */
+  children(id: string): PciDevice[] {
+    return this.kids.get(id) ?? [];
+  }
+
+  /** Every device below `id` (not including it), depth-first in probe order. */
+  subtree(id: string): PciDevice[] {
+    const out: PciDevice[] = [];
+    const walk = (x: string) => {
+      for (const c of this.children(x)) {
+        out.push(c);
+        walk(c.id);
+      }
+    };
+    walk(id);
+    return out;
+  }
+
+  /**
+   * `pci_upstream_bridge(dev)` = `dev->bus->self`: the bridge whose secondary bus `d` sits on, or undefined when `d`
+   * is on a root bus. A parent that is not a bridge, or is in another PCI domain, starts a new root bus (e.g. the
+   * Intel VMD endpoint hosting domain 0x10000, GRP-ALIAS-04). SR-IOV VFs whose parent is their PF (a virtual bus,
+   * no `self`) resolve to the PF's upstream bridge, as the kernel's walks skip virtual buses.
+   */
+  upstreamBridge(d: PciDevice): PciDevice | undefined {
+    const p = this.device(d.parentId);
+    if (!p || p.bdf.domain !== d.bdf.domain) return undefined;
+    if (isBridge(p)) return p;
+    if (d.isVirtualFunction) return this.upstreamBridge(p);
+    return undefined;
+  }
+
+  /** `pci_is_root_bus(dev->bus)`. */
+  onRootBus(d: PciDevice): boolean {
+    return this.upstreamBridge(d) === undefined;
+  }
+
+  /**
+   * Bridges b1..bk from `d`'s bus up to the bridge on the root bus (b1 nearest), GRP-PATH-01. Stops on a cycle.
+   */
+  bridgesAbove(d: PciDevice): PciDevice[] {
+    const out: PciDevice[] = [];
+    const seen = new Set<string>([d.id]);
+    let b = this.upstreamBridge(d);
+    while (b && !seen.has(b.id)) {
+      out.push(b);
+      seen.add(b.id);
+      b = this.upstreamBridge(b);
+    }
+    return out;
+  }
+
+  /**
+   * Secondary bus number of a bridge (`bridge->subordinate->number`): `secondaryBus` if given, else the bus of its
+   * first child, else undefined (unknown).
+   */
+  secondaryBus(bridge: PciDevice): number | undefined {
+    if (bridge.secondaryBus !== undefined) return bridge.secondaryBus;
+    const c = this.children(bridge.id).find((x) => x.bdf.domain === bridge.bdf.domain);
+    return c?.bdf.bus;
+  }
+
+  /** `a->bus == b->bus` (same domain and bus number). */
+  sameBus(a: PciDevice, b: PciDevice): boolean {
+    return sameBus(a.bdf, b.bdf);
+  }
+
+  /**
+   * Kernel `pdev->multifunction` (GRP-MF-02): VF → false; function > 0 → true (forced by `pci_scan_slot`);
+   * function 0 → the explicit `multifunction` value, else true iff another function exists in the same slot.
+   */
+  multifunction(d: PciDevice): boolean {
+    if (d.isVirtualFunction) return false;
+    if (d.bdf.fn > 0) return true;
+    if (d.multifunction !== undefined) return d.multifunction;
+    return this.devices.some((o) => o !== d && !o.isVirtualFunction && sameSlot(o.bdf, d.bdf));
+  }
+
+  /** devfn byte of `d`. */
+  devfn(d: PciDevice): number {
+    return devfn(d.bdf);
+  }
+}
+
+/**
+ * Which IOMMU unit translates `device`: `device.iommuId`, else the nearest ancestor (by `parentId`) with an
+ * `iommuId`, else the host's only non-`none` unit if it has exactly one. Returns the unit (possibly one whose
+ * driver is `none`), or undefined when nothing resolves (the device then gets no iommu_group). Never throws;
+ * stops on parent cycles. O(depth × devices) without `topo`, O(depth) with it.
+ */
+export function resolveIommu(host: Host, device: PciDevice, topo?: HostTopology): Iommu | undefined {
+  const find = (id: string | undefined) =>
+    id === undefined ? undefined : topo ? topo.device(id) : host.devices.find((d) => d.id === id);
+  const seen = new Set<string>();
+  let cur: PciDevice | undefined = device;
+  while (cur && !seen.has(cur.id)) {
+    if (cur.iommuId !== undefined) return host.iommus.find((i) => i.id === cur!.iommuId);
+    seen.add(cur.id);
+    cur = find(cur.parentId);
+  }
+  const active = host.iommus.filter((i) => i.driver !== 'none');
+  return active.length === 1 ? active[0] : undefined;
+}
