@@ -1,0 +1,29 @@
+import type { Rule } from './rule.js';
+import { devLabel, errnoAt, outcomeOf, perOutcome } from './vfio-common.js';
+
+/** HWPT001: devices of one iommu_group must attach to the same HWPT (VFIO-GRP-07, IOMMUFD-SHARE-01). */
+export const hwptGroupRule: Rule = {
+  meta: {
+    code: 'HWPT001',
+    title: 'iommu_group members in different HWPTs',
+    defaultSeverity: 'error',
+    summary: 'iommufd attaches whole groups: every device of an iommu_group bound to one context must use the same HW page table. Attaching one to a different HWPT fails with -EINVAL.',
+    kernel: [{ rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_hw_pagetable_attach ("igroup->hwpt differs")', versions: '≥ 6.2' }],
+    fix: 'Put all devices of the group in the same HWPT.',
+  },
+  check(ctx) {
+    return perOutcome(ctx, 'HWPT001', (v) => {
+      const first = v.detail.hwptFirstDeviceId !== undefined ? ctx.device(v.detail.hwptFirstDeviceId) : undefined;
+      return {
+        code: 'HWPT001',
+        severity: 'error',
+        message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: its iommu_group is already attached to another HWPT → ${errnoAt(v.outcome)}`,
+        explanation: `Only the first device of an iommu_group really attaches the group; ${devLabel(first, v.detail.hwptFirstDeviceId)} attached it to a different HWPT than ${v.detail.hwptName ?? 'the one requested'}. \`iommufd_hw_pagetable_attach\` refuses a second HWPT for the same group with -EINVAL.`,
+        elementId: v.outcome.deviceId,
+        related: first ? [{ id: first.id, message: 'same iommu_group, attached first' }] : [],
+        kernel: this.meta.kernel,
+        outcome: outcomeOf(v.outcome),
+      };
+    });
+  },
+};

@@ -1,0 +1,31 @@
+import { noBlockReason } from './coherency-common.js';
+import type { Rule } from './rule.js';
+import { devLabel, perOutcome, relIommu } from './vfio-common.js';
+
+/** KVM002: AMD v2 page table reports enforce_cache_coherency but cannot block no-snoop; KVM never emulates. */
+export const kvmAmdV2Rule: Rule = {
+  meta: {
+    code: 'KVM002',
+    title: 'AMD v2 page table: coherency reported but no-snoop not blocked',
+    defaultSeverity: 'error',
+    summary:
+      'The AMD v2 page-table format has no Force-Coherent bit, but amd_iommu_enforce_cache_coherency still returns true ("lie"). KVM is told the DMA is coherent and never emulates WBINVD, so no-snoop DMA (box 3) is unsafe.',
+    kernel: [
+      { rule: 'IOMMU-ENF-01', source: 'drivers/iommu/amd/iommu.c:amd_iommu_enforce_cache_coherency', versions: '≥ 5.19' },
+      { rule: 'KVM-BOX-01', source: 'derived', versions: 'x86' },
+    ],
+    fix: 'Use the v1 page table for DMA domains (amd_iommu=pgtbl_v1).',
+  },
+  check(ctx) {
+    return perOutcome(ctx, 'KVM002', (v) => ({
+      code: 'KVM002',
+      severity: 'error',
+      message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: AMD v2 page table reports coherency but does not block no-snoop; KVM never emulates WBINVD`,
+      explanation: `${noBlockReason(v.iommu, v.kernel)}. The driver still reports \`enforce_cache_coherency\` / IOMMU_CAP_ENFORCE_CACHE_COHERENCY as true because VFIO and iommufd cannot cope with mixed domains. KVM therefore considers the device coherent: WBINVD stays a NOP and guest PAT is ignored, while the device's no-snoop DMA really bypasses the caches (box 3). Whether v2 tables are used for VFIO domains depends on the kernel and \`amd_iommu=pgtbl_v2\` (UNCONFIRMED in the reference).`,
+      elementId: v.outcome.deviceId,
+      related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel)),
+      kernel: this.meta.kernel,
+      fixes: v.iommu ? [{ kind: 'set-iommu-property', iommuId: v.iommu.id, property: 'pgtable', value: 'v1' }] : [],
+    }));
+  },
+};

@@ -1,0 +1,37 @@
+import { atLeast } from '../kernel-version.js';
+import { noBlockReason } from './coherency-common.js';
+import type { Rule } from './rule.js';
+import { devLabel, kernelLabel, perOutcome, relIommu } from './vfio-common.js';
+
+/** KVM003: non-enforced domain with kvm-vfio: KVM emulates WBINVD and honours guest memory types (KVM-VFIO-02). */
+export const kvmEmulatedRule: Rule = {
+  meta: {
+    code: 'KVM003',
+    title: 'noncoherent DMA: KVM emulates WBINVD',
+    defaultSeverity: 'info',
+    summary:
+      'The device is in a domain that does not block no-snoop and the VMM uses kvm-vfio, so KVM registers noncoherent DMA: guest WBINVD really flushes and (Intel EPT) guest memory types are honoured. Box 3 is safe; box 4 pays the cost without needing it.',
+    kernel: [
+      { rule: 'KVM-VFIO-02', source: 'virt/kvm/vfio.c:kvm_vfio_update_coherency', versions: 'all' },
+      { rule: 'KVM-X86-WBINVD-01', source: 'arch/x86/kvm/x86.c:kvm_emulate_wbinvd_noskip', versions: 'all' },
+      { rule: 'KVM-X86-MEMTYPE-01', source: 'arch/x86/kvm/vmx/vmx.c:vmx_get_mt_mask', versions: '≤ 6.10 guest MTRR; ≥ 6.11 guest PAT' },
+    ],
+  },
+  check(ctx) {
+    return perOutcome(ctx, 'KVM003', (v) => {
+      const ept = atLeast(v.kernel, 6, 11)
+        ? 'On Intel (≥ 6.11) EPT maps guest RAM WB without IPAT, so the guest PAT decides the memory type.'
+        : 'On Intel (≤ 6.10) EPT takes the memory type from the guest MTRRs without IPAT, so guest PAT is honoured too; MTRR writes and CR0.CD toggles zap SPTEs.';
+      const box = v.outcome.box === 3 ? 'The device may use no-snoop (box 3): this is what makes it safe.' : 'The device does not use no-snoop (box 4): the emulation is pure overhead.';
+      return {
+        code: 'KVM003',
+        severity: 'info',
+        message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: ${v.outcome.domain ?? 'domain'} does not block no-snoop; KVM emulates WBINVD (box ${v.outcome.box})`,
+        explanation: `${noBlockReason(v.iommu, v.kernel)}. With the kvm-vfio device, KVM on ${kernelLabel(v)} counts the VM as having noncoherent DMA, so a guest WBINVD runs WBINVD on every physical CPU the vCPU ran on (IPIs). ${ept} On AMD NPT only WBINVD changes. ${box}`,
+        elementId: v.outcome.deviceId,
+        related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel)),
+        kernel: this.meta.kernel,
+      };
+    });
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * Helpers shared by the VFIO / KVM rules: walking the simulated attach outcomes, naming devices and IOMMUs
+ * the way the findings word them. Rules read `ctx.vms` / `ctx.hosts`; nothing here recomputes kernel behaviour.
+ */
+import type { AttachOutcome, HostAnalysis, VmAnalysis } from '../analysis.js';
+import { formatBdf } from '../bdf.js';
+import { effectiveKernel } from '../caps/platform.js';
+import type { Finding, RelatedElement } from '../findings.js';
+import { formatKernel } from '../kernel-version.js';
+import type { Host, Iommu, KernelVersion, PciDevice, Vm } from '../model.js';
+import { attachDetail, type AttachDetail } from '../vm/details.js';
+import type { RuleContext } from './rule.js';
+
+/** Everything a per-device VFIO rule needs about one outcome. */
+export interface OutcomeView {
+  vm: Vm;
+  host: Host;
+  hostAnalysis: HostAnalysis;
+  vmAnalysis: VmAnalysis;
+  outcome: AttachOutcome;
+  /** May be undefined when the assigned id is dangling (VIA006). */
+  device?: PciDevice;
+  iommu?: Iommu;
+  detail: AttachDetail;
+  kernel: KernelVersion;
+}
+
+/** Call `fn` for every outcome tagged with `code`; collect the findings it returns. */
+export function perOutcome(ctx: RuleContext, code: string, fn: (v: OutcomeView) => Finding | undefined): Finding[] {
+  const out: Finding[] = [];
+  for (const vm of ctx.topology.vms) {
+    const va = ctx.vms.get(vm.id);
+    const host = ctx.host(vm.hostId);
+    const ha = host && ctx.hosts.get(host.id);
+    if (!va || !host || !ha) continue;
+    for (const o of va.attach) {
+      if (!o.codes.includes(code)) continue;
+      const detail = attachDetail(o);
+      const device = ctx.device(o.deviceId);
+      const iommuId = detail.iommuId ?? ha.caps.get(o.deviceId)?.iommuId;
+      const iommu = iommuId !== undefined ? ctx.iommu(iommuId) : undefined;
+      const f = fn({ vm, host, hostAnalysis: ha, vmAnalysis: va, outcome: o, device, iommu, detail, kernel: effectiveKernel(ha.kernel) });
+      if (f) out.push(f);
+    }
+  }
+  return out;
+}
+
+/** `gpu (0000:65:00.0)`, or the bare id when the device is unknown. */
+export function devLabel(d: PciDevice | undefined, fallbackId = '?'): string {
+  return d ? `${d.name} (${formatBdf(d.bdf)})` : fallbackId;
+}
+
+/** `kernel 6.12` (with ` (assumed)` when the host declares none). */
+export function kernelLabel(v: OutcomeView): string {
+  return `kernel ${formatKernel(v.kernel)}${v.hostAnalysis.kernel ? '' : ' (assumed)'}`;
+}
+
+/** Human description of the IOMMU unit kind, e.g. `VT-d unit dmar1`. */
+export function iommuLabel(i: Iommu): string {
+  const kind: Record<Iommu['driver'], string> = {
+    'intel-vtd': 'VT-d unit',
+    'amd-vi': 'AMD-Vi unit',
+    'arm-smmu-v3': 'SMMUv3',
+    'arm-smmu': 'SMMU',
+    'virtio-iommu': 'virtio-iommu',
+    s390: 's390 IOMMU',
+    none: 'IOMMU',
+  };
+  return `${kind[i.driver]} ${i.name}`;
+}
+
+/** Related-element entry for an IOMMU, when known. */
+export function relIommu(i: Iommu | undefined, message: string): RelatedElement[] {
+  return i ? [{ id: i.id, message }] : [];
+}
+
+/** Related-element entry for the VM. */
+export function relVm(vm: Vm, message = `VM ${vm.name}`): RelatedElement {
+  return { id: vm.id, message };
+}
+
+/** `errno` and step part of a one-line message, e.g. `-EPERM at VFIO_SET_IOMMU`. */
+export function errnoAt(o: AttachOutcome): string {
+  return o.errno ? `-${o.errno} at ${o.step}` : `at ${o.step}`;
+}
+
+/** Build the outcome block of a finding from an attach outcome. */
+export function outcomeOf(o: AttachOutcome): Finding['outcome'] {
+  return { errno: o.errno, step: o.step, kernelMessage: o.kernelMessage };
+}

@@ -1,0 +1,49 @@
+import { atLeast } from '../kernel-version.js';
+import type { Rule } from './rule.js';
+import { devLabel, errnoAt, kernelLabel, outcomeOf, perOutcome } from './vfio-common.js';
+
+/**
+ * VIA001: the device's iommu_group is not viable (≤ 5.18, VFIO-GRP-03) or its DMA ownership cannot be claimed
+ * (≥ 5.19, VFIO-GRP-05 / VFIO-GRP-07) because another member is bound to a host DMA driver.
+ */
+export const vfioViabilityRule: Rule = {
+  meta: {
+    code: 'VIA001',
+    title: 'iommu_group not viable / DMA ownership conflict',
+    defaultSeverity: 'error',
+    summary:
+      'Another device of the iommu_group is bound to a host driver that does DMA through the kernel. ≥ 5.19 VFIO cannot claim DMA ownership of the group (-EPERM at VFIO_GROUP_SET_CONTAINER, or at bind with iommufd); ≤ 5.18 the group is not viable and VFIO_GROUP_GET_DEVICE_FD fails with -EINVAL.',
+    kernel: [
+      { rule: 'VFIO-GRP-03', source: 'drivers/vfio/vfio.c:vfio_dev_viable, vfio_group_get_device_fd', versions: '≤ 5.18' },
+      { rule: 'VFIO-GRP-05', source: 'drivers/iommu/iommu.c:iommu_group_claim_dma_owner; drivers/vfio/container.c:vfio_container_attach_group', versions: '≥ 5.19', commit: '1ea2a07a532b, 70693f470848' },
+      { rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_device_bind', versions: '≥ 6.2' },
+    ],
+    fix: 'Assign the whole group to the VM, or bind the other member to vfio-pci (or unbind it).',
+  },
+  check(ctx) {
+    return perOutcome(ctx, 'VIA001', (v) => {
+      const conflicts = v.detail.conflicts ?? [];
+      const names = conflicts.map((c) => `${devLabel(ctx.device(c.deviceId), c.deviceId)} bound to ${c.driver}`).join(', ');
+      const modern = atLeast(v.kernel, 5, 19);
+      const g = v.hostAnalysis.grouping.groupOf.get(v.outcome.deviceId);
+      const explanation = modern
+        ? `On ${kernelLabel(v)} every iommu_group has a DMA owner count. A driver without \`driver_managed_dma\` (here: ${names}) counts as a kernel DMA user (\`pci_dma_configure\` → \`iommu_device_use_default_domain\`), so \`iommu_group_claim_dma_owner\` / \`iommu_device_claim_dma_owner\` refuses VFIO with -EPERM. Only vfio-pci and its variants, pci-stub and pcieport leave the group free. The VMM fails at ${v.outcome.step}; nothing is printed in the kernel log.`
+        : `On ${kernelLabel(v)} a group is viable only if every member has no driver, a VFIO driver, pci-stub, or is a bridge. ${names} breaks that, so \`vfio_group_get_device_fd\` returns -EINVAL although VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU succeeded. Binding such a driver while the group is in use would even hit a BUG_ON (VFIO-GRP-04).`;
+      return {
+        code: 'VIA001',
+        severity: 'error',
+        message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: iommu_group ${g?.number ?? '?'} is not usable, ${names} → ${errnoAt(v.outcome)}`,
+        explanation,
+        elementId: v.outcome.deviceId,
+        related: conflicts.map((c) => ({ id: c.deviceId, message: `same iommu_group, bound to host driver ${c.driver}` })),
+        kernel: this.meta.kernel,
+        outcome: outcomeOf(v.outcome),
+        fixes: [
+          { kind: 'assign-devices', vmId: v.vm.id, deviceIds: conflicts.map((c) => c.deviceId) },
+          ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: 'vfio-pci' })),
+          ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: null })),
+        ],
+      };
+    });
+  },
+};
