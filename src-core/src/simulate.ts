@@ -3,6 +3,7 @@ import { computeDeviceCaps } from './caps.js';
 import type { Finding } from './findings.js';
 import { computeGroups } from './groups/index.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from './model.js';
+import { probeOrder } from './probe-order.js';
 import { ALL_RULES } from './rules/index.js';
 import type { RuleContext } from './rules/rule.js';
 import { simulateVm } from './vm/simulate-vm.js';
@@ -14,7 +15,8 @@ import { simulateVm } from './vm/simulate-vm.js';
  *
  * @returns findings sorted by element id then code, plus the derived analyses for hovers and inlay hints.
  */
-export function simulate(topology: Topology, options: SimulationOptions = {}): SimulationResult {
+export function simulate(input: Topology, options: SimulationOptions = {}): SimulationResult {
+  const topology: Topology = { hosts: input.hosts.map((h) => ({ ...h, devices: probeOrder(h.devices) })), vms: input.vms };
   const deviceById = new Map<string, PciDevice>();
   const iommuById = new Map<string, Iommu>();
   const hostById = new Map<string, Host>();

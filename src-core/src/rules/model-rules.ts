@@ -1,4 +1,97 @@
-import type { Rule } from './rule.js';
+import { formatBdf, sameBus } from '../bdf.js';
+import type { Finding, RuleMeta } from '../findings.js';
+import { BRIDGE_KINDS, type PciDevice } from '../model.js';
+import type { Rule, RuleContext } from './rule.js';
 
-/** Consistency checks on the model itself (MDL-*), before any kernel behaviour. */
-export const MODEL_RULES: Rule[] = [];
+/**
+ * Consistency checks on the model itself (MDL*), before any kernel behaviour: a topology that cannot exist
+ * on real hardware would make every later answer meaningless, so these are errors.
+ */
+
+const noKernel = { rule: 'GRP-ORD-01', source: 'drivers/pci/probe.c:pci_scan_child_bus_extend', versions: 'all' };
+
+function meta(code: string, title: string, summary: string, defaultSeverity: RuleMeta['defaultSeverity'] = 'error'): RuleMeta {
+  return { code, title, summary, defaultSeverity, kernel: [noKernel] };
+}
+
+function finding(m: RuleMeta, elementId: string, message: string, explanation: string, related: Finding['related'] = []): Finding {
+  return { code: m.code, severity: m.defaultSeverity, message, explanation, elementId, related, kernel: m.kernel };
+}
+
+const label = (d: PciDevice) => `${d.name} (${formatBdf(d.bdf)})`;
+
+const duplicateBdf: Rule = {
+  meta: meta('MDL001', 'Duplicate BDF', 'Two PCI functions of one host have the same domain:bus:device.function.'),
+  check(ctx: RuleContext) {
+    const out: Finding[] = [];
+    for (const h of ctx.topology.hosts) {
+      const seen = new Map<string, PciDevice>();
+      for (const d of h.devices) {
+        const key = formatBdf(d.bdf);
+        const first = seen.get(key);
+        if (first) out.push(finding(this.meta, d.id, `${d.name}: BDF ${key} is already used by ${first.name}`, 'A BDF identifies exactly one PCI function; the second declaration would shadow the first.', [{ id: first.id, message: `first declared here as ${first.name}` }]));
+        else seen.set(key, d);
+      }
+    }
+    return out;
+  },
+};
+
+const busMismatch: Rule = {
+  meta: meta('MDL002', 'Child device on the wrong bus', 'Devices nested in a bridge must sit on its secondary bus (and siblings on one bus); devices nested in a non-bridge are impossible.'),
+  check(ctx: RuleContext) {
+    const out: Finding[] = [];
+    for (const h of ctx.topology.hosts) {
+      const byId = new Map(h.devices.map((d) => [d.id, d]));
+      const firstChild = new Map<string, PciDevice>();
+      for (const d of h.devices) {
+        const parent = d.parentId ? byId.get(d.parentId) : undefined;
+        if (!parent) continue;
+        if (!BRIDGE_KINDS.has(parent.kind)) {
+          out.push(finding(this.meta, d.id, `${label(d)} is nested in ${label(parent)}, which is a ${parent.kind}, not a bridge`, 'Only bridges (root ports, switch ports, PCI bridges) have a secondary bus with devices below them.', [{ id: parent.id, message: 'not a bridge' }]));
+          continue;
+        }
+        if (parent.secondaryBus !== undefined && d.bdf.bus !== parent.secondaryBus) {
+          out.push(finding(this.meta, d.id, `${label(d)} is on bus ${d.bdf.bus.toString(16).padStart(2, '0')}, but ${parent.name}'s secondary bus is ${parent.secondaryBus.toString(16).padStart(2, '0')}`, 'A device below a bridge is enumerated on the bridge\'s secondary bus.', [{ id: parent.id, message: 'parent bridge' }]));
+          continue;
+        }
+        const sibling = firstChild.get(parent.id);
+        if (!sibling) firstChild.set(parent.id, d);
+        else if (!sameBus(sibling.bdf, d.bdf))
+          out.push(finding(this.meta, d.id, `${label(d)} and ${label(sibling)} are both below ${parent.name} but on different buses`, 'All devices directly below one bridge share its secondary bus number.', [{ id: sibling.id, message: 'sibling on another bus' }]));
+        if (d.bdf.domain !== parent.bdf.domain && d.bdf.domain < 0x10000)
+          out.push(finding(this.meta, d.id, `${label(d)} is in PCI domain ${d.bdf.domain.toString(16).padStart(4, '0')}, its parent ${parent.name} in ${parent.bdf.domain.toString(16).padStart(4, '0')}`, 'A bridge and the devices below it are in the same PCI domain (segment), except behind Intel VMD (domain ≥ 0x10000).', [{ id: parent.id, message: 'parent bridge' }]));
+      }
+    }
+    return out;
+  },
+};
+
+const vmHost: Rule = {
+  meta: meta('MDL003', 'VM without a host', 'A VM must name the host it runs on (`vm X on HOST`) unless exactly one host is visible.'),
+  check(ctx: RuleContext) {
+    return ctx.topology.vms
+      .filter((v) => !ctx.host(v.hostId))
+      .map((v) => finding(this.meta, v.id, `vm ${v.name}: no host; write 'vm ${v.name} on <host>'`, 'Without a host the simulator cannot know which kernel, IOMMU and PCI hierarchy the VM uses.'));
+  },
+};
+
+const foreignDevice: Rule = {
+  meta: meta('MDL004', 'Device from another host', 'A VM can only be assigned devices of the host it runs on.'),
+  check(ctx: RuleContext) {
+    const out: Finding[] = [];
+    for (const v of ctx.topology.vms) {
+      const host = ctx.host(v.hostId);
+      if (!host) continue;
+      for (const id of v.assignedIds) {
+        if (host.devices.some((d) => d.id === id)) continue;
+        const d = ctx.device(id);
+        out.push(finding(this.meta, v.id, `vm ${v.name} runs on ${host.name} but is assigned ${d ? label(d) : id} of another host`, 'VFIO assigns devices of the local machine only.', d ? [{ id: d.id, message: 'device of another host' }] : []));
+      }
+    }
+    return out;
+  },
+};
+
+/** Model consistency rules, in evaluation order. */
+export const MODEL_RULES: Rule[] = [duplicateBdf, busMismatch, vmHost, foreignDevice];

@@ -1,0 +1,265 @@
+/**
+ * `iommu-topo check`: load topology files (and their imports), validate them with the same services as the
+ * language server, and report. Formats: gcc-style text, stable JSON (schema in README "JSON output"), SARIF 2.1.0.
+ *
+ * Exit codes: 0 = no error-severity finding; 1 = at least one error finding; 2 = bad input (missing file,
+ * unreadable file, or a file with syntax errors).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AstUtils, DocumentState, URI, type LangiumDocument } from 'langium';
+import { NodeFileSystem } from 'langium/node';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { formatBdf } from '../../../src-core/src/bdf.js';
+import type { SimulationOptions } from '../../../src-core/src/analysis.js';
+import type { Finding } from '../../../src-core/src/findings.js';
+import { formatKernel } from '../../../src-core/src/kernel-version.js';
+import { ALL_RULES } from '../../../src-core/src/rules/index.js';
+import { createIommuServices, type IommuServices } from '../language/iommu-module.js';
+import type { IommuDiagnosticData } from '../language/iommu-validator.js';
+import { ruleHref } from '../language/rule-links.js';
+
+export type OutputFormat = 'text' | 'json' | 'sarif';
+
+export const TOOL_VERSION = '0.1.0';
+/** Bumped only on incompatible changes of the JSON output. */
+export const JSON_SCHEMA_VERSION = 1;
+
+export class InputError extends Error {}
+
+const SEVERITY_NAME = ['error', 'error', 'warning', 'info', 'hint'] as const; // LSP DiagnosticSeverity 1..4
+
+/** Expand files and directories (recursively, `*.iommu`) into absolute file paths, sorted. Throws InputError. */
+export function collectFiles(inputs: string[]): string[] {
+  const out = new Set<string>();
+  const walk = (p: string) => {
+    for (const entry of fs.readdirSync(p, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      const full = path.join(p, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.iommu')) out.add(full);
+    }
+  };
+  for (const input of inputs) {
+    const abs = path.resolve(input);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      throw new InputError(`${input}: no such file or directory`);
+    }
+    if (st.isDirectory()) walk(abs);
+    else out.add(abs);
+  }
+  if (out.size === 0) throw new InputError(`no .iommu files found in ${inputs.join(', ')}`);
+  return [...out].sort();
+}
+
+export interface FileReport {
+  path: string;
+  document: LangiumDocument;
+  diagnostics: Diagnostic[];
+  syntaxErrors: number;
+}
+
+export interface CheckRun {
+  files: FileReport[];
+  services: IommuServices;
+}
+
+/** Load and validate. Imported files not listed on the command line are loaded too but not reported. */
+export async function runCheck(files: string[], options: SimulationOptions = {}): Promise<CheckRun> {
+  const { shared, Iommu } = createIommuServices(NodeFileSystem);
+  Iommu.simulation.SimulationCache.setOptions(options);
+  const documents = shared.workspace.LangiumDocuments;
+  const loaded: LangiumDocument[] = [];
+  const queue = [...files];
+  const seen = new Set<string>();
+  while (queue.length) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    let doc: LangiumDocument;
+    try {
+      doc = await documents.getOrCreateDocument(URI.file(file));
+    } catch (e) {
+      if (files.includes(file)) throw new InputError(`${file}: cannot read: ${(e as Error).message}`);
+      continue; // a missing import: reported as IMP001 by the validator
+    }
+    loaded.push(doc);
+    const root = doc.parseResult.value as { imports?: { path?: string }[] };
+    for (const imp of root.imports ?? []) {
+      if (imp.path) queue.push(path.resolve(path.dirname(file), imp.path));
+    }
+  }
+  await shared.workspace.DocumentBuilder.build(loaded, { validation: true });
+  const reports: FileReport[] = [];
+  for (const doc of loaded) {
+    const p = doc.uri.fsPath;
+    if (!files.includes(p)) continue;
+    if (doc.state < DocumentState.Validated) throw new Error(`internal: ${p} was not validated`);
+    const diagnostics = [...(doc.diagnostics ?? [])].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    const syntaxErrors = diagnostics.filter((d) => ['lexing-error', 'parsing-error'].includes((d.data as { code?: string })?.code ?? '')).length;
+    reports.push({ path: p, document: doc, diagnostics, syntaxErrors });
+  }
+  return { files: reports, services: Iommu };
+}
+
+function codeOf(d: Diagnostic): string {
+  return typeof d.code === 'string' ? d.code : ((d.data as IommuDiagnosticData | undefined)?.code ?? 'SYNTAX');
+}
+
+function messageOf(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}
+
+/** The core finding behind a diagnostic, for JSON/SARIF details (kernel refs, outcome, explanation). */
+function findingOf(run: CheckRun, report: FileReport, d: Diagnostic): Finding | undefined {
+  const data = d.data as IommuDiagnosticData | undefined;
+  if (!data?.elementId) return undefined;
+  const sim = run.services.simulation.SimulationCache.get(report.document);
+  return sim.result.findings.find((f) => f.code === data.code && f.elementId === data.elementId && f.message === messageOf(d));
+}
+
+/** Exit code for a run: 2 if any file has syntax errors, else 1 if any error diagnostic, else 0. */
+export function exitCode(run: CheckRun): number {
+  if (run.files.some((f) => f.syntaxErrors > 0)) return 2;
+  return run.files.some((f) => f.diagnostics.some((d) => (d.severity ?? 1) === 1)) ? 1 : 0;
+}
+
+/** gcc-style: `file:line:col: severity: message [CODE]`, 1-based line and column, paths relative to cwd. */
+export function formatText(run: CheckRun, cwd = process.cwd()): string {
+  const lines: string[] = [];
+  const counts = { error: 0, warning: 0, info: 0, hint: 0 };
+  for (const f of run.files) {
+    for (const d of f.diagnostics) {
+      const sev = SEVERITY_NAME[d.severity ?? 1];
+      counts[sev]++;
+      lines.push(`${path.relative(cwd, f.path) || f.path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev}: ${messageOf(d)} [${codeOf(d)}]`);
+    }
+  }
+  lines.push(`${run.files.length} file(s): ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info, ${counts.hint} hint(s)`);
+  return lines.join('\n');
+}
+
+const pos = (p: { line: number; character: number }) => ({ line: p.line + 1, column: p.character + 1 });
+
+/** The stable JSON report (see README "JSON output"). Lines and columns are 1-based. */
+export function formatJson(run: CheckRun, cwd = process.cwd()): string {
+  const counts = { error: 0, warning: 0, info: 0, hint: 0 };
+  const files = run.files.map((f) => ({
+    path: path.relative(cwd, f.path) || f.path,
+    diagnostics: f.diagnostics.map((d) => {
+      const sev = SEVERITY_NAME[d.severity ?? 1];
+      counts[sev]++;
+      const finding = findingOf(run, f, d);
+      return {
+        code: codeOf(d),
+        severity: sev,
+        message: messageOf(d),
+        range: { start: pos(d.range.start), end: pos(d.range.end) },
+        element: finding?.elementId ?? null,
+        explanation: finding?.explanation ?? null,
+        kernel: finding?.kernel ?? [],
+        outcome: finding?.outcome ?? null,
+        related: (d.relatedInformation ?? []).map((r) => ({
+          path: path.relative(cwd, URI.parse(r.location.uri).fsPath),
+          range: { start: pos(r.location.range.start), end: pos(r.location.range.end) },
+          message: r.message,
+        })),
+        help: ruleHref(codeOf(d)),
+      };
+    }),
+  }));
+  const hosts: unknown[] = [];
+  const vms: unknown[] = [];
+  for (const f of run.files) {
+    const sim = run.services.simulation.SimulationCache.get(f.document);
+    const bdfOf = (id: string) => {
+      const d = sim.topology.hosts.flatMap((h) => h.devices).find((x) => x.id === id);
+      return d ? formatBdf(d.bdf) : id;
+    };
+    for (const h of sim.topology.hosts) {
+      const node = sim.nodeOf.get(h.id);
+      if (!node || AstUtils.getDocument(node).uri.fsPath !== f.path) continue;
+      const ha = sim.result.hosts.get(h.id);
+      hosts.push({
+        name: h.name,
+        path: path.relative(cwd, f.path),
+        kernel: ha?.kernel ? formatKernel(ha.kernel) : null,
+        groups: (ha?.grouping.groups ?? []).map((g) => ({ number: g.number, devices: g.deviceIds.map(bdfOf) })),
+      });
+    }
+    for (const v of sim.topology.vms) {
+      const node = sim.nodeOf.get(v.id);
+      if (!node || AstUtils.getDocument(node).uri.fsPath !== f.path) continue;
+      const va = sim.result.vms.get(v.id);
+      vms.push({
+        name: v.name,
+        path: path.relative(cwd, f.path),
+        host: sim.topology.hosts.find((h) => h.id === v.hostId)?.name ?? null,
+        backend: v.backend,
+        kvmVfio: v.kvmVfio,
+        kvmNoncoherent: va?.kvmNoncoherent ?? null,
+        wbinvd: va?.wbinvd ?? null,
+        devices: (va?.attach ?? []).map((o) => ({
+          bdf: bdfOf(o.deviceId),
+          ok: o.ok,
+          step: o.step,
+          errno: o.errno ?? null,
+          kernelMessage: o.kernelMessage ?? null,
+          domain: o.domain ?? null,
+          domainEnforced: o.domainEnforced ?? null,
+          box: o.box ?? null,
+          codes: o.codes,
+        })),
+      });
+    }
+  }
+  return JSON.stringify(
+    { version: JSON_SCHEMA_VERSION, tool: { name: 'iommu-topo', version: TOOL_VERSION }, summary: { files: run.files.length, ...counts }, files, hosts, vms },
+    null,
+    2,
+  );
+}
+
+const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
+
+/** SARIF 2.1.0 log with one run; rules from the simulator's rule table. */
+export function formatSarif(run: CheckRun, cwd = process.cwd()): string {
+  const results = run.files.flatMap((f) =>
+    f.diagnostics.map((d) => {
+      const sev = SEVERITY_NAME[d.severity ?? 1];
+      const region = (r: Diagnostic['range']) => ({ startLine: r.start.line + 1, startColumn: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 });
+      return {
+        ruleId: codeOf(d),
+        level: SARIF_LEVEL[sev],
+        message: { text: messageOf(d) },
+        locations: [{ physicalLocation: { artifactLocation: { uri: path.relative(cwd, f.path).split(path.sep).join('/') }, region: region(d.range) } }],
+        relatedLocations: (d.relatedInformation ?? []).map((r, i) => ({
+          id: i,
+          message: { text: r.message },
+          physicalLocation: { artifactLocation: { uri: path.relative(cwd, URI.parse(r.location.uri).fsPath).split(path.sep).join('/') }, region: region(r.location.range) },
+        })),
+      };
+    }),
+  );
+  const rules = ALL_RULES.map((r) => ({
+    id: r.meta.code,
+    name: r.meta.title,
+    shortDescription: { text: r.meta.title },
+    fullDescription: { text: r.meta.summary },
+    helpUri: ruleHref(r.meta.code),
+    defaultConfiguration: { level: SARIF_LEVEL[r.meta.defaultSeverity] },
+    properties: { kernel: r.meta.kernel },
+  }));
+  return JSON.stringify(
+    {
+      $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+      version: '2.1.0',
+      runs: [{ tool: { driver: { name: 'iommu-topo', version: TOOL_VERSION, rules } }, results }],
+    },
+    null,
+    2,
+  );
+}

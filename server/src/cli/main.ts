@@ -1,0 +1,62 @@
+/**
+ * `iommu-topo` command line: `check`, `fmt`, `import`, `rules`. Bundled to server/out/cli.cjs and started by
+ * bin/iommu-topo.cjs on the machine's Node (20 or newer).
+ */
+import '../polyfill.js';
+import { Command, Option } from 'commander';
+import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
+import { ALL_RULES } from '../../../src-core/src/rules/index.js';
+import { collectFiles, exitCode, formatJson, formatSarif, formatText, InputError, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
+
+export function buildProgram(): Command {
+  const program = new Command('iommu-topo')
+    .description('Predict what Linux VFIO / iommufd / KVM will do with a PCI device assignment, before you boot.')
+    .version(TOOL_VERSION)
+    .exitOverride();
+
+  program
+    .command('check')
+    .description('check topology files or directories (recursively *.iommu)')
+    .argument('<paths...>', 'files or directories')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--default-kernel <version>', 'kernel version for hosts that do not declare one (e.g. 6.12)')
+    .action(async (paths: string[], opts: { format: OutputFormat; defaultKernel?: string }) => {
+      let defaultKernel;
+      if (opts.defaultKernel) {
+        defaultKernel = parseKernelVersion(opts.defaultKernel);
+        if (!defaultKernel) throw new InputError(`--default-kernel: '${opts.defaultKernel}' is not X.Y or X.Y.Z`);
+      }
+      const run = await runCheck(collectFiles(paths), { defaultKernel });
+      const out = opts.format === 'json' ? formatJson(run) : opts.format === 'sarif' ? formatSarif(run) : formatText(run);
+      process.stdout.write(out + '\n');
+      process.exitCode = exitCode(run);
+    });
+
+  program
+    .command('rules')
+    .description('list the rule codes with severity, title and kernel reference')
+    .action(() => {
+      for (const r of ALL_RULES) {
+        process.stdout.write(`${r.meta.code}\t${r.meta.defaultSeverity}\t${r.meta.title}\t${r.meta.kernel.map((k) => k.rule).join(', ')}\n`);
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code?.startsWith('commander.')) return 2; // usage error, already printed by commander
+    process.stderr.write(`iommu-topo: ${err instanceof InputError ? '' : 'internal error: '}${err.message}\n`);
+    return 2;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,100 @@
+/**
+ * Scoping rules:
+ * - `vm X on H`: hosts declared in this document or in documents it imports (transitively).
+ * - `assign` / `hwpt attach` inside a VM: every PCI device of that VM's host, by name and by canonical BDF.
+ *   A VM without `on` uses the only host in scope.
+ * - `iommu` inside a device: IOMMU units of the enclosing host (Langium's default lexical scoping).
+ */
+import {
+  AstUtils,
+  DefaultScopeProvider,
+  EMPTY_SCOPE,
+  MapScope,
+  type AstNodeDescription,
+  type LangiumDocument,
+  type ReferenceInfo,
+  type Scope,
+  URI,
+  UriUtils,
+} from 'langium';
+import type { LangiumServices } from 'langium/lsp';
+import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
+import { Document, Host, PciDevice, Vm, isDocument, isHost, isPciDevice, isVm } from './generated/ast.js';
+
+export class IommuScopeProvider extends DefaultScopeProvider {
+  private readonly langiumDocuments: LangiumServices['shared']['workspace']['LangiumDocuments'];
+
+  constructor(services: LangiumServices) {
+    super(services);
+    this.langiumDocuments = services.shared.workspace.LangiumDocuments;
+  }
+
+  override getScope(context: ReferenceInfo): Scope {
+    const container = context.container;
+    const vm = AstUtils.getContainerOfType(container, isVm);
+    if (vm && context.property === 'host') {
+      return new MapScope(this.visibleHosts(AstUtils.getDocument(container)).map((h) => this.descriptions.createDescription(h, h.name)));
+    }
+    if (vm && context.property === 'devices') {
+      const host = vmHost(vm, (doc) => this.visibleHosts(doc));
+      if (!host) return EMPTY_SCOPE;
+      const out: AstNodeDescription[] = [];
+      for (const d of AstUtils.streamAllContents(host)) {
+        if (!isPciDevice(d)) continue;
+        if (d.name) out.push(this.descriptions.createDescription(d, d.name));
+        const bdf = d.bdf ? parseBdf(d.bdf) : undefined;
+        if (bdf) {
+          out.push(this.descriptions.createDescription(d, formatBdf(bdf)));
+          // also the short form without the 0000 domain, as users type it from lspci without -D
+          if (bdf.domain === 0) out.push(this.descriptions.createDescription(d, formatBdf(bdf).slice(5)));
+        }
+      }
+      return new MapScope(out);
+    }
+    return super.getScope(context);
+  }
+
+  /** Hosts of `doc` and of every document it imports, transitively. */
+  visibleHosts(doc: LangiumDocument): Host[] {
+    const hosts: Host[] = [];
+    for (const d of importClosure(doc, this.langiumDocuments)) {
+      const root = d.parseResult?.value;
+      if (isDocument(root)) for (const el of root.elements ?? []) if (isHost(el)) hosts.push(el);
+    }
+    return hosts;
+  }
+}
+
+/** Resolve an import path relative to the importing document. */
+export function resolveImportUri(doc: LangiumDocument, path: string): URI {
+  return UriUtils.resolvePath(UriUtils.dirname(doc.uri), path);
+}
+
+/** `doc` followed by every document reachable through `import`, each once. Missing imports are skipped. */
+export function importClosure(doc: LangiumDocument, documents: { getDocument(uri: URI): LangiumDocument | undefined }): LangiumDocument[] {
+  const seen = new Set<string>();
+  const out: LangiumDocument[] = [];
+  const visit = (d: LangiumDocument) => {
+    const key = d.uri.toString();
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(d);
+    const root = d.parseResult?.value as Document | undefined;
+    for (const imp of root?.imports ?? []) {
+      if (!imp.path) continue;
+      const target = documents.getDocument(resolveImportUri(d, imp.path));
+      if (target) visit(target);
+    }
+  };
+  visit(doc);
+  return out;
+}
+
+/** The host a VM runs on: its `on` reference, or the only visible host. */
+export function vmHost(vm: Vm, visibleHosts: (doc: LangiumDocument) => Host[]): Host | undefined {
+  if (vm.host) return vm.host.ref;
+  const hosts = visibleHosts(AstUtils.getDocument(vm));
+  return hosts.length === 1 ? hosts[0] : undefined;
+}
+
+export type { PciDevice };

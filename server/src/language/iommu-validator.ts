@@ -1,0 +1,231 @@
+/**
+ * Validation: the only place that turns simulator findings into diagnostics, plus the DSL-level checks
+ * (vocabulary, BDF syntax, imports) that are about the text, not about kernel behaviour.
+ *
+ * Every diagnostic carries `code` (shown, with `codeDescription` linking to the README rule table) and
+ * `data.code` (used by quick fixes).
+ */
+import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationChecks } from 'langium';
+import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
+import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
+import type { Finding, Severity } from '../../../src-core/src/findings.js';
+import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
+import {
+  ACS_FLAGS,
+  ARCHES,
+  FIRMWARE_KINDS,
+  IOMMU_CAPS,
+  IOMMU_DRIVERS,
+  MSI_CONTROLLERS,
+  VFIO_BACKENDS,
+  type Term,
+} from '../../../src-core/src/vocabulary.js';
+import {
+  type AcsProp,
+  type Document,
+  type IommuTopologyAstType,
+  type PciDevice,
+  isAssignProp,
+  isHwptDecl,
+  isPciDevice,
+  isVm,
+} from './generated/ast.js';
+import { resolveImportUri } from './iommu-scope.js';
+import type { IommuServices } from './iommu-module.js';
+import { closestTerm } from './suggest.js';
+import { ruleHref } from './rule-links.js';
+
+/** Data attached to every diagnostic we emit; `code` drives quick fixes. */
+export interface IommuDiagnosticData {
+  code: string;
+  /** For vocabulary/BDF fixes: the replacement text for the diagnostic range. */
+  replacement?: string;
+  /** For simulator findings: the finding's fix hints, serialised. */
+  fixes?: Finding['fixes'];
+  /** Model element ids (for quick fixes that edit other places). */
+  elementId?: string;
+}
+
+export function registerValidationChecks(services: IommuServices): void {
+  const registry = services.validation.ValidationRegistry;
+  const validator = services.validation.IommuValidator;
+  const checks: ValidationChecks<IommuTopologyAstType> = {
+    Document: [validator.checkImports, validator.checkSimulation],
+    PciDevice: validator.checkBdf,
+    KernelSetting: (n, a) => {
+      if (n.version !== undefined && !parseKernelVersion(String(n.version)))
+        a('error', `kernel version '${n.version}' is not X.Y or X.Y.Z (e.g. 6.12)`, { node: n, property: 'version', code: 'SYN001', data: { code: 'SYN001' } });
+    },
+    ArchSetting: (n, a) => validator.checkTerm(n, 'arch', n.arch, ARCHES, 'architecture', a),
+    FirmwareSetting: (n, a) => validator.checkTerm(n, 'kind', n.kind, FIRMWARE_KINDS, 'firmware kind', a),
+    IommuDriverProp: (n, a) => validator.checkTerm(n, 'driver', n.driver, IOMMU_DRIVERS, 'IOMMU driver', a),
+    IommuMsiProp: (n, a) => validator.checkTerm(n, 'controller', n.controller, MSI_CONTROLLERS, 'MSI controller', a),
+    IommuPgtableProp: (n, a) => validator.checkTerm(n, 'format', n.format, [{ name: 'v1', doc: '' }, { name: 'v2', doc: '' }], 'page-table format', a),
+    IommuCapsProp: (n, a) => (n.caps ?? []).forEach((c, i) => validator.checkTerm(n, 'caps', c, IOMMU_CAPS, 'IOMMU capability', a, i)),
+    BackendProp: (n, a) => validator.checkTerm(n, 'backend', n.backend, VFIO_BACKENDS, 'VFIO backend', a),
+    AcsProp: (n, a) => validator.checkAcs(n, a),
+  };
+  registry.register(checks, validator);
+}
+
+/** The spelling the kernel prints: optional 4–8 digit domain, 2-digit bus and device, function 0–7. */
+const CANONICAL_BDF = /^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
+
+const SEVERITIES: Severity[] = ['error', 'warning', 'info', 'hint'];
+
+export class IommuValidator {
+  private readonly services: IommuServices;
+
+  constructor(services: IommuServices) {
+    this.services = services;
+  }
+
+  /** An enumerated value must be in the simulator's vocabulary; suggest the closest term. */
+  checkTerm(node: AstNode, property: string, value: string | undefined, terms: Term[], what: string, accept: ValidationAcceptor, index?: number): void {
+    if (value === undefined || terms.some((t) => t.name === value)) return;
+    const suggestion = closestTerm(value, terms.map((t) => t.name));
+    const msg = `unknown ${what} '${value}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (expected one of: ${terms.map((t) => t.name).join(', ')})`;
+    accept('error', msg, {
+      node,
+      property: property as never,
+      index,
+      code: 'SYN002',
+      codeDescription: { href: ruleHref('SYN002') },
+      data: { code: 'SYN002', replacement: suggestion } satisfies IommuDiagnosticData,
+    });
+  }
+
+  checkAcs(node: AcsProp, accept: ValidationAcceptor): void {
+    for (const prop of ['cap', 'ctl', 'firmwareCtl'] as const) {
+      (node[prop] ?? []).forEach((flag, i) => {
+        if (!ACS_FLAGS.some((t) => t.name === flag.toUpperCase()))
+          this.checkTerm(node, prop, flag, ACS_FLAGS, 'ACS flag', accept, i);
+      });
+    }
+  }
+
+  /** BDF001: the BDF must be `[DDDD:]BB:DD.F` with device ≤ 1f and function ≤ 7. */
+  checkBdf(node: PciDevice, accept: ValidationAcceptor): void {
+    if (!node.bdf || (CANONICAL_BDF.test(node.bdf) && parseBdf(node.bdf))) return;
+    const fixed = repairBdf(node.bdf);
+    accept('error', `malformed BDF '${node.bdf}': expected DDDD:BB:DD.F (hex; device ≤ 1f, function ≤ 7)${fixed ? `, e.g. '${fixed}'` : ''}`, {
+      node,
+      property: 'bdf',
+      code: 'BDF001',
+      codeDescription: { href: ruleHref('BDF001') },
+      data: { code: 'BDF001', replacement: fixed } satisfies IommuDiagnosticData,
+    });
+  }
+
+  /** IMP001: every import must name an existing topology file. */
+  checkImports(node: Document, accept: ValidationAcceptor): void {
+    const doc = AstUtils.getDocument(node);
+    const documents = this.services.shared.workspace.LangiumDocuments;
+    for (const imp of node.imports ?? []) {
+      if (!imp.path) continue;
+      const uri = resolveImportUri(doc, imp.path);
+      if (uri.toString() === doc.uri.toString()) {
+        accept('error', `a file cannot import itself`, { node: imp, property: 'path', code: 'IMP001', data: { code: 'IMP001' } });
+      } else if (!documents.hasDocument(uri)) {
+        accept('error', `cannot find imported file '${imp.path}' (resolved to ${uri.path})`, {
+          node: imp,
+          property: 'path',
+          code: 'IMP001',
+          codeDescription: { href: ruleHref('IMP001') },
+          data: { code: 'IMP001' },
+        });
+      }
+    }
+  }
+
+  /** Run (or reuse) the simulation of this document and report every finding that can be placed in it. */
+  async checkSimulation(node: Document, accept: ValidationAcceptor): Promise<void> {
+    const doc = AstUtils.getDocument(node);
+    const sim = this.services.simulation.SimulationCache.get(doc);
+    const overrides = await this.severityOverrides();
+    for (const f of sim.result.findings) {
+      const override = overrides[f.code];
+      if (override === 'off') continue;
+      const severity = override && SEVERITIES.includes(override as Severity) ? (override as Severity) : f.severity;
+      const target = placeFinding(f, doc, sim.nodeOf);
+      if (!target) continue;
+      const related = relatedInformation(f, sim.nodeOf, doc);
+      accept(severity, f.message, {
+        node: target.node,
+        property: target.property as never,
+        index: target.index,
+        code: f.code,
+        codeDescription: { href: ruleHref(f.code) },
+        relatedInformation: related,
+        data: { code: f.code, fixes: f.fixes, elementId: f.elementId } satisfies IommuDiagnosticData,
+      });
+    }
+  }
+
+  private async severityOverrides(): Promise<Record<string, string>> {
+    try {
+      const value = await this.services.shared.workspace.ConfigurationProvider.getConfiguration('iommu', 'severityOverrides');
+      return value && typeof value === 'object' ? (value as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
+  }
+}
+
+/** Best-effort repair of a malformed BDF (`65:0.0` → `0000:65:00.0`, `0000:065:00.0` → `0000:65:00.0`). */
+export function repairBdf(text: string): string | undefined {
+  const m = /^(?:([0-9a-f]+):)?([0-9a-f]+)[:.]([0-9a-f]+)[.:]([0-9a-f]+)$/i.exec(text.trim());
+  if (!m) return undefined;
+  const [domain, bus, device, fn] = [m[1] ?? '0', m[2], m[3], m[4]].map((x) => parseInt(x, 16));
+  if (bus > 0xff || device > 0x1f || fn > 7 || domain > 0xffffffff) return undefined;
+  return formatBdf({ domain, bus, device, fn });
+}
+
+interface Placement {
+  node: AstNode;
+  property?: string;
+  index?: number;
+}
+
+/**
+ * Where a finding is shown in `doc`. VM-scoped findings (the element or a related element is a VM) go on
+ * that VM's `assign` reference to the device when there is one, so the problem shows where the assignment
+ * is made. Elements that live in another (imported) document are shown on the VM that uses them; findings
+ * that cannot be placed in this document are left to the document that declares the element.
+ */
+function placeFinding(f: Finding, doc: LangiumDocument, nodeOf: Map<string, AstNode>): Placement | undefined {
+  const inDoc = (n: AstNode | undefined) => !!n && AstUtils.getDocument(n).uri.toString() === doc.uri.toString();
+  const element = nodeOf.get(f.elementId);
+  const vmIds = [f.elementId, ...f.related.map((r) => r.id)].filter((id) => id.startsWith('v:'));
+  for (const vmId of vmIds) {
+    const vmNode = nodeOf.get(vmId);
+    if (!isVm(vmNode) || !inDoc(vmNode)) continue;
+    if (isPciDevice(element)) {
+      for (const p of vmNode.props ?? []) {
+        if (!isAssignProp(p) && !isHwptDecl(p)) continue;
+        const i = (p.devices ?? []).findIndex((r) => r.ref === element);
+        if (i >= 0) return { node: p, property: 'devices', index: i };
+      }
+    }
+    if (vmId === f.elementId || !inDoc(element)) return { node: vmNode, property: 'name' };
+  }
+  if (inDoc(element)) return { node: element!, property: hasName(element!) ? 'name' : undefined };
+  return undefined;
+}
+
+function hasName(node: AstNode): boolean {
+  return typeof (node as { name?: unknown }).name === 'string';
+}
+
+function relatedInformation(f: Finding, nodeOf: Map<string, AstNode>, doc: LangiumDocument): DiagnosticRelatedInformation[] {
+  const out: DiagnosticRelatedInformation[] = [];
+  for (const r of f.related) {
+    const node = nodeOf.get(r.id);
+    const cst = node && (GrammarUtils.findNodeForProperty(node.$cstNode, 'name') ?? node.$cstNode);
+    if (!node || !cst) continue;
+    const nodeDoc = AstUtils.getDocument(node);
+    out.push({ location: { uri: nodeDoc.uri.toString(), range: cst.range }, message: r.message });
+  }
+  void doc;
+  return out;
+}

@@ -1,0 +1,319 @@
+/**
+ * Lowering: Langium AST (possibly incomplete, mid-typing) → the core {@link Topology}.
+ *
+ * Invariants:
+ * - Never throws. Every AST field may be undefined after error recovery; missing or unknown values become
+ *   `undefined` in the model (the validator reports them with a location).
+ * - Translates only. Kernel behaviour (defaults, derivations) stays in `src-core`.
+ * - Element ids are stable for a given text: `h:<host>`, `i:<host>/<iommu>`, `d:<host>/<device>`, `v:<vm>`,
+ *   `w:<vm>/<hwpt>`. Duplicated names get a `#n` suffix so ids stay unique.
+ */
+import type { AstNode } from 'langium';
+import { parseBdf } from '../../../src-core/src/bdf.js';
+import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
+import type {
+  AcsCapability,
+  AcsFlagName,
+  Arch,
+  Host as CoreHost,
+  Hwpt as CoreHwpt,
+  Iommu as CoreIommu,
+  IommuDriver,
+  MsiController,
+  PciDevice as CorePciDevice,
+  PciKind,
+  Topology,
+  VfioBackend,
+  Vm as CoreVm,
+} from '../../../src-core/src/model.js';
+import { ACS } from '../../../src-core/src/model.js';
+import {
+  ACS_FLAGS,
+  ARCHES,
+  FIRMWARE_KINDS,
+  IOMMU_CAPS,
+  IOMMU_DRIVERS,
+  MSI_CONTROLLERS,
+  PCI_KINDS,
+  VFIO_BACKENDS,
+  type Term,
+} from '../../../src-core/src/vocabulary.js';
+import {
+  type Document,
+  type Host,
+  type Iommu,
+  type PciDevice,
+  type Vm,
+  isAcsProp,
+  isAcsOverrideSetting,
+  isArchSetting,
+  isAssignProp,
+  isBackendProp,
+  isClassProp,
+  isCmdlineSetting,
+  isDeviceIommuProp,
+  isDirectMappingProp,
+  isDmaAliasProp,
+  isDmaCoherentProp,
+  isDriverProp,
+  isFirmwareSetting,
+  isGuestNoSnoopProp,
+  isHost,
+  isHwptDecl,
+  isIdProp,
+  isIommu,
+  isIommuCapsProp,
+  isIommuDriverProp,
+  isIommuMsiProp,
+  isIommuPgtableProp,
+  isIommuRegisterProp,
+  isKernelSetting,
+  isKvmVfioProp,
+  isModuleParam,
+  isMultifunctionProp,
+  isNoSnoopProp,
+  isObservedGroupProp,
+  isPciDevice,
+  isSecondaryBusProp,
+  isUntrustedProp,
+  isVirtualFunctionProp,
+  isVm,
+  isVmmProp,
+} from '../language/generated/ast.js';
+
+/** Result of lowering: the model and the two-way mapping between model ids and AST nodes. */
+export interface Lowered {
+  topology: Topology;
+  nodeOf: Map<string, AstNode>;
+  idOf: Map<AstNode, string>;
+}
+
+/** Parse the DSL booleans (`yes/no/on/off/true/false`); anything else → undefined. */
+export function parseBool(text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (['yes', 'on', 'true'].includes(text)) return true;
+  if (['no', 'off', 'false'].includes(text)) return false;
+  return undefined;
+}
+
+function term<T extends string>(terms: Term<T>[], value: string | undefined): T | undefined {
+  return terms.find((t) => t.name === value)?.name;
+}
+
+/** Parse a hex (`0x1a`) or decimal integer; undefined on garbage. */
+export function parseNumber(text: string | number | undefined): number | undefined {
+  if (typeof text === 'number') return text;
+  if (!text) return undefined;
+  const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function acsMask(names: string[] | undefined): number {
+  let mask = 0;
+  for (const n of names ?? []) {
+    const flag = term(ACS_FLAGS, n.toUpperCase()) as AcsFlagName | undefined;
+    if (flag) mask |= ACS[flag];
+  }
+  return mask;
+}
+
+/**
+ * Lower the given documents (the main document first, then its imports) into one topology.
+ * Hosts and VMs from all documents are included; ids of elements in imported documents are the same as
+ * when those documents are lowered alone.
+ */
+export function lowerDocuments(roots: Document[]): Lowered {
+  const nodeOf = new Map<string, AstNode>();
+  const idOf = new Map<AstNode, string>();
+  const register = (base: string, node: AstNode): string => {
+    let id = base;
+    for (let n = 2; nodeOf.has(id); n++) id = `${base}#${n}`;
+    nodeOf.set(id, node);
+    idOf.set(node, id);
+    return id;
+  };
+  const topology: Topology = { hosts: [], vms: [] };
+  const hostsSeen = new Set<Host>();
+
+  for (const root of roots) {
+    for (const el of root?.elements ?? []) {
+      if (isHost(el) && !hostsSeen.has(el)) {
+        hostsSeen.add(el);
+        topology.hosts.push(lowerHost(el, register));
+      }
+    }
+  }
+  for (const root of roots) {
+    for (const el of root?.elements ?? []) {
+      if (isVm(el)) topology.vms.push(lowerVm(el, register, idOf, roots));
+    }
+  }
+  return { topology, nodeOf, idOf };
+}
+
+type Register = (base: string, node: AstNode) => string;
+
+function lowerHost(h: Host, register: Register): CoreHost {
+  const hostId = register(`h:${h.name ?? '?'}`, h);
+  const host: CoreHost = { id: hostId, name: h.name ?? '?', params: {}, iommus: [], devices: [] };
+  const hostKey = hostId.slice(2);
+  // IOMMUs first so device references can be mapped.
+  for (const m of h.members ?? []) {
+    if (isIommu(m)) host.iommus.push(lowerIommu(m, hostKey, register));
+  }
+  for (const m of h.members ?? []) {
+    if (isKernelSetting(m)) host.kernel = m.version ? parseKernelVersion(String(m.version)) : undefined;
+    else if (isArchSetting(m)) host.arch = term(ARCHES, m.arch) as Arch | undefined;
+    else if (isFirmwareSetting(m)) host.firmware = term(FIRMWARE_KINDS, m.kind);
+    else if (isCmdlineSetting(m)) host.cmdline = unquote(m.value);
+    else if (isModuleParam(m)) {
+      if (m.name && m.value !== undefined) host.params[m.name] = unquote(String(m.value));
+    } else if (isAcsOverrideSetting(m)) host.acsOverridePatch = parseBool(m.value);
+    else if (isPciDevice(m)) lowerDevice(m, undefined, hostKey, host, register);
+  }
+  return host;
+}
+
+function unquote(s: string | undefined): string {
+  if (s === undefined) return '';
+  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) {
+    try {
+      return JSON.parse(s) as string;
+    } catch {
+      return s.slice(1, -1);
+    }
+  }
+  return s;
+}
+
+function lowerIommu(i: Iommu, hostKey: string, register: Register): CoreIommu {
+  const id = register(`i:${hostKey}/${i.name ?? '?'}`, i);
+  const unit: CoreIommu = { id, name: i.name ?? '?', driver: 'none' };
+  let driverSet = false;
+  for (const p of i.props ?? []) {
+    if (isIommuDriverProp(p)) {
+      const d = term(IOMMU_DRIVERS, p.driver) as IommuDriver | undefined;
+      if (d) {
+        unit.driver = d;
+        driverSet = true;
+      }
+    } else if (isIommuCapsProp(p)) {
+      for (const c of p.caps ?? []) {
+        const cap = IOMMU_CAPS.find((t) => t.name === c);
+        if (cap) (unit as unknown as Record<string, unknown>)[cap.field] = true;
+      }
+    } else if (isIommuMsiProp(p)) unit.msi = term(MSI_CONTROLLERS, p.controller) as MsiController | undefined;
+    else if (isIommuPgtableProp(p)) unit.pgtable = p.format === 'v1' || p.format === 'v2' ? p.format : undefined;
+    else if (isIommuRegisterProp(p)) {
+      try {
+        const v = p.value ? BigInt(p.value) : undefined;
+        if (p.register === 'cap') unit.rawCap = v;
+        else unit.rawEcap = v;
+      } catch {
+        /* malformed hex: the validator reports it */
+      }
+    }
+  }
+  // Caps listed on a unit are definitive: an Intel unit without `snoop-control` has ECAP.SC = 0.
+  if (driverSet) {
+    for (const cap of IOMMU_CAPS) {
+      const rec = unit as unknown as Record<string, unknown>;
+      if (rec[cap.field] === undefined) rec[cap.field] = false;
+    }
+  }
+  return unit;
+}
+
+function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: string, host: CoreHost, register: Register): void {
+  const id = register(`d:${hostKey}/${d.name ?? '?'}`, d);
+  const bdf = (d.bdf && parseBdf(d.bdf)) || { domain: 0, bus: 0, device: 0, fn: 0 };
+  const dev: CorePciDevice = {
+    id,
+    name: d.name ?? '?',
+    bdf,
+    kind: (term(PCI_KINDS, d.kind) as PciKind | undefined) ?? 'endpoint',
+    parentId: parent?.id,
+  };
+  for (const p of d.props ?? []) {
+    if (isIdProp(p)) {
+      const [v, dv] = (p.ids ?? '').split(':');
+      dev.vendorId = parseNumber(`0x${v}`);
+      dev.deviceId = parseNumber(`0x${dv}`);
+      if (p.subsystem) {
+        const [sv, sd] = p.subsystem.split(':');
+        dev.subsystemVendorId = parseNumber(`0x${sv}`);
+        dev.subsystemDeviceId = parseNumber(`0x${sd}`);
+      }
+    } else if (isClassProp(p)) dev.classCode = parseNumber(p.code);
+    else if (isMultifunctionProp(p)) dev.multifunction = p.value === undefined ? true : parseBool(p.value);
+    else if (isAcsProp(p)) {
+      if (p.none) dev.acs = null;
+      else {
+        const acs: AcsCapability = { cap: acsMask(p.cap), ctl: acsMask(p.ctl) };
+        if (p.firmwareCtl?.length) acs.firmwareCtl = acsMask(p.firmwareCtl);
+        dev.acs = acs;
+      }
+    } else if (isNoSnoopProp(p)) dev.noSnoop = parseBool(p.value);
+    else if (isDmaCoherentProp(p)) dev.dmaCoherent = parseBool(p.value);
+    else if (isDriverProp(p)) dev.driver = p.unbound ? null : p.driver;
+    else if (isDeviceIommuProp(p)) {
+      const target = p.iommu?.ref;
+      dev.iommuId = host.iommus.find((i) => i.name === target?.name)?.id;
+    } else if (isObservedGroupProp(p)) dev.observedGroup = p.group;
+    else if (isSecondaryBusProp(p)) dev.secondaryBus = parseNumber(p.bus);
+    else if (isVirtualFunctionProp(p)) dev.isVirtualFunction = true;
+    else if (isDmaAliasProp(p)) {
+      dev.dmaAliasDevfns = (p.devfns ?? [])
+        .map((t) => /^([0-9a-f]{1,2})\.([0-7])$/i.exec(String(t)))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => (parseInt(m[1], 16) << 3) | Number(m[2]));
+    } else if (isDirectMappingProp(p)) dev.requiresDirectMapping = true;
+    else if (isUntrustedProp(p)) dev.untrusted = true;
+  }
+  host.devices.push(dev);
+  for (const c of d.children ?? []) lowerDevice(c, dev, hostKey, host, register);
+}
+
+function lowerVm(v: Vm, register: Register, idOf: Map<AstNode, string>, roots: Document[]): CoreVm {
+  const id = register(`v:${v.name ?? '?'}`, v);
+  let hostNode: Host | undefined = v.host?.ref;
+  if (!hostNode && !v.host) {
+    const hosts = roots.flatMap((r) => (r?.elements ?? []).filter(isHost));
+    if (hosts.length === 1) hostNode = hosts[0];
+  }
+  const vm: CoreVm = {
+    id,
+    name: v.name ?? '?',
+    hostId: (hostNode && idOf.get(hostNode)) ?? '',
+    backend: 'vfio-type1',
+    kvmVfio: true,
+    assignedIds: [],
+    hwpts: [],
+  };
+  const deviceId = (ref: { ref?: PciDevice } | undefined) => (ref?.ref ? idOf.get(ref.ref) : undefined);
+  for (const p of v.props ?? []) {
+    if (isVmmProp(p)) vm.vmm = p.vmm;
+    else if (isBackendProp(p)) {
+      const b = term(VFIO_BACKENDS, p.backend) as VfioBackend | undefined;
+      if (b) vm.backend = b;
+    } else if (isKvmVfioProp(p)) vm.kvmVfio = parseBool(p.value) ?? true;
+    else if (isGuestNoSnoopProp(p)) vm.guestNoSnoop = parseBool(p.value);
+    else if (isAssignProp(p)) {
+      for (const r of p.devices ?? []) {
+        const did = deviceId(r);
+        if (did && !vm.assignedIds.includes(did)) vm.assignedIds.push(did);
+      }
+    } else if (isHwptDecl(p)) {
+      const hw: CoreHwpt = { id: register(`w:${id.slice(2)}/${p.name ?? '?'}`, p), name: p.name ?? '?', deviceIds: [] };
+      for (const r of p.devices ?? []) {
+        const did = deviceId(r);
+        if (did) {
+          hw.deviceIds.push(did);
+          if (!vm.assignedIds.includes(did)) vm.assignedIds.push(did);
+        }
+      }
+      vm.hwpts.push(hw);
+    }
+  }
+  return vm;
+}

@@ -1,0 +1,49 @@
+/**
+ * One simulator run per document version, shared by validation, hover, inlay hints, code actions and the
+ * CLI. Evicted for every document affected by a change (imports included, see IommuIndexManager), so an
+ * edit in a host file re-simulates the VM files that import it.
+ */
+import { DocumentCache, DocumentState, type LangiumDocument } from 'langium';
+import type { LangiumServices } from 'langium/lsp';
+import type { SimulationOptions, SimulationResult } from '../../../src-core/src/analysis.js';
+import { simulate } from '../../../src-core/src/simulate.js';
+import type { Document } from '../language/generated/ast.js';
+import { importClosure } from '../language/iommu-scope.js';
+import { lowerDocuments, type Lowered } from './lower.js';
+
+export interface DocumentSimulation extends Lowered {
+  result: SimulationResult;
+  /** The documents that were lowered together: this one first, then its imports. */
+  documents: LangiumDocument[];
+}
+
+export class SimulationCache {
+  private readonly cache: DocumentCache<string, DocumentSimulation>;
+  private readonly services: LangiumServices;
+  /** Options applied to every run (from settings: default kernel). Changing them clears the cache. */
+  private options: SimulationOptions = {};
+
+  constructor(services: LangiumServices) {
+    this.services = services;
+    this.cache = new DocumentCache(services.shared, DocumentState.Linked);
+  }
+
+  setOptions(options: SimulationOptions): void {
+    this.options = options;
+    this.cache.clear();
+  }
+
+  getOptions(): SimulationOptions {
+    return this.options;
+  }
+
+  /** The simulation of `doc` together with everything it imports. Computed at most once per version. */
+  get(doc: LangiumDocument): DocumentSimulation {
+    return this.cache.get(doc.uri, 'sim', () => {
+      const documents = importClosure(doc, this.services.shared.workspace.LangiumDocuments);
+      const lowered = lowerDocuments(documents.map((d) => d.parseResult.value as Document));
+      const result = simulate(lowered.topology, this.options);
+      return { ...lowered, result, documents };
+    });
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Quick fixes. Dispatch on `diagnostic.data.code`; simulator findings carry their fix hints in
+ * `data.fixes` (FixHint from src-core), text-level diagnostics carry `data.replacement`.
+ * Edits may target another file (e.g. a host imported by the VM file).
+ */
+import { AstUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
+import type { CodeActionProvider } from 'langium/lsp';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic } from 'vscode-languageserver';
+import type { FixHint } from '../../../src-core/src/findings.js';
+import {
+  type Host,
+  type Iommu,
+  type PciDevice,
+  type Vm,
+  isAssignProp,
+  isBackendProp,
+  isDriverProp,
+  isHost,
+  isHwptDecl,
+  isIommu,
+  isIommuCapsProp,
+  isIommuDriverProp,
+  isKernelSetting,
+  isKvmVfioProp,
+  isModuleParam,
+  isPciDevice,
+  isVm,
+} from '../language/generated/ast.js';
+import type { IommuServices } from '../language/iommu-module.js';
+import type { IommuDiagnosticData } from '../language/iommu-validator.js';
+import { insertMember, removeListElement, replaceNode, replaceProperty, type DocEdit } from './edits.js';
+
+export class IommuCodeActionProvider implements CodeActionProvider {
+  private readonly services: IommuServices;
+
+  constructor(services: IommuServices) {
+    this.services = services;
+  }
+
+  getCodeActions(document: LangiumDocument, params: CodeActionParams): MaybePromise<Array<Command | CodeAction>> {
+    const actions: CodeAction[] = [];
+    for (const diagnostic of params.context.diagnostics) {
+      const data = diagnostic.data as IommuDiagnosticData | undefined;
+      if (!data?.code) continue;
+      if (data.replacement !== undefined && (data.code === 'SYN002' || data.code === 'BDF001')) {
+        actions.push({
+          title: `Change to '${data.replacement}'`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: true,
+          edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: data.replacement }] } },
+        });
+      }
+      for (const [i, fix] of (data.fixes ?? []).entries()) {
+        const action = this.fixAction(document, diagnostic, fix, i === 0);
+        if (action) actions.push(action);
+      }
+    }
+    return actions;
+  }
+
+  private fixAction(document: LangiumDocument, diagnostic: Diagnostic, fix: FixHint, preferred: boolean): CodeAction | undefined {
+    const sim = this.services.simulation.SimulationCache.get(document);
+    const node = (id: string) => sim.nodeOf.get(id);
+    const named = (id: string) => sim.topology.hosts.flatMap((h) => h.devices).find((d) => d.id === id)?.name ?? id;
+    let title: string;
+    let edits: (DocEdit | undefined)[] = [];
+    switch (fix.kind) {
+      case 'set-param': {
+        const host = node(fix.hostId);
+        if (!isHost(host)) return undefined;
+        title = `Set ${fix.param}=${fix.value} on host ${host.name}${fix.warning ? ` (${fix.warning})` : ''}`;
+        const existing = host.members.find((m) => isModuleParam(m) && m.name === fix.param);
+        edits = [existing ? replaceProperty(existing, 'value', fix.value) : insertMember(host, `param ${fix.param} = ${fix.value}`, host.members, (m) => !isIommu(m) && !isPciDevice(m))];
+        break;
+      }
+      case 'add-kvm-vfio': {
+        const vm = node(fix.vmId);
+        if (!isVm(vm)) return undefined;
+        title = `Add the kvm-vfio device to vm ${vm.name}`;
+        const existing = vm.props.find(isKvmVfioProp);
+        edits = [existing ? replaceProperty(existing, 'value', 'yes') : insertMember(vm, 'kvm-vfio yes', vm.props, (p) => !isAssignProp(p) && !isHwptDecl(p))];
+        break;
+      }
+      case 'assign-devices': {
+        const vm = node(fix.vmId);
+        if (!isVm(vm)) return undefined;
+        const names = fix.deviceIds.map(named);
+        title = `Assign the whole iommu_group to vm ${vm.name}: add ${names.join(', ')}`;
+        const assign = vm.props.find(isAssignProp);
+        const end = assign?.$cstNode;
+        if (assign && end) {
+          const pos = AstUtils.getDocument(assign).textDocument.positionAt(end.end);
+          edits = [{ uri: AstUtils.getDocument(assign).uri.toString(), edit: { range: { start: pos, end: pos }, newText: `, ${names.join(', ')}` } }];
+        } else edits = [insertMember(vm, `assign ${names.join(', ')}`, vm.props)];
+        break;
+      }
+      case 'unassign-device': {
+        const vm = node(fix.vmId);
+        const dev = node(fix.deviceId);
+        if (!isVm(vm) || !isPciDevice(dev)) return undefined;
+        title = `Remove ${dev.name} from vm ${vm.name}`;
+        for (const p of vm.props) {
+          if (!isAssignProp(p) && !isHwptDecl(p)) continue;
+          const i = p.devices.findIndex((r) => r.ref === dev);
+          if (i >= 0) edits.push(removeListElement(p, 'devices', i));
+        }
+        break;
+      }
+      case 'set-driver': {
+        const dev = node(fix.deviceId);
+        if (!isPciDevice(dev)) return undefined;
+        const drv = fix.driver ?? 'none';
+        title = fix.driver ? `Bind ${dev.name} to ${drv}` : `Unbind ${dev.name} from its host driver`;
+        const existing = dev.props.find(isDriverProp);
+        edits = [existing ? replaceNode(existing, `driver ${drv}`) : insertMember(dev, `driver ${drv}`, dev.props)];
+        break;
+      }
+      case 'set-backend': {
+        const vm = node(fix.vmId);
+        if (!isVm(vm)) return undefined;
+        title = `Use backend ${fix.backend} for vm ${vm.name}`;
+        const existing = vm.props.find(isBackendProp);
+        edits = [existing ? replaceProperty(existing, 'backend', fix.backend) : insertMember(vm, `backend ${fix.backend}`, vm.props, (p) => !isAssignProp(p) && !isHwptDecl(p))];
+        break;
+      }
+      case 'set-kernel': {
+        const host = node(fix.hostId);
+        if (!isHost(host)) return undefined;
+        title = `Use kernel ${fix.version} on host ${host.name}`;
+        const existing = host.members.find(isKernelSetting);
+        edits = [existing ? replaceProperty(existing, 'version', fix.version) : insertMember(host, `kernel ${fix.version}`, [])];
+        break;
+      }
+      case 'separate-hwpt': {
+        const vm = node(fix.vmId);
+        const dev = node(fix.deviceId);
+        if (!isVm(vm) || !isPciDevice(dev)) return undefined;
+        title = `Attach ${dev.name} to its own ${fix.coherent ? 'coherency-enforcing' : 'non-enforcing'} HWPT`;
+        edits = [insertMember(vm, `hwpt ${dev.name}_hwpt { attach ${dev.name} }`, vm.props)];
+        break;
+      }
+      case 'set-iommu-property': {
+        const unit = node(fix.iommuId);
+        if (!isIommu(unit)) return undefined;
+        title = `Set ${fix.property} ${fix.value} on iommu ${unit.name}`;
+        edits = [this.iommuEdit(unit, fix.property, fix.value)];
+        break;
+      }
+      default:
+        return undefined;
+    }
+    const changes: Record<string, DocEdit['edit'][]> = {};
+    for (const e of edits) {
+      if (!e) return undefined;
+      (changes[e.uri] ??= []).push(e.edit);
+    }
+    if (!Object.keys(changes).length) return undefined;
+    return { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: preferred, edit: { changes } };
+  }
+
+  private iommuEdit(unit: Iommu, property: string, value: string): DocEdit | undefined {
+    if (property === 'caps') {
+      const caps = unit.props.find(isIommuCapsProp);
+      if (caps?.caps.includes(value)) return undefined;
+      if (caps?.$cstNode) {
+        const doc = AstUtils.getDocument(caps);
+        const pos = doc.textDocument.positionAt(caps.$cstNode.end);
+        return { uri: doc.uri.toString(), edit: { range: { start: pos, end: pos }, newText: `, ${value}` } };
+      }
+      return insertMember(unit, `caps ${value}`, unit.props, isIommuDriverProp);
+    }
+    const existing = unit.props.find((p) => p.$cstNode?.text.startsWith(property + ' '));
+    return existing ? replaceNode(existing, `${property} ${value}`) : insertMember(unit, `${property} ${value}`, unit.props);
+  }
+}
+
+export type { AstNode, Host, PciDevice, Vm };

@@ -1,0 +1,152 @@
+/**
+ * Markdown descriptions of model elements from a simulation result: used by hover, and by the CLI's
+ * `explain` output. Reads the cached simulation; computes nothing about the kernel itself.
+ */
+import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '../../../src-core/src/analysis.js';
+import { formatBdf } from '../../../src-core/src/bdf.js';
+import { formatKernel } from '../../../src-core/src/kernel-version.js';
+import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
+import { RULES } from '../../../src-core/src/rules/index.js';
+import { IOMMU_DRIVERS, MSI_CONTROLLERS } from '../../../src-core/src/vocabulary.js';
+
+const yesNo = (b: boolean | undefined) => (b === undefined ? 'unknown' : b ? 'yes' : 'no');
+
+export interface Lookup {
+  topology: Topology;
+  result: SimulationResult;
+}
+
+function hostOfDevice(l: Lookup, deviceId: string): Host | undefined {
+  return l.topology.hosts.find((h) => h.devices.some((d) => d.id === deviceId));
+}
+
+function deviceName(l: Lookup, id: string): string {
+  for (const h of l.topology.hosts) {
+    const d = h.devices.find((x) => x.id === id);
+    if (d) return `${d.name} (${formatBdf(d.bdf)})`;
+  }
+  return id;
+}
+
+/** Box names of KVM-BOX-01. */
+export const BOX_TEXT: Record<number, string> = {
+  1: 'box 1: IOMMU blocks no-snoop, device uses no-snoop → snooped anyway (safe)',
+  2: 'box 2: IOMMU blocks no-snoop, device does not use it (safe)',
+  3: 'box 3: IOMMU does not block no-snoop and the device may use it → needs KVM to emulate WBINVD',
+  4: 'box 4: IOMMU does not block no-snoop, device does not use it (safe; KVM may emulate WBINVD at a cost)',
+};
+
+export function outcomeLine(o: AttachOutcome): string {
+  const status = o.ok ? '✅ attaches' : `❌ fails at \`${o.step}\`${o.errno ? ` with \`-${o.errno}\`` : ''}`;
+  const domain = o.domain ? `, ${o.domain}${o.domainEnforced === undefined ? '' : o.domainEnforced ? ' (enforce_cache_coherency)' : ' (no-snoop not blocked)'}` : '';
+  const box = o.box ? `, coherency ${BOX_TEXT[o.box].split(':')[0]}` : '';
+  return `${status}${domain}${box}`;
+}
+
+function capsLines(c: DeviceCaps | undefined): string[] {
+  if (!c) return ['- no IOMMU translates this device: no iommu_group'];
+  return [
+    `- \`IOMMU_CAP_CACHE_COHERENCY\`: ${yesNo(c.cacheCoherency)}`,
+    `- can enforce cache coherency (block no-snoop): ${yesNo(c.enforceCoherency)}${c.enforceIsReportedOnly ? ' — **reported only** (AMD v2 page table has no FC bit)' : ''}`,
+    `- isolated MSI: ${yesNo(c.isolatedMsi)}`,
+    `- DMA cache-coherent: ${yesNo(c.dmaCoherent)}`,
+  ];
+}
+
+/** Hover text for a PCI device. */
+export function describeDevice(l: Lookup, dev: PciDevice): string {
+  const host = hostOfDevice(l, dev.id);
+  const ha: HostAnalysis | undefined = host && l.result.hosts.get(host.id);
+  const group = ha?.grouping.groupOf.get(dev.id);
+  const ids = dev.vendorId !== undefined ? ` \`${hex4(dev.vendorId)}:${hex4(dev.deviceId ?? 0)}\`` : '';
+  const lines = [`**${dev.kind} ${dev.name}** \`${formatBdf(dev.bdf)}\`${ids}`, ''];
+  if (group) {
+    const others = group.deviceIds.filter((id) => id !== dev.id);
+    lines.push(`**iommu_group ${group.number}** (expected number; membership is exact)${others.length ? ` with ${others.map((o) => deviceName(l, o)).join(', ')}` : ' — alone'}`);
+    for (const r of group.reasons.filter((r) => r.deviceId === dev.id)) lines.push(`- ${r.text}`);
+  } else {
+    lines.push('**no iommu_group**');
+  }
+  const caps = ha?.caps.get(dev.id);
+  const unit = caps?.iommuId && host?.iommus.find((i) => i.id === caps.iommuId);
+  lines.push('', `**IOMMU** ${unit ? `${unit.name} (${unit.driver})` : 'none'}`, ...capsLines(caps));
+  for (const vm of l.topology.vms) {
+    const o = l.result.vms.get(vm.id)?.attach.find((a) => a.deviceId === dev.id);
+    if (o) lines.push('', `**VM ${vm.name}**: ${outcomeLine(o)}`, ...(o.kernelMessage ? ['', '```', o.kernelMessage, '```'] : []));
+  }
+  lines.push(...findingsSection(l, dev.id));
+  return lines.join('\n');
+}
+
+/** Hover text for an IOMMU unit. */
+export function describeIommu(l: Lookup, unit: Iommu): string {
+  const host = l.topology.hosts.find((h) => h.iommus.some((i) => i.id === unit.id));
+  const ha = host && l.result.hosts.get(host.id);
+  const driverDoc = IOMMU_DRIVERS.find((d) => d.name === unit.driver)?.doc ?? '';
+  const devices = [...(ha?.caps.values() ?? [])].filter((c) => c.iommuId === unit.id);
+  const groups = new Set(devices.map((c) => ha?.grouping.groupOf.get(c.deviceId)?.number).filter((n) => n !== undefined));
+  const flags: [string, boolean | undefined][] = [
+    ['snoop control (ECAP.SC)', unit.snoopControl],
+    ['interrupt remapping', unit.interruptRemapping],
+    ['scalable mode', unit.scalableMode],
+    ['coherent walk', unit.coherentWalk],
+    ['FEAT_COHERENCY', unit.coherent],
+    ['CANWBS', unit.canwbs],
+  ];
+  const lines = [
+    `**iommu ${unit.name}** — ${unit.driver}`,
+    '',
+    driverDoc,
+    '',
+    ...flags.filter(([, v]) => v !== undefined).map(([k, v]) => `- ${k}: ${yesNo(v)}`),
+    unit.msi ? `- MSI controller: ${unit.msi} — ${MSI_CONTROLLERS.find((m) => m.name === unit.msi)?.doc ?? ''}` : '- MSI controller: not stated',
+    unit.pgtable ? `- page table: ${unit.pgtable}` : '',
+    '',
+    `${devices.length} device(s) behind this unit in ${groups.size} iommu_group(s).`,
+  ].filter((s) => s !== '');
+  lines.push(...findingsSection(l, unit.id));
+  return lines.join('\n');
+}
+
+/** Hover text for a VM. */
+export function describeVm(l: Lookup, vm: Vm): string {
+  const va = l.result.vms.get(vm.id);
+  const host = l.topology.hosts.find((h) => h.id === vm.hostId);
+  const lines = [
+    `**vm ${vm.name}** on ${host ? host.name : '(no host)'} — ${vm.vmm ?? 'VMM not stated'}, backend \`${vm.backend}\`, kvm-vfio ${vm.kvmVfio ? 'yes' : 'no'}`,
+    '',
+  ];
+  if (va) {
+    lines.push(
+      `KVM told about noncoherent DMA: **${va.kvmNoncoherent ? 'yes' : 'no'}**; guest WBINVD: **${va.wbinvd}**`,
+      '',
+      '| device | outcome |',
+      '|---|---|',
+      ...va.attach.map((o) => `| ${deviceName(l, o.deviceId)} | ${outcomeLine(o)} |`),
+    );
+  }
+  lines.push(...findingsSection(l, vm.id));
+  return lines.join('\n');
+}
+
+/** Hover text for a host. */
+export function describeHost(l: Lookup, host: Host): string {
+  const ha = l.result.hosts.get(host.id);
+  const lines = [`**host ${host.name}** — kernel ${ha?.kernel ? formatKernel(ha.kernel) : 'unknown'}, ${host.arch ?? 'arch not stated'}`, ''];
+  if (ha) {
+    lines.push(`${ha.grouping.groups.length} iommu_group(s); ACS enabled before grouping: ${yesNo(ha.grouping.acsEnabledBeforeGrouping)}`, '');
+    for (const g of ha.grouping.groups.slice(0, 40)) lines.push(`- group ${g.number}: ${g.deviceIds.map((id) => deviceName(l, id)).join(', ')}`);
+    if (ha.grouping.groups.length > 40) lines.push(`- … ${ha.grouping.groups.length - 40} more`);
+  }
+  return lines.join('\n');
+}
+
+function findingsSection(l: Lookup, elementId: string): string[] {
+  const fs = l.result.findings.filter((f) => f.elementId === elementId);
+  if (!fs.length) return [];
+  return ['', '**Findings**', ...fs.map((f) => `- \`${f.code}\` ${f.message}${RULES.get(f.code) ? ` — ${RULES.get(f.code)!.title}` : ''}`)];
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}

@@ -1,0 +1,87 @@
+/**
+ * Hover: on a device, IOMMU, VM or host (its name, or a reference to it) show what the simulator computed
+ * (iommu_group and why, capabilities, attach outcome per VM, coherency box). On a vocabulary value show its
+ * meaning; on a keyword, the grammar's documentation.
+ */
+import { CstUtils, type AstNode, type CstNode, type LangiumDocument, type MaybePromise } from 'langium';
+import { MultilineCommentHoverProvider } from 'langium/lsp';
+import type { Hover, HoverParams } from 'vscode-languageserver';
+import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
+import { isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
+import type { IommuServices } from '../language/iommu-module.js';
+import { describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
+
+const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAPS, ...MSI_CONTROLLERS, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
+
+export class IommuHoverProvider extends MultilineCommentHoverProvider {
+  private readonly iommuServices: IommuServices;
+
+  constructor(services: IommuServices) {
+    super(services);
+    this.iommuServices = services;
+  }
+
+  override async getHoverContent(document: LangiumDocument, params: HoverParams): Promise<Hover | undefined> {
+    const root = document.parseResult?.value?.$cstNode;
+    if (!root) return undefined;
+    const offset = document.textDocument.offsetAt(params.position);
+    const leaf = CstUtils.findLeafNodeAtOffset(root, offset);
+    if (!leaf) return undefined;
+    const target = this.elementAt(leaf, offset);
+    if (target) {
+      const text = this.describe(document, target);
+      if (text) return { contents: { kind: 'markdown', value: text }, range: leaf.range };
+    }
+    const term = VOCABULARY.find((t) => t.name === leaf.text);
+    if (term && !leaf.grammarSource?.$type.includes('Keyword')) {
+      return { contents: { kind: 'markdown', value: `**${term.name}** — ${term.doc}` }, range: leaf.range };
+    }
+    return super.getHoverContent(document, params);
+  }
+
+  /** The element a hover position designates: a reference target, or the declaration whose name it is. */
+  private elementAt(leaf: CstNode | undefined, offset: number): AstNode | undefined {
+    if (!leaf) return undefined;
+    const refNode = this.references.findDeclarations(leaf)[0];
+    if (refNode && (isPciDevice(refNode) || isIommu(refNode) || isVm(refNode) || isHost(refNode)) && refNode !== leaf.astNode) return refNode;
+    const node = leaf.astNode;
+    if ((isPciDevice(node) || isIommu(node) || isVm(node) || isHost(node)) && this.isNameOrHeader(node, offset)) return node;
+    return undefined;
+  }
+
+  /** True when offset is on the declaration line up to the `{` (kind, name, BDF), not inside the body. */
+  private isNameOrHeader(node: AstNode, offset: number): boolean {
+    const cst = node.$cstNode;
+    if (!cst) return false;
+    const brace = cst.text.indexOf('{');
+    return brace < 0 || offset < cst.offset + brace;
+  }
+
+  private describe(document: LangiumDocument, node: AstNode): string | undefined {
+    const sim = this.iommuServices.simulation.SimulationCache.get(document);
+    const id = sim.idOf.get(node);
+    if (!id) return undefined;
+    const l = { topology: sim.topology, result: sim.result };
+    if (isPciDevice(node)) {
+      const d = sim.topology.hosts.flatMap((h) => h.devices).find((x) => x.id === id);
+      return d && describeDevice(l, d);
+    }
+    if (isIommu(node)) {
+      const u = sim.topology.hosts.flatMap((h) => h.iommus).find((x) => x.id === id);
+      return u && describeIommu(l, u);
+    }
+    if (isVm(node)) {
+      const v = sim.topology.vms.find((x) => x.id === id);
+      return v && describeVm(l, v);
+    }
+    if (isHost(node)) {
+      const h = sim.topology.hosts.find((x) => x.id === id);
+      return h && describeHost(l, h);
+    }
+    return undefined;
+  }
+
+  protected override getAstNodeHoverContent(node: AstNode): MaybePromise<string | undefined> {
+    return super.getAstNodeHoverContent(node);
+  }
+}

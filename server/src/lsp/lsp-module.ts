@@ -1,0 +1,18 @@
+/**
+ * The LSP feature services we add to Langium's defaults. Langium advertises a capability only when the
+ * service exists, so everything the server offers beyond the defaults is listed here.
+ */
+import type { Module } from 'langium';
+import type { PartialLangiumServices } from 'langium/lsp';
+import type { IommuServices } from '../language/iommu-module.js';
+import { IommuCodeActionProvider } from './code-actions.js';
+import { IommuHoverProvider } from './hover.js';
+import { IommuInlayHintProvider } from './inlay-hints.js';
+
+export const IommuLspModule: Module<IommuServices, PartialLangiumServices> = {
+  lsp: {
+    HoverProvider: (services) => new IommuHoverProvider(services),
+    CodeActionProvider: (services) => new IommuCodeActionProvider(services),
+    InlayHintProvider: (services) => new IommuInlayHintProvider(services),
+  },
+};

@@ -1,0 +1,15 @@
+/**
+ * Language server entry (bundled to server/out/main.cjs). Transport from argv: `--stdio`, `--node-ipc`,
+ * `--socket=N` (vscode-languageserver picks it).
+ */
+import './polyfill.js';
+import { NodeFileSystem } from 'langium/node';
+import { startLanguageServer } from 'langium/lsp';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { createIommuServices } from './language/iommu-module.js';
+import { installSettings } from './lsp/settings.js';
+
+const connection = createConnection(ProposedFeatures.all);
+const { shared, Iommu } = createIommuServices({ connection, ...NodeFileSystem });
+installSettings(shared, Iommu);
+startLanguageServer(shared);

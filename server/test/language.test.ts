@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lowerDocuments } from '../src/lowering/lower.js';
+import { codes, createTestServices, diagnosticsWithCode, message } from './helpers.js';
+
+const t = createTestServices();
+afterEach(() => t.clear());
+
+const exampleText = fs.readFileSync(path.resolve(__dirname, '../../examples/desktop-gpu-passthrough.iommu'), 'utf8');
+
+describe('grammar and lowering', () => {
+  it('parses the desktop example without syntax or vocabulary errors', async () => {
+    const doc = await t.validate(exampleText);
+    expect(doc.parseResult.lexerErrors).toEqual([]);
+    expect(doc.parseResult.parserErrors).toEqual([]);
+    expect(codes(doc).filter((c) => /SYN|BDF|lexing|parsing|linking/.test(c))).toEqual([]);
+  });
+
+  it('lowers hosts, IOMMUs, the PCI hierarchy and VM assignments into the core model', async () => {
+    const doc = await t.parse(exampleText);
+    const { topology } = lowerDocuments([doc.parseResult.value]);
+    const host = topology.hosts[0];
+    expect(host.kernel).toEqual({ major: 6, minor: 12 });
+    expect(host.iommus).toMatchObject([{ id: 'i:desktop/ivhd0', driver: 'amd-vi', interruptRemapping: true, msi: 'x86-ir', pgtable: 'v1', snoopControl: false }]);
+    const gpu = host.devices.find((d) => d.name === 'gpu')!;
+    expect(gpu).toMatchObject({ kind: 'endpoint', bdf: { domain: 0, bus: 0x0a, device: 0, fn: 0 }, vendorId: 0x10de, deviceId: 0x2684, classCode: 0x030000, multifunction: true, acs: null, noSnoop: true, driver: 'vfio-pci', parentId: 'd:desktop/gpp_gfx' });
+    const rp = host.devices.find((d) => d.name === 'gpp_gfx')!;
+    expect(rp.acs).toEqual({ cap: 0x1d, ctl: 0x1d });
+    expect(topology.vms).toMatchObject([{ id: 'v:win11', hostId: 'h:desktop', backend: 'vfio-type1', kvmVfio: true, assignedIds: ['d:desktop/gpu', 'd:desktop/gpu_audio'] }]);
+  });
+
+  it('resolves assignments by canonical and short BDF as well as by name', async () => {
+    const doc = await t.validate(`host h { kernel 6.12 iommu u { driver intel-vtd caps interrupt-remapping, snoop-control msi x86-ir }
+      root-port rp at 0000:00:01.0 { acs cap SV RR CR UF ctl SV RR CR UF  endpoint nic at 0000:01:00.0 { driver vfio-pci } } }
+      vm a on h { assign 0000:01:00.0 }
+      vm b on h { assign 01:00.0 }`);
+    expect(codes(doc).filter((c) => c.startsWith('linking'))).toEqual([]);
+    const { topology } = lowerDocuments([doc.parseResult.value]);
+    expect(topology.vms.map((v) => v.assignedIds)).toEqual([['d:h/nic'], ['d:h/nic']]);
+  });
+
+  it('survives incomplete input: lowering never throws on a half-typed file', async () => {
+    const prefixes = [0.1, 0.3, 0.5, 0.7, 0.9].map((f) => exampleText.slice(0, Math.floor(exampleText.length * f)));
+    for (const text of prefixes) {
+      const doc = await t.validate(text);
+      expect(() => lowerDocuments([doc.parseResult.value])).not.toThrow();
+    }
+  });
+});
+
+describe('text-level validation', () => {
+  it('SYN002: unknown vocabulary value with a suggestion', async () => {
+    const doc = await t.validate('host h { kernel 6.12 iommu u { driver intel-vdt } }');
+    const [d] = diagnosticsWithCode(doc, 'SYN002');
+    expect(message(d)).toMatch(/unknown IOMMU driver 'intel-vdt'; did you mean 'intel-vtd'\?/);
+    expect(d.data).toMatchObject({ code: 'SYN002', replacement: 'intel-vtd' });
+    expect(d.codeDescription?.href).toMatch(/README\.md#syn002$/);
+  });
+
+  it('BDF001: malformed BDF with a repaired suggestion', async () => {
+    const doc = await t.validate('host h { kernel 6.12 endpoint x at 0000:65:0.0 }');
+    const [d] = diagnosticsWithCode(doc, 'BDF001');
+    expect(message(d)).toContain("malformed BDF '0000:65:0.0'");
+    expect(d.data).toMatchObject({ replacement: '0000:65:00.0' });
+  });
+
+  it('BDF001: device number out of range has no automatic repair', async () => {
+    const doc = await t.validate('host h { kernel 6.12 endpoint x at 0000:65:20.0 }');
+    const [d] = diagnosticsWithCode(doc, 'BDF001');
+    expect(d).toBeDefined();
+    expect((d.data as { replacement?: string }).replacement).toBeUndefined();
+  });
+
+  it('SYN001: kernel version must be X.Y', async () => {
+    const doc = await t.validate('host h { kernel 6 }');
+    expect(codes(doc)).toContain('SYN001');
+  });
+});

@@ -1,0 +1,30 @@
+import { devfn } from './bdf.js';
+import type { PciDevice } from './model.js';
+
+/**
+ * GRP-ORD-01: PCI enumeration order. Root buses by (domain, bus); on each bus all functions in devfn order,
+ * then each bridge's subtree in the same order, recursively. Returns a new array; devices whose parent is
+ * missing are treated as root-bus devices. Never throws.
+ * Source: drivers/pci/probe.c:pci_scan_child_bus_extend, drivers/pci/bus.c:pci_bus_add_devices.
+ */
+export function probeOrder(devices: PciDevice[]): PciDevice[] {
+  const ids = new Set(devices.map((d) => d.id));
+  const children = new Map<string | undefined, PciDevice[]>();
+  for (const d of devices) {
+    const key = d.parentId && ids.has(d.parentId) ? d.parentId : undefined;
+    (children.get(key) ?? children.set(key, []).get(key)!).push(d);
+  }
+  const byAddress = (a: PciDevice, b: PciDevice) => a.bdf.domain - b.bdf.domain || a.bdf.bus - b.bdf.bus || devfn(a.bdf) - devfn(b.bdf);
+  const out: PciDevice[] = [];
+  const seen = new Set<string>();
+  const visitBus = (list: PciDevice[]) => {
+    const sorted = [...list].sort(byAddress);
+    for (const d of sorted) if (!seen.has(d.id)) (seen.add(d.id), out.push(d));
+    for (const d of sorted) {
+      const kids = children.get(d.id);
+      if (kids) visitBus(kids);
+    }
+  };
+  visitBus(children.get(undefined) ?? []);
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * The enumerated values the model accepts, with one-line documentation. The language server uses these for
+ * validation ("unknown driver 'intel-vdt'; did you mean 'intel-vtd'?"), completion and hovers, so the
+ * vocabulary lives next to the model it describes, not in the grammar.
+ */
+import type { AcsFlagName, Arch, Iommu, IommuDriver, MsiController, PciKind, VfioBackend } from './model.js';
+
+export interface Term<T extends string = string> {
+  name: T;
+  doc: string;
+}
+
+export const IOMMU_DRIVERS: Term<IommuDriver>[] = [
+  { name: 'intel-vtd', doc: 'Intel VT-d DMAR unit (drivers/iommu/intel). Snoop control is per unit (ECAP.SC, bit 7).' },
+  { name: 'amd-vi', doc: 'AMD-Vi IOMMU (drivers/iommu/amd). Always reports IOMMU_CAP_CACHE_COHERENCY; v1 page tables force coherency with the FC bit.' },
+  { name: 'arm-smmu-v3', doc: 'Arm SMMUv3 (drivers/iommu/arm/arm-smmu-v3). CACHE_COHERENCY = ARM_SMMU_FEAT_COHERENCY (≥ 6.1); enforce via IORT CANWBS (≥ 6.13).' },
+  { name: 'arm-smmu', doc: 'Arm SMMU v1/v2 / MMU-500 (drivers/iommu/arm/arm-smmu). CACHE_COHERENCY = coherent table walk (≥ 6.1), or dma-coherent device (≥ 6.2).' },
+  { name: 'virtio-iommu', doc: 'virtio-iommu (drivers/iommu/virtio-iommu.c), typical in guests. Reports CACHE_COHERENCY from 6.0; no interrupt isolation of its own.' },
+  { name: 's390', doc: 's390 zPCI IOMMU. One group per PCI function; MSIs count as isolated (arch_is_isolated_msi).' },
+  { name: 'none', doc: 'No IOMMU translates these devices: no iommu_group, VFIO cannot assign them (except unsafe no-IOMMU mode).' },
+];
+
+/** DSL capability names → the {@link Iommu} boolean field they set. */
+export const IOMMU_CAPS: (Term & { field: keyof Iommu })[] = [
+  { name: 'snoop-control', field: 'snoopControl', doc: 'Intel ECAP.SC (bit 7): the unit can force snooping (ignore PCIe No-Snoop). Feeds IOMMU_CAP_ENFORCE_CACHE_COHERENCY.' },
+  { name: 'interrupt-remapping', field: 'interruptRemapping', doc: 'Interrupt remapping supported and enabled (Intel ECAP.IR on every DRHD and DMAR INTR_REMAP flag; AMD IR). Gives isolated MSI.' },
+  { name: 'scalable-mode', field: 'scalableMode', doc: 'Intel scalable-mode translation (ECAP.SMTS, bit 43) in use. ≤ 5.18 counts like snoop control for IOMMU_CAP_CACHE_COHERENCY.' },
+  { name: 'passthrough', field: 'passthrough', doc: 'Intel ECAP.PT (bit 6): hardware pass-through (identity default domains).' },
+  { name: 'caching-mode', field: 'cachingMode', doc: 'Intel CAP.CM / AMD NpCache: an emulated IOMMU inside a VM (forces strict invalidation).' },
+  { name: 'coherent-walk', field: 'coherentWalk', doc: 'SMMU v1/v2 ARM_SMMU_FEAT_COHERENT_WALK (IDR0.CTTW or firmware).' },
+  { name: 'coherent', field: 'coherent', doc: 'SMMUv3 ARM_SMMU_FEAT_COHERENCY (IDR0.COHACC, bit 4, or firmware dma-coherent / IORT COHACC override).' },
+  { name: 'canwbs', field: 'canwbs', doc: 'IORT root-complex memory-access flag CANWBS: SMMUv3 can enforce cache coherency (6.13+).' },
+];
+
+export const MSI_CONTROLLERS: Term<MsiController>[] = [
+  { name: 'x86-ir', doc: 'x86 interrupt remapping domain (Intel DMAR-IR / AMD-IR): IRQ_DOMAIN_FLAG_ISOLATED_MSI.' },
+  { name: 'x86-vector', doc: 'x86 vector domain without interrupt remapping: MSIs are not isolated.' },
+  { name: 'hyperv-ir', doc: 'Hyper-V IR: not isolated for VFIO.' },
+  { name: 'gicv3-its', doc: 'Arm GICv3 ITS: isolated MSI (except the Socionext pre-ITS quirk).' },
+  { name: 'gicv3-its-preits', doc: 'GICv3 ITS with the Socionext "pre-ITS" quirk: isolation flag cleared.' },
+  { name: 'gicv2m', doc: 'Arm GICv2m: no MSI isolation.' },
+  { name: 'gicv3-mbi', doc: 'Arm GICv3 MBI: no MSI isolation.' },
+  { name: 'gicv5-its', doc: 'Arm GICv5 ITS (7.x): isolated MSI.' },
+  { name: 'riscv-imsic', doc: 'RISC-V IMSIC/APLIC: no isolated-MSI flag.' },
+  { name: 's390-zpci', doc: 's390 zPCI: arch_is_isolated_msi() is always true.' },
+];
+
+export const VFIO_BACKENDS: Term<VfioBackend>[] = [
+  { name: 'vfio-type1', doc: 'Legacy VFIO container with the type1 IOMMU driver (/dev/vfio/vfio + group fds).' },
+  { name: 'iommufd-compat', doc: 'Group fds with iommufd acting as the container (≥ 6.2).' },
+  { name: 'iommufd-cdev', doc: 'VFIO device cdevs (/dev/vfio/devices/vfioN) bound to iommufd (≥ 6.6).' },
+];
+
+export const ARCHES: Term<Arch>[] = [
+  { name: 'x86_64', doc: 'x86-64: DMA is always cache-coherent for the CPU; KVM has the noncoherent-DMA hook.' },
+  { name: 'arm64', doc: 'AArch64: coherency comes from firmware (dma-coherent / _CCA); KVM has no noncoherent-DMA hook.' },
+  { name: 's390x', doc: 's390x.' },
+  { name: 'ppc64le', doc: 'POWER (spapr TCE IOMMU).' },
+  { name: 'riscv64', doc: 'RISC-V 64.' },
+];
+
+export const FIRMWARE_KINDS: Term<'acpi' | 'devicetree'>[] = [
+  { name: 'acpi', doc: 'ACPI (DMAR/IVRS/IORT/VIOT tables): ACS is requested before PCI enumeration.' },
+  { name: 'devicetree', doc: 'Device tree: before 7.0 ACS is requested only after bridges are enumerated (GRP-ACS-06).' },
+];
+
+export const ACS_FLAGS: Term<AcsFlagName>[] = [
+  { name: 'SV', doc: 'Source Validation (bit 0). Required (REQ_ACS_FLAGS).' },
+  { name: 'TB', doc: 'Translation Blocking (bit 1). Not required.' },
+  { name: 'RR', doc: 'P2P Request Redirect (bit 2). Required.' },
+  { name: 'CR', doc: 'P2P Completion Redirect (bit 3). Required.' },
+  { name: 'UF', doc: 'Upstream Forwarding (bit 4). Required.' },
+  { name: 'EC', doc: 'P2P Egress Control (bit 5). Not required.' },
+  { name: 'DT', doc: 'Direct Translated P2P (bit 6). Not required.' },
+];
+
+export const PCI_KINDS: Term<PciKind>[] = [
+  { name: 'host-bridge', doc: 'Host bridge function on a root bus (class 0x0600), conventional PCI.' },
+  { name: 'root-port', doc: 'PCIe Root Port (type 0x4).' },
+  { name: 'switch-upstream', doc: 'PCIe switch Upstream Port (type 0x5).' },
+  { name: 'switch-downstream', doc: 'PCIe switch Downstream Port (type 0x6).' },
+  { name: 'pcie-to-pci-bridge', doc: 'PCIe-to-PCI/PCI-X bridge (type 0x7): never ACS-isolating; children alias to (secondary bus, 00.0).' },
+  { name: 'pci-to-pcie-bridge', doc: 'PCI/PCI-X-to-PCIe bridge (type 0x8): never ACS-isolating.' },
+  { name: 'pci-bridge', doc: 'Conventional PCI-to-PCI bridge (no PCIe capability): children alias to the bridge.' },
+  { name: 'endpoint', doc: 'PCIe Endpoint (type 0x0).' },
+  { name: 'legacy-endpoint', doc: 'PCIe Legacy Endpoint (type 0x1).' },
+  { name: 'rciep', doc: 'Root Complex Integrated Endpoint (type 0x9).' },
+  { name: 'rc-event-collector', doc: 'Root Complex Event Collector (type 0xA): never ACS-isolating.' },
+  { name: 'pci-device', doc: 'Conventional PCI function (no PCIe capability): never ACS-isolating.' },
+];
+
+/** Drivers that set `driver_managed_dma` (VFIO-GRP-05) or are otherwise VFIO-friendly; used for completion. */
+export const COMMON_DRIVERS: Term[] = [
+  { name: 'vfio-pci', doc: 'VFIO PCI driver: driver_managed_dma, does not count as a kernel DMA user.' },
+  { name: 'pci-stub', doc: 'Stub driver: driver_managed_dma.' },
+  { name: 'pcieport', doc: 'PCIe port driver: driver_managed_dma (≥ 5.19).' },
+  { name: 'nvme', doc: 'NVMe host driver: a kernel DMA user.' },
+  { name: 'amdgpu', doc: 'AMD GPU driver: a kernel DMA user.' },
+  { name: 'nvidia', doc: 'NVIDIA proprietary driver: a kernel DMA user.' },
+  { name: 'i915', doc: 'Intel graphics driver: a kernel DMA user.' },
+  { name: 'snd_hda_intel', doc: 'HD audio driver: a kernel DMA user.' },
+  { name: 'xhci_hcd', doc: 'USB 3 host controller driver: a kernel DMA user.' },
+  { name: 'mlx5_core', doc: 'Mellanox ConnectX driver: a kernel DMA user.' },
+  { name: 'ixgbe', doc: 'Intel 10GbE driver: a kernel DMA user.' },
+  { name: 'virtio-pci', doc: 'virtio PCI transport: a kernel DMA user.' },
+  { name: 'shpchp', doc: 'Standard hot-plug controller driver (bridges): not driver_managed_dma.' },
+];

@@ -1,0 +1,60 @@
+/**
+ * Architecture invariants, enforced:
+ * - src-core imports nothing from langium, vscode*, or the server/client (and no node:fs: it is pure).
+ * - client does not import server internals except through the bundle; server does not import vscode.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sources(full));
+    else if (e.name.endsWith('.ts')) out.push(full);
+  }
+  return out;
+}
+
+function imports(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? m[2]);
+}
+
+describe('layering', () => {
+  it('src-core is pure: no langium, vscode, LSP, fs or server/client imports', () => {
+    const offenders: string[] = [];
+    for (const f of sources(path.join(root, 'src-core/src'))) {
+      for (const spec of imports(f)) {
+        const resolved = spec.startsWith('.') ? path.resolve(path.dirname(f), spec) : spec;
+        const bad =
+          /^(langium|vscode|vscode-languageserver|vscode-languageclient|vscode-languageserver-types)(\/|$)/.test(spec) ||
+          /^(node:)?(fs|child_process|net|http)(\/|$)/.test(spec) ||
+          (spec.startsWith('.') && !resolved.startsWith(path.join(root, 'src-core')));
+        if (bad) offenders.push(`${path.relative(root, f)} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+    // the check itself must see imports: src-core/src/simulate.ts has several
+    expect(imports(path.join(root, 'src-core/src/simulate.ts')).length).toBeGreaterThan(3);
+  });
+
+  it('server never imports vscode (the editor API)', () => {
+    const offenders = sources(path.join(root, 'server/src'))
+      .flatMap((f) => imports(f).map((s) => [f, s] as const))
+      .filter(([, s]) => s === 'vscode')
+      .map(([f]) => path.relative(root, f));
+    expect(offenders).toEqual([]);
+  });
+
+  it('client does not import server or core sources (it talks LSP)', () => {
+    const offenders = sources(path.join(root, 'client/src'))
+      .flatMap((f) => imports(f).map((s) => [f, s] as const))
+      .filter(([f, s]) => s.startsWith('.') && !path.resolve(path.dirname(f), s).startsWith(path.join(root, 'client')) && !s.includes('/server/src/import/'))
+      .map(([f, s]) => `${path.relative(root, f)} imports ${s}`);
+    expect(offenders).toEqual([]);
+  });
+});
