@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { dev, host, iommu, topo, vm } from '../builders.js';
+import { INTEL_GROUPS, intelHost, oneVm } from './fixtures.js';
+import { run } from './helpers.js';
+
+const TYPE1_MSG =
+  'vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform';
+
+describe('type1: interrupt remapping (VFIO-IR-01/02)', () => {
+  it('IR off → EPERM at VFIO_SET_IOMMU with the exact pr_warn, IR001 with both fixes', () => {
+    const r = run(oneVm(intelHost('6.12', {}, false), ['gpu', 'audio', 'nic']), INTEL_GROUPS);
+    const o = r.outcome('vm1', 'gpu');
+    expect(o).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_SET_IOMMU', kernelMessage: TYPE1_MSG });
+    expect(r.outcome('vm1', 'nic').step).toBe('VFIO_SET_IOMMU');
+    const f = r.find('IR001', 'gpu')!;
+    expect(f.severity).toBe('error');
+    expect(f.message).toContain('gpu (0000:65:00.0)');
+    expect(f.message).toContain('-EPERM at VFIO_SET_IOMMU');
+    expect(f.outcome).toEqual({ errno: 'EPERM', step: 'VFIO_SET_IOMMU', kernelMessage: TYPE1_MSG });
+    expect(f.related[0]).toMatchObject({ id: 'dmar0' });
+    expect(f.fixes).toContainEqual({ kind: 'set-iommu-property', iommuId: 'dmar0', property: 'interruptRemapping', value: 'true' });
+    expect(f.fixes!.find((x) => x.kind === 'set-param')).toMatchObject({ param: 'vfio_iommu_type1.allow_unsafe_interrupts', value: '1' });
+    expect((f.fixes!.find((x) => x.kind === 'set-param') as { warning?: string }).warning).toMatch(/inject interrupts/);
+  });
+
+  it('the second group fails at VFIO_GROUP_SET_CONTAINER once the IOMMU is set', () => {
+    const h = intelHost('6.12');
+    h.iommus[1].interruptRemapping = false;
+    const r = run(oneVm(h, ['gpu', 'nic']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu').ok).toBe(true);
+    expect(r.outcome('vm1', 'nic')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_GROUP_SET_CONTAINER' });
+  });
+
+  it.each(['1', 'Y', 'y', 'true', 'on'])('allow_unsafe_interrupts=%s bypasses silently (IR002)', (val) => {
+    const r = run(oneVm(intelHost('6.12', { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': val } }, false), ['gpu', 'audio']), INTEL_GROUPS);
+    const o = r.outcome('vm1', 'gpu');
+    expect(o.ok).toBe(true);
+    expect(o.kernelMessage).toBeUndefined();
+    expect(o.codes).toContain('IR002');
+    expect(r.find('IR002', 'gpu')!.message).toContain('vfio_iommu_type1.allow_unsafe_interrupts');
+    expect(r.find('IR001')).toBeUndefined();
+  });
+
+  it.each(['0', 'N', 'off'])('allow_unsafe_interrupts=%s does not bypass', (val) => {
+    const r = run(oneVm(intelHost('6.12', { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': val } }, false), ['gpu', 'audio']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu').errno).toBe('EPERM');
+  });
+
+  it('the iommufd param does not help type1', () => {
+    const r = run(oneVm(intelHost('6.12', { params: { 'iommufd.allow_unsafe_interrupts': '1' } }, false), ['gpu', 'audio']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu').errno).toBe('EPERM');
+  });
+
+  it('6.2 vs 6.3: a GICv2m elsewhere breaks the global check only ≤ 6.2', () => {
+    const mk = (k: string) =>
+      host('a', k, [iommu('s0', 'arm-smmu-v3', { coherent: true, msi: 'gicv3-its' }), iommu('s1', 'arm-smmu-v3', { coherent: true, msi: 'gicv2m' })], [
+        dev('ep', 'endpoint', '01:00.0', { iommuId: 's0', driver: 'vfio-pci', noSnoop: false, dmaCoherent: true }),
+      ], { arch: 'arm64' });
+    const t = (k: string) => topo([mk(k)], [vm('v', 'a', ['ep'])]);
+    expect(run(t('6.2'), { a: [['ep']] }).outcome('v', 'ep')).toMatchObject({ ok: false, errno: 'EPERM' });
+    expect(run(t('6.3'), { a: [['ep']] }).outcome('v', 'ep').ok).toBe(true);
+  });
+});
+
+describe('type1: DMA ownership and viability (VFIO-GRP-03/05)', () => {
+  it('5.19: a member bound to a host DMA driver → EPERM at VFIO_GROUP_SET_CONTAINER (VIA001)', () => {
+    const h = intelHost('5.19');
+    h.devices.find((d) => d.id === 'audio')!.driver = 'snd_hda_intel';
+    const r = run(oneVm(h, ['gpu']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_GROUP_SET_CONTAINER' });
+    const f = r.find('VIA001', 'gpu')!;
+    expect(f.message).toContain('audio (0000:65:00.1) bound to snd_hda_intel');
+    expect(f.related).toContainEqual({ id: 'audio', message: 'same iommu_group, bound to host driver snd_hda_intel' });
+    expect(f.fixes).toContainEqual({ kind: 'assign-devices', vmId: 'vm1', deviceIds: ['audio'] });
+    expect(f.fixes).toContainEqual({ kind: 'set-driver', deviceId: 'audio', driver: 'vfio-pci' });
+    expect(f.fixes).toContainEqual({ kind: 'set-driver', deviceId: 'audio', driver: null });
+  });
+
+  it('5.18: the same group is non-viable → EINVAL at VFIO_GROUP_GET_DEVICE_FD', () => {
+    const h = intelHost('5.18');
+    h.devices.find((d) => d.id === 'audio')!.driver = 'snd_hda_intel';
+    const r = run(oneVm(h, ['gpu']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'VFIO_GROUP_GET_DEVICE_FD' });
+    expect(r.find('VIA001', 'gpu')!.explanation).toMatch(/viable/);
+  });
+
+  it('bridge with shpchp: fine in 5.18 (any driver), EPERM in 5.19; pcieport / pci-stub / no driver fine', () => {
+    const mk = (k: string, drv: string | null) => {
+      const h = intelHost(k);
+      h.devices.find((d) => d.id === 'rp')!.driver = drv;
+      return run(oneVm(h, ['ssd']), { h: [['gpu', 'audio'], ['nic'], ['rp', 'ssd']] }).outcome('vm1', 'ssd');
+    };
+    expect(mk('5.18', 'shpchp').ok).toBe(true);
+    expect(mk('5.19', 'shpchp')).toMatchObject({ ok: false, errno: 'EPERM' });
+    expect(mk('5.19', 'pcieport').ok).toBe(true);
+    expect(mk('5.19', null).ok).toBe(true);
+    expect(mk('5.19', 'pci-stub').ok).toBe(true);
+  });
+
+  it('assigning the whole group avoids VIA001', () => {
+    const h = intelHost('6.12');
+    h.devices.find((d) => d.id === 'audio')!.driver = 'snd_hda_intel';
+    const r = run(oneVm(h, ['gpu', 'audio']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu').ok).toBe(true);
+    expect(r.find('VIA001')).toBeUndefined();
+    expect(r.find('VIA004', 'audio')!.fixes).toEqual([{ kind: 'set-driver', deviceId: 'audio', driver: 'vfio-pci' }]);
+    expect(r.find('VIA004', 'gpu')).toBeUndefined();
+  });
+});
+
+describe('type1: probe refusals (VFIO-PCI-01, VFIO-CC-01)', () => {
+  it('bridge → EINVAL with the vfio-pci probe message (VIA003)', () => {
+    const r = run(oneVm(intelHost('6.12'), ['rp']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'rp')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'vfio-pci probe', kernelMessage: 'vfio-pci: probe of 0000:00:1c.0 failed with error -22' });
+    expect(r.find('VIA003', 'rp')!.message).toContain('rp (0000:00:1c.0)');
+  });
+  it('virtio-iommu on 5.19 → CC001 -22 with a set-kernel 6.0 fix; 6.0 fine; 5.18 no check', () => {
+    const mk = (k: string) =>
+      topo([host('g', k, [iommu('vi', 'virtio-iommu')], [dev('ep', 'endpoint', '00:03.0', { driver: 'vfio-pci', noSnoop: false })], { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': '1' } })], [vm('v', 'g', ['ep'])]);
+    const r = run(mk('5.19'), { g: [['ep']] });
+    expect(r.outcome('v', 'ep')).toMatchObject({ ok: false, errno: 'EINVAL', kernelMessage: 'vfio-pci: probe of 0000:00:03.0 failed with error -22' });
+    const f = r.find('CC001', 'ep')!;
+    expect(f.fixes).toEqual([{ kind: 'set-kernel', hostId: 'g', version: '6.0' }]);
+    expect(f.related[0].message).toMatch(/no `capable` op before 6.0/);
+    expect(run(mk('6.0'), { g: [['ep']] }).outcome('v', 'ep').ok).toBe(true);
+    expect(run(mk('5.18'), { g: [['ep']] }).outcome('v', 'ep').ok).toBe(true);
+  });
+  it('a device with no iommu_group → VIA005', () => {
+    const r = run(oneVm(intelHost('6.12'), ['gpu']), { h: [] });
+    expect(r.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'vfio-pci probe' });
+    expect(r.find('VIA005', 'gpu')).toBeDefined();
+  });
+  it('unknown device id → VIA006', () => {
+    const r = run(oneVm(intelHost('6.12'), ['ghost']), INTEL_GROUPS);
+    expect(r.find('VIA006', 'vm1')!.outcome!.errno).toBe('ENODEV');
+  });
+});
+
+describe('type1: domain sharing (VFIO-T1-SHARE-01)', () => {
+  it('≥ 5.19: SC and non-SC groups never share; T1001 on the second', () => {
+    const r = run(oneVm(intelHost('6.12'), ['gpu', 'audio', 'nic', 'ssd']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu')).toMatchObject({ ok: true, domain: 'domain#1 (enforce_cache_coherency)', domainEnforced: true });
+    expect(r.outcome('vm1', 'nic')).toMatchObject({ ok: true, domain: 'domain#2 (no-snoop not blocked)', domainEnforced: false });
+    expect(r.outcome('vm1', 'ssd').domain).toBe('domain#1 (enforce_cache_coherency)');
+    expect(r.outcome('vm1', 'nic').codes).toContain('T1001');
+    expect(r.outcome('vm1', 'ssd').codes).not.toContain('T1001');
+    expect(r.find('T1001', 'nic')!.message).toContain('domain#1 (enforce_cache_coherency)');
+    expect(r.find('T1001', 'nic')!.severity).toBe('info');
+  });
+  it('≤ 5.18: the prot key is global for Intel, so all groups share one domain', () => {
+    const r = run(oneVm(intelHost('5.18'), ['gpu', 'nic']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu').domain).toBe('domain#1 (no IOMMU_CACHE)');
+    expect(r.outcome('vm1', 'nic').domain).toBe('domain#1 (no IOMMU_CACHE)');
+    expect(r.find('T1001')).toBeUndefined();
+  });
+  it('AMD v1 and v2 domains have different ops from 5.19', () => {
+    const h = host('a', '6.12', [iommu('i0', 'amd-vi'), iommu('i1', 'amd-vi', { pgtable: 'v2' })], [
+      dev('x', 'endpoint', '01:00.0', { iommuId: 'i0', driver: 'vfio-pci', noSnoop: false }),
+      dev('y', 'endpoint', '02:00.0', { iommuId: 'i1', driver: 'vfio-pci', noSnoop: false }),
+    ]);
+    const r = run(topo([h], [vm('v', 'a', ['x', 'y'])]), { a: [['x'], ['y']] });
+    expect(r.outcome('v', 'x').domain).not.toBe(r.outcome('v', 'y').domain);
+    expect(r.outcome('v', 'y').codes).toContain('T1001');
+  });
+});
+
+describe('groups split across VMs (VFIO-GRP-01/02/07/08)', () => {
+  it('type1: the second VM fails with EBUSY opening the group; VIA002 names the other VM', () => {
+    const t = topo([intelHost('6.12')], [vm('a', 'h', ['gpu']), vm('b', 'h', ['audio'])]);
+    const r = run(t, INTEL_GROUPS);
+    expect(r.outcome('a', 'gpu').ok).toBe(true);
+    expect(r.outcome('b', 'audio')).toMatchObject({ ok: false, errno: 'EBUSY', step: 'open(/dev/vfio/0)' });
+    const f = r.find('VIA002', 'audio')!;
+    expect(f.related).toContainEqual({ id: 'a', message: 'VM a already uses iommu_group 0' });
+    expect(f.message).toContain('-EBUSY');
+    // the first VM does not see the other VM's device as an ownership conflict
+    expect(r.find('VIA001')).toBeUndefined();
+  });
+  it('cdev vs cdev → EPERM at VFIO_DEVICE_BIND_IOMMUFD; cdev after a group user → EBUSY', () => {
+    const r1 = run(topo([intelHost('6.12')], [vm('a', 'h', ['gpu'], { backend: 'iommufd-cdev' }), vm('b', 'h', ['audio'], { backend: 'iommufd-cdev' })]), INTEL_GROUPS);
+    expect(r1.outcome('b', 'audio')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_DEVICE_BIND_IOMMUFD' });
+    const r2 = run(topo([intelHost('6.12')], [vm('a', 'h', ['gpu']), vm('b', 'h', ['audio'], { backend: 'iommufd-cdev' })]), INTEL_GROUPS);
+    expect(r2.outcome('b', 'audio')).toMatchObject({ ok: false, errno: 'EBUSY', step: 'VFIO_DEVICE_BIND_IOMMUFD' });
+  });
+  it('VMs on different hosts never conflict', () => {
+    const h2 = { ...intelHost('6.12'), id: 'h2', name: 'h2' };
+    const r = run(topo([intelHost('6.12'), h2], [vm('a', 'h', ['gpu']), vm('b', 'h2', ['gpu'])]), { ...INTEL_GROUPS, h2: INTEL_GROUPS.h });
+    expect(r.outcome('b', 'gpu').ok).toBe(true);
+  });
+});
