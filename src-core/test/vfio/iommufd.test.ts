@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { INTEL_GROUPS, intelHost, oneVm } from './fixtures.js';
+import { run } from './helpers.js';
+
+const WARN =
+  'MSI interrupts are not secure, they cannot be isolated by the platform. Check that platform features like interrupt remapping are enabled. Use the "allow_unsafe_interrupts" module parameter to override';
+
+describe('backend availability (KVER001)', () => {
+  it('iommufd-compat needs 6.2, cdev 6.6', () => {
+    const a = run(oneVm(intelHost('6.1'), ['gpu'], { backend: 'iommufd-compat' }), INTEL_GROUPS);
+    expect(a.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'ENOENT', step: 'open(/dev/iommu)' });
+    const f = a.find('KVER001', 'vm1')!;
+    expect(f.fixes).toEqual([{ kind: 'set-backend', vmId: 'vm1', backend: 'vfio-type1' }, { kind: 'set-kernel', hostId: 'h', version: '6.2' }]);
+    expect(run(oneVm(intelHost('6.2'), ['gpu', 'audio'], { backend: 'iommufd-compat' }), INTEL_GROUPS).outcome('vm1', 'gpu').ok).toBe(true);
+    const c = run(oneVm(intelHost('6.5'), ['gpu'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(c.outcome('vm1', 'gpu').errno).toBe('ENOENT');
+    expect(c.find('KVER001')!.fixes).toContainEqual({ kind: 'set-backend', vmId: 'vm1', backend: 'iommufd-compat' });
+    expect(run(oneVm(intelHost('6.6'), ['gpu', 'audio'], { backend: 'iommufd-cdev' }), INTEL_GROUPS).outcome('vm1', 'gpu').ok).toBe(true);
+  });
+});
+
+describe('iommufd MSI isolation (IOMMUFD-IR-01/02)', () => {
+  it('≥ 6.6 cdev: EPERM at VFIO_DEVICE_BIND_IOMMUFD (IR003)', () => {
+    const r = run(oneVm(intelHost('6.6', {}, false), ['nic'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'nic')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_DEVICE_BIND_IOMMUFD' });
+    const f = r.find('IR003', 'nic')!;
+    expect(f.explanation).toContain('iommufd_device_bind');
+    expect(f.fixes).toContainEqual(expect.objectContaining({ kind: 'set-param', param: 'iommufd.allow_unsafe_interrupts', value: '1' }));
+  });
+  it('6.5 compat: checked at attach, surfaces at VFIO_GROUP_GET_DEVICE_FD', () => {
+    const r = run(oneVm(intelHost('6.5', {}, false), ['nic'], { backend: 'iommufd-compat' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'nic')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_GROUP_GET_DEVICE_FD' });
+    expect(r.find('IR003', 'nic')!.explanation).toContain('iommufd_device_setup_msi');
+  });
+  it('the type1 param is ignored on iommufd and the finding says so', () => {
+    const r = run(oneVm(intelHost('6.12', { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': '1' } }, false), ['nic'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'nic').errno).toBe('EPERM');
+    expect(r.find('IR003', 'nic')!.explanation).toMatch(/iommufd ignores it/);
+    expect(r.find('IR002')).toBeUndefined();
+  });
+  it.each(['6.5', '6.6'])('iommufd.allow_unsafe_interrupts=1 on %s: ok, dev_warn logged (IR004)', (k) => {
+    const r = run(oneVm(intelHost(k, { params: { 'iommufd.allow_unsafe_interrupts': 'Y' } }, false), ['nic'], { backend: 'iommufd-compat' }), INTEL_GROUPS);
+    const o = r.outcome('vm1', 'nic');
+    expect(o.ok).toBe(true);
+    expect(o.kernelMessage).toBe(WARN);
+    expect(r.find('IR004', 'nic')!.explanation).toContain(WARN);
+    expect(r.find('IR003')).toBeUndefined();
+  });
+  it('no IR003 with interrupt remapping', () => {
+    const r = run(oneVm(intelHost('6.12'), ['nic'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'nic').ok).toBe(true);
+    expect(r.codes()).not.toContain('IR003');
+  });
+});
+
+describe('iommufd ownership (VFIO-GRP-07)', () => {
+  it('member bound to a host driver → EPERM at bind', () => {
+    const h = intelHost('6.12');
+    h.devices.find((d) => d.id === 'audio')!.driver = 'snd_hda_intel';
+    const r = run(oneVm(h, ['gpu'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_DEVICE_BIND_IOMMUFD' });
+    expect(r.find('VIA001', 'gpu')).toBeDefined();
+  });
+});
+
+describe('auto HWPT selection (IOMMUFD-CC-02, IOMMUFD-SHARE-01)', () => {
+  it('6.6: a capable device cannot join the non-enforced HWPT (upgrade fails) → own enforced HWPT', () => {
+    const r = run(oneVm(intelHost('6.6'), ['nic', 'ssd'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'nic')).toMatchObject({ domain: 'hwpt#1 (auto, not enforced)', domainEnforced: false });
+    expect(r.outcome('vm1', 'ssd')).toMatchObject({ ok: true, domain: 'hwpt#2 (auto, enforced)', domainEnforced: true });
+    expect(r.codes()).not.toContain('KVM004');
+  });
+  it('6.7: the capable device joins the non-enforced HWPT → KVM004 (static cap vs domain)', () => {
+    const r = run(oneVm(intelHost('6.7'), ['nic', 'ssd'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'ssd')).toMatchObject({ ok: true, domain: 'hwpt#1 (auto, not enforced)', domainEnforced: false });
+    const f = r.find('KVM004', 'ssd')!;
+    expect(f.severity).toBe('warning');
+    expect(f.explanation).toMatch(/another device keeps the VM noncoherent/);
+    expect(f.fixes).toEqual([{ kind: 'separate-hwpt', vmId: 'vm1', deviceId: 'ssd', coherent: true }]);
+  });
+  it('a non-capable device never joins an enforced HWPT (skipped on EINVAL)', () => {
+    const r = run(oneVm(intelHost('6.12'), ['ssd', 'nic'], { backend: 'iommufd-compat' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'ssd').domain).toBe('hwpt#1 (auto, enforced)');
+    expect(r.outcome('vm1', 'nic').domain).toBe('hwpt#2 (auto, not enforced)');
+  });
+  it('group members share the group HWPT', () => {
+    const r = run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'audio').domain).toBe(r.outcome('vm1', 'gpu').domain);
+  });
+});
+
+describe('manual HWPTs (T1002, HWPT001)', () => {
+  it('enforced manual HWPT refuses a non-SC device with EINVAL (≥ 6.2)', () => {
+    const r = run(oneVm(intelHost('6.12'), ['ssd', 'nic'], { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'shared', deviceIds: ['ssd', 'nic'] }] }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'ssd')).toMatchObject({ ok: true, domain: 'hwpt shared (manual, enforced)' });
+    expect(r.outcome('vm1', 'nic')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT' });
+    const f = r.find('T1002', 'nic')!;
+    expect(f.fixes).toEqual([{ kind: 'separate-hwpt', vmId: 'vm1', deviceId: 'nic', coherent: false }]);
+    expect(f.explanation).toMatch(/-EINVAL since 6.2/);
+  });
+  it('6.6: a capable device cannot upgrade a non-enforced manual HWPT; 6.7 accepts it', () => {
+    const t = (k: string) => oneVm(intelHost(k), ['nic', 'ssd'], { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'shared', deviceIds: ['nic', 'ssd'] }] });
+    expect(run(t('6.6'), INTEL_GROUPS).outcome('vm1', 'ssd')).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(run(t('6.6'), INTEL_GROUPS).find('T1002', 'ssd')).toBeDefined();
+    expect(run(t('6.7'), INTEL_GROUPS).outcome('vm1', 'ssd')).toMatchObject({ ok: true, domainEnforced: false });
+  });
+  it('group members in different HWPTs → HWPT001 EINVAL', () => {
+    const r = run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'a', deviceIds: ['gpu'] }, { id: 'q', name: 'b', deviceIds: ['audio'] }] }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'audio')).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(r.find('HWPT001', 'audio')).toBeDefined();
+  });
+});
