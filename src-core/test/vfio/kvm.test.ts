@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../src/simulate.js';
+import { dev, host, iommu, topo, vm } from '../builders.js';
+import { INTEL_GROUPS, intelHost, oneVm } from './fixtures.js';
+import { run } from './helpers.js';
+
+describe('KVM-BOX-01 matrix', () => {
+  it('≤ 5.18 Intel, all DMARs SC: boxes 1/2, KVM coherent, WBINVD nop', () => {
+    const h = intelHost('5.18');
+    h.iommus[1].snoopControl = true;
+    const r = run(oneVm(h, ['gpu', 'audio']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu').box).toBe(1);
+    expect(r.outcome('vm1', 'audio').box).toBe(2);
+    expect(r.vm('vm1')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'nop' });
+  });
+  it('≤ 5.18 Intel, any DMAR non-SC: no domain blocks NS; KVM noncoherent (container-wide), WBINVD emulated', () => {
+    const r = run(oneVm(intelHost('5.18'), ['gpu', 'audio']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu').box).toBe(3);
+    expect(r.outcome('vm1', 'audio').box).toBe(4);
+    expect(r.vm('vm1')).toMatchObject({ kvmNoncoherent: true, wbinvd: 'emulated' });
+    expect(r.outcome('vm1', 'gpu').codes).toContain('KVM003');
+    expect(r.codes()).not.toContain('KVM001');
+  });
+  it('≥ 5.19 Intel behind SC: boxes 1/2 safe; behind non-SC: 3 safe with kvm-vfio', () => {
+    const r = run(oneVm(intelHost('5.19'), ['gpu', 'audio', 'nic']), INTEL_GROUPS);
+    expect([r.outcome('vm1', 'gpu').box, r.outcome('vm1', 'audio').box, r.outcome('vm1', 'nic').box]).toEqual([1, 2, 3]);
+    expect(r.vm('vm1').kvmNoncoherent).toBe(true);
+    expect(r.find('KVM003', 'nic')!.severity).toBe('info');
+    expect(r.find('KVM003', 'gpu')).toBeUndefined();
+  });
+  it('AMD v1: safe; AMD v2: box 3 reported coherent → KVM002', () => {
+    const mk = (pg: 'v1' | 'v2') =>
+      run(topo([host('a', '6.12', [iommu('i', 'amd-vi', { pgtable: pg })], [dev('x', 'endpoint', '01:00.0', { driver: 'vfio-pci', noSnoop: true })])], [vm('v', 'a', ['x'])]), { a: [['x']] });
+    const v1 = mk('v1');
+    expect(v1.outcome('v', 'x').box).toBe(1);
+    expect(v1.codes().filter((c) => c.startsWith('KVM'))).toEqual([]);
+    const v2 = mk('v2');
+    expect(v2.outcome('v', 'x')).toMatchObject({ box: 3, domainEnforced: true });
+    expect(v2.vm('v')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'nop' });
+    expect(v2.find('KVM002', 'x')!.fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'i', property: 'pgtable', value: 'v1' }]);
+  });
+  it('no kvm-vfio: box 3 → KVM001 (silent corruption); box 4 fine', () => {
+    const r = run(oneVm(intelHost('6.12'), ['nic'], { kvmVfio: false }), INTEL_GROUPS);
+    expect(r.vm('vm1')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'nop' });
+    const f = r.find('KVM001', 'nic')!;
+    expect(f.severity).toBe('error');
+    expect(f.fixes).toEqual([{ kind: 'add-kvm-vfio', vmId: 'vm1' }]);
+    expect(f.related).toContainEqual({ id: 'dmar1', message: 'VT-d unit dmar1 has no snoop control (ECAP.SC=0)' });
+    const quiet = run(oneVm(intelHost('6.12'), ['nic'], { kvmVfio: false, guestNoSnoop: false }), INTEL_GROUPS);
+    expect(quiet.outcome('vm1', 'nic').box).toBe(4);
+    expect(quiet.codes()).not.toContain('KVM001');
+  });
+  it('unknown noSnoop is treated as "may use" (box 3 / 1)', () => {
+    const h = intelHost('6.12');
+    for (const d of h.devices) delete d.noSnoop;
+    const r = run(oneVm(h, ['gpu', 'audio', 'nic'], { kvmVfio: false }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'audio').box).toBe(1);
+    expect(r.outcome('vm1', 'nic').box).toBe(3);
+    expect(r.find('KVM001', 'nic')!.explanation).toMatch(/assumes the guest may use it/);
+  });
+  it('guestNoSnoop overrides the device bit', () => {
+    const r = run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { guestNoSnoop: true }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'audio').box).toBe(1);
+  });
+  it('arm64: no hook → KVM005; wbinvd not applicable; CANWBS (6.13) blocks NS', () => {
+    const mk = (k: string) =>
+      run(topo([host('a', k, [iommu('s', 'arm-smmu-v3', { coherent: true, canwbs: true, msi: 'gicv3-its' })], [dev('x', 'endpoint', '01:00.0', { driver: 'vfio-pci', noSnoop: true, dmaCoherent: true })], { arch: 'arm64' })], [vm('v', 'a', ['x'])]), { a: [['x']] });
+    const old = mk('6.12');
+    expect(old.vm('v')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'not-applicable' });
+    expect(old.outcome('v', 'x').box).toBe(3);
+    expect(old.find('KVM005', 'x')!.severity).toBe('warning');
+    expect(old.codes()).not.toContain('KVM001');
+    const neu = mk('6.13');
+    expect(neu.outcome('v', 'x')).toMatchObject({ box: 1, domainEnforced: true });
+    expect(neu.codes()).not.toContain('KVM005');
+  });
+});
+
+describe('KVM-VFIO-02: what "noncoherent" means per version', () => {
+  it('5.19–6.1: container-wide enforce; ≥ 6.2: per-device static cap', () => {
+    for (const k of ['6.1', '6.2']) {
+      const r = run(oneVm(intelHost(k), ['gpu', 'audio']), INTEL_GROUPS);
+      expect(r.vm('vm1').kvmNoncoherent).toBe(false);
+    }
+    const both = run(oneVm(intelHost('6.2'), ['gpu', 'audio', 'nic']), INTEL_GROUPS);
+    expect(both.vm('vm1').kvmNoncoherent).toBe(true);
+  });
+  it('no kvm-vfio → never noncoherent', () => {
+    expect(run(oneVm(intelHost('5.19'), ['nic'], { kvmVfio: false }), INTEL_GROUPS).vm('vm1').kvmNoncoherent).toBe(false);
+  });
+  it('KVM003 wording: guest MTRR ≤ 6.10 vs guest PAT ≥ 6.11', () => {
+    expect(run(oneVm(intelHost('6.10'), ['nic']), INTEL_GROUPS).find('KVM003', 'nic')!.explanation).toMatch(/guest MTRRs/);
+    expect(run(oneVm(intelHost('6.11'), ['nic']), INTEL_GROUPS).find('KVM003', 'nic')!.explanation).toMatch(/guest PAT decides/);
+  });
+  it('failed devices get no box', () => {
+    const r = run(oneVm(intelHost('6.12', {}, false), ['nic']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'nic').box).toBeUndefined();
+  });
+});
+
+describe('KVER000', () => {
+  it('host without kernel and no default → warning listing the assumption', () => {
+    const h = intelHost('6.12');
+    delete h.kernel;
+    const r = run(oneVm(h, ['gpu', 'audio']), INTEL_GROUPS);
+    const f = r.find('KVER000', 'h')!;
+    expect(f.message).toContain('assuming 6.12');
+    expect(f.explanation).toMatch(/VFIO-GRP-05/);
+    expect(r.outcome('vm1', 'gpu').ok).toBe(true);
+  });
+  it('not with a defaultKernel option', () => {
+    const h = intelHost('6.12');
+    delete h.kernel;
+    const r = run(oneVm(h, ['gpu', 'audio']), INTEL_GROUPS, { defaultKernel: { major: 5, minor: 15 } });
+    expect(r.find('KVER000')).toBeUndefined();
+    expect(r.outcome('vm1', 'gpu').domain).toBe('domain#1 (no IOMMU_CACHE)');
+  });
+});
+
+describe('end to end through simulate()', () => {
+  it('computes groups, caps, VM outcomes and VFIO findings', () => {
+    const h = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { snoopControl: false, interruptRemapping: false })], [
+      dev('rp', 'root-port', '00:01.0', { driver: 'pcieport', acs: { cap: 0x1f, ctl: 0x1d } }),
+      dev('nic', 'endpoint', '01:00.0', { parentId: 'rp', driver: 'ixgbe', noSnoop: true, acs: null }),
+    ]);
+    const res = simulate(topo([h], [vm('v', 'h', ['nic'], { kvmVfio: false })]));
+    expect(res.hosts.get('h')!.grouping.groupOf.get('nic')).toBeDefined();
+    const o = res.vms.get('v')!.attach[0];
+    expect(o).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_SET_IOMMU' });
+    const codes = res.findings.filter((f) => f.elementId === 'nic').map((f) => f.code);
+    expect(codes).toContain('IR001');
+    expect(codes).toContain('VIA004');
+    expect(res.findings.some((f) => f.code === 'INT001')).toBe(false);
+  });
+  it('a healthy assignment produces no VFIO errors', () => {
+    const h = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { snoopControl: true })], [
+      dev('rp', 'root-port', '00:01.0', { driver: 'pcieport', acs: { cap: 0x1f, ctl: 0x1d } }),
+      dev('nic', 'endpoint', '01:00.0', { parentId: 'rp', driver: 'vfio-pci', noSnoop: true, acs: null }),
+    ]);
+    const res = simulate(topo([h], [vm('v', 'h', ['nic'])]));
+    expect(res.vms.get('v')!.attach[0]).toMatchObject({ ok: true, box: 1, domainEnforced: true });
+    expect(res.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});
