@@ -1,0 +1,38 @@
+/**
+ * Helpers shared by the GRP* rules: iterate hosts with their grouping details and name devices.
+ */
+import type { IommuGroup } from '../analysis.js';
+import { groupingDetails, type GroupingDetails } from '../groups/index.js';
+import { devLabel } from '../groups/names.js';
+import type { Host, PciDevice } from '../model.js';
+import type { RuleContext } from './rule.js';
+
+/** One host with its grouping details (recomputed if the analysis is missing or foreign). */
+export interface HostGrouping {
+  host: Host;
+  details: GroupingDetails;
+}
+
+/** Every host of the topology with its {@link GroupingDetails}. */
+export function hostGroupings(ctx: RuleContext): HostGrouping[] {
+  return ctx.topology.hosts.map((host) => {
+    const ha = ctx.hosts.get(host.id);
+    const kernel = ha?.kernel ?? host.kernel ?? ctx.options.defaultKernel;
+    return { host, details: groupingDetails(ha?.grouping, host, kernel, ctx.options) };
+  });
+}
+
+/** `{a (0000:01:00.0), b (0000:02:00.0)}` for a list of devices. */
+export function labelSet(devs: PciDevice[]): string {
+  return `{${devs.map(devLabel).join(', ')}}`;
+}
+
+/** Members of a group as devices, in probe order. */
+export function members(d: GroupingDetails, g: IommuGroup): PciDevice[] {
+  return g.deviceIds.map((id) => d.topology.device(id)).filter((x): x is PciDevice => !!x);
+}
+
+/** The reason recorded for `deviceId` in its group, or undefined. */
+export function reasonOf(g: IommuGroup, deviceId: string): string | undefined {
+  return g.reasons.find((r) => r.deviceId === deviceId)?.text;
+}

@@ -1,0 +1,43 @@
+import type { Finding } from '../findings.js';
+import { ENDPOINT_KINDS } from '../groups/index.js';
+import { devLabel } from '../groups/names.js';
+import { hostGroupings, members, reasonOf } from './grp-common.js';
+import type { Rule } from './rule.js';
+
+/** GRP002: a group with several members that contains an endpoint (assign-together information). */
+export const grpSharedGroupRule: Rule = {
+  meta: {
+    code: 'GRP002',
+    title: 'device shares its iommu_group',
+    defaultSeverity: 'info',
+    summary:
+      'The device is in an iommu_group with other devices. VFIO assigns whole groups: every other endpoint in it must be bound to vfio-pci (or have no driver) and go to the same VM. Bridges in the group may stay on pcieport.',
+    kernel: [
+      { rule: 'GRP-ALG-01', source: 'drivers/iommu/iommu.c:pci_device_group', versions: '5.15–7.2 (unchanged)' },
+      { rule: 'GRP-MF-01', source: 'drivers/iommu/iommu.c:get_pci_function_alias_group', versions: 'all' },
+    ],
+  },
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const { details } of hostGroupings(ctx)) {
+      for (const g of details.groups) {
+        if (g.deviceIds.length < 2) continue;
+        const devs = members(details, g);
+        const first = devs.find((d) => ENDPOINT_KINDS.has(d.kind));
+        if (!first) continue;
+        const others = devs.filter((d) => d !== first);
+        out.push({
+          code: 'GRP002',
+          severity: 'info',
+          message: `${devLabel(first)} shares iommu_group ${g.number} with ${others.map(devLabel).join(', ')}; it can only be assigned together with them`,
+          explanation:
+            `Members and why they are in this group:\n${devs.map((d) => `- ${devLabel(d)}: ${reasonOf(g, d.id) ?? ''}`).join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
+          elementId: first.id,
+          related: others.map((d) => ({ id: d.id, message: reasonOf(g, d.id) ?? `in iommu_group ${g.number}` })),
+          kernel: this.meta.kernel,
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,52 @@
+import type { Finding } from '../findings.js';
+import { ENDPOINT_KINDS } from '../groups/index.js';
+import { devLabel, kindDevLabel } from '../groups/names.js';
+import type { PciDevice } from '../model.js';
+import { hostGroupings } from './grp-common.js';
+import type { Rule } from './rule.js';
+
+/** GRP001: endpoints below different non-ACS downstream ports of one switch get different groups (EX-1b). */
+export const grpSwitchP2pRule: Rule = {
+  meta: {
+    code: 'GRP001',
+    title: 'switch without ACS on its downstream ports: separate groups but P2P possible',
+    defaultSeverity: 'warning',
+    summary:
+      'Linux gives each downstream port of a switch its own iommu_group when the path above the switch is ACS-isolated, even if the downstream ports themselves lack ACS. Endpoints under different downstream ports then sit in different groups although the switch can route peer-to-peer traffic between them without the IOMMU seeing it.',
+    kernel: [
+      { rule: 'GRP-PATH-01', source: 'drivers/iommu/iommu.c:pci_device_group', versions: '5.15–7.2 (unchanged)' },
+      { rule: 'GRP-FUT-01', source: 'drivers/pci/pci.c:pci_reachable_set (unmerged series "Fix incorrect iommu_groups with PCIe ACS")', versions: 'not merged as of 7.2' },
+    ],
+    fix: 'Assign all endpoints behind the switch to the same VM, use a switch whose downstream ports implement ACS, or enable ACS on them (pci=config_acs= on ≥ 6.11 if the hardware advertises it).',
+  },
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const { host, details } of hostGroupings(ctx)) {
+      const topo = details.topology;
+      for (const usp of host.devices.filter((d) => d.kind === 'switch-upstream')) {
+        const dsps = topo.children(usp.id).filter((d) => d.kind === 'switch-downstream');
+        const withEps = dsps
+          .map((dsp) => ({ dsp, eps: topo.subtree(dsp.id).filter((e) => ENDPOINT_KINDS.has(e.kind) && details.groupOf.has(e.id)) }))
+          .filter((x) => x.eps.length > 0);
+        if (withEps.length < 2) continue;
+        const leaky = withEps.filter((x) => !details.acsEnabled(x.dsp).isolated);
+        if (!leaky.length) continue;
+        const groups = new Set(withEps.flatMap((x) => x.eps.map((e) => details.groupOf.get(e.id)!)));
+        if (groups.size < 2) continue;
+        const eps: PciDevice[] = withEps.flatMap((x) => x.eps);
+        const why = leaky.map((x) => `${devLabel(x.dsp)}: ${details.acsEnabled(x.dsp).why}`).join('; ');
+        out.push({
+          code: 'GRP001',
+          severity: 'warning',
+          message: `${kindDevLabel(usp)}: endpoints under different downstream ports are in ${groups.size} different iommu_groups, but ${leaky.map((x) => devLabel(x.dsp)).join(', ')} lack ACS, so P2P between them bypasses the IOMMU`,
+          explanation:
+            `The path from the switch to the root bus is ACS-isolated, so \`pci_device_group\` stops at each downstream port and gives every downstream-port subtree its own group (GRP-PATH-01). It never checks the downstream ports against each other. Without ACS P2P Request Redirect on a downstream port (${why}), the switch forwards a transaction from one endpoint straight to a sibling port, and the IOMMU never sees it. Assigning these endpoints to different VMs (or one to the host) is therefore not isolated, although VFIO allows it. Jason Gunthorpe's unmerged series would merge these groups (GRP-FUT-01).`,
+          elementId: usp.id,
+          related: eps.map((e) => ({ id: e.id, message: `${devLabel(e)} is in iommu_group ${details.groupOf.get(e.id)!.number}` })),
+          kernel: this.meta.kernel,
+        });
+      }
+    }
+    return out;
+  },
+};
