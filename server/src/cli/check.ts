@@ -14,7 +14,7 @@ import { formatBdf } from '../../../src-core/src/bdf.js';
 import type { SimulationOptions } from '../../../src-core/src/analysis.js';
 import type { Finding } from '../../../src-core/src/findings.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
-import { ALL_RULES } from '../../../src-core/src/rules/index.js';
+import { allRuleMeta } from './rules-table.js';
 import { createIommuServices, type IommuServices } from '../language/iommu-module.js';
 import type { IommuDiagnosticData } from '../language/iommu-validator.js';
 import { ruleHref } from '../language/rule-links.js';
@@ -244,14 +244,14 @@ export function formatSarif(run: CheckRun, cwd = process.cwd()): string {
       };
     }),
   );
-  const rules = ALL_RULES.map((r) => ({
-    id: r.meta.code,
-    name: r.meta.title,
-    shortDescription: { text: r.meta.title },
-    fullDescription: { text: r.meta.summary },
-    helpUri: ruleHref(r.meta.code),
-    defaultConfiguration: { level: SARIF_LEVEL[r.meta.defaultSeverity] },
-    properties: { kernel: r.meta.kernel },
+  const rules = allRuleMeta().map((m) => ({
+    id: m.code,
+    name: m.title,
+    shortDescription: { text: m.title },
+    fullDescription: { text: m.summary },
+    helpUri: ruleHref(m.code),
+    defaultConfiguration: { level: SARIF_LEVEL[m.defaultSeverity] },
+    properties: { kernel: m.kernel },
   }));
   return JSON.stringify(
     {

@@ -5,7 +5,7 @@
 import '../polyfill.js';
 import { Command, Option } from 'commander';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
-import { ALL_RULES } from '../../../src-core/src/rules/index.js';
+import { allRuleMeta, rulesMarkdown } from './rules-table.js';
 import { collectFiles, exitCode, formatJson, formatSarif, formatText, InputError, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
 
 export function buildProgram(): Command {
@@ -35,9 +35,14 @@ export function buildProgram(): Command {
   program
     .command('rules')
     .description('list the rule codes with severity, title and kernel reference')
-    .action(() => {
-      for (const r of ALL_RULES) {
-        process.stdout.write(`${r.meta.code}\t${r.meta.defaultSeverity}\t${r.meta.title}\t${r.meta.kernel.map((k) => k.rule).join(', ')}\n`);
+    .option('--markdown', 'print the README rule table')
+    .action((opts: { markdown?: boolean }) => {
+      if (opts.markdown) {
+        process.stdout.write(rulesMarkdown() + '\n');
+        return;
+      }
+      for (const m of allRuleMeta()) {
+        process.stdout.write(`${m.code}\t${m.defaultSeverity}\t${m.title}\t${m.kernel.map((k) => k.rule).join(', ')}\n`);
       }
     });
   return program;

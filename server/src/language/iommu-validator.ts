@@ -8,6 +8,7 @@
 import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationChecks } from 'langium';
 import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
+import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import {
@@ -147,7 +148,7 @@ export class IommuValidator {
       const override = overrides[f.code];
       if (override === 'off') continue;
       const severity = override && SEVERITIES.includes(override as Severity) ? (override as Severity) : f.severity;
-      const target = placeFinding(f, doc, sim.nodeOf);
+      const target = placeFinding(f, doc, sim.nodeOf, sim.result.vms);
       if (!target) continue;
       const related = relatedInformation(f, sim.nodeOf, doc);
       accept(severity, f.message, {
@@ -193,10 +194,14 @@ interface Placement {
  * is made. Elements that live in another (imported) document are shown on the VM that uses them; findings
  * that cannot be placed in this document are left to the document that declares the element.
  */
-function placeFinding(f: Finding, doc: LangiumDocument, nodeOf: Map<string, AstNode>): Placement | undefined {
+function placeFinding(f: Finding, doc: LangiumDocument, nodeOf: Map<string, AstNode>, vms: Map<string, VmAnalysis>): Placement | undefined {
   const inDoc = (n: AstNode | undefined) => !!n && AstUtils.getDocument(n).uri.toString() === doc.uri.toString();
   const element = nodeOf.get(f.elementId);
   const vmIds = [f.elementId, ...f.related.map((r) => r.id)].filter((id) => id.startsWith('v:'));
+  // a device finding produced while simulating a VM: the VM's attach outcome for the device lists the code
+  for (const [vmId, va] of vms) {
+    if (va.attach.some((a) => a.deviceId === f.elementId && a.codes.includes(f.code)) && !vmIds.includes(vmId)) vmIds.push(vmId);
+  }
   for (const vmId of vmIds) {
     const vmNode = nodeOf.get(vmId);
     if (!isVm(vmNode) || !inDoc(vmNode)) continue;

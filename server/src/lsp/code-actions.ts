@@ -7,6 +7,8 @@ import { AstUtils, type AstNode, type LangiumDocument, type MaybePromise } from 
 import type { CodeActionProvider } from 'langium/lsp';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic } from 'vscode-languageserver';
 import type { FixHint } from '../../../src-core/src/findings.js';
+import type { Iommu as CoreIommu } from '../../../src-core/src/model.js';
+import { IOMMU_CAPS } from '../../../src-core/src/vocabulary.js';
 import {
   type Host,
   type Iommu,
@@ -143,7 +145,8 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       case 'set-iommu-property': {
         const unit = node(fix.iommuId);
         if (!isIommu(unit)) return undefined;
-        title = `Set ${fix.property} ${fix.value} on iommu ${unit.name}`;
+        const capName = IOMMU_CAPS.find((c) => c.field === fix.property)?.name;
+        title = capName ? `${fix.value === 'false' ? 'Remove' : 'Enable'} ${capName} on iommu ${unit.name}` : `Set ${fix.property} ${fix.value} on iommu ${unit.name}`;
         edits = [this.iommuEdit(unit, fix.property, fix.value)];
         break;
       }
@@ -159,7 +162,20 @@ export class IommuCodeActionProvider implements CodeActionProvider {
     return { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: preferred, edit: { changes } };
   }
 
+  /**
+   * `property` is a core {@link CoreIommu} field: a capability field (`interruptRemapping`) becomes an entry
+   * in the `caps` list (or its removal for `false`), other fields (`pgtable`, `msi`) become a property line.
+   */
   private iommuEdit(unit: Iommu, property: string, value: string): DocEdit | undefined {
+    const cap = IOMMU_CAPS.find((c) => c.field === property);
+    if (cap) {
+      const caps = unit.props.find(isIommuCapsProp);
+      if (value === 'false') {
+        const i = caps?.caps.indexOf(cap.name) ?? -1;
+        return caps && i >= 0 ? removeListElement(caps, 'caps', i) : undefined;
+      }
+      return this.iommuEdit(unit, 'caps', cap.name);
+    }
     if (property === 'caps') {
       const caps = unit.props.find(isIommuCapsProp);
       if (caps?.caps.includes(value)) return undefined;

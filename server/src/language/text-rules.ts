@@ -1,0 +1,14 @@
+/**
+ * Metadata of the text-level diagnostics the language server itself emits (not kernel behaviour), in the
+ * same shape as the simulator's rules so the README table and SARIF list them together.
+ */
+import type { RuleMeta } from '../../../src-core/src/findings.js';
+
+const none = [{ rule: '—', source: 'DSL syntax (no kernel behaviour)', versions: 'all' }];
+
+export const TEXT_RULES: RuleMeta[] = [
+  { code: 'SYN001', title: 'Malformed kernel version', defaultSeverity: 'error', summary: '`kernel` must be X.Y or X.Y.Z (e.g. 6.12, 6.12.75).', kernel: none },
+  { code: 'SYN002', title: 'Unknown vocabulary value', defaultSeverity: 'error', summary: 'A driver, capability, MSI controller, backend, architecture, firmware kind, page-table format or ACS flag that the simulator does not know. Suggests the closest known value.', kernel: none, fix: 'Replace with the suggested value.' },
+  { code: 'BDF001', title: 'Malformed BDF', defaultSeverity: 'error', summary: 'A PCI address must be written as the kernel prints it: `DDDD:BB:DD.F` (hex, device ≤ 1f, function ≤ 7; the domain may be omitted).', kernel: [{ rule: 'SYSFS-PCI-01', source: 'drivers/pci/probe.c (dev_set_name "%04x:%02x:%02x.%d")', versions: 'all' }], fix: 'Rewrite in canonical form (e.g. `65:0.0` → `0000:65:00.0`).' },
+  { code: 'IMP001', title: 'Import not found', defaultSeverity: 'error', summary: 'An `import` names a file that does not exist (paths are relative to the importing file).', kernel: none },
+];

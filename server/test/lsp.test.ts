@@ -1,0 +1,175 @@
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testCodeAction } from 'langium/test';
+import { codes, createTestServices, diagnosticsWithCode } from './helpers.js';
+
+const t = createTestServices();
+afterEach(() => t.clear());
+
+const HOST = `host h {
+    kernel 6.12
+    arch x86_64
+    iommu dmar0 {
+        driver intel-vtd
+        caps interrupt-remapping
+        msi x86-vector
+    }
+    root-port rp at 0000:00:01.0 {
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint gpu at 0000:01:00.0 {
+            multifunction
+            acs none
+            no-snoop on
+            driver vfio-pci
+        }
+        endpoint audio at 0000:01:00.1 {
+            acs none
+            driver snd_hda_intel
+        }
+    }
+}
+`;
+
+async function actionsFor(text: string, code: string): Promise<{ actions: CodeAction[]; diagnostic: Diagnostic; text: string }> {
+  const doc = await t.validate(text);
+  const [diagnostic] = diagnosticsWithCode(doc, code);
+  expect(diagnostic, `expected a ${code} diagnostic, got ${codes(doc).join(', ')}`).toBeDefined();
+  const provider = t.Iommu.lsp.CodeActionProvider!;
+  const actions = (await provider.getCodeActions(doc, {
+    textDocument: { uri: doc.uri.toString() },
+    range: diagnostic.range,
+    context: { diagnostics: [diagnostic] },
+  })) as CodeAction[];
+  return { actions, diagnostic, text: doc.textDocument.getText() };
+}
+
+function apply(text: string, action: CodeAction): string {
+  const edits = Object.values(action.edit?.changes ?? {})[0] ?? [];
+  return TextDocument.applyEdits(TextDocument.create('file:///x.iommu', 'iommu', 1, text), edits);
+}
+
+describe('quick fixes', () => {
+  it('SYN002: replaces an unknown driver with the suggestion', async () => {
+    const r = await testCodeAction(t.Iommu)('host h { kernel 6.12 iommu u { driver intel-vdt } }', 'SYN002', 'host h { kernel 6.12 iommu u { driver intel-vtd } }');
+    expect(r.action?.title).toBe("Change to 'intel-vtd'");
+  });
+
+  it('BDF001: rewrites a malformed BDF in canonical form', async () => {
+    await testCodeAction(t.Iommu)('host h { kernel 6.12 endpoint x at 0000:65:0.0 }', 'BDF001', 'host h { kernel 6.12 endpoint x at 0000:65:00.0 }');
+  });
+
+  it('IR001: offers enabling interrupt remapping and the allow_unsafe_interrupts parameter (with the warning)', async () => {
+    const text = HOST + 'vm v on h {\n    assign gpu, audio\n}\n';
+    const { actions } = await actionsFor(text.replace('driver snd_hda_intel', 'driver vfio-pci'), 'IR001');
+    const titles = actions.map((a) => a.title);
+    expect(titles.some((x) => /allow_unsafe_interrupts=1/.test(x) && /MSI|insecure|forge|unsafe/i.test(x))).toBe(true);
+    const param = actions.find((a) => a.title.includes('allow_unsafe_interrupts'))!;
+    const fixed = apply(text.replace('driver snd_hda_intel', 'driver vfio-pci'), param);
+    expect(fixed).toContain('    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n');
+    const after = await t.validate(fixed);
+    expect(codes(after)).not.toContain('IR001');
+    expect(codes(after)).toContain('IR002');
+  });
+
+  it('VIA001: assigns the whole iommu_group', async () => {
+    const text = HOST.replace('msi x86-vector', 'msi x86-ir') + 'vm v on h {\n    assign gpu\n}\n';
+    const { actions } = await actionsFor(text, 'VIA001');
+    const assign = actions.find((a) => a.title.startsWith('Assign the whole iommu_group'))!;
+    expect(assign).toBeDefined();
+    const fixed = apply(text, assign);
+    expect(fixed).toContain('assign gpu, audio');
+    const after = await t.validate(fixed);
+    expect(codes(after)).not.toContain('VIA001');
+  });
+
+  it('VIA001: alternatively binds the other member to vfio-pci', async () => {
+    const text = HOST.replace('msi x86-vector', 'msi x86-ir') + 'vm v on h {\n    assign gpu\n}\n';
+    const { actions } = await actionsFor(text, 'VIA001');
+    const bind = actions.find((a) => /Bind audio to vfio-pci/.test(a.title));
+    expect(bind).toBeDefined();
+    expect(apply(text, bind!)).toContain('driver vfio-pci\n        }\n    }');
+  });
+
+  it('KVM001: adds the kvm-vfio device', async () => {
+    const text = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci') + 'vm v on h {\n    kvm-vfio no\n    assign gpu, audio\n}\n';
+    const { actions } = await actionsFor(text, 'KVM001');
+    const fix = actions.find((a) => a.title.startsWith('Add the kvm-vfio device'))!;
+    const fixed = apply(text, fix);
+    expect(fixed).toContain('kvm-vfio yes');
+    const after = await t.validate(fixed);
+    expect(codes(after)).not.toContain('KVM001');
+    expect(codes(after)).toContain('KVM003');
+  });
+});
+
+describe('hover', () => {
+  const text = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci') + 'vm v on h {\n    assign gpu, audio\n}\n';
+
+  async function hoverAt(needle: string, nth = 0): Promise<string> {
+    const doc = await t.validate(text);
+    let offset = -1;
+    for (let i = 0; i <= nth; i++) offset = text.indexOf(needle, offset + 1);
+    const hover = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(offset + 1) });
+    const c = hover?.contents as { value?: string } | undefined;
+    return c?.value ?? '';
+  }
+
+  it('on a device declaration: computed group with its members and the reason, and the VM outcome', async () => {
+    const h = await hoverAt('gpu at');
+    expect(h).toMatch(/iommu_group \d+/);
+    expect(h).toContain('audio (0000:01:00.1)');
+    expect(h).toMatch(/VM v\*\*: ✅ attaches/);
+    expect(h).toContain('IOMMU_CAP_CACHE_COHERENCY`: yes');
+  });
+
+  it('on a VM assignment reference: the device hover', async () => {
+    const h = await hoverAt('gpu, audio');
+    expect(h).toMatch(/^\*\*endpoint gpu\*\* `0000:01:00\.0`/);
+  });
+
+  it('on a VM: backend, KVM coherency and a table of outcomes', async () => {
+    const h = await hoverAt('vm v');
+    expect(h).toContain('backend `vfio-type1`');
+    expect(h).toMatch(/\| gpu \(0000:01:00\.0\) \| ✅ attaches/);
+  });
+
+  it('on a vocabulary value: its meaning', async () => {
+    const h = await hoverAt('intel-vtd');
+    expect(h).toContain('Intel VT-d DMAR unit');
+  });
+});
+
+describe('inlay hints', () => {
+  it('shows the group after each BDF and the outcome after each assignment', async () => {
+    const text = HOST + 'vm v on h {\n    assign gpu\n}\n';
+    const doc = await t.validate(text);
+    const hints = (await t.Iommu.lsp.InlayHintProvider!.getInlayHints(doc, { textDocument: { uri: doc.uri.toString() }, range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } } })) ?? [];
+    const labels = hints.map((h) => `${h.position.line}:${String(h.label)}`);
+    expect(labels.some((l) => /^10:.*group \d+ \(2 devices\)/.test(l))).toBe(true);
+    expect(labels.some((l) => /^23:.*✗ -EPERM/.test(l))).toBe(true);
+  });
+});
+
+describe('multi-file', () => {
+  it('a VM file uses devices of an imported host file, and re-validates when the host changes', async () => {
+    const hostDoc = await t.validate(HOST.replace('msi x86-vector', 'msi x86-ir'), 'file:///ws/host.iommu');
+    const vmDoc = await t.validate('import "host.iommu"\nvm v on h {\n    assign gpu\n}\n', 'file:///ws/vm.iommu');
+    expect(codes(vmDoc)).toContain('VIA001');
+    expect(codes(vmDoc).filter((c) => c.startsWith('linking') || c === 'IMP001')).toEqual([]);
+    // fix it in the host file: bind the audio function to vfio-pci
+    const changed = hostDoc.textDocument.getText().replace('driver snd_hda_intel', 'driver vfio-pci');
+    const shared = t.shared.workspace;
+    shared.LangiumDocuments.getDocument(hostDoc.uri)!;
+    const td = TextDocument.create(hostDoc.uri.toString(), 'iommu', 2, changed);
+    shared.TextDocuments?.set(td);
+    await shared.DocumentBuilder.update([hostDoc.uri], []);
+    const vmAfter = shared.LangiumDocuments.getDocument(vmDoc.uri)!;
+    expect(codes(vmAfter)).not.toContain('VIA001');
+  });
+
+  it('IMP001: a missing import is reported at the import', async () => {
+    const doc = await t.validate('import "nope.iommu"\n', 'file:///ws2/a.iommu');
+    expect(codes(doc)).toContain('IMP001');
+  });
+});
