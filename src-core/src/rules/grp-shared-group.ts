@@ -1,5 +1,6 @@
 import type { Finding } from '../findings.js';
-import { ENDPOINT_KINDS } from '../groups/index.js';
+import { ENDPOINT_KINDS, isBridge } from '../groups/index.js';
+import type { PciDevice } from '../model.js';
 import { devLabel } from '../groups/names.js';
 import { hostGroupings, members, reasonOf } from './grp-common.js';
 import type { Rule } from './rule.js';
@@ -29,7 +30,7 @@ export const grpSharedGroupRule: Rule = {
         out.push({
           code: 'GRP002',
           severity: 'info',
-          message: `${devLabel(first)} shares iommu_group ${g.number} with ${others.map(devLabel).join(', ')}; it can only be assigned together with them`,
+          message: shareMessage(first, others, g.number),
           explanation:
             `Members and why they are in this group:\n${devs.map((d) => `- ${devLabel(d)}: ${reasonOf(g, d.id) ?? ''}`).join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
           elementId: first.id,
@@ -41,3 +42,12 @@ export const grpSharedGroupRule: Rule = {
     return out;
   },
 };
+
+/** "X shares iommu_group N with A, B; it can only be assigned together with them (bridges C may stay on pcieport)". */
+function shareMessage(first: PciDevice, others: PciDevice[], n: number): string {
+  const eps = others.filter((d) => !isBridge(d));
+  const brs = others.filter((d) => isBridge(d));
+  const head = `${devLabel(first)} shares iommu_group ${n} with ${others.map(devLabel).join(', ')}`;
+  if (!eps.length) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
+  return `${head}; it can only be assigned together with ${eps.map(devLabel).join(', ')}${brs.length ? ' (bridges may stay bound to pcieport)' : ''}`;
+}

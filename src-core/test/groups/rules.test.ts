@@ -58,6 +58,19 @@ describe('GRP002 shared group', () => {
     expect(fa.related.map((r) => r.id)).toEqual(['dsp0']);
     expect(fa.related[0].message).toContain('first device');
     expect(fa.message).toContain('dsp0 (0000:02:00.0)');
+    expect(fa.message).toContain('only bridges');
+  });
+  it('names the endpoints that must be assigned together (EX-2)', () => {
+    const h = host('h', '6.6', vtd, [
+      dev('rp', 'root-port', '00:03.1', { acs: ACS_CAP }),
+      dev('gpu', 'endpoint', '0a:00.0', { parentId: 'rp', acs: null }),
+      dev('hda', 'endpoint', '0a:00.1', { parentId: 'rp', acs: null }),
+    ]);
+    const f = run(grpSharedGroupRule, h);
+    expect(f).toHaveLength(1);
+    expect(f[0].elementId).toBe('gpu');
+    expect(f[0].message).toContain('it can only be assigned together with hda (0000:0a:00.1)');
+    expect(f[0].related[0].message).toContain('sibling function gpu (0000:0a:00.0)');
   });
   it('no finding when every device is alone, or when a multi-member group has no endpoint', () => {
     expect(run(grpSharedGroupRule, sw(true, true))).toEqual([]);
@@ -114,5 +127,19 @@ describe('GRP005 ACS timing', () => {
     expect(run(grpAcsTimingRule, fw('6.18', { arch: 'arm64' }))).toHaveLength(1);
     expect(run(grpAcsTimingRule, fw('7.0', { arch: 'arm64' }))).toEqual([]);
     expect(run(grpAcsTimingRule, fw('6.12.78'))).toEqual([]);
+  });
+});
+
+describe('integration through simulate()', () => {
+  it('computeGroups is wired in and the GRP rules run', async () => {
+    const { simulate } = await import('../../src/simulate.js');
+    const res = simulate(topo([sw(true, false)]));
+    const g = res.hosts.get('h')!.grouping;
+    expect(g.groupOf.get('a')).toBe(g.groupOf.get('dsp0'));
+    expect(g.groupOf.get('a')).not.toBe(g.groupOf.get('b'));
+    const codes = res.findings.map((f) => f.code);
+    expect(codes).toContain('GRP001');
+    expect(codes).toContain('GRP002');
+    expect(codes).not.toContain('INT001');
   });
 });
