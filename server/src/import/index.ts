@@ -1,0 +1,298 @@
+/**
+ * `iommu-topo import`: write a `.iommu` host description from a real machine.
+ *
+ * Entry points (all synchronous, dependency-free apart from node:fs/node:path; they never print):
+ * - {@link importFromSysfs}: a sysfs tree (`/` for the live host, or a copied fixture directory);
+ * - {@link importFromLspci}: `lspci -vv -nn` / `lspci -vvv -nn -D` text;
+ * - {@link importFromCapture}: the `pci-sysfs.txt` + `host-summary.txt` capture format of
+ *   `../shared/examples/captures/`.
+ * Each returns an {@link ImportResult} (`text` + `warnings`) or throws an {@link ImportError} located at
+ * `file[:line]`. There is no partial output: either the whole host was understood or an error is thrown.
+ */
+import { formatBdf } from '../../../src-core/src/bdf.js';
+import { formatKernel, parseKernelVersion } from '../../../src-core/src/kernel-version.js';
+import type { KernelVersion } from '../../../src-core/src/model.js';
+import { applyInterrupts, assignNames, buildDevices, sanitizeId, type RawPciFunction } from './build.js';
+import { parseCapturePciSysfs, parseCaptureSummary } from './capture.js';
+import { decodeAmdFeatures, decodeVtd, parseHexRegister, AMD_CAPHDR } from './iommu-caps.js';
+import { parseProcInterrupts, type InterruptFacts } from './interrupts.js';
+import { parseLspci } from './lspci.js';
+import { printHost } from './printer.js';
+import { createDirFs, iommuUnitsFromSysfs, readSysfs, type SysfsFs } from './sysfs.js';
+import { ImportError, type ImportedHost, type ImportedIommu, type ImportResult, type ImportWarning } from './types.js';
+
+export { ImportError } from './types.js';
+export type { ImportResult, ImportWarning, ImportedHost, ImportedDevice, ImportedIommu } from './types.js';
+export { decodeConfigSpace, parseLspciHexDump, isIntelSptRootPort } from './config-space.js';
+export { parseProcInterrupts } from './interrupts.js';
+export { createDirFs, type SysfsFs } from './sysfs.js';
+export { decodeAmdFeatures, decodeVtd } from './iommu-caps.js';
+export { parseLspci } from './lspci.js';
+
+/** Options shared by all importers. */
+export interface CommonImportOptions {
+  /** Host name in the generated file (sanitised to a DSL identifier). Default: `imported`. */
+  name?: string;
+  /** Kernel version `X.Y[.Z]` to print (overrides what the source says). */
+  kernel?: string;
+  /** `/proc/interrupts` text for interrupt-remapping detection (CAP-IR-01), and its label for messages. */
+  interruptsText?: string;
+  interruptsFile?: string;
+}
+
+/** Options of {@link importFromSysfs}. */
+export interface SysfsImportOptions extends CommonImportOptions {
+  /** Directory holding `sys/…` (and optionally `proc/…`), or holding `bus/pci/devices` directly. `/` = live host. */
+  root: string;
+  /** File-system view (tests); default {@link createDirFs}(root). */
+  fs?: SysfsFs;
+  /** Architecture to print when the tree does not say (`/proc/sys/kernel/arch`). */
+  arch?: ImportedHost['arch'];
+}
+
+/** Options of {@link importFromLspci}. */
+export interface LspciImportOptions extends CommonImportOptions {
+  /** Label for messages (the path, or `<stdin>`). */
+  file?: string;
+}
+
+/** Options of {@link importFromCapture}. */
+export interface CaptureImportOptions extends CommonImportOptions {
+  pciSysfsText: string;
+  pciSysfsFile: string;
+  summaryText?: string;
+  summaryFile?: string;
+}
+
+function kernelOf(text: string | undefined, label: string): { kernel?: KernelVersion; comment?: string } {
+  if (!text) return {};
+  const m = /^(\d+\.\d+(?:\.\d+)?)/.exec(text.trim());
+  const k = m ? parseKernelVersion(m[1]) : undefined;
+  if (!k) throw new ImportError(label, undefined, `'${text.trim().slice(0, 40)}' is not a kernel version X.Y[.Z]`);
+  return { kernel: k, comment: m![1] !== text.trim() ? `kernel release ${text.trim()}` : undefined };
+}
+
+function archOf(text: string | undefined): ImportedHost['arch'] | undefined {
+  switch (text?.trim()) {
+    case 'x86_64': return 'x86_64';
+    case 'aarch64': case 'arm64': return 'arm64';
+    case 's390x': return 's390x';
+    case 'ppc64le': return 'ppc64le';
+    case 'riscv64': return 'riscv64';
+    default: return undefined;
+  }
+}
+
+function readInterrupts(opts: CommonImportOptions, fallback?: { text: string; file: string }): { facts?: InterruptFacts; file?: string } {
+  if (opts.interruptsText !== undefined) {
+    const file = opts.interruptsFile ?? '<interrupts>';
+    return { facts: parseProcInterrupts(opts.interruptsText, file), file };
+  }
+  if (fallback) return { facts: parseProcInterrupts(fallback.text, fallback.file), file: fallback.file };
+  return {};
+}
+
+function finish(host: ImportedHost, warnings: ImportWarning[]): ImportResult {
+  assignNames(host.devices);
+  const truncated = warnings.filter((w) => w.code === 'TRUNCATED_CONFIG' || w.code === 'ACCESS_DENIED').length;
+  if (truncated > 0) {
+    const msg = `${truncated} of ${host.devices.length} functions have no readable capabilities (not run as root): PCIe types inferred, ACS and No-Snoop unknown`;
+    host.comments.unshift(msg);
+    warnings.push({ code: 'NOT_ROOT', message: msg });
+  }
+  return { text: printHost(host), warnings, host };
+}
+
+function baseHost(opts: CommonImportOptions, source: string): ImportedHost {
+  return {
+    name: sanitizeId(opts.name ?? 'imported', 'imported'),
+    iommus: [],
+    devices: [],
+    comments: [],
+    header: [`Generated by \`iommu-topo import\` from ${source}.`, 'Facts the source did not show are omitted, with a comment saying why; nothing is guessed silently.'],
+  };
+}
+
+/**
+ * Import from a sysfs tree.
+ * @throws ImportError for a missing/unreadable tree, garbage attribute files, unusable config images, or a
+ *   malformed `/proc/interrupts`.
+ */
+export function importFromSysfs(opts: SysfsImportOptions): ImportResult {
+  const warnings: ImportWarning[] = [];
+  const f = opts.fs ?? createDirFs(opts.root);
+  const snap = readSysfs(f, warnings);
+  const host = baseHost(opts, opts.root === '/' ? 'the live host (/sys)' : `the sysfs tree ${opts.root}`);
+
+  const kv = opts.kernel ? kernelOf(opts.kernel, '--kernel') : kernelOf(snap.osrelease, f.describe('/proc/sys/kernel/osrelease'));
+  if (kv.kernel) host.kernel = formatKernel(kv.kernel);
+  if (kv.comment && !opts.kernel) host.comments.push(kv.comment);
+  host.arch = opts.arch ?? archOf(snap.arch);
+  if (!host.arch && snap.iommus.some((u) => /^(dmar|ivhd)\d+$/.test(u.name))) host.arch = 'x86_64';
+  if (snap.cmdline !== undefined) host.cmdline = snap.cmdline;
+
+  // Groups: consistency with the per-device links, types (DOM-TYPE-01), vfio-noiommu (SYSFS-GRP-01).
+  const byBdf = new Map(snap.functions.map((r) => [formatBdf(r.bdf), r]));
+  const types = new Map<string, number[]>();
+  for (const g of snap.groups) {
+    if (g.type) types.set(g.type, [...(types.get(g.type) ?? []), g.id]);
+    if (g.name === 'vfio-noiommu') {
+      warnings.push({ code: 'NOIOMMU_GROUP', message: `iommu_group ${g.id} is a VFIO no-IOMMU group: no isolation (SYSFS-GRP-01)` });
+      host.comments.push(`iommu_group ${g.id} is a vfio-noiommu fake group (no isolation)`);
+    }
+    for (const d of g.devices) {
+      const r = byBdf.get(d);
+      if (!r) {
+        if (/^[0-9a-f]{4,8}:/.test(d)) warnings.push({ code: 'GROUP_MEMBER_UNKNOWN', message: `iommu_group ${g.id} lists ${d}, which is not in bus/pci/devices` });
+        continue;
+      }
+      if (r.group === undefined) r.group = g.id;
+      else if (r.group !== g.id) warnings.push({ code: 'GROUP_MISMATCH', message: `${d}: iommu_group link says ${r.group} but group ${g.id} lists it`, bdf: d });
+    }
+  }
+  if (types.size) {
+    host.comments.push(`iommu_group default domains (DOM-TYPE-01): ${[...types].sort().map(([t, ids]) => `${t} ×${ids.length}`).join(', ')}`);
+  }
+  if (snap.groups.length === 0 && snap.iommus.length === 0) {
+    host.comments.push('no IOMMU active: /sys/kernel/iommu_groups and /sys/class/iommu are empty (SYSFS-GRP-01)');
+  }
+
+  // IOMMU units.
+  const units = iommuUnitsFromSysfs(snap.iommus, warnings) as (ImportedIommu & { files: Record<string, string> })[];
+  const nameMap = new Map<string, string>();
+  for (const u of units) {
+    const clean = sanitizeId(u.name, 'iommu');
+    nameMap.set(u.name, clean);
+    decodeUnit(u, kv.kernel, host.cmdline ?? '', f.describe(`${snap.sysPrefix}/class/iommu/${u.name}`), warnings);
+    u.name = clean;
+    delete (u as { files?: unknown }).files;
+  }
+  host.iommus = units;
+
+  const raws: RawPciFunction[] = snap.functions.map((r) => ({ ...r, iommu: r.iommu ? nameMap.get(r.iommu) : undefined }));
+  host.devices = buildDevices(raws, warnings);
+  const irq = readInterrupts(opts, snap.interrupts !== undefined ? { text: snap.interrupts, file: f.describe('/proc/interrupts') } : undefined);
+  applyInterrupts(host, irq.facts, warnings, irq.file);
+  if (!irq.facts && snap.iommus.length === 0) host.comments.push('interrupt remapping unknown: no /proc/interrupts given (CAP-IR-01)');
+  else if (irq.facts && host.iommus.length === 0) {
+    host.comments.push(`interrupt remapping ${irq.facts.remapping} per /proc/interrupts, but there is no IOMMU unit to attach it to`);
+  }
+  return finish(host, warnings);
+}
+
+function decodeUnit(u: ImportedIommu & { files: Record<string, string> }, kernel: KernelVersion | undefined, cmdline: string, where: string, warnings: ImportWarning[]): void {
+  const reg = (k: string, sub: string) => {
+    try {
+      return parseHexRegister(u.files[k]);
+    } catch (e) {
+      throw new ImportError(`${where}/${sub}/${k}`, 1, (e as Error).message);
+    }
+  };
+  if (u.driver === 'intel-vtd') {
+    if (u.files.cap === undefined || u.files.ecap === undefined) {
+      u.comments.push('intel-iommu/cap or ecap not readable: capabilities unknown');
+      warnings.push({ code: 'IOMMU_REGS', message: `${u.name}: intel-iommu/{cap,ecap} missing; capabilities unknown`, file: where });
+      return;
+    }
+    const d = decodeVtd(reg('cap', 'intel-iommu'), reg('ecap', 'intel-iommu'));
+    u.cap = d.cap;
+    u.ecap = d.ecap;
+    if (d.snoopControl) u.caps.push('snoop-control');
+    if (d.irSupported) u.caps.push('interrupt-remapping');
+    if (d.passthrough) u.caps.push('passthrough');
+    if (d.cachingMode) u.caps.push('caching-mode');
+    if (d.scalableModeSupported) {
+      if (/\bintel_iommu=\S*\bsm_on\b/.test(cmdline)) u.caps.push('scalable-mode');
+      else u.comments.push('ECAP.SMTS set: scalable mode supported; sysfs does not say whether the kernel uses it (intel_iommu=sm_on or CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON): add scalable-mode to caps if so');
+    }
+    u.comments.push(`decoded (CAP-VTD-02/03): SC=${+d.snoopControl} IR=${+d.irSupported} EIM=${+d.eim} PT=${+d.passthrough} SMTS=${+d.scalableModeSupported} CM=${+d.cachingMode}`);
+  } else if (u.driver === 'amd-vi') {
+    if (u.files.cap !== undefined) {
+      const hdr = reg('cap', 'amd-iommu');
+      if ((hdr >> BigInt(AMD_CAPHDR.NPCACHE)) & 1n) u.caps.push('caching-mode');
+      u.comments.push(`capability header 0x${hdr.toString(16)} (NpCache=${Number((hdr >> BigInt(AMD_CAPHDR.NPCACHE)) & 1n)}, CAP-AMD-02)`);
+    }
+    if (u.files.features !== undefined) {
+      let feat;
+      try {
+        feat = decodeAmdFeatures(u.files.features, kernel);
+      } catch (e) {
+        throw new ImportError(`${where}/amd-iommu/features`, 1, (e as Error).message);
+      }
+      u.comments.push(`features: EFR 0x${feat.efr.toString(16)}${feat.efr2 !== undefined ? `, EFR2 0x${feat.efr2.toString(16)}` : ''} (order ${feat.order}${feat.global ? ', global AND across units' : ''}, CAP-AMD-01)`);
+      if (feat.note) {
+        u.comments.push(feat.note);
+        warnings.push({ code: 'AMD_FEATURES_ORDER', message: `${u.name}: ${feat.note}`, file: where });
+      }
+    }
+    const pg = /\bamd_iommu=\S*\bpgtbl_(v1|v2)\b/.exec(cmdline);
+    if (pg) u.pgtable = pg[1] as 'v1' | 'v2';
+    else u.comments.push('page-table format not visible in sysfs (no amd_iommu=pgtbl_v1/v2 on the command line): pgtable omitted');
+  } else if (u.driver === 'arm-smmu-v3' || u.driver === 'arm-smmu') {
+    u.comments.push('no capability files in sysfs for SMMUs (CAP-SMMU3-01): coherency comes from firmware and is not imported');
+  }
+}
+
+/**
+ * Import from `lspci -vv -nn` / `lspci -vvv -nn -D` text.
+ * @throws ImportError(file, line) for malformed or truncated input (see {@link parseLspci}).
+ */
+export function importFromLspci(text: string, opts: LspciImportOptions = {}): ImportResult {
+  const file = opts.file ?? '<lspci>';
+  const warnings: ImportWarning[] = [];
+  const { devices, hasGroups, hasDrivers } = parseLspci(text, file, warnings);
+  const host = baseHost(opts, `lspci output ${file}`);
+  if (opts.kernel) host.kernel = formatKernel(kernelOf(opts.kernel, '--kernel').kernel!);
+  host.devices = devices;
+  if (!hasGroups) host.comments.push('no "IOMMU group:" lines in the dump (no IOMMU active, or pciutils < 3.7): observed groups unknown');
+  if (!hasDrivers) host.comments.push('no "Kernel driver in use:" lines in the dump: drivers unknown');
+  host.comments.push('lspci shows no IOMMU units: add an `iommu` block (driver, caps) for a complete simulation');
+  const irq = readInterrupts(opts);
+  if (irq.facts) host.comments.push(`interrupt remapping ${irq.facts.remapping} per ${irq.file} (CAP-IR-01); declare it on the iommu block`);
+  return finish(host, warnings);
+}
+
+/**
+ * Import from the capture format of `../shared/examples/captures/` (see `capture.ts`).
+ * @throws ImportError(file, line) for malformed capture files.
+ */
+export function importFromCapture(opts: CaptureImportOptions): ImportResult {
+  const warnings: ImportWarning[] = [];
+  const raws = parseCapturePciSysfs(opts.pciSysfsText, opts.pciSysfsFile);
+  const host = baseHost(opts, `the capture ${opts.pciSysfsFile}`);
+  let interrupts: { text: string; file: string } | undefined;
+  if (opts.summaryText !== undefined) {
+    const file = opts.summaryFile ?? '<host-summary>';
+    const s = parseCaptureSummary(opts.summaryText, file);
+    const uname = s.sections.get('uname')?.text.trim();
+    if (!opts.kernel && uname) {
+      const m = /^Linux \S+ (\S+) .* (\S+) GNU\/Linux$/.exec(uname) ?? /^Linux \S+ (\S+)/.exec(uname);
+      if (m) {
+        const kv = kernelOf(m[1], `${file}:${s.sections.get('uname')!.line}`);
+        host.kernel = formatKernel(kv.kernel!);
+        if (kv.comment) host.comments.push(kv.comment);
+        if (m[2]) host.arch = archOf(m[2]);
+      }
+    }
+    const cmd = s.sections.get('cmdline')?.text.trim();
+    if (cmd) host.cmdline = cmd;
+    const groups = s.sections.get('iommu_groups')?.text.trim();
+    const cls = s.sections.get('class_iommu')?.text ?? '';
+    const classEntries = cls.split('\n').filter((l) => /^[l-]/.test(l) && !/\s\.\.?$/.test(l));
+    if (groups === 'total 0' && classEntries.length === 0) host.comments.push('no IOMMU active: iommu_groups and class/iommu are empty in the capture (SYSFS-GRP-01)');
+    else if (classEntries.length > 0) {
+      warnings.push({ code: 'CAPTURE_IOMMU', message: 'the capture lists IOMMU units but not their registers: add the iommu block by hand', file });
+      host.comments.push('the capture lists IOMMU units without registers: iommu blocks not generated');
+    }
+    const pi = s.sections.get('proc_interrupts');
+    if (pi && pi.text.trim()) interrupts = { text: pi.text, file: `${file}:${pi.line}` };
+  }
+  if (opts.kernel) host.kernel = formatKernel(kernelOf(opts.kernel, '--kernel').kernel!);
+  host.devices = buildDevices(raws, warnings);
+  const irq = readInterrupts(opts, interrupts);
+  applyInterrupts(host, irq.facts, warnings, irq.file);
+  if (irq.facts && host.iommus.length === 0) {
+    host.comments.push(`interrupt remapping ${irq.facts.remapping} per /proc/interrupts (${irq.facts.perDeviceNaming ? 'per-device MSI chip names' : 'shared MSI chip names'})`);
+  }
+  return finish(host, warnings);
+}
