@@ -3,7 +3,9 @@
  * bin/iommu-topo.cjs on the machine's Node (20 or newer).
  */
 import '../polyfill.js';
+import * as path from 'node:path';
 import { Command, Option } from 'commander';
+import { formatFiles, writeFormatted } from './fmt.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta, rulesMarkdown } from './rules-table.js';
 import { collectFiles, exitCode, formatJson, formatSarif, formatText, InputError, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
@@ -30,6 +32,29 @@ export function buildProgram(): Command {
       const out = opts.format === 'json' ? formatJson(run) : opts.format === 'sarif' ? formatSarif(run) : formatText(run);
       process.stdout.write(out + '\n');
       process.exitCode = exitCode(run);
+    });
+
+  program
+    .command('fmt')
+    .description('format topology files in place (or only check with --check)')
+    .argument('<paths...>', 'files or directories')
+    .option('--check', 'do not write; exit 1 if any file is not formatted')
+    .action(async (paths: string[], opts: { check?: boolean }) => {
+      const files = collectFiles(paths);
+      const results = await formatFiles(files);
+      let code = 0;
+      for (const r of results) {
+        const rel = path.relative(process.cwd(), r.path) || r.path;
+        if (r.status === 'syntax-error') {
+          process.stderr.write(`${rel}:${r.firstError}: cannot format a file with syntax errors\n`);
+          code = 2;
+        } else if (r.status === 'changed') {
+          process.stdout.write(`${rel}${opts.check ? ': not formatted' : ': formatted'}\n`);
+          if (opts.check && code === 0) code = 1;
+        }
+      }
+      if (!opts.check) writeFormatted(results);
+      process.exitCode = code;
     });
 
   program

@@ -75,6 +75,7 @@ interface Block {
  */
 export function parseLspci(textIn: string, file: string, warnings: ImportWarning[]): { devices: ImportedDevice[]; hasGroups: boolean; hasDrivers: boolean } {
   const lines = textIn.replace(/^\uFEFF/, '').split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop(); // the final newline does not make a blank line
   const blocks: Block[] = [];
   let cur: Block | undefined;
   for (let i = 0; i < lines.length; i++) {
@@ -119,13 +120,6 @@ export function parseLspci(textIn: string, file: string, warnings: ImportWarning
     throw new ImportError(file, blocks[0].line, 'no detail lines under any device: run lspci with -vv (e.g. `lspci -vvv -nn -D`)');
   }
 
-  const last = blocks[blocks.length - 1];
-  const lastText = last.lines.length ? last.lines[last.lines.length - 1].text.trim() : '';
-  if (!last.terminated && last.lines.length > 0 && !/^Kernel (driver in use|modules):/.test(lastText)) {
-    const ln = last.lines[last.lines.length - 1].line;
-    throw new ImportError(file, ln, `input ends inside the block of ${formatBdf(last.bdf)} (started line ${last.line}): truncated? lspci ends every block with a blank line`);
-  }
-
   let hasGroups = false;
   let hasDrivers = false;
   for (const b of blocks) {
@@ -133,6 +127,13 @@ export function parseLspci(textIn: string, file: string, warnings: ImportWarning
     if (b.dev.observedGroup !== undefined) hasGroups = true;
     if (b.dev.driver) hasDrivers = true;
   }
+  const last = blocks[blocks.length - 1];
+  const lastText = last.lines.length ? last.lines[last.lines.length - 1].text.trim() : '';
+  if (!last.terminated && last.lines.length > 0 && !/^Kernel (driver in use|modules):/.test(lastText)) {
+    const ln = last.lines[last.lines.length - 1].line;
+    throw new ImportError(file, ln, `input ends inside the block of ${formatBdf(last.bdf)} (started line ${last.line}): truncated? lspci ends every block with a blank line`);
+  }
+
 
   // Hierarchy from bus numbers.
   const bySecondary = new Map<string, Block>();

@@ -6,7 +6,10 @@ import type { Module } from 'langium';
 import type { PartialLangiumServices } from 'langium/lsp';
 import type { IommuServices } from '../language/iommu-module.js';
 import { IommuCodeActionProvider } from './code-actions.js';
+import { IommuCompletionProvider } from './completion.js';
+import { IommuFormatter } from './formatter.js';
 import { IommuHoverProvider } from './hover.js';
+import { IommuSemanticTokenProvider } from './semantic-tokens.js';
 import { IommuInlayHintProvider } from './inlay-hints.js';
 
 export const IommuLspModule: Module<IommuServices, PartialLangiumServices> = {
@@ -14,5 +17,8 @@ export const IommuLspModule: Module<IommuServices, PartialLangiumServices> = {
     HoverProvider: (services) => new IommuHoverProvider(services),
     CodeActionProvider: (services) => new IommuCodeActionProvider(services),
     InlayHintProvider: (services) => new IommuInlayHintProvider(services),
+    CompletionProvider: (services) => new IommuCompletionProvider(services),
+    SemanticTokenProvider: (services) => new IommuSemanticTokenProvider(services),
+    Formatter: () => new IommuFormatter(),
   },
 };

@@ -38,7 +38,7 @@ export const grpAcsTimingRule: Rule = {
       const fixes: FixHint[] = [{ kind: 'set-kernel', hostId: host.id, version: t.cause === 'stable-regression' ? '6.12.74' : '7.0' }];
       out.push({
         code: 'GRP005',
-        severity: 'warning',
+        severity: changed.length ? 'warning' : 'info',
         message: `host ${host.name}: ACS is enabled after iommu_group formation, groups use firmware ACS values; ${changed.length ? `with a fixed kernel ${changed.length} group(s) would be smaller` : 'a fixed kernel gives the same groups'}`,
         explanation:
           `${t.text}. \`pci_device_group\` therefore reads the ACS Control registers as firmware left them (GRP-ACS-06), and the Intel PCH quirk enable hook has not run either.` +

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectCompletion, expectFindReferences, expectFormatting, expectGoToDefinition, expectSymbols, highlightHelper, expectSemanticToken } from 'langium/test';
+import { SemanticTokenTypes } from 'vscode-languageserver';
+import { createTestServices } from './helpers.js';
+
+const t = createTestServices();
+afterEach(() => t.clear());
+
+const SRC = `host h {
+    kernel 6.12
+    iommu dmar0 {
+        driver intel-vtd
+        caps snoop-control, interrupt-remapping
+        msi x86-ir
+    }
+    root-port rp at 0000:00:01.0 {
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint <|gpu|> at 0000:01:00.0 {
+            driver vfio-pci
+        }
+    }
+}
+
+vm v on h {
+    assign <|gpu|>
+}
+`;
+
+describe('completion', () => {
+  it('proposes IOMMU drivers after `driver` inside an iommu block', async () => {
+    await expectCompletion(t.Iommu)({
+      text: 'host h { iommu u { driver <|> } }',
+      index: 0,
+      assert: (list) => {
+        const labels = list.items.map((i) => i.label);
+        expect(labels).toEqual(expect.arrayContaining(['intel-vtd', 'amd-vi', 'arm-smmu-v3', 'virtio-iommu', 'none']));
+      },
+      disposeAfterCheck: true,
+    });
+  });
+
+  it('proposes capability names after `caps`', async () => {
+    await expectCompletion(t.Iommu)({
+      text: 'host h { iommu u { driver intel-vtd caps <|> } }',
+      index: 0,
+      assert: (list) => expect(list.items.map((i) => i.label)).toEqual(expect.arrayContaining(['snoop-control', 'interrupt-remapping', 'scalable-mode'])),
+      disposeAfterCheck: true,
+    });
+  });
+
+  it('proposes host drivers for devices and ACS flags after `acs cap`', async () => {
+    await expectCompletion(t.Iommu)({
+      text: 'host h { endpoint x at 0000:01:00.0 { driver <|> } root-port r at 0000:00:01.0 { acs cap <|> } }',
+      index: 0,
+      assert: (list) => expect(list.items.map((i) => i.label)).toEqual(expect.arrayContaining(['vfio-pci', 'pci-stub', 'nvme'])),
+      disposeAfterCheck: true,
+    });
+    await expectCompletion(t.Iommu)({
+      text: 'host h { endpoint x at 0000:01:00.0 { driver <|> } root-port r at 0000:00:01.0 { acs cap <|> } }',
+      index: 1,
+      assert: (list) => expect(list.items.map((i) => i.label)).toEqual(expect.arrayContaining(['SV', 'RR', 'CR', 'UF'])),
+      disposeAfterCheck: true,
+    });
+  });
+
+  it('proposes declared devices of the VM host by name and BDF after `assign`', async () => {
+    await expectCompletion(t.Iommu)({
+      text: 'host h { endpoint nic at 0000:65:00.0 endpoint gpu at 0000:01:00.0 } vm v on h { assign <|> }',
+      index: 0,
+      assert: (list) => expect(list.items.map((i) => i.label)).toEqual(expect.arrayContaining(['nic', 'gpu', '0000:65:00.0', '0000:01:00.0'])),
+      disposeAfterCheck: true,
+    });
+  });
+
+  it('proposes keywords for device properties', async () => {
+    await expectCompletion(t.Iommu)({
+      text: 'host h { endpoint x at 0000:01:00.0 { <|> } }',
+      index: 0,
+      assert: (list) => expect(list.items.map((i) => i.label)).toEqual(expect.arrayContaining(['no-snoop', 'acs', 'driver', 'multifunction', 'dma-coherent'])),
+      disposeAfterCheck: true,
+    });
+  });
+});
+
+describe('navigation', () => {
+  it('go to definition from an assignment to the device', async () => {
+    await expectGoToDefinition(t.Iommu)({ text: SRC.replace('<|gpu|> at', '<|gpu|> at').replace('assign <|gpu|>', 'assign <|>gpu'), index: 0, rangeIndex: 0, disposeAfterCheck: true });
+  });
+
+  it('find references of a device includes the assignment', async () => {
+    await expectFindReferences(t.Iommu)({ text: SRC, includeDeclaration: true, disposeAfterCheck: true });
+  });
+
+  it('rename a device updates its assignment', async () => {
+    const doc = await t.validate(SRC.replace(/<\||\|>/g, ''));
+    const offset = doc.textDocument.getText().indexOf('gpu at');
+    const edit = await t.Iommu.lsp.RenameProvider!.rename(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(offset), newName: 'accel' });
+    const edits = edit?.changes?.[doc.uri.toString()] ?? [];
+    expect(edits.map((e) => e.newText)).toEqual(['accel', 'accel']);
+  });
+
+  it('document symbols: hosts, IOMMUs, nested devices, VMs', async () => {
+    await expectSymbols(t.Iommu)({
+      text: SRC.replace(/<\||\|>/g, ''),
+      assert: (symbols) => {
+        const names = (s: { name: string; children?: unknown[] }[]): string[] => s.flatMap((x) => [x.name, ...names((x.children ?? []) as never)]);
+        expect(names(symbols as never)).toEqual(['h', 'dmar0', 'rp', 'gpu', 'v']);
+      },
+      disposeAfterCheck: true,
+    });
+  });
+
+  it('folding ranges for blocks', async () => {
+    const doc = await t.validate(SRC.replace(/<\||\|>/g, ''));
+    const folds = await t.Iommu.lsp.FoldingRangeProvider!.getFoldingRanges(doc, { textDocument: { uri: doc.uri.toString() } });
+    expect(folds.map((f) => f.startLine)).toEqual(expect.arrayContaining([0, 2, 7, 9, 15]));
+  });
+});
+
+describe('semantic tokens', () => {
+  it('marks device declarations, BDFs and vocabulary values', async () => {
+    const tokens = await highlightHelper(t.Iommu)('host h { iommu u { driver <|intel-vtd|> } endpoint <|gpu|> at <|0000:01:00.0|> }');
+    expectSemanticToken(tokens, { rangeIndex: 0, tokenType: SemanticTokenTypes.enumMember });
+    expectSemanticToken(tokens, { rangeIndex: 1, tokenType: SemanticTokenTypes.variable });
+    expectSemanticToken(tokens, { rangeIndex: 2, tokenType: SemanticTokenTypes.number });
+  });
+});
+
+describe('formatting', () => {
+  it('indents blocks, one member per line, single spaces, comma spacing', async () => {
+    await expectFormatting(t.Iommu)({
+      before: 'host   h {kernel    6.12\n iommu u {driver intel-vtd caps  snoop-control ,interrupt-remapping}\nendpoint x at 0000:01:00.0}\nvm v on h {assign x}',
+      after: 'host h {\n    kernel 6.12\n    iommu u {\n        driver intel-vtd\n        caps snoop-control, interrupt-remapping\n    }\n    endpoint x at 0000:01:00.0\n}\n\nvm v on h {\n    assign x\n}',
+    });
+  });
+
+  it('keeps module parameter names intact and blank lines between members', async () => {
+    await expectFormatting(t.Iommu)({
+      before: 'host h {\n    param vfio_iommu_type1.allow_unsafe_interrupts   =  1\n\n    kernel 6.12\n}',
+      after: 'host h {\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n\n    kernel 6.12\n}',
+    });
+  });
+});

@@ -1,0 +1,197 @@
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeAmdFeatures, decodeVtd } from '../../src/import/iommu-caps.js';
+import { ImportError, importFromCapture, importFromSysfs, type SysfsFs } from '../../src/import/index.js';
+import { FIX, read } from './helpers.js';
+
+describe('sysfs: real trees of this VM', () => {
+  it('root capture: full config, conventional virtio functions, host bridge, drivers, kernel/arch/cmdline', () => {
+    const r = importFromSysfs({ root: path.join(FIX, 'sysfs-this-vm-root'), name: 'vm' });
+    expect(r.warnings).toEqual([]);
+    expect(r.host.kernel).toBe('6.18.44');
+    expect(r.host.arch).toBe('x86_64');
+    expect(r.host.devices.map((d) => [d.name, d.kind, d.driver])).toEqual([
+      ['hostbridge_00_00_0', 'host-bridge', null],
+      ['virtio_balloon0', 'pci-device', 'virtio-pci'],
+      ['virtio_blk0', 'pci-device', 'virtio-pci'],
+      ['virtio_net0', 'pci-device', 'virtio-pci'],
+      ['virtio_vsock0', 'pci-device', 'virtio-pci'],
+      ['virtio_rng0', 'pci-device', 'virtio-pci'],
+    ]);
+    expect(r.text).toMatch(/no IOMMU active/);
+    expect(r.text).toMatch(/0 remapped \(IR-\*\) and \d+ non-remapped/);
+  });
+
+  it('real non-root read (64 bytes): says so per device and overall, kinds marked inferred, no ACS/no-snoop lines', () => {
+    const r = importFromSysfs({ root: path.join(FIX, 'sysfs-this-vm-64') });
+    const codes = r.warnings.map((w) => w.code);
+    expect(codes.filter((c) => c === 'TRUNCATED_CONFIG')).toHaveLength(6);
+    expect(codes).toContain('NOT_ROOT');
+    expect(r.text).toMatch(/config space truncated to 64 bytes of 256 \(non-root read, SYSFS-PCI-02\)/);
+    expect(r.text).toMatch(/kind inferred: no PCIe link attributes in sysfs/);
+    expect(r.text).not.toMatch(/\bacs\b|no-snoop/);
+    // Same device set and kinds as the root capture.
+    const root = importFromSysfs({ root: path.join(FIX, 'sysfs-this-vm-root') });
+    expect(r.host.devices.map((d) => d.kind)).toEqual(root.host.devices.map((d) => d.kind));
+  });
+
+  it('not a sysfs tree → located error', () => {
+    expect(() => importFromSysfs({ root: path.join(FIX, 'lspci') })).toThrow(/no sys\/bus\/pci\/devices directory/);
+  });
+});
+
+describe('capture format (real firecracker guest)', () => {
+  const base = () => ({
+    pciSysfsText: read('firecracker-capture/pci-sysfs.txt'),
+    pciSysfsFile: 'pci-sysfs.txt',
+    summaryText: read('firecracker-capture/host-summary.txt'),
+    summaryFile: 'host-summary.txt',
+  });
+  it('decodes all six functions with the host facts', () => {
+    const r = importFromCapture({ ...base(), name: 'fc' });
+    expect(r.host.kernel).toBe('6.18.44');
+    expect(r.host.arch).toBe('x86_64');
+    expect(r.host.devices).toHaveLength(6);
+    expect(r.host.devices[0]).toMatchObject({ kind: 'host-bridge', vendorId: 0x8086, deviceId: 0x0d57, driver: null, acs: null });
+    expect(r.host.devices[3]).toMatchObject({ name: 'virtio_net0', kind: 'pci-device', classCode: 0x020000, driver: 'virtio-pci' });
+    expect(r.text).toMatch(/interrupt remapping disabled per \/proc\/interrupts \(per-device MSI chip names\)/);
+  });
+  it('a truncated config line → located error', () => {
+    const text = read('firecracker-capture/pci-sysfs.txt').replace(/(config 0000:00:02\.0 +(?:[0-9a-f]{2} ){100})[^\n]*/, '$1');
+    expect(() => importFromCapture({ ...base(), pciSysfsText: text })).toThrow(/^pci-sysfs\.txt:6: 0000:00:02\.0: config dump has 100 bytes/);
+  });
+  it('garbage lines → located error', () => {
+    expect(() => importFromCapture({ ...base(), pciSysfsText: 'device 0000:00:00.0 vendor=0x8086\nwhat is this\n' })).toThrow(/^pci-sysfs\.txt:1: 0000:00:00\.0: vendor=, device= and class= are required/);
+    expect(() => importFromCapture({ ...base(), pciSysfsText: 'hello\n' })).toThrow(/^pci-sysfs\.txt:1: expected "device <BDF>/);
+  });
+});
+
+/** In-memory SysfsFs (synthetic): files, symlinks (absolute targets) and reported sizes. */
+function memFs(files: Record<string, string | Uint8Array>, links: Record<string, string>, sizes: Record<string, number> = {}): SysfsFs {
+  const resolve = (p: string): string => {
+    for (let i = 0; i < 20; i++) {
+      const hit = Object.keys(links).find((l) => p === l || p.startsWith(l + '/'));
+      if (!hit) return p;
+      p = links[hit] + p.slice(hit.length);
+    }
+    return p;
+  };
+  const enc = (v: string | Uint8Array) => (typeof v === 'string' ? new TextEncoder().encode(v) : v);
+  const all = () => [...Object.keys(files), ...Object.keys(links)];
+  return {
+    readFile: (p) => (files[resolve(p)] !== undefined ? enc(files[resolve(p)]) : undefined),
+    fileSize: (p) => sizes[resolve(p)] ?? (files[resolve(p)] !== undefined ? enc(files[resolve(p)]).length : undefined),
+    readdir: (p) => {
+      const r = resolve(p);
+      const names = new Set(all().filter((f) => f.startsWith(r + '/')).map((f) => f.slice(r.length + 1).split('/')[0]));
+      return names.size ? [...names].sort() : undefined;
+    },
+    readlink: (p) => links[resolve(path.posix.dirname(p)) + '/' + path.posix.basename(p)],
+    realpath: (p) => resolve(p),
+    describe: (p) => `mem:${p}`,
+  };
+}
+
+/** A synthetic PCIe config image: type-0/1 header, PCIe cap at 0x40, optional ACS at 0x100. */
+function cfg(o: { vendor: number; device: number; cls: number; type: number; bridge?: [number, number, number]; mf?: boolean; devctl?: number; acs?: [number, number] }): Uint8Array {
+  const b = new Uint8Array(4096);
+  const w16 = (off: number, v: number) => b.set([v & 0xff, v >> 8], off);
+  w16(0, o.vendor);
+  w16(2, o.device);
+  w16(6, 0x10);
+  b.set([o.cls & 0xff, (o.cls >> 8) & 0xff, o.cls >> 16], 9);
+  b[0x0e] = (o.bridge ? 1 : 0) | (o.mf ? 0x80 : 0);
+  if (o.bridge) b.set(o.bridge, 0x18);
+  b[0x34] = 0x40;
+  b.set([0x10, 0x00, (o.type << 4) | 2, 0x00], 0x40);
+  w16(0x48, o.devctl ?? 0);
+  if (o.acs) {
+    b.set([0x0d, 0x00, 0x01, 0x00], 0x100);
+    w16(0x104, o.acs[0]);
+    w16(0x106, o.acs[1]);
+  }
+  return b;
+}
+
+describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
+  const dev = (bdf: string, real: string, c: Uint8Array, group: number, driver: string, extra: Record<string, string> = {}) => ({
+    files: {
+      [`${real}/vendor`]: `0x${(c[0] | (c[1] << 8)).toString(16).padStart(4, '0')}\n`,
+      [`${real}/device`]: `0x${(c[2] | (c[3] << 8)).toString(16).padStart(4, '0')}\n`,
+      [`${real}/class`]: `0x${((c[11] << 16) | (c[10] << 8) | c[9]).toString(16).padStart(6, '0')}\n`,
+      [`${real}/config`]: c,
+      [`${real}/current_link_speed`]: '8.0 GT/s PCIe\n',
+      ...extra,
+    },
+    links: {
+      [`/sys/bus/pci/devices/${bdf}`]: real,
+      [`${real}/iommu_group`]: `/sys/kernel/iommu_groups/${group}`,
+      [`${real}/driver`]: `/sys/bus/pci/drivers/${driver}`,
+      [`${real}/iommu`]: '/sys/devices/virtual/iommu/dmar0',
+      [`/sys/kernel/iommu_groups/${group}/devices/${bdf}`]: real,
+    },
+  });
+  const RP = '/sys/devices/pci0000:00/0000:00:01.0';
+  const parts = [
+    dev('0000:00:01.0', RP, cfg({ vendor: 0x8086, device: 0x1901, cls: 0x060400, type: 4, bridge: [0, 1, 1] }), 1, 'pcieport'),
+    dev('0000:01:00.0', `${RP}/0000:01:00.0`, cfg({ vendor: 0x10de, device: 0x1b80, cls: 0x030000, type: 1, mf: true, devctl: 0x0810 }), 1, 'vfio-pci'),
+    dev('0000:01:00.1', `${RP}/0000:01:00.1`, cfg({ vendor: 0x10de, device: 0x10f0, cls: 0x040300, type: 0 }), 1, 'vfio-pci'),
+  ];
+  const files: Record<string, string | Uint8Array> = Object.assign({}, ...parts.map((p) => p.files), {
+    '/sys/kernel/iommu_groups/1/type': 'DMA-FQ\n',
+    '/sys/devices/virtual/iommu/dmar0/intel-iommu/cap': 'c0000020660462\n', // CAP-VTD-04 (illustrative values)
+    '/sys/devices/virtual/iommu/dmar0/intel-iommu/ecap': 'f050da\n',
+    '/proc/sys/kernel/osrelease': '6.12.8-arch1-1\n',
+    '/proc/cmdline': 'intel_iommu=on iommu=pt\n',
+    '/proc/interrupts': '            CPU0\n   0:         20   IR-IO-APIC    2-edge      timer\n 130:       1000   IR-PCI-MSIX-0000:01:00.0    0-edge      vfio-msix[0]\n',
+  });
+  const links = Object.assign({}, ...parts.map((p) => p.links), { '/sys/class/iommu/dmar0': '/sys/devices/virtual/iommu/dmar0' });
+
+  it('decodes kinds, ACS absence, No-Snoop, groups, IOMMU caps and IR, and prints observed-group on every device', () => {
+    const r = importFromSysfs({ root: '/synthetic', fs: memFs(files, links) });
+    expect(r.warnings).toEqual([]);
+    expect(r.host.kernel).toBe('6.12.8');
+    expect(r.host.arch).toBe('x86_64');
+    const [rp, gpu, audio] = r.host.devices;
+    expect(rp).toMatchObject({ kind: 'root-port', acs: null, secondaryBus: 1, observedGroup: 1, driver: 'pcieport', iommu: 'dmar0' });
+    expect(gpu).toMatchObject({ kind: 'legacy-endpoint', parent: '0000:00:01.0', multifunction: true, noSnoop: true, observedGroup: 1 });
+    expect(audio).toMatchObject({ kind: 'endpoint', noSnoop: false, observedGroup: 1 });
+    const u = r.host.iommus[0];
+    expect(u).toMatchObject({ name: 'dmar0', driver: 'intel-vtd', msi: 'x86-ir' });
+    expect(u.caps.sort()).toEqual(['interrupt-remapping', 'passthrough', 'snoop-control']);
+    expect(r.text.match(/observed-group 1/g)).toHaveLength(3);
+    expect(r.text).toMatch(/ecap 0xf050da/);
+    expect(r.text).toMatch(/DMA-FQ ×1/);
+  });
+
+  it('IR supported but no remapped vectors → interrupt-remapping dropped, msi x86-vector', () => {
+    const f2 = { ...files, '/proc/interrupts': '  CPU0\n 130: 1 PCI-MSIX-0000:01:00.0 0-edge x\n' };
+    const r = importFromSysfs({ root: '/synthetic', fs: memFs(f2, links) });
+    expect(r.host.iommus[0].caps).not.toContain('interrupt-remapping');
+    expect(r.host.iommus[0].msi).toBe('x86-vector');
+  });
+
+  it('garbage in an attribute file → located error', () => {
+    const f3 = { ...files, [`${RP}/class`]: 'banana\n' };
+    expect(() => importFromSysfs({ root: '/synthetic', fs: memFs(f3, links) })).toThrow(ImportError);
+    expect(() => importFromSysfs({ root: '/synthetic', fs: memFs(f3, links) })).toThrow(/mem:\/sys\/bus\/pci\/devices\/0000:00:01\.0\/class:1: expected a hex value/);
+    const f4 = { ...files, '/sys/devices/virtual/iommu/dmar0/intel-iommu/ecap': 'zz\n' };
+    expect(() => importFromSysfs({ root: '/synthetic', fs: memFs(f4, links) })).toThrow(/intel-iommu\/ecap:1: 'zz' is not a hex register value/);
+  });
+});
+
+describe('IOMMU register decoding', () => {
+  it('CAP-VTD-04 worked example', () => {
+    const d = decodeVtd(0xc0000020660462n, 0xf050dan);
+    expect(d).toMatchObject({ snoopControl: true, irSupported: true, eim: true, passthrough: true, scalableModeSupported: false, cachingMode: false });
+  });
+  it('AMD features order by kernel version (CAP-AMD-01)', () => {
+    const efr = 0x58f77ef22294adan; // low bits PPR NX GT IA GA set
+    const efr2 = 0x0n;
+    expect(decodeAmdFeatures(efr.toString(16), { major: 5, minor: 15 })).toMatchObject({ efr, order: 'single' });
+    expect(decodeAmdFeatures(`${efr2.toString(16)}:${efr.toString(16)}`, { major: 6, minor: 1 })).toMatchObject({ efr, efr2, order: 'efr2:efr' });
+    expect(decodeAmdFeatures(`${efr.toString(16)}:${efr2.toString(16)}`, { major: 6, minor: 12 })).toMatchObject({ efr, efr2, order: 'efr:efr2', global: true });
+    expect(decodeAmdFeatures(`${efr2.toString(16)}:${efr.toString(16)}`, { major: 6, minor: 5 })).toMatchObject({ efr, order: 'heuristic' });
+    expect(() => decodeAmdFeatures('1:2:3', undefined)).toThrow(/%llx/);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The CLI as users run it: the bundled `bin/iommu-topo.cjs` in a child process (built by `npm test`).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '..');
+const bin = path.join(root, 'bin/iommu-topo.cjs');
+
+function cli(args: string[], node = process.execPath) {
+  const r = spawnSync(node, [bin, ...args], { cwd: root, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function tmp(name: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-cli-'));
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+/** The machine's own Node (not the node@22 devDependency npm puts first on PATH), if there is one. */
+function systemNode(): string | undefined {
+  for (const p of ['/usr/local/bin/node', '/usr/bin/node']) {
+    if (!fs.existsSync(p)) continue;
+    const v = execFileSync(p, ['--version'], { encoding: 'utf8' }).trim();
+    if (v.startsWith('v20.')) return p;
+  }
+  return undefined;
+}
+
+beforeAll(() => {
+  if (!fs.existsSync(path.join(root, 'server/out/cli.cjs'))) throw new Error('run `npm run build` first (npm test does)');
+});
+
+describe('iommu-topo check', () => {
+  it('text: gcc-style lines with 1-based positions and codes; exit 1 when there are errors', () => {
+    const r = cli(['check', 'examples']);
+    expect(r.code).toBe(1);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toContain('examples/intel-nosnoop-gpu.iommu:52:12: error: gpu (0000:b1:00.0) in VM training: no-snoop DMA not blocked and no kvm-vfio device → guest WBINVD is a no-op (silent corruption risk) [KVM001]');
+    for (const l of lines.slice(0, -1)) expect(l).toMatch(/^examples\/[\w-]+\.iommu:\d+:\d+: (error|warning|info|hint): .+ \[[A-Z]+\d{3}\]$/);
+    expect(lines.at(-1)).toMatch(/^6 file\(s\): 4 error\(s\), \d+ warning\(s\), \d+ info, 0 hint\(s\)$/);
+  });
+
+  it('exit 0 when only info findings remain', () => {
+    const r = cli(['check', 'examples/desktop-gpu-passthrough.iommu']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('[GRP002]');
+  });
+
+  it('json: the documented schema', () => {
+    const r = cli(['check', 'examples/intel-nosnoop-gpu.iommu', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j.version).toBe(1);
+    expect(j.summary).toMatchObject({ files: 1, error: 1 });
+    const d = j.files[0].diagnostics.find((x: { code: string }) => x.code === 'KVM001');
+    expect(d).toMatchObject({ severity: 'error', range: { start: { line: 52, column: 12 } }, element: 'd:xeon/gpu' });
+    expect(d.kernel.map((k: { rule: string }) => k.rule)).toContain('KVM-NOHOOK-01');
+    expect(d.help).toMatch(/README\.md#kvm001$/);
+    expect(j.hosts[0].groups.find((g: { devices: string[] }) => g.devices.includes('0000:b1:00.0'))).toBeDefined();
+    const training = j.vms.find((v: { name: string }) => v.name === 'training');
+    expect(training).toMatchObject({ kvmVfio: false, wbinvd: 'nop', devices: [{ bdf: '0000:b1:00.0', ok: true, box: 3, domainEnforced: false }] });
+  });
+
+  it('sarif: 2.1.0 with rules and results', () => {
+    const r = cli(['check', 'examples/virtio-iommu-nested.iommu', '--format', 'sarif']);
+    const s = JSON.parse(r.out);
+    expect(s.version).toBe('2.1.0');
+    const run = s.runs[0];
+    expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(['IR001', 'KVM001', 'GRP001', 'BDF001']));
+    expect(run.results.map((x: { ruleId: string; level: string }) => `${x.ruleId}:${x.level}`)).toEqual(expect.arrayContaining(['IR001:error', 'IR002:warning']));
+    expect(run.results[0].locations[0].physicalLocation).toMatchObject({ artifactLocation: { uri: 'examples/virtio-iommu-nested.iommu' } });
+  });
+
+  it('exit 2 with a clear message on a missing path', () => {
+    const r = cli(['check', 'does/not/exist.iommu']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('iommu-topo: does/not/exist.iommu: no such file or directory\n');
+  });
+
+  it('exit 2 on a file with syntax errors, reported with its position', () => {
+    const f = tmp('broken.iommu', 'host h {\n    kernel 6.12\n    endpoint at 0000:01:00.0\n}\n');
+    const r = cli(['check', f]);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/broken\.iommu:3:\d+: error: .+/);
+    expect(r.err).not.toMatch(/internal error|at .+\.cjs/);
+  });
+
+  it('exit 2 on a bad option value', () => {
+    const r = cli(['check', 'examples', '--format', 'xml']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/Allowed choices are text, json, sarif/);
+  });
+
+  it('--default-kernel applies to hosts without a kernel', () => {
+    const f = tmp('nokernel.iommu', 'host h {\n    iommu u {\n        driver virtio-iommu\n        msi x86-ir\n    }\n    endpoint n at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n\nvm v on h {\n    assign n\n}\n');
+    expect(cli(['check', f]).out).toContain('[KVER000]');
+    const old = cli(['check', f, '--default-kernel', '5.19']);
+    expect(old.out).not.toContain('[KVER000]');
+    expect(old.out).toContain('[CC001]'); // virtio-iommu reports CACHE_COHERENCY only from 6.0
+    expect(cli(['check', f, '--default-kernel', '6.12']).out).not.toContain('[CC001]');
+  });
+
+  it('runs on the machine\'s plain Node 20 too (the shipped bundle carries the Object.groupBy polyfill)', () => {
+    const node20 = systemNode();
+    if (!node20) return; // no separate Node 20 on this machine: nothing to compare
+    const r = cli(['check', 'examples', '--format', 'json'], node20);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).summary.error).toBe(4);
+  });
+});
+
+describe('iommu-topo fmt', () => {
+  it('--check: clean examples exit 0; an unformatted file exits 1 and is not modified', () => {
+    expect(cli(['fmt', '--check', 'examples']).code).toBe(0);
+    const text = 'host h {kernel 6.12}\n';
+    const f = tmp('ugly.iommu', text);
+    const r = cli(['fmt', '--check', f]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('not formatted');
+    expect(fs.readFileSync(f, 'utf8')).toBe(text);
+  });
+
+  it('rewrites in place', () => {
+    const f = tmp('ugly.iommu', 'host h {kernel 6.12}\n');
+    expect(cli(['fmt', f]).code).toBe(0);
+    expect(fs.readFileSync(f, 'utf8')).toBe('host h {\n    kernel 6.12\n}\n');
+  });
+
+  it('a file with syntax errors: exit 2, located message, file untouched', () => {
+    const f = tmp('bad.iommu', 'host h { kernel 6.12 endpoint at }\n');
+    const r = cli(['fmt', f]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.iommu:1: .*cannot format a file with syntax errors/);
+    expect(fs.readFileSync(f, 'utf8')).toBe('host h { kernel 6.12 endpoint at }\n');
+  });
+});
+
+describe('README', () => {
+  it('rule table is the one generated from the rule metadata', () => {
+    const table = cli(['rules', '--markdown']).out.trimEnd();
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(table);
+    // every code the tool can emit has a row
+    for (const code of ['IR001', 'KVM001', 'GRP001', 'VIA001', 'CC001', 'BDF001', 'SYN002', 'MDL001']) expect(table).toContain(`<a id="${code.toLowerCase()}"></a>`);
+  });
+});
