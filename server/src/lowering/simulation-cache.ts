@@ -22,6 +22,8 @@ export class SimulationCache {
   private readonly services: LangiumServices;
   /** Options applied to every run (from settings: default kernel). Changing them clears the cache. */
   private options: SimulationOptions = {};
+  /** Number of simulator runs so far (for tests and the benchmark: one per document version). */
+  runs = 0;
 
   constructor(services: LangiumServices) {
     this.services = services;
@@ -42,6 +44,7 @@ export class SimulationCache {
     return this.cache.get(doc.uri, 'sim', () => {
       const documents = importClosure(doc, this.services.shared.workspace.LangiumDocuments);
       const lowered = lowerDocuments(documents.map((d) => d.parseResult.value as Document));
+      this.runs++;
       const result = simulate(lowered.topology, this.options);
       return { ...lowered, result, documents };
     });

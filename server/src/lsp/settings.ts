@@ -2,7 +2,7 @@
  * Editor settings (`iommu.defaultKernel`, `iommu.severityOverrides`): re-read on every configuration change;
  * a change clears the simulation cache and re-validates open documents.
  */
-import { DocumentState, URI } from 'langium';
+import { DocumentState } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import type { IommuServices } from '../language/iommu-module.js';
@@ -21,8 +21,13 @@ export function installSettings(shared: LangiumSharedServices, services: IommuSe
     for (const d of docs) shared.workspace.DocumentBuilder.resetToState(d, DocumentState.ComputedScopes);
     await shared.workspace.DocumentBuilder.build(docs, { validation: true });
   });
-  shared.lsp.LanguageServer.onInitialized(() => {
-    void apply();
+  // with a client: read the settings once it is initialized (later changes arrive through the listener)
+  shared.lsp?.LanguageServer?.onInitialized(() => {
+    void apply().then(async () => {
+      const docs = shared.workspace.LangiumDocuments.all.toArray();
+      if (!docs.length || !services.simulation.SimulationCache.getOptions().defaultKernel) return;
+      for (const d of docs) shared.workspace.DocumentBuilder.resetToState(d, DocumentState.ComputedScopes);
+      await shared.workspace.DocumentBuilder.build(docs, { validation: true });
+    });
   });
-  void URI;
 }

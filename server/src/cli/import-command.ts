@@ -1,0 +1,125 @@
+/**
+ * `iommu-topo import`: write a `.iommu` file from a real host.
+ *
+ *   iommu-topo import [--sysfs-root DIR] [--lspci FILE|-] [--capture DIR] [--interrupts FILE] [--kernel X.Y]
+ *                     [--name HOST] [-o FILE] [--no-check]
+ *
+ * Sources (exactly one; default `--sysfs-root /`): a sysfs tree (`/` = this host; with `/`, `/proc/interrupts` is
+ * read too unless `--interrupts` is given), `lspci -vv -nn` / `-vvv -nn -D` text (`-` = stdin), or a capture
+ * directory in the `../shared/examples/captures` format. The text goes to `-o FILE` or stdout; warnings go to
+ * stderr as `iommu-topo: warning: …`. Unless `--no-check`, the generated text is validated with the same language
+ * services as `iommu-topo check` and its diagnostics (syntax errors, and GRP003 where the simulator's groups
+ * differ from the observed ones) are printed to stderr.
+ *
+ * Exit codes: 0 written; 2 malformed input (located `ImportError: file:line: …`) or bad usage.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { ImportError, importFromCapture, importFromLspci, importFromSysfs, type ImportResult } from '../import/index.js';
+
+interface ImportCliOptions {
+  sysfsRoot?: string;
+  lspci?: string;
+  capture?: string;
+  interrupts?: string;
+  kernel?: string;
+  name?: string;
+  output?: string;
+  check: boolean;
+}
+
+/** Run the import for parsed options. Returns the result; throws ImportError (malformed input) or Error (usage). */
+export function runImport(opts: ImportCliOptions): ImportResult {
+  const sources = [opts.sysfsRoot !== undefined, opts.lspci !== undefined, opts.capture !== undefined].filter(Boolean).length;
+  if (sources > 1) throw new UsageError('give only one of --sysfs-root, --lspci, --capture');
+  let interruptsText: string | undefined;
+  let interruptsFile: string | undefined;
+  if (opts.interrupts) {
+    interruptsFile = opts.interrupts;
+    interruptsText = readInput(opts.interrupts);
+  }
+  const common = { name: opts.name, kernel: opts.kernel, interruptsText, interruptsFile };
+  if (opts.lspci !== undefined) {
+    return importFromLspci(readInput(opts.lspci), { ...common, file: opts.lspci === '-' ? '<stdin>' : opts.lspci });
+  }
+  if (opts.capture !== undefined) {
+    const pci = path.join(opts.capture, 'pci-sysfs.txt');
+    const sum = path.join(opts.capture, 'host-summary.txt');
+    return importFromCapture({
+      ...common,
+      pciSysfsText: readInput(pci),
+      pciSysfsFile: pci,
+      summaryText: fs.existsSync(sum) ? readInput(sum) : undefined,
+      summaryFile: sum,
+    });
+  }
+  const root = opts.sysfsRoot ?? '/';
+  if (!fs.existsSync(root)) throw new UsageError(`--sysfs-root ${root}: no such directory`);
+  return importFromSysfs({ ...common, root });
+}
+
+class UsageError extends Error {}
+
+function readInput(file: string): string {
+  try {
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+/** Validate the generated text with the language services; returns printable diagnostic lines. */
+async function checkText(text: string, label: string): Promise<string[]> {
+  const { EmptyFileSystem, URI } = await import('langium');
+  const { createIommuServices } = await import('../language/iommu-module.js');
+  const { shared } = createIommuServices(EmptyFileSystem);
+  const doc = shared.workspace.LangiumDocumentFactory.fromString(text, URI.file(path.resolve(label.endsWith('.iommu') ? label : `${label}.iommu`)));
+  shared.workspace.LangiumDocuments.addDocument(doc);
+  await shared.workspace.DocumentBuilder.build([doc], { validation: true });
+  const sev = ['', 'error', 'warning', 'info', 'hint'];
+  return (doc.diagnostics ?? []).map((d) => `${label}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev[d.severity ?? 1]}${d.code ? ` ${d.code}` : ''}: ${d.message}`);
+}
+
+/** Add the `import` sub-command to the CLI program. */
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import')
+    .description('write a .iommu file from this host (sysfs), lspci -vv -nn text, or a capture directory')
+    .option('--sysfs-root <dir>', 'sysfs tree: / for this host, or a copy holding sys/bus/pci/devices (default /)')
+    .option('--lspci <file>', 'lspci -vv -nn / -vvv -nn -D output ("-" = stdin)')
+    .option('--capture <dir>', 'capture directory (pci-sysfs.txt + host-summary.txt, ../shared/examples/captures format)')
+    .option('--interrupts <file>', '/proc/interrupts text for interrupt-remapping detection (default with --sysfs-root /: read it)')
+    .option('--kernel <version>', 'kernel version to write (X.Y or X.Y.Z)')
+    .option('--name <host>', 'host name in the generated file', 'imported')
+    .option('-o, --output <file>', 'write here instead of stdout')
+    .option('--no-check', 'do not validate the generated file with the simulator')
+    .action(async (opts: ImportCliOptions) => {
+      let result: ImportResult;
+      try {
+        result = runImport(opts);
+      } catch (e) {
+        if (e instanceof ImportError) {
+          process.stderr.write(`ImportError: ${e.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        if (e instanceof UsageError) {
+          process.stderr.write(`iommu-topo import: ${e.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        throw e;
+      }
+      for (const w of result.warnings) {
+        const loc = w.file ? `${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ` : '';
+        process.stderr.write(`iommu-topo: warning: ${loc}${w.message}\n`);
+      }
+      if (opts.output) fs.writeFileSync(opts.output, result.text);
+      else process.stdout.write(result.text);
+      if (opts.check) {
+        for (const line of await checkText(result.text, opts.output ?? `${result.host.name}.iommu`)) process.stderr.write(`${line}\n`);
+      }
+      process.exitCode = 0;
+    });
+}

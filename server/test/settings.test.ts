@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { installSettings } from '../src/lsp/settings.js';
+import { codes, createTestServices } from './helpers.js';
+
+const t = createTestServices();
+installSettings(t.shared, t.Iommu);
+afterEach(async () => {
+  await t.clear();
+  t.shared.workspace.ConfigurationProvider.updateConfiguration({ settings: { iommu: {} } });
+});
+
+const NO_KERNEL = 'host h {\n    iommu u {\n        driver virtio-iommu\n        msi x86-ir\n    }\n    endpoint n at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\nvm v on h {\n    assign n\n}\n';
+
+async function until(cond: () => boolean) {
+  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe('settings', () => {
+  it('iommu.defaultKernel applies to hosts without `kernel` and re-validates open documents', async () => {
+    const doc = await t.validate(NO_KERNEL);
+    expect(codes(doc)).toContain('KVER000');
+    t.shared.workspace.ConfigurationProvider.updateConfiguration({ settings: { iommu: { defaultKernel: '5.19' } } });
+    await until(() => codes(doc).includes('CC001'));
+    expect(codes(doc)).not.toContain('KVER000');
+    expect(codes(doc)).toContain('CC001');
+  });
+
+  it('iommu.severityOverrides changes a rule severity or turns it off', async () => {
+    t.shared.workspace.ConfigurationProvider.updateConfiguration({ settings: { iommu: { severityOverrides: { KVER000: 'error', GRP002: 'off' } } } });
+    await until(() => true);
+    const doc = await t.validate(NO_KERNEL);
+    const d = doc.diagnostics!.find((x) => x.code === 'KVER000')!;
+    expect(d.severity).toBe(1);
+  });
+});
+
+describe('one simulation per document version', () => {
+  it('validation, hover and inlay hints share one simulator run', async () => {
+    const before = t.Iommu.simulation.SimulationCache.runs;
+    const doc = await t.validate(NO_KERNEL.replace('host h {', 'host h {\n    kernel 6.12'));
+    const uri = { uri: doc.uri.toString() };
+    await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: uri, position: { line: 6, character: 14 } });
+    await t.Iommu.lsp.InlayHintProvider!.getInlayHints(doc, { textDocument: uri, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } });
+    await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: uri, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, context: { diagnostics: doc.diagnostics ?? [] } });
+    expect(t.Iommu.simulation.SimulationCache.runs - before).toBe(1);
+  });
+});
