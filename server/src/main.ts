@@ -12,4 +12,6 @@ import { installSettings } from './lsp/settings.js';
 const connection = createConnection(ProposedFeatures.all);
 const { shared, Iommu } = createIommuServices({ connection, ...NodeFileSystem });
 installSettings(shared, Iommu);
+// validate every topology file of the workspace at start-up, not only the open ones (Problems panel)
+shared.workspace.WorkspaceManager.initialBuildOptions = { validation: true };
 startLanguageServer(shared);

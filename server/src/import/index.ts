@@ -246,9 +246,20 @@ export function importFromLspci(text: string, opts: LspciImportOptions = {}): Im
   host.devices = devices;
   if (!hasGroups) host.comments.push('no "IOMMU group:" lines in the dump (no IOMMU active, or pciutils < 3.7): observed groups unknown');
   if (!hasDrivers) host.comments.push('no "Kernel driver in use:" lines in the dump: drivers unknown');
-  host.comments.push('lspci shows no IOMMU units: add an `iommu` block (driver, caps) for a complete simulation');
+  // lspci shows no IOMMU units. When it shows iommu groups, an IOMMU is active; its driver follows from the
+  // platform vendor of the root-bus host bridge (Intel → VT-d, AMD → AMD-Vi). Its capabilities stay unknown.
+  const hb = devices.find((d) => d.kind === 'host-bridge' && !d.parent && d.bdf.bus === 0);
+  const driver = hb?.vendorId === 0x8086 ? 'intel-vtd' : hb?.vendorId === 0x1022 ? 'amd-vi' : undefined;
+  if (hasGroups && driver) {
+    const why = `inferred: the dump shows iommu groups and an ${driver === 'intel-vtd' ? 'Intel' : 'AMD'} host bridge at ${formatBdf(hb!.bdf)}`;
+    host.iommus.push({ name: 'iommu0', driver, caps: [], comments: [why, 'capabilities are not in lspci output: add them from /sys/class/iommu (listed caps are definitive; missing = absent)'] });
+    warnings.push({ code: 'IOMMU_INFERRED', message: `IOMMU unit iommu0 (${driver}) ${why}; its capabilities are unknown`, file });
+  } else {
+    host.comments.push('lspci shows no IOMMU units: add an `iommu` block (driver, caps) for a complete simulation');
+  }
   const irq = readInterrupts(opts);
-  if (irq.facts) host.comments.push(`interrupt remapping ${irq.facts.remapping} per ${irq.file} (CAP-IR-01); declare it on the iommu block`);
+  applyInterrupts(host, irq.facts, warnings, irq.file);
+  if (irq.facts && host.iommus.length === 0) host.comments.push(`interrupt remapping ${irq.facts.remapping} per ${irq.file} (CAP-IR-01); declare it on the iommu block`);
   return finish(host, warnings);
 }
 

@@ -44,6 +44,9 @@ describe('lspci parser: synthetic cases', () => {
     expect(rp.acs).toEqual({ cap: 0x0d });
     expect(rp.comments.join()).toMatch(/CFG-ACS-03/);
     expect(warnings.map((w) => w.code)).toContain('SPT_ACSCTL');
+    const r = importFromLspci(read('lspci/synthetic-desktop-spt.txt'));
+    expect(r.host.iommus).toMatchObject([{ name: 'iommu0', driver: 'intel-vtd', caps: [] }]);
+    expect(r.warnings.map((w) => w.code)).toContain('IOMMU_INFERRED');
   });
 
   it('<access denied> (non-root): ACS and DevCtl unknown, kinds inferred, warnings', () => {
