@@ -1,0 +1,169 @@
+/**
+ * In-process part of `npm run bench` (bundled by scripts/bench.mjs with esbuild, like the server): bare
+ * Langium parse+link vs full check, a breakdown of where the full check's time goes, and heap after a build.
+ * Uses the same services as the server and the CLI (`createIommuServices`), with an in-memory file system.
+ */
+import '../../server/src/polyfill.js';
+import { AstUtils, EmptyFileSystem, URI, type LangiumDocument } from 'langium';
+import { createIommuServices } from '../../server/src/language/iommu-module.js';
+import type { Document } from '../../server/src/language/generated/ast.js';
+import { lowerDocuments } from '../../server/src/lowering/lower.js';
+import { simulate } from '../../src-core/src/simulate.js';
+import { computeGroups } from '../../src-core/src/groups/index.js';
+import { probeOrder } from '../../src-core/src/probe-order.js';
+
+const now = () => performance.now();
+let seq = 0;
+
+export interface BuildTimes {
+  parse: number[];
+  bare: number[];
+  full: number[];
+}
+
+export interface Breakdown {
+  /** One instrumented full build (ms): total = parse + DocumentBuilder.build. */
+  total: number;
+  parse: number;
+  /** Linker.link over the document, and the part of it spent in the scope provider's getScope. */
+  link: number;
+  getScope: number;
+  getScopeCalls: number;
+  /** DocumentValidator.validateDocument, and the part of it spent computing the simulation (lower + simulate). */
+  validate: number;
+  simulation: number;
+  /** Standalone re-runs on the built document: lowering, simulate(), and computeGroups() alone. */
+  lower: number;
+  simulate: number;
+  groups: number;
+  diagnostics: number;
+  astNodes: number;
+}
+
+function services() {
+  return createIommuServices(EmptyFileSystem);
+}
+
+type S = ReturnType<typeof services>;
+
+async function buildOnce(s: S, text: string, validation: boolean): Promise<{ ms: number; doc: LangiumDocument }> {
+  const uri = URI.parse(`memory:///bench/${seq++}.iommu`);
+  const t0 = now();
+  const doc = s.shared.workspace.LangiumDocumentFactory.fromString(text, uri);
+  s.shared.workspace.LangiumDocuments.addDocument(doc);
+  await s.shared.workspace.DocumentBuilder.build([doc], { validation });
+  return { ms: now() - t0, doc };
+}
+
+async function drop(s: S, doc: LangiumDocument) {
+  s.shared.workspace.LangiumDocuments.deleteDocument(doc.uri);
+  await s.shared.workspace.DocumentBuilder.update([], [doc.uri]);
+}
+
+/**
+ * Alternate bare and full builds `runs` times (after `warmup` of each); each build is a new document. Heap is
+ * measured (after gc, if `gc` is given) while the last fully checked document is still loaded.
+ */
+export async function measureBuilds(text: string, runs: number, warmup = 1, gc?: () => void): Promise<BuildTimes & { heapMB: number; heapDeltaMB: number; rssMB: number }> {
+  const s = services();
+  const out: BuildTimes = { parse: [], bare: [], full: [] };
+  let heap = { heapMB: 0, heapDeltaMB: 0, rssMB: 0 };
+  for (let i = 0; i < warmup + runs; i++) {
+    const t0 = now();
+    s.shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse(`memory:///bench/p${seq++}.iommu`));
+    const parse = now() - t0;
+    const bare = await buildOnce(s, text, false);
+    await drop(s, bare.doc);
+    gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const full = await buildOnce(s, text, true);
+    if (i === warmup + runs - 1) {
+      gc?.();
+      const m = process.memoryUsage();
+      heap = { heapMB: m.heapUsed / 2 ** 20, heapDeltaMB: (m.heapUsed - before) / 2 ** 20, rssMB: m.rss / 2 ** 20 };
+    }
+    await drop(s, full.doc);
+    if (i >= warmup) {
+      out.parse.push(parse);
+      out.bare.push(bare.ms);
+      out.full.push(full.ms);
+    }
+  }
+  return { ...out, ...heap };
+}
+
+/** Wrap `obj[name]` to accumulate its wall time (the bench's own instrumentation; server code is unchanged). */
+function timeMethod(obj: object, name: string, acc: { ms: number; calls: number }) {
+  const o = obj as Record<string, (...a: unknown[]) => unknown>;
+  const orig = o[name];
+  let depth = 0;
+  o[name] = function (this: unknown, ...a: unknown[]) {
+    if (depth++ > 0) {
+      try {
+        return orig.apply(this, a);
+      } finally {
+        depth--;
+      }
+    }
+    const t = now();
+    acc.calls++;
+    const finish = () => {
+      acc.ms += now() - t;
+      depth--;
+    };
+    let r: unknown;
+    try {
+      r = orig.apply(this, a);
+    } catch (e) {
+      finish();
+      throw e;
+    }
+    if (r && typeof (r as Promise<unknown>).then === 'function') return (r as Promise<unknown>).finally(finish);
+    finish();
+    return r;
+  };
+}
+
+/** One instrumented full build, then each simulator stage timed separately on the built document. */
+export async function breakdown(text: string): Promise<Breakdown> {
+  const s = services();
+  await measureBuilds(text, 0, 1); // warm up the JIT on this input (separate services)
+  const acc = { link: { ms: 0, calls: 0 }, scope: { ms: 0, calls: 0 }, validate: { ms: 0, calls: 0 }, sim: { ms: 0, calls: 0 } };
+  timeMethod(s.Iommu.references.Linker, 'link', acc.link);
+  timeMethod(s.Iommu.references.ScopeProvider, 'getScope', acc.scope);
+  timeMethod(s.Iommu.validation.DocumentValidator, 'validateDocument', acc.validate);
+  timeMethod(s.Iommu.simulation.SimulationCache, 'get', acc.sim);
+  const uri = URI.parse(`memory:///bench/b${seq++}.iommu`);
+  const t0 = now();
+  const doc = s.shared.workspace.LangiumDocumentFactory.fromString(text, uri);
+  const parse = now() - t0;
+  s.shared.workspace.LangiumDocuments.addDocument(doc);
+  await s.shared.workspace.DocumentBuilder.build([doc], { validation: true });
+  const total = now() - t0;
+  const root = doc.parseResult.value as Document;
+  let t = now();
+  const lowered = lowerDocuments([root]);
+  const lower = now() - t;
+  t = now();
+  simulate(lowered.topology, {});
+  const sim = now() - t;
+  t = now();
+  for (const h of lowered.topology.hosts) computeGroups({ ...h, devices: probeOrder(h.devices) }, h.kernel, {});
+  const groups = now() - t;
+  let astNodes = 0;
+  for (const _ of AstUtils.streamAst(root)) astNodes++;
+  return {
+    total,
+    parse,
+    link: acc.link.ms,
+    getScope: acc.scope.ms,
+    getScopeCalls: acc.scope.calls,
+    validate: acc.validate.ms,
+    simulation: acc.sim.ms,
+    lower,
+    simulate: sim,
+    groups,
+    diagnostics: doc.diagnostics?.length ?? 0,
+    astNodes,
+  };
+}
