@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerCommands } from './commands.js';
+import { registerImportTopologyCommand } from './import-command.js';
 
 let client: LanguageClient | undefined;
 
@@ -20,6 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   client = new LanguageClient('iommu', 'IOMMU Topology', serverOptions, clientOptions);
   registerCommands(context, () => client);
+  registerImportTopologyCommand(context);
   await client.start();
 }
 

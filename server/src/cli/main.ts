@@ -6,6 +6,7 @@ import '../polyfill.js';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { formatFiles, writeFormatted } from './fmt.js';
+import { registerImportCommand } from './import-command.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta, rulesMarkdown } from './rules-table.js';
 import { collectFiles, exitCode, formatJson, formatSarif, formatText, InputError, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
@@ -56,6 +57,8 @@ export function buildProgram(): Command {
       if (!opts.check) writeFormatted(results);
       process.exitCode = code;
     });
+
+  registerImportCommand(program);
 
   program
     .command('rules')
