@@ -3,6 +3,7 @@
  * the CLI's JSON output) reads. Shapes only; computed in `groups/`, `caps.ts` and `vm/`.
  */
 import type { Finding } from './findings.js';
+import type { BootParamEffect } from './boot-params.js';
 import type { KernelVersion } from './model.js';
 
 /** Why a device ended up in its group (for hovers): one step of GRP-ALG-01. */
@@ -58,6 +59,8 @@ export interface HostAnalysis {
   kernel?: KernelVersion;
   grouping: GroupingResult;
   caps: Map<string, DeviceCaps>;
+  /** Command-line switches that turned translation or interrupt remapping off (already applied). */
+  bootParams?: BootParamEffect[];
 }
 
 /** Alex Williamson's no-snoop matrix box for one assigned device (KVM-BOX-01). */

@@ -3,6 +3,7 @@ import { computeDeviceCaps } from './caps.js';
 import type { Finding } from './findings.js';
 import { computeGroups } from './groups/index.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from './model.js';
+import { applyBootParams, type BootParamEffect } from './boot-params.js';
 import { probeOrder } from './probe-order.js';
 import { ALL_RULES } from './rules/index.js';
 import type { RuleContext } from './rules/rule.js';
@@ -16,7 +17,14 @@ import { simulateVm } from './vm/simulate-vm.js';
  * @returns findings sorted by element id then code, plus the derived analyses for hovers and inlay hints.
  */
 export function simulate(input: Topology, options: SimulationOptions = {}): SimulationResult {
-  const topology: Topology = { hosts: input.hosts.map((h) => ({ ...h, devices: probeOrder(h.devices) })), vms: input.vms };
+  // rules read the hosts as the kernel sees them: devices in probe order, command-line switches applied
+  const boot = new Map<string, BootParamEffect[]>();
+  const hostsAsBooted = input.hosts.map((h) => {
+    const applied = applyBootParams({ ...h, devices: probeOrder(h.devices) });
+    boot.set(h.id, applied.effects);
+    return applied.host;
+  });
+  const topology: Topology = { hosts: hostsAsBooted, vms: input.vms };
   const deviceById = new Map<string, PciDevice>();
   const iommuById = new Map<string, Iommu>();
   const hostById = new Map<string, Host>();
@@ -32,7 +40,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     const kernel = host.kernel ?? options.defaultKernel;
     const grouping = computeGroups(host, kernel, options);
     const caps = computeDeviceCaps(host, kernel, grouping, options);
-    hosts.set(host.id, { hostId: host.id, kernel, grouping, caps });
+    hosts.set(host.id, { hostId: host.id, kernel, grouping, caps, bootParams: boot.get(host.id) ?? [] });
   }
 
   const vms = new Map<string, VmAnalysis>();

@@ -1,6 +1,7 @@
 import { formatBdf, sameBus } from '../bdf.js';
 import type { Finding, RuleMeta } from '../findings.js';
 import { BRIDGE_KINDS, type PciDevice } from '../model.js';
+import { bootRemappingOff, bootTranslationOff } from './boot-params.js';
 import type { Rule, RuleContext } from './rule.js';
 
 /**
@@ -94,4 +95,4 @@ const foreignDevice: Rule = {
 };
 
 /** Model consistency rules, in evaluation order. */
-export const MODEL_RULES: Rule[] = [duplicateBdf, busMismatch, vmHost, foreignDevice];
+export const MODEL_RULES: Rule[] = [duplicateBdf, busMismatch, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff];

@@ -1,0 +1,63 @@
+import type { Host, Iommu } from './model.js';
+
+/**
+ * Kernel command-line switches that turn IOMMU translation or interrupt remapping off, applied to a host
+ * before simulation. Returns a new host (never mutates) and what was changed, for the BOOT rules.
+ *
+ * - `intel_iommu=off` disables DMA remapping on VT-d units: no iommu_groups. Interrupt remapping is set up
+ *   independently and stays on (CAP-IR-01: `intel_prepare_irq_remapping` does not check `dmar_disabled`).
+ * - `amd_iommu=off` stops the AMD driver before its IR setup: neither translation nor remapping.
+ * - `iommu=off` (x86): no IOMMU at all (SYSFS-GRP-01 lists it as a cause of empty iommu_groups).
+ * - `intremap=off` and `nointremap`: interrupt remapping disabled on Intel and AMD (CAP-IR-01).
+ * Sources: drivers/iommu/intel/iommu.c:intel_iommu_setup, drivers/iommu/amd/init.c:parse_amd_iommu_options,
+ * drivers/iommu/irq_remapping.c:setup_irqremap / setup_nointremap, arch/x86/kernel/pci-dma.c:iommu_setup.
+ */
+export interface BootParamEffect {
+  param: string;
+  iommuIds: string[];
+  what: 'translation-off' | 'remapping-off';
+}
+
+/** Tokens of a command line, `key=value` or bare, up to a `--` (the rest belongs to init). */
+export function cmdlineTokens(cmdline: string | undefined): string[] {
+  const out: string[] = [];
+  for (const t of (cmdline ?? '').trim().split(/\s+/)) {
+    if (t === '--') break;
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+function hasOption(tokens: string[], key: string, value: string): boolean {
+  return tokens.some((t) => t.startsWith(`${key}=`) && t.slice(key.length + 1).split(',').includes(value));
+}
+
+export function applyBootParams(host: Host): { host: Host; effects: BootParamEffect[] } {
+  const tokens = cmdlineTokens(host.cmdline);
+  const effects: BootParamEffect[] = [];
+  const x86 = (host.arch ?? 'x86_64') === 'x86_64';
+  const off = (pred: (i: Iommu) => boolean, param: string) => {
+    const ids = host.iommus.filter(pred).map((i) => i.id);
+    if (ids.length) effects.push({ param, iommuIds: ids, what: 'translation-off' });
+  };
+  if (x86 && hasOption(tokens, 'intel_iommu', 'off')) off((i) => i.driver === 'intel-vtd', 'intel_iommu=off');
+  if (x86 && hasOption(tokens, 'amd_iommu', 'off')) off((i) => i.driver === 'amd-vi', 'amd_iommu=off');
+  if (x86 && hasOption(tokens, 'iommu', 'off')) off((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi', 'iommu=off');
+  const noIr = tokens.includes('nointremap') ? 'nointremap' : hasOption(tokens, 'intremap', 'off') ? 'intremap=off' : undefined;
+  const translationOff = new Set(effects.flatMap((e) => e.iommuIds));
+  const amdOff = new Set(effects.filter((e) => e.param !== 'intel_iommu=off').flatMap((e) => e.iommuIds));
+  const remapOff = new Set<string>();
+  if (x86 && noIr) {
+    const ids = host.iommus.filter((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi').map((i) => i.id);
+    ids.forEach((id) => remapOff.add(id));
+    if (ids.length) effects.push({ param: noIr, iommuIds: ids, what: 'remapping-off' });
+  }
+  if (!effects.length) return { host, effects };
+  const iommus = host.iommus.map((i): Iommu => {
+    let u = i;
+    if (translationOff.has(i.id)) u = { ...u, driver: 'none' };
+    if (remapOff.has(i.id) || (amdOff.has(i.id) && i.driver === 'amd-vi')) u = { ...u, interruptRemapping: false, msi: u.msi === 'x86-ir' ? 'x86-vector' : u.msi };
+    return u;
+  });
+  return { host: { ...host, iommus }, effects };
+}
