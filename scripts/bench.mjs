@@ -99,7 +99,14 @@ for (const f of files) {
     status = r.status;
     if (r.status !== 0 && r.status !== 1) bad = (r.stderr || '').slice(0, 400);
   }
-  results.cli.push({ n: f.n, devices: f.devices, lines: f.lines, ms: median(times), status, bad });
+  results.cli.push({ n: f.n, devices: f.devices, lines: f.lines, format: 'json', ms: median(times), status, bad });
+  if (f.n >= 10000 && !quick) {
+    // The JSON report adds its own cost on big files; text shows the check alone.
+    log(`cold CLI check: ${f.devices} devices, --format text…`);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [cliPath, 'check', f.file, '--format', 'text'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    results.cli.push({ n: f.n, devices: f.devices, lines: f.lines, format: 'text', ms: performance.now() - t0, status: r.status, bad: r.status !== 0 && r.status !== 1 ? (r.stderr || '').slice(0, 400) : '' });
+  }
 }
 
 // ---- (c, d, e) stdio LSP on the ~2k-line file ------------------------------------------------------------
@@ -176,12 +183,13 @@ p();
 p('    where one full check goes (instrumented run after warm-up, ms): link = Linker.link, of which the scope provider\'s getScope;');
 p('    validate = DocumentValidator.validateDocument, of which the simulation (lower + simulate); then lower / simulate / computeGroups re-run alone');
 p(table(
-  ['devices', 'AST nodes', 'total', 'parse', 'link', '…getScope (calls)', 'validate', '…simulation', 'other validation', 'lower', 'simulate', '…computeGroups', 'diagnostics'],
-  results.sizes.map((s) => { const b = s.breakdown; return [s.devices, b.astNodes, ms(b.total), ms(b.parse), ms(b.link), `${ms(b.getScope)} (${b.getScopeCalls})`, ms(b.validate), ms(b.simulation), ms(b.validate - b.simulation), ms(b.lower), ms(b.simulate), ms(b.groups), b.diagnostics]; }),
+  ['devices', 'AST nodes', 'total', 'parse', 'link', '…getScope (calls)', 'validate', '…simulation', 'other validation', 'lower', 'simulate', '…computeGroups', 'diagnostics', 'Langium-only parse+link', 'total / Langium-only'],
+  results.sizes.map((s) => { const b = s.breakdown; const lo = b.parse + b.link - b.getScope; return [s.devices, b.astNodes, ms(b.total), ms(b.parse), ms(b.link), `${ms(b.getScope)} (${b.getScopeCalls})`, ms(b.validate), ms(b.simulation), ms(b.validate - b.simulation), ms(b.lower), ms(b.simulate), ms(b.groups), b.diagnostics, ms(lo), (b.total / lo).toFixed(2)]; }),
 ));
+p('    Langium-only parse+link = parse + link − getScope: the bare figure without our scope provider, which dominates linking.');
 p();
-p(`(b) cold CLI \`node bin/iommu-topo.cjs check <file> --format json\` (wall ms; node start-up alone ${ms(median(nodeStart))} ms)`);
-p(table(['devices', 'lines', 'wall', 'exit'], results.cli.map((c) => [c.devices, c.lines, ms(c.ms), c.status + (c.bad ? ' ' + c.bad : '')])));
+p(`(b) cold CLI \`node bin/iommu-topo.cjs check <file> --format …\` (wall ms; node start-up alone ${ms(median(nodeStart))} ms)`);
+p(table(['devices', 'lines', 'format', 'wall', 'exit'], results.cli.map((c) => [c.devices, c.lines, c.format, ms(c.ms), c.status + (c.bad ? ' ' + c.bad : '')])));
 p();
 const L = results.lsp;
 p(`(c, d) stdio LSP, server/out/main.cjs, ${L.lines} lines / ${L.devices} devices (${L.diagnostics} diagnostics)`);
@@ -197,14 +205,16 @@ p();
 p(`(e) memory: server RSS after the session ${mb(L.mem.rssMB)} MB (peak ${mb(L.mem.peakMB)} MB); in-process heap after the ${results.sizes.at(-1).devices}-device build ${mb(results.sizes.at(-1).times.heapMB)} MB`);
 p();
 const big = results.sizes.find((s) => s.n >= 10000);
-const bigCli = results.cli.find((c) => c.n >= 10000);
+const bigCli = results.cli.find((c) => c.n >= 10000 && c.format === 'json');
+const bigCliText = results.cli.find((c) => c.n >= 10000 && c.format === 'text');
 const ratios = results.sizes.map((s) => s.full / s.bare);
 const mark = (ok) => (ok ? '✓' : '✗');
 p('targets');
 p(table(['target', 'measured', ''], [
   ['full check / bare parse+link ≤ 1.25 (every size)', results.sizes.map((s) => `${s.devices}: ${(s.full / s.bare).toFixed(2)}`).join(', '), mark(ratios.every((r) => r <= 1.25))],
   ['keystroke → diagnostics p95 < 50 ms (2k lines)', `${ms(quantile(L.latencies, 0.95))} ms`, mark(quantile(L.latencies, 0.95) < 50)],
-  ['10k-device cold CLI check < 2 s', bigCli ? `${ms(bigCli.ms)} ms` : 'not run', bigCli ? mark(bigCli.ms < 2000) : '—'],
+  ['10k-device cold CLI check < 2 s (json)', bigCli ? `${ms(bigCli.ms)} ms` : 'not run', bigCli ? mark(bigCli.ms < 2000) : '—'],
+  ['10k-device cold CLI check < 2 s (text)', bigCliText ? `${ms(bigCliText.ms)} ms` : 'not run', bigCliText ? mark(bigCliText.ms < 2000) : '—'],
   ['10k-device in-process full check < 2 s', big ? `${ms(big.full)} ms` : 'not run', big ? mark(big.full < 2000) : '—'],
 ]));
 console.log(out.join('\n'));
