@@ -33,7 +33,8 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     const container = context.container;
     const vm = AstUtils.getContainerOfType(container, isVm);
     if (vm && context.property === 'host') {
-      return new MapScope(this.visibleHosts(AstUtils.getDocument(container)).map((h) => this.descriptions.createDescription(h, h.name)));
+      // a host being typed may have no name yet: it cannot be referenced
+      return new MapScope(this.visibleHosts(AstUtils.getDocument(container)).filter((h) => !!h.name).map((h) => this.descriptions.createDescription(h, h.name)));
     }
     if (vm && context.property === 'devices') {
       const host = vmHost(vm, (doc) => this.visibleHosts(doc));
@@ -42,7 +43,7 @@ export class IommuScopeProvider extends DefaultScopeProvider {
       for (const d of AstUtils.streamAllContents(host)) {
         if (!isPciDevice(d)) continue;
         if (d.name) out.push(this.descriptions.createDescription(d, d.name));
-        const bdf = d.bdf ? parseBdf(d.bdf) : undefined;
+        const bdf = d.name && d.bdf ? parseBdf(d.bdf) : undefined; // descriptions need the node's name
         if (bdf) {
           out.push(this.descriptions.createDescription(d, formatBdf(bdf)));
           // also the short form without the 0000 domain, as users type it from lspci without -D
