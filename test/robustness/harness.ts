@@ -30,15 +30,11 @@ export interface Failure {
 
 /**
  * Server/core bugs this suite found that are not fixed yet. A failure whose error matches is counted under
- * the bug id instead of failing the test; known-bugs.test.ts holds each minimal reproducer as `it.fails`, so
- * a fix makes that test fail until the entry here is removed.
+ * the bug id instead of failing the test; add its minimal reproducer to regressions.test.ts as `it.fails`,
+ * so a fix makes that test fail until the entry here is removed (then turn it into a plain `it`).
  */
 export const KNOWN_BUGS: { id: string; match: RegExp; summary: string }[] = [
-  {
-    id: 'BUG-1',
-    match: /Node at path \S+ has no name/,
-    summary: "IommuScopeProvider.getScope (iommu-scope.ts, `vm … on <host>`) calls createDescription on a host without a name (`host {` / `host` at EOF) → linker error on every `on <host>` reference",
-  },
+  // (BUG-1, nameless host in the host scope, fixed in bea4530; reproducer kept in regressions.test.ts.)
 ];
 
 /** Internal-error markers: Langium turns exceptions in checks/scoping into diagnostics; the simulator emits INT001. */
