@@ -175,10 +175,8 @@ export function formatJson(run: CheckRun, cwd = process.cwd()): string {
   const vms: unknown[] = [];
   for (const f of run.files) {
     const sim = run.services.simulation.SimulationCache.get(f.document);
-    const bdfOf = (id: string) => {
-      const d = sim.topology.hosts.flatMap((h) => h.devices).find((x) => x.id === id);
-      return d ? formatBdf(d.bdf) : id;
-    };
+    const bdfById = new Map(sim.topology.hosts.flatMap((h) => h.devices).map((d) => [d.id, formatBdf(d.bdf)]));
+    const bdfOf = (id: string) => bdfById.get(id) ?? id;
     for (const h of sim.topology.hosts) {
       const node = sim.nodeOf.get(h.id);
       if (!node || AstUtils.getDocument(node).uri.fsPath !== f.path) continue;

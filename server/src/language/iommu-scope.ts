@@ -15,6 +15,7 @@ import {
   type ReferenceInfo,
   type Scope,
   URI,
+  WorkspaceCache,
   UriUtils,
 } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
@@ -23,10 +24,13 @@ import { Document, Host, PciDevice, Vm, isDocument, isHost, isPciDevice, isVm } 
 
 export class IommuScopeProvider extends DefaultScopeProvider {
   private readonly langiumDocuments: LangiumServices['shared']['workspace']['LangiumDocuments'];
+  /** Device scope per host, built once per workspace state (cleared on any change). */
+  private readonly deviceScopes: WorkspaceCache<Host, Scope>;
 
   constructor(services: LangiumServices) {
     super(services);
     this.langiumDocuments = services.shared.workspace.LangiumDocuments;
+    this.deviceScopes = new WorkspaceCache(services.shared);
   }
 
   override getScope(context: ReferenceInfo): Scope {
@@ -38,21 +42,25 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     }
     if (vm && context.property === 'devices') {
       const host = vmHost(vm, (doc) => this.visibleHosts(doc));
-      if (!host) return EMPTY_SCOPE;
-      const out: AstNodeDescription[] = [];
-      for (const d of AstUtils.streamAllContents(host)) {
-        if (!isPciDevice(d)) continue;
-        if (d.name) out.push(this.descriptions.createDescription(d, d.name));
-        const bdf = d.name && d.bdf ? parseBdf(d.bdf) : undefined; // descriptions need the node's name
-        if (bdf) {
-          out.push(this.descriptions.createDescription(d, formatBdf(bdf)));
-          // also the short form without the 0000 domain, as users type it from lspci without -D
-          if (bdf.domain === 0) out.push(this.descriptions.createDescription(d, formatBdf(bdf).slice(5)));
-        }
-      }
-      return new MapScope(out);
+      return host ? this.deviceScopes.get(host, () => this.deviceScope(host)) : EMPTY_SCOPE;
     }
     return super.getScope(context);
+  }
+
+  /** Every PCI device of `host`, by name, canonical BDF and (domain 0) short BDF. */
+  private deviceScope(host: Host): Scope {
+    const out: AstNodeDescription[] = [];
+    for (const d of AstUtils.streamAllContents(host)) {
+      if (!isPciDevice(d) || !d.name) continue; // descriptions need the node's name
+      out.push(this.descriptions.createDescription(d, d.name));
+      const bdf = d.bdf ? parseBdf(d.bdf) : undefined;
+      if (bdf) {
+        out.push(this.descriptions.createDescription(d, formatBdf(bdf)));
+        // also the short form without the 0000 domain, as users type it from lspci without -D
+        if (bdf.domain === 0) out.push(this.descriptions.createDescription(d, formatBdf(bdf).slice(5)));
+      }
+    }
+    return new MapScope(out);
   }
 
   /** Hosts of `doc` and of every document it imports, transitively. */

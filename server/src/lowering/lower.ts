@@ -86,6 +86,8 @@ export interface Lowered {
   topology: Topology;
   nodeOf: Map<string, AstNode>;
   idOf: Map<AstNode, string>;
+  /** device id → device and its host (for O(1) lookups in hovers, inlay hints, quick fixes). */
+  deviceById: Map<string, { device: CorePciDevice; host: CoreHost }>;
 }
 
 /** Parse the DSL booleans (`yes/no/on/off/true/false`); anything else → undefined. */
@@ -148,7 +150,9 @@ export function lowerDocuments(roots: Document[]): Lowered {
       if (isVm(el)) topology.vms.push(lowerVm(el, register, idOf, roots));
     }
   }
-  return { topology, nodeOf, idOf };
+  const deviceById = new Map<string, { device: CorePciDevice; host: CoreHost }>();
+  for (const host of topology.hosts) for (const device of host.devices) deviceById.set(device.id, { device, host });
+  return { topology, nodeOf, idOf, deviceById };
 }
 
 type Register = (base: string, node: AstNode) => string;

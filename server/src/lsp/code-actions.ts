@@ -64,7 +64,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   private fixAction(document: LangiumDocument, diagnostic: Diagnostic, fix: FixHint, preferred: boolean): CodeAction | undefined {
     const sim = this.services.simulation.SimulationCache.get(document);
     const node = (id: string) => sim.nodeOf.get(id);
-    const named = (id: string) => sim.topology.hosts.flatMap((h) => h.devices).find((d) => d.id === id)?.name ?? id;
+    const named = (id: string) => sim.deviceById.get(id)?.device.name ?? id;
     let title: string;
     let edits: (DocEdit | undefined)[] = [];
     switch (fix.kind) {

@@ -14,18 +14,16 @@ const yesNo = (b: boolean | undefined) => (b === undefined ? 'unknown' : b ? 'ye
 export interface Lookup {
   topology: Topology;
   result: SimulationResult;
+  deviceById: Map<string, { device: PciDevice; host: Host }>;
 }
 
 function hostOfDevice(l: Lookup, deviceId: string): Host | undefined {
-  return l.topology.hosts.find((h) => h.devices.some((d) => d.id === deviceId));
+  return l.deviceById.get(deviceId)?.host;
 }
 
 function deviceName(l: Lookup, id: string): string {
-  for (const h of l.topology.hosts) {
-    const d = h.devices.find((x) => x.id === id);
-    if (d) return `${d.name} (${formatBdf(d.bdf)})`;
-  }
-  return id;
+  const d = l.deviceById.get(id)?.device;
+  return d ? `${d.name} (${formatBdf(d.bdf)})` : id;
 }
 
 /** Box names of KVM-BOX-01. */

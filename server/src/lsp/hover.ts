@@ -61,9 +61,9 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     const sim = this.iommuServices.simulation.SimulationCache.get(document);
     const id = sim.idOf.get(node);
     if (!id) return undefined;
-    const l = { topology: sim.topology, result: sim.result };
+    const l = { topology: sim.topology, result: sim.result, deviceById: sim.deviceById };
     if (isPciDevice(node)) {
-      const d = sim.topology.hosts.flatMap((h) => h.devices).find((x) => x.id === id);
+      const d = sim.deviceById.get(id)?.device;
       return d && describeDevice(l, d);
     }
     if (isIommu(node)) {

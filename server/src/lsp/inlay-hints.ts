@@ -23,7 +23,7 @@ export class IommuInlayHintProvider extends AbstractInlayHintProvider {
       const id = sim.idOf.get(node);
       const bdf = node.$cstNode && GrammarUtils.findNodeForProperty(node.$cstNode, 'bdf');
       if (!id || !bdf) return;
-      const host = sim.topology.hosts.find((h) => h.devices.some((d) => d.id === id));
+      const host = sim.deviceById.get(id)?.host;
       const ha = host && sim.result.hosts.get(host.id);
       const group = ha?.grouping.groupOf.get(id);
       const caps = ha?.caps.get(id);
