@@ -6,7 +6,7 @@
 import type { GroupReason, IommuGroup } from '../analysis.js';
 import type { KernelVersion, PciDevice } from '../model.js';
 import { describeFailure, pciAcsEnabled, pciAcsPathEnabled, type AcsEnv } from './acs.js';
-import { areDmaAliases, forEachDmaAlias, aliasQuirk, type AliasVisit } from './aliases.js';
+import { areDmaAliases, dmaAliasCandidates, forEachDmaAlias, aliasQuirk, type AliasVisit } from './aliases.js';
 import { devLabel, kindDevLabel } from './names.js';
 import type { HostTopology } from './topology.js';
 
@@ -65,7 +65,9 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     ungrouped.push(b);
   }
 
-  // Steps 4–6: alias and function searches from p with a shared devfn bitmap.
+  // Steps 4–6: alias and function searches from p with a shared devfn bitmap. The kernel loops
+  // `for_each_pci_dev` and skips devices on other buses (other slots); the bus / slot indexes yield exactly
+  // those devices (for the alias search, only those that can be aliases), in the same (probe) order.
   const visited = new Set<number>();
   type Found = { g: IommuGroup; via: PciDevice };
   const aliasGroup = (x: PciDevice): Found | undefined => {
@@ -74,8 +76,8 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     visited.add(df);
     const g = state.groupOf.get(x.id);
     if (g) return { g, via: x };
-    for (const t of topo.devices) {
-      if (t === x || !topo.sameBus(t, x)) continue;
+    for (const t of dmaAliasCandidates(topo, x)) {
+      if (t === x) continue;
       if (areDmaAliases(topo, x, t)) {
         const r = aliasGroup(t) ?? funcGroup(t);
         if (r) return r;
@@ -85,8 +87,8 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
   };
   const funcGroup = (x: PciDevice): Found | undefined => {
     if (!topo.multifunction(x) || pciAcsEnabled(x, env).isolated) return undefined;
-    for (const t of topo.devices) {
-      if (t === x || !topo.sameBus(t, x) || t.bdf.device !== x.bdf.device || pciAcsEnabled(t, env).isolated) continue;
+    for (const t of topo.slotDevices(x)) {
+      if (t === x || pciAcsEnabled(t, env).isolated) continue;
       const r = aliasGroup(t);
       if (r) return r;
     }

@@ -76,7 +76,47 @@ export function aliasQuirk(d: PciDevice): AliasQuirk | undefined {
 
 /** The device's `dma_alias_mask` as a set of devfns: `dmaAliasDevfns` plus {@link aliasQuirk}. */
 export function dmaAliasMask(d: PciDevice): Set<number> {
-  return new Set([...(d.dmaAliasDevfns ?? []), ...(aliasQuirk(d)?.devfns ?? [])].map((x) => x & 0xff));
+  const quirk = aliasQuirk(d);
+  if (!d.dmaAliasDevfns?.length && !quirk) return new Set();
+  return new Set([...(d.dmaAliasDevfns ?? []), ...(quirk?.devfns ?? [])].map((x) => x & 0xff));
+}
+
+/** Per-topology indexes for the alias searches (a {@link HostTopology} is an immutable snapshot of one host). */
+interface AliasIndex {
+  /** {@link dmaAliasMask} by device, computed once. */
+  masks: Map<PciDevice, ReadonlySet<number>>;
+  /** Devices with a non-empty mask, by their bus (keyed by the bus's first device), in probe order. */
+  aliasingOnBus: Map<PciDevice, PciDevice[]>;
+}
+const aliasIndexes = new WeakMap<HostTopology, AliasIndex>();
+
+function aliasIndex(topo: HostTopology): AliasIndex {
+  let ix = aliasIndexes.get(topo);
+  if (!ix) aliasIndexes.set(topo, (ix = { masks: new Map(), aliasingOnBus: new Map() }));
+  return ix;
+}
+
+/** {@link dmaAliasMask}, memoised per topology. Do not mutate the result. */
+function maskOf(topo: HostTopology, d: PciDevice): ReadonlySet<number> {
+  const ix = aliasIndex(topo);
+  let m = ix.masks.get(d);
+  if (!m) ix.masks.set(d, (m = dmaAliasMask(d)));
+  return m;
+}
+
+/**
+ * The devices on `x`'s bus that {@link areDmaAliases} can pair with `x`, in probe order (a sub-list of
+ * `topo.busDevices(x)`, possibly containing `x`). With an empty mask of its own, `x` can only be named in another
+ * device's mask, so only devices with a non-empty mask qualify; `pci_real_dma_dev` never pairs two devices of one
+ * bus (it maps to a device in another domain). With a non-empty mask, the whole bus.
+ */
+export function dmaAliasCandidates(topo: HostTopology, x: PciDevice): readonly PciDevice[] {
+  const bus = topo.busDevices(x);
+  if (maskOf(topo, x).size > 0 || bus.length === 0) return bus;
+  const ix = aliasIndex(topo);
+  let list = ix.aliasingOnBus.get(bus[0]);
+  if (!list) ix.aliasingOnBus.set(bus[0], (list = bus.filter((t) => maskOf(topo, t).size > 0)));
+  return list;
 }
 
 /**
@@ -85,8 +125,8 @@ export function dmaAliasMask(d: PciDevice): Set<number> {
  */
 export function areDmaAliases(topo: HostTopology, a: PciDevice, b: PciDevice): boolean {
   return (
-    dmaAliasMask(a).has(topo.devfn(b)) ||
-    dmaAliasMask(b).has(topo.devfn(a)) ||
+    maskOf(topo, a).has(topo.devfn(b)) ||
+    maskOf(topo, b).has(topo.devfn(a)) ||
     realDmaDev(topo, a) === b ||
     realDmaDev(topo, b) === a
   );
@@ -139,7 +179,7 @@ export interface AliasVisit {
 export function forEachDmaAlias(topo: HostTopology, d: PciDevice, kernel: KernelVersion | undefined, fn: (v: AliasVisit) => boolean): boolean {
   const pdev = realDmaDev(topo, d);
   if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: topo.devfn(pdev), via: pdev === d ? 'self' : 'real-dma-dev' })) return true;
-  for (const df of [...dmaAliasMask(pdev)].sort((a, b) => a - b))
+  for (const df of [...maskOf(topo, pdev)].sort((a, b) => a - b))
     if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: df, via: 'alias-mask' })) return true;
   for (const t of topo.bridgesAbove(pdev)) {
     const flags = bridgeAliasFlags(topo, t, kernel);

@@ -78,11 +78,17 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     if (!u) ungrouped.set(d.id, 'no IOMMU unit translates this device (none declared for it or its parents, and the host has not exactly one active unit)');
     else if (u.driver === 'none') ungrouped.set(d.id, `IOMMU ${u.name} has driver none: no iommu_group`);
   }
-  const grouped = (d: PciDevice) => !ungrouped.has(d.id);
+  const grouped = h.devices.filter((d) => !ungrouped.has(d.id));
+  /** Grouped devices by their IOMMU unit, each list in probe order (one pass per unit from 6.1). */
+  const byUnit = new Map<Iommu, PciDevice[]>();
+  for (const d of grouped) {
+    const u = unitOf.get(d.id)!;
+    const list = byUnit.get(u);
+    if (list) list.push(d);
+    else byUnit.set(u, [d]);
+  }
   const passes: PciDevice[][] =
-    kernel && !atLeast(kernel, 6, 1)
-      ? [h.devices.filter(grouped)]
-      : h.iommus.filter((u) => u.driver !== 'none').map((u) => h.devices.filter((d) => grouped(d) && unitOf.get(d.id) === u));
+    kernel && !atLeast(kernel, 6, 1) ? [grouped] : h.iommus.filter((u) => u.driver !== 'none').map((u) => byUnit.get(u) ?? []);
 
   const state: GroupingState = { groups: [], groupOf: new Map() };
   for (const pass of passes)

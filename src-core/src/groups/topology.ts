@@ -2,7 +2,7 @@
  * Bus/parent helpers over one {@link Host}: the kernel's `pdev->bus`, `bus->self`, `pci_is_root_bus`,
  * `pdev->multifunction`, plus IOMMU resolution. Built once per host; all lookups are O(1) or O(depth).
  */
-import { devfn, sameBus, sameSlot } from '../bdf.js';
+import { devfn, sameBus } from '../bdf.js';
 import { BRIDGE_KINDS, CONVENTIONAL_KINDS, type Host, type Iommu, type PciDevice, type PciKind } from '../model.js';
 
 /** Kinds treated as endpoints by the group rules (anything that issues DMA and is not a bridge or host bridge). */
@@ -25,9 +25,16 @@ export function isBridge(d: PciDevice): boolean {
 export class HostTopology {
   readonly host: Host;
   readonly devices: readonly PciDevice[];
+  /** Device by id (the last one in probe order wins if an id repeats). */
   private readonly byId = new Map<string, PciDevice>();
+  /** Probe-order position by device id. */
   private readonly order = new Map<string, number>();
+  /** Children by parent id (`parentId`), each list in probe order. */
   private readonly kids = new Map<string, PciDevice[]>();
+  /** Devices by (domain, bus) — the kernel's `pdev->bus` — each list in probe order. Key: {@link busKey}. */
+  private readonly byBus = new Map<number, PciDevice[]>();
+  /** Devices by (domain, bus, slot), i.e. all functions of one slot, each list in probe order. Key: {@link slotKey}. */
+  private readonly bySlot = new Map<number, PciDevice[]>();
 
   constructor(host: Host) {
     this.host = host;
@@ -35,13 +42,10 @@ export class HostTopology {
     host.devices.forEach((d, i) => {
       this.byId.set(d.id, d);
       this.order.set(d.id, i);
+      if (d.parentId !== undefined) push(this.kids, d.parentId, d);
+      push(this.byBus, busKey(d), d);
+      push(this.bySlot, slotKey(d), d);
     });
-    for (const d of host.devices) {
-      if (d.parentId === undefined) continue;
-      const list = this.kids.get(d.parentId) ?? [];
-      list.push(d);
-      this.kids.set(d.parentId, list);
-    }
   }
 
   /** Device by id, or undefined. */
@@ -121,6 +125,16 @@ export class HostTopology {
     return sameBus(a.bdf, b.bdf);
   }
 
+  /** Every device on `d`'s bus (same domain and bus number, `d` included), in probe order. O(1). */
+  busDevices(d: PciDevice): readonly PciDevice[] {
+    return this.byBus.get(busKey(d)) ?? [];
+  }
+
+  /** Every function in `d`'s slot (same domain, bus and device number, `d` included), in probe order. O(1). */
+  slotDevices(d: PciDevice): readonly PciDevice[] {
+    return this.bySlot.get(slotKey(d)) ?? [];
+  }
+
   /**
    * Kernel `pdev->multifunction` (GRP-MF-02): VF → false; function > 0 → true (forced by `pci_scan_slot`);
    * function 0 → the explicit `multifunction` value, else true iff another function exists in the same slot.
@@ -129,13 +143,29 @@ export class HostTopology {
     if (d.isVirtualFunction) return false;
     if (d.bdf.fn > 0) return true;
     if (d.multifunction !== undefined) return d.multifunction;
-    return this.devices.some((o) => o !== d && !o.isVirtualFunction && sameSlot(o.bdf, d.bdf));
+    return this.slotDevices(d).some((o) => o !== d && !o.isVirtualFunction);
   }
 
   /** devfn byte of `d`. */
   devfn(d: PciDevice): number {
     return devfn(d.bdf);
   }
+}
+
+/** Index key of a device's bus: domain × 256 + bus (exact in a double for 32-bit domains). */
+function busKey(d: PciDevice): number {
+  return d.bdf.domain * 256 + d.bdf.bus;
+}
+
+/** Index key of a device's slot: bus key × 32 + device number. */
+function slotKey(d: PciDevice): number {
+  return busKey(d) * 32 + d.bdf.device;
+}
+
+function push<K>(index: Map<K, PciDevice[]>, key: K, d: PciDevice): void {
+  const list = index.get(key);
+  if (list) list.push(d);
+  else index.set(key, [d]);
 }
 
 /**
