@@ -7,7 +7,9 @@ import { cacheCoherencyCap } from './caps/cache-coherency.js';
 import { enforceCap } from './caps/enforce.js';
 import { isolatedMsi } from './caps/msi.js';
 import { deviceDmaCoherent, effectiveKernel, hostArch, iommuOf } from './caps/platform.js';
-import type { Host, KernelVersion } from './model.js';
+import { isGroupingDetails } from './groups/index.js';
+import { HostTopology } from './groups/topology.js';
+import type { Host, Iommu, KernelVersion } from './model.js';
 
 /**
  * Compute {@link DeviceCaps} for every PCI function of `host`.
@@ -32,9 +34,13 @@ export function computeDeviceCaps(
   const k = effectiveKernel(kernel);
   const arch = hostArch(host);
   const out = new Map<string, DeviceCaps>();
+  const topo = hostIndex(host, grouping);
+  /** IOMMU units by id (the first of a repeated id, as `host.iommus.find` answers). */
+  const unitById = new Map<string, Iommu>();
+  for (const i of host.iommus) if (!unitById.has(i.id)) unitById.set(i.id, i);
   for (const d of host.devices) {
     const gid = grouping.groupOf.get(d.id)?.iommuId;
-    const iommu = (gid !== undefined ? host.iommus.find((i) => i.id === gid) : undefined) ?? iommuOf(host, d);
+    const iommu = (gid !== undefined ? unitById.get(gid) : undefined) ?? iommuOf(host, d, topo);
     const dmaCoherent = deviceDmaCoherent(arch, d);
     const enf = enforceCap(iommu, host, k);
     out.set(d.id, {
@@ -48,4 +54,13 @@ export function computeDeviceCaps(
     });
   }
   return out;
+}
+
+/**
+ * A device index of `host` for the IOMMU walk: the grouping's own {@link HostTopology} when it indexes the same
+ * devices, else a new one; undefined when device ids repeat (the walk then keeps `find`'s first-match answers).
+ */
+function hostIndex(host: Host, grouping: GroupingResult): HostTopology | undefined {
+  const topo = isGroupingDetails(grouping) && grouping.topology.devices === host.devices ? grouping.topology : new HostTopology(host);
+  return topo.uniqueIds ? topo : undefined;
 }

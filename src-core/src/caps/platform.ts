@@ -3,7 +3,7 @@
  * the device → IOMMU resolution. Pure helpers, no kernel behaviour of their own.
  */
 import type { SimulationOptions } from '../analysis.js';
-import { resolveIommu } from '../groups/topology.js';
+import { resolveIommu, type HostTopology } from '../groups/topology.js';
 import type { Arch, Host, Iommu, KernelVersion, PciDevice } from '../model.js';
 
 /**
@@ -31,9 +31,10 @@ export function hasStableBackports(kernel: KernelVersion, options: SimulationOpt
 /**
  * The IOMMU translating `device` (`groups/topology.ts:resolveIommu`: device.iommuId, else the nearest
  * ancestor's, else the host's single non-`none` unit), or undefined when none resolves or its driver is `none`.
+ * Pass `topo` (an index of this host with unique device ids) to make the ancestor walk O(depth).
  */
-export function iommuOf(host: Host, device: PciDevice): Iommu | undefined {
-  const u = resolveIommu(host, device);
+export function iommuOf(host: Host, device: PciDevice, topo?: HostTopology): Iommu | undefined {
+  const u = resolveIommu(host, device, topo);
   return u && u.driver !== 'none' ? u : undefined;
 }
 

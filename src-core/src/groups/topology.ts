@@ -35,6 +35,11 @@ export class HostTopology {
   private readonly byBus = new Map<number, PciDevice[]>();
   /** Devices by (domain, bus, slot), i.e. all functions of one slot, each list in probe order. Key: {@link slotKey}. */
   private readonly bySlot = new Map<number, PciDevice[]>();
+  /**
+   * No device id repeats (as the model requires). Then {@link device} also answers `host.devices.find` lookups,
+   * which return the first device with an id rather than the last.
+   */
+  readonly uniqueIds: boolean;
 
   constructor(host: Host) {
     this.host = host;
@@ -46,6 +51,7 @@ export class HostTopology {
       push(this.byBus, busKey(d), d);
       push(this.bySlot, slotKey(d), d);
     });
+    this.uniqueIds = this.byId.size === host.devices.length;
   }
 
   /** Device by id, or undefined. */

@@ -1,3 +1,4 @@
+import type { IommuGroup } from '../analysis.js';
 import type { Finding } from '../findings.js';
 import { devLabel } from '../groups/names.js';
 import type { PciDevice } from '../model.js';
@@ -22,12 +23,26 @@ export const grpObservedRule: Rule = {
     for (const { host, details } of hostGroupings(ctx)) {
       const observed = host.devices.filter((d) => d.observedGroup !== undefined);
       if (!observed.length) continue;
+      // observed devices by observed group number and by simulated group, each list in probe order
+      const byObserved = new Map<number, PciDevice[]>();
+      const bySimulated = new Map<IommuGroup, PciDevice[]>();
+      for (const o of observed) {
+        push(byObserved, o.observedGroup!, o);
+        const g = details.groupOf.get(o.id);
+        if (g) push(bySimulated, g, o);
+      }
+      const keys = new Map<PciDevice[], string>();
+      const key = (xs: PciDevice[]) => {
+        let k = keys.get(xs);
+        if (k === undefined) keys.set(xs, (k = xs.map((x) => x.id).sort().join(',')));
+        return k;
+      };
       const seen = new Set<string>();
       for (const d of observed) {
-        const obs = observed.filter((o) => o.observedGroup === d.observedGroup);
+        // NaN never equals itself, so a NaN observed group has no members (not even d)
+        const obs = Number.isNaN(d.observedGroup) ? [] : byObserved.get(d.observedGroup!)!;
         const g = details.groupOf.get(d.id);
-        const sim: PciDevice[] = g ? observed.filter((o) => details.groupOf.get(o.id) === g) : [];
-        const key = (xs: PciDevice[]) => xs.map((x) => x.id).sort().join(',');
+        const sim: PciDevice[] = g ? bySimulated.get(g)! : [];
         if (g && key(sim) === key(obs)) continue;
         const sig = `${key(sim)}|${key(obs)}`;
         if (seen.has(sig)) continue;
@@ -51,3 +66,9 @@ export const grpObservedRule: Rule = {
     return out;
   },
 };
+
+function push<K>(index: Map<K, PciDevice[]>, key: K, d: PciDevice): void {
+  const list = index.get(key);
+  if (list) list.push(d);
+  else index.set(key, [d]);
+}

@@ -2,7 +2,7 @@ import type { Finding } from '../findings.js';
 import { ENDPOINT_KINDS, isBridge } from '../groups/index.js';
 import type { PciDevice } from '../model.js';
 import { devLabel } from '../groups/names.js';
-import { hostGroupings, members, reasonOf } from './grp-common.js';
+import { hostGroupings, members } from './grp-common.js';
 import type { Rule } from './rule.js';
 
 /** GRP002: a group with several members that contains an endpoint (assign-together information). */
@@ -27,14 +27,17 @@ export const grpSharedGroupRule: Rule = {
         const first = devs.find((d) => ENDPOINT_KINDS.has(d.kind));
         if (!first) continue;
         const others = devs.filter((d) => d !== first);
+        const reasons = new Map<string, string>();
+        for (const r of g.reasons) if (!reasons.has(r.deviceId)) reasons.set(r.deviceId, r.text);
+        const reasonOf = (id: string) => reasons.get(id);
         out.push({
           code: 'GRP002',
           severity: 'info',
           message: shareMessage(first, others, g.number),
           explanation:
-            `Members and why they are in this group:\n${devs.map((d) => `- ${devLabel(d)}: ${reasonOf(g, d.id) ?? ''}`).join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
+            `Members and why they are in this group:\n${devs.map((d) => `- ${devLabel(d)}: ${reasonOf(d.id) ?? ''}`).join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
           elementId: first.id,
-          related: others.map((d) => ({ id: d.id, message: reasonOf(g, d.id) ?? `in iommu_group ${g.number}` })),
+          related: others.map((d) => ({ id: d.id, message: reasonOf(d.id) ?? `in iommu_group ${g.number}` })),
           kernel: this.meta.kernel,
         });
       }

@@ -93,7 +93,7 @@ export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: ReadonlyS
   };
 
   for (const { group, outcomes } of groups) {
-    const conflicts = ownershipConflicts(run.host, group, k, assigned, elsewhere);
+    const conflicts = ownershipConflicts(run.host, group, k, assigned, elsewhere, run.hostDevice);
     const isolated = groupHasIsolatedMsi(run, group);
     let groupHwpt: IommufdHwpt | undefined;
     for (const o of outcomes) {

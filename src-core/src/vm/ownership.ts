@@ -1,7 +1,7 @@
 /** Group viability and DMA ownership across VMs (VFIO-GRP-01/02/03/05/07/08). */
 import type { HostAnalysis, IommuGroup } from '../analysis.js';
 import { atLeast } from '../kernel-version.js';
-import { BRIDGE_KINDS, type Host, type KernelVersion, type Topology, type VfioBackend, type Vm } from '../model.js';
+import { BRIDGE_KINDS, type Host, type KernelVersion, type PciDevice, type Topology, type VfioBackend, type Vm } from '../model.js';
 import type { OwnershipConflict } from './details.js';
 import { isDriverManagedDma, isLegacyAllowedDriver } from './drivers.js';
 
@@ -13,6 +13,7 @@ import { isDriverManagedDma, isLegacyAllowedDriver } from './drivers.js';
  *   (bridges included: e.g. `shpchp`; `pcieport` is fine).
  * Members with no driver (`null`) or an unknown driver (`undefined`) never conflict.
  * `assigned` = ids the VM assigns; `elsewhere` = ids held by other VMs (reported as VIA002 instead).
+ * `device` looks a member up on the host (default: `host.devices.find`; pass an index for O(1)).
  */
 export function ownershipConflicts(
   host: Host,
@@ -20,11 +21,12 @@ export function ownershipConflicts(
   kernel: KernelVersion,
   assigned: ReadonlySet<string>,
   elsewhere: ReadonlySet<string>,
+  device: (id: string) => PciDevice | undefined = (id) => host.devices.find((x) => x.id === id),
 ): OwnershipConflict[] {
   const out: OwnershipConflict[] = [];
   for (const id of group.deviceIds) {
     if (assigned.has(id) || elsewhere.has(id)) continue;
-    const d = host.devices.find((x) => x.id === id);
+    const d = device(id);
     if (!d || typeof d.driver !== 'string') continue;
     const bad = atLeast(kernel, 5, 19) ? !isDriverManagedDma(d.driver) : !(BRIDGE_KINDS.has(d.kind) || isLegacyAllowedDriver(d.driver));
     if (bad) out.push({ deviceId: id, driver: d.driver });

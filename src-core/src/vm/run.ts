@@ -15,6 +15,8 @@ export interface VmRun {
   /** One outcome per assigned device id, in assignment order. */
   outcomes: AttachOutcome[];
   device(id: string): PciDevice | undefined;
+  /** The first device of the host with this id (`host.devices.find` semantics); O(1) when ids are unique. */
+  hostDevice(id: string): PciDevice | undefined;
   caps(id: string): DeviceCaps | undefined;
   group(id: string): IommuGroup | undefined;
 }

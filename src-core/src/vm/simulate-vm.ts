@@ -4,6 +4,8 @@
  */
 import type { AttachOutcome, HostAnalysis, SimulationOptions, VmAnalysis } from '../analysis.js';
 import { effectiveKernel, hostArch } from '../caps/platform.js';
+import { isGroupingDetails } from '../groups/index.js';
+import { HostTopology } from '../groups/topology.js';
 import { atLeast } from '../kernel-version.js';
 import type { Host, Topology, Vm } from '../model.js';
 import { setVmDetail } from './details.js';
@@ -32,7 +34,9 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
   const kernel = effectiveKernel(analysis.kernel);
   const arch = hostArch(host);
   const x86 = arch === 'x86_64';
-  const devById = new Map(host.devices.map((d) => [d.id, d]));
+  // the grouping's device index when it covers this host's devices (as in simulate()), else a new one
+  const g = analysis.grouping;
+  const topo = isGroupingDetails(g) && g.topology.devices === host.devices ? g.topology : new HostTopology(host);
   const run: VmRun = {
     vm,
     host,
@@ -42,7 +46,8 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
     kernel,
     arch,
     outcomes: [],
-    device: (id) => devById.get(id),
+    device: (id) => topo.device(id),
+    hostDevice: (id) => (topo.uniqueIds ? topo.device(id) : host.devices.find((d) => d.id === id)),
     caps: (id) => analysis.caps.get(id),
     group: (id) => analysis.grouping.groupOf.get(id),
   };

@@ -60,7 +60,7 @@ export function walkType1(run: VmRun, groups: GroupUse[], elsewhere: ReadonlySet
   const domains: Type1Domain[] = [];
   let iommuSet = false;
   for (const { group, outcomes } of groups) {
-    const conflicts = ownershipConflicts(run.host, group, k, assigned, elsewhere);
+    const conflicts = ownershipConflicts(run.host, group, k, assigned, elsewhere, run.hostDevice);
     if (modern && conflicts.length) {
       for (const o of outcomes) fail(o, 'VFIO_GROUP_SET_CONTAINER', 'EPERM', 'VIA001', undefined, { conflicts, groupNumber: group.number });
       continue;
