@@ -7,7 +7,7 @@
  */
 import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationChecks } from 'langium';
 import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
-import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
+import { parseBdf } from '../../../src-core/src/bdf.js';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
@@ -31,6 +31,7 @@ import {
   isPciDevice,
   isVm,
 } from './generated/ast.js';
+import { repairBdf } from '../lowering/bdf-text.js';
 import { resolveImportUri } from './iommu-scope.js';
 import type { IommuServices } from './iommu-module.js';
 import { closestTerm } from './suggest.js';
@@ -171,15 +172,6 @@ export class IommuValidator {
       return {};
     }
   }
-}
-
-/** Best-effort repair of a malformed BDF (`65:0.0` → `0000:65:00.0`, `0000:065:00.0` → `0000:65:00.0`). */
-export function repairBdf(text: string): string | undefined {
-  const m = /^(?:([0-9a-f]+):)?([0-9a-f]+)[:.]([0-9a-f]+)[.:]([0-9a-f]+)$/i.exec(text.trim());
-  if (!m) return undefined;
-  const [domain, bus, device, fn] = [m[1] ?? '0', m[2], m[3], m[4]].map((x) => parseInt(x, 16));
-  if (bus > 0xff || device > 0x1f || fn > 7 || domain > 0xffffffff) return undefined;
-  return formatBdf({ domain, bus, device, fn });
 }
 
 interface Placement {

@@ -10,6 +10,7 @@
  */
 import type { AstNode } from 'langium';
 import { parseBdf } from '../../../src-core/src/bdf.js';
+import { repairBdf } from './bdf-text.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import type {
   AcsCapability,
@@ -229,8 +230,12 @@ function lowerIommu(i: Iommu, hostKey: string, register: Register): CoreIommu {
 }
 
 function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: string, host: CoreHost, register: Register): void {
+  // A BDF that cannot be read even leniently (BDF001) leaves the device and its subtree out of the model:
+  // inventing an address would produce false findings (e.g. a duplicate of 0000:00:00.0).
+  const repaired = d.bdf ? repairBdf(d.bdf) : undefined;
+  const bdf = d.bdf ? (parseBdf(d.bdf) ?? (repaired ? parseBdf(repaired) : undefined)) : undefined;
+  if (!bdf) return;
   const id = register(`d:${hostKey}/${d.name ?? '?'}`, d);
-  const bdf = (d.bdf && parseBdf(d.bdf)) || { domain: 0, bus: 0, device: 0, fn: 0 };
   const dev: CorePciDevice = {
     id,
     name: d.name ?? '?',
