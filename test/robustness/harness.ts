@@ -1,3 +1,4 @@
+import { afterAll, describe, expect, it } from 'vitest';
 /**
  * Shared machinery of the robustness suite: feed arbitrary (mostly broken) texts through the in-process
  * services the way the language server does on each keystroke (`TextDocuments.set` + `DocumentBuilder.update`),
@@ -265,3 +266,27 @@ export function session(text: string, seed: number, edits = EDITS_PER_EXAMPLE): 
   return out;
 }
 
+
+/**
+ * The typing suite for one share of the examples (`part` of `parts`): vitest runs each test file on its own
+ * worker, so typing-1/typing-2 each call this with their part.
+ */
+export function typingSuite(part: number, parts: number): void {
+  const mine = EXAMPLES.filter((_, i) => i % parts === part);
+  describe('typing every example character by character', () => {
+    const r = new Robustness(`file:///robust/typing-${part + 1}.iommu`);
+    afterAll(() => {
+      r.dispose();
+      if (r.known.size) console.warn(`known bugs hit: ${[...r.known].map(([id, n]) => `${id} ×${n}`).join(', ')}`);
+    });
+    for (const ex of mine) {
+      it(`${ex.name}: every prefix validates and providers answer`, async () => {
+        const before = r.steps;
+        await typeThrough(r, ex.text);
+        expect(r.steps - before).toBeGreaterThanOrEqual(ex.text.length);
+        const failures = r.take();
+        expect(failures, r.report(failures)).toEqual([]);
+      });
+    }
+  });
+}

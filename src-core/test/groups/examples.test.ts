@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { computeGroups } from '../../src/groups/index.js';
 import { dev, host, iommu } from '../builders.js';
-import { ACS_CAP, partition, sets } from './helpers.js';
+import { switchHost, ACS_CAP, partition, sets } from './helpers.js';
 
 const vtd = [iommu('dmar0', 'intel-vtd')];
 
-/** EX-1 topology; `rpAcs`/`dspAcs` choose which ports have an ACS capability. */
-function ex1(rpAcs: boolean, dspAcs: boolean) {
-  return host('h', '6.12.10', vtd, [
-    dev('rp', 'root-port', '00:01.0', { acs: rpAcs ? ACS_CAP : null }),
-    dev('usp', 'switch-upstream', '01:00.0', { parentId: 'rp', acs: null }),
-    dev('dsp0', 'switch-downstream', '02:00.0', { parentId: 'usp', acs: dspAcs ? ACS_CAP : null }),
-    dev('dsp1', 'switch-downstream', '02:01.0', { parentId: 'usp', acs: dspAcs ? ACS_CAP : null }),
-    dev('a', 'endpoint', '03:00.0', { parentId: 'dsp0', acs: null }),
-    dev('b', 'endpoint', '04:00.0', { parentId: 'dsp1', acs: null }),
-  ]);
-}
+const ex1 = switchHost;
 
 describe('EX-1: root port without ACS above a switch', () => {
   it('puts the whole subtree in one group with the root port', () => {

@@ -3,6 +3,7 @@ import type { HostAnalysis, SimulationOptions } from '../../src/analysis.js';
 import { computeGroups } from '../../src/groups/index.js';
 import type { AcsCapability, Host, Topology } from '../../src/model.js';
 import type { RuleContext } from '../../src/rules/rule.js';
+import { dev, host, iommu } from '../builders.js';
 
 /** ACS capability advertising SV/RR/CR/UF with firmware Control 0 (the kernel enables it under an IOMMU). */
 export const ACS_CAP: AcsCapability = { cap: 0x1d, ctl: 0 };
@@ -39,4 +40,19 @@ export function ruleContext(topo: Topology, options: SimulationOptions = {}): Ru
     iommu: (id) => ius.get(id),
     vm: (id) => topo.vms.find((v) => v.id === id),
   };
+}
+
+/**
+ * EX-1 / EX-1b topology (reference §5): root port → switch upstream port → two downstream ports, one endpoint
+ * below each. `rpAcs` / `dspAcs` choose which ports have an ACS capability.
+ */
+export function switchHost(rpAcs: boolean, dspAcs: boolean, kernel = '6.12.10'): Host {
+  return host('h', kernel, [iommu('dmar0', 'intel-vtd')], [
+    dev('rp', 'root-port', '00:01.0', { acs: rpAcs ? ACS_CAP : null }),
+    dev('usp', 'switch-upstream', '01:00.0', { parentId: 'rp', acs: null }),
+    dev('dsp0', 'switch-downstream', '02:00.0', { parentId: 'usp', acs: dspAcs ? ACS_CAP : null }),
+    dev('dsp1', 'switch-downstream', '02:01.0', { parentId: 'usp', acs: dspAcs ? ACS_CAP : null }),
+    dev('a', 'endpoint', '03:00.0', { parentId: 'dsp0', acs: null }),
+    dev('b', 'endpoint', '04:00.0', { parentId: 'dsp1', acs: null }),
+  ]);
 }

@@ -7,21 +7,12 @@ import { grpSwitchP2pRule } from '../../src/rules/grp-switch-p2p.js';
 import { GROUP_RULES } from '../../src/rules/group-rules.js';
 import type { Host, PciDevice } from '../../src/model.js';
 import { dev, host, iommu, topo } from '../builders.js';
-import { ACS_CAP, ruleContext } from './helpers.js';
+import { switchHost, ACS_CAP, ruleContext } from './helpers.js';
 
 const vtd = [iommu('dmar0', 'intel-vtd')];
 const run = (rule: typeof grpSwitchP2pRule, ...hosts: Host[]) => rule.check(ruleContext(topo(hosts)));
 
-function sw(rpAcs: boolean, dspAcs: boolean, kernel = '6.12.10'): Host {
-  return host('h', kernel, vtd, [
-    dev('rp', 'root-port', '00:01.0', { acs: rpAcs ? ACS_CAP : null }),
-    dev('usp', 'switch-upstream', '01:00.0', { parentId: 'rp', acs: null }),
-    dev('dsp0', 'switch-downstream', '02:00.0', { parentId: 'usp', acs: dspAcs ? ACS_CAP : null }),
-    dev('dsp1', 'switch-downstream', '02:01.0', { parentId: 'usp', acs: dspAcs ? ACS_CAP : null }),
-    dev('a', 'endpoint', '03:00.0', { parentId: 'dsp0', acs: null }),
-    dev('b', 'endpoint', '04:00.0', { parentId: 'dsp1', acs: null }),
-  ]);
-}
+const sw = switchHost;
 
 describe('rule metadata', () => {
   it('codes are unique, GRP-prefixed, and cite reference rules with kernel sources', () => {
