@@ -35,8 +35,10 @@ export const BOX_TEXT: Record<number, string> = {
 };
 
 export function outcomeLine(o: AttachOutcome): string {
-  const status = o.ok ? '✅ attaches' : `❌ fails at \`${o.step}\`${o.errno ? ` with \`-${o.errno}\`` : ''}`;
-  const domain = o.domain ? `, ${o.domain}${o.domainEnforced === undefined ? '' : o.domainEnforced ? ' (enforce_cache_coherency)' : ' (no-snoop not blocked)'}` : '';
+  const status = o.ok ? '✓ attaches' : `✗ fails at \`${o.step}\`${o.errno ? ` with \`-${o.errno}\`` : ''}`;
+  // the simulator's domain label may already say whether it is enforced, e.g. `domain#1 (no-snoop not blocked)`
+  const enforced = o.domainEnforced === undefined || o.domain?.includes('(') ? '' : o.domainEnforced ? ' (enforce_cache_coherency)' : ' (no-snoop not blocked)';
+  const domain = o.domain ? `, ${o.domain}${enforced}` : '';
   const box = o.box ? `, coherency ${BOX_TEXT[o.box].split(':')[0]}` : '';
   return `${status}${domain}${box}`;
 }
