@@ -29,13 +29,14 @@ vi.mock('../../src/probe-order.js', async (importOriginal) => {
 });
 
 beforeEach(() => {
-  for (const name of ['busDevices', 'slotDevices', 'children', 'subtree'] as const) {
-    if (typeof HostTopology.prototype[name] !== 'function') continue;
-    const orig = HostTopology.prototype[name] as (this: HostTopology, x: never) => readonly PciDevice[];
-    vi.spyOn(HostTopology.prototype, name).mockImplementation(function (this: HostTopology, x: never) {
+  const proto = HostTopology.prototype as unknown as Record<string, (this: HostTopology, x: unknown) => readonly PciDevice[]>;
+  for (const name of ['busDevices', 'slotDevices', 'children', 'subtree']) {
+    const orig = proto[name];
+    if (typeof orig !== 'function') continue;
+    vi.spyOn(proto, name).mockImplementation(function (this: HostTopology, x: unknown) {
       const r = orig.call(this, x);
       visits += r.length;
-      return r as PciDevice[];
+      return r;
     });
   }
 });
