@@ -232,8 +232,11 @@ function lowerIommu(i: Iommu, hostKey: string, register: Register): CoreIommu {
 function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: string, host: CoreHost, register: Register): void {
   // A BDF that cannot be read even leniently (BDF001) leaves the device and its subtree out of the model:
   // inventing an address would produce false findings (e.g. a duplicate of 0000:00:00.0).
-  const repaired = d.bdf ? repairBdf(d.bdf) : undefined;
-  const bdf = d.bdf ? (parseBdf(d.bdf) ?? (repaired ? parseBdf(repaired) : undefined)) : undefined;
+  const lenient = (text: string) => {
+    const repaired = repairBdf(text);
+    return repaired ? parseBdf(repaired) : undefined;
+  };
+  const bdf = d.bdf ? (parseBdf(d.bdf) ?? lenient(d.bdf)) : undefined;
   if (!bdf) return;
   const id = register(`d:${hostKey}/${d.name ?? '?'}`, d);
   const dev: CorePciDevice = {
