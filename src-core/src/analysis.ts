@@ -59,6 +59,8 @@ export interface HostAnalysis {
   kernel?: KernelVersion;
   grouping: GroupingResult;
   caps: Map<string, DeviceCaps>;
+  /** Ids of the host's devices. */
+  deviceIds?: ReadonlySet<string>;
   /** Command-line switches that turned translation or interrupt remapping off (already applied). */
   bootParams?: BootParamEffect[];
 }

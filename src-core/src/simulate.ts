@@ -40,7 +40,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     const kernel = host.kernel ?? options.defaultKernel;
     const grouping = computeGroups(host, kernel, options);
     const caps = computeDeviceCaps(host, kernel, grouping, options);
-    hosts.set(host.id, { hostId: host.id, kernel, grouping, caps, bootParams: boot.get(host.id) ?? [] });
+    hosts.set(host.id, { hostId: host.id, kernel, grouping, caps, bootParams: boot.get(host.id) ?? [], deviceIds: new Set(host.devices.map((d) => d.id)) });
   }
 
   const vms = new Map<string, VmAnalysis>();

@@ -84,8 +84,9 @@ const foreignDevice: Rule = {
     for (const v of ctx.topology.vms) {
       const host = ctx.host(v.hostId);
       if (!host) continue;
+      const onHost = ctx.hosts.get(host.id)?.deviceIds ?? new Set(host.devices.map((d) => d.id));
       for (const id of v.assignedIds) {
-        if (host.devices.some((d) => d.id === id)) continue;
+        if (onHost.has(id)) continue;
         const d = ctx.device(id);
         out.push(finding(this.meta, v.id, `vm ${v.name} runs on ${host.name} but is assigned ${d ? label(d) : id} of another host`, 'VFIO assigns devices of the local machine only.', d ? [{ id: d.id, message: 'device of another host' }] : []));
       }
