@@ -68,8 +68,15 @@ export interface CheckRun {
 }
 
 /** Load and validate. Imported files not listed on the command line are loaded too but not reported. */
-export async function runCheck(files: string[], options: SimulationOptions = {}): Promise<CheckRun> {
+export async function runCheck(files: string[], options: SimulationOptions = {}, timings?: (phase: string, ms: number) => void): Promise<CheckRun> {
+  let last = performance.now();
+  const mark = (phase: string) => {
+    const now = performance.now();
+    timings?.(phase, now - last);
+    last = now;
+  };
   const { shared, Iommu } = createIommuServices(NodeFileSystem);
+  mark('services');
   Iommu.simulation.SimulationCache.setOptions(options);
   const documents = shared.workspace.LangiumDocuments;
   const loaded: LangiumDocument[] = [];
@@ -91,6 +98,11 @@ export async function runCheck(files: string[], options: SimulationOptions = {})
     for (const imp of root.imports ?? []) {
       if (imp.path) queue.push(path.resolve(path.dirname(file), imp.path));
     }
+  }
+  mark('read+parse');
+  if (timings) {
+    const names = ['', 'parse', 'index', 'scopes', 'link', 'index-refs', 'validate'];
+    for (let st = DocumentState.IndexedContent; st <= DocumentState.Validated; st++) shared.workspace.DocumentBuilder.onBuildPhase(st, () => mark(names[st]));
   }
   await shared.workspace.DocumentBuilder.build(loaded, { validation: true });
   const reports: FileReport[] = [];
@@ -117,9 +129,20 @@ function messageOf(d: Diagnostic): string {
 function findingOf(run: CheckRun, report: FileReport, d: Diagnostic): Finding | undefined {
   const data = d.data as IommuDiagnosticData | undefined;
   if (!data?.elementId) return undefined;
-  const sim = run.services.simulation.SimulationCache.get(report.document);
-  return sim.result.findings.find((f) => f.code === data.code && f.elementId === data.elementId && f.message === messageOf(d));
+  let index = findingIndex.get(report);
+  if (!index) {
+    index = new Map();
+    for (const f of run.services.simulation.SimulationCache.get(report.document).result.findings) {
+      const key = `${f.code}\0${f.elementId}\0${f.message}`;
+      if (!index.has(key)) index.set(key, f);
+    }
+    findingIndex.set(report, index);
+  }
+  return index.get(`${data.code}\0${data.elementId}\0${messageOf(d)}`);
 }
+
+/** Findings by (code, element, message), built once per report. */
+const findingIndex = new WeakMap<FileReport, Map<string, Finding>>();
 
 /** Exit code for a run: 2 if any file has syntax errors, else 1 if any error diagnostic, else 0. */
 export function exitCode(run: CheckRun): number {
