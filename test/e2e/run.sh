@@ -13,17 +13,7 @@ CS="$ROOT/tools/code-server/node_modules/.bin/code-server"
 PW_DIR="$ROOT/tools/playwright/node_modules/playwright-core"
 MOCHA_DIR="$ROOT/tools/mocha/node_modules/mocha"
 VSIX="$ROOT/iommu-topology.vsix"
-# code-server 4.100.3 and its native modules (argon2, node-pty, kerberos) need the machine's Node 20. Under
-# `npm run` the repo's node@22 devDependency comes first in PATH, so pick a Node 20 explicitly and put it first.
-pick_node20() {
-  local c
-  for c in "${E2E_NODE:-}" "$(command -v node 2>/dev/null)" /usr/bin/node /usr/local/bin/node; do
-    [ -n "$c" ] && [ -x "$c" ] && [ "$("$c" -p 'process.versions.node.split(".")[0]' 2>/dev/null)" = 20 ] && { echo "$c"; return; }
-  done
-  return 1
-}
-NODE20="$(pick_node20)" || { echo "need Node 20 (set E2E_NODE=/path/to/node20)" >&2; exit 1; }
-export PATH="$(dirname "$NODE20"):$PATH"
+source "$ROOT/test/e2e/node20.sh"
 NODE="$NODE20"
 STAGES="${E2E_STAGES:-ui mocha}"   # e.g. E2E_STAGES=mocha to run one stage (a skipped stage counts nothing)
 
