@@ -14,12 +14,17 @@ export const IMPORT_COMMAND_ID = 'iommu.importFromHost';
 /** Command title for package.json. */
 export const IMPORT_COMMAND_TITLE = 'IOMMU Topology: Import topology from this host';
 
+/** Arguments for scripted use (tests, keybindings): `{ open: 'untitled' }` skips the "open or save" pick. */
+export interface ImportCommandOptions {
+  open?: 'untitled';
+}
+
 /** Register the command; the disposable is added to `context.subscriptions`. */
 export function registerImportTopologyCommand(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('IOMMU Topology Import');
   context.subscriptions.push(channel);
   context.subscriptions.push(
-    vscode.commands.registerCommand(IMPORT_COMMAND_ID, async () => {
+    vscode.commands.registerCommand(IMPORT_COMMAND_ID, async (options?: ImportCommandOptions) => {
       if (process.platform !== 'linux') {
         void vscode.window.showErrorMessage('Import topology from this host needs Linux (/sys and /proc).');
         return;
@@ -39,7 +44,10 @@ export function registerImportTopologyCommand(context: vscode.ExtensionContext):
       }
       const folder = vscode.workspace.workspaceFolders?.[0];
       const choices = folder ? ['Open as untitled', `Save to ${folder.name}/${hostName}.iommu`] : ['Open as untitled'];
-      const pick = folder ? await vscode.window.showQuickPick(choices, { placeHolder: `Imported ${result.host.devices.length} PCI functions from this host` }) : choices[0];
+      const pick =
+        options?.open === 'untitled' || !folder
+          ? choices[0]
+          : await vscode.window.showQuickPick(choices, { placeHolder: `Imported ${result.host.devices.length} PCI functions from this host` });
       if (!pick) return;
       let doc: vscode.TextDocument;
       if (pick === choices[0]) {
@@ -63,8 +71,8 @@ export function registerImportTopologyCommand(context: vscode.ExtensionContext):
         const msg = notRoot
           ? `Imported with ${result.warnings.length} warnings: not run as root, so config space was truncated to 64 bytes (ACS, DevCtl and PCIe types unknown).`
           : `Imported with ${result.warnings.length} warnings.`;
-        const action = await vscode.window.showWarningMessage(msg, 'Show warnings');
-        if (action) channel.show(true);
+        // not awaited: the command resolves once the document is shown, the message stays until dismissed
+        void vscode.window.showWarningMessage(msg, 'Show warnings').then((action) => action && channel.show(true));
       }
     }),
   );
