@@ -13,6 +13,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic, Position } from 'vscode-languageserver-types';
 import '../../server/src/polyfill.js';
 import { createIommuServices } from '../../server/src/language/iommu-module.js';
+import { rng } from '../../src-core/test/rng.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const EXAMPLES = fs
@@ -166,17 +167,7 @@ export class Robustness {
   }
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Prefix lengths to try for a text: every length up to 2,000, then every 3rd, and always the full text. */
 export function prefixLengths(n: number): number[] {

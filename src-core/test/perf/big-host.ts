@@ -9,18 +9,9 @@
  */
 import type { AcsCapability, Host, Iommu, PciDevice, Topology, Vm } from '../../src/model.js';
 import { dev, host, iommu, topo, vm } from '../builders.js';
+import { rng } from '../rng.js';
 
-/** Small seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export interface BigHostShape {
   kernel?: string;
