@@ -2,7 +2,7 @@
  * Extends Langium's affected-document computation with `import`: a document is affected by a change to any
  * document it imports (transitively), even when it has no cross-reference into it (e.g. a VM without `on`).
  */
-import { DefaultIndexManager, type LangiumDocument, type URI } from 'langium';
+import { DefaultIndexManager, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import { importClosure } from './iommu-scope.js';
 
@@ -21,4 +21,3 @@ export class IommuIndexManager extends DefaultIndexManager {
   }
 }
 
-export type { URI };

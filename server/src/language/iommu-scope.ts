@@ -20,7 +20,7 @@ import {
 } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
-import { Document, Host, PciDevice, Vm, isDocument, isHost, isPciDevice, isVm } from './generated/ast.js';
+import { Document, Host, Vm, isDocument, isHost, isPciDevice, isVm } from './generated/ast.js';
 
 export class IommuScopeProvider extends DefaultScopeProvider {
   private readonly langiumDocuments: LangiumServices['shared']['workspace']['LangiumDocuments'];
@@ -106,4 +106,3 @@ export function vmHost(vm: Vm, visibleHosts: (doc: LangiumDocument) => Host[]): 
   return hosts.length === 1 ? hosts[0] : undefined;
 }
 
-export type { PciDevice };

@@ -151,7 +151,7 @@ export class IommuValidator {
       const severity = override && SEVERITIES.includes(override as Severity) ? (override as Severity) : f.severity;
       const target = placeFinding(f, doc, sim.nodeOf, sim.result.vms);
       if (!target) continue;
-      const related = relatedInformation(f, sim.nodeOf, doc);
+      const related = relatedInformation(f, sim.nodeOf);
       accept(severity, f.message, {
         node: target.node,
         property: target.property as never,
@@ -214,7 +214,7 @@ function hasName(node: AstNode): boolean {
   return typeof (node as { name?: unknown }).name === 'string';
 }
 
-function relatedInformation(f: Finding, nodeOf: Map<string, AstNode>, doc: LangiumDocument): DiagnosticRelatedInformation[] {
+function relatedInformation(f: Finding, nodeOf: Map<string, AstNode>): DiagnosticRelatedInformation[] {
   const out: DiagnosticRelatedInformation[] = [];
   for (const r of f.related) {
     const node = nodeOf.get(r.id);
@@ -223,6 +223,5 @@ function relatedInformation(f: Finding, nodeOf: Map<string, AstNode>, doc: Langi
     const nodeDoc = AstUtils.getDocument(node);
     out.push({ location: { uri: nodeDoc.uri.toString(), range: cst.range }, message: r.message });
   }
-  void doc;
   return out;
 }

@@ -3,17 +3,14 @@
  * `data.fixes` (FixHint from src-core), text-level diagnostics carry `data.replacement`.
  * Edits may target another file (e.g. a host imported by the VM file).
  */
-import { AstUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
+import { AstUtils, type LangiumDocument, type MaybePromise } from 'langium';
 import type { CodeActionProvider } from 'langium/lsp';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic } from 'vscode-languageserver';
 import type { FixHint } from '../../../src-core/src/findings.js';
 import type { Iommu as CoreIommu } from '../../../src-core/src/model.js';
 import { IOMMU_CAPS } from '../../../src-core/src/vocabulary.js';
 import {
-  type Host,
   type Iommu,
-  type PciDevice,
-  type Vm,
   isAssignProp,
   isBackendProp,
   isDriverProp,
@@ -191,4 +188,3 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   }
 }
 
-export type { AstNode, Host, PciDevice, Vm };

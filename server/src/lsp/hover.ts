@@ -3,7 +3,7 @@
  * (iommu_group and why, capabilities, attach outcome per VM, coherency box). On a vocabulary value show its
  * meaning; on a keyword, the grammar's documentation.
  */
-import { CstUtils, type AstNode, type CstNode, type LangiumDocument, type MaybePromise } from 'langium';
+import { CstUtils, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams } from 'vscode-languageserver';
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
@@ -79,9 +79,5 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       return h && describeHost(l, h);
     }
     return undefined;
-  }
-
-  protected override getAstNodeHoverContent(node: AstNode): MaybePromise<string | undefined> {
-    return super.getAstNodeHoverContent(node);
   }
 }
