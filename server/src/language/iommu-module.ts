@@ -13,6 +13,7 @@ import {
   type PartialLangiumSharedServices,
 } from 'langium/lsp';
 import { IommuTopologyGeneratedModule, IommuTopologyGeneratedSharedModule } from './generated/module.js';
+import { IommuDocumentValidator } from './iommu-document-validator.js';
 import { IommuIndexManager } from './iommu-index-manager.js';
 import { IommuScopeProvider } from './iommu-scope.js';
 import { IommuValidator, registerValidationChecks } from './iommu-validator.js';
@@ -39,6 +40,7 @@ export const IommuTopologyModule: Module<IommuServices, PartialLangiumServices &
   },
   validation: {
     IommuValidator: (services) => new IommuValidator(services),
+    DocumentValidator: (services) => new IommuDocumentValidator(services),
   },
   simulation: {
     SimulationCache: (services) => new SimulationCache(services),
