@@ -45,6 +45,11 @@ export const MSI_CONTROLLERS: Term<MsiController>[] = [
   { name: 's390-zpci', doc: 's390 zPCI: arch_is_isolated_msi() is always true.' },
 ];
 
+export const PGTABLE_FORMATS: Term<'v1' | 'v2'>[] = [
+  { name: 'v1', doc: 'AMD v1 (host) page table: PTE FC bit forces coherency.' },
+  { name: 'v2', doc: 'AMD v2 (guest-format) page table: no FC bit; coherency is reported but not enforced.' },
+];
+
 export const VFIO_BACKENDS: Term<VfioBackend>[] = [
   { name: 'vfio-type1', doc: 'Legacy VFIO container with the type1 IOMMU driver (/dev/vfio/vfio + group fds).' },
   { name: 'iommufd-compat', doc: 'Group fds with iommufd acting as the container (≥ 6.2).' },

@@ -5,24 +5,14 @@
  * Every diagnostic carries `code` (shown, with `codeDescription` linking to the README rule table) and
  * `data.code` (used by quick fixes).
  */
-import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationChecks } from 'langium';
+import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
 import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import { parseBdf } from '../../../src-core/src/bdf.js';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
+import { VALUE_SLOTS, type ValueSlot } from './value-slots.js';
 import {
-  ACS_FLAGS,
-  ARCHES,
-  FIRMWARE_KINDS,
-  IOMMU_CAPS,
-  IOMMU_DRIVERS,
-  MSI_CONTROLLERS,
-  VFIO_BACKENDS,
-  type Term,
-} from '../../../src-core/src/vocabulary.js';
-import {
-  type AcsProp,
   type Document,
   type IommuTopologyAstType,
   type PciDevice,
@@ -58,16 +48,20 @@ export function registerValidationChecks(services: IommuServices): void {
       if (n.version !== undefined && !parseKernelVersion(String(n.version)))
         a('error', `kernel version '${n.version}' is not X.Y or X.Y.Z (e.g. 6.12)`, { node: n, property: 'version', code: 'SYN001', data: { code: 'SYN001' } });
     },
-    ArchSetting: (n, a) => validator.checkTerm(n, 'arch', n.arch, ARCHES, 'architecture', a),
-    FirmwareSetting: (n, a) => validator.checkTerm(n, 'kind', n.kind, FIRMWARE_KINDS, 'firmware kind', a),
-    IommuDriverProp: (n, a) => validator.checkTerm(n, 'driver', n.driver, IOMMU_DRIVERS, 'IOMMU driver', a),
-    IommuMsiProp: (n, a) => validator.checkTerm(n, 'controller', n.controller, MSI_CONTROLLERS, 'MSI controller', a),
-    IommuPgtableProp: (n, a) => validator.checkTerm(n, 'format', n.format, [{ name: 'v1', doc: '' }, { name: 'v2', doc: '' }], 'page-table format', a),
-    IommuCapsProp: (n, a) => (n.caps ?? []).forEach((c, i) => validator.checkTerm(n, 'caps', c, IOMMU_CAPS, 'IOMMU capability', a, i)),
-    BackendProp: (n, a) => validator.checkTerm(n, 'backend', n.backend, VFIO_BACKENDS, 'VFIO backend', a),
-    AcsProp: (n, a) => validator.checkAcs(n, a),
   };
   registry.register(checks, validator);
+  // every closed vocabulary slot: each value (or each element of a list) must be a known term
+  const slotChecks: Record<string, ValidationCheck[]> = {};
+  for (const [key, slot] of Object.entries(VALUE_SLOTS)) {
+    if (!slot.what) continue;
+    const [type, property] = key.split('.');
+    (slotChecks[type] ??= []).push((node, accept) => {
+      const value = (node as unknown as Record<string, unknown>)[property];
+      if (Array.isArray(value)) value.forEach((v, i) => validator.checkTerm(node, property, v as string, slot, accept, i));
+      else validator.checkTerm(node, property, value as string | undefined, slot, accept);
+    });
+  }
+  registry.register(slotChecks as ValidationChecks<IommuTopologyAstType>, validator);
 }
 
 /** The spelling the kernel prints: optional 4–8 digit domain, 2-digit bus and device, function 0–7. */
@@ -82,11 +76,12 @@ export class IommuValidator {
     this.services = services;
   }
 
-  /** An enumerated value must be in the simulator's vocabulary; suggest the closest term. */
-  checkTerm(node: AstNode, property: string, value: string | undefined, terms: Term[], what: string, accept: ValidationAcceptor, index?: number): void {
-    if (value === undefined || terms.some((t) => t.name === value)) return;
+  /** SYN002: a value in a closed vocabulary slot must be a known term; suggest the closest one. */
+  checkTerm(node: AstNode, property: string, value: string | undefined, slot: ValueSlot, accept: ValidationAcceptor, index?: number): void {
+    const terms = slot.terms;
+    if (value === undefined || terms.some((t) => t.name === (slot.upperCase ? value.toUpperCase() : value))) return;
     const suggestion = closestTerm(value, terms.map((t) => t.name));
-    const msg = `unknown ${what} '${value}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (expected one of: ${terms.map((t) => t.name).join(', ')})`;
+    const msg = `unknown ${slot.what} '${value}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (expected one of: ${terms.map((t) => t.name).join(', ')})`;
     accept('error', msg, {
       node,
       property: property as never,
@@ -95,15 +90,6 @@ export class IommuValidator {
       codeDescription: { href: ruleHref('SYN002') },
       data: { code: 'SYN002', replacement: suggestion } satisfies IommuDiagnosticData,
     });
-  }
-
-  checkAcs(node: AcsProp, accept: ValidationAcceptor): void {
-    for (const prop of ['cap', 'ctl', 'firmwareCtl'] as const) {
-      (node[prop] ?? []).forEach((flag, i) => {
-        if (!ACS_FLAGS.some((t) => t.name === flag.toUpperCase()))
-          this.checkTerm(node, prop, flag, ACS_FLAGS, 'ACS flag', accept, i);
-      });
-    }
   }
 
   /** BDF001: the BDF must be `[DDDD:]BB:DD.F` with device ≤ 1f and function ≤ 7. */

@@ -36,6 +36,7 @@ import {
   IOMMU_DRIVERS,
   MSI_CONTROLLERS,
   PCI_KINDS,
+  PGTABLE_FORMATS,
   VFIO_BACKENDS,
   type Term,
 } from '../../../src-core/src/vocabulary.js';
@@ -208,7 +209,7 @@ function lowerIommu(i: Iommu, hostKey: string, register: Register): CoreIommu {
         if (cap) (unit as unknown as Record<string, unknown>)[cap.field] = true;
       }
     } else if (isIommuMsiProp(p)) unit.msi = term(MSI_CONTROLLERS, p.controller) as MsiController | undefined;
-    else if (isIommuPgtableProp(p)) unit.pgtable = p.format === 'v1' || p.format === 'v2' ? p.format : undefined;
+    else if (isIommuPgtableProp(p)) unit.pgtable = term(PGTABLE_FORMATS, p.format);
     else if (isIommuRegisterProp(p)) {
       try {
         const v = p.value ? BigInt(p.value) : undefined;

@@ -7,43 +7,8 @@ import { AstUtils, GrammarAST, type MaybePromise } from 'langium';
 import { DefaultCompletionProvider, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind } from 'vscode-languageserver';
 import { isIommu } from '../language/generated/ast.js';
-import {
-  ACS_FLAGS,
-  ARCHES,
-  COMMON_DRIVERS,
-  FIRMWARE_KINDS,
-  IOMMU_CAPS,
-  IOMMU_DRIVERS,
-  MSI_CONTROLLERS,
-  VFIO_BACKENDS,
-  type Term,
-} from '../../../src-core/src/vocabulary.js';
-
-/** Well-known module parameters for `param`. */
-export const MODULE_PARAMS: Term[] = [
-  { name: 'vfio_iommu_type1.allow_unsafe_interrupts', doc: 'Let type1 attach groups without MSI isolation (VFIO-IR-01/02). Insecure: the guest can forge MSIs.' },
-  { name: 'iommufd.allow_unsafe_interrupts', doc: 'Same for iommufd (IOMMUFD-IR-01/02); the type1 parameter is ignored on iommufd paths.' },
-  { name: 'vfio_pci.disable_denylist', doc: 'Allow vfio-pci to bind devices on its denylist (VFIO-PCI-01).' },
-];
-
-const VOCABULARY: Record<string, Term[]> = {
-  'ArchSetting.arch': ARCHES,
-  'FirmwareSetting.kind': FIRMWARE_KINDS,
-  'IommuDriverProp.driver': IOMMU_DRIVERS,
-  'IommuCapsProp.caps': IOMMU_CAPS,
-  'IommuMsiProp.controller': MSI_CONTROLLERS,
-  'IommuPgtableProp.format': [
-    { name: 'v1', doc: 'AMD v1 (host) page table: PTE FC bit forces coherency.' },
-    { name: 'v2', doc: 'AMD v2 (guest-format) page table: no FC bit; coherency is reported but not enforced.' },
-  ],
-  'BackendProp.backend': VFIO_BACKENDS,
-  'AcsProp.cap': ACS_FLAGS,
-  'AcsProp.ctl': ACS_FLAGS,
-  'AcsProp.firmwareCtl': ACS_FLAGS,
-  'DriverProp.driver': COMMON_DRIVERS,
-  'ModuleParam.name': MODULE_PARAMS,
-  'VmmProp.vmm': ['qemu', 'cloud-hypervisor', 'crosvm', 'firecracker', 'libvirt'].map((name) => ({ name, doc: 'VMM' })),
-};
+import { COMMON_DRIVERS, IOMMU_DRIVERS, type Term } from '../../../src-core/src/vocabulary.js';
+import { VALUE_SLOTS } from '../language/value-slots.js';
 
 export class IommuCompletionProvider extends DefaultCompletionProvider {
   protected override completionFor(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor): MaybePromise<void> {
@@ -66,12 +31,13 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     const assignment = AstUtils.getContainerOfType(next.feature, GrammarAST.isAssignment);
     if (GrammarAST.isCrossReference(assignment?.terminal)) return undefined;
     const rule = AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule);
-    if (assignment && rule && VOCABULARY[`${rule.name}.${assignment.feature}`]) return VOCABULARY[`${rule.name}.${assignment.feature}`];
+    const direct = assignment && rule ? VALUE_SLOTS[`${rule.name}.${assignment.feature}`] : undefined;
+    if (direct) return direct.terms;
     const property = next.property ?? assignment?.feature;
     if (!property || (next.feature.$type !== 'RuleCall' && !assignment)) return undefined;
     const inIommu = !!context.node && !!AstUtils.getContainerOfType(context.node, isIommu);
-    const owner = Object.keys(VOCABULARY).filter((k) => k.endsWith(`.${property}`));
+    const owner = Object.keys(VALUE_SLOTS).filter((k) => k.endsWith(`.${property}`)).map((k) => VALUE_SLOTS[k].terms);
     if (property === 'driver') return inIommu ? IOMMU_DRIVERS : COMMON_DRIVERS;
-    return owner.length === 1 || owner.every((k) => VOCABULARY[k] === VOCABULARY[owner[0]]) ? VOCABULARY[owner[0]] : undefined;
+    return owner.length && owner.every((t) => t === owner[0]) ? owner[0] : undefined;
   }
 }
