@@ -200,9 +200,13 @@ export function formatJson(run: CheckRun, cwd = process.cwd()): string {
     const sim = run.services.simulation.SimulationCache.get(f.document);
     const bdfById = new Map(sim.topology.hosts.flatMap((h) => h.devices).map((d) => [d.id, formatBdf(d.bdf)]));
     const bdfOf = (id: string) => bdfById.get(id) ?? id;
+    // hosts and VMs are reported by the file that declares them (imports are lowered along)
+    const declaredHere = (id: string) => {
+      const node = sim.nodeOf.get(id);
+      return !!node && AstUtils.getDocument(node).uri.fsPath === f.path;
+    };
     for (const h of sim.topology.hosts) {
-      const node = sim.nodeOf.get(h.id);
-      if (!node || AstUtils.getDocument(node).uri.fsPath !== f.path) continue;
+      if (!declaredHere(h.id)) continue;
       const ha = sim.result.hosts.get(h.id);
       hosts.push({
         name: h.name,
@@ -212,8 +216,7 @@ export function formatJson(run: CheckRun, cwd = process.cwd()): string {
       });
     }
     for (const v of sim.topology.vms) {
-      const node = sim.nodeOf.get(v.id);
-      if (!node || AstUtils.getDocument(node).uri.fsPath !== f.path) continue;
+      if (!declaredHere(v.id)) continue;
       const va = sim.result.vms.get(v.id);
       vms.push({
         name: v.name,

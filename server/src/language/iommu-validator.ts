@@ -131,11 +131,12 @@ export class IommuValidator {
     const doc = AstUtils.getDocument(node);
     const sim = this.services.simulation.SimulationCache.get(doc);
     const overrides = await this.severityOverrides();
+    const vmsOf = vmsByOutcome(sim.result.vms);
     for (const f of sim.result.findings) {
       const override = overrides[f.code];
       if (override === 'off') continue;
       const severity = override && SEVERITIES.includes(override as Severity) ? (override as Severity) : f.severity;
-      const target = placeFinding(f, doc, sim.nodeOf, sim.result.vms);
+      const target = placeFinding(f, doc, sim.nodeOf, vmsOf);
       if (!target) continue;
       const related = relatedInformation(f, sim.nodeOf);
       accept(severity, f.message, {
@@ -172,14 +173,28 @@ interface Placement {
  * is made. Elements that live in another (imported) document are shown on the VM that uses them; findings
  * that cannot be placed in this document are left to the document that declares the element.
  */
-function placeFinding(f: Finding, doc: LangiumDocument, nodeOf: Map<string, AstNode>, vms: Map<string, VmAnalysis>): Placement | undefined {
+/** `deviceId \0 code` → the VMs whose attach outcome for that device lists that code (built once per run). */
+function vmsByOutcome(vms: Map<string, VmAnalysis>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [vmId, va] of vms) {
+    for (const a of va.attach) {
+      for (const code of a.codes) {
+        const key = `${a.deviceId}\0${code}`;
+        const list = out.get(key);
+        if (!list) out.set(key, [vmId]);
+        else if (!list.includes(vmId)) list.push(vmId);
+      }
+    }
+  }
+  return out;
+}
+
+function placeFinding(f: Finding, doc: LangiumDocument, nodeOf: Map<string, AstNode>, vmsOf: Map<string, string[]>): Placement | undefined {
   const inDoc = (n: AstNode | undefined) => !!n && AstUtils.getDocument(n).uri.toString() === doc.uri.toString();
   const element = nodeOf.get(f.elementId);
   const vmIds = [f.elementId, ...f.related.map((r) => r.id)].filter((id) => id.startsWith('v:'));
   // a device finding produced while simulating a VM: the VM's attach outcome for the device lists the code
-  for (const [vmId, va] of vms) {
-    if (va.attach.some((a) => a.deviceId === f.elementId && a.codes.includes(f.code)) && !vmIds.includes(vmId)) vmIds.push(vmId);
-  }
+  for (const vmId of vmsOf.get(`${f.elementId}\0${f.code}`) ?? []) if (!vmIds.includes(vmId)) vmIds.push(vmId);
   for (const vmId of vmIds) {
     const vmNode = nodeOf.get(vmId);
     if (!isVm(vmNode) || !inDoc(vmNode)) continue;
