@@ -6,10 +6,9 @@
 // Env: BASE, WORKSPACE, EXT_DEV_PATH, EXT_TESTS_PATH, OUT, PLAYWRIGHT_CORE, [SUITE_TIMEOUT_MS].
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const util = require('node:util');
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || path.join(__dirname, '../../tools/playwright/node_modules/playwright-core'));
+const { launchChromium } = require('./browser.cjs');
 
 const { BASE, WORKSPACE, EXT_DEV_PATH, EXT_TESTS_PATH } = process.env;
 const OUT = process.env.OUT || path.join(__dirname, '../../test-output/e2e');
@@ -20,14 +19,7 @@ const resultsFile = path.join(OUT, 'mocha-results.json');
 fs.rmSync(resultsFile, { force: true });
 
 (async () => {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 900 },
-  });
+  const { context: ctx, dispose } = await launchChromium();
   let code;
   try {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -51,8 +43,7 @@ fs.rmSync(resultsFile, { force: true });
     clearTimeout(timer);
     if (code === 'TIMEOUT') await page.screenshot({ path: path.join(OUT, 'mocha-timeout.png') }).catch(() => {});
   } finally {
-    await ctx.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
+    await dispose();
   }
   console.log(`extension test run exit code: ${code}`);
   if (!fs.existsSync(resultsFile)) {

@@ -5,9 +5,8 @@
 //      for WORKSPACE; the status bar must show the same), FILE (workspace-relative, default fixtures/firmware-typo.iommu).
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || path.join(__dirname, '../../tools/playwright/node_modules/playwright-core'));
+const { launchChromium } = require('./browser.cjs');
 
 const BASE = process.env.BASE;
 const WORKSPACE = process.env.WORKSPACE;
@@ -99,14 +98,7 @@ const problemsLabel = () => page.locator('#status\\.problems').getAttribute('ari
 const errorCount = (label) => { const m = /Errors?: (\d+)/i.exec(label || ''); return m ? Number(m[1]) : undefined; };
 
 (async () => {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 900 },
-  });
+  const { context, dispose } = await launchChromium();
   try {
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => console.log(`${stamp()} [page error] ${e.message}`));
@@ -229,8 +221,7 @@ const errorCount = (label) => { const m = /Errors?: (\d+)/i.exec(label || ''); r
       return { statusBar: label };
     });
   } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
+    await dispose();
   }
 })()
   .catch((e) => {
