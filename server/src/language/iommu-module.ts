@@ -15,7 +15,7 @@ import {
 import { IommuTopologyGeneratedModule, IommuTopologyGeneratedSharedModule } from './generated/module.js';
 import { IommuDocumentValidator } from './iommu-document-validator.js';
 import { IommuIndexManager } from './iommu-index-manager.js';
-import { IommuScopeProvider } from './iommu-scope.js';
+import { IommuScopeComputation, IommuScopeProvider } from './iommu-scope.js';
 import { IommuValidator, registerValidationChecks } from './iommu-validator.js';
 import { SimulationCache } from '../lowering/simulation-cache.js';
 import { IommuLspModule } from '../lsp/lsp-module.js';
@@ -37,6 +37,7 @@ export const IommuSharedModule: Module<LangiumSharedServices, PartialLangiumShar
 export const IommuTopologyModule: Module<IommuServices, PartialLangiumServices & IommuAddedServices> = {
   references: {
     ScopeProvider: (services) => new IommuScopeProvider(services),
+    ScopeComputation: (services) => new IommuScopeComputation(services),
   },
   validation: {
     IommuValidator: (services) => new IommuValidator(services),

@@ -3,15 +3,23 @@
  * - `vm X on H`: hosts declared in this document or in documents it imports (transitively).
  * - `assign` / `hwpt attach` inside a VM: every PCI device of that VM's host, by name and by canonical BDF.
  *   A VM without `on` uses the only host in scope.
- * - `iommu` inside a device: IOMMU units of the enclosing host (Langium's default lexical scoping).
+ * - `iommu` inside a device: IOMMU units of the enclosing host (the first unit of a duplicated name wins,
+ *   as with lexical scoping).
+ *
+ * Every reference is resolved here from per-host maps, so Langium's per-container local symbols are not
+ * needed and not computed ({@link IommuScopeComputation}); exported symbols (hosts and VMs, for workspace
+ * symbols and imports) are Langium's default.
  */
 import {
   AstUtils,
+  DefaultScopeComputation,
   DefaultScopeProvider,
+  MultiMap,
   EMPTY_SCOPE,
   MapScope,
   type AstNodeDescription,
   type LangiumDocument,
+  type LocalSymbols,
   type ReferenceInfo,
   type Scope,
   URI,
@@ -20,17 +28,20 @@ import {
 } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
-import { Document, Host, Vm, isDocument, isHost, isPciDevice, isVm } from './generated/ast.js';
+import { Document, Host, Vm, isDeviceIommuProp, isDocument, isHost, isIommu, isPciDevice, isVm } from './generated/ast.js';
 
 export class IommuScopeProvider extends DefaultScopeProvider {
   private readonly langiumDocuments: LangiumServices['shared']['workspace']['LangiumDocuments'];
   /** Device scope per host, built once per workspace state (cleared on any change). */
   private readonly deviceScopes: WorkspaceCache<Host, Scope>;
+  /** IOMMU-unit scope per host, same lifetime. */
+  private readonly iommuScopes: WorkspaceCache<Host, Scope>;
 
   constructor(services: LangiumServices) {
     super(services);
     this.langiumDocuments = services.shared.workspace.LangiumDocuments;
     this.deviceScopes = new WorkspaceCache(services.shared);
+    this.iommuScopes = new WorkspaceCache(services.shared);
   }
 
   override getScope(context: ReferenceInfo): Scope {
@@ -44,7 +55,23 @@ export class IommuScopeProvider extends DefaultScopeProvider {
       const host = vmHost(vm, (doc) => this.visibleHosts(doc));
       return host ? this.deviceScopes.get(host, () => this.deviceScope(host)) : EMPTY_SCOPE;
     }
+    if (context.property === 'iommu' && isDeviceIommuProp(container)) {
+      const host = AstUtils.getContainerOfType(container, isHost);
+      return host ? this.iommuScopes.get(host, () => this.iommuScope(host)) : EMPTY_SCOPE;
+    }
     return super.getScope(context);
+  }
+
+  /** The IOMMU units declared in `host`; for a duplicated name the first declaration. */
+  private iommuScope(host: Host): Scope {
+    const seen = new Set<string>();
+    const out: AstNodeDescription[] = [];
+    for (const m of host.members ?? []) {
+      if (!isIommu(m) || !m.name || seen.has(m.name)) continue;
+      seen.add(m.name);
+      out.push(this.descriptions.createDescription(m, m.name));
+    }
+    return new MapScope(out);
   }
 
   /** Every PCI device of `host`, by name, canonical BDF and (domain 0) short BDF. */
@@ -52,12 +79,14 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     const out: AstNodeDescription[] = [];
     for (const d of AstUtils.streamAllContents(host)) {
       if (!isPciDevice(d) || !d.name) continue; // descriptions need the node's name
-      out.push(this.descriptions.createDescription(d, d.name));
+      const byName = this.descriptions.createDescription(d, d.name);
+      out.push(byName);
       const bdf = d.bdf ? parseBdf(d.bdf) : undefined;
       if (bdf) {
-        out.push(this.descriptions.createDescription(d, formatBdf(bdf)));
+        const canonical = formatBdf(bdf);
+        out.push(alias(byName, canonical));
         // also the short form without the 0000 domain, as users type it from lspci without -D
-        if (bdf.domain === 0) out.push(this.descriptions.createDescription(d, formatBdf(bdf).slice(5)));
+        if (bdf.domain === 0) out.push(alias(byName, canonical.slice(5)));
       }
     }
     return new MapScope(out);
@@ -72,6 +101,21 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     }
     return hosts;
   }
+}
+
+/** The same node under another name (its path and segments are computed once, for the first description). */
+function alias(d: AstNodeDescription, name: string): AstNodeDescription {
+  return {
+    node: d.node,
+    name,
+    type: d.type,
+    documentUri: d.documentUri,
+    path: d.path,
+    get nameSegment() {
+      return d.nameSegment;
+    },
+    selectionSegment: d.selectionSegment,
+  };
 }
 
 /** Resolve an import path relative to the importing document. */
@@ -106,3 +150,14 @@ export function vmHost(vm: Vm, visibleHosts: (doc: LangiumDocument) => Host[]): 
   return hosts.length === 1 ? hosts[0] : undefined;
 }
 
+
+/**
+ * Exported symbols as Langium computes them (the document's hosts and VMs); no local symbols, because
+ * {@link IommuScopeProvider} resolves every reference kind from its own per-host maps. Langium's default
+ * would create a description for every named node and await a cancellation check per AST node.
+ */
+export class IommuScopeComputation extends DefaultScopeComputation {
+  override async collectLocalSymbols(): Promise<LocalSymbols> {
+    return new MultiMap();
+  }
+}
