@@ -49,7 +49,7 @@ const V = {
 } as const;
 
 const range = (a: number, b: number, step = 1) => Array.from({ length: Math.floor((b - a) / step) + 1 }, (_, i) => a + i * step);
-const inList = (d: PciDevice, ids: readonly number[]) => d.deviceId !== undefined && ids.includes(d.deviceId);
+const inList = (d: PciDevice, ids: ReadonlySet<number>) => d.deviceId !== undefined && ids.has(d.deviceId);
 const pre61 = (k: KernelVersion | undefined) => k !== undefined && !atLeast(k, 6, 1);
 
 /** `pci_quirk_intel_pch_acs_ids[]` (GRP-QRK-02 families). */
@@ -74,14 +74,18 @@ export const INTEL_SPT_PCH_ACS_IDS: readonly number[] = [
   ...range(0x9d10, 0x9d1b),
 ];
 
+// The quirk functions run for every pci_acs_enabled() call, so their ID lists are sets built once.
+const INTEL_PCH_ACS_SET: ReadonlySet<number> = new Set(INTEL_PCH_ACS_IDS);
+const INTEL_SPT_PCH_ACS_SET: ReadonlySet<number> = new Set(INTEL_SPT_PCH_ACS_IDS);
+
 /** `pci_quirk_intel_pch_acs_match`: an Intel root port in {@link INTEL_PCH_ACS_IDS}. */
 export function isIntelPchAcsPort(d: PciDevice): boolean {
-  return d.vendorId === V.INTEL && d.kind === 'root-port' && inList(d, INTEL_PCH_ACS_IDS);
+  return d.vendorId === V.INTEL && d.kind === 'root-port' && inList(d, INTEL_PCH_ACS_SET);
 }
 
 /** `pci_quirk_intel_spt_pch_acs_match`: an Intel root port in {@link INTEL_SPT_PCH_ACS_IDS} (ACS cap not checked). */
 export function isIntelSptPchPort(d: PciDevice): boolean {
-  return d.vendorId === V.INTEL && d.kind === 'root-port' && inList(d, INTEL_SPT_PCH_ACS_IDS);
+  return d.vendorId === V.INTEL && d.kind === 'root-port' && inList(d, INTEL_SPT_PCH_ACS_SET);
 }
 
 const MF_ENDPOINT: Record<number, readonly number[]> = {
@@ -103,42 +107,53 @@ const MF_ENDPOINT: Record<number, readonly number[]> = {
 };
 const BROADCOM_MF = [0x16d7, 0x1750, 0x1751, 0x1752];
 const BROADCOM_MF_NEW = [0x1760, 0x1761, 0x1762, 0x1763]; // †
+/** {@link MF_ENDPOINT} as sets; Broadcom: the rows of all versions, and with the † rows (≥ 6.1). */
+const MF_ENDPOINT_SETS = new Map<number, ReadonlySet<number>>(Object.entries(MF_ENDPOINT).map(([v, ids]) => [Number(v), new Set(ids)]));
+const BROADCOM_MF_PRE61: ReadonlySet<number> = new Set([...(MF_ENDPOINT[V.BROADCOM] ?? []), ...BROADCOM_MF]);
+const BROADCOM_MF_ALL: ReadonlySet<number> = new Set([...BROADCOM_MF_PRE61, ...BROADCOM_MF_NEW]);
 
 const yes = (quirk: string, text: string): QuirkAnswer => ({ isolated: true, quirk, text });
 const no = (quirk: string, text: string): QuirkAnswer => ({ isolated: false, quirk, text });
 
 type QuirkFn = (d: PciDevice, env: QuirkEnv) => QuirkAnswer | undefined;
 
+const AMD_SB_ATI: ReadonlySet<number> = new Set([0x4385, 0x439c, 0x4383, 0x439d, 0x4384, 0x4399]);
+const AMD_SB_AMD: ReadonlySet<number> = new Set([0x780f, 0x7809]);
+
 const amdSb: QuirkFn = (d, env) => {
-  const ids = d.vendorId === V.ATI ? [0x4385, 0x439c, 0x4383, 0x439d, 0x4384, 0x4399] : d.vendorId === V.AMD ? [0x780f, 0x7809] : [];
-  if (!inList(d, ids)) return undefined;
+  const ids = d.vendorId === V.ATI ? AMD_SB_ATI : d.vendorId === V.AMD ? AMD_SB_AMD : undefined;
+  if (!ids || !inList(d, ids)) return undefined;
   if (!env.topo.multifunction(d) || !env.topo.onRootBus(d) || !env.ivrs) return undefined;
   return yes('pci_quirk_amd_sb_acs', 'AMD southbridge multifunction device on the root bus with an IVRS table: treated as isolated');
 };
 
 const mfEndpoint: QuirkFn = (d, env) => {
   if (d.vendorId === undefined) return undefined;
-  const ids = [...(MF_ENDPOINT[d.vendorId] ?? []), ...(d.vendorId === V.BROADCOM ? [...BROADCOM_MF, ...(pre61(env.kernel) ? [] : BROADCOM_MF_NEW)] : [])];
-  if (!inList(d, ids)) return undefined;
+  const ids = d.vendorId === V.BROADCOM ? (pre61(env.kernel) ? BROADCOM_MF_PRE61 : BROADCOM_MF_ALL) : MF_ENDPOINT_SETS.get(d.vendorId);
+  if (!ids || !inList(d, ids)) return undefined;
   return yes('pci_quirk_mf_endpoint_acs', 'multifunction endpoint verified not to do P2P between its functions');
 };
 
 const rciep: QuirkFn = (d) =>
   d.vendorId === V.INTEL && d.kind === 'rciep' ? yes('pci_quirk_rciep_acs', 'Intel RCiEP: treated as isolated') : undefined;
 
+const QCOM_RP: ReadonlySet<number> = new Set([0x0400, 0x0401]);
+const QCOM_RP_NEW: ReadonlySet<number> = new Set([0x0115, 0x0111, 0x0120]); // †
+const LOONGSON_RP: ReadonlySet<number> = new Set([0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19, 0x7a29, 0x7a39, 0x7a49, 0x7a59, 0x7a69]); // †
+
 const noP2pRootPorts: QuirkFn = (d, env) => {
   const v = d.vendorId;
   const dev = d.deviceId ?? -1;
   const newRows = !pre61(env.kernel);
   let quirk: string | undefined;
-  if (v === V.QCOM && [0x0400, 0x0401, ...(newRows ? [0x0115, 0x0111, 0x0120] : [])].includes(dev)) quirk = 'pci_quirk_qcom_rp_acs';
+  if (v === V.QCOM && (QCOM_RP.has(dev) || (newRows && QCOM_RP_NEW.has(dev)))) quirk = 'pci_quirk_qcom_rp_acs';
   else if (v === V.HXT && dev === 0x0401) quirk = 'pci_quirk_qcom_rp_acs';
   else if (v === V.CAVIUM && d.kind === 'root-port' && ((dev & 0xf800) === 0xa000 || dev === 0xaf84 || dev === 0xb884)) quirk = 'pci_quirk_cavium_acs';
   else if ((v === V.AMCC && dev === 0xe004) || (v === V.AMPERE && dev >= 0xe005 && dev <= 0xe00c)) quirk = 'pci_quirk_xgene_acs';
   else if (v === V.BROADCOM && dev === 0xd714) quirk = 'pci_quirk_brcm_acs';
   else if (v === V.AMAZON_AL && dev === 0x0031 && d.kind === 'root-port') quirk = 'pci_quirk_al_acs';
   else if (v === V.NXP && dev >= 0x8d80 && dev <= 0x8db9) quirk = 'pci_quirk_nxp_rp_acs';
-  else if (newRows && v === V.LOONGSON && [0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19, 0x7a29, 0x7a39, 0x7a49, 0x7a59, 0x7a69].includes(dev))
+  else if (newRows && v === V.LOONGSON && LOONGSON_RP.has(dev))
     quirk = 'pci_quirk_loongson_acs';
   return quirk ? yes(quirk, 'root port that cannot do P2P: SV/RR/CR/UF treated as provided') : undefined;
 };
@@ -162,10 +177,12 @@ const zhaoxinPorts: QuirkFn = (d, env) => {
   return no('pci_quirk_zhaoxin_pcie_ports_acs', 'Zhaoxin root/downstream port not in the quirk list: the quirk answers 0 even if the port has an ACS capability');
 };
 
+const WANGXUN_NIC: ReadonlySet<number> = new Set([0x1001, 0x2001, 0x5010, 0x5025, 0x5040, 0x5110, 0x5125, 0x5140]);
+
 const wangxun: QuirkFn = (d, env) => {
   if (d.vendorId !== V.WANGXUN || pre61(env.kernel)) return undefined;
   const dev = d.deviceId ?? -1;
-  if ((dev >= 0x0100 && dev <= 0x010f) || [0x1001, 0x2001, 0x5010, 0x5025, 0x5040, 0x5110, 0x5125, 0x5140].includes(dev))
+  if ((dev >= 0x0100 && dev <= 0x010f) || WANGXUN_NIC.has(dev))
     return yes('pci_quirk_wangxun_nic_acs', 'Wangxun NIC in the quirk list');
   return no('pci_quirk_wangxun_nic_acs', 'Wangxun device not in the quirk list: the quirk answers 0 (not isolated)');
 };
@@ -177,7 +194,7 @@ const acsOverride: QuirkFn = (d, env) => {
     return yes('pcie_acs_overrides', 'pcie_acs_override=id: treated as isolated (out-of-tree patch)');
   if ((d.kind === 'root-port' || d.kind === 'switch-downstream') && o.downstream)
     return yes('pcie_acs_overrides', 'pcie_acs_override=downstream: treated as isolated (out-of-tree patch)');
-  if (['endpoint', 'switch-upstream', 'legacy-endpoint', 'rciep'].includes(d.kind) && o.multifunction && env.topo.multifunction(d))
+  if ((d.kind === 'endpoint' || d.kind === 'switch-upstream' || d.kind === 'legacy-endpoint' || d.kind === 'rciep') && o.multifunction && env.topo.multifunction(d))
     return yes('pcie_acs_overrides', 'pcie_acs_override=multifunction: treated as isolated (out-of-tree patch)');
   return undefined;
 };
