@@ -39,6 +39,13 @@ export interface AcsEnv extends QuirkEnv {
   effective: Map<string, EffectiveAcs | null>;
   /** Filled with ids of devices whose unknown ACS state was consulted (GRP004). */
   assumedNoAcs: Set<string>;
+  /**
+   * Optional memo of {@link pciAcsEnabled} answers by device, for one set of inputs (one grouping run). The answer
+   * depends only on the device and this env, so it is computed once per device; callers must not mutate it.
+   */
+  verdicts?: Map<PciDevice, AcsVerdict>;
+  /** Optional memo of {@link pciAcsPathEnabled} answers by start device, like {@link verdicts}. */
+  paths?: Map<PciDevice, AcsPathResult>;
 }
 
 function flagsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
@@ -63,6 +70,16 @@ function flagsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
  * Source: drivers/pci/pci.c:pci_acs_enabled (S-5.15 … S-7.2).
  */
 export function pciAcsEnabled(d: PciDevice, env: AcsEnv): AcsVerdict {
+  const memo = env.verdicts;
+  if (!memo) return acsVerdict(d, env);
+  let v = memo.get(d);
+  if (!v) memo.set(d, (v = acsVerdict(d, env)));
+  // a remembered "unknown, assumed absent" answer still counts as a consultation (GRP004)
+  else if (v.assumedNoAcs) env.assumedNoAcs.add(d.id);
+  return v;
+}
+
+function acsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
   const q = pciDevSpecificAcsEnabled(d, env);
   if (q) return { isolated: q.isolated, by: 'quirk', why: `ACS quirk ${q.quirk}: ${q.text}`, quirk: q.quirk };
   if (isConventional(d)) return { isolated: false, by: 'kind', why: 'it is conventional PCI (no PCIe capability)' };
@@ -100,6 +117,16 @@ export interface AcsPathResult {
  * a root bus has been checked. Source: drivers/pci/pci.c:pci_acs_path_enabled (all versions).
  */
 export function pciAcsPathEnabled(start: PciDevice, env: AcsEnv): AcsPathResult {
+  const memo = env.paths;
+  if (!memo) return acsPath(start, env);
+  let r = memo.get(start);
+  if (!r) memo.set(start, (r = acsPath(start, env)));
+  // only the failing device can have been an unknown-ACS consultation (isolated answers never are)
+  else if (r.verdict?.assumedNoAcs) env.assumedNoAcs.add(r.failedAt!.id);
+  return r;
+}
+
+function acsPath(start: PciDevice, env: AcsEnv): AcsPathResult {
   const seen = new Set<string>();
   let cur: PciDevice | undefined = start;
   while (cur && !seen.has(cur.id)) {

@@ -68,6 +68,8 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     acsOverride: h.acsOverridePatch ? parseAcsOverride(h.cmdline) : undefined,
     effective,
     assumedNoAcs: new Set(),
+    verdicts: new Map(),
+    paths: new Map(),
   };
 
   const unitOf = new Map<string, Iommu | undefined>();
