@@ -15,6 +15,7 @@ import {
 import { IommuTopologyGeneratedModule, IommuTopologyGeneratedSharedModule } from './generated/module.js';
 import { IommuDocumentValidator } from './iommu-document-validator.js';
 import { IommuIndexManager } from './iommu-index-manager.js';
+import { IommuLinker, IommuReferenceDescriptionProvider } from './iommu-linker.js';
 import { IommuScopeComputation, IommuScopeProvider } from './iommu-scope.js';
 import { IommuValidator, registerValidationChecks } from './iommu-validator.js';
 import { SimulationCache } from '../lowering/simulation-cache.js';
@@ -38,6 +39,10 @@ export const IommuTopologyModule: Module<IommuServices, PartialLangiumServices &
   references: {
     ScopeProvider: (services) => new IommuScopeProvider(services),
     ScopeComputation: (services) => new IommuScopeComputation(services),
+    Linker: (services) => new IommuLinker(services),
+  },
+  workspace: {
+    ReferenceDescriptionProvider: (services) => new IommuReferenceDescriptionProvider(services),
   },
   validation: {
     IommuValidator: (services) => new IommuValidator(services),

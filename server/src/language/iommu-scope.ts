@@ -27,6 +27,7 @@ import {
   UriUtils,
 } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
+import { walkAst } from './ast-walk.js';
 import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
 import { Document, Host, Vm, isDeviceIommuProp, isDocument, isHost, isIommu, isPciDevice, isVm } from './generated/ast.js';
 
@@ -77,8 +78,8 @@ export class IommuScopeProvider extends DefaultScopeProvider {
   /** Every PCI device of `host`, by name, canonical BDF and (domain 0) short BDF. */
   private deviceScope(host: Host): Scope {
     const out: AstNodeDescription[] = [];
-    for (const d of AstUtils.streamAllContents(host)) {
-      if (!isPciDevice(d) || !d.name) continue; // descriptions need the node's name
+    walkAst(host, (d) => {
+      if (!isPciDevice(d) || !d.name) return; // descriptions need the node's name
       const byName = this.descriptions.createDescription(d, d.name);
       out.push(byName);
       const bdf = d.bdf ? parseBdf(d.bdf) : undefined;
@@ -88,7 +89,7 @@ export class IommuScopeProvider extends DefaultScopeProvider {
         // also the short form without the 0000 domain, as users type it from lspci without -D
         if (bdf.domain === 0) out.push(alias(byName, canonical.slice(5)));
       }
-    }
+    });
     return new MapScope(out);
   }
 
