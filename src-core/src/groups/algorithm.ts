@@ -55,25 +55,28 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
 
   // Steps 2–3: upstream walk while the ACS path is not enabled.
   let p: PciDevice = last;
-  const ungrouped: PciDevice[] = [];
+  /** The highest bridge passed on the way up; none of them has a group. */
+  let ungroupedTop: PciDevice | undefined;
   for (const b of topo.bridgesAbove(last)) {
     const path = pciAcsPathEnabled(b, env);
     if (path.ok) break;
     p = b;
     const g = state.groupOf.get(b.id);
     if (g) return { join: g, reason: { kind: 'acs-path', viaId: b.id, text: `joined the group of ${kindDevLabel(b)}: the ACS path to the root bus fails, ${describeFailure(path)}` } };
-    ungrouped.push(b);
+    ungroupedTop = b;
   }
 
-  // Steps 4–6: alias and function searches from p with a shared devfn bitmap. The kernel loops
-  // `for_each_pci_dev` and skips devices on other buses (other slots); the bus / slot indexes yield exactly
-  // those devices (for the alias search, only those that can be aliases), in the same (probe) order.
-  const visited = new Set<number>();
+  // Steps 4–6: alias and function searches from p with a shared devfn bitmap (DECLARE_BITMAP(devfns, 256), as
+  // eight 32-bit words). The kernel loops `for_each_pci_dev` and skips devices on other buses (other slots); the
+  // bus / slot indexes yield exactly those devices (for the alias search, only those that can be aliases), in the
+  // same (probe) order.
+  const visited = [0, 0, 0, 0, 0, 0, 0, 0];
   type Found = { g: IommuGroup; via: PciDevice };
   const aliasGroup = (x: PciDevice): Found | undefined => {
     const df = topo.devfn(x);
-    if (visited.has(df)) return undefined;
-    visited.add(df);
+    const bit = 1 << (df & 31);
+    if (visited[df >> 5] & bit) return undefined;
+    visited[df >> 5] |= bit;
     const g = state.groupOf.get(x.id);
     if (g) return { g, via: x };
     for (const t of dmaAliasCandidates(topo, x)) {
@@ -94,12 +97,12 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     }
     return undefined;
   };
-  const subject = p === d ? '' : ` (searched from ${kindDevLabel(p)})`;
+  const subject = () => (p === d ? '' : ` (searched from ${kindDevLabel(p)})`);
   const a = aliasGroup(p);
   if (a) {
     const q = aliasQuirk(a.via) ?? aliasQuirk(p);
     const how = q ? `DMA alias quirk ${q.quirk}` : 'DMA alias (dma_alias_mask or pci_real_dma_dev)';
-    return { join: a.g, reason: { kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${devLabel(a.via)}: ${how} on the same bus${subject}` } };
+    return { join: a.g, reason: { kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${devLabel(a.via)}: ${how} on the same bus${subject()}` } };
   }
   const f = funcGroup(p);
   if (f) {
@@ -107,15 +110,14 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     const whyOther = pciAcsEnabled(f.via, env).why;
     return {
       join: f.g,
-      reason: { kind: 'multifunction', viaId: f.via.id, text: `joined the group of sibling function ${devLabel(f.via)}: functions of one multifunction slot without ACS isolation share a group (${devLabel(p)}: ${why}; ${devLabel(f.via)}: ${whyOther})${subject}` },
+      reason: { kind: 'multifunction', viaId: f.via.id, text: `joined the group of sibling function ${devLabel(f.via)}: functions of one multifunction slot without ACS isolation share a group (${devLabel(p)}: ${why}; ${devLabel(f.via)}: ${whyOther})${subject()}` },
     };
   }
 
   // Step 7: new group.
   let text: string;
-  if (ungrouped.length) {
-    const top = ungrouped[ungrouped.length - 1];
-    text = `first device of a new group: ${kindDevLabel(top)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
+  if (ungroupedTop) {
+    text = `first device of a new group: ${kindDevLabel(ungroupedTop)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
   } else if (topo.onRootBus(last)) text = 'first device of a new group: devices on a root bus are assumed isolated from each other (GRP-ROOT-01)';
   else text = 'first device of a new group: every bridge up to the root bus is ACS-isolating';
   return { reason: { kind: 'own', text } };

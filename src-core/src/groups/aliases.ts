@@ -179,8 +179,10 @@ export interface AliasVisit {
 export function forEachDmaAlias(topo: HostTopology, d: PciDevice, kernel: KernelVersion | undefined, fn: (v: AliasVisit) => boolean): boolean {
   const pdev = realDmaDev(topo, d);
   if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: topo.devfn(pdev), via: pdev === d ? 'self' : 'real-dma-dev' })) return true;
-  for (const df of [...maskOf(topo, pdev)].sort((a, b) => a - b))
-    if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: df, via: 'alias-mask' })) return true;
+  const mask = maskOf(topo, pdev);
+  if (mask.size)
+    for (const df of [...mask].sort((a, b) => a - b))
+      if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: df, via: 'alias-mask' })) return true;
   for (const t of topo.bridgesAbove(pdev)) {
     const flags = bridgeAliasFlags(topo, t, kernel);
     if (flags.xlateRoot) return false;

@@ -106,11 +106,10 @@ export class HostTopology {
    */
   bridgesAbove(d: PciDevice): PciDevice[] {
     const out: PciDevice[] = [];
-    const seen = new Set<string>([d.id]);
     let b = this.upstreamBridge(d);
-    while (b && !seen.has(b.id)) {
+    // paths are a few bridges long, so the cycle check scans `out` (by id) instead of building a set
+    while (b && b.id !== d.id && !hasId(out, b.id)) {
       out.push(b);
-      seen.add(b.id);
       b = this.upstreamBridge(b);
     }
     return out;
@@ -156,6 +155,11 @@ export class HostTopology {
   devfn(d: PciDevice): number {
     return devfn(d.bdf);
   }
+}
+
+function hasId(list: readonly PciDevice[], id: string): boolean {
+  for (const x of list) if (x.id === id) return true;
+  return false;
 }
 
 /** Index key of a device's bus: domain × 256 + bus (exact in a double for 32-bit domains). */
