@@ -5,7 +5,7 @@
  */
 import { ACS, type Host, type KernelVersion, type PciDevice } from '../model.js';
 import { atLeast, compareKernel, formatKernel } from '../kernel-version.js';
-import { parsePciAcsOptions, scanAcsParam } from './cmdline.js';
+import { parsePciAcsOptions, scanAcsParam, type PciAcsOptions } from './cmdline.js';
 import { acsFlagNames, hex4 } from './names.js';
 import { isIntelPchAcsPort, isIntelSptPchPort } from './quirks.js';
 import type { HostTopology } from './topology.js';
@@ -94,6 +94,8 @@ export interface EffectiveAcsEnv {
   topo: HostTopology;
   kernel: KernelVersion | undefined;
   timing: AcsTiming;
+  /** `parsePciAcsOptions(topo.host.cmdline)`, when the caller parsed it once for all devices; else parsed here. */
+  pciOptions?: PciAcsOptions;
 }
 
 /**
@@ -125,7 +127,7 @@ export function effectiveAcs(d: PciDevice, env: EffectiveAcsEnv): EffectiveAcs |
   }
   const fw = (spt ? d.acs.firmwareCtl ?? 0 : d.acs.firmwareCtl ?? d.acs.ctl) & 0x7f;
   let ctl = fw;
-  const opts = parsePciAcsOptions(host.cmdline);
+  const opts = env.pciOptions ?? parsePciAcsOptions(host.cmdline);
   if (timing.enabledBeforeGrouping && !isIntelPchAcsPort(d)) {
     let add = cap & STD_ENABLE;
     if (opts.noats || d.untrusted) add |= cap & ACS.TB;

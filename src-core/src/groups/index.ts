@@ -10,7 +10,7 @@ import { atLeast } from '../kernel-version.js';
 import { pciAcsEnabled, type AcsEnv, type AcsVerdict } from './acs.js';
 import { acsTiming, effectiveAcs, type AcsTiming, type EffectiveAcs } from './acs-effective.js';
 import { applyDecision, genericDeviceGroup, pciDeviceGroup, type GroupingState } from './algorithm.js';
-import { parseAcsOverride } from './cmdline.js';
+import { parseAcsOverride, parsePciAcsOptions } from './cmdline.js';
 import { HostTopology, resolveIommu } from './topology.js';
 
 export { REQ_ACS_FLAGS, acsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled, type AcsVerdict, type AcsPathResult } from './acs.js';
@@ -59,7 +59,8 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   const topo = new HostTopology(h);
   const timing = acsTiming(h, kernel);
   const effective = new Map<string, EffectiveAcs | null>();
-  for (const d of h.devices) effective.set(d.id, effectiveAcs(d, { topo, kernel, timing }));
+  const effectiveEnv = { topo, kernel, timing, pciOptions: parsePciAcsOptions(h.cmdline) };
+  for (const d of h.devices) effective.set(d.id, effectiveAcs(d, effectiveEnv));
   const env: AcsEnv = {
     topo,
     kernel,
