@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AstUtils, type AstNode } from 'langium';
+import { AstUtils, GrammarUtils, type AstNode } from 'langium';
 import { describe, expect, it } from 'vitest';
 import { ReferenceProperties, walkAst } from '../src/language/ast-walk.js';
+import { findPropertyCst } from '../src/language/cst-lookup.js';
 import { createTestServices } from './helpers.js';
 // @ts-expect-error plain ESM helper without types
 import { generateTopology } from '../../scripts/bench/generate.mjs';
@@ -62,5 +63,24 @@ describe('plain AST walks match Langium streams', () => {
       ['b', 'b'],
     ]);
     expect((doc.diagnostics ?? []).filter((d) => d.message.includes("Could not resolve reference")).map((d) => d.range.start)).toEqual([{ line: 1, character: 36 }]);
+  });
+});
+
+describe('findPropertyCst matches GrammarUtils.findNodeForProperty', () => {
+  it.each(texts)('for every property and index of every node: %s', async (_name, text) => {
+    const { parse } = createTestServices();
+    const doc = await parse(text);
+    let compared = 0;
+    for (const node of AstUtils.streamAst(doc.parseResult.value)) {
+      for (const property of [...Object.keys(node).filter((k) => !k.startsWith('$')), 'name', 'nope']) {
+        const value = (node as unknown as Record<string, unknown>)[property];
+        const n = Array.isArray(value) ? value.length : 1;
+        for (const index of [undefined, 0, ...Array.from({ length: n + 1 }, (_, i) => i)]) {
+          expect(findPropertyCst(node.$cstNode, property, index)).toBe(GrammarUtils.findNodeForProperty(node.$cstNode, property, index));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(10);
   });
 });

@@ -4,10 +4,13 @@
  * have tens of thousands of nodes and few checks, so here the check lists are built once per node type
  * per run, synchronous checks are not awaited, the tree is walked with a plain recursion ({@link walkAst})
  * instead of a stream, and cancellation is checked every 256 nodes (Langium itself only yields every
- * 10 ms). Behaviour is otherwise the same (same order, same pruning options).
+ * 10 ms). Diagnostic ranges of a property come from {@link findPropertyCst}, which finds the same CST
+ * node as Langium's lookup. Behaviour is otherwise the same (same order, same pruning options).
  */
-import { Cancellation, DefaultDocumentValidator, interruptAndCheck, type AstNode, type ValidationAcceptor, type ValidationOptions } from 'langium';
+import { Cancellation, DefaultDocumentValidator, interruptAndCheck, type AstNode, type DiagnosticInfo, type ValidationAcceptor, type ValidationOptions } from 'langium';
+import type { Diagnostic } from 'vscode-languageserver-types';
 import { walkAst } from './ast-walk.js';
+import { findPropertyCst } from './cst-lookup.js';
 
 type CancellationToken = Cancellation.CancellationToken;
 const CancellationToken = Cancellation.CancellationToken;
@@ -34,5 +37,13 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
         if (r && typeof (r as Promise<void>).then === 'function') await r;
       }
     }
+  }
+
+  protected override toDiagnostic<N extends AstNode>(severity: 'error' | 'warning' | 'info' | 'hint', message: string, info: DiagnosticInfo<N, string>): Diagnostic {
+    if (!info.range && typeof info.property === 'string') {
+      const cst = findPropertyCst(info.node.$cstNode, info.property, info.index) ?? info.node.$cstNode;
+      if (cst) return super.toDiagnostic(severity, message, { ...info, range: cst.range });
+    }
+    return super.toDiagnostic(severity, message, info);
   }
 }

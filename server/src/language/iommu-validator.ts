@@ -5,7 +5,7 @@
  * Every diagnostic carries `code` (shown, with `codeDescription` linking to the README rule table) and
  * `data.code` (used by quick fixes).
  */
-import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
+import { AstUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
 import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import { parseBdf } from '../../../src-core/src/bdf.js';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
@@ -26,6 +26,7 @@ import { resolveImportUri } from './iommu-scope.js';
 import type { IommuServices } from './iommu-module.js';
 import { closestTerm } from './suggest.js';
 import { ruleHref } from './rule-links.js';
+import { findPropertyCst } from './cst-lookup.js';
 
 /** Data attached to every diagnostic we emit; `code` drives quick fixes. */
 export interface IommuDiagnosticData {
@@ -219,7 +220,7 @@ function relatedInformation(f: Finding, nodeOf: Map<string, AstNode>): Diagnosti
   const out: DiagnosticRelatedInformation[] = [];
   for (const r of f.related) {
     const node = nodeOf.get(r.id);
-    const cst = node && (GrammarUtils.findNodeForProperty(node.$cstNode, 'name') ?? node.$cstNode);
+    const cst = node && (findPropertyCst(node.$cstNode, 'name') ?? node.$cstNode);
     if (!node || !cst) continue;
     const nodeDoc = AstUtils.getDocument(node);
     out.push({ location: { uri: nodeDoc.uri.toString(), range: cst.range }, message: r.message });

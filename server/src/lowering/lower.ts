@@ -46,23 +46,15 @@ import {
   type Iommu,
   type PciDevice,
   type Vm,
-  isAcsProp,
   isAcsOverrideSetting,
   isArchSetting,
   isAssignProp,
   isBackendProp,
-  isClassProp,
   isCmdlineSetting,
-  isDeviceIommuProp,
-  isDirectMappingProp,
-  isDmaAliasProp,
-  isDmaCoherentProp,
-  isDriverProp,
   isFirmwareSetting,
   isGuestNoSnoopProp,
   isHost,
   isHwptDecl,
-  isIdProp,
   isIommu,
   isIommuCapsProp,
   isIommuDriverProp,
@@ -72,13 +64,7 @@ import {
   isKernelSetting,
   isKvmVfioProp,
   isModuleParam,
-  isMultifunctionProp,
-  isNoSnoopProp,
-  isObservedGroupProp,
   isPciDevice,
-  isSecondaryBusProp,
-  isUntrustedProp,
-  isVirtualFunctionProp,
   isVm,
   isVmmProp,
 } from '../language/generated/ast.js';
@@ -110,6 +96,11 @@ export function parseNumber(text: string | number | undefined): number | undefin
   if (!text) return undefined;
   const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** Hex digits without `0x` (the parts of `vvvv:dddd`); undefined unless all hex digits. */
+function parseHex(text: string | undefined): number | undefined {
+  return text && /^[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : undefined;
 }
 
 function acsMask(names: string[] | undefined): number {
@@ -247,41 +238,70 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
     kind: (term(PCI_KINDS, d.kind) as PciKind | undefined) ?? 'endpoint',
     parentId: parent?.id,
   };
+  // a switch on $type: this loop runs for every property of every device (reflection checks cost more)
   for (const p of d.props ?? []) {
-    if (isIdProp(p)) {
-      const [v, dv] = (p.ids ?? '').split(':');
-      dev.vendorId = parseNumber(`0x${v}`);
-      dev.deviceId = parseNumber(`0x${dv}`);
-      if (p.subsystem) {
-        const [sv, sd] = p.subsystem.split(':');
-        dev.subsystemVendorId = parseNumber(`0x${sv}`);
-        dev.subsystemDeviceId = parseNumber(`0x${sd}`);
+    switch (p.$type) {
+      case 'IdProp': {
+        const [v, dv] = (p.ids ?? '').split(':');
+        dev.vendorId = parseHex(v);
+        dev.deviceId = parseHex(dv);
+        if (p.subsystem) {
+          const [sv, sd] = p.subsystem.split(':');
+          dev.subsystemVendorId = parseHex(sv);
+          dev.subsystemDeviceId = parseHex(sd);
+        }
+        break;
       }
-    } else if (isClassProp(p)) dev.classCode = parseNumber(p.code);
-    else if (isMultifunctionProp(p)) dev.multifunction = p.value === undefined ? true : parseBool(p.value);
-    else if (isAcsProp(p)) {
-      if (p.none) dev.acs = null;
-      else {
-        const acs: AcsCapability = { cap: acsMask(p.cap), ctl: acsMask(p.ctl) };
-        if (p.firmwareCtl?.length) acs.firmwareCtl = acsMask(p.firmwareCtl);
-        dev.acs = acs;
+      case 'ClassProp':
+        dev.classCode = parseNumber(p.code);
+        break;
+      case 'MultifunctionProp':
+        dev.multifunction = p.value === undefined ? true : parseBool(p.value);
+        break;
+      case 'AcsProp':
+        if (p.none) dev.acs = null;
+        else {
+          const acs: AcsCapability = { cap: acsMask(p.cap), ctl: acsMask(p.ctl) };
+          if (p.firmwareCtl?.length) acs.firmwareCtl = acsMask(p.firmwareCtl);
+          dev.acs = acs;
+        }
+        break;
+      case 'NoSnoopProp':
+        dev.noSnoop = parseBool(p.value);
+        break;
+      case 'DmaCoherentProp':
+        dev.dmaCoherent = parseBool(p.value);
+        break;
+      case 'DriverProp':
+        dev.driver = p.unbound ? null : p.driver;
+        break;
+      case 'DeviceIommuProp': {
+        const target = p.iommu?.ref;
+        dev.iommuId = host.iommus.find((i) => i.name === target?.name)?.id;
+        break;
       }
-    } else if (isNoSnoopProp(p)) dev.noSnoop = parseBool(p.value);
-    else if (isDmaCoherentProp(p)) dev.dmaCoherent = parseBool(p.value);
-    else if (isDriverProp(p)) dev.driver = p.unbound ? null : p.driver;
-    else if (isDeviceIommuProp(p)) {
-      const target = p.iommu?.ref;
-      dev.iommuId = host.iommus.find((i) => i.name === target?.name)?.id;
-    } else if (isObservedGroupProp(p)) dev.observedGroup = p.group;
-    else if (isSecondaryBusProp(p)) dev.secondaryBus = parseNumber(p.bus);
-    else if (isVirtualFunctionProp(p)) dev.isVirtualFunction = true;
-    else if (isDmaAliasProp(p)) {
-      dev.dmaAliasDevfns = (p.devfns ?? [])
-        .map((t) => /^([0-9a-f]{1,2})\.([0-7])$/i.exec(String(t)))
-        .filter((m): m is RegExpExecArray => !!m)
-        .map((m) => (parseInt(m[1], 16) << 3) | Number(m[2]));
-    } else if (isDirectMappingProp(p)) dev.requiresDirectMapping = true;
-    else if (isUntrustedProp(p)) dev.untrusted = true;
+      case 'ObservedGroupProp':
+        dev.observedGroup = p.group;
+        break;
+      case 'SecondaryBusProp':
+        dev.secondaryBus = parseNumber(p.bus);
+        break;
+      case 'VirtualFunctionProp':
+        dev.isVirtualFunction = true;
+        break;
+      case 'DmaAliasProp':
+        dev.dmaAliasDevfns = (p.devfns ?? [])
+          .map((t) => /^([0-9a-f]{1,2})\.([0-7])$/i.exec(String(t)))
+          .filter((m): m is RegExpExecArray => !!m)
+          .map((m) => (parseInt(m[1], 16) << 3) | Number(m[2]));
+        break;
+      case 'DirectMappingProp':
+        dev.requiresDirectMapping = true;
+        break;
+      case 'UntrustedProp':
+        dev.untrusted = true;
+        break;
+    }
   }
   host.devices.push(dev);
   for (const c of d.children ?? []) lowerDevice(c, dev, hostKey, host, register);

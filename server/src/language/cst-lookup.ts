@@ -1,0 +1,47 @@
+/**
+ * `GrammarUtils.findNodeForProperty` without its per-call cost: Langium walks up the grammar from every CST
+ * child (`getContainerOfType(grammarSource, isAssignment)`) and builds arrays with `flatMap`; diagnostics
+ * need this once each, and big topology files have thousands. Here the assignment of each grammar element
+ * is looked up once and remembered, and the search stops at the wanted occurrence.
+ */
+import { GrammarAST, type AstNode, type CstNode } from 'langium';
+
+type Feature = string | null;
+const featureOf = new WeakMap<object, Feature>();
+
+/** The feature of the assignment that contains `element` in the grammar (or null). */
+function assignedFeature(element: AstNode | undefined): Feature {
+  if (!element) return null;
+  let feature = featureOf.get(element);
+  if (feature === undefined) {
+    let e: AstNode | undefined = element;
+    while (e && !GrammarAST.isAssignment(e)) e = e.$container;
+    feature = e ? (e as GrammarAST.Assignment).feature : null;
+    featureOf.set(element, feature);
+  }
+  return feature;
+}
+
+/**
+ * The CST node of `property` of the AST node owning `cst` (its `index`-th occurrence, default the first), as
+ * `GrammarUtils.findNodeForProperty(cst, property, index)` returns it (an index past the last occurrence
+ * gives the last one); undefined if there is none.
+ */
+export function findPropertyCst(cst: CstNode | undefined, property: string, index = 0): CstNode | undefined {
+  if (!cst) return undefined;
+  const owner = cst.astNode;
+  let seen = 0;
+  let last: CstNode | undefined;
+  const visit = (node: CstNode, first: boolean): boolean => {
+    if (!first && assignedFeature(node.grammarSource) === property) {
+      last = node;
+      return seen++ === index;
+    }
+    const content = (node as { content?: unknown }).content;
+    if (node.astNode !== owner || !Array.isArray(content)) return false;
+    for (const child of content as CstNode[]) if (visit(child, false)) return true;
+    return false;
+  };
+  visit(cst, true);
+  return last;
+}
