@@ -67,6 +67,16 @@ describe('iommu-topo check', () => {
     expect(training).toMatchObject({ kvmVfio: false, wbinvd: 'nop', devices: [{ bdf: '0000:b1:00.0', ok: true, box: 3, domainEnforced: false }] });
   });
 
+  it('json and sarif are one line; --pretty indents the same report', () => {
+    for (const format of ['json', 'sarif']) {
+      const compact = cli(['check', 'examples/intel-nosnoop-gpu.iommu', '--format', format]);
+      const pretty = cli(['check', 'examples/intel-nosnoop-gpu.iommu', '--format', format, '--pretty']);
+      expect(compact.out.trim().split('\n')).toHaveLength(1);
+      expect(pretty.out).toContain('\n  "version"');
+      expect(JSON.parse(pretty.out)).toEqual(JSON.parse(compact.out));
+    }
+  });
+
   it('sarif: 2.1.0 with rules and results', () => {
     const r = cli(['check', 'examples/virtio-iommu-nested.iommu', '--format', 'sarif']);
     const s = JSON.parse(r.out);

@@ -167,8 +167,12 @@ export function formatText(run: CheckRun, cwd = process.cwd()): string {
 
 const pos = (p: { line: number; character: number }) => ({ line: p.line + 1, column: p.character + 1 });
 
-/** The stable JSON report (see README "JSON output"). Lines and columns are 1-based. */
-export function formatJson(run: CheckRun, cwd = process.cwd()): string {
+/**
+ * The stable JSON report (see README "JSON output"). Lines and columns are 1-based. One line unless
+ * `pretty` (2-space indentation): a 10k-device report is several MB, and indenting it costs more than
+ * building it.
+ */
+export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): string {
   const counts = { error: 0, warning: 0, info: 0, hint: 0 };
   const files = run.files.map((f) => ({
     path: path.relative(cwd, f.path) || f.path,
@@ -243,14 +247,14 @@ export function formatJson(run: CheckRun, cwd = process.cwd()): string {
   return JSON.stringify(
     { version: JSON_SCHEMA_VERSION, tool: { name: 'iommu-topo', version: TOOL_VERSION }, summary: { files: run.files.length, ...counts }, files, hosts, vms },
     null,
-    2,
+    pretty ? 2 : undefined,
   );
 }
 
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
 
-/** SARIF 2.1.0 log with one run; rules from the simulator's rule table. */
-export function formatSarif(run: CheckRun, cwd = process.cwd()): string {
+/** SARIF 2.1.0 log with one run; rules from the simulator's rule table. One line unless `pretty`. */
+export function formatSarif(run: CheckRun, cwd = process.cwd(), pretty = false): string {
   const results = run.files.flatMap((f) =>
     f.diagnostics.map((d) => {
       const sev = SEVERITY_NAME[d.severity ?? 1];
@@ -284,6 +288,6 @@ export function formatSarif(run: CheckRun, cwd = process.cwd()): string {
       runs: [{ tool: { driver: { name: 'iommu-topo', version: TOOL_VERSION, rules } }, results }],
     },
     null,
-    2,
+    pretty ? 2 : undefined,
   );
 }

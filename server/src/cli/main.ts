@@ -23,8 +23,9 @@ export function buildProgram(): Command {
     .argument('<paths...>', 'files or directories')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--default-kernel <version>', 'kernel version for hosts that do not declare one (e.g. 6.12)')
+    .option('--pretty', 'indent json and sarif output (default: one line)')
     .option('--timings', 'print the time of each phase (ms) to stderr')
-    .action(async (paths: string[], opts: { format: OutputFormat; defaultKernel?: string; timings?: boolean }) => {
+    .action(async (paths: string[], opts: { format: OutputFormat; defaultKernel?: string; timings?: boolean; pretty?: boolean }) => {
       let defaultKernel;
       if (opts.defaultKernel) {
         defaultKernel = parseKernelVersion(opts.defaultKernel);
@@ -33,7 +34,8 @@ export function buildProgram(): Command {
       const timings = opts.timings ? (phase: string, ms: number) => process.stderr.write(`timing: ${phase} ${ms.toFixed(1)} ms\n`) : undefined;
       const run = await runCheck(collectFiles(paths), { defaultKernel }, timings);
       const t0 = performance.now();
-      const out = opts.format === 'json' ? formatJson(run) : opts.format === 'sarif' ? formatSarif(run) : formatText(run);
+      const pretty = !!opts.pretty;
+      const out = opts.format === 'json' ? formatJson(run, undefined, pretty) : opts.format === 'sarif' ? formatSarif(run, undefined, pretty) : formatText(run);
       process.stdout.write(out + '\n');
       timings?.(`format ${opts.format}`, performance.now() - t0);
       process.exitCode = exitCode(run);
