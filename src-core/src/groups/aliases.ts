@@ -96,11 +96,18 @@ function aliasIndex(topo: HostTopology): AliasIndex {
   return ix;
 }
 
-/** {@link dmaAliasMask}, memoised per topology. Do not mutate the result. */
+const EMPTY_MASK: ReadonlySet<number> = new Set();
+
+/**
+ * {@link dmaAliasMask}, memoised per topology. Do not mutate the result. Most devices have an empty mask; that
+ * answer is cheap to recompute, so only non-empty masks are stored.
+ */
 function maskOf(topo: HostTopology, d: PciDevice): ReadonlySet<number> {
   const ix = aliasIndex(topo);
   let m = ix.masks.get(d);
-  if (!m) ix.masks.set(d, (m = dmaAliasMask(d)));
+  if (m) return m;
+  if (!d.dmaAliasDevfns?.length && !aliasQuirk(d)) return EMPTY_MASK;
+  ix.masks.set(d, (m = dmaAliasMask(d)));
   return m;
 }
 

@@ -73,11 +73,13 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     paths: new Map(),
   };
 
-  const unitOf = new Map<string, Iommu | undefined>();
+  /** Resolved unit by probe position; read through `unitOf`, which answers for a device's id (the last device with it). */
+  const unitAt: (Iommu | undefined)[] = [];
+  const unitOf = (d: PciDevice) => unitAt[topo.indexOf(d)];
   const ungrouped = new Map<string, string>();
   for (const d of h.devices) {
     const u = resolveIommu(h, d, topo);
-    unitOf.set(d.id, u);
+    unitAt.push(u);
     if (!u) ungrouped.set(d.id, 'no IOMMU unit translates this device (none declared for it or its parents, and the host has not exactly one active unit)');
     else if (u.driver === 'none') ungrouped.set(d.id, `IOMMU ${u.name} has driver none: no iommu_group`);
   }
@@ -85,7 +87,7 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   /** Grouped devices by their IOMMU unit, each list in probe order (one pass per unit from 6.1). */
   const byUnit = new Map<Iommu, PciDevice[]>();
   for (const d of grouped) {
-    const u = unitOf.get(d.id)!;
+    const u = unitOf(d)!;
     const list = byUnit.get(u);
     if (list) list.push(d);
     else byUnit.set(u, [d]);
@@ -96,14 +98,15 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   const state: GroupingState = { groups: [], groupOf: new Map() };
   for (const pass of passes)
     for (const d of pass) {
-      const u = unitOf.get(d.id)!;
+      const u = unitOf(d)!;
       const dec = PCI_DEVICE_GROUP_DRIVERS.has(u.driver) ? pciDeviceGroup(d, topo, env, kernel, state) : genericDeviceGroup();
       applyDecision(state, d, u.id, dec);
     }
-  for (const g of state.groups) g.deviceIds.sort((a, b) => topo.indexOf(topo.device(a)!) - topo.indexOf(topo.device(b)!));
+  for (const g of state.groups)
+    if (g.deviceIds.length > 1) g.deviceIds.sort((a, b) => topo.indexOf(topo.device(a)!) - topo.indexOf(topo.device(b)!));
 
   const effectiveAcsCtl = new Map<string, number | null>();
-  for (const [id, e] of effective) effectiveAcsCtl.set(id, e ? e.ctl : null);
+  effective.forEach((e, id) => effectiveAcsCtl.set(id, e ? e.ctl : null));
   return {
     groups: state.groups,
     groupOf: state.groupOf,

@@ -25,9 +25,7 @@ export function isBridge(d: PciDevice): boolean {
 export class HostTopology {
   readonly host: Host;
   readonly devices: readonly PciDevice[];
-  /** Device by id (the last one in probe order wins if an id repeats). */
-  private readonly byId = new Map<string, PciDevice>();
-  /** Probe-order position by device id. */
+  /** Probe-order position by device id (the last one wins if an id repeats); also the device-by-id index. */
   private readonly order = new Map<string, number>();
   /** Children by parent id (`parentId`), each list in probe order. */
   private readonly kids = new Map<string, PciDevice[]>();
@@ -45,18 +43,19 @@ export class HostTopology {
     this.host = host;
     this.devices = host.devices;
     host.devices.forEach((d, i) => {
-      this.byId.set(d.id, d);
       this.order.set(d.id, i);
       if (d.parentId !== undefined) push(this.kids, d.parentId, d);
       push(this.byBus, busKey(d), d);
       push(this.bySlot, slotKey(d), d);
     });
-    this.uniqueIds = this.byId.size === host.devices.length;
+    this.uniqueIds = this.order.size === host.devices.length;
   }
 
-  /** Device by id, or undefined. */
+  /** Device by id (the last one in probe order if the id repeats), or undefined. */
   device(id: string | undefined): PciDevice | undefined {
-    return id === undefined ? undefined : this.byId.get(id);
+    if (id === undefined) return undefined;
+    const i = this.order.get(id);
+    return i === undefined ? undefined : this.devices[i];
   }
 
   /** Position in probe order (0-based); -1 if unknown. */
@@ -185,14 +184,17 @@ function push<K>(index: Map<K, PciDevice[]>, key: K, d: PciDevice): void {
  * stops on parent cycles. O(depth × devices) without `topo`, O(depth) with it.
  */
 export function resolveIommu(host: Host, device: PciDevice, topo?: HostTopology): Iommu | undefined {
-  const find = (id: string | undefined) =>
-    id === undefined ? undefined : topo ? topo.device(id) : host.devices.find((d) => d.id === id);
-  const seen = new Set<string>();
+  // Parent cycles without a set of seen ids: after `device`, each step looks a device up by id, so the walk
+  // either returns to `device`'s id (stop, as when that id is seen again) or, once it has taken more steps than
+  // there are devices, is going round a cycle of devices already checked (none names a unit), and stops too.
+  const limit = (topo ? topo.devices.length : host.devices.length) + 1;
   let cur: PciDevice | undefined = device;
-  while (cur && !seen.has(cur.id)) {
-    if (cur.iommuId !== undefined) return host.iommus.find((i) => i.id === cur!.iommuId);
-    seen.add(cur.id);
-    cur = find(cur.parentId);
+  for (let steps = 0; cur && steps <= limit; steps++) {
+    const unit = cur.iommuId;
+    if (unit !== undefined) return host.iommus.find((i) => i.id === unit);
+    const parentId = cur.parentId;
+    if (parentId === undefined || parentId === device.id) break;
+    cur = topo ? topo.device(parentId) : host.devices.find((d) => d.id === parentId);
   }
   const active = host.iommus.filter((i) => i.driver !== 'none');
   return active.length === 1 ? active[0] : undefined;
