@@ -12,12 +12,16 @@
  */
 import {
   AstUtils,
+  CstUtils,
   DefaultScopeComputation,
   DefaultScopeProvider,
   MultiMap,
   EMPTY_SCOPE,
   MapScope,
+  type AstNode,
   type AstNodeDescription,
+  type AstNodeLocator,
+  type DocumentSegment,
   type LangiumDocument,
   type LocalSymbols,
   type ReferenceInfo,
@@ -28,6 +32,7 @@ import {
 } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import { walkAst } from './ast-walk.js';
+import { findPropertyCst } from './cst-lookup.js';
 import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
 import { Document, Host, Vm, isDeviceIommuProp, isDocument, isHost, isIommu, isPciDevice, isVm } from './generated/ast.js';
 
@@ -37,12 +42,14 @@ export class IommuScopeProvider extends DefaultScopeProvider {
   private readonly deviceScopes: WorkspaceCache<Host, Scope>;
   /** IOMMU-unit scope per host, same lifetime. */
   private readonly iommuScopes: WorkspaceCache<Host, Scope>;
+  private readonly locator: AstNodeLocator;
 
   constructor(services: LangiumServices) {
     super(services);
     this.langiumDocuments = services.shared.workspace.LangiumDocuments;
     this.deviceScopes = new WorkspaceCache(services.shared);
     this.iommuScopes = new WorkspaceCache(services.shared);
+    this.locator = services.workspace.AstNodeLocator;
   }
 
   override getScope(context: ReferenceInfo): Scope {
@@ -75,19 +82,22 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     return new MapScope(out);
   }
 
-  /** Every PCI device of `host`, by name, canonical BDF and (domain 0) short BDF. */
+  /**
+   * Every PCI device of `host`, by name, canonical BDF and (domain 0) short BDF. The descriptions compute
+   * their path and segments only when read (for the devices that are referenced), not for all devices.
+   */
   private deviceScope(host: Host): Scope {
     const out: AstNodeDescription[] = [];
+    const documentUri = AstUtils.getDocument(host).uri;
     walkAst(host, (d) => {
       if (!isPciDevice(d) || !d.name) return; // descriptions need the node's name
-      const byName = this.descriptions.createDescription(d, d.name);
-      out.push(byName);
+      out.push(new LazyDescription(d, d.name, documentUri, this.locator));
       const bdf = d.bdf ? parseBdf(d.bdf) : undefined;
       if (bdf) {
         const canonical = formatBdf(bdf);
-        out.push(alias(byName, canonical));
+        out.push(new LazyDescription(d, canonical, documentUri, this.locator));
         // also the short form without the 0000 domain, as users type it from lspci without -D
-        if (bdf.domain === 0) out.push(alias(byName, canonical.slice(5)));
+        if (bdf.domain === 0) out.push(new LazyDescription(d, canonical.slice(5), documentUri, this.locator));
       }
     });
     return new MapScope(out);
@@ -104,19 +114,40 @@ export class IommuScopeProvider extends DefaultScopeProvider {
   }
 }
 
-/** The same node under another name (its path and segments are computed once, for the first description). */
-function alias(d: AstNodeDescription, name: string): AstNodeDescription {
-  return {
-    node: d.node,
-    name,
-    type: d.type,
-    documentUri: d.documentUri,
-    path: d.path,
-    get nameSegment() {
-      return d.nameSegment;
-    },
-    selectionSegment: d.selectionSegment,
-  };
+/**
+ * An {@link AstNodeDescription} of `node` under `name` (its name or one of its BDF spellings) whose path,
+ * name segment (the `name` token) and selection segment are computed on first use, as Langium's
+ * `createDescription` computes them.
+ */
+class LazyDescription implements AstNodeDescription {
+  private cachedPath?: string;
+  private cachedName?: DocumentSegment;
+  private cachedSelection?: DocumentSegment;
+
+  constructor(
+    readonly node: AstNode,
+    readonly name: string,
+    readonly documentUri: URI,
+    private readonly locator: AstNodeLocator,
+  ) {}
+
+  get type(): string {
+    return this.node.$type;
+  }
+
+  get path(): string {
+    return (this.cachedPath ??= this.locator.getAstNodePath(this.node));
+  }
+
+  get nameSegment(): DocumentSegment | undefined {
+    const cst = findPropertyCst(this.node.$cstNode, 'name') ?? this.node.$cstNode;
+    return cst ? (this.cachedName ??= CstUtils.toDocumentSegment(cst)) : undefined;
+  }
+
+  get selectionSegment(): DocumentSegment | undefined {
+    const cst = this.node.$cstNode;
+    return cst ? (this.cachedSelection ??= CstUtils.toDocumentSegment(cst)) : undefined;
+  }
 }
 
 /** Resolve an import path relative to the importing document. */
