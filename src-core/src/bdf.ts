@@ -12,10 +12,16 @@ export function parseBdf(text: string): Bdf | undefined {
   return bdf;
 }
 
+const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+/** `hex(n, 2)` for every byte value, so labels do not format numbers over and over. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, n) => hex(n, 2));
+const isByte = (n: number) => n >= 0 && n <= 0xff && Math.floor(n) === n;
+
 /** Canonical kernel spelling `0000:65:00.0` (domain as 4 hex digits, or more when ≥ 0x10000, e.g. VMD). */
 export function formatBdf(b: Bdf): string {
-  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-  return `${hex(b.domain, 4)}:${hex(b.bus, 2)}:${hex(b.device, 2)}.${b.fn}`;
+  const { domain, bus, device } = b;
+  const dom = domain >= 0 && domain <= 0xffff && Math.floor(domain) === domain ? HEX2[domain >> 8] + HEX2[domain & 0xff] : hex(domain, 4);
+  return `${dom}:${isByte(bus) ? HEX2[bus] : hex(bus, 2)}:${isByte(device) ? HEX2[device] : hex(device, 2)}.${b.fn}`;
 }
 
 /** devfn byte (device << 3 | function), as in the kernel's `PCI_DEVFN`. */
