@@ -30,12 +30,16 @@ export const grpSharedGroupRule: Rule = {
         const reasons = new Map<string, string>();
         for (const r of g.reasons) if (!reasons.has(r.deviceId)) reasons.set(r.deviceId, r.text);
         const reasonOf = (id: string) => reasons.get(id);
+        // each member is named up to three times below; format its label once
+        const labels = new Map<PciDevice, string>();
+        for (const d of devs) if (!labels.has(d)) labels.set(d, devLabel(d));
+        const label = (d: PciDevice) => labels.get(d)!;
         out.push({
           code: 'GRP002',
           severity: 'info',
-          message: shareMessage(first, others, g.number),
+          message: shareMessage(first, others, g.number, label),
           explanation:
-            `Members and why they are in this group:\n${devs.map((d) => `- ${devLabel(d)}: ${reasonOf(d.id) ?? ''}`).join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
+            `Members and why they are in this group:\n${devs.map((d) => `- ${label(d)}: ${reasonOf(d.id) ?? ''}`).join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
           elementId: first.id,
           related: others.map((d) => ({ id: d.id, message: reasonOf(d.id) ?? `in iommu_group ${g.number}` })),
           kernel: this.meta.kernel,
@@ -47,10 +51,10 @@ export const grpSharedGroupRule: Rule = {
 };
 
 /** "X shares iommu_group N with A, B; it can only be assigned together with them (bridges C may stay on pcieport)". */
-function shareMessage(first: PciDevice, others: PciDevice[], n: number): string {
+function shareMessage(first: PciDevice, others: PciDevice[], n: number, label: (d: PciDevice) => string = devLabel): string {
   const eps = others.filter((d) => !isBridge(d));
-  const brs = others.filter((d) => isBridge(d));
-  const head = `${devLabel(first)} shares iommu_group ${n} with ${others.map(devLabel).join(', ')}`;
+  const brs = others.length > eps.length;
+  const head = `${label(first)} shares iommu_group ${n} with ${others.map(label).join(', ')}`;
   if (!eps.length) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
-  return `${head}; it can only be assigned together with ${eps.map(devLabel).join(', ')}${brs.length ? ' (bridges may stay bound to pcieport)' : ''}`;
+  return `${head}; it can only be assigned together with ${eps.map(label).join(', ')}${brs ? ' (bridges may stay bound to pcieport)' : ''}`;
 }
