@@ -105,6 +105,8 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   for (const g of state.groups)
     if (g.deviceIds.length > 1) g.deviceIds.sort((a, b) => topo.indexOf(topo.device(a)!) - topo.indexOf(topo.device(b)!));
 
+  /** The env for `acsEnabled` after grouping: consultations go to a set of its own, not to `assumedNoAcs`. */
+  let queryEnv: AcsEnv | undefined;
   const effectiveAcsCtl = new Map<string, number | null>();
   effective.forEach((e, id) => effectiveAcsCtl.set(id, e ? e.ctl : null));
   return {
@@ -117,7 +119,7 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     assumedNoAcs: env.assumedNoAcs,
     ungrouped,
     topology: topo,
-    acsEnabled: (d) => pciAcsEnabled(d, { ...env, assumedNoAcs: new Set() }),
+    acsEnabled: (d) => pciAcsEnabled(d, (queryEnv ??= { ...env, assumedNoAcs: new Set() })),
   };
 }
 
