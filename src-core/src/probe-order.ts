@@ -16,10 +16,18 @@ export function probeOrder(devices: PciDevice[]): PciDevice[] {
   }
   const byAddress = (a: PciDevice, b: PciDevice) => a.bdf.domain - b.bdf.domain || a.bdf.bus - b.bdf.bus || devfn(a.bdf) - devfn(b.bdf);
   const out: PciDevice[] = [];
-  const seen = new Set<string>();
+  // With unique ids each list is visited at most once (a device sits in one list, and a parent cycle is never
+  // reached from a root bus), so only repeated ids need the seen-set.
+  const seen = ids.size === devices.length ? undefined : new Set<string>();
   const visitBus = (list: PciDevice[]) => {
-    const sorted = [...list].sort(byAddress);
-    for (const d of sorted) if (!seen.has(d.id)) (seen.add(d.id), out.push(d));
+    const sorted = list.sort(byAddress); // the lists are this function's own
+    for (const d of sorted) {
+      if (seen) {
+        if (seen.has(d.id)) continue;
+        seen.add(d.id);
+      }
+      out.push(d);
+    }
     for (const d of sorted) {
       const kids = children.get(d.id);
       if (kids) visitBus(kids);
