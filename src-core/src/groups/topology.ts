@@ -192,7 +192,7 @@ export function resolveIommu(host: Host, device: PciDevice, topo?: HostTopology)
   for (let steps = 0; cur && steps <= limit; steps++) {
     const unit = cur.iommuId;
     if (unit !== undefined) return host.iommus.find((i) => i.id === unit);
-    const parentId = cur.parentId;
+    const parentId: string | undefined = cur.parentId;
     if (parentId === undefined || parentId === device.id) break;
     cur = topo ? topo.device(parentId) : host.devices.find((d) => d.id === parentId);
   }
