@@ -92,7 +92,7 @@ export type IommuTopologyTokenNames = IommuTopologyTerminalNames | IommuTopology
 export interface AcsOverrideSetting extends langium.AstNode {
     readonly $container: Host;
     readonly $type: 'AcsOverrideSetting';
-    value: Bool;
+    value: 'false' | 'no' | 'off' | 'on' | 'true' | 'yes';
 }
 
 export const AcsOverrideSetting = {
@@ -108,9 +108,9 @@ export function isAcsOverrideSetting(item: unknown): item is AcsOverrideSetting 
 export interface AcsProp extends langium.AstNode {
     readonly $container: PciDevice;
     readonly $type: 'AcsProp';
-    cap: Array<Name>;
-    ctl: Array<Name>;
-    firmwareCtl: Array<Name>;
+    cap: Array<string>;
+    ctl: Array<string>;
+    firmwareCtl: Array<string>;
     none: boolean;
 }
 
@@ -130,7 +130,7 @@ export function isAcsProp(item: unknown): item is AcsProp {
 export interface ArchSetting extends langium.AstNode {
     readonly $container: Host;
     readonly $type: 'ArchSetting';
-    arch: Name;
+    arch: string;
 }
 
 export const ArchSetting = {
@@ -162,7 +162,7 @@ export function isAssignProp(item: unknown): item is AssignProp {
 export interface BackendProp extends langium.AstNode {
     readonly $container: Vm;
     readonly $type: 'BackendProp';
-    backend: Name;
+    backend: string;
 }
 
 export const BackendProp = {
@@ -278,7 +278,7 @@ export function isDmaAliasProp(item: unknown): item is DmaAliasProp {
 export interface DmaCoherentProp extends langium.AstNode {
     readonly $container: PciDevice;
     readonly $type: 'DmaCoherentProp';
-    value: Bool;
+    value: 'false' | 'no' | 'off' | 'on' | 'true' | 'yes';
 }
 
 export const DmaCoherentProp = {
@@ -310,7 +310,7 @@ export function isDocument(item: unknown): item is Document {
 export interface DriverProp extends langium.AstNode {
     readonly $container: PciDevice;
     readonly $type: 'DriverProp';
-    driver?: Name;
+    driver?: string;
     unbound: boolean;
 }
 
@@ -328,7 +328,7 @@ export function isDriverProp(item: unknown): item is DriverProp {
 export interface FirmwareSetting extends langium.AstNode {
     readonly $container: Host;
     readonly $type: 'FirmwareSetting';
-    kind: Name;
+    kind: string;
 }
 
 export const FirmwareSetting = {
@@ -344,7 +344,7 @@ export function isFirmwareSetting(item: unknown): item is FirmwareSetting {
 export interface GuestNoSnoopProp extends langium.AstNode {
     readonly $container: Vm;
     readonly $type: 'GuestNoSnoopProp';
-    value: Bool;
+    value: 'false' | 'no' | 'off' | 'on' | 'true' | 'yes';
 }
 
 export const GuestNoSnoopProp = {
@@ -461,7 +461,7 @@ export function isIommu(item: unknown): item is Iommu {
 export interface IommuCapsProp extends langium.AstNode {
     readonly $container: Iommu;
     readonly $type: 'IommuCapsProp';
-    caps: Array<Name>;
+    caps: Array<string>;
 }
 
 export const IommuCapsProp = {
@@ -477,7 +477,7 @@ export function isIommuCapsProp(item: unknown): item is IommuCapsProp {
 export interface IommuDriverProp extends langium.AstNode {
     readonly $container: Iommu;
     readonly $type: 'IommuDriverProp';
-    driver: 'none' | Name;
+    driver: 'none' | string;
 }
 
 export const IommuDriverProp = {
@@ -493,7 +493,7 @@ export function isIommuDriverProp(item: unknown): item is IommuDriverProp {
 export interface IommuMsiProp extends langium.AstNode {
     readonly $container: Iommu;
     readonly $type: 'IommuMsiProp';
-    controller: Name;
+    controller: string;
 }
 
 export const IommuMsiProp = {
@@ -509,7 +509,7 @@ export function isIommuMsiProp(item: unknown): item is IommuMsiProp {
 export interface IommuPgtableProp extends langium.AstNode {
     readonly $container: Iommu;
     readonly $type: 'IommuPgtableProp';
-    format: Name;
+    format: string;
 }
 
 export const IommuPgtableProp = {
@@ -569,7 +569,7 @@ export function isKernelSetting(item: unknown): item is KernelSetting {
 export interface KvmVfioProp extends langium.AstNode {
     readonly $container: Vm;
     readonly $type: 'KvmVfioProp';
-    value: Bool;
+    value: 'false' | 'no' | 'off' | 'on' | 'true' | 'yes';
 }
 
 export const KvmVfioProp = {
@@ -603,7 +603,7 @@ export function isModuleParam(item: unknown): item is ModuleParam {
 export interface MultifunctionProp extends langium.AstNode {
     readonly $container: PciDevice;
     readonly $type: 'MultifunctionProp';
-    value?: Bool;
+    value?: 'false' | 'no' | 'off' | 'on' | 'true' | 'yes';
 }
 
 export const MultifunctionProp = {
@@ -615,17 +615,11 @@ export function isMultifunctionProp(item: unknown): item is MultifunctionProp {
     return reflection.isInstance(item, MultifunctionProp.$type);
 }
 
-export type Name = string;
-
-export function isName(item: unknown): item is Name {
-    return (typeof item === 'string' && (/[_a-zA-Z][\w\-]*/.test(item)));
-}
-
 /** PCIe DevCtl "Enable No Snoop": the device issues no-snoop TLPs. Guest-controlled under VFIO. */
 export interface NoSnoopProp extends langium.AstNode {
     readonly $container: PciDevice;
     readonly $type: 'NoSnoopProp';
-    value: Bool;
+    value: 'false' | 'no' | 'off' | 'on' | 'true' | 'yes';
 }
 
 export const NoSnoopProp = {
@@ -662,7 +656,7 @@ export interface PciDevice extends langium.AstNode {
     readonly $type: 'PciDevice';
     bdf: string;
     children: Array<PciDevice>;
-    kind: PciKind;
+    kind: 'endpoint' | 'host-bridge' | 'legacy-endpoint' | 'pci-bridge' | 'pci-device' | 'pci-to-pcie-bridge' | 'pcie-to-pci-bridge' | 'rc-event-collector' | 'rciep' | 'root-port' | 'switch-downstream' | 'switch-upstream';
     name: string;
     props: Array<DeviceProperty>;
 }
@@ -678,12 +672,6 @@ export const PciDevice = {
 
 export function isPciDevice(item: unknown): item is PciDevice {
     return reflection.isInstance(item, PciDevice.$type);
-}
-
-export type PciKind = 'endpoint' | 'host-bridge' | 'legacy-endpoint' | 'pci-bridge' | 'pci-device' | 'pci-to-pcie-bridge' | 'pcie-to-pci-bridge' | 'rc-event-collector' | 'rciep' | 'root-port' | 'switch-downstream' | 'switch-upstream';
-
-export function isPciKind(item: unknown): item is PciKind {
-    return item === 'host-bridge' || item === 'root-port' || item === 'switch-upstream' || item === 'switch-downstream' || item === 'pcie-to-pci-bridge' || item === 'pci-to-pcie-bridge' || item === 'pci-bridge' || item === 'endpoint' || item === 'legacy-endpoint' || item === 'rciep' || item === 'rc-event-collector' || item === 'pci-device';
 }
 
 export type QualifiedName = string;
@@ -773,7 +761,7 @@ export function isVm(item: unknown): item is Vm {
 export interface VmmProp extends langium.AstNode {
     readonly $container: Vm;
     readonly $type: 'VmmProp';
-    vmm: Name;
+    vmm: string;
 }
 
 export const VmmProp = {
