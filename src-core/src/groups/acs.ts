@@ -40,12 +40,20 @@ export interface AcsEnv extends QuirkEnv {
   /** Filled with ids of devices whose unknown ACS state was consulted (GRP004). */
   assumedNoAcs: Set<string>;
   /**
-   * Optional memo of {@link pciAcsEnabled} answers by device, for one set of inputs (one grouping run). The answer
-   * depends only on the device and this env, so it is computed once per device; callers must not mutate it.
+   * Optional memo of {@link pciAcsEnabled} answers for one set of inputs (one grouping run), indexed by the
+   * device's probe position in `topo` (sized to `topo.devices`). The answer depends only on the device and this env,
+   * so it is computed once per device; callers must not mutate it. Devices that are not `topo`'s device for their
+   * id are answered without the memo.
    */
-  verdicts?: Map<PciDevice, AcsVerdict>;
+  verdicts?: (AcsVerdict | undefined)[];
   /** Optional memo of {@link pciAcsPathEnabled} answers by start device, like {@link verdicts}. */
-  paths?: Map<PciDevice, AcsPathResult>;
+  paths?: (AcsPathResult | undefined)[];
+}
+
+/** Memo index of `d` in `env.topo` (its probe position), or -1 when `topo` holds another device under its id. */
+function memoSlot(d: PciDevice, env: AcsEnv): number {
+  const i = env.topo.indexOf(d);
+  return i >= 0 && env.topo.devices[i] === d ? i : -1;
 }
 
 function flagsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
@@ -71,9 +79,10 @@ function flagsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
  */
 export function pciAcsEnabled(d: PciDevice, env: AcsEnv): AcsVerdict {
   const memo = env.verdicts;
-  if (!memo) return acsVerdict(d, env);
-  let v = memo.get(d);
-  if (!v) memo.set(d, (v = acsVerdict(d, env)));
+  const i = memo ? memoSlot(d, env) : -1;
+  if (i < 0) return acsVerdict(d, env);
+  let v = memo![i];
+  if (!v) memo![i] = v = acsVerdict(d, env);
   // a remembered "unknown, assumed absent" answer still counts as a consultation (GRP004)
   else if (v.assumedNoAcs) env.assumedNoAcs.add(d.id);
   return v;
@@ -118,9 +127,10 @@ export interface AcsPathResult {
  */
 export function pciAcsPathEnabled(start: PciDevice, env: AcsEnv): AcsPathResult {
   const memo = env.paths;
-  if (!memo) return acsPath(start, env);
-  let r = memo.get(start);
-  if (!r) memo.set(start, (r = acsPath(start, env)));
+  const i = memo ? memoSlot(start, env) : -1;
+  if (i < 0) return acsPath(start, env);
+  let r = memo![i];
+  if (!r) memo![i] = r = acsPath(start, env);
   // only the failing device can have been an unknown-ACS consultation (isolated answers never are)
   else if (r.verdict?.assumedNoAcs) env.assumedNoAcs.add(r.failedAt!.id);
   return r;

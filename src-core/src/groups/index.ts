@@ -69,8 +69,8 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     acsOverride: h.acsOverridePatch ? parseAcsOverride(h.cmdline) : undefined,
     effective,
     assumedNoAcs: new Set(),
-    verdicts: new Map(),
-    paths: new Map(),
+    verdicts: new Array(h.devices.length),
+    paths: new Array(h.devices.length),
   };
 
   /** Resolved unit by probe position; read through `unitOf`, which answers for a device's id (the last device with it). */
@@ -102,8 +102,9 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
       const dec = PCI_DEVICE_GROUP_DRIVERS.has(u.driver) ? pciDeviceGroup(d, topo, env, kernel, state) : genericDeviceGroup();
       applyDecision(state, d, u.id, dec);
     }
-  for (const g of state.groups)
-    if (g.deviceIds.length > 1) g.deviceIds.sort((a, b) => topo.indexOf(topo.device(a)!) - topo.indexOf(topo.device(b)!));
+  const position = (id: string) => topo.indexOf(topo.device(id)!);
+  // members are mostly added in probe order already; sort only the groups that are not
+  for (const g of state.groups) if (!inOrder(g.deviceIds, position)) g.deviceIds.sort((a, b) => position(a) - position(b));
 
   /** The env for `acsEnabled` after grouping: consultations go to a set of its own, not to `assumedNoAcs`. */
   let queryEnv: AcsEnv | undefined;
@@ -121,6 +122,11 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     topology: topo,
     acsEnabled: (d) => pciAcsEnabled(d, (queryEnv ??= { ...env, assumedNoAcs: new Set() })),
   };
+}
+
+function inOrder(ids: readonly string[], position: (id: string) => number): boolean {
+  for (let i = 1; i < ids.length; i++) if (position(ids[i - 1]) > position(ids[i])) return false;
+  return true;
 }
 
 /**
