@@ -20,7 +20,7 @@ export function probeOrder(devices: PciDevice[]): PciDevice[] {
   // reached from a root bus), so only repeated ids need the seen-set.
   const seen = ids.size === devices.length ? undefined : new Set<string>();
   const visitBus = (list: PciDevice[]) => {
-    const sorted = list.sort(byAddress); // the lists are this function's own
+    const sorted = list.length > 1 ? list.sort(byAddress) : list; // the lists are this function's own
     for (const d of sorted) {
       if (seen) {
         if (seen.has(d.id)) continue;
