@@ -7,8 +7,8 @@ import { cacheCoherencyCap } from './caps/cache-coherency.js';
 import { enforceCap } from './caps/enforce.js';
 import { isolatedMsi } from './caps/msi.js';
 import { deviceDmaCoherent, effectiveKernel, hostArch, iommuOf } from './caps/platform.js';
-import { isGroupingDetails } from './groups/index.js';
-import { HostTopology } from './groups/topology.js';
+import { topologyOf } from './groups/index.js';
+import type { HostTopology } from './groups/topology.js';
 import type { Host, Iommu, KernelVersion } from './model.js';
 
 /**
@@ -61,6 +61,6 @@ export function computeDeviceCaps(
  * devices, else a new one; undefined when device ids repeat (the walk then keeps `find`'s first-match answers).
  */
 function hostIndex(host: Host, grouping: GroupingResult): HostTopology | undefined {
-  const topo = isGroupingDetails(grouping) && grouping.topology.devices === host.devices ? grouping.topology : new HostTopology(host);
+  const topo = topologyOf(grouping, host);
   return topo.uniqueIds ? topo : undefined;
 }

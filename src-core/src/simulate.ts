@@ -1,7 +1,8 @@
 import type { HostAnalysis, SimulationOptions, SimulationResult, VmAnalysis } from './analysis.js';
 import { computeDeviceCaps } from './caps.js';
 import type { Finding } from './findings.js';
-import { computeGroups } from './groups/index.js';
+import { computeGroups, topologyOf } from './groups/index.js';
+import type { HostTopology } from './groups/topology.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from './model.js';
 import { applyBootParams, type BootParamEffect } from './boot-params.js';
 import { probeOrder } from './probe-order.js';
@@ -25,20 +26,21 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     return applied.host;
   });
   const topology: Topology = { hosts: hostsAsBooted, vms: input.vms };
-  const deviceById = new Map<string, PciDevice>();
   const iommuById = new Map<string, Iommu>();
   const hostById = new Map<string, Host>();
   for (const host of topology.hosts) {
     hostById.set(host.id, host);
-    for (const d of host.devices) deviceById.set(d.id, d);
     for (const i of host.iommus) iommuById.set(i.id, i);
   }
   const vmById = new Map<string, Vm>(topology.vms.map((v) => [v.id, v]));
 
   const hosts = new Map<string, HostAnalysis>();
+  /** Each host's device index (in `topology.hosts` order), from its grouping. */
+  const deviceIndexes: HostTopology[] = [];
   for (const host of topology.hosts) {
     const kernel = host.kernel ?? options.defaultKernel;
     const grouping = computeGroups(host, kernel, options);
+    deviceIndexes.push(topologyOf(grouping, host));
     const caps = computeDeviceCaps(host, kernel, grouping, options);
     hosts.set(host.id, { hostId: host.id, kernel, grouping, caps, bootParams: boot.get(host.id) ?? [], deviceIds: new Set(host.devices.map((d) => d.id)) });
   }
@@ -56,7 +58,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     hosts,
     vms,
     host: (id) => hostById.get(id),
-    device: (id) => deviceById.get(id),
+    device: (id) => deviceById(deviceIndexes, id),
     iommu: (id) => iommuById.get(id),
     vm: (id) => vmById.get(id),
   };
@@ -78,4 +80,16 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
   }
   findings.sort((a, b) => (a.elementId < b.elementId ? -1 : a.elementId > b.elementId ? 1 : a.code.localeCompare(b.code)));
   return { findings, hosts, vms };
+}
+
+/**
+ * Device by id over all hosts, as one map filled host by host would answer (the last host having the id wins, and
+ * within a host its last device with it): the hosts' own indexes, searched from the last host.
+ */
+function deviceById(indexes: readonly HostTopology[], id: string): PciDevice | undefined {
+  for (let i = indexes.length - 1; i >= 0; i--) {
+    const d = indexes[i].device(id);
+    if (d) return d;
+  }
+  return undefined;
 }

@@ -143,6 +143,14 @@ export function isGroupingDetails(r: GroupingResult): r is GroupingDetails {
 }
 
 /**
+ * A {@link HostTopology} of `host`: the one `result` was computed with when it indexes exactly `host.devices`
+ * (what `simulate()` passes around), else a new one. Saves re-indexing a host that was just grouped.
+ */
+export function topologyOf(result: GroupingResult | undefined, host: Host): HostTopology {
+  return result && isGroupingDetails(result) && result.topology.devices === host.devices ? result.topology : new HostTopology(host);
+}
+
+/**
  * The details of a grouping result, recomputing them if `result` was built elsewhere (e.g. a test stub).
  */
 export function groupingDetails(result: GroupingResult | undefined, host: Host, kernel: KernelVersion | undefined, options: SimulationOptions): GroupingDetails {

@@ -1,5 +1,6 @@
 import { formatBdf, sameBus } from '../bdf.js';
 import type { Finding, RuleMeta } from '../findings.js';
+import { topologyOf } from '../groups/index.js';
 import { BRIDGE_KINDS, type PciDevice } from '../model.js';
 import { bootRemappingOff, bootTranslationOff } from './boot-params.js';
 import type { Rule, RuleContext } from './rule.js';
@@ -43,10 +44,10 @@ const busMismatch: Rule = {
   check(ctx: RuleContext) {
     const out: Finding[] = [];
     for (const h of ctx.topology.hosts) {
-      const byId = new Map(h.devices.map((d) => [d.id, d]));
+      const topo = topologyOf(ctx.hosts.get(h.id)?.grouping, h); // device by id, the last one if an id repeats
       const firstChild = new Map<string, PciDevice>();
       for (const d of h.devices) {
-        const parent = d.parentId ? byId.get(d.parentId) : undefined;
+        const parent = d.parentId ? topo.device(d.parentId) : undefined;
         if (!parent) continue;
         if (!BRIDGE_KINDS.has(parent.kind)) {
           out.push(finding(this.meta, d.id, `${label(d)} is nested in ${label(parent)}, which is a ${parent.kind}, not a bridge`, 'Only bridges (root ports, switch ports, PCI bridges) have a secondary bus with devices below them.', [{ id: parent.id, message: 'not a bridge' }]));
