@@ -27,12 +27,16 @@ export class HostTopology {
   readonly devices: readonly PciDevice[];
   /** Probe-order position by device id (the last one wins if an id repeats); also the device-by-id index. */
   private readonly order = new Map<string, number>();
-  /** Children by parent id (`parentId`), each list in probe order. */
-  private readonly kids = new Map<string, PciDevice[]>();
+  /** Children by parent id (`parentId`), each list in probe order; built on the first {@link children} call. */
+  private kids?: Map<string, PciDevice[]>;
   /** Devices by (domain, bus) — the kernel's `pdev->bus` — each list in probe order. Key: {@link busKey}. */
   private readonly byBus = new Map<number, PciDevice[]>();
-  /** Devices by (domain, bus, slot), i.e. all functions of one slot, each list in probe order. Key: {@link slotKey}. */
-  private readonly bySlot = new Map<number, PciDevice[]>();
+  /**
+   * Devices by (domain, bus, slot), i.e. all functions of one slot, each list in probe order. Key: {@link slotKey}.
+   * Only built when some device has a non-integer address field or a device number outside 0–31, where distinct
+   * slots can share a key; otherwise a slot is exactly its bus's devices with that device number.
+   */
+  private readonly bySlot?: Map<number, PciDevice[]>;
   /**
    * No device id repeats (as the model requires). Then {@link device} also answers `host.devices.find` lookups,
    * which return the first device with an id rather than the last.
@@ -42,12 +46,17 @@ export class HostTopology {
   constructor(host: Host) {
     this.host = host;
     this.devices = host.devices;
+    let plainSlots = true;
     host.devices.forEach((d, i) => {
       this.order.set(d.id, i);
-      if (d.parentId !== undefined) push(this.kids, d.parentId, d);
       push(this.byBus, busKey(d), d);
-      push(this.bySlot, slotKey(d), d);
+      const { domain, bus, device } = d.bdf;
+      if (!(Number.isInteger(domain) && Number.isInteger(bus) && Number.isInteger(device) && device >= 0 && device <= 0x1f)) plainSlots = false;
     });
+    if (!plainSlots) {
+      this.bySlot = new Map();
+      for (const d of host.devices) push(this.bySlot, slotKey(d), d);
+    }
     this.uniqueIds = this.order.size === host.devices.length;
   }
 
@@ -65,6 +74,11 @@ export class HostTopology {
 
   /** Direct children (devices whose `parentId` is `id`), in probe order. */
   children(id: string): PciDevice[] {
+    if (!this.kids) {
+      // grouping itself never asks (only for bridges without `secondaryBus`), so this index is built on demand
+      this.kids = new Map();
+      for (const d of this.devices) if (d.parentId !== undefined) push(this.kids, d.parentId, d);
+    }
     return this.kids.get(id) ?? [];
   }
 
@@ -136,7 +150,9 @@ export class HostTopology {
 
   /** Every function in `d`'s slot (same domain, bus and device number, `d` included), in probe order. O(1). */
   slotDevices(d: PciDevice): readonly PciDevice[] {
-    return this.bySlot.get(slotKey(d)) ?? [];
+    if (this.bySlot) return this.bySlot.get(slotKey(d)) ?? [];
+    const slot = d.bdf.device;
+    return this.busDevices(d).filter((o) => o.bdf.device === slot);
   }
 
   /**
@@ -147,7 +163,9 @@ export class HostTopology {
     if (d.isVirtualFunction) return false;
     if (d.bdf.fn > 0) return true;
     if (d.multifunction !== undefined) return d.multifunction;
-    return this.slotDevices(d).some((o) => o !== d && !o.isVirtualFunction);
+    if (this.bySlot) return this.slotDevices(d).some((o) => o !== d && !o.isVirtualFunction);
+    const slot = d.bdf.device;
+    return this.busDevices(d).some((o) => o !== d && o.bdf.device === slot && !o.isVirtualFunction);
   }
 
   /** devfn byte of `d`. */
