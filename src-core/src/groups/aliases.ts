@@ -85,16 +85,31 @@ export function dmaAliasMask(d: PciDevice): Set<number> {
 interface AliasIndex {
   /** {@link dmaAliasMask} by device, computed once. */
   masks: Map<PciDevice, ReadonlySet<number>>;
-  /** Devices with a non-empty mask, by their bus (keyed by the bus's first device), in probe order. */
+  /**
+   * Devices with a non-empty mask, by their bus (keyed by the bus's first device), in probe order. Filled for all
+   * buses when the index is made (few devices have a mask); a bus without such devices has no entry.
+   */
   aliasingOnBus: Map<PciDevice, PciDevice[]>;
 }
 const aliasIndexes = new WeakMap<HostTopology, AliasIndex>();
 
 function aliasIndex(topo: HostTopology): AliasIndex {
   let ix = aliasIndexes.get(topo);
-  if (!ix) aliasIndexes.set(topo, (ix = { masks: new Map(), aliasingOnBus: new Map() }));
+  if (!ix) {
+    const aliasingOnBus = new Map<PciDevice, PciDevice[]>();
+    aliasIndexes.set(topo, (ix = { masks: new Map(), aliasingOnBus }));
+    for (const t of topo.devices) {
+      if (maskOf(topo, t).size === 0) continue;
+      const first = topo.busDevices(t)[0];
+      const list = aliasingOnBus.get(first);
+      if (list) list.push(t);
+      else aliasingOnBus.set(first, [t]);
+    }
+  }
   return ix;
 }
+
+const NO_DEVICES: readonly PciDevice[] = [];
 
 const EMPTY_MASK: ReadonlySet<number> = new Set();
 
@@ -120,10 +135,7 @@ function maskOf(topo: HostTopology, d: PciDevice): ReadonlySet<number> {
 export function dmaAliasCandidates(topo: HostTopology, x: PciDevice): readonly PciDevice[] {
   const bus = topo.busDevices(x);
   if (maskOf(topo, x).size > 0 || bus.length === 0) return bus;
-  const ix = aliasIndex(topo);
-  let list = ix.aliasingOnBus.get(bus[0]);
-  if (!list) ix.aliasingOnBus.set(bus[0], (list = bus.filter((t) => maskOf(topo, t).size > 0)));
-  return list;
+  return aliasIndex(topo).aliasingOnBus.get(bus[0]) ?? NO_DEVICES;
 }
 
 /**
