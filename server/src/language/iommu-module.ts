@@ -18,6 +18,7 @@ import { IommuIndexManager } from './iommu-index-manager.js';
 import { IommuLinker, IommuReferenceDescriptionProvider } from './iommu-linker.js';
 import { IommuScopeComputation, IommuScopeProvider } from './iommu-scope.js';
 import { IommuValidator, registerValidationChecks } from './iommu-validator.js';
+import { IommuValidationRegistry } from './iommu-validation-registry.js';
 import { SimulationCache } from '../lowering/simulation-cache.js';
 import { IommuLspModule } from '../lsp/lsp-module.js';
 
@@ -47,6 +48,7 @@ export const IommuTopologyModule: Module<IommuServices, PartialLangiumServices &
   validation: {
     IommuValidator: (services) => new IommuValidator(services),
     DocumentValidator: (services) => new IommuDocumentValidator(services),
+    ValidationRegistry: (services) => new IommuValidationRegistry(services),
   },
   simulation: {
     SimulationCache: (services) => new SimulationCache(services),
