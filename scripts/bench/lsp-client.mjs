@@ -7,9 +7,9 @@ import { pathToFileURL } from 'node:url';
 const require = createRequire(import.meta.url);
 const rpc = require('vscode-jsonrpc/node');
 
-/** Start `node <server> --stdio` and initialize it. */
-export async function startServer(serverPath, rootDir, { node = process.execPath } = {}) {
-  const child = spawn(node, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Start `node [nodeArgs] <server> --stdio` and initialize it (nodeArgs e.g. ['--cpu-prof'] for profiling). */
+export async function startServer(serverPath, rootDir, { node = process.execPath, nodeArgs = [], cwd } = {}) {
+  const child = spawn(node, [...nodeArgs, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], cwd });
   let stderr = '';
   child.stderr.on('data', (b) => (stderr += b));
   const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));

@@ -231,12 +231,32 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
   const bdf = d.bdf ? (parseBdf(d.bdf) ?? lenient(d.bdf)) : undefined;
   if (!bdf) return;
   const id = register(`d:${hostKey}/${d.name ?? '?'}`, d);
+  // Every field is present from the start (undefined = not stated, as when absent), so all devices share
+  // one object shape and the simulator's property reads stay monomorphic.
   const dev: CorePciDevice = {
     id,
     name: d.name ?? '?',
     bdf,
     kind: (term(PCI_KINDS, d.kind) as PciKind | undefined) ?? 'endpoint',
     parentId: parent?.id,
+    secondaryBus: undefined,
+    vendorId: undefined,
+    deviceId: undefined,
+    subsystemVendorId: undefined,
+    subsystemDeviceId: undefined,
+    classCode: undefined,
+    multifunction: undefined,
+    acs: undefined,
+    noSnoop: undefined,
+    dmaCoherent: undefined,
+    driver: undefined,
+    iommuId: undefined,
+    observedGroup: undefined,
+    isVirtualFunction: undefined,
+    dmaAliasDevfns: undefined,
+    requiresDirectMapping: undefined,
+    untrusted: undefined,
+    pchAcsQuirkFailed: undefined,
   };
   // a switch on $type: this loop runs for every property of every device (reflection checks cost more)
   for (const p of d.props ?? []) {
