@@ -74,14 +74,15 @@ const inproc = createRequire(import.meta.url)(bundle);
 for (const f of files) {
   // Steady state, as in a language server after the first edits: small files get enough warm-up runs for
   // the JIT to compile the validation code too (with one warm-up, 100 devices measured the interpreter).
-  const runs = quick ? (f.n >= 10000 ? 1 : 3) : f.n >= 10000 ? 3 : f.n >= 1000 ? 11 : 31;
-  const warmup = quick ? 1 : f.n >= 10000 ? 1 : f.n >= 1000 ? 5 : 20;
-  log(`in-process builds: ${f.devices} devices × ${runs} run(s) after ${warmup} warm-up run(s)…`);
-  const t = await inproc.measureBuilds(f.text, runs, warmup, gc);
+  const runs = quick ? (f.n >= 10000 ? 1 : 3) : f.n >= 10000 ? 3 : f.n >= 1000 ? 9 : 15;
+  const warmup = quick ? 1 : f.n >= 10000 ? 1 : f.n >= 1000 ? 3 : 5;
+  const batch = f.n >= 10000 ? 1 : f.n >= 1000 ? 4 : 20; // builds per timed batch (GC amortised per kind)
+  log(`in-process builds: ${f.devices} devices × ${runs} batch(es) of ${batch} after ${warmup} warm-up batch(es)…`);
+  const t = await inproc.measureBuilds(f.text, runs, warmup, gc, batch);
   const bs = [];
   for (let i = 0; i < (f.n >= 10000 || quick ? 1 : 3); i++) bs.push(await inproc.breakdown(f.text));
   const b = Object.fromEntries(Object.keys(bs[0]).map((k) => [k, median(bs.map((x) => x[k]))]));
-  results.sizes.push({ ...f, text: undefined, times: t, breakdown: b, bare: median(t.bare), full: median(t.full), parse: median(t.parse) });
+  results.sizes.push({ ...f, text: undefined, times: t, breakdown: b, batch, bare: median(t.bare), full: median(t.full), parse: median(t.parse) });
 }
 
 // ---- (b) cold CLI ----------------------------------------------------------------------------------------
@@ -177,10 +178,10 @@ const out = [];
 const p = (s = '') => out.push(s);
 p(`iommu-topology benchmark — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}${quick ? ' (--quick)' : ''}`);
 p();
-p('(a) in process, DocumentBuilder.build of one document (median ms after warm-up runs; new document per run; bare and full alternate)');
+p('(a) in process, DocumentBuilder.build of one document (ms per build: median over alternating bare/full batches after warm-up; new document per build; GC included)');
 p(table(
-  ['devices', 'lines', 'KiB', 'parse', 'parse+link (bare)', 'full check', 'ratio full/bare', 'heap after full (MB)', 'runs'],
-  results.sizes.map((s) => [s.devices, s.lines, (s.text?.length ?? fs.statSync(s.file).size / 1024).toFixed(0), ms(s.parse), ms(s.bare), ms(s.full), (s.full / s.bare).toFixed(2), `${mb(s.times.heapMB)} (+${mb(s.times.heapDeltaMB)})`, s.times.full.length]),
+  ['devices', 'lines', 'KiB', 'parse', 'parse+link (bare)', 'full check', 'ratio full/bare', 'heap after full (MB)', 'batches × builds'],
+  results.sizes.map((s) => [s.devices, s.lines, (s.text?.length ?? fs.statSync(s.file).size / 1024).toFixed(0), ms(s.parse), ms(s.bare), ms(s.full), (s.full / s.bare).toFixed(2), `${mb(s.times.heapMB)} (${s.times.heapDeltaMB >= 0 ? '+' : '−'}${mb(Math.abs(s.times.heapDeltaMB))})`, `${s.times.full.length} × ${s.batch}`]),
 ));
 p();
 p('    where one full check goes (instrumented run after warm-up, ms): link = Linker.link, of which the scope provider\'s getScope;');

@@ -65,34 +65,43 @@ async function drop(s: S, doc: LangiumDocument) {
 }
 
 /**
- * Alternate bare and full builds `runs` times (after `warmup` of each); each build is a new document. Heap is
- * measured (after gc, if `gc` is given) while the last fully checked document is still loaded.
+ * Bare and full builds in alternating batches: `runs` timed pairs of batches (after `warmup` untimed
+ * pairs), each batch `batch` builds of a new document, timed as a whole; the figure per kind is the batch
+ * time / `batch`. Batches make each kind pay for the garbage collection its own allocations trigger
+ * (single small builds are 3–5 ms and a scavenge 2–3 ms, so per-build medians depend on where the
+ * scavenges fall). No forced GC between timed builds. Heap is measured afterwards, on one more full build
+ * between two `gc` calls (if `gc` is given), while that document is still loaded.
  */
-export async function measureBuilds(text: string, runs: number, warmup = 1, gc?: () => void): Promise<BuildTimes & { heapMB: number; heapDeltaMB: number; rssMB: number }> {
+export async function measureBuilds(text: string, runs: number, warmup = 1, gc?: () => void, batch = 1): Promise<BuildTimes & { heapMB: number; heapDeltaMB: number; rssMB: number }> {
   const s = services();
   const out: BuildTimes = { parse: [], bare: [], full: [] };
-  let heap = { heapMB: 0, heapDeltaMB: 0, rssMB: 0 };
+  const timeBatch = async (validation: boolean) => {
+    const t0 = now();
+    for (let b = 0; b < batch; b++) {
+      const { doc } = await buildOnce(s, text, validation);
+      await drop(s, doc);
+    }
+    return (now() - t0) / batch;
+  };
   for (let i = 0; i < warmup + runs; i++) {
     const t0 = now();
-    s.shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse(`memory:///bench/p${seq++}.iommu`));
-    const parse = now() - t0;
-    const bare = await buildOnce(s, text, false);
-    await drop(s, bare.doc);
-    gc?.();
-    const before = process.memoryUsage().heapUsed;
-    const full = await buildOnce(s, text, true);
-    if (i === warmup + runs - 1) {
-      gc?.();
-      const m = process.memoryUsage();
-      heap = { heapMB: m.heapUsed / 2 ** 20, heapDeltaMB: (m.heapUsed - before) / 2 ** 20, rssMB: m.rss / 2 ** 20 };
-    }
-    await drop(s, full.doc);
+    for (let b = 0; b < batch; b++) s.shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse(`memory:///bench/p${seq++}.iommu`));
+    const parse = (now() - t0) / batch;
+    const bare = await timeBatch(false);
+    const full = await timeBatch(true);
     if (i >= warmup) {
       out.parse.push(parse);
-      out.bare.push(bare.ms);
-      out.full.push(full.ms);
+      out.bare.push(bare);
+      out.full.push(full);
     }
   }
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const last = await buildOnce(s, text, true);
+  gc?.();
+  const m = process.memoryUsage();
+  const heap = { heapMB: m.heapUsed / 2 ** 20, heapDeltaMB: (m.heapUsed - before) / 2 ** 20, rssMB: m.rss / 2 ** 20 };
+  await drop(s, last.doc);
   return { ...out, ...heap };
 }
 

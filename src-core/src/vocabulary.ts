@@ -110,3 +110,12 @@ export const COMMON_DRIVERS: Term[] = [
   { name: 'virtio-pci', doc: 'virtio PCI transport: a kernel DMA user.' },
   { name: 'shpchp', doc: 'Standard hot-plug controller driver (bridges): not driver_managed_dma.' },
 ];
+
+const nameSets = new WeakMap<readonly Term[], ReadonlySet<string>>();
+
+/** The names of `terms` as a set, built once per term list (for O(1) membership tests on hot paths). */
+export function termNames(terms: readonly Term[]): ReadonlySet<string> {
+  let names = nameSets.get(terms);
+  if (!names) nameSets.set(terms, (names = new Set(terms.map((t) => t.name))));
+  return names;
+}

@@ -12,6 +12,7 @@ import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { VALUE_SLOTS, type ValueSlot } from './value-slots.js';
+import { termNames } from '../../../src-core/src/vocabulary.js';
 import {
   type Document,
   type IommuTopologyAstType,
@@ -80,7 +81,7 @@ export class IommuValidator {
   /** SYN002: a value in a closed vocabulary slot must be a known term; suggest the closest one. */
   checkTerm(node: AstNode, property: string, value: string | undefined, slot: ValueSlot, accept: ValidationAcceptor, index?: number): void {
     const terms = slot.terms;
-    if (value === undefined || terms.some((t) => t.name === (slot.upperCase ? value.toUpperCase() : value))) return;
+    if (value === undefined || termNames(terms).has(slot.upperCase ? value.toUpperCase() : value)) return;
     const suggestion = closestTerm(value, terms.map((t) => t.name));
     const msg = `unknown ${slot.what} '${value}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (expected one of: ${terms.map((t) => t.name).join(', ')})`;
     accept('error', msg, {

@@ -38,6 +38,7 @@ import {
   PCI_KINDS,
   PGTABLE_FORMATS,
   VFIO_BACKENDS,
+  termNames,
   type Term,
 } from '../../../src-core/src/vocabulary.js';
 import {
@@ -87,7 +88,7 @@ export function parseBool(text: string | undefined): boolean | undefined {
 }
 
 function term<T extends string>(terms: Term<T>[], value: string | undefined): T | undefined {
-  return terms.find((t) => t.name === value)?.name;
+  return value !== undefined && termNames(terms).has(value) ? (value as T) : undefined;
 }
 
 /** Parse a hex (`0x1a`) or decimal integer; undefined on garbage. */
