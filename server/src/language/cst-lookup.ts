@@ -29,6 +29,7 @@ function assignedFeature(element: AstNode | undefined): Feature {
  */
 export function findPropertyCst(cst: CstNode | undefined, property: string, index = 0): CstNode | undefined {
   if (!cst) return undefined;
+  index = Math.max(0, index); // as Langium clamps it
   const owner = cst.astNode;
   let seen = 0;
   let last: CstNode | undefined;
