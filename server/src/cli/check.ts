@@ -167,6 +167,16 @@ export function formatText(run: CheckRun, cwd = process.cwd()): string {
 
 const pos = (p: { line: number; character: number }) => ({ line: p.line + 1, column: p.character + 1 });
 
+/** `uri` → path relative to `cwd`, computed once per URI (related locations repeat a few files thousands of times). */
+function relativePaths(cwd: string): (uri: string) => string {
+  const cache = new Map<string, string>();
+  return (uri) => {
+    let rel = cache.get(uri);
+    if (rel === undefined) cache.set(uri, (rel = path.relative(cwd, URI.parse(uri).fsPath)));
+    return rel;
+  };
+}
+
 /**
  * The stable JSON report (see README "JSON output"). Lines and columns are 1-based. One line unless
  * `pretty` (2-space indentation): a 10k-device report is several MB, and indenting it costs more than
@@ -174,6 +184,7 @@ const pos = (p: { line: number; character: number }) => ({ line: p.line + 1, col
  */
 export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): string {
   const counts = { error: 0, warning: 0, info: 0, hint: 0 };
+  const relative = relativePaths(cwd);
   const files = run.files.map((f) => ({
     path: path.relative(cwd, f.path) || f.path,
     diagnostics: f.diagnostics.map((d) => {
@@ -190,7 +201,7 @@ export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): 
         kernel: finding?.kernel ?? [],
         outcome: finding?.outcome ?? null,
         related: (d.relatedInformation ?? []).map((r) => ({
-          path: path.relative(cwd, URI.parse(r.location.uri).fsPath),
+          path: relative(r.location.uri),
           range: { start: pos(r.location.range.start), end: pos(r.location.range.end) },
           message: r.message,
         })),
@@ -255,6 +266,7 @@ const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'n
 
 /** SARIF 2.1.0 log with one run; rules from the simulator's rule table. One line unless `pretty`. */
 export function formatSarif(run: CheckRun, cwd = process.cwd(), pretty = false): string {
+  const relative = relativePaths(cwd);
   const results = run.files.flatMap((f) =>
     f.diagnostics.map((d) => {
       const sev = SEVERITY_NAME[d.severity ?? 1];
@@ -267,7 +279,7 @@ export function formatSarif(run: CheckRun, cwd = process.cwd(), pretty = false):
         relatedLocations: (d.relatedInformation ?? []).map((r, i) => ({
           id: i,
           message: { text: r.message },
-          physicalLocation: { artifactLocation: { uri: path.relative(cwd, URI.parse(r.location.uri).fsPath).split(path.sep).join('/') }, region: region(r.location.range) },
+          physicalLocation: { artifactLocation: { uri: relative(r.location.uri).split(path.sep).join('/') }, region: region(r.location.range) },
         })),
       };
     }),
