@@ -74,11 +74,16 @@ export function aliasQuirk(d: PciDevice): AliasQuirk | undefined {
   return undefined;
 }
 
+/** The devfns of the device's `dma_alias_mask` (`dmaAliasDevfns` plus {@link aliasQuirk}), or undefined if none. */
+function aliasDevfns(d: PciDevice): number[] | undefined {
+  const quirk = aliasQuirk(d);
+  if (!d.dmaAliasDevfns?.length && !quirk) return undefined;
+  return [...(d.dmaAliasDevfns ?? []), ...(quirk?.devfns ?? [])].map((x) => x & 0xff);
+}
+
 /** The device's `dma_alias_mask` as a set of devfns: `dmaAliasDevfns` plus {@link aliasQuirk}. */
 export function dmaAliasMask(d: PciDevice): Set<number> {
-  const quirk = aliasQuirk(d);
-  if (!d.dmaAliasDevfns?.length && !quirk) return new Set();
-  return new Set([...(d.dmaAliasDevfns ?? []), ...(quirk?.devfns ?? [])].map((x) => x & 0xff));
+  return new Set(aliasDevfns(d));
 }
 
 /** Per-topology indexes for the alias searches (a {@link HostTopology} is an immutable snapshot of one host). */
@@ -121,8 +126,9 @@ function maskOf(topo: HostTopology, d: PciDevice): ReadonlySet<number> {
   const ix = aliasIndex(topo);
   let m = ix.masks.get(d);
   if (m) return m;
-  if (!d.dmaAliasDevfns?.length && !aliasQuirk(d)) return EMPTY_MASK;
-  ix.masks.set(d, (m = dmaAliasMask(d)));
+  const devfns = aliasDevfns(d);
+  if (!devfns) return EMPTY_MASK;
+  ix.masks.set(d, (m = new Set(devfns)));
   return m;
 }
 

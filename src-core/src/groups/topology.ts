@@ -163,9 +163,7 @@ export class HostTopology {
     if (d.isVirtualFunction) return false;
     if (d.bdf.fn > 0) return true;
     if (d.multifunction !== undefined) return d.multifunction;
-    if (this.bySlot) return this.slotDevices(d).some((o) => o !== d && !o.isVirtualFunction);
-    const slot = d.bdf.device;
-    return this.busDevices(d).some((o) => o !== d && o.bdf.device === slot && !o.isVirtualFunction);
+    return this.slotDevices(d).some((o) => o !== d && !o.isVirtualFunction);
   }
 
   /** devfn byte of `d`. */

@@ -53,8 +53,8 @@ export const grpSharedGroupRule: Rule = {
 /** "X shares iommu_group N with A, B; it can only be assigned together with them (bridges C may stay on pcieport)". */
 function shareMessage(first: PciDevice, others: PciDevice[], n: number, label: (d: PciDevice) => string = devLabel): string {
   const eps = others.filter((d) => !isBridge(d));
-  const brs = others.length > eps.length;
+  const hasBridges = others.length > eps.length;
   const head = `${label(first)} shares iommu_group ${n} with ${others.map(label).join(', ')}`;
   if (!eps.length) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
-  return `${head}; it can only be assigned together with ${eps.map(label).join(', ')}${brs ? ' (bridges may stay bound to pcieport)' : ''}`;
+  return `${head}; it can only be assigned together with ${eps.map(label).join(', ')}${hasBridges ? ' (bridges may stay bound to pcieport)' : ''}`;
 }
