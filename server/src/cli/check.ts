@@ -155,10 +155,11 @@ export function formatText(run: CheckRun, cwd = process.cwd()): string {
   const lines: string[] = [];
   const counts = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const f of run.files) {
+    const file = path.relative(cwd, f.path) || f.path;
     for (const d of f.diagnostics) {
       const sev = SEVERITY_NAME[d.severity ?? 1];
       counts[sev]++;
-      lines.push(`${path.relative(cwd, f.path) || f.path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev}: ${messageOf(d)} [${codeOf(d)}]`);
+      lines.push(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev}: ${messageOf(d)} [${codeOf(d)}]`);
     }
   }
   lines.push(`${run.files.length} file(s): ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info, ${counts.hint} hint(s)`);
@@ -213,8 +214,10 @@ export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): 
   const vms: unknown[] = [];
   for (const f of run.files) {
     const sim = run.services.simulation.SimulationCache.get(f.document);
-    const bdfById = new Map(sim.topology.hosts.flatMap((h) => h.devices).map((d) => [d.id, formatBdf(d.bdf)]));
-    const bdfOf = (id: string) => bdfById.get(id) ?? id;
+    const bdfOf = (id: string) => {
+      const d = sim.deviceById.get(id)?.device;
+      return d ? formatBdf(d.bdf) : id;
+    };
     // hosts and VMs are reported by the file that declares them (imports are lowered along)
     const declaredHere = (id: string) => {
       const node = sim.nodeOf.get(id);
@@ -267,23 +270,21 @@ const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'n
 /** SARIF 2.1.0 log with one run; rules from the simulator's rule table. One line unless `pretty`. */
 export function formatSarif(run: CheckRun, cwd = process.cwd(), pretty = false): string {
   const relative = relativePaths(cwd);
-  const results = run.files.flatMap((f) =>
-    f.diagnostics.map((d) => {
-      const sev = SEVERITY_NAME[d.severity ?? 1];
-      const region = (r: Diagnostic['range']) => ({ startLine: r.start.line + 1, startColumn: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 });
-      return {
-        ruleId: codeOf(d),
-        level: SARIF_LEVEL[sev],
-        message: { text: messageOf(d) },
-        locations: [{ physicalLocation: { artifactLocation: { uri: path.relative(cwd, f.path).split(path.sep).join('/') }, region: region(d.range) } }],
-        relatedLocations: (d.relatedInformation ?? []).map((r, i) => ({
-          id: i,
-          message: { text: r.message },
-          physicalLocation: { artifactLocation: { uri: relative(r.location.uri).split(path.sep).join('/') }, region: region(r.location.range) },
-        })),
-      };
-    }),
-  );
+  const region = (r: Diagnostic['range']) => ({ startLine: r.start.line + 1, startColumn: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 });
+  const results = run.files.flatMap((f) => {
+    const file = path.relative(cwd, f.path).split(path.sep).join('/');
+    return f.diagnostics.map((d) => ({
+      ruleId: codeOf(d),
+      level: SARIF_LEVEL[SEVERITY_NAME[d.severity ?? 1]],
+      message: { text: messageOf(d) },
+      locations: [{ physicalLocation: { artifactLocation: { uri: file }, region: region(d.range) } }],
+      relatedLocations: (d.relatedInformation ?? []).map((r, i) => ({
+        id: i,
+        message: { text: r.message },
+        physicalLocation: { artifactLocation: { uri: relative(r.location.uri).split(path.sep).join('/') }, region: region(r.location.range) },
+      })),
+    }));
+  });
   const rules = allRuleMeta().map((m) => ({
     id: m.code,
     name: m.title,

@@ -7,6 +7,7 @@ import { AbstractInlayHintProvider, type InlayHintAcceptor } from 'langium/lsp';
 import { InlayHintKind } from 'vscode-languageserver';
 import { isAssignProp, isHwptDecl, isPciDevice } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
+import { findPropertyCst } from '../language/cst-lookup.js';
 
 export class IommuInlayHintProvider extends AbstractInlayHintProvider {
   private readonly services: IommuServices;
@@ -21,7 +22,7 @@ export class IommuInlayHintProvider extends AbstractInlayHintProvider {
     if (isPciDevice(node)) {
       const sim = this.services.simulation.SimulationCache.get(doc);
       const id = sim.idOf.get(node);
-      const bdf = node.$cstNode && GrammarUtils.findNodeForProperty(node.$cstNode, 'bdf');
+      const bdf = findPropertyCst(node.$cstNode, 'bdf');
       if (!id || !bdf) return;
       const host = sim.deviceById.get(id)?.host;
       const ha = host && sim.result.hosts.get(host.id);
