@@ -3,7 +3,7 @@
  * and every (synchronous) check for each AST node, and rebuilds the check list per node. Topology files
  * have tens of thousands of nodes and few checks, so here the check lists are built once per node type
  * per run, synchronous checks are not awaited, the tree is walked with a plain recursion ({@link walkAst})
- * instead of a stream, and cancellation is checked every 256 nodes (Langium itself only yields every
+ * instead of a stream, only nodes with checks are queued, and cancellation is checked every 256 of them (Langium itself only yields every
  * 10 ms). Diagnostic ranges of a property come from {@link findPropertyCst}, which finds the same CST
  * node as Langium's lookup. Behaviour is otherwise the same (same order, same pruning options).
  */
@@ -21,19 +21,26 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
   protected override async validateAstNodes(rootNode: AstNode, options: ValidationOptions, acceptor: ValidationAcceptor, cancelToken = CancellationToken.None): Promise<void> {
     if (this.profiler?.isActive('validating')) return super.validateAstNodes(rootNode, options, acceptor, cancelToken);
     const byType = new Map<string, Check[]>();
+    const checksOf = (type: string): Check[] => {
+      let checks = byType.get(type);
+      if (!checks) byType.set(type, (checks = this.validationRegistry.getChecks(type, options.categories).toArray() as Check[]));
+      return checks;
+    };
+    // only nodes that have checks are queued: most nodes of a topology file (names, values, references)
+    // have none, and an entry per node is most of what this loop would allocate
     const nodes: AstNode[] = [];
     walkAst(rootNode, (node) => {
       const nodeOptions = this.validateSingleNodeOptions(node, options);
-      if (nodeOptions.validateNode) nodes.push(node);
+      if (nodeOptions.validateNode && checksOf(node.$type).length > 0) nodes.push(node);
       return nodeOptions.validateChildren;
     });
     for (let n = 0; n < nodes.length; n++) {
       if ((n & 255) === 255) await interruptAndCheck(cancelToken);
       const node = nodes[n];
-      let checks = byType.get(node.$type);
-      if (!checks) byType.set(node.$type, (checks = this.validationRegistry.getChecks(node.$type, options.categories).toArray() as Check[]));
-      for (const check of checks) {
-        const r = check(node, acceptor, cancelToken);
+      const checks = byType.get(node.$type)!;
+      // indexed loop: in this async function `for…of` keeps an array iterator per node
+      for (let c = 0; c < checks.length; c++) {
+        const r = checks[c](node, acceptor, cancelToken);
         if (r && typeof (r as Promise<void>).then === 'function') await r;
       }
     }
