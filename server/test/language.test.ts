@@ -72,6 +72,17 @@ describe('text-level validation', () => {
     expect((d.data as { replacement?: string }).replacement).toBeUndefined();
   });
 
+  it('BDF001: the highest device and function numbers, in either case of hex, are well-formed', async () => {
+    for (const bdf of ['0000:65:1f.7', '0000:6A:1F.0', '65:10.0', '10000:00:00.0']) {
+      const doc = await t.validate(`host h { kernel 6.12 endpoint x at ${bdf} }`);
+      expect(diagnosticsWithCode(doc, 'BDF001'), bdf).toEqual([]);
+    }
+    for (const bdf of ['0000:65:2f.0', '0000:65:1f.8', '000:65:00.0']) {
+      const doc = await t.validate(`host h { kernel 6.12 endpoint x at ${bdf} }`);
+      expect(diagnosticsWithCode(doc, 'BDF001'), bdf).toHaveLength(1);
+    }
+  });
+
   it('SYN001: kernel version must be X.Y', async () => {
     const doc = await t.validate('host h { kernel 6 }');
     expect(codes(doc)).toContain('SYN001');

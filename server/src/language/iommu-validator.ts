@@ -7,7 +7,6 @@
  */
 import { AstUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
 import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
-import { parseBdf } from '../../../src-core/src/bdf.js';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
@@ -59,15 +58,19 @@ export function registerValidationChecks(services: IommuServices): void {
     const [type, property] = key.split('.');
     (slotChecks[type] ??= []).push((node, accept) => {
       const value = (node as unknown as Record<string, unknown>)[property];
-      if (Array.isArray(value)) value.forEach((v, i) => validator.checkTerm(node, property, v as string, slot, accept, i));
-      else validator.checkTerm(node, property, value as string | undefined, slot, accept);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) validator.checkTerm(node, property, value[i] as string, slot, accept, i);
+      } else validator.checkTerm(node, property, value as string | undefined, slot, accept);
     });
   }
   registry.register(slotChecks as ValidationChecks<IommuTopologyAstType>, validator);
 }
 
-/** The spelling the kernel prints: optional 4–8 digit domain, 2-digit bus and device, function 0–7. */
-const CANONICAL_BDF = /^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
+/**
+ * The spelling the kernel prints: optional 4–8 digit domain, 2-digit bus, 2-digit device 00–1f, function
+ * 0–7. Every match is also an address `parseBdf` (src-core/src/bdf.ts) accepts (bus ≤ ff, device ≤ 1f), so no second parse.
+ */
+const CANONICAL_BDF = /^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[01][0-9a-fA-F]\.[0-7]$/;
 
 const SEVERITIES: Severity[] = ['error', 'warning', 'info', 'hint'];
 
@@ -96,7 +99,7 @@ export class IommuValidator {
 
   /** BDF001: the BDF must be `[DDDD:]BB:DD.F` with device ≤ 1f and function ≤ 7. */
   checkBdf(node: PciDevice, accept: ValidationAcceptor): void {
-    if (!node.bdf || (CANONICAL_BDF.test(node.bdf) && parseBdf(node.bdf))) return;
+    if (!node.bdf || CANONICAL_BDF.test(node.bdf)) return;
     const fixed = repairBdf(node.bdf);
     accept('error', `malformed BDF '${node.bdf}': expected DDDD:BB:DD.F (hex; device ≤ 1f, function ≤ 7)${fixed ? `, e.g. '${fixed}'` : ''}`, {
       node,
@@ -134,13 +137,14 @@ export class IommuValidator {
     const sim = this.services.simulation.SimulationCache.get(doc);
     const overrides = await this.severityOverrides();
     const vmsOf = vmsByOutcome(sim.result.vms);
+    const where = placementContext(doc, sim.documents);
     for (const f of sim.result.findings) {
       const override = overrides[f.code];
       if (override === 'off') continue;
       const severity = override && SEVERITIES.includes(override as Severity) ? (override as Severity) : f.severity;
-      const target = placeFinding(f, doc, sim.nodeOf, vmsOf);
+      const target = placeFinding(f, where, sim.nodeOf, vmsOf);
       if (!target) continue;
-      const related = relatedInformation(f, sim.nodeOf);
+      const related = relatedInformation(f, where, sim.nodeOf);
       accept(severity, f.message, {
         node: target.node,
         property: target.property as never,
@@ -169,21 +173,18 @@ interface Placement {
   index?: number;
 }
 
-/**
- * Where a finding is shown in `doc`. VM-scoped findings (the element or a related element is a VM) go on
- * that VM's `assign` reference to the device when there is one, so the problem shows where the assignment
- * is made. Elements that live in another (imported) document are shown on the VM that uses them; findings
- * that cannot be placed in this document are left to the document that declares the element.
- */
-/** `deviceId \0 code` → the VMs whose attach outcome for that device lists that code (built once per run). */
-function vmsByOutcome(vms: Map<string, VmAnalysis>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** deviceId → code → the VMs whose attach outcome for that device lists that code (built once per run). */
+type VmsByOutcome = Map<string, Map<string, string[]>>;
+
+function vmsByOutcome(vms: Map<string, VmAnalysis>): VmsByOutcome {
+  const out: VmsByOutcome = new Map();
   for (const [vmId, va] of vms) {
     for (const a of va.attach) {
+      let byCode = out.get(a.deviceId);
+      if (!byCode) out.set(a.deviceId, (byCode = new Map()));
       for (const code of a.codes) {
-        const key = `${a.deviceId}\0${code}`;
-        const list = out.get(key);
-        if (!list) out.set(key, [vmId]);
+        const list = byCode.get(code);
+        if (!list) byCode.set(code, [vmId]);
         else if (!list.includes(vmId)) list.push(vmId);
       }
     }
@@ -191,13 +192,43 @@ function vmsByOutcome(vms: Map<string, VmAnalysis>): Map<string, string[]> {
   return out;
 }
 
-function placeFinding(f: Finding, doc: LangiumDocument, nodeOf: Map<string, AstNode>, vmsOf: Map<string, string[]>): Placement | undefined {
-  const inDoc = (n: AstNode | undefined) => !!n && AstUtils.getDocument(n).uri.toString() === doc.uri.toString();
+/**
+ * Which document a model element's node is in. Nodes come from the lowered documents (this one and its
+ * imports); with no imports every node is in this document, so the container walk is skipped.
+ */
+interface PlacementContext {
+  /** `doc.uri.toString()`, computed once. */
+  uri: string;
+  inDoc(node: AstNode | undefined): boolean;
+  uriOf(node: AstNode): string;
+}
+
+function placementContext(doc: LangiumDocument, documents: readonly LangiumDocument[]): PlacementContext {
+  const uri = doc.uri.toString();
+  if (documents.length === 1 && documents[0] === doc) return { uri, inDoc: (n) => !!n, uriOf: () => uri };
+  const uriOf = (n: AstNode) => AstUtils.getDocument(n).uri.toString();
+  return { uri, inDoc: (n) => !!n && uriOf(n) === uri, uriOf };
+}
+
+/**
+ * Where a finding is shown in `doc`. VM-scoped findings (the element or a related element is a VM) go on
+ * that VM's `assign` reference to the device when there is one, so the problem shows where the assignment
+ * is made. Elements that live in another (imported) document are shown on the VM that uses them; findings
+ * that cannot be placed in this document are left to the document that declares the element.
+ */
+const NO_IDS: readonly string[] = [];
+
+function placeFinding(f: Finding, where: PlacementContext, nodeOf: Map<string, AstNode>, vmsOf: VmsByOutcome): Placement | undefined {
+  const inDoc = where.inDoc;
   const element = nodeOf.get(f.elementId);
-  const vmIds = [f.elementId, ...f.related.map((r) => r.id)].filter((id) => id.startsWith('v:'));
-  // a device finding produced while simulating a VM: the VM's attach outcome for the device lists the code
-  for (const vmId of vmsOf.get(`${f.elementId}\0${f.code}`) ?? []) if (!vmIds.includes(vmId)) vmIds.push(vmId);
-  for (const vmId of vmIds) {
+  // the VMs to try, in order: the element and related elements that are VMs, then (a device finding produced
+  // while simulating a VM) the VMs whose attach outcome for the device lists the code; most findings have none
+  let vmIds: string[] | undefined;
+  if (f.elementId.startsWith('v:')) vmIds = [f.elementId];
+  for (const r of f.related) if (r.id.startsWith('v:')) (vmIds ??= []).push(r.id);
+  const byOutcome = vmsOf.get(f.elementId)?.get(f.code);
+  if (byOutcome) for (const vmId of byOutcome) if (!(vmIds ??= []).includes(vmId)) vmIds.push(vmId);
+  for (const vmId of vmIds ?? NO_IDS) {
     const vmNode = nodeOf.get(vmId);
     if (!isVm(vmNode) || !inDoc(vmNode)) continue;
     if (isPciDevice(element)) {
@@ -217,14 +248,13 @@ function hasName(node: AstNode): boolean {
   return typeof (node as { name?: unknown }).name === 'string';
 }
 
-function relatedInformation(f: Finding, nodeOf: Map<string, AstNode>): DiagnosticRelatedInformation[] {
+function relatedInformation(f: Finding, where: PlacementContext, nodeOf: Map<string, AstNode>): DiagnosticRelatedInformation[] {
   const out: DiagnosticRelatedInformation[] = [];
   for (const r of f.related) {
     const node = nodeOf.get(r.id);
     const cst = node && (findPropertyCst(node.$cstNode, 'name') ?? node.$cstNode);
     if (!node || !cst) continue;
-    const nodeDoc = AstUtils.getDocument(node);
-    out.push({ location: { uri: nodeDoc.uri.toString(), range: cst.range }, message: r.message });
+    out.push({ location: { uri: where.uriOf(node), range: cst.range }, message: r.message });
   }
   return out;
 }
