@@ -74,7 +74,7 @@ const inproc = createRequire(import.meta.url)(bundle);
 for (const f of files) {
   // Steady state, as in a language server after the first edits: small files get enough warm-up runs for
   // the JIT to compile the validation code too (with one warm-up, 100 devices measured the interpreter).
-  const runs = quick ? (f.n >= 10000 ? 1 : 3) : f.n >= 10000 ? 3 : f.n >= 1000 ? 9 : 15;
+  const runs = quick ? (f.n >= 10000 ? 1 : 3) : f.n >= 10000 ? 5 : f.n >= 1000 ? 9 : 15; // 10k: a major GC lands in some builds, so 3 runs were not enough for a stable median
   const warmup = quick ? 1 : f.n >= 10000 ? 1 : f.n >= 1000 ? 3 : 5;
   const batch = f.n >= 10000 ? 1 : f.n >= 1000 ? 4 : 20; // builds per timed batch (GC amortised per kind)
   log(`in-process builds: ${f.devices} devices × ${runs} batch(es) of ${batch} after ${warmup} warm-up batch(es)…`);
@@ -95,7 +95,7 @@ for (let i = 0; i < 3; i++) {
 for (const f of files) {
   const times = [];
   let status, bad = '';
-  for (let i = 0; i < (quick || f.n >= 10000 ? 1 : 3); i++) {
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
     log(`cold CLI check: ${f.devices} devices (run ${i + 1})…`);
     const t0 = performance.now();
     const r = spawnSync(process.execPath, [cliPath, 'check', f.file, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
