@@ -14,13 +14,19 @@ import type { HostTopology } from './topology.js';
 export interface GroupingState {
   groups: IommuGroup[];
   groupOf: Map<string, IommuGroup>;
+  /**
+   * Scratch devfn bitmap of the alias and function searches (steps 4–6), reused by every {@link pciDeviceGroup}
+   * call of the run and cleared at the start of each; created on first use.
+   */
+  devfns?: Uint32Array;
 }
 
 /** Where `pci_device_group` found (or did not find) a group for one device. */
 export interface GroupDecision {
   /** Existing group to join; undefined = allocate a new one. */
   join?: IommuGroup;
-  reason: Omit<GroupReason, 'deviceId'>;
+  /** The reason recorded for the device (its `deviceId` is the device's id). */
+  reason: GroupReason;
 }
 
 function ridText(v: AliasVisit): string {
@@ -45,12 +51,12 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
   if (hit) {
     const { g, v } = hit;
     if (v.via === 'real-dma-dev')
-      return { join: g, reason: { kind: 'vmd', viaId: v.device.id, text: `joined the group of Intel VMD endpoint ${devLabel(v.device)}: pci_real_dma_dev maps every device in its domain to it` } };
+      return { join: g, reason: { deviceId: d.id, kind: 'vmd', viaId: v.device.id, text: `joined the group of Intel VMD endpoint ${devLabel(v.device)}: pci_real_dma_dev maps every device in its domain to it` } };
     const text =
       v.via === 'bridge'
         ? `joined the group of ${kindDevLabel(v.device)}: its DMA reaches the IOMMU with the bridge's requester ID ${ridText(v)}`
         : `joined the group of ${devLabel(v.device)}: DMA alias ${ridText(v)}`;
-    return { join: g, reason: { kind: 'dma-alias', viaId: v.device.id, text } };
+    return { join: g, reason: { deviceId: d.id, kind: 'dma-alias', viaId: v.device.id, text } };
   }
 
   // Steps 2–3: upstream walk while the ACS path is not enabled.
@@ -62,55 +68,34 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     if (path.ok) break;
     p = b;
     const g = state.groupOf.get(b.id);
-    if (g) return { join: g, reason: { kind: 'acs-path', viaId: b.id, text: `joined the group of ${kindDevLabel(b)}: the ACS path to the root bus fails, ${describeFailure(path)}` } };
+    if (g) return { join: g, reason: { deviceId: d.id, kind: 'acs-path', viaId: b.id, text: `joined the group of ${kindDevLabel(b)}: the ACS path to the root bus fails, ${describeFailure(path)}` } };
     ungroupedTop = b;
   }
 
   // Steps 4–6: alias and function searches from p with a shared devfn bitmap (DECLARE_BITMAP(devfns, 256), as
-  // eight 32-bit words). The kernel loops `for_each_pci_dev` and skips devices on other buses (other slots); the
-  // bus / slot indexes yield exactly those devices (for the alias search, only those that can be aliases), in the
-  // same (probe) order.
-  const visited = [0, 0, 0, 0, 0, 0, 0, 0];
-  type Found = { g: IommuGroup; via: PciDevice };
-  const aliasGroup = (x: PciDevice): Found | undefined => {
-    const df = topo.devfn(x);
-    const bit = 1 << (df & 31);
-    if (visited[df >> 5] & bit) return undefined;
-    visited[df >> 5] |= bit;
-    const g = state.groupOf.get(x.id);
-    if (g) return { g, via: x };
-    for (const t of dmaAliasCandidates(topo, x)) {
-      if (t === x) continue;
-      if (areDmaAliases(topo, x, t)) {
-        const r = aliasGroup(t) ?? funcGroup(t);
-        if (r) return r;
-      }
-    }
-    return undefined;
-  };
-  const funcGroup = (x: PciDevice): Found | undefined => {
-    if (!topo.multifunction(x) || pciAcsEnabled(x, env).isolated) return undefined;
-    for (const t of topo.slotDevices(x)) {
-      if (t === x || pciAcsEnabled(t, env).isolated) continue;
-      const r = aliasGroup(t);
-      if (r) return r;
-    }
-    return undefined;
-  };
-  const subject = () => (p === d ? '' : ` (searched from ${kindDevLabel(p)})`);
-  const a = aliasGroup(p);
+  // eight 32-bit words, cleared for each device). The kernel loops `for_each_pci_dev` and skips devices on other
+  // buses (other slots); the bus / slot indexes yield exactly those devices (for the alias search, only those that
+  // can be aliases), in the same (probe) order.
+  const visited = (state.devfns ??= new Uint32Array(8));
+  visited.fill(0);
+  const a = aliasGroup(p, topo, env, state.groupOf, visited);
   if (a) {
     const q = aliasQuirk(a.via) ?? aliasQuirk(p);
     const how = q ? `DMA alias quirk ${q.quirk}` : 'DMA alias (dma_alias_mask or pci_real_dma_dev)';
-    return { join: a.g, reason: { kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${devLabel(a.via)}: ${how} on the same bus${subject()}` } };
+    return { join: a.g, reason: { deviceId: d.id, kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${devLabel(a.via)}: ${how} on the same bus${searchedFrom(p, d)}` } };
   }
-  const f = funcGroup(p);
+  const f = funcGroup(p, topo, env, state.groupOf, visited);
   if (f) {
     const why = pciAcsEnabled(p, env).why;
     const whyOther = pciAcsEnabled(f.via, env).why;
     return {
       join: f.g,
-      reason: { kind: 'multifunction', viaId: f.via.id, text: `joined the group of sibling function ${devLabel(f.via)}: functions of one multifunction slot without ACS isolation share a group (${devLabel(p)}: ${why}; ${devLabel(f.via)}: ${whyOther})${subject()}` },
+      reason: {
+        deviceId: d.id,
+        kind: 'multifunction',
+        viaId: f.via.id,
+        text: `joined the group of sibling function ${devLabel(f.via)}: functions of one multifunction slot without ACS isolation share a group (${devLabel(p)}: ${why}; ${devLabel(f.via)}: ${whyOther})${searchedFrom(p, d)}`,
+      },
     };
   }
 
@@ -120,12 +105,58 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     text = `first device of a new group: ${kindDevLabel(ungroupedTop)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
   } else if (topo.onRootBus(last)) text = 'first device of a new group: devices on a root bus are assumed isolated from each other (GRP-ROOT-01)';
   else text = 'first device of a new group: every bridge up to the root bus is ACS-isolating';
-  return { reason: { kind: 'own', text } };
+  return { reason: { deviceId: d.id, kind: 'own', text } };
+}
+
+/** A group found by the searches of GRP-ALG-01 steps 4–6, and the device that has it. */
+interface Found {
+  g: IommuGroup;
+  via: PciDevice;
+}
+
+/**
+ * `get_pci_alias_group(x, devfns)`: `x`'s own group if it has one, else the group of a DMA alias of `x` on its bus
+ * (or of one of that alias's functions), each devfn visited once per search (`visited`, the kernel's `devfns`).
+ */
+function aliasGroup(x: PciDevice, topo: HostTopology, env: AcsEnv, groupOf: Map<string, IommuGroup>, visited: Uint32Array): Found | undefined {
+  const df = topo.devfn(x);
+  const bit = 1 << (df & 31);
+  if (visited[df >> 5] & bit) return undefined;
+  visited[df >> 5] |= bit;
+  const g = groupOf.get(x.id);
+  if (g) return { g, via: x };
+  for (const t of dmaAliasCandidates(topo, x)) {
+    if (t === x) continue;
+    if (areDmaAliases(topo, x, t)) {
+      const r = aliasGroup(t, topo, env, groupOf, visited) ?? funcGroup(t, topo, env, groupOf, visited);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `get_pci_function_alias_group(x, devfns)`: for a multifunction `x` without ACS isolation, the first group found by
+ * {@link aliasGroup} from another function of its slot that is not ACS-isolated either.
+ */
+function funcGroup(x: PciDevice, topo: HostTopology, env: AcsEnv, groupOf: Map<string, IommuGroup>, visited: Uint32Array): Found | undefined {
+  if (!topo.multifunction(x) || pciAcsEnabled(x, env).isolated) return undefined;
+  for (const t of topo.slotDevices(x)) {
+    if (t === x || pciAcsEnabled(t, env).isolated) continue;
+    const r = aliasGroup(t, topo, env, groupOf, visited);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** Message suffix naming the device the searches started from when the upstream walk moved away from `d`. */
+function searchedFrom(p: PciDevice, d: PciDevice): string {
+  return p === d ? '' : ` (searched from ${kindDevLabel(p)})`;
 }
 
 /** `generic_device_group`: always a new group (s390, GRP-DRV-01). */
-export function genericDeviceGroup(): GroupDecision {
-  return { reason: { kind: 'own', text: 'own group: this IOMMU driver uses generic_device_group (one group per function)' } };
+export function genericDeviceGroup(d: PciDevice): GroupDecision {
+  return { reason: { deviceId: d.id, kind: 'own', text: 'own group: this IOMMU driver uses generic_device_group (one group per function)' } };
 }
 
 /**
@@ -139,7 +170,7 @@ export function applyDecision(state: GroupingState, d: PciDevice, iommuId: strin
     state.groups.push(g);
   }
   g.deviceIds.push(d.id);
-  g.reasons.push({ deviceId: d.id, ...dec.reason });
+  g.reasons.push(dec.reason);
   state.groupOf.set(d.id, g);
   return g;
 }

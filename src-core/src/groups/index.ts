@@ -59,8 +59,14 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   const topo = new HostTopology(h);
   const timing = acsTiming(h, kernel);
   const effective = new Map<string, EffectiveAcs | null>();
+  /** The `ctl` of each `effective` entry (the `GroupingResult` field), filled alongside it. */
+  const effectiveAcsCtl = new Map<string, number | null>();
   const effectiveEnv = { topo, kernel, timing, pciOptions: parsePciAcsOptions(h.cmdline) };
-  for (const d of h.devices) effective.set(d.id, effectiveAcs(d, effectiveEnv));
+  for (const d of h.devices) {
+    const e = effectiveAcs(d, effectiveEnv);
+    effective.set(d.id, e);
+    effectiveAcsCtl.set(d.id, e ? e.ctl : null);
+  }
   const env: AcsEnv = {
     topo,
     kernel,
@@ -96,20 +102,27 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     kernel && !atLeast(kernel, 6, 1) ? [grouped] : h.iommus.filter((u) => u.driver !== 'none').map((u) => byUnit.get(u) ?? []);
 
   const state: GroupingState = { groups: [], groupOf: new Map() };
+  /**
+   * Members are mostly added in probe order already; only groups that received a device with a lower position than
+   * their previous last member are sorted afterwards. Position = `topo.indexOf` (of the last device with the id).
+   */
+  const lastPosition: number[] = [];
+  /** Group number → it needs sorting. */
+  const unordered: boolean[] = [];
   for (const pass of passes)
     for (const d of pass) {
-      const u = unitOf(d)!;
-      const dec = PCI_DEVICE_GROUP_DRIVERS.has(u.driver) ? pciDeviceGroup(d, topo, env, kernel, state) : genericDeviceGroup();
-      applyDecision(state, d, u.id, dec);
+      const i = topo.indexOf(d);
+      const u = unitAt[i]!;
+      const dec = PCI_DEVICE_GROUP_DRIVERS.has(u.driver) ? pciDeviceGroup(d, topo, env, kernel, state) : genericDeviceGroup(d);
+      const g = applyDecision(state, d, u.id, dec);
+      if (g.deviceIds.length > 1 && i < lastPosition[g.number]) unordered[g.number] = true;
+      lastPosition[g.number] = i;
     }
   const position = (id: string) => topo.indexOf(topo.device(id)!);
-  // members are mostly added in probe order already; sort only the groups that are not
-  for (const g of state.groups) if (!inOrder(g.deviceIds, position)) g.deviceIds.sort((a, b) => position(a) - position(b));
+  for (const g of state.groups) if (unordered[g.number]) g.deviceIds.sort((a, b) => position(a) - position(b));
 
   /** The env for `acsEnabled` after grouping: consultations go to a set of its own, not to `assumedNoAcs`. */
   let queryEnv: AcsEnv | undefined;
-  const effectiveAcsCtl = new Map<string, number | null>();
-  effective.forEach((e, id) => effectiveAcsCtl.set(id, e ? e.ctl : null));
   return {
     groups: state.groups,
     groupOf: state.groupOf,
@@ -122,11 +135,6 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     topology: topo,
     acsEnabled: (d) => pciAcsEnabled(d, (queryEnv ??= { ...env, assumedNoAcs: new Set() })),
   };
-}
-
-function inOrder(ids: readonly string[], position: (id: string) => number): boolean {
-  for (let i = 1; i < ids.length; i++) if (position(ids[i - 1]) > position(ids[i])) return false;
-  return true;
 }
 
 /**
