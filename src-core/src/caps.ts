@@ -23,7 +23,8 @@ import type { Host, Iommu, KernelVersion } from './model.js';
  *
  * The device's IOMMU is the group's `iommuId` when grouped, else resolved from the topology. A device with no
  * IOMMU gets all-false caps except `dmaCoherent` (and `isolatedMsi` by the platform rule).
- * `kernel` undefined → {@link ASSUMED_KERNEL}. Never throws.
+ * `kernel` undefined → {@link ASSUMED_KERNEL}. Never throws. The answers besides `dmaCoherent` depend only on the
+ * device's IOMMU unit (and, for cache coherency, on `dmaCoherent`), so they are computed once per unit.
  */
 export function computeDeviceCaps(
   host: Host,
@@ -38,22 +39,46 @@ export function computeDeviceCaps(
   /** IOMMU units by id (the first of a repeated id, as `host.iommus.find` answers). */
   const unitById = new Map<string, Iommu>();
   for (const i of host.iommus) if (!unitById.has(i.id)) unitById.set(i.id, i);
+  /** The answers that depend on the unit alone (and on `dmaCoherent` for cache coherency), once per unit. */
+  const perUnit = new Map<Iommu | undefined, UnitCaps>();
   for (const d of host.devices) {
     const gid = grouping.groupOf.get(d.id)?.iommuId;
     const iommu = (gid !== undefined ? unitById.get(gid) : undefined) ?? iommuOf(host, d, topo);
     const dmaCoherent = deviceDmaCoherent(arch, d);
-    const enf = enforceCap(iommu, host, k);
+    let u = perUnit.get(iommu);
+    if (!u) {
+      const enf = enforceCap(iommu, host, k);
+      u = {
+        cacheCoherency: cacheCoherencyCap(iommu, host, k, false, options),
+        cacheCoherencyIfDmaCoherent: cacheCoherencyCap(iommu, host, k, true, options),
+        enforce: enf.enforce,
+        reportedOnly: enf.reportedOnly,
+        isolatedMsi: isolatedMsi(iommu, host, arch, k),
+      };
+      perUnit.set(iommu, u);
+    }
     out.set(d.id, {
       deviceId: d.id,
       iommuId: iommu?.id,
-      cacheCoherency: cacheCoherencyCap(iommu, host, k, dmaCoherent, options),
-      enforceCoherency: enf.enforce,
-      enforceIsReportedOnly: enf.reportedOnly,
-      isolatedMsi: isolatedMsi(iommu, host, arch, k),
+      cacheCoherency: dmaCoherent ? u.cacheCoherencyIfDmaCoherent : u.cacheCoherency,
+      enforceCoherency: u.enforce,
+      enforceIsReportedOnly: u.reportedOnly,
+      isolatedMsi: u.isolatedMsi,
       dmaCoherent,
     });
   }
   return out;
+}
+
+/** A unit's answers in {@link computeDeviceCaps}: the `caps/` functions read only the unit, host, kernel and options. */
+interface UnitCaps {
+  /** `cacheCoherencyCap` for a device that is not DMA-coherent. */
+  cacheCoherency: boolean;
+  /** `cacheCoherencyCap` for a DMA-coherent device. */
+  cacheCoherencyIfDmaCoherent: boolean;
+  enforce: boolean;
+  reportedOnly: boolean;
+  isolatedMsi: boolean;
 }
 
 /**

@@ -166,11 +166,13 @@ export function genericDeviceGroup(d: PciDevice): GroupDecision {
 export function applyDecision(state: GroupingState, d: PciDevice, iommuId: string | undefined, dec: GroupDecision): IommuGroup {
   let g = dec.join;
   if (!g) {
-    g = { number: state.groups.length, deviceIds: [], iommuId, reasons: [] };
+    // most groups keep their first member alone: arrays of exactly one element, not push's spare capacity
+    g = { number: state.groups.length, deviceIds: [d.id], iommuId, reasons: [dec.reason] };
     state.groups.push(g);
+  } else {
+    g.deviceIds.push(d.id);
+    g.reasons.push(dec.reason);
   }
-  g.deviceIds.push(d.id);
-  g.reasons.push(dec.reason);
   state.groupOf.set(d.id, g);
   return g;
 }
