@@ -20,7 +20,8 @@ export function probeOrder(devices: PciDevice[]): PciDevice[] {
   // reached from a root bus), so only repeated ids need the seen-set.
   const seen = ids.size === devices.length ? undefined : new Set<string>();
   const visitBus = (list: PciDevice[]) => {
-    const sorted = list.length > 1 ? list.sort(byAddress) : list; // the lists are this function's own
+    // the lists are this function's own; most come in address order already, and a stable sort leaves those as they are
+    const sorted = inOrder(list, byAddress) ? list : list.sort(byAddress);
     for (const d of sorted) {
       if (seen) {
         if (seen.has(d.id)) continue;
@@ -35,4 +36,10 @@ export function probeOrder(devices: PciDevice[]): PciDevice[] {
   };
   visitBus(children.get(undefined) ?? []);
   return out;
+}
+
+/** True iff no element of `list` sorts before its predecessor under `cmp`. */
+function inOrder<T>(list: readonly T[], cmp: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < list.length; i++) if (cmp(list[i - 1], list[i]) > 0) return false;
+  return true;
 }
