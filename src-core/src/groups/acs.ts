@@ -21,17 +21,30 @@ export function acsFlagsEnabled(cap: number, ctl: number, wanted: number = REQ_A
   return (ctl & required) === required;
 }
 
-/** One `pci_acs_enabled(dev, REQ_ACS_FLAGS)` answer with its reason. */
+/**
+ * One `pci_acs_enabled(dev, REQ_ACS_FLAGS)` answer with its reason. Answers that do not depend on the device's
+ * registers or identity are shared constants, so verdicts are read-only.
+ */
 export interface AcsVerdict {
-  isolated: boolean;
+  readonly isolated: boolean;
   /** `quirk` = a quirk answered; `kind` = decided by device type alone; `flags` = ACS registers checked. */
-  by: 'quirk' | 'kind' | 'flags';
+  readonly by: 'quirk' | 'kind' | 'flags';
   /** Clause for messages, e.g. "it has no ACS capability". */
-  why: string;
+  readonly why: string;
   /** The ACS state was unknown (`acs` undefined) and assumed absent. */
-  assumedNoAcs?: boolean;
-  quirk?: string;
+  readonly assumedNoAcs?: boolean;
+  readonly quirk?: string;
 }
+
+/** The verdicts that are the same for every device they answer (see {@link acsVerdict}, {@link flagsVerdict}). */
+const UNKNOWN_ACS: AcsVerdict = { isolated: false, by: 'flags', why: 'its ACS state is unknown (assumed no ACS capability)', assumedNoAcs: true };
+const NO_ACS_CAP: AcsVerdict = { isolated: false, by: 'flags', why: 'it has no ACS capability' };
+const CONVENTIONAL: AcsVerdict = { isolated: false, by: 'kind', why: 'it is conventional PCI (no PCIe capability)' };
+const PCIE_TO_PCI: AcsVerdict = { isolated: false, by: 'kind', why: 'it is a PCIe-to-PCI bridge (never ACS-isolating)' };
+const PCI_TO_PCIE: AcsVerdict = { isolated: false, by: 'kind', why: 'it is a PCI-to-PCIe bridge (never ACS-isolating)' };
+const RCEC: AcsVerdict = { isolated: false, by: 'kind', why: 'it is a Root Complex Event Collector (never ACS-isolating)' };
+const SINGLE_FUNCTION: AcsVerdict = { isolated: true, by: 'kind', why: 'it is single-function' };
+const UNCHECKED_TYPE: AcsVerdict = { isolated: true, by: 'kind', why: 'its PCIe type is not checked' };
 
 /** What {@link pciAcsEnabled} needs besides the device. */
 export interface AcsEnv extends QuirkEnv {
@@ -61,9 +74,9 @@ function flagsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
   if (!eff) {
     if (d.acs === undefined) {
       env.assumedNoAcs.add(d.id);
-      return { isolated: false, by: 'flags', why: 'its ACS state is unknown (assumed no ACS capability)', assumedNoAcs: true };
+      return UNKNOWN_ACS;
     }
-    return { isolated: false, by: 'flags', why: 'it has no ACS capability' };
+    return NO_ACS_CAP;
   }
   const required = REQ_ACS_FLAGS & (eff.cap | ACS.EC);
   const missing = required & ~eff.ctl;
@@ -91,14 +104,14 @@ export function pciAcsEnabled(d: PciDevice, env: AcsEnv): AcsVerdict {
 function acsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
   const q = pciDevSpecificAcsEnabled(d, env);
   if (q) return { isolated: q.isolated, by: 'quirk', why: `ACS quirk ${q.quirk}: ${q.text}`, quirk: q.quirk };
-  if (isConventional(d)) return { isolated: false, by: 'kind', why: 'it is conventional PCI (no PCIe capability)' };
+  if (isConventional(d)) return CONVENTIONAL;
   switch (d.kind) {
     case 'pcie-to-pci-bridge':
-      return { isolated: false, by: 'kind', why: 'it is a PCIe-to-PCI bridge (never ACS-isolating)' };
+      return PCIE_TO_PCI;
     case 'pci-to-pcie-bridge':
-      return { isolated: false, by: 'kind', why: 'it is a PCI-to-PCIe bridge (never ACS-isolating)' };
+      return PCI_TO_PCIE;
     case 'rc-event-collector':
-      return { isolated: false, by: 'kind', why: 'it is a Root Complex Event Collector (never ACS-isolating)' };
+      return RCEC;
     case 'root-port':
     case 'switch-downstream':
       return flagsVerdict(d, env);
@@ -106,10 +119,10 @@ function acsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
     case 'switch-upstream':
     case 'legacy-endpoint':
     case 'rciep':
-      if (!env.topo.multifunction(d)) return { isolated: true, by: 'kind', why: 'it is single-function' };
+      if (!env.topo.multifunction(d)) return SINGLE_FUNCTION;
       return flagsVerdict(d, env);
     default:
-      return { isolated: true, by: 'kind', why: 'its PCIe type is not checked' };
+      return UNCHECKED_TYPE;
   }
 }
 

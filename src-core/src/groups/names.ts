@@ -36,6 +36,15 @@ export function kindDevLabel(d: PciDevice): string {
 
 /** ACS bit mask → kernel flag names, e.g. `0x0c` → `RR, CR`. Empty mask → `none`. */
 export function acsFlagNames(mask: number): string {
+  // every ACS bit is in 0x7f, so the answer depends on those bits alone: one string per 7-bit mask, made once
+  const bits = mask & 0x7f;
+  return (FLAG_NAMES[bits] ??= flagNames(bits));
+}
+
+/** {@link acsFlagNames} by 7-bit mask, filled on first use. */
+const FLAG_NAMES: (string | undefined)[] = [];
+
+function flagNames(mask: number): string {
   const names = (Object.keys(ACS) as (keyof typeof ACS)[]).filter((k) => (mask & ACS[k]) !== 0);
   return names.length ? names.join(', ') : 'none';
 }
