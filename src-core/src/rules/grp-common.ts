@@ -29,7 +29,12 @@ export function labelSet(devs: PciDevice[]): string {
 
 /** Members of a group as devices, in probe order. */
 export function members(d: GroupingDetails, g: IommuGroup): PciDevice[] {
-  return g.deviceIds.map((id) => d.topology.device(id)).filter((x): x is PciDevice => !!x);
+  const out: PciDevice[] = [];
+  for (const id of g.deviceIds) {
+    const x = d.topology.device(id);
+    if (x) out.push(x);
+  }
+  return out;
 }
 
 /** The reason recorded for `deviceId` in its group, or undefined. */

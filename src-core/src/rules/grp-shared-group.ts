@@ -1,4 +1,5 @@
-import type { Finding } from '../findings.js';
+import type { IommuGroup } from '../analysis.js';
+import type { Finding, RelatedElement } from '../findings.js';
 import { ENDPOINT_KINDS, isBridge } from '../groups/index.js';
 import type { PciDevice } from '../model.js';
 import { devLabel } from '../groups/names.js';
@@ -21,27 +22,39 @@ export const grpSharedGroupRule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const { details } of hostGroupings(ctx)) {
+      const uniqueIds = details.topology.uniqueIds;
       for (const g of details.groups) {
         if (g.deviceIds.length < 2) continue;
         const devs = members(details, g);
         const first = devs.find((d) => ENDPOINT_KINDS.has(d.kind));
         if (!first) continue;
-        const others = devs.filter((d) => d !== first);
-        const reasons = new Map<string, string>();
-        for (const r of g.reasons) if (!reasons.has(r.deviceId)) reasons.set(r.deviceId, r.text);
-        const reasonOf = (id: string) => reasons.get(id);
-        // each member is named up to three times below; format its label once
-        const labels = new Map<PciDevice, string>();
-        for (const d of devs) if (!labels.has(d)) labels.set(d, devLabel(d));
-        const label = (d: PciDevice) => labels.get(d)!;
+        const reasons = memberReasons(g, devs, uniqueIds);
+        // one pass over the members: each is named up to three times below, so its label is formatted once
+        let firstLabel = '';
+        const lines: string[] = [];
+        const others: string[] = [];
+        const endpoints: string[] = [];
+        const related: RelatedElement[] = [];
+        for (let i = 0; i < devs.length; i++) {
+          const d = devs[i];
+          const label = devLabel(d);
+          const reason = reasons[i];
+          lines.push(`- ${label}: ${reason ?? ''}`);
+          if (d === first) {
+            firstLabel = label;
+            continue;
+          }
+          others.push(label);
+          if (!isBridge(d)) endpoints.push(label);
+          related.push({ id: d.id, message: reason ?? `in iommu_group ${g.number}` });
+        }
         out.push({
           code: 'GRP002',
           severity: 'info',
-          message: shareMessage(first, others, g.number, label),
-          explanation:
-            `Members and why they are in this group:\n${devs.map((d) => `- ${label(d)}: ${reasonOf(d.id) ?? ''}`).join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
+          message: shareMessage(firstLabel, others, endpoints, g.number),
+          explanation: `Members and why they are in this group:\n${lines.join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
           elementId: first.id,
-          related: others.map((d) => ({ id: d.id, message: reasonOf(d.id) ?? `in iommu_group ${g.number}` })),
+          related,
           kernel: this.meta.kernel,
         });
       }
@@ -50,11 +63,28 @@ export const grpSharedGroupRule: Rule = {
   },
 };
 
-/** "X shares iommu_group N with A, B; it can only be assigned together with them (bridges C may stay on pcieport)". */
-function shareMessage(first: PciDevice, others: PciDevice[], n: number, label: (d: PciDevice) => string = devLabel): string {
-  const eps = others.filter((d) => !isBridge(d));
-  const hasBridges = others.length > eps.length;
-  const head = `${label(first)} shares iommu_group ${n} with ${others.map(label).join(', ')}`;
-  if (!eps.length) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
-  return `${head}; it can only be assigned together with ${eps.map(label).join(', ')}${hasBridges ? ' (bridges may stay bound to pcieport)' : ''}`;
+/**
+ * The reason text recorded for each of `devs` (the group's members, in order), the first one recorded for its id.
+ * Each member's reason is normally the one at its own index (one reason per member, added together); otherwise, or
+ * when ids may repeat, the reasons are looked up by id.
+ */
+function memberReasons(g: IommuGroup, devs: readonly PciDevice[], uniqueIds: boolean): (string | undefined)[] {
+  const rs = g.reasons;
+  let aligned = uniqueIds && rs.length === devs.length;
+  for (let i = 0; aligned && i < devs.length; i++) aligned = rs[i].deviceId === devs[i].id;
+  if (aligned) return rs.map((r) => r.text);
+  const byId = new Map<string, string>();
+  for (const r of rs) if (!byId.has(r.deviceId)) byId.set(r.deviceId, r.text);
+  return devs.map((d) => byId.get(d.id));
+}
+
+/**
+ * "X shares iommu_group N with A, B; it can only be assigned together with them (bridges C may stay on pcieport)",
+ * from the labels of the first endpoint, of the other members and of those of them that are not bridges.
+ */
+function shareMessage(first: string, others: readonly string[], endpoints: readonly string[], n: number): string {
+  const hasBridges = others.length > endpoints.length;
+  const head = `${first} shares iommu_group ${n} with ${others.join(', ')}`;
+  if (!endpoints.length) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
+  return `${head}; it can only be assigned together with ${endpoints.join(', ')}${hasBridges ? ' (bridges may stay bound to pcieport)' : ''}`;
 }
