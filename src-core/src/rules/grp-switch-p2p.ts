@@ -1,5 +1,5 @@
 import type { Finding } from '../findings.js';
-import { ENDPOINT_KINDS } from '../groups/index.js';
+import { ENDPOINT_KINDS, type HostTopology } from '../groups/index.js';
 import { devLabel, kindDevLabel } from '../groups/names.js';
 import type { PciDevice } from '../model.js';
 import { hostGroupings } from './grp-common.js';
@@ -24,10 +24,12 @@ export const grpSwitchP2pRule: Rule = {
     for (const { host, details } of hostGroupings(ctx)) {
       const topo = details.topology;
       for (const usp of host.devices.filter((d) => d.kind === 'switch-upstream')) {
-        const dsps = topo.children(usp.id).filter((d) => d.kind === 'switch-downstream');
-        const withEps = dsps
-          .map((dsp) => ({ dsp, eps: topo.subtree(dsp.id).filter((e) => ENDPOINT_KINDS.has(e.kind) && details.groupOf.has(e.id)) }))
-          .filter((x) => x.eps.length > 0);
+        const withEps: { dsp: PciDevice; eps: PciDevice[] }[] = [];
+        for (const dsp of topo.children(usp.id)) {
+          if (dsp.kind !== 'switch-downstream') continue;
+          const eps = groupedEndpointsBelow(topo, dsp.id, details.groupOf, []);
+          if (eps.length > 0) withEps.push({ dsp, eps });
+        }
         if (withEps.length < 2) continue;
         const leaky = withEps.filter((x) => !details.acsEnabled(x.dsp).isolated);
         if (!leaky.length) continue;
@@ -50,3 +52,15 @@ export const grpSwitchP2pRule: Rule = {
     return out;
   },
 };
+
+/**
+ * The endpoints below `id` that have an iommu_group, appended to `out` depth-first in probe order (the order of
+ * `topo.subtree(id)`, without building the whole subtree first).
+ */
+function groupedEndpointsBelow(topo: HostTopology, id: string, groupOf: ReadonlyMap<string, unknown>, out: PciDevice[]): PciDevice[] {
+  for (const c of topo.children(id)) {
+    if (ENDPOINT_KINDS.has(c.kind) && groupOf.has(c.id)) out.push(c);
+    groupedEndpointsBelow(topo, c.id, groupOf, out);
+  }
+  return out;
+}
