@@ -27,17 +27,31 @@ const duplicateBdf: Rule = {
   check(ctx: RuleContext) {
     const out: Finding[] = [];
     for (const h of ctx.topology.hosts) {
-      const seen = new Map<string, PciDevice>();
+      // Two BDFs are the same iff their canonical spellings are. When every field is a plain in-range integer the
+      // spelling is determined by (and determines) the number from addressKey, which is cheaper to compare.
+      const numeric = h.devices.every((d) => addressKey(d.bdf) !== undefined);
+      const seen = new Map<string | number, PciDevice>();
       for (const d of h.devices) {
-        const key = formatBdf(d.bdf);
+        const key = numeric ? addressKey(d.bdf)! : formatBdf(d.bdf);
         const first = seen.get(key);
-        if (first) out.push(finding(this.meta, d.id, `${d.name}: BDF ${key} is already used by ${first.name}`, 'A BDF identifies exactly one PCI function; the second declaration would shadow the first.', [{ id: first.id, message: `first declared here as ${first.name}` }]));
+        if (first) out.push(finding(this.meta, d.id, `${d.name}: BDF ${formatBdf(d.bdf)} is already used by ${first.name}`, 'A BDF identifies exactly one PCI function; the second declaration would shadow the first.', [{ id: first.id, message: `first declared here as ${first.name}` }]));
         else seen.set(key, d);
       }
     }
     return out;
   },
 };
+
+/**
+ * (domain, bus, devfn) as one number when the domain is a non-negative integer, the bus a byte, the device number
+ * 0–31 and the function 0–7 (exact in a double for 32-bit domains); otherwise undefined.
+ */
+function addressKey(b: PciDevice['bdf']): number | undefined {
+  const { domain, bus, device, fn } = b;
+  if (!(Number.isInteger(domain) && domain >= 0 && Number.isInteger(bus) && bus >= 0 && bus <= 0xff)) return undefined;
+  if (!(Number.isInteger(device) && device >= 0 && device <= 0x1f && Number.isInteger(fn) && fn >= 0 && fn <= 7)) return undefined;
+  return (domain * 256 + bus) * 256 + ((device << 3) | fn);
+}
 
 const busMismatch: Rule = {
   meta: meta('MDL002', 'Child device on the wrong bus', 'Devices nested in a bridge must sit on its secondary bus (and siblings on one bus); devices nested in a non-bridge are impossible.'),
