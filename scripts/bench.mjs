@@ -74,7 +74,8 @@ const inproc = createRequire(import.meta.url)(bundle);
 for (const f of files) {
   // Steady state, as in a language server after the first edits: small files get enough warm-up runs for
   // the JIT to compile the validation code too (with one warm-up, 100 devices measured the interpreter).
-  const runs = quick ? (f.n >= 10000 ? 1 : 3) : f.n >= 10000 ? 5 : f.n >= 1000 ? 9 : 15; // 10k: a major GC lands in some builds, so 3 runs were not enough for a stable median
+  // even run counts: the order of bare and full alternates between runs (see measureBuilds)
+  const runs = quick ? (f.n >= 10000 ? 2 : 4) : f.n >= 10000 ? 6 : f.n >= 1000 ? 10 : 16;
   const warmup = quick ? 1 : f.n >= 10000 ? 1 : f.n >= 1000 ? 3 : 5;
   const batch = f.n >= 10000 ? 1 : f.n >= 1000 ? 4 : 20; // builds per timed batch (GC amortised per kind)
   log(`in-process builds: ${f.devices} devices × ${runs} batch(es) of ${batch} after ${warmup} warm-up batch(es)…`);

@@ -69,8 +69,12 @@ async function drop(s: S, doc: LangiumDocument) {
  * pairs), each batch `batch` builds of a new document, timed as a whole; the figure per kind is the batch
  * time / `batch`. Batches make each kind pay for the garbage collection its own allocations trigger
  * (single small builds are 3–5 ms and a scavenge 2–3 ms, so per-build medians depend on where the
- * scavenges fall). No forced GC between timed builds. Heap is measured afterwards, on one more full build
- * between two `gc` calls (if `gc` is given), while that document is still loaded.
+ * scavenges fall). No forced GC between timed builds: a `gc()` before each batch shrinks the young
+ * generation, and the batch after it pays for growing it again (that made both kinds slower and the
+ * ratio worse). The order of the two kinds alternates between runs, so that a big document's major GC,
+ * which comes about once per run, does not lock onto the same kind in every run. Heap is measured
+ * afterwards, on one more full build between two `gc` calls (if `gc` is given), while that document is
+ * still loaded.
  */
 export async function measureBuilds(text: string, runs: number, warmup = 1, gc?: () => void, batch = 1): Promise<BuildTimes & { heapMB: number; heapDeltaMB: number; rssMB: number }> {
   const s = services();
@@ -87,8 +91,14 @@ export async function measureBuilds(text: string, runs: number, warmup = 1, gc?:
     const t0 = now();
     for (let b = 0; b < batch; b++) s.shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse(`memory:///bench/p${seq++}.iommu`));
     const parse = (now() - t0) / batch;
-    const bare = await timeBatch(false);
-    const full = await timeBatch(true);
+    let bare: number, full: number;
+    if (i % 2 === 0) {
+      bare = await timeBatch(false);
+      full = await timeBatch(true);
+    } else {
+      full = await timeBatch(true);
+      bare = await timeBatch(false);
+    }
     if (i >= warmup) {
       out.parse.push(parse);
       out.bare.push(bare);
