@@ -3,8 +3,8 @@
  * and every (synchronous) check for each AST node, and rebuilds the check list per node. Topology files
  * have tens of thousands of nodes and few checks, so here the check lists are built once per node type
  * per run, synchronous checks are not awaited, the tree is walked with a plain recursion ({@link walkAst})
- * instead of a stream, only nodes with checks are queued, and cancellation is checked every 256 of them (Langium itself only yields every
- * 10 ms). Diagnostic ranges of a property come from {@link findPropertyCst}, which finds the same CST
+ * instead of a stream, only nodes with checks are queued, and cancellation is checked every 256 of them
+ * (Langium itself only yields every 10 ms). Diagnostic ranges of a property come from {@link findPropertyCst}, which finds the same CST
  * node as Langium's lookup. Behaviour is otherwise the same (same order, same pruning options).
  */
 import { Cancellation, DefaultDocumentValidator, interruptAndCheck, type AstNode, type DiagnosticInfo, type ValidationAcceptor, type ValidationOptions } from 'langium';

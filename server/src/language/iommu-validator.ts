@@ -197,18 +197,18 @@ function vmsByOutcome(vms: Map<string, VmAnalysis>): VmsByOutcome {
  * imports); with no imports every node is in this document, so the container walk is skipped.
  */
 interface PlacementContext {
-  /** `doc.uri.toString()`, computed once. */
-  uri: string;
   inDoc(node: AstNode | undefined): boolean;
   uriOf(node: AstNode): string;
 }
 
 function placementContext(doc: LangiumDocument, documents: readonly LangiumDocument[]): PlacementContext {
   const uri = doc.uri.toString();
-  if (documents.length === 1 && documents[0] === doc) return { uri, inDoc: (n) => !!n, uriOf: () => uri };
+  if (documents.length === 1 && documents[0] === doc) return { inDoc: (n) => !!n, uriOf: () => uri };
   const uriOf = (n: AstNode) => AstUtils.getDocument(n).uri.toString();
-  return { uri, inDoc: (n) => !!n && uriOf(n) === uri, uriOf };
+  return { inDoc: (n) => !!n && uriOf(n) === uri, uriOf };
 }
+
+const NO_IDS: readonly string[] = [];
 
 /**
  * Where a finding is shown in `doc`. VM-scoped findings (the element or a related element is a VM) go on
@@ -216,8 +216,6 @@ function placementContext(doc: LangiumDocument, documents: readonly LangiumDocum
  * is made. Elements that live in another (imported) document are shown on the VM that uses them; findings
  * that cannot be placed in this document are left to the document that declares the element.
  */
-const NO_IDS: readonly string[] = [];
-
 function placeFinding(f: Finding, where: PlacementContext, nodeOf: Map<string, AstNode>, vmsOf: VmsByOutcome): Placement | undefined {
   const inDoc = where.inDoc;
   const element = nodeOf.get(f.elementId);

@@ -79,9 +79,11 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     paths: new Array(h.devices.length),
   };
 
-  /** Resolved unit by probe position; read through `unitOf`, which answers for a device's id (the last device with it). */
+  /**
+   * Resolved unit by probe position; read at `topo.indexOf(d)`, which answers for a device's id (the last device
+   * with it).
+   */
   const unitAt: (Iommu | undefined)[] = [];
-  const unitOf = (d: PciDevice) => unitAt[topo.indexOf(d)];
   const ungrouped = new Map<string, string>();
   for (const d of h.devices) {
     const u = resolveIommu(h, d, topo);
@@ -93,7 +95,7 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   /** Grouped devices by their IOMMU unit, each list in probe order (one pass per unit from 6.1). */
   const byUnit = new Map<Iommu, PciDevice[]>();
   for (const d of grouped) {
-    const u = unitOf(d)!;
+    const u = unitAt[topo.indexOf(d)]!;
     const list = byUnit.get(u);
     if (list) list.push(d);
     else byUnit.set(u, [d]);
