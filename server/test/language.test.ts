@@ -30,6 +30,18 @@ describe('grammar and lowering', () => {
     expect(topology.vms).toMatchObject([{ id: 'v:win11', hostId: 'h:desktop', backend: 'vfio-type1', kvmVfio: true, assignedIds: ['d:desktop/gpu', 'd:desktop/gpu_audio'] }]);
   });
 
+  it('lowers vendor, device and subsystem IDs and ACS flags written in any case', async () => {
+    const doc = await t.parse(`host h { kernel 6.12 iommu u { driver intel-vtd }
+      root-port rp at 0000:00:01.0 { acs cap sv Rr CR uf ctl SV rr firmware-ctl dt
+        endpoint nic at 0000:01:00.0 { id 8086:10Fb subsystem 15d9:0611 }
+        endpoint plain at 0000:01:00.1 { id abcd:EF01 } } }`);
+    const { topology } = lowerDocuments([doc.parseResult.value]);
+    const [rp, nic, plain] = topology.hosts[0].devices;
+    expect(rp.acs).toEqual({ cap: 0x1d, ctl: 0x05, firmwareCtl: 0x40 });
+    expect(nic).toMatchObject({ vendorId: 0x8086, deviceId: 0x10fb, subsystemVendorId: 0x15d9, subsystemDeviceId: 0x0611 });
+    expect(plain).toMatchObject({ vendorId: 0xabcd, deviceId: 0xef01, subsystemVendorId: undefined, subsystemDeviceId: undefined });
+  });
+
   it('resolves assignments by canonical and short BDF as well as by name', async () => {
     const doc = await t.validate(`host h { kernel 6.12 iommu u { driver intel-vtd caps interrupt-remapping, snoop-control msi x86-ir }
       root-port rp at 0000:00:01.0 { acs cap SV RR CR UF ctl SV RR CR UF  endpoint nic at 0000:01:00.0 { driver vfio-pci } } }

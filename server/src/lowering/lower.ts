@@ -91,6 +91,9 @@ function term<T extends string>(terms: Term<T>[], value: string | undefined): T 
   return value !== undefined && termNames(terms).has(value) ? (value as T) : undefined;
 }
 
+/** Device kinds by name (looked up once per device). */
+const PCI_KIND_NAMES = termNames(PCI_KINDS);
+
 /** Parse a hex (`0x1a`) or decimal integer; undefined on garbage. */
 export function parseNumber(text: string | number | undefined): number | undefined {
   if (typeof text === 'number') return text;
@@ -99,16 +102,50 @@ export function parseNumber(text: string | number | undefined): number | undefin
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** Hex digits without `0x` (the parts of `vvvv:dddd`); undefined unless all hex digits. */
-function parseHex(text: string | undefined): number | undefined {
-  return text && /^[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : undefined;
+/**
+ * The hex number in `text[start, end)` (digits only, no `0x`); undefined when the range is empty or holds a
+ * non-hex character. Reads the characters in place, so splitting `vvvv:dddd` allocates nothing.
+ */
+function hexField(text: string, start: number, end: number): number | undefined {
+  if (start >= end) return undefined;
+  // beyond 13 digits a running `n * 16 + d` could round differently from parseInt
+  if (end - start > 13) {
+    const part = text.slice(start, end);
+    return /^[0-9a-f]+$/i.test(part) ? parseInt(part, 16) : undefined;
+  }
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return undefined;
+    n = n * 16 + d;
+  }
+  return n;
 }
 
+/**
+ * Field `k` (0 or 1) of `vvvv:dddd` read as hex: the text before the first `:`, or between the first and
+ * a second `:`, as `text.split(':')[k]` would give it; a missing or non-hex field is undefined.
+ */
+function hexPart(text: string | undefined, k: 0 | 1): number | undefined {
+  if (!text) return undefined;
+  const colon = text.indexOf(':');
+  if (k === 0) return hexField(text, 0, colon < 0 ? text.length : colon);
+  if (colon < 0) return undefined;
+  const next = text.indexOf(':', colon + 1);
+  return hexField(text, colon + 1, next < 0 ? text.length : next);
+}
+
+/** ACS flag bits by upper-case name. */
+const ACS_BITS: ReadonlyMap<string, number> = new Map(ACS_FLAGS.map((t) => [t.name, ACS[t.name as AcsFlagName]]));
+
+/** OR of the named ACS flags (names in any case; unknown names are ignored, SYN002 reports them). */
 function acsMask(names: string[] | undefined): number {
   let mask = 0;
-  for (const n of names ?? []) {
-    const flag = term(ACS_FLAGS, n.toUpperCase()) as AcsFlagName | undefined;
-    if (flag) mask |= ACS[flag];
+  if (!names) return mask;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i];
+    mask |= ACS_BITS.get(n) ?? ACS_BITS.get(n.toUpperCase()) ?? 0;
   }
   return mask;
 }
@@ -222,14 +259,16 @@ function lowerIommu(i: Iommu, hostKey: string, register: Register): CoreIommu {
   return unit;
 }
 
+/** A BDF as typed, read leniently ({@link repairBdf}: `65:0.0`, `0000:065:00.0`); undefined if unreadable. */
+function lenientBdf(text: string) {
+  const repaired = repairBdf(text);
+  return repaired ? parseBdf(repaired) : undefined;
+}
+
 function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: string, host: CoreHost, register: Register): void {
   // A BDF that cannot be read even leniently (BDF001) leaves the device and its subtree out of the model:
   // inventing an address would produce false findings (e.g. a duplicate of 0000:00:00.0).
-  const lenient = (text: string) => {
-    const repaired = repairBdf(text);
-    return repaired ? parseBdf(repaired) : undefined;
-  };
-  const bdf = d.bdf ? (parseBdf(d.bdf) ?? lenient(d.bdf)) : undefined;
+  const bdf = d.bdf ? (parseBdf(d.bdf) ?? lenientBdf(d.bdf)) : undefined;
   if (!bdf) return;
   const id = register(`d:${hostKey}/${d.name ?? '?'}`, d);
   // Every field is present from the start (undefined = not stated, as when absent), so all devices share
@@ -238,7 +277,7 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
     id,
     name: d.name ?? '?',
     bdf,
-    kind: (term(PCI_KINDS, d.kind) as PciKind | undefined) ?? 'endpoint',
+    kind: d.kind !== undefined && PCI_KIND_NAMES.has(d.kind) ? (d.kind as PciKind) : 'endpoint',
     parentId: parent?.id,
     secondaryBus: undefined,
     vendorId: undefined,
@@ -263,13 +302,11 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
   for (const p of d.props ?? []) {
     switch (p.$type) {
       case 'IdProp': {
-        const [v, dv] = (p.ids ?? '').split(':');
-        dev.vendorId = parseHex(v);
-        dev.deviceId = parseHex(dv);
+        dev.vendorId = hexPart(p.ids, 0);
+        dev.deviceId = hexPart(p.ids, 1);
         if (p.subsystem) {
-          const [sv, sd] = p.subsystem.split(':');
-          dev.subsystemVendorId = parseHex(sv);
-          dev.subsystemDeviceId = parseHex(sd);
+          dev.subsystemVendorId = hexPart(p.subsystem, 0);
+          dev.subsystemDeviceId = hexPart(p.subsystem, 1);
         }
         break;
       }
