@@ -1,9 +1,9 @@
-import type { HostAnalysis, SimulationOptions, SimulationResult, VmAnalysis } from './analysis.js';
+import type { DeviceCaps, GroupingResult, HostAnalysis, SimulationOptions, SimulationResult, VmAnalysis } from './analysis.js';
 import { computeDeviceCaps } from './caps.js';
 import type { Finding } from './findings.js';
 import { computeGroups, topologyOf } from './groups/index.js';
 import type { HostTopology } from './groups/topology.js';
-import type { Host, Iommu, PciDevice, Topology, Vm } from './model.js';
+import type { Host, Iommu, KernelVersion, PciDevice, Topology, Vm } from './model.js';
 import { applyBootParams, type BootParamEffect } from './boot-params.js';
 import { probeOrder } from './probe-order.js';
 import { ALL_RULES } from './rules/index.js';
@@ -42,7 +42,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     const grouping = computeGroups(host, kernel, options);
     deviceIndexes.push(topologyOf(grouping, host));
     const caps = computeDeviceCaps(host, kernel, grouping, options);
-    hosts.set(host.id, { hostId: host.id, kernel, grouping, caps, bootParams: boot.get(host.id) ?? [], deviceIds: new Set(host.devices.map((d) => d.id)) });
+    hosts.set(host.id, hostAnalysis(host, kernel, grouping, caps, boot.get(host.id) ?? []));
   }
 
   const vms = new Map<string, VmAnalysis>();
@@ -65,7 +65,8 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
   const findings: Finding[] = [];
   for (const rule of ALL_RULES) {
     try {
-      findings.push(...rule.check(ctx));
+      // appended one by one: a spread call copies a rule's (possibly thousands of) findings onto the stack first
+      for (const f of rule.check(ctx)) findings.push(f);
     } catch (err) {
       findings.push({
         code: 'INT001',
@@ -78,8 +79,46 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
       });
     }
   }
-  findings.sort((a, b) => (a.elementId < b.elementId ? -1 : a.elementId > b.elementId ? 1 : a.code.localeCompare(b.code)));
+  sortFindings(findings);
   return { findings, hosts, vms };
+}
+
+/**
+ * The analysis record of one host. `deviceIds` is an own enumerable getter that builds the id set on first read and
+ * then stays as a plain data property: the rules answer "is this id on the host" from the grouping's device index,
+ * so in a run nothing reads it, and a reader (or `JSON.stringify`) gets the same set a data property would hold.
+ */
+function hostAnalysis(host: Host, kernel: KernelVersion | undefined, grouping: GroupingResult, caps: Map<string, DeviceCaps>, bootParams: BootParamEffect[]): HostAnalysis {
+  return {
+    hostId: host.id,
+    kernel,
+    grouping,
+    caps,
+    bootParams,
+    get deviceIds(): ReadonlySet<string> {
+      const value: ReadonlySet<string> = new Set(host.devices.map((d) => d.id));
+      Object.defineProperty(this, 'deviceIds', { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    },
+  };
+}
+
+/**
+ * Sort findings in place by element id (code-unit order), then by code in `localeCompare` order; the sort is
+ * stable. The codes are few and repeat, so each distinct code is ranked once by sorting the distinct codes with
+ * `localeCompare`, and ties compare ranks: the same sign as `localeCompare` for every pair, so the same order,
+ * without a collation call per comparison.
+ */
+function sortFindings(findings: Finding[]): void {
+  const rank = new Map<string, number>();
+  for (const f of findings) rank.set(f.code, 0);
+  const codes = [...rank.keys()].sort((a, b) => a.localeCompare(b));
+  // codes that compare equal share a rank
+  for (let i = 0, r = 0; i < codes.length; i++) {
+    if (i > 0 && codes[i - 1].localeCompare(codes[i]) !== 0) r++;
+    rank.set(codes[i], r);
+  }
+  findings.sort((a, b) => (a.elementId < b.elementId ? -1 : a.elementId > b.elementId ? 1 : rank.get(a.code)! - rank.get(b.code)!));
 }
 
 /**

@@ -99,9 +99,10 @@ const foreignDevice: Rule = {
     for (const v of ctx.topology.vms) {
       const host = ctx.host(v.hostId);
       if (!host) continue;
-      const onHost = ctx.hosts.get(host.id)?.deviceIds ?? new Set(host.devices.map((d) => d.id));
+      // the host's device index (as `deviceIds` would answer: some device of the host has the id)
+      const onHost = topologyOf(ctx.hosts.get(host.id)?.grouping, host);
       for (const id of v.assignedIds) {
-        if (onHost.has(id)) continue;
+        if (onHost.device(id)) continue;
         const d = ctx.device(id);
         out.push(finding(this.meta, v.id, `vm ${v.name} runs on ${host.name} but is assigned ${d ? label(d) : id} of another host`, 'VFIO assigns devices of the local machine only.', d ? [{ id: d.id, message: 'device of another host' }] : []));
       }
