@@ -23,7 +23,9 @@ export const grpSharedGroupRule: Rule = {
     const out: Finding[] = [];
     for (const { details } of hostGroupings(ctx)) {
       const uniqueIds = details.topology.uniqueIds;
-      for (const g of details.groups) {
+      const groups = details.groups;
+      for (let k = 0; k < groups.length; k++) {
+        const g = groups[k];
         if (g.deviceIds.length < 2) continue;
         const devs = members(details, g);
         const first = devs.find((d) => ENDPOINT_KINDS.has(d.kind));
@@ -31,7 +33,9 @@ export const grpSharedGroupRule: Rule = {
         const reasons = memberReasons(g, devs, uniqueIds);
         // one pass over the members: each is named up to three times below, so its label is formatted once
         let firstLabel = '';
-        const lines: string[] = [];
+        // the explanation's member lines, concatenated as they come (V8 keeps the pieces until the text is read,
+        // which only the CLI's JSON output does; a lines array and its join would copy them all once more)
+        let lines = '';
         const others: string[] = [];
         const endpoints: string[] = [];
         const related: RelatedElement[] = [];
@@ -39,7 +43,7 @@ export const grpSharedGroupRule: Rule = {
           const d = devs[i];
           const label = devLabel(d);
           const reason = reasons[i];
-          lines.push(`- ${label}: ${reason ?? ''}`);
+          lines += `\n- ${label}: ${reason ?? ''}`;
           if (d === first) {
             firstLabel = label;
             continue;
@@ -48,11 +52,12 @@ export const grpSharedGroupRule: Rule = {
           if (!isBridge(d)) endpoints.push(label);
           related.push({ id: d.id, message: reason ?? `in iommu_group ${g.number}` });
         }
+        const explanation = `Members and why they are in this group:${lines}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`;
         out.push({
           code: 'GRP002',
           severity: 'info',
           message: shareMessage(firstLabel, others, endpoints, g.number),
-          explanation: `Members and why they are in this group:\n${lines.join('\n')}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`,
+          explanation,
           elementId: first.id,
           related,
           kernel: this.meta.kernel,
