@@ -4,6 +4,7 @@ import { AstUtils, GrammarUtils, type AstNode } from 'langium';
 import { describe, expect, it } from 'vitest';
 import { ReferenceProperties, walkAst } from '../src/language/ast-walk.js';
 import { findPropertyCst } from '../src/language/cst-lookup.js';
+import { leafTypes } from '../src/language/grammar-leaves.js';
 import { createTestServices } from './helpers.js';
 // @ts-expect-error plain ESM helper without types
 import { generateTopology } from '../../scripts/bench/generate.mjs';
@@ -82,5 +83,40 @@ describe('findPropertyCst matches GrammarUtils.findNodeForProperty', () => {
       }
     }
     expect(compared).toBeGreaterThan(10);
+  });
+});
+
+describe('leafTypes: node types that never contain AST nodes', () => {
+  const services = createTestServices();
+  const leaves = leafTypes(services.Iommu.Grammar);
+
+  it('names the device properties and value nodes, not the containers', () => {
+    for (const t of ['IdProp', 'ClassProp', 'AcsProp', 'DriverProp', 'NoSnoopProp', 'KernelSetting', 'VmmProp', 'AssignProp', 'HwptDecl']) expect(leaves, t).toContain(t);
+    for (const t of ['Document', 'Host', 'PciDevice', 'Iommu', 'Vm']) expect(leaves, t).not.toContain(t);
+  });
+
+  it.each(texts)('no node of a leaf type has an AST node below it: %s', async (_name, text) => {
+    const doc = await services.parse(text);
+    let leafNodes = 0;
+    for (const node of AstUtils.streamAst(doc.parseResult.value)) {
+      if (!leaves.has(node.$type)) continue;
+      leafNodes++;
+      expect(AstUtils.streamContents(node).toArray(), node.$type).toEqual([]);
+    }
+    expect(leafNodes).toBeGreaterThan(0);
+  });
+
+  it.each(texts)('validation reports what the walk without pruning reports: %s', async (_name, text) => {
+    const doc = await services.validate(text);
+    const validator = services.Iommu.validation.DocumentValidator as unknown as { leaves: ReadonlySet<string> };
+    const pruned = doc.diagnostics;
+    const saved = validator.leaves;
+    try {
+      validator.leaves = new Set();
+      const unpruned = await services.Iommu.validation.DocumentValidator.validateDocument(doc);
+      expect(unpruned).toEqual(pruned);
+    } finally {
+      validator.leaves = saved;
+    }
   });
 });
