@@ -22,27 +22,40 @@ function assignedFeature(element: AstNode | undefined): Feature {
   return feature;
 }
 
+/** The search state of one {@link findPropertyCst} call (synchronous and not re-entrant, so shared). */
+let owner: AstNode | undefined;
+let wanted = '';
+let wantedIndex = 0;
+let seen = 0;
+let last: CstNode | undefined;
+
+/** Depth-first search below `node` for the `wantedIndex`-th CST node assigned to `wanted`; true when found. */
+function search(node: CstNode, first: boolean): boolean {
+  if (!first && assignedFeature(node.grammarSource) === wanted) {
+    last = node;
+    return seen++ === wantedIndex;
+  }
+  const content = (node as { content?: unknown }).content;
+  if (node.astNode !== owner || !Array.isArray(content)) return false;
+  for (let i = 0; i < content.length; i++) if (search(content[i] as CstNode, false)) return true;
+  return false;
+}
+
 /**
  * The CST node of `property` of the AST node owning `cst` (its `index`-th occurrence, default the first), as
  * `GrammarUtils.findNodeForProperty(cst, property, index)` returns it (an index past the last occurrence
- * gives the last one); undefined if there is none.
+ * gives the last one); undefined if there is none. Allocates nothing (diagnostics and related locations
+ * call it thousands of times on big files).
  */
 export function findPropertyCst(cst: CstNode | undefined, property: string, index = 0): CstNode | undefined {
   if (!cst) return undefined;
-  index = Math.max(0, index); // as Langium clamps it
-  const owner = cst.astNode;
-  let seen = 0;
-  let last: CstNode | undefined;
-  const visit = (node: CstNode, first: boolean): boolean => {
-    if (!first && assignedFeature(node.grammarSource) === property) {
-      last = node;
-      return seen++ === index;
-    }
-    const content = (node as { content?: unknown }).content;
-    if (node.astNode !== owner || !Array.isArray(content)) return false;
-    for (const child of content as CstNode[]) if (visit(child, false)) return true;
-    return false;
-  };
-  visit(cst, true);
-  return last;
+  owner = cst.astNode;
+  wanted = property;
+  wantedIndex = Math.max(0, index); // as Langium clamps it
+  seen = 0;
+  last = undefined;
+  search(cst, true);
+  const found = last;
+  owner = last = undefined; // keep no AST alive
+  return found;
 }
