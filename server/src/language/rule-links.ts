@@ -20,7 +20,14 @@ function readmeUrl(): string {
   return (base = pathToFileURL(found).toString());
 }
 
-/** `file:///…/README.md#ir001` for code `IR001` (GitHub-style heading anchors in the rule table). */
+const hrefs = new Map<string, string>();
+
+/**
+ * `file:///…/README.md#ir001` for code `IR001` (GitHub-style heading anchors in the rule table). Each code's
+ * link is built once: every diagnostic carries one, and a big file has thousands.
+ */
 export function ruleHref(code: string): string {
-  return `${readmeUrl()}#${code.toLowerCase()}`;
+  let href = hrefs.get(code);
+  if (href === undefined) hrefs.set(code, (href = `${readmeUrl()}#${code.toLowerCase()}`));
+  return href;
 }
