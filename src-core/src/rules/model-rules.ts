@@ -26,15 +26,21 @@ const duplicateBdf: Rule = {
   meta: meta('MDL001', 'Duplicate BDF', 'Two PCI functions of one host have the same domain:bus:device.function.'),
   check(ctx: RuleContext) {
     const out: Finding[] = [];
+    const report = (d: PciDevice, first: PciDevice) =>
+      out.push(finding(this.meta, d.id, `${d.name}: BDF ${formatBdf(d.bdf)} is already used by ${first.name}`, 'A BDF identifies exactly one PCI function; the second declaration would shadow the first.', [{ id: first.id, message: `first declared here as ${first.name}` }]));
     for (const h of ctx.topology.hosts) {
       // Two BDFs are the same iff their canonical spellings are. When every field is a plain in-range integer the
       // spelling is determined by (and determines) the number from addressKey, which is cheaper to compare.
-      const numeric = h.devices.every((d) => addressKey(d.bdf) !== undefined);
-      const seen = new Map<string | number, PciDevice>();
+      const keys = addressKeys(h.devices);
+      if (keys) {
+        forEachRepeatedKey(keys, (i, first) => report(h.devices[i], h.devices[first]));
+        continue;
+      }
+      const seen = new Map<string, PciDevice>();
       for (const d of h.devices) {
-        const key = numeric ? addressKey(d.bdf)! : formatBdf(d.bdf);
+        const key = formatBdf(d.bdf);
         const first = seen.get(key);
-        if (first) out.push(finding(this.meta, d.id, `${d.name}: BDF ${formatBdf(d.bdf)} is already used by ${first.name}`, 'A BDF identifies exactly one PCI function; the second declaration would shadow the first.', [{ id: first.id, message: `first declared here as ${first.name}` }]));
+        if (first) report(d, first);
         else seen.set(key, d);
       }
     }
@@ -53,17 +59,72 @@ function addressKey(b: PciDevice['bdf']): number | undefined {
   return (domain * 256 + bus) * 256 + ((device << 3) | fn);
 }
 
+/** {@link addressKey} of every device, in device order; undefined when some device has none. */
+function addressKeys(devices: readonly PciDevice[]): Float64Array | undefined {
+  const keys = new Float64Array(devices.length);
+  for (let i = 0; i < devices.length; i++) {
+    const k = addressKey(devices[i].bdf);
+    if (k === undefined) return undefined;
+    keys[i] = k;
+  }
+  return keys;
+}
+
+/**
+ * Call `fn(i, first)` for every position `i` whose key already occurred, `first` being the position of its first
+ * occurrence, in position order (what a map from key to first position, filled in order, would answer). An
+ * open-addressing table of positions in an Int32Array: no map entry, boxed number or resize per device.
+ */
+function forEachRepeatedKey(keys: Float64Array, fn: (i: number, first: number) => void): void {
+  let bits = 3;
+  while (1 << bits < 2 * keys.length) bits++;
+  const mask = (1 << bits) - 1;
+  /** 1 + position of the first occurrence of the key hashed there, 0 = free. */
+  const slots = new Int32Array(1 << bits);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    // keys are integers below 2^48: mix the low and high 32 bits
+    let s = Math.imul((k >>> 0) ^ Math.imul(Math.floor(k / 0x1_0000_0000), 0x27d4eb2d), 0x9e3779b1) >>> (32 - bits);
+    for (;;) {
+      const at = slots[s];
+      if (at === 0) {
+        slots[s] = i + 1;
+        break;
+      }
+      if (keys[at - 1] === k) {
+        fn(i, at - 1);
+        break;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+}
+
 const busMismatch: Rule = {
   meta: meta('MDL002', 'Child device on the wrong bus', 'Devices nested in a bridge must sit on its secondary bus (and siblings on one bus); devices nested in a non-bridge are impossible.'),
   check(ctx: RuleContext) {
     const out: Finding[] = [];
     for (const h of ctx.topology.hosts) {
       const topo = topologyOf(ctx.hosts.get(h.id)?.grouping, h); // device by id, the last one if an id repeats
-      const firstChild = new Map<string, PciDevice>();
-      for (const d of h.devices) {
-        const parent = d.parentId ? topo.device(d.parentId) : undefined;
+      const devices = h.devices;
+      /** By the parent's position: 1 + position of its first child that sits on its secondary bus (0 = none yet). */
+      const firstChild = new Int32Array(devices.length);
+      // siblings come one after another (probe order), so the parent is looked up once per run of siblings
+      let parentId: string | undefined;
+      let parent: PciDevice | undefined;
+      let parentAt = -1;
+      let parentIsBridge = false;
+      for (let i = 0; i < devices.length; i++) {
+        const d = devices[i];
+        if (!d.parentId) continue;
+        if (d.parentId !== parentId) {
+          parentId = d.parentId;
+          parent = topo.device(parentId);
+          parentAt = parent ? topo.indexOf(parent) : -1;
+          parentIsBridge = parent !== undefined && BRIDGE_KINDS.has(parent.kind);
+        }
         if (!parent) continue;
-        if (!BRIDGE_KINDS.has(parent.kind)) {
+        if (!parentIsBridge) {
           out.push(finding(this.meta, d.id, `${label(d)} is nested in ${label(parent)}, which is a ${parent.kind}, not a bridge`, 'Only bridges (root ports, switch ports, PCI bridges) have a secondary bus with devices below them.', [{ id: parent.id, message: 'not a bridge' }]));
           continue;
         }
@@ -71,10 +132,13 @@ const busMismatch: Rule = {
           out.push(finding(this.meta, d.id, `${label(d)} is on bus ${d.bdf.bus.toString(16).padStart(2, '0')}, but ${parent.name}'s secondary bus is ${parent.secondaryBus.toString(16).padStart(2, '0')}`, 'A device below a bridge is enumerated on the bridge\'s secondary bus.', [{ id: parent.id, message: 'parent bridge' }]));
           continue;
         }
-        const sibling = firstChild.get(parent.id);
-        if (!sibling) firstChild.set(parent.id, d);
-        else if (!sameBus(sibling.bdf, d.bdf))
-          out.push(finding(this.meta, d.id, `${label(d)} and ${label(sibling)} are both below ${parent.name} but on different buses`, 'All devices directly below one bridge share its secondary bus number.', [{ id: sibling.id, message: 'sibling on another bus' }]));
+        const first = firstChild[parentAt];
+        if (first === 0) firstChild[parentAt] = i + 1;
+        else {
+          const sibling = devices[first - 1];
+          if (!sameBus(sibling.bdf, d.bdf))
+            out.push(finding(this.meta, d.id, `${label(d)} and ${label(sibling)} are both below ${parent.name} but on different buses`, 'All devices directly below one bridge share its secondary bus number.', [{ id: sibling.id, message: 'sibling on another bus' }]));
+        }
         if (d.bdf.domain !== parent.bdf.domain && d.bdf.domain < 0x10000)
           out.push(finding(this.meta, d.id, `${label(d)} is in PCI domain ${d.bdf.domain.toString(16).padStart(4, '0')}, its parent ${parent.name} in ${parent.bdf.domain.toString(16).padStart(4, '0')}`, 'A bridge and the devices below it are in the same PCI domain (segment), except behind Intel VMD (domain ≥ 0x10000).', [{ id: parent.id, message: 'parent bridge' }]));
       }
