@@ -41,7 +41,8 @@ export function computeDeviceCaps(
   for (const i of host.iommus) if (!unitById.has(i.id)) unitById.set(i.id, i);
   /** The answers that depend on the unit alone (and on `dmaCoherent` for cache coherency), once per unit. */
   const perUnit = new Map<Iommu | undefined, UnitCaps>();
-  for (const d of host.devices) {
+  for (let i = 0; i < host.devices.length; i++) {
+    const d = host.devices[i];
     const gid = grouping.groupOf.get(d.id)?.iommuId;
     const iommu = (gid !== undefined ? unitById.get(gid) : undefined) ?? iommuOf(host, d, topo);
     const dmaCoherent = deviceDmaCoherent(arch, d);

@@ -47,12 +47,30 @@ export function probeOrder(devices: PciDevice[]): PciDevice[] {
     // a stable sort of the list, with the same comparisons as sorting the devices themselves
     const sorted: number[] = [];
     for (let i = head; i >= 0; i = next[i]) sorted.push(i);
-    sorted.sort((a, b) => byAddress(devices[a], devices[b]));
+    if (sorted.length <= 16 && sorted.every((i) => Number.isFinite(devices[i].bdf.domain) && Number.isFinite(devices[i].bdf.bus))) insertionSort(sorted, devices);
+    else sorted.sort((a, b) => byAddress(devices[a], devices[b]));
     for (const i of sorted) out.push(devices[i]);
     for (const i of sorted) if (first[i + 1] >= 0) visitBus(first[i + 1]);
   };
   if (first[0] >= 0) visitBus(first[0]);
   return out;
+}
+
+/**
+ * Stable insertion sort of positions by {@link byAddress} of their devices, for short lists (`Array#sort` sets up
+ * work arrays per call). Only for devices whose domain and bus are finite numbers: then `byAddress` is a
+ * consistent order, which every stable sort puts in the same sequence.
+ */
+function insertionSort(positions: number[], devices: readonly PciDevice[]): void {
+  for (let k = 1; k < positions.length; k++) {
+    const p = positions[k];
+    let j = k - 1;
+    while (j >= 0 && byAddress(devices[positions[j]], devices[p]) > 0) {
+      positions[j + 1] = positions[j];
+      j--;
+    }
+    positions[j + 1] = p;
+  }
 }
 
 /** {@link probeOrder} when ids repeat: children are listed by parent id, and a repeated id is output once. */

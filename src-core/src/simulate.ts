@@ -66,7 +66,8 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
   for (const rule of ALL_RULES) {
     try {
       // appended one by one: a spread call copies a rule's (possibly thousands of) findings onto the stack first
-      for (const f of rule.check(ctx)) findings.push(f);
+      const found = rule.check(ctx);
+      for (let i = 0; i < found.length; i++) findings.push(found[i]);
     } catch (err) {
       findings.push({
         code: 'INT001',
