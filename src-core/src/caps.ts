@@ -2,14 +2,14 @@
  * Per-device IOMMU capabilities as the kernel answers them for one host and kernel version
  * (IOMMU-CC-02, IOMMU-ENF-01/03, VFIO-IR-01/02, CAP-COH-01). The per-driver tables live in `caps/`.
  */
-import type { DeviceCaps, GroupingResult, SimulationOptions } from './analysis.js';
+import type { DeviceCaps, GroupingResult, HostAnalysis, SimulationOptions } from './analysis.js';
 import { cacheCoherencyCap } from './caps/cache-coherency.js';
 import { enforceCap } from './caps/enforce.js';
 import { isolatedMsi } from './caps/msi.js';
 import { deviceDmaCoherent, effectiveKernel, hostArch, iommuOf } from './caps/platform.js';
 import { topologyOf } from './groups/index.js';
 import type { HostTopology } from './groups/topology.js';
-import type { Host, Iommu, KernelVersion } from './model.js';
+import type { Arch, Host, Iommu, KernelVersion, PciDevice } from './model.js';
 
 /**
  * Compute {@link DeviceCaps} for every PCI function of `host`.
@@ -32,33 +32,80 @@ export function computeDeviceCaps(
   grouping: GroupingResult,
   options: SimulationOptions,
 ): Map<string, DeviceCaps> {
-  const k = effectiveKernel(kernel);
-  const arch = hostArch(host);
-  const out = new Map<string, DeviceCaps>();
-  const topo = hostIndex(host, grouping);
+  return new HostCaps(host, kernel, grouping, options).all();
+}
+
+/**
+ * The {@link computeDeviceCaps} answers of one host, computed on demand: {@link get} answers for one device what
+ * the map holds for its id, {@link all} builds the map. `simulate()` asks one device at a time (the VM walks and
+ * rules read the assigned devices only) and leaves the whole map to the first reader of `HostAnalysis.caps`
+ * (hovers, inlay hints, the CLI's JSON). The inputs are read when asked, so they must not change in between (the
+ * simulation result holds them anyway).
+ */
+export class HostCaps {
+  private readonly k: KernelVersion;
+  private readonly arch: Arch;
+  /** The grouping's device index, for device lookups by id (the last device with an id, as the map keeps it). */
+  private readonly index: HostTopology;
+  /** The index for the IOMMU walk; undefined when ids repeat (the walk then keeps `find`'s first-match answers). */
+  private readonly walkIndex: HostTopology | undefined;
   /** IOMMU units by id (the first of a repeated id, as `host.iommus.find` answers). */
-  const unitById = new Map<string, Iommu>();
-  for (const i of host.iommus) if (!unitById.has(i.id)) unitById.set(i.id, i);
+  private readonly unitById = new Map<string, Iommu>();
   /** The answers that depend on the unit alone (and on `dmaCoherent` for cache coherency), once per unit. */
-  const perUnit = new Map<Iommu | undefined, UnitCaps>();
-  for (let i = 0; i < host.devices.length; i++) {
-    const d = host.devices[i];
-    const gid = grouping.groupOf.get(d.id)?.iommuId;
-    const iommu = (gid !== undefined ? unitById.get(gid) : undefined) ?? iommuOf(host, d, topo);
-    const dmaCoherent = deviceDmaCoherent(arch, d);
-    let u = perUnit.get(iommu);
+  private readonly perUnit = new Map<Iommu | undefined, UnitCaps>();
+  /** {@link get}'s answers so far. */
+  private readonly byId = new Map<string, DeviceCaps | undefined>();
+
+  constructor(
+    private readonly host: Host,
+    kernel: KernelVersion | undefined,
+    private readonly grouping: GroupingResult,
+    private readonly options: SimulationOptions,
+  ) {
+    this.k = effectiveKernel(kernel);
+    this.arch = hostArch(host);
+    this.index = topologyOf(grouping, host);
+    this.walkIndex = this.index.uniqueIds ? this.index : undefined;
+    for (const i of host.iommus) if (!this.unitById.has(i.id)) this.unitById.set(i.id, i);
+  }
+
+  /** The caps `all().get(id)` would hold: those of the host's last device with this id; undefined if none has it. */
+  get(id: string): DeviceCaps | undefined {
+    let c = this.byId.get(id);
+    if (c === undefined && !this.byId.has(id)) {
+      const d = this.index.device(id);
+      c = d && this.of(d);
+      this.byId.set(id, c);
+    }
+    return c;
+  }
+
+  /** Caps of every PCI function of the host by id, in device order. */
+  all(): Map<string, DeviceCaps> {
+    const out = new Map<string, DeviceCaps>();
+    const devices = this.host.devices;
+    for (let i = 0; i < devices.length; i++) out.set(devices[i].id, this.of(devices[i]));
+    return out;
+  }
+
+  private of(d: PciDevice): DeviceCaps {
+    const gid = this.grouping.groupOf.get(d.id)?.iommuId;
+    const iommu = (gid !== undefined ? this.unitById.get(gid) : undefined) ?? iommuOf(this.host, d, this.walkIndex);
+    const dmaCoherent = deviceDmaCoherent(this.arch, d);
+    let u = this.perUnit.get(iommu);
     if (!u) {
+      const { host, k, options } = this;
       const enf = enforceCap(iommu, host, k);
       u = {
         cacheCoherency: cacheCoherencyCap(iommu, host, k, false, options),
         cacheCoherencyIfDmaCoherent: cacheCoherencyCap(iommu, host, k, true, options),
         enforce: enf.enforce,
         reportedOnly: enf.reportedOnly,
-        isolatedMsi: isolatedMsi(iommu, host, arch, k),
+        isolatedMsi: isolatedMsi(iommu, host, this.arch, k),
       };
-      perUnit.set(iommu, u);
+      this.perUnit.set(iommu, u);
     }
-    out.set(d.id, {
+    return {
       deviceId: d.id,
       iommuId: iommu?.id,
       cacheCoherency: dmaCoherent ? u.cacheCoherencyIfDmaCoherent : u.cacheCoherency,
@@ -66,9 +113,24 @@ export function computeDeviceCaps(
       enforceIsReportedOnly: u.reportedOnly,
       isolatedMsi: u.isolatedMsi,
       dmaCoherent,
-    });
+    };
   }
-  return out;
+}
+
+const onDemand = new WeakMap<HostAnalysis, HostCaps>();
+
+/** Record that `analysis.caps` is built from `caps` on first read, so {@link capsLookup} can ask `caps` instead. */
+export function setOnDemandCaps(analysis: HostAnalysis, caps: HostCaps): void {
+  onDemand.set(analysis, caps);
+}
+
+/**
+ * Device caps by id for one host analysis, as `analysis.caps.get` answers: for an analysis of `simulate()` from
+ * its {@link HostCaps} (without building the map), for any other from its map.
+ */
+export function capsLookup(analysis: HostAnalysis): (id: string) => DeviceCaps | undefined {
+  const c = onDemand.get(analysis);
+  return c ? (id) => c.get(id) : (id) => analysis.caps.get(id);
 }
 
 /** A unit's answers in {@link computeDeviceCaps}: the `caps/` functions read only the unit, host, kernel and options. */
@@ -80,13 +142,4 @@ interface UnitCaps {
   enforce: boolean;
   reportedOnly: boolean;
   isolatedMsi: boolean;
-}
-
-/**
- * A device index of `host` for the IOMMU walk: the grouping's own {@link HostTopology} when it indexes the same
- * devices, else a new one; undefined when device ids repeat (the walk then keeps `find`'s first-match answers).
- */
-function hostIndex(host: Host, grouping: GroupingResult): HostTopology | undefined {
-  const topo = topologyOf(grouping, host);
-  return topo.uniqueIds ? topo : undefined;
 }

@@ -1,5 +1,5 @@
 import type { DeviceCaps, GroupingResult, HostAnalysis, SimulationOptions, SimulationResult, VmAnalysis } from './analysis.js';
-import { computeDeviceCaps } from './caps.js';
+import { HostCaps, setOnDemandCaps } from './caps.js';
 import type { Finding } from './findings.js';
 import { computeGroups, topologyOf } from './groups/index.js';
 import type { HostTopology } from './groups/topology.js';
@@ -41,7 +41,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     const kernel = host.kernel ?? options.defaultKernel;
     const grouping = computeGroups(host, kernel, options);
     deviceIndexes.push(topologyOf(grouping, host));
-    const caps = computeDeviceCaps(host, kernel, grouping, options);
+    const caps = new HostCaps(host, kernel, grouping, options);
     hosts.set(host.id, hostAnalysis(host, kernel, grouping, caps, boot.get(host.id) ?? []));
   }
 
@@ -85,23 +85,32 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
 }
 
 /**
- * The analysis record of one host. `deviceIds` is an own enumerable getter that builds the id set on first read and
- * then stays as a plain data property: the rules answer "is this id on the host" from the grouping's device index,
- * so in a run nothing reads it, and a reader (or `JSON.stringify`) gets the same set a data property would hold.
+ * The analysis record of one host. `caps` and `deviceIds` are own enumerable getters that build their value on
+ * first read and then stay as plain data properties: the VM walks and rules ask `caps` device by device
+ * (`capsLookup`) and answer "is this id on the host" from the grouping's device index, so in a run neither is
+ * built, and a reader (or `JSON.stringify`) gets the same value a data property would hold.
  */
-function hostAnalysis(host: Host, kernel: KernelVersion | undefined, grouping: GroupingResult, caps: Map<string, DeviceCaps>, bootParams: BootParamEffect[]): HostAnalysis {
-  return {
+function hostAnalysis(host: Host, kernel: KernelVersion | undefined, grouping: GroupingResult, caps: HostCaps, bootParams: BootParamEffect[]): HostAnalysis {
+  const analysis: HostAnalysis = {
     hostId: host.id,
     kernel,
     grouping,
-    caps,
+    get caps(): Map<string, DeviceCaps> {
+      return settle(this, 'caps', caps.all());
+    },
     bootParams,
     get deviceIds(): ReadonlySet<string> {
-      const value: ReadonlySet<string> = new Set(host.devices.map((d) => d.id));
-      Object.defineProperty(this, 'deviceIds', { value, writable: true, enumerable: true, configurable: true });
-      return value;
+      return settle(this, 'deviceIds', new Set(host.devices.map((d) => d.id)));
     },
   };
+  setOnDemandCaps(analysis, caps);
+  return analysis;
+}
+
+/** Replace the getter `key` of `target` by a plain data property holding `value` (same place in key order). */
+function settle<T>(target: object, key: string, value: T): T {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  return value;
 }
 
 /**

@@ -18,7 +18,7 @@ export const hwptForceSnoopRule: Rule = {
   },
   check(ctx) {
     return perOutcome(ctx, 'T1002', (v) => {
-      const caps = v.hostAnalysis.caps.get(v.outcome.deviceId);
+      const caps = v.caps;
       const first = v.detail.hwptFirstDeviceId !== undefined ? ctx.device(v.detail.hwptFirstDeviceId) : undefined;
       const why = caps?.enforceCoherency
         ? `The HWPT was allocated by ${devLabel(first, v.detail.hwptFirstDeviceId)}, which cannot force-snoop, so it is not enforced; on ${kernelLabel(v)} iommufd tries to upgrade it for this capable device and \`enforce_cache_coherency\` fails.`

@@ -18,7 +18,7 @@ export const kvmNonX86Rule: Rule = {
   check(ctx) {
     return perOutcome(ctx, 'KVM005', (v) => {
       const why = [
-        v.hostAnalysis.caps.get(v.outcome.deviceId)?.dmaCoherent ? undefined : 'the device is not firmware dma-coherent',
+        v.caps?.dmaCoherent ? undefined : 'the device is not firmware dma-coherent',
         v.detail.usesNoSnoop ? `it may use no-snoop${v.detail.noSnoopAssumed ? ' (not stated, assumed)' : ''}` : undefined,
       ].filter(Boolean).join(' and ');
       return {

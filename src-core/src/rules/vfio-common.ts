@@ -2,7 +2,8 @@
  * Helpers shared by the VFIO / KVM rules: walking the simulated attach outcomes, naming devices and IOMMUs
  * the way the findings word them. Rules read `ctx.vms` / `ctx.hosts`; nothing here recomputes kernel behaviour.
  */
-import type { AttachOutcome, HostAnalysis, VmAnalysis } from '../analysis.js';
+import type { AttachOutcome, DeviceCaps, HostAnalysis, VmAnalysis } from '../analysis.js';
+import { capsLookup } from '../caps.js';
 import { formatBdf } from '../bdf.js';
 import { effectiveKernel } from '../caps/platform.js';
 import type { Finding, RelatedElement } from '../findings.js';
@@ -23,6 +24,8 @@ export interface OutcomeView {
   iommu?: Iommu;
   detail: AttachDetail;
   kernel: KernelVersion;
+  /** The device's caps on its host (`hostAnalysis.caps.get(outcome.deviceId)`). */
+  caps?: DeviceCaps;
 }
 
 /** Call `fn` for every outcome tagged with `code`; collect the findings it returns. */
@@ -33,13 +36,16 @@ export function perOutcome(ctx: RuleContext, code: string, fn: (v: OutcomeView) 
     const host = ctx.host(vm.hostId);
     const ha = host && ctx.hosts.get(host.id);
     if (!va || !host || !ha) continue;
+    let capsOf: ((id: string) => DeviceCaps | undefined) | undefined;
     for (const o of va.attach) {
       if (!o.codes.includes(code)) continue;
+      capsOf ??= capsLookup(ha);
+      const caps = capsOf(o.deviceId);
       const detail = attachDetail(o);
       const device = ctx.device(o.deviceId);
-      const iommuId = detail.iommuId ?? ha.caps.get(o.deviceId)?.iommuId;
+      const iommuId = detail.iommuId ?? caps?.iommuId;
       const iommu = iommuId !== undefined ? ctx.iommu(iommuId) : undefined;
-      const f = fn({ vm, host, hostAnalysis: ha, vmAnalysis: va, outcome: o, device, iommu, detail, kernel: effectiveKernel(ha.kernel) });
+      const f = fn({ vm, host, hostAnalysis: ha, vmAnalysis: va, outcome: o, device, iommu, detail, kernel: effectiveKernel(ha.kernel), caps });
       if (f) out.push(f);
     }
   }

@@ -3,6 +3,7 @@
  * assigned device for the VM's backend, and what KVM concludes about coherency.
  */
 import type { AttachOutcome, HostAnalysis, SimulationOptions, VmAnalysis } from '../analysis.js';
+import { capsLookup } from '../caps.js';
 import { effectiveKernel, hostArch } from '../caps/platform.js';
 import { isGroupingDetails } from '../groups/index.js';
 import { HostTopology } from '../groups/topology.js';
@@ -48,7 +49,7 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
     outcomes: [],
     device: (id) => topo.device(id),
     hostDevice: (id) => (topo.uniqueIds ? topo.device(id) : host.devices.find((d) => d.id === id)),
-    caps: (id) => analysis.caps.get(id),
+    caps: capsLookup(analysis),
     group: (id) => analysis.grouping.groupOf.get(id),
   };
   const seen = new Set<string>();
