@@ -48,8 +48,11 @@ const UNCHECKED_TYPE: AcsVerdict = { isolated: true, by: 'kind', why: 'its PCIe 
 
 /** What {@link pciAcsEnabled} needs besides the device. */
 export interface AcsEnv extends QuirkEnv {
-  /** Effective ACS per device id (`null` = no capability or unknown). */
-  effective: Map<string, EffectiveAcs | null>;
+  /**
+   * Effective ACS by probe position in `topo` (`null` = no capability or unknown); a device's value is the one at
+   * `topo.indexOf(d)`, i.e. of the last device with its id.
+   */
+  effective: readonly (EffectiveAcs | null)[];
   /** Filled with ids of devices whose unknown ACS state was consulted (GRP004). */
   assumedNoAcs: Set<string>;
   /**
@@ -70,7 +73,7 @@ function memoSlot(d: PciDevice, env: AcsEnv): number {
 }
 
 function flagsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
-  const eff = env.effective.get(d.id) ?? null;
+  const eff = env.effective[env.topo.indexOf(d)] ?? null;
   if (!eff) {
     if (d.acs === undefined) {
       env.assumedNoAcs.add(d.id);
@@ -126,13 +129,15 @@ function acsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
   }
 }
 
-/** Result of {@link pciAcsPathEnabled}. */
+/** Result of {@link pciAcsPathEnabled}. Read-only: the isolated answer is one shared constant. */
 export interface AcsPathResult {
-  ok: boolean;
+  readonly ok: boolean;
   /** First device on the path that is not isolated, with its verdict. */
-  failedAt?: PciDevice;
-  verdict?: AcsVerdict;
+  readonly failedAt?: PciDevice;
+  readonly verdict?: AcsVerdict;
 }
+
+const PATH_OK: AcsPathResult = { ok: true };
 
 /**
  * GRP-ACS-04: `pci_acs_path_enabled(start, NULL, REQ_ACS_FLAGS)`: `start`, then each bridge above, until a device on
@@ -150,15 +155,13 @@ export function pciAcsPathEnabled(start: PciDevice, env: AcsEnv): AcsPathResult 
 }
 
 function acsPath(start: PciDevice, env: AcsEnv): AcsPathResult {
-  const seen = new Set<string>();
-  let cur: PciDevice | undefined = start;
-  while (cur && !seen.has(cur.id)) {
-    seen.add(cur.id);
-    const v = pciAcsEnabled(cur, env);
-    if (!v.isolated) return { ok: false, failedAt: cur, verdict: v };
-    cur = env.topo.upstreamBridge(cur);
+  // `start`, then each bridge above it, until an id repeats (a parent cycle)
+  const path = env.topo.chainFrom(start);
+  for (let i = 0; i < path.length; i++) {
+    const v = pciAcsEnabled(path[i], env);
+    if (!v.isolated) return { ok: false, failedAt: path[i], verdict: v };
   }
-  return { ok: true };
+  return PATH_OK;
 }
 
 /** "root port rp (0000:00:1c.0), which has no ACS capability"-style clause for a failed path. */

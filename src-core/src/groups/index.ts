@@ -57,16 +57,15 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   void options;
   const h: Host = overrides.acsEnabledBeforeGrouping === undefined ? host : { ...host, acsEnabledBeforeGrouping: overrides.acsEnabledBeforeGrouping };
   const topo = new HostTopology(h);
+  const devices = h.devices;
+  const n = devices.length;
   const timing = acsTiming(h, kernel);
-  const effective = new Map<string, EffectiveAcs | null>();
-  /** The `ctl` of each `effective` entry (the `GroupingResult` field), filled alongside it. */
-  const effectiveAcsCtl = new Map<string, number | null>();
+  // (indexed loops throughout: this runs once per host, mostly before it is optimised, where for..of over an array
+  // allocates an iterator result per element)
+  /** Effective ACS by probe position; by id (the last device with it), `effective[topo.indexOf(d)]`. */
+  const effective: (EffectiveAcs | null)[] = new Array(n);
   const effectiveEnv = { topo, kernel, timing, pciOptions: parsePciAcsOptions(h.cmdline) };
-  for (const d of h.devices) {
-    const e = effectiveAcs(d, effectiveEnv);
-    effective.set(d.id, e);
-    effectiveAcsCtl.set(d.id, e ? e.ctl : null);
-  }
+  for (let i = 0; i < n; i++) effective[i] = effectiveAcs(devices[i], effectiveEnv);
   const env: AcsEnv = {
     topo,
     kernel,
@@ -75,33 +74,38 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     acsOverride: h.acsOverridePatch ? parseAcsOverride(h.cmdline) : undefined,
     effective,
     assumedNoAcs: new Set(),
-    verdicts: new Array(h.devices.length),
-    paths: new Array(h.devices.length),
+    verdicts: new Array(n),
+    paths: new Array(n),
   };
 
   /**
    * Resolved unit by probe position; read at `topo.indexOf(d)`, which answers for a device's id (the last device
    * with it).
    */
-  const unitAt: (Iommu | undefined)[] = [];
+  const unitAt: (Iommu | undefined)[] = new Array(n);
   const ungrouped = new Map<string, string>();
-  for (const d of h.devices) {
+  for (let i = 0; i < n; i++) {
+    const d = devices[i];
     const u = resolveIommu(h, d, topo);
-    unitAt.push(u);
+    unitAt[i] = u;
     if (!u) ungrouped.set(d.id, 'no IOMMU unit translates this device (none declared for it or its parents, and the host has not exactly one active unit)');
     else if (u.driver === 'none') ungrouped.set(d.id, `IOMMU ${u.name} has driver none: no iommu_group`);
   }
-  const grouped = h.devices.filter((d) => !ungrouped.has(d.id));
-  /** Grouped devices by their IOMMU unit, each list in probe order (one pass per unit from 6.1). */
-  const byUnit = new Map<Iommu, PciDevice[]>();
-  for (const d of grouped) {
-    const u = unitAt[topo.indexOf(d)]!;
-    const list = byUnit.get(u);
-    if (list) list.push(d);
-    else byUnit.set(u, [d]);
+  const grouped = ungrouped.size ? devices.filter((d) => !ungrouped.has(d.id)) : devices;
+  let passes: readonly (readonly PciDevice[])[];
+  if (kernel && !atLeast(kernel, 6, 1)) passes = [grouped];
+  else {
+    /** Grouped devices by their IOMMU unit, each list in probe order (one pass per unit from 6.1). */
+    const byUnit = new Map<Iommu, PciDevice[]>();
+    for (let k = 0; k < grouped.length; k++) {
+      const d = grouped[k];
+      const u = unitAt[topo.indexOf(d)]!;
+      const list = byUnit.get(u);
+      if (list) list.push(d);
+      else byUnit.set(u, [d]);
+    }
+    passes = h.iommus.filter((u) => u.driver !== 'none').map((u) => byUnit.get(u) ?? []);
   }
-  const passes: PciDevice[][] =
-    kernel && !atLeast(kernel, 6, 1) ? [grouped] : h.iommus.filter((u) => u.driver !== 'none').map((u) => byUnit.get(u) ?? []);
 
   const state: GroupingState = { groups: [], groupOf: new Map() };
   /**
@@ -111,8 +115,10 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   const lastPosition: number[] = [];
   /** Group number → it needs sorting. */
   const unordered: boolean[] = [];
-  for (const pass of passes)
-    for (const d of pass) {
+  for (let k = 0; k < passes.length; k++) {
+    const pass = passes[k];
+    for (let j = 0; j < pass.length; j++) {
+      const d = pass[j];
       const i = topo.indexOf(d);
       const u = unitAt[i]!;
       const dec = PCI_DEVICE_GROUP_DRIVERS.has(u.driver) ? pciDeviceGroup(d, topo, env, kernel, state) : genericDeviceGroup(d);
@@ -120,18 +126,36 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
       if (g.deviceIds.length > 1 && i < lastPosition[g.number]) unordered[g.number] = true;
       lastPosition[g.number] = i;
     }
+  }
   const position = (id: string) => topo.indexOf(topo.device(id)!);
-  for (const g of state.groups) if (unordered[g.number]) g.deviceIds.sort((a, b) => position(a) - position(b));
+  for (let k = 0; k < unordered.length; k++) if (unordered[k]) state.groups[k].deviceIds.sort((a, b) => position(a) - position(b));
 
   /** The env for `acsEnabled` after grouping: consultations go to a set of its own, not to `assumedNoAcs`. */
   let queryEnv: AcsEnv | undefined;
+  // The two maps by device id are read only by tests and tools (rules and the editor read the grouping through
+  // `acsEnabled`): made when first read, from the array by probe position, in the order one `set` per device in
+  // probe order gives (an id that repeats keeps its first place and its last device's value).
+  let byId: Map<string, EffectiveAcs | null> | undefined;
+  let ctlById: Map<string, number | null> | undefined;
   return {
     groups: state.groups,
     groupOf: state.groupOf,
     acsEnabledBeforeGrouping: timing.enabledBeforeGrouping,
-    effectiveAcsCtl,
+    get effectiveAcsCtl() {
+      if (!ctlById) {
+        ctlById = new Map();
+        for (let i = 0; i < n; i++) ctlById.set(devices[i].id, effective[i] ? effective[i]!.ctl : null);
+      }
+      return ctlById;
+    },
     timing,
-    effectiveAcs: effective,
+    get effectiveAcs() {
+      if (!byId) {
+        byId = new Map();
+        for (let i = 0; i < n; i++) byId.set(devices[i].id, effective[i]);
+      }
+      return byId;
+    },
     assumedNoAcs: env.assumedNoAcs,
     ungrouped,
     topology: topo,

@@ -4,6 +4,7 @@
  */
 import { devfn, sameBus } from '../bdf.js';
 import { BRIDGE_KINDS, CONVENTIONAL_KINDS, type Host, type Iommu, type PciDevice, type PciKind } from '../model.js';
+import { devLabel } from './names.js';
 
 /** Kinds treated as endpoints by the group rules (anything that issues DMA and is not a bridge or host bridge). */
 export const ENDPOINT_KINDS: ReadonlySet<PciKind> = new Set<PciKind>(['endpoint', 'legacy-endpoint', 'rciep', 'pci-device']);
@@ -42,6 +43,12 @@ export class HostTopology {
    * which return the first device with an id rather than the last.
    */
   readonly uniqueIds: boolean;
+  /** {@link label} answers by probe position, filled on first use. */
+  private labels?: (string | undefined)[];
+  /** {@link slotDevices} answers that are not a whole bus's list, by {@link slotKey}; filled on first use. */
+  private slots?: Map<number, readonly PciDevice[]>;
+  /** {@link chainFrom} answers by probe position, filled on first use. */
+  private chains?: (readonly PciDevice[] | undefined)[];
 
   constructor(host: Host) {
     this.host = host;
@@ -65,6 +72,17 @@ export class HostTopology {
     if (id === undefined) return undefined;
     const i = this.order.get(id);
     return i === undefined ? undefined : this.devices[i];
+  }
+
+  /**
+   * {@link devLabel} of `d`, formatted once per device of this index (messages name a device several times).
+   * Devices that are not this index's device for their id are formatted on each call.
+   */
+  label(d: PciDevice): string {
+    const i = this.order.get(d.id);
+    if (i === undefined || this.devices[i] !== d) return devLabel(d);
+    const labels = (this.labels ??= new Array(this.devices.length));
+    return (labels[i] ??= devLabel(d));
   }
 
   /** Position in probe order (0-based); -1 if unknown. */
@@ -115,12 +133,39 @@ export class HostTopology {
   }
 
   /**
-   * Bridges b1..bk from `d`'s bus up to the bridge on the root bus (b1 nearest), GRP-PATH-01. Stops on a cycle.
+   * Bridges b1..bk from `d`'s bus up to the bridge on the root bus (b1 nearest), GRP-PATH-01. Stops on a cycle
+   * (before a bridge whose id is `d`'s or one already listed). Do not mutate the result: devices on one bus share it.
    */
-  bridgesAbove(d: PciDevice): PciDevice[] {
+  bridgesAbove(d: PciDevice): readonly PciDevice[] {
+    const b = this.upstreamBridge(d);
+    if (!b) return NO_DEVICES;
+    // the chain from b1 stops at a repeated id; it is d's answer unless it passes d's id, where d's walk stops
+    const chain = this.chainFrom(b);
+    return hasId(chain, d.id) ? this.walkAbove(d) : chain;
+  }
+
+  /**
+   * `b`, then each bridge above it (`upstreamBridge` repeatedly), stopping before the first id already listed.
+   * Memoised by probe position: every device below `b` reads the same list.
+   */
+  chainFrom(b: PciDevice): readonly PciDevice[] {
+    const i = this.order.get(b.id);
+    if (i === undefined || this.devices[i] !== b) return this.walkFrom(b);
+    const chains = (this.chains ??= new Array(this.devices.length));
+    return (chains[i] ??= this.walkFrom(b));
+  }
+
+  private walkFrom(b: PciDevice): PciDevice[] {
+    const out: PciDevice[] = [];
+    // paths are a few bridges long, so the cycle check scans `out` (by id) instead of building a set
+    for (let x: PciDevice | undefined = b; x && !hasId(out, x.id); x = this.upstreamBridge(x)) out.push(x);
+    return out;
+  }
+
+  /** {@link bridgesAbove} computed from scratch. */
+  private walkAbove(d: PciDevice): PciDevice[] {
     const out: PciDevice[] = [];
     let b = this.upstreamBridge(d);
-    // paths are a few bridges long, so the cycle check scans `out` (by id) instead of building a set
     while (b && b.id !== d.id && !hasId(out, b.id)) {
       out.push(b);
       b = this.upstreamBridge(b);
@@ -148,11 +193,23 @@ export class HostTopology {
     return this.byBus.get(busKey(d)) ?? [];
   }
 
-  /** Every function in `d`'s slot (same domain, bus and device number, `d` included), in probe order. O(1). */
+  /**
+   * Every function in `d`'s slot (same domain, bus and device number, `d` included), in probe order. O(1) after the
+   * first call for a slot. Do not mutate the result.
+   */
   slotDevices(d: PciDevice): readonly PciDevice[] {
     if (this.bySlot) return this.bySlot.get(slotKey(d)) ?? [];
+    const bus = this.busDevices(d);
     const slot = d.bdf.device;
-    return this.busDevices(d).filter((o) => o.bdf.device === slot);
+    // most buses hold one slot (a single device or one multifunction device): then the slot is the bus's list
+    let oneSlot = true;
+    for (let i = 0; oneSlot && i < bus.length; i++) oneSlot = bus[i].bdf.device === slot;
+    if (oneSlot) return bus;
+    const slots = (this.slots ??= new Map());
+    const key = slotKey(d);
+    let list = slots.get(key);
+    if (!list) slots.set(key, (list = bus.filter((o) => o.bdf.device === slot)));
+    return list;
   }
 
   /**
@@ -163,7 +220,9 @@ export class HostTopology {
     if (d.isVirtualFunction) return false;
     if (d.bdf.fn > 0) return true;
     if (d.multifunction !== undefined) return d.multifunction;
-    return this.slotDevices(d).some((o) => o !== d && !o.isVirtualFunction);
+    const slot = this.slotDevices(d);
+    for (let i = 0; i < slot.length; i++) if (slot[i] !== d && !slot[i].isVirtualFunction) return true;
+    return false;
   }
 
   /** devfn byte of `d`. */
@@ -171,6 +230,8 @@ export class HostTopology {
     return devfn(d.bdf);
   }
 }
+
+const NO_DEVICES: readonly PciDevice[] = [];
 
 function hasId(list: readonly PciDevice[], id: string): boolean {
   for (const x of list) if (x.id === id) return true;
