@@ -6,8 +6,8 @@
 import type { GroupReason, IommuGroup } from '../analysis.js';
 import type { KernelVersion, PciDevice } from '../model.js';
 import { describeFailure, pciAcsEnabled, pciAcsPathEnabled, type AcsEnv } from './acs.js';
-import { areDmaAliases, dmaAliasCandidates, forEachDmaAlias, aliasQuirk, type AliasVisit } from './aliases.js';
-import { devLabel, kindDevLabel } from './names.js';
+import { areDmaAliases, dmaAliasCandidates, walkDmaAliases, aliasQuirk, type AliasVisit } from './aliases.js';
+import { kindLabel } from './names.js';
 import type { HostTopology } from './topology.js';
 
 /** Mutable state of one grouping run: groups in creation order and the device → group map. */
@@ -19,6 +19,33 @@ export interface GroupingState {
    * call of the run and cleared at the start of each; created on first use.
    */
   devfns?: Uint32Array;
+  /** Scratch of the step-1 alias walk, reused by every {@link pciDeviceGroup} call of the run; created on first use. */
+  aliasWalk?: AliasWalk;
+}
+
+/** What the step-1 alias walk ({@link takeAliasGroup}) saw: the last device visited and the first group found. */
+interface AliasWalk {
+  groupOf: ReadonlyMap<string, IommuGroup>;
+  last: PciDevice | undefined;
+  /** The group found, undefined if none; the visit that found it is `device`, `bus`, `devfn`, `via`. */
+  group: IommuGroup | undefined;
+  device: PciDevice | undefined;
+  bus: number | undefined;
+  devfn: number;
+  via: AliasVisit['via'];
+}
+
+/** `get_pci_alias_or_group`'s callback: remember the device, and stop at the first one that has a group. */
+function takeAliasGroup(w: AliasWalk, device: PciDevice, bus: number | undefined, devfn: number, via: AliasVisit['via']): boolean {
+  w.last = device;
+  const g = w.groupOf.get(device.id);
+  if (!g) return false;
+  w.group = g;
+  w.device = device;
+  w.bus = bus;
+  w.devfn = devfn;
+  w.via = via;
+  return true;
 }
 
 /** Where `pci_device_group` found (or did not find) a group for one device. */
@@ -29,9 +56,14 @@ export interface GroupDecision {
   reason: GroupReason;
 }
 
-function ridText(v: AliasVisit): string {
-  const bus = v.bus === undefined ? '??' : v.bus.toString(16).padStart(2, '0');
-  return `${bus}:${(v.devfn >> 3).toString(16).padStart(2, '0')}.${v.devfn & 7}`;
+function ridText(bus: number | undefined, devfn: number): string {
+  const b = bus === undefined ? '??' : bus.toString(16).padStart(2, '0');
+  return `${b}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`;
+}
+
+/** `root port rp0 (0000:00:1c.0)`, as `kindDevLabel` names it, with the device's label formatted once per run. */
+function kindName(topo: HostTopology, d: PciDevice): string {
+  return `${kindLabel(d.kind)} ${topo.label(d)}`;
 }
 
 /**
@@ -40,35 +72,36 @@ function ridText(v: AliasVisit): string {
  */
 export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, kernel: KernelVersion | undefined, state: GroupingState): GroupDecision {
   // Step 1: alias walk (get_pci_alias_or_group).
-  let last = d;
-  let hit: { g: IommuGroup; v: AliasVisit } | undefined;
-  forEachDmaAlias(topo, d, kernel, (v) => {
-    last = v.device;
-    const g = state.groupOf.get(v.device.id);
-    if (g) hit = { g, v };
-    return !!g;
-  });
-  if (hit) {
-    const { g, v } = hit;
-    if (v.via === 'real-dma-dev')
-      return { join: g, reason: { deviceId: d.id, kind: 'vmd', viaId: v.device.id, text: `joined the group of Intel VMD endpoint ${devLabel(v.device)}: pci_real_dma_dev maps every device in its domain to it` } };
+  const w = (state.aliasWalk ??= { groupOf: state.groupOf, last: undefined, group: undefined, device: undefined, bus: undefined, devfn: 0, via: 'self' });
+  w.groupOf = state.groupOf;
+  w.last = d;
+  w.group = undefined;
+  walkDmaAliases(topo, d, kernel, w, takeAliasGroup);
+  const last = w.last;
+  if (w.group) {
+    const g = w.group;
+    const v = w.device!;
+    if (w.via === 'real-dma-dev')
+      return { join: g, reason: { deviceId: d.id, kind: 'vmd', viaId: v.id, text: `joined the group of Intel VMD endpoint ${topo.label(v)}: pci_real_dma_dev maps every device in its domain to it` } };
     const text =
-      v.via === 'bridge'
-        ? `joined the group of ${kindDevLabel(v.device)}: its DMA reaches the IOMMU with the bridge's requester ID ${ridText(v)}`
-        : `joined the group of ${devLabel(v.device)}: DMA alias ${ridText(v)}`;
-    return { join: g, reason: { deviceId: d.id, kind: 'dma-alias', viaId: v.device.id, text } };
+      w.via === 'bridge'
+        ? `joined the group of ${kindName(topo, v)}: its DMA reaches the IOMMU with the bridge's requester ID ${ridText(w.bus, w.devfn)}`
+        : `joined the group of ${topo.label(v)}: DMA alias ${ridText(w.bus, w.devfn)}`;
+    return { join: g, reason: { deviceId: d.id, kind: 'dma-alias', viaId: v.id, text } };
   }
 
   // Steps 2–3: upstream walk while the ACS path is not enabled.
   let p: PciDevice = last;
   /** The highest bridge passed on the way up; none of them has a group. */
   let ungroupedTop: PciDevice | undefined;
-  for (const b of topo.bridgesAbove(last)) {
+  const bridges = topo.bridgesAbove(last);
+  for (let i = 0; i < bridges.length; i++) {
+    const b = bridges[i];
     const path = pciAcsPathEnabled(b, env);
     if (path.ok) break;
     p = b;
     const g = state.groupOf.get(b.id);
-    if (g) return { join: g, reason: { deviceId: d.id, kind: 'acs-path', viaId: b.id, text: `joined the group of ${kindDevLabel(b)}: the ACS path to the root bus fails, ${describeFailure(path)}` } };
+    if (g) return { join: g, reason: { deviceId: d.id, kind: 'acs-path', viaId: b.id, text: `joined the group of ${kindName(topo, b)}: the ACS path to the root bus fails, ${describeFailure(path)}` } };
     ungroupedTop = b;
   }
 
@@ -82,7 +115,7 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
   if (a) {
     const q = aliasQuirk(a.via) ?? aliasQuirk(p);
     const how = q ? `DMA alias quirk ${q.quirk}` : 'DMA alias (dma_alias_mask or pci_real_dma_dev)';
-    return { join: a.g, reason: { deviceId: d.id, kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${devLabel(a.via)}: ${how} on the same bus${searchedFrom(p, d)}` } };
+    return { join: a.g, reason: { deviceId: d.id, kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${topo.label(a.via)}: ${how} on the same bus${searchedFrom(topo, p, d)}` } };
   }
   const f = funcGroup(p, topo, env, state.groupOf, visited);
   if (f) {
@@ -94,7 +127,7 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
         deviceId: d.id,
         kind: 'multifunction',
         viaId: f.via.id,
-        text: `joined the group of sibling function ${devLabel(f.via)}: functions of one multifunction slot without ACS isolation share a group (${devLabel(p)}: ${why}; ${devLabel(f.via)}: ${whyOther})${searchedFrom(p, d)}`,
+        text: `joined the group of sibling function ${topo.label(f.via)}: functions of one multifunction slot without ACS isolation share a group (${topo.label(p)}: ${why}; ${topo.label(f.via)}: ${whyOther})${searchedFrom(topo, p, d)}`,
       },
     };
   }
@@ -102,7 +135,7 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
   // Step 7: new group.
   let text: string;
   if (ungroupedTop) {
-    text = `first device of a new group: ${kindDevLabel(ungroupedTop)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
+    text = `first device of a new group: ${kindName(topo, ungroupedTop)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
   } else if (topo.onRootBus(last)) text = 'first device of a new group: devices on a root bus are assumed isolated from each other (GRP-ROOT-01)';
   else text = 'first device of a new group: every bridge up to the root bus is ACS-isolating';
   return { reason: { deviceId: d.id, kind: 'own', text } };
@@ -125,7 +158,9 @@ function aliasGroup(x: PciDevice, topo: HostTopology, env: AcsEnv, groupOf: Map<
   visited[df >> 5] |= bit;
   const g = groupOf.get(x.id);
   if (g) return { g, via: x };
-  for (const t of dmaAliasCandidates(topo, x)) {
+  const candidates = dmaAliasCandidates(topo, x);
+  for (let i = 0; i < candidates.length; i++) {
+    const t = candidates[i];
     if (t === x) continue;
     if (areDmaAliases(topo, x, t)) {
       const r = aliasGroup(t, topo, env, groupOf, visited) ?? funcGroup(t, topo, env, groupOf, visited);
@@ -141,7 +176,9 @@ function aliasGroup(x: PciDevice, topo: HostTopology, env: AcsEnv, groupOf: Map<
  */
 function funcGroup(x: PciDevice, topo: HostTopology, env: AcsEnv, groupOf: Map<string, IommuGroup>, visited: Uint32Array): Found | undefined {
   if (!topo.multifunction(x) || pciAcsEnabled(x, env).isolated) return undefined;
-  for (const t of topo.slotDevices(x)) {
+  const slot = topo.slotDevices(x);
+  for (let i = 0; i < slot.length; i++) {
+    const t = slot[i];
     if (t === x || pciAcsEnabled(t, env).isolated) continue;
     const r = aliasGroup(t, topo, env, groupOf, visited);
     if (r) return r;
@@ -150,8 +187,8 @@ function funcGroup(x: PciDevice, topo: HostTopology, env: AcsEnv, groupOf: Map<s
 }
 
 /** Message suffix naming the device the searches started from when the upstream walk moved away from `d`. */
-function searchedFrom(p: PciDevice, d: PciDevice): string {
-  return p === d ? '' : ` (searched from ${kindDevLabel(p)})`;
+function searchedFrom(topo: HostTopology, p: PciDevice, d: PciDevice): string {
+  return p === d ? '' : ` (searched from ${kindName(topo, p)})`;
 }
 
 /** `generic_device_group`: always a new group (s390, GRP-DRV-01). */

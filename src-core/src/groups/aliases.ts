@@ -172,18 +172,31 @@ export interface BridgeAliasFlags {
  * quirk_bridge_cavm_thrx2_pcie_root, the ASPEED NO_ALIAS quirk (S-7.2).
  */
 export function bridgeAliasFlags(topo: HostTopology, t: PciDevice, kernel: KernelVersion | undefined): BridgeAliasFlags {
+  return { pcieBridgeAlias: pcieBridgeAlias(topo, t), xlateRoot: xlateRoot(t), noAlias: noAlias(t, kernel) };
+}
+
+/** {@link BridgeAliasFlags.pcieBridgeAlias} (quirk_use_pcie_bridge_dma_alias). */
+function pcieBridgeAlias(topo: HostTopology, t: PciDevice): boolean {
+  if (t.kind !== 'pci-bridge') return false;
   const v = t.vendorId;
   const id = t.deviceId;
   const parent = topo.upstreamBridge(t);
-  const pcieBridgeAlias =
-    t.kind === 'pci-bridge' &&
+  return (
     !!parent &&
     !isConventional(parent) &&
     parent.kind !== 'pcie-to-pci-bridge' &&
-    ((v === 0x1b21 && id === 0x1080) || (v === 0x10e3 && id === 0x8113) || (v === 0x1283 && (id === 0x8892 || id === 0x8893)) || (v === 0x8086 && id === 0x244e));
-  const xlateRoot = v === 0x14e4 && (id === 0x9000 || id === 0x9084);
-  const noAlias = v === 0x1a03 && id === 0x1150 && (!kernel || atLeast(kernel, 7, 0));
-  return { pcieBridgeAlias, xlateRoot, noAlias };
+    ((v === 0x1b21 && id === 0x1080) || (v === 0x10e3 && id === 0x8113) || (v === 0x1283 && (id === 0x8892 || id === 0x8893)) || (v === 0x8086 && id === 0x244e))
+  );
+}
+
+/** {@link BridgeAliasFlags.xlateRoot} (quirk_bridge_cavm_thrx2_pcie_root). */
+function xlateRoot(t: PciDevice): boolean {
+  return t.vendorId === 0x14e4 && (t.deviceId === 0x9000 || t.deviceId === 0x9084);
+}
+
+/** {@link BridgeAliasFlags.noAlias} (ASPEED AST1150, assumed ≥ 7.0). */
+function noAlias(t: PciDevice, kernel: KernelVersion | undefined): boolean {
+  return t.vendorId === 0x1a03 && t.deviceId === 0x1150 && (!kernel || atLeast(kernel, 7, 0));
 }
 
 /** One visit of {@link forEachDmaAlias}. */
@@ -197,28 +210,43 @@ export interface AliasVisit {
 }
 
 /**
+ * Receives one visit of {@link walkDmaAliases} as separate values, with the caller's `ctx` (no object or closure per
+ * visit or walk); returning true stops the walk.
+ */
+export type AliasVisitor<C> = (ctx: C, device: PciDevice, bus: number | undefined, devfn: number, via: AliasVisit['via']) => boolean;
+
+/**
  * GRP-ALIAS-01: `pci_for_each_dma_alias(dev, fn)`. Calls `fn` for each (device, requester ID) the IOMMU may see
  * for `d`'s DMA; stops as soon as `fn` returns true and returns true then. Source: drivers/pci/search.c
  * (identical S-5.15/S-6.12; NO_ALIAS check in S-7.2).
  */
 export function forEachDmaAlias(topo: HostTopology, d: PciDevice, kernel: KernelVersion | undefined, fn: (v: AliasVisit) => boolean): boolean {
+  return walkDmaAliases(topo, d, kernel, fn, visitAsObject);
+}
+
+function visitAsObject(fn: (v: AliasVisit) => boolean, device: PciDevice, bus: number | undefined, devfn: number, via: AliasVisit['via']): boolean {
+  return fn({ device, bus, devfn, via });
+}
+
+/** {@link forEachDmaAlias} with each visit passed to `fn` as separate values, together with `ctx`. */
+export function walkDmaAliases<C>(topo: HostTopology, d: PciDevice, kernel: KernelVersion | undefined, ctx: C, fn: AliasVisitor<C>): boolean {
   const pdev = realDmaDev(topo, d);
-  if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: topo.devfn(pdev), via: pdev === d ? 'self' : 'real-dma-dev' })) return true;
+  if (fn(ctx, pdev, pdev.bdf.bus, topo.devfn(pdev), pdev === d ? 'self' : 'real-dma-dev')) return true;
   const mask = maskOf(topo, pdev);
   if (mask.size)
     for (const df of [...mask].sort((a, b) => a - b))
-      if (fn({ device: pdev, bus: pdev.bdf.bus, devfn: df, via: 'alias-mask' })) return true;
-  for (const t of topo.bridgesAbove(pdev)) {
-    const flags = bridgeAliasFlags(topo, t, kernel);
-    if (flags.xlateRoot) return false;
+      if (fn(ctx, pdev, pdev.bdf.bus, df, 'alias-mask')) return true;
+  const bridges = topo.bridgesAbove(pdev);
+  for (let i = 0; i < bridges.length; i++) {
+    const t = bridges[i];
+    if (xlateRoot(t)) return false;
     if (!isConventional(t)) {
-      if (t.kind === 'pcie-to-pci-bridge' && !flags.noAlias) {
-        if (fn({ device: t, bus: topo.secondaryBus(t), devfn: 0, via: 'bridge' })) return true;
+      if (t.kind === 'pcie-to-pci-bridge' && !noAlias(t, kernel)) {
+        if (fn(ctx, t, topo.secondaryBus(t), 0, 'bridge')) return true;
       } else if (t.kind === 'pci-to-pcie-bridge') {
-        if (fn({ device: t, bus: t.bdf.bus, devfn: topo.devfn(t), via: 'bridge' })) return true;
+        if (fn(ctx, t, t.bdf.bus, topo.devfn(t), 'bridge')) return true;
       }
-    } else if (fn(flags.pcieBridgeAlias ? { device: t, bus: topo.secondaryBus(t), devfn: 0, via: 'bridge' } : { device: t, bus: t.bdf.bus, devfn: topo.devfn(t), via: 'bridge' }))
-      return true;
+    } else if (pcieBridgeAlias(topo, t) ? fn(ctx, t, topo.secondaryBus(t), 0, 'bridge') : fn(ctx, t, t.bdf.bus, topo.devfn(t), 'bridge')) return true;
   }
   return false;
 }
