@@ -31,8 +31,8 @@ export const grpAcsTimingRule: Rule = {
         return f.size > 1;
       });
       const lines = changed.map((g) => {
-        const parts = [...new Set(g.deviceIds.map((id) => fixed.groupOf.get(id)!))].map((fg) => labelSet(members(fixed, fg).filter((d) => g.deviceIds.includes(d.id))));
-        return `group ${labelSet(members(details, g))} would split into ${parts.join(' + ')}`;
+        const parts = [...new Set(g.deviceIds.map((id) => fixed.groupOf.get(id)!))].map((fg) => labelSet(fixed.topology, members(fixed, fg).filter((d) => g.deviceIds.includes(d.id))));
+        return `group ${labelSet(details.topology, members(details, g))} would split into ${parts.join(' + ')}`;
       });
       const noFw = host.devices.filter((d) => d.acs && d.acs.firmwareCtl === undefined && d.acs.cap);
       const fixes: FixHint[] = [{ kind: 'set-kernel', hostId: host.id, version: t.cause === 'stable-regression' ? '6.12.74' : '7.0' }];

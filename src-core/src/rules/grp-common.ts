@@ -2,8 +2,7 @@
  * Helpers shared by the GRP* rules: iterate hosts with their grouping details and name devices.
  */
 import type { IommuGroup } from '../analysis.js';
-import { groupingDetails, type GroupingDetails } from '../groups/index.js';
-import { devLabel } from '../groups/names.js';
+import { groupingDetails, type GroupingDetails, type HostTopology } from '../groups/index.js';
 import type { Host, PciDevice } from '../model.js';
 import type { RuleContext } from './rule.js';
 
@@ -22,9 +21,9 @@ export function hostGroupings(ctx: RuleContext): HostGrouping[] {
   });
 }
 
-/** `{a (0000:01:00.0), b (0000:02:00.0)}` for a list of devices. */
-export function labelSet(devs: PciDevice[]): string {
-  return `{${devs.map(devLabel).join(', ')}}`;
+/** `{a (0000:01:00.0), b (0000:02:00.0)}` for a list of devices, labelled by `topo` (`devLabel`, formatted once). */
+export function labelSet(topo: HostTopology, devs: readonly PciDevice[]): string {
+  return `{${devs.map((d) => topo.label(d)).join(', ')}}`;
 }
 
 /** Members of a group as devices, in probe order. */

@@ -1,6 +1,5 @@
 import type { IommuGroup } from '../analysis.js';
 import type { Finding } from '../findings.js';
-import { devLabel } from '../groups/names.js';
 import type { PciDevice } from '../model.js';
 import { hostGroupings, labelSet } from './grp-common.js';
 import type { Rule } from './rule.js';
@@ -31,6 +30,7 @@ export const grpObservedRule: Rule = {
         const g = details.groupOf.get(o.id);
         if (g) push(bySimulated, g, o);
       }
+      const topo = details.topology;
       const keys = new Map<PciDevice[], string>();
       const key = (xs: PciDevice[]) => {
         let k = keys.get(xs);
@@ -48,17 +48,17 @@ export const grpObservedRule: Rule = {
         if (seen.has(sig)) continue;
         seen.add(sig);
         const others = (xs: PciDevice[]) => xs.filter((x) => x !== d);
-        const together = (xs: PciDevice[]) => (xs.length ? `with ${labelSet(xs)}` : 'alone');
-        const simText = g ? `puts ${devLabel(d)} ${together(others(sim))}` : `gives ${devLabel(d)} no iommu_group (${details.ungrouped.get(d.id) ?? 'not grouped'})`;
+        const together = (xs: PciDevice[]) => (xs.length ? `with ${labelSet(topo, xs)}` : 'alone');
+        const simText = g ? `puts ${topo.label(d)} ${together(others(sim))}` : `gives ${topo.label(d)} no iommu_group (${details.ungrouped.get(d.id) ?? 'not grouped'})`;
         const diff = [...sim, ...obs].filter((x, i, a) => a.indexOf(x) === i && x !== d);
         out.push({
           code: 'GRP003',
           severity: 'warning',
-          message: `simulator ${simText}; host had ${devLabel(d)} ${together(others(obs))} (iommu_group ${d.observedGroup})`,
+          message: `simulator ${simText}; host had ${topo.label(d)} ${together(others(obs))} (iommu_group ${d.observedGroup})`,
           explanation:
             `Only devices with a recorded \`observedGroup\` are compared, by membership (group numbers are not stable, GRP-ORD-01). Typical causes: ACS Control values that differ at group time from what was captured (GRP-ACS-06 timing, setpci after boot, SPT/UPT ports CFG-ACS-03), a quirk or DMA alias the model does not know, or a downstream kernel patch such as pcie_acs_override. ACS timing on this host: ${details.timing.text}.`,
           elementId: d.id,
-          related: diff.map((x) => ({ id: x.id, message: `${devLabel(x)}: simulated group ${details.groupOf.get(x.id)?.number ?? 'none'}, observed group ${x.observedGroup}` })),
+          related: diff.map((x) => ({ id: x.id, message: `${topo.label(x)}: simulated group ${details.groupOf.get(x.id)?.number ?? 'none'}, observed group ${x.observedGroup}` })),
           kernel: this.meta.kernel,
         });
       }

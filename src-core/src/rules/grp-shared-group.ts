@@ -2,7 +2,6 @@ import type { IommuGroup } from '../analysis.js';
 import type { Finding, RelatedElement } from '../findings.js';
 import { ENDPOINT_KINDS, isBridge } from '../groups/index.js';
 import type { PciDevice } from '../model.js';
-import { devLabel } from '../groups/names.js';
 import { hostGroupings, members } from './grp-common.js';
 import type { Rule } from './rule.js';
 
@@ -22,7 +21,8 @@ export const grpSharedGroupRule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const { details } of hostGroupings(ctx)) {
-      const uniqueIds = details.topology.uniqueIds;
+      const topo = details.topology;
+      const uniqueIds = topo.uniqueIds;
       const groups = details.groups;
       for (let k = 0; k < groups.length; k++) {
         const g = groups[k];
@@ -31,7 +31,7 @@ export const grpSharedGroupRule: Rule = {
         const first = devs.find((d) => ENDPOINT_KINDS.has(d.kind));
         if (!first) continue;
         const reasons = memberReasons(g, devs, uniqueIds);
-        // one pass over the members: each is named up to three times below, so its label is formatted once
+        // one pass over the members, each named up to three times below (labels are formatted once per run)
         let firstLabel = '';
         // the explanation's member lines, concatenated as they come (V8 keeps the pieces until the text is read,
         // which only the CLI's JSON output does; a lines array and its join would copy them all once more)
@@ -41,7 +41,7 @@ export const grpSharedGroupRule: Rule = {
         const related: RelatedElement[] = [];
         for (let i = 0; i < devs.length; i++) {
           const d = devs[i];
-          const label = devLabel(d);
+          const label = topo.label(d);
           const reason = reasons[i];
           lines += `\n- ${label}: ${reason ?? ''}`;
           if (d === first) {

@@ -1,7 +1,7 @@
 import type { Finding } from '../findings.js';
 import type { IommuGroup } from '../analysis.js';
 import { ENDPOINT_KINDS, type GroupingDetails, type HostTopology } from '../groups/index.js';
-import { devLabel, kindDevLabel } from '../groups/names.js';
+import { kindLabel } from '../groups/names.js';
 import type { PciDevice } from '../model.js';
 import { hostGroupings } from './grp-common.js';
 import type { Rule } from './rule.js';
@@ -45,10 +45,10 @@ export const grpSwitchP2pRule: Rule = {
         out.push({
           code: 'GRP001',
           severity: 'warning',
-          message: `${kindDevLabel(usp)}: endpoints under different downstream ports are in ${groups.size} different iommu_groups, but ${leaky.map(devLabel).join(', ')} lack ACS, so P2P between them bypasses the IOMMU`,
+          message: `${kindLabel(usp.kind)} ${topo.label(usp)}: endpoints under different downstream ports are in ${groups.size} different iommu_groups, but ${leaky.map((dsp) => topo.label(dsp)).join(', ')} lack ACS, so P2P between them bypasses the IOMMU`,
           explanation: explain(details, leaky),
           elementId: usp.id,
-          related: eps.map((e) => ({ id: e.id, message: `${devLabel(e)} is in iommu_group ${details.groupOf.get(e.id)!.number}` })),
+          related: eps.map((e) => ({ id: e.id, message: `${topo.label(e)} is in iommu_group ${details.groupOf.get(e.id)!.number}` })),
           kernel: this.meta.kernel,
         });
       }
@@ -61,7 +61,7 @@ export const grpSwitchP2pRule: Rule = {
 function explain(details: GroupingDetails, leaky: readonly PciDevice[]): string {
   // concatenated, not joined: V8 keeps the pieces until the text is read (only the CLI's JSON output reads it)
   let why = '';
-  for (let i = 0; i < leaky.length; i++) why += `${i ? '; ' : ''}${devLabel(leaky[i])}: ${details.acsEnabled(leaky[i]).why}`;
+  for (let i = 0; i < leaky.length; i++) why += `${i ? '; ' : ''}${details.topology.label(leaky[i])}: ${details.acsEnabled(leaky[i]).why}`;
   return `The path from the switch to the root bus is ACS-isolated, so \`pci_device_group\` stops at each downstream port and gives every downstream-port subtree its own group (GRP-PATH-01). It never checks the downstream ports against each other. Without ACS P2P Request Redirect on a downstream port (${why}), the switch forwards a transaction from one endpoint straight to a sibling port, and the IOMMU never sees it. Assigning these endpoints to different VMs (or one to the host) is therefore not isolated, although VFIO allows it. Jason Gunthorpe's unmerged series would merge these groups (GRP-FUT-01).`;
 }
 
