@@ -58,9 +58,15 @@ export interface VmDetail {
 const attachDetails = new WeakMap<AttachOutcome, AttachDetail>();
 const vmDetails = new WeakMap<VmAnalysis, VmDetail>();
 
-/** Record details for an outcome (merged into any earlier record). */
+/**
+ * Record details for an outcome (merged into any earlier record). The first call stores a copy of `d`, later ones
+ * assign into that copy: the same keys in the same order as merging into a new object each time (a key keeps its
+ * first place, a new key goes last), without an object and a map update per call.
+ */
 export function setAttachDetail(o: AttachOutcome, d: AttachDetail): void {
-  attachDetails.set(o, { ...(attachDetails.get(o) ?? {}), ...d });
+  const earlier = attachDetails.get(o);
+  if (earlier) Object.assign(earlier, d);
+  else attachDetails.set(o, { ...d });
 }
 
 /** Details of an outcome produced by `simulateVm`; `{}` for foreign objects. */
