@@ -8,6 +8,7 @@ import { applyBootParams, type BootParamEffect } from './boot-params.js';
 import { probeOrder } from './probe-order.js';
 import { ALL_RULES } from './rules/index.js';
 import type { RuleContext } from './rules/rule.js';
+import { VmAssignments } from './vm/ownership.js';
 import { simulateVm } from './vm/simulate-vm.js';
 
 /**
@@ -46,10 +47,11 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
   }
 
   const vms = new Map<string, VmAnalysis>();
+  const assignments = new VmAssignments(topology);
   for (const vm of topology.vms) {
     const host = hostById.get(vm.hostId);
     const analysis = host && hosts.get(host.id);
-    if (host && analysis) vms.set(vm.id, simulateVm(vm, host, analysis, topology, options));
+    if (host && analysis) vms.set(vm.id, simulateVm(vm, host, analysis, topology, options, assignments));
   }
 
   const ctx: RuleContext = {

@@ -10,7 +10,7 @@ import { setAttachDetail } from './details.js';
 import { boolParam, IOMMUFD_UNSAFE_PARAM, TYPE1_UNSAFE_PARAM } from './drivers.js';
 import { IOMMUFD_UNSAFE_MSI_WARNING } from './messages.js';
 import { groupHasIsolatedMsi } from './msi-check.js';
-import { ownershipConflicts } from './ownership.js';
+import { ownershipConflicts, type IdSet } from './ownership.js';
 import { addCode, fail, type GroupUse, type VmRun } from './run.js';
 
 /** One iommufd HW page table of the VM's IOAS. */
@@ -64,7 +64,7 @@ function tryAttach(run: VmRun, hwpt: IommufdHwpt, caps: DeviceCaps | undefined, 
  * path has no way to name a HWPT). Source: drivers/iommu/iommufd/device.c:iommufd_device_bind,
  * iommufd_device_auto_get_domain, iommufd_hw_pagetable_attach; iommufd/hw_pagetable.c:iommufd_hwpt_paging_alloc.
  */
-export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: ReadonlySet<string>): IommufdHwpt[] {
+export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): IommufdHwpt[] {
   const k = run.kernel;
   const cdev = run.vm.backend === 'iommufd-cdev';
   const bindStep = cdev ? 'VFIO_DEVICE_BIND_IOMMUFD' : 'VFIO_GROUP_GET_DEVICE_FD';

@@ -19,8 +19,8 @@ export function ownershipConflicts(
   host: Host,
   group: IommuGroup,
   kernel: KernelVersion,
-  assigned: ReadonlySet<string>,
-  elsewhere: ReadonlySet<string>,
+  assigned: IdSet,
+  elsewhere: IdSet,
   device: (id: string) => PciDevice | undefined = (id) => host.devices.find((x) => x.id === id),
 ): OwnershipConflict[] {
   const out: OwnershipConflict[] = [];
@@ -52,6 +52,78 @@ export function groupHolder(topology: Topology, vm: Vm, analysis: HostAnalysis, 
     return other.id === vm.id ? undefined : { vm: other, deviceId: hit };
   }
   return undefined;
+}
+
+/** What the ownership checks ask of a set of device ids (a `ReadonlySet<string>` will do). */
+export interface IdSet {
+  has(id: string): boolean;
+}
+
+/** Who assigns what on one host: see {@link VmAssignments}. */
+interface HostAssignments {
+  /** Device id → the id of the VM assigning it, or null when VMs of different ids do. */
+  heldBy: Map<string, string | null>;
+  /** The first holder of each group, for the grouping it was built with. */
+  holders?: { analysis: HostAnalysis; byGroup: Map<IommuGroup, GroupHolder> };
+}
+
+/**
+ * Which VMs assign which devices, indexed once per simulation for the questions every VM asks: the ids other VMs
+ * on its host assign (the `elsewhere` set) and {@link groupHolder}. Asking them of each of V VMs directly walks all
+ * VMs each time (O(V²) in all); the index walks them once per host.
+ */
+export class VmAssignments {
+  private readonly byHost = new Map<string, HostAssignments>();
+
+  constructor(private readonly topology: Topology) {}
+
+  /** Ids assigned by the VMs on `vm`'s host whose id is not `vm.id`. */
+  elsewhere(vm: Vm): IdSet {
+    const heldBy = this.host(vm.hostId).heldBy;
+    return {
+      has(id: string) {
+        const h = heldBy.get(id);
+        return h !== undefined && h !== vm.id;
+      },
+    };
+  }
+
+  /** {@link groupHolder}`(topology, vm, analysis, group)`. */
+  holder(vm: Vm, analysis: HostAnalysis, group: IommuGroup): GroupHolder | undefined {
+    const a = this.host(vm.hostId);
+    if (a.holders?.analysis !== analysis) {
+      // the first VM (in topology order) assigning a device of the group, and its first such device
+      const byGroup = new Map<IommuGroup, GroupHolder>();
+      for (const other of this.topology.vms) {
+        if (other.hostId !== vm.hostId) continue;
+        for (const id of other.assignedIds) {
+          const g = analysis.grouping.groupOf.get(id);
+          if (g && !byGroup.has(g)) byGroup.set(g, { vm: other, deviceId: id });
+        }
+      }
+      a.holders = { analysis, byGroup };
+    }
+    const holder = a.holders.byGroup.get(group);
+    return holder && holder.vm.id !== vm.id ? holder : undefined;
+  }
+
+  private host(hostId: string): HostAssignments {
+    let a = this.byHost.get(hostId);
+    if (!a) {
+      const heldBy = new Map<string, string | null>();
+      for (const other of this.topology.vms) {
+        if (other.hostId !== hostId) continue;
+        for (const id of other.assignedIds) {
+          const h = heldBy.get(id);
+          if (h === undefined) heldBy.set(id, other.id);
+          else if (h !== other.id) heldBy.set(id, null);
+        }
+      }
+      a = { heldBy };
+      this.byHost.set(hostId, a);
+    }
+    return a;
+  }
 }
 
 /** Step and errno a second VM gets for a group already held by `holder` (VFIO-GRP-01/02/07/08). */

@@ -2,7 +2,7 @@
  * The VM start-up simulation: what the kernel does, step by step, when the VMM opens and attaches each
  * assigned device for the VM's backend, and what KVM concludes about coherency.
  */
-import type { AttachOutcome, HostAnalysis, SimulationOptions, VmAnalysis } from '../analysis.js';
+import type { AttachOutcome, HostAnalysis, IommuGroup, SimulationOptions, VmAnalysis } from '../analysis.js';
 import { capsLookup } from '../caps.js';
 import { effectiveKernel, hostArch } from '../caps/platform.js';
 import { isGroupingDetails } from '../groups/index.js';
@@ -13,7 +13,7 @@ import { setVmDetail } from './details.js';
 import { isVfioPciDriver } from './drivers.js';
 import { walkIommufd } from './iommufd.js';
 import { applyBoxes, noncoherentDevices } from './kvm.js';
-import { groupHolder, splitFailure } from './ownership.js';
+import { splitFailure, VmAssignments } from './ownership.js';
 import { probeVfioPci } from './probe.js';
 import { addCode, fail, type GroupUse, type VmRun } from './run.js';
 import { walkType1, type Type1Domain } from './type1.js';
@@ -29,9 +29,10 @@ import { walkType1, type Type1Domain } from './type1.js';
  * 5. the backend walk: `walkType1` (VFIO-GRP-03/05, VFIO-IR-01/02, VFIO-T1-SHARE-01) or `walkIommufd`
  *    (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02);
  * 6. KVM: kvm-vfio coherency (KVM-VFIO-02), WBINVD (KVM-X86-WBINVD-01) and the box (KVM-BOX-01).
- * `analysis.kernel` undefined → the assumed kernel (see KVER000). Pure; never throws.
+ * `analysis.kernel` undefined → the assumed kernel (see KVER000). Pure; never throws. `assignments`: an index of
+ * `topology`'s VM assignments shared by the calls for all its VMs (`simulate()` passes one); by default a new one.
  */
-export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology: Topology, options: SimulationOptions): VmAnalysis {
+export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology: Topology, options: SimulationOptions, assignments = new VmAssignments(topology)): VmAnalysis {
   const kernel = effectiveKernel(analysis.kernel);
   const arch = hostArch(host);
   const x86 = arch === 'x86_64';
@@ -77,20 +78,21 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
 
   // Group the survivors; drop groups held by an earlier VM.
   const uses: GroupUse[] = [];
-  const elsewhere = new Set<string>();
-  for (const other of topology.vms) if (other.id !== vm.id && other.hostId === vm.hostId) for (const id of other.assignedIds) elsewhere.add(id);
+  const useOf = new Map<IommuGroup, GroupUse>();
+  const elsewhere = assignments.elsewhere(vm);
   for (const o of live) {
     const g = run.group(o.deviceId)!;
-    let u = uses.find((x) => x.group === g);
+    let u = useOf.get(g);
     if (!u) {
       u = { group: g, outcomes: [] };
       uses.push(u);
+      useOf.set(g, u);
     }
     u.outcomes.push(o);
   }
   const active: GroupUse[] = [];
   for (const u of uses) {
-    const holder = groupHolder(topology, vm, analysis, u.group);
+    const holder = assignments.holder(vm, analysis, u.group);
     if (!holder) {
       active.push(u);
       continue;

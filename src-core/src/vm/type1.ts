@@ -8,7 +8,7 @@ import { setAttachDetail, type DomainPeer } from './details.js';
 import { boolParam, TYPE1_UNSAFE_PARAM } from './drivers.js';
 import { TYPE1_NO_IR_MESSAGE } from './messages.js';
 import { groupHasIsolatedMsi } from './msi-check.js';
-import { ownershipConflicts } from './ownership.js';
+import { ownershipConflicts, type IdSet } from './ownership.js';
 import { addCode, everyMember, fail, type GroupUse, type VmRun } from './run.js';
 
 /** One type1 `vfio_domain` of the VM's container. */
@@ -52,7 +52,7 @@ function canShare(d: Type1Domain, iommu: Iommu | undefined): boolean {
  * vfio_iommu_type1_attach_group; drivers/vfio/container.c:vfio_container_attach_group (≥ 5.19);
  * drivers/vfio/vfio.c:vfio_group_get_device_fd (≤ 5.18).
  */
-export function walkType1(run: VmRun, groups: GroupUse[], elsewhere: ReadonlySet<string>): Type1Domain[] {
+export function walkType1(run: VmRun, groups: GroupUse[], elsewhere: IdSet): Type1Domain[] {
   const k = run.kernel;
   const modern = atLeast(k, 5, 19);
   const assigned = new Set(run.vm.assignedIds);
