@@ -65,7 +65,8 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     vm: (id) => vmById.get(id),
   };
   const findings: Finding[] = [];
-  for (const rule of ALL_RULES) {
+  for (let r = 0; r < ALL_RULES.length; r++) {
+    const rule = ALL_RULES[r];
     try {
       // appended one by one: a spread call copies a rule's (possibly thousands of) findings onto the stack first
       const found = rule.check(ctx);
@@ -123,7 +124,7 @@ function settle<T>(target: object, key: string, value: T): T {
  */
 function sortFindings(findings: Finding[]): void {
   const rank = new Map<string, number>();
-  for (const f of findings) rank.set(f.code, 0);
+  for (let i = 0; i < findings.length; i++) rank.set(findings[i].code, 0);
   const codes = [...rank.keys()].sort((a, b) => a.localeCompare(b));
   // codes that compare equal share a rank
   for (let i = 0, r = 0; i < codes.length; i++) {

@@ -31,13 +31,16 @@ export interface OutcomeView {
 /** Call `fn` for every outcome tagged with `code`; collect the findings it returns. */
 export function perOutcome(ctx: RuleContext, code: string, fn: (v: OutcomeView) => Finding | undefined): Finding[] {
   const out: Finding[] = [];
-  for (const vm of ctx.topology.vms) {
+  const vms = ctx.topology.vms;
+  for (let v = 0; v < vms.length; v++) {
+    const vm = vms[v];
     const va = ctx.vms.get(vm.id);
     const host = ctx.host(vm.hostId);
     const ha = host && ctx.hosts.get(host.id);
     if (!va || !host || !ha) continue;
     let capsOf: ((id: string) => DeviceCaps | undefined) | undefined;
-    for (const o of va.attach) {
+    for (let i = 0; i < va.attach.length; i++) {
+      const o = va.attach[i];
       if (!o.codes.includes(code)) continue;
       capsOf ??= capsLookup(ha);
       const caps = capsOf(o.deviceId);

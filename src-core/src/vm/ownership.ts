@@ -24,7 +24,8 @@ export function ownershipConflicts(
   device: (id: string) => PciDevice | undefined = (id) => host.devices.find((x) => x.id === id),
 ): OwnershipConflict[] {
   const out: OwnershipConflict[] = [];
-  for (const id of group.deviceIds) {
+  for (let i = 0; i < group.deviceIds.length; i++) {
+    const id = group.deviceIds[i];
     if (assigned.has(id) || elsewhere.has(id)) continue;
     const d = device(id);
     if (!d || typeof d.driver !== 'string') continue;
@@ -96,7 +97,8 @@ export class VmAssignments {
       const byGroup = new Map<IommuGroup, GroupHolder>();
       for (const other of this.topology.vms) {
         if (other.hostId !== vm.hostId) continue;
-        for (const id of other.assignedIds) {
+        for (let i = 0; i < other.assignedIds.length; i++) {
+          const id = other.assignedIds[i];
           const g = analysis.grouping.groupOf.get(id);
           if (g && !byGroup.has(g)) byGroup.set(g, { vm: other, deviceId: id });
         }
@@ -113,7 +115,8 @@ export class VmAssignments {
       const heldBy = new Map<string, string | null>();
       for (const other of this.topology.vms) {
         if (other.hostId !== hostId) continue;
-        for (const id of other.assignedIds) {
+        for (let i = 0; i < other.assignedIds.length; i++) {
+          const id = other.assignedIds[i];
           const h = heldBy.get(id);
           if (h === undefined) heldBy.set(id, other.id);
           else if (h !== other.id) heldBy.set(id, null);
