@@ -26,6 +26,17 @@ export function labelSet(topo: HostTopology, devs: readonly PciDevice[]): string
   return `{${devs.map((d) => topo.label(d)).join(', ')}}`;
 }
 
+/**
+ * `piece(from) + piece(from + 1) + … + piece(to - 1)`, concatenated by halves. V8 optimises a loop that appends to one
+ * string into copying every piece into a growing flat buffer; halves give cons strings that only point at the pieces
+ * until the text is read (explanations are read only by the CLI's JSON output). Recursion depth log2(to - from).
+ */
+export function concatPieces(piece: (i: number) => string, from: number, to: number): string {
+  if (to - from <= 1) return to > from ? piece(from) : '';
+  const mid = (from + to) >>> 1;
+  return concatPieces(piece, from, mid) + concatPieces(piece, mid, to);
+}
+
 /** Members of a group as devices, in probe order. */
 export function members(d: GroupingDetails, g: IommuGroup): PciDevice[] {
   const out: PciDevice[] = [];

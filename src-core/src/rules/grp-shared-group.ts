@@ -2,7 +2,7 @@ import type { IommuGroup } from '../analysis.js';
 import type { Finding, RelatedElement } from '../findings.js';
 import { ENDPOINT_KINDS, isBridge } from '../groups/index.js';
 import type { PciDevice } from '../model.js';
-import { hostGroupings, members } from './grp-common.js';
+import { concatPieces, hostGroupings, members } from './grp-common.js';
 import type { Rule } from './rule.js';
 
 /** GRP002: a group with several members that contains an endpoint (assign-together information). */
@@ -33,9 +33,6 @@ export const grpSharedGroupRule: Rule = {
         const reasons = memberReasons(g, devs, uniqueIds);
         // one pass over the members, each named up to three times below (labels are formatted once per run)
         let firstLabel = '';
-        // the explanation's member lines, concatenated as they come (V8 keeps the pieces until the text is read,
-        // which only the CLI's JSON output does; a lines array and its join would copy them all once more)
-        let lines = '';
         const others: string[] = [];
         const endpoints: string[] = [];
         const related: RelatedElement[] = [];
@@ -43,7 +40,6 @@ export const grpSharedGroupRule: Rule = {
           const d = devs[i];
           const label = topo.label(d);
           const reason = reasons[i];
-          lines += `\n- ${label}: ${reason ?? ''}`;
           if (d === first) {
             firstLabel = label;
             continue;
@@ -52,6 +48,8 @@ export const grpSharedGroupRule: Rule = {
           if (!isBridge(d)) endpoints.push(label);
           related.push({ id: d.id, message: reason ?? `in iommu_group ${g.number}` });
         }
+        // the member lines as pieces (not a lines array and its join, which would copy them all once more)
+        const lines = concatPieces((j) => `\n- ${topo.label(devs[j])}: ${reasons[j] ?? ''}`, 0, devs.length);
         const explanation = `Members and why they are in this group:${lines}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`;
         out.push({
           code: 'GRP002',

@@ -3,7 +3,7 @@ import type { IommuGroup } from '../analysis.js';
 import { ENDPOINT_KINDS, type GroupingDetails, type HostTopology } from '../groups/index.js';
 import { kindLabel } from '../groups/names.js';
 import type { PciDevice } from '../model.js';
-import { hostGroupings } from './grp-common.js';
+import { concatPieces, hostGroupings } from './grp-common.js';
 import type { Rule } from './rule.js';
 
 /** GRP001: endpoints below different non-ACS downstream ports of one switch get different groups (EX-1b). */
@@ -59,9 +59,7 @@ export const grpSwitchP2pRule: Rule = {
 
 /** GRP001's explanation, naming why each of the `leaky` downstream ports is not ACS-isolating. */
 function explain(details: GroupingDetails, leaky: readonly PciDevice[]): string {
-  // concatenated, not joined: V8 keeps the pieces until the text is read (only the CLI's JSON output reads it)
-  let why = '';
-  for (let i = 0; i < leaky.length; i++) why += `${i ? '; ' : ''}${details.topology.label(leaky[i])}: ${details.acsEnabled(leaky[i]).why}`;
+  const why = concatPieces((i) => `${i ? '; ' : ''}${details.topology.label(leaky[i])}: ${details.acsEnabled(leaky[i]).why}`, 0, leaky.length);
   return `The path from the switch to the root bus is ACS-isolated, so \`pci_device_group\` stops at each downstream port and gives every downstream-port subtree its own group (GRP-PATH-01). It never checks the downstream ports against each other. Without ACS P2P Request Redirect on a downstream port (${why}), the switch forwards a transaction from one endpoint straight to a sibling port, and the IOMMU never sees it. Assigning these endpoints to different VMs (or one to the host) is therefore not isolated, although VFIO allows it. Jason Gunthorpe's unmerged series would merge these groups (GRP-FUT-01).`;
 }
 
