@@ -5,7 +5,7 @@
  */
 import type { GroupReason, IommuGroup } from '../analysis.js';
 import type { KernelVersion, PciDevice } from '../model.js';
-import { describeFailure, pciAcsEnabled, pciAcsPathEnabled, type AcsEnv } from './acs.js';
+import { describeFailure, pciAcsEnabled, pciAcsPathEnabled, type AcsEnv, type AcsPathResult } from './acs.js';
 import { areDmaAliases, dmaAliasCandidates, walkDmaAliases, aliasQuirk, type AliasVisit } from './aliases.js';
 import { kindLabel } from './names.js';
 import type { HostTopology } from './topology.js';
@@ -21,6 +21,13 @@ export interface GroupingState {
   devfns?: Uint32Array;
   /** Scratch of the step-1 alias walk, reused by every {@link pciDeviceGroup} call of the run; created on first use. */
   aliasWalk?: AliasWalk;
+  /** The decision {@link pciDeviceGroup} returns, one object refilled by every call of the run. */
+  decision?: GroupDecision;
+  /**
+   * Step 3's reason text by the bridge joined (its probe position): it depends only on the bridge and its ACS path,
+   * so every device joining that bridge's group gets the same string.
+   */
+  pathTexts?: (string | undefined)[];
 }
 
 /** What the step-1 alias walk ({@link takeAliasGroup}) saw: the last device visited and the first group found. */
@@ -66,9 +73,30 @@ function kindName(topo: HostTopology, d: PciDevice): string {
   return `${kindLabel(d.kind)} ${topo.label(d)}`;
 }
 
+/** `state.decision`, refilled with `join` and `reason`. */
+function decide(state: GroupingState, join: IommuGroup | undefined, reason: GroupReason): GroupDecision {
+  const dec = (state.decision ??= { join, reason });
+  dec.join = join;
+  dec.reason = reason;
+  return dec;
+}
+
+/** Step 3's reason text for joining bridge `b`'s group, whose ACS path failed as `path` says; memoised per run. */
+function pathText(topo: HostTopology, state: GroupingState, b: PciDevice, path: AcsPathResult): string {
+  const i = topo.indexOf(b);
+  if (i < 0 || topo.devices[i] !== b) return joinPathText(topo, b, path);
+  const texts = (state.pathTexts ??= new Array(topo.devices.length));
+  return (texts[i] ??= joinPathText(topo, b, path));
+}
+
+function joinPathText(topo: HostTopology, b: PciDevice, path: AcsPathResult): string {
+  return `joined the group of ${kindName(topo, b)}: the ACS path to the root bus fails, ${describeFailure(path)}`;
+}
+
 /**
  * GRP-ALG-01 steps 1–7 for device `d`, reading existing groups from `state`. Pure apart from recording unknown-ACS
- * consultations in `env.assumedNoAcs`. Never throws.
+ * consultations in `env.assumedNoAcs`. Never throws. The decision returned is one object per run (`state.decision`),
+ * refilled by the next call: read it before that, as {@link applyDecision} does.
  */
 export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, kernel: KernelVersion | undefined, state: GroupingState): GroupDecision {
   // Step 1: alias walk (get_pci_alias_or_group).
@@ -82,12 +110,12 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     const g = w.group;
     const v = w.device!;
     if (w.via === 'real-dma-dev')
-      return { join: g, reason: { deviceId: d.id, kind: 'vmd', viaId: v.id, text: `joined the group of Intel VMD endpoint ${topo.label(v)}: pci_real_dma_dev maps every device in its domain to it` } };
+      return decide(state, g, { deviceId: d.id, kind: 'vmd', viaId: v.id, text: `joined the group of Intel VMD endpoint ${topo.label(v)}: pci_real_dma_dev maps every device in its domain to it` });
     const text =
       w.via === 'bridge'
         ? `joined the group of ${kindName(topo, v)}: its DMA reaches the IOMMU with the bridge's requester ID ${ridText(w.bus, w.devfn)}`
         : `joined the group of ${topo.label(v)}: DMA alias ${ridText(w.bus, w.devfn)}`;
-    return { join: g, reason: { deviceId: d.id, kind: 'dma-alias', viaId: v.id, text } };
+    return decide(state, g, { deviceId: d.id, kind: 'dma-alias', viaId: v.id, text });
   }
 
   // Steps 2–3: upstream walk while the ACS path is not enabled.
@@ -101,7 +129,7 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     if (path.ok) break;
     p = b;
     const g = state.groupOf.get(b.id);
-    if (g) return { join: g, reason: { deviceId: d.id, kind: 'acs-path', viaId: b.id, text: `joined the group of ${kindName(topo, b)}: the ACS path to the root bus fails, ${describeFailure(path)}` } };
+    if (g) return decide(state, g, { deviceId: d.id, kind: 'acs-path', viaId: b.id, text: pathText(topo, state, b, path) });
     ungroupedTop = b;
   }
 
@@ -115,21 +143,18 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
   if (a) {
     const q = aliasQuirk(a.via) ?? aliasQuirk(p);
     const how = q ? `DMA alias quirk ${q.quirk}` : 'DMA alias (dma_alias_mask or pci_real_dma_dev)';
-    return { join: a.g, reason: { deviceId: d.id, kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${topo.label(a.via)}: ${how} on the same bus${searchedFrom(topo, p, d)}` } };
+    return decide(state, a.g, { deviceId: d.id, kind: 'dma-alias', viaId: a.via.id, text: `joined the group of ${topo.label(a.via)}: ${how} on the same bus${searchedFrom(topo, p, d)}` });
   }
   const f = funcGroup(p, topo, env, state.groupOf, visited);
   if (f) {
     const why = pciAcsEnabled(p, env).why;
     const whyOther = pciAcsEnabled(f.via, env).why;
-    return {
-      join: f.g,
-      reason: {
-        deviceId: d.id,
-        kind: 'multifunction',
-        viaId: f.via.id,
-        text: `joined the group of sibling function ${topo.label(f.via)}: functions of one multifunction slot without ACS isolation share a group (${topo.label(p)}: ${why}; ${topo.label(f.via)}: ${whyOther})${searchedFrom(topo, p, d)}`,
-      },
-    };
+    return decide(state, f.g, {
+      deviceId: d.id,
+      kind: 'multifunction',
+      viaId: f.via.id,
+      text: `joined the group of sibling function ${topo.label(f.via)}: functions of one multifunction slot without ACS isolation share a group (${topo.label(p)}: ${why}; ${topo.label(f.via)}: ${whyOther})${searchedFrom(topo, p, d)}`,
+    });
   }
 
   // Step 7: new group.
@@ -138,7 +163,7 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
     text = `first device of a new group: ${kindName(topo, ungroupedTop)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
   } else if (topo.onRootBus(last)) text = 'first device of a new group: devices on a root bus are assumed isolated from each other (GRP-ROOT-01)';
   else text = 'first device of a new group: every bridge up to the root bus is ACS-isolating';
-  return { reason: { deviceId: d.id, kind: 'own', text } };
+  return decide(state, undefined, { deviceId: d.id, kind: 'own', text });
 }
 
 /** A group found by the searches of GRP-ALG-01 steps 4–6, and the device that has it. */

@@ -30,7 +30,8 @@ export const grpSharedGroupRule: Rule = {
         const devs = members(details, g);
         const first = devs.find((d) => ENDPOINT_KINDS.has(d.kind));
         if (!first) continue;
-        const reasons = memberReasons(g, devs, uniqueIds);
+        // the reason text of each member: at its own index in `g.reasons` when they line up, else looked up by id
+        const byId = memberReasons(g, devs, uniqueIds);
         // one pass over the members, each named up to three times below (labels are formatted once per run)
         let firstLabel = '';
         const others: string[] = [];
@@ -39,7 +40,7 @@ export const grpSharedGroupRule: Rule = {
         for (let i = 0; i < devs.length; i++) {
           const d = devs[i];
           const label = topo.label(d);
-          const reason = reasons[i];
+          const reason = byId ? byId[i] : g.reasons[i].text;
           if (d === first) {
             firstLabel = label;
             continue;
@@ -49,7 +50,7 @@ export const grpSharedGroupRule: Rule = {
           related.push({ id: d.id, message: reason ?? `in iommu_group ${g.number}` });
         }
         // the member lines as pieces (not a lines array and its join, which would copy them all once more)
-        const lines = concatPieces((j) => `\n- ${topo.label(devs[j])}: ${reasons[j] ?? ''}`, 0, devs.length);
+        const lines = concatPieces((j) => `\n- ${topo.label(devs[j])}: ${(byId ? byId[j] : g.reasons[j].text) ?? ''}`, 0, devs.length);
         const explanation = `Members and why they are in this group:${lines}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`;
         out.push({
           code: 'GRP002',
@@ -67,15 +68,15 @@ export const grpSharedGroupRule: Rule = {
 };
 
 /**
- * The reason text recorded for each of `devs` (the group's members, in order), the first one recorded for its id.
- * Each member's reason is normally the one at its own index (one reason per member, added together); otherwise, or
- * when ids may repeat, the reasons are looked up by id.
+ * The reason text recorded for each of `devs` (the group's members, in order), the first one recorded for its id;
+ * undefined when each member's reason is the one at its own index in `g.reasons` (the normal case: one reason per
+ * member, added together). Otherwise, or when ids may repeat, the reasons are looked up by id.
  */
-function memberReasons(g: IommuGroup, devs: readonly PciDevice[], uniqueIds: boolean): (string | undefined)[] {
+function memberReasons(g: IommuGroup, devs: readonly PciDevice[], uniqueIds: boolean): (string | undefined)[] | undefined {
   const rs = g.reasons;
   let aligned = uniqueIds && rs.length === devs.length;
   for (let i = 0; aligned && i < devs.length; i++) aligned = rs[i].deviceId === devs[i].id;
-  if (aligned) return rs.map((r) => r.text);
+  if (aligned) return undefined;
   const byId = new Map<string, string>();
   for (const r of rs) if (!byId.has(r.deviceId)) byId.set(r.deviceId, r.text);
   return devs.map((d) => byId.get(d.id));
