@@ -64,6 +64,11 @@ export interface AcsEnv extends QuirkEnv {
   verdicts?: (AcsVerdict | undefined)[];
   /** Optional memo of {@link pciAcsPathEnabled} answers by start device, like {@link verdicts}. */
   paths?: (AcsPathResult | undefined)[];
+  /**
+   * Optional memo of the ACS-register verdicts by (required flags, Control value): devices with the same values share
+   * one read-only verdict. Filled as answers are made.
+   */
+  flagVerdicts?: Map<number, AcsVerdict>;
 }
 
 /** Memo index of `d` in `env.topo` (its probe position), or -1 when `topo` holds another device under its id. */
@@ -82,9 +87,19 @@ function flagsVerdict(d: PciDevice, env: AcsEnv): AcsVerdict {
     return NO_ACS_CAP;
   }
   const required = REQ_ACS_FLAGS & (eff.cap | ACS.EC);
-  const missing = required & ~eff.ctl;
-  if (!missing) return { isolated: true, by: 'flags', why: `ACS ${acsFlagNames(required)} enabled (Control ${hex4(eff.ctl)})` };
-  return { isolated: false, by: 'flags', why: `its ACS Control ${hex4(eff.ctl)} lacks ${acsFlagNames(missing)}` };
+  const ctl = eff.ctl;
+  // the verdict depends on `required` (bits of 0x1d) and `ctl` alone, so a 16-bit Control value makes one key
+  const memo = Number.isInteger(ctl) && ctl >= 0 && ctl <= 0xffff ? env.flagVerdicts : undefined;
+  const key = required * 0x10000 + ctl;
+  let v = memo?.get(key);
+  if (!v) {
+    const missing = required & ~ctl;
+    v = !missing
+      ? { isolated: true, by: 'flags', why: `ACS ${acsFlagNames(required)} enabled (Control ${hex4(ctl)})` }
+      : { isolated: false, by: 'flags', why: `its ACS Control ${hex4(ctl)} lacks ${acsFlagNames(missing)}` };
+    memo?.set(key, v);
+  }
+  return v;
 }
 
 /**

@@ -76,6 +76,7 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     assumedNoAcs: new Set(),
     verdicts: new Array(n),
     paths: new Array(n),
+    flagVerdicts: new Map(),
   };
 
   /**

@@ -49,6 +49,8 @@ export class HostTopology {
   private slots?: Map<number, readonly PciDevice[]>;
   /** {@link chainFrom} answers by probe position, filled on first use. */
   private chains?: (readonly PciDevice[] | undefined)[];
+  /** Scratch list of the walks that build those answers; only its first entries of one call are meaningful. */
+  private readonly scratch: PciDevice[] = [];
 
   constructor(host: Host) {
     this.host = host;
@@ -156,10 +158,13 @@ export class HostTopology {
   }
 
   private walkFrom(b: PciDevice): PciDevice[] {
-    const out: PciDevice[] = [];
-    // paths are a few bridges long, so the cycle check scans `out` (by id) instead of building a set
-    for (let x: PciDevice | undefined = b; x && !hasId(out, x.id); x = this.upstreamBridge(x)) out.push(x);
-    return out;
+    // collected in the first `n` entries of the scratch list, then copied at their exact length (a pushed list keeps
+    // spare capacity; the scratch list is overwritten, not emptied, which would drop its storage)
+    const out = this.scratch;
+    let n = 0;
+    // paths are a few bridges long, so the cycle check scans the list (by id) instead of building a set
+    for (let x: PciDevice | undefined = b; x && !hasId(out, x.id, n); x = this.upstreamBridge(x)) out[n++] = x;
+    return out.slice(0, n);
   }
 
   /** {@link bridgesAbove} computed from scratch. */
@@ -208,7 +213,13 @@ export class HostTopology {
     const slots = (this.slots ??= new Map());
     const key = slotKey(d);
     let list = slots.get(key);
-    if (!list) slots.set(key, (list = bus.filter((o) => o.bdf.device === slot)));
+    if (!list) {
+      // collected in the first `n` entries of the scratch list, then copied at their exact length (as in walkFrom)
+      const out = this.scratch;
+      let n = 0;
+      for (let i = 0; i < bus.length; i++) if (bus[i].bdf.device === slot) out[n++] = bus[i];
+      slots.set(key, (list = out.slice(0, n)));
+    }
     return list;
   }
 
@@ -233,8 +244,9 @@ export class HostTopology {
 
 const NO_DEVICES: readonly PciDevice[] = [];
 
-function hasId(list: readonly PciDevice[], id: string): boolean {
-  for (const x of list) if (x.id === id) return true;
+/** Some device among the first `n` of `list` (all of it by default) has id `id`. */
+function hasId(list: readonly PciDevice[], id: string, n = list.length): boolean {
+  for (let i = 0; i < n; i++) if (list[i].id === id) return true;
   return false;
 }
 
