@@ -39,11 +39,15 @@ export function concatPieces(piece: (i: number) => string, from: number, to: num
 
 /** Members of a group as devices, in probe order. */
 export function members(d: GroupingDetails, g: IommuGroup): PciDevice[] {
-  const out: PciDevice[] = [];
-  for (const id of g.deviceIds) {
-    const x = d.topology.device(id);
-    if (x) out.push(x);
+  const ids = g.deviceIds;
+  // sized for every id (each normally names a device), cut if some do not
+  const out: PciDevice[] = new Array(ids.length);
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const x = d.topology.device(ids[i]);
+    if (x) out[n++] = x;
   }
+  if (n < ids.length) out.length = n;
   return out;
 }
 

@@ -28,15 +28,19 @@ export const grpSharedGroupRule: Rule = {
         const g = groups[k];
         if (g.deviceIds.length < 2) continue;
         const devs = members(details, g);
-        const first = devs.find((d) => ENDPOINT_KINDS.has(d.kind));
+        const first = firstEndpoint(devs);
         if (!first) continue;
         // the reason text of each member: at its own index in `g.reasons` when they line up, else looked up by id
         const byId = memberReasons(g, devs, uniqueIds);
         // one pass over the members, each named up to three times below (labels are formatted once per run)
         let firstLabel = '';
-        const others: string[] = [];
-        const endpoints: string[] = [];
-        const related: RelatedElement[] = [];
+        // the labels of the other members and of those of them that are not bridges, as the message lists them
+        let others = '';
+        let endpoints = '';
+        let nOthers = 0;
+        let nEndpoints = 0;
+        // one entry per other member (`first` is normally there once; the list is cut if it repeats)
+        const related: RelatedElement[] = new Array(devs.length - 1);
         for (let i = 0; i < devs.length; i++) {
           const d = devs[i];
           const label = topo.label(d);
@@ -45,17 +49,18 @@ export const grpSharedGroupRule: Rule = {
             firstLabel = label;
             continue;
           }
-          others.push(label);
-          if (!isBridge(d)) endpoints.push(label);
-          related.push({ id: d.id, message: reason ?? `in iommu_group ${g.number}` });
+          others += nOthers ? `, ${label}` : label;
+          if (!isBridge(d)) endpoints += nEndpoints++ ? `, ${label}` : label;
+          related[nOthers++] = { id: d.id, message: reason ?? `in iommu_group ${g.number}` };
         }
+        if (nOthers < related.length) related.length = nOthers;
         // the member lines as pieces (not a lines array and its join, which would copy them all once more)
         const lines = concatPieces((j) => `\n- ${topo.label(devs[j])}: ${(byId ? byId[j] : g.reasons[j].text) ?? ''}`, 0, devs.length);
         const explanation = `Members and why they are in this group:${lines}\n\nThe group number is the expected IDA order (GRP-ORD-01); the real number may differ, membership does not.`;
         out.push({
           code: 'GRP002',
           severity: 'info',
-          message: shareMessage(firstLabel, others, endpoints, g.number),
+          message: shareMessage(firstLabel, others, endpoints, nEndpoints, nOthers > nEndpoints, g.number),
           explanation,
           elementId: first.id,
           related,
@@ -82,13 +87,19 @@ function memberReasons(g: IommuGroup, devs: readonly PciDevice[], uniqueIds: boo
   return devs.map((d) => byId.get(d.id));
 }
 
+/** The first member that is an endpoint (the device GRP002 reports on), or undefined. */
+function firstEndpoint(devs: readonly PciDevice[]): PciDevice | undefined {
+  for (let i = 0; i < devs.length; i++) if (ENDPOINT_KINDS.has(devs[i].kind)) return devs[i];
+  return undefined;
+}
+
 /**
  * "X shares iommu_group N with A, B; it can only be assigned together with them (bridges C may stay on pcieport)",
- * from the labels of the first endpoint, of the other members and of those of them that are not bridges.
+ * from the label of the first endpoint and the ", "-separated labels of the other members and of the `nEndpoints` of
+ * them that are not bridges (`hasBridges`: some other member is a bridge).
  */
-function shareMessage(first: string, others: readonly string[], endpoints: readonly string[], n: number): string {
-  const hasBridges = others.length > endpoints.length;
-  const head = `${first} shares iommu_group ${n} with ${others.join(', ')}`;
-  if (!endpoints.length) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
-  return `${head}; it can only be assigned together with ${endpoints.join(', ')}${hasBridges ? ' (bridges may stay bound to pcieport)' : ''}`;
+function shareMessage(first: string, others: string, endpoints: string, nEndpoints: number, hasBridges: boolean, n: number): string {
+  const head = `${first} shares iommu_group ${n} with ${others}`;
+  if (!nEndpoints) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
+  return `${head}; it can only be assigned together with ${endpoints}${hasBridges ? ' (bridges may stay bound to pcieport)' : ''}`;
 }
