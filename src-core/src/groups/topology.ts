@@ -28,8 +28,13 @@ export class HostTopology {
   readonly devices: readonly PciDevice[];
   /** Probe-order position by device id (the last one wins if an id repeats); also the device-by-id index. */
   private readonly order = new Map<string, number>();
-  /** Children by parent id (`parentId`), each list in probe order; built on the first {@link children} call. */
-  private kids?: Map<string, PciDevice[]>;
+  /**
+   * The children index, by probe position: the first child of each device and the next sibling of each child, in
+   * probe order (-1 = none). A child is listed under the position its `parentId` names (the last device with that
+   * id). Built on the first {@link children} call.
+   */
+  private firstChild?: Int32Array;
+  private nextSibling?: Int32Array;
   /** Devices by (domain, bus) — the kernel's `pdev->bus` — each list in probe order. Key: {@link busKey}. */
   private readonly byBus = new Map<number, PciDevice[]>();
   /**
@@ -92,14 +97,36 @@ export class HostTopology {
     return this.order.get(d.id) ?? -1;
   }
 
-  /** Direct children (devices whose `parentId` is `id`), in probe order. */
-  children(id: string): PciDevice[] {
-    if (!this.kids) {
-      // grouping itself never asks (only for bridges without `secondaryBus`), so this index is built on demand
-      this.kids = new Map();
-      for (const d of this.devices) if (d.parentId !== undefined) push(this.kids, d.parentId, d);
+  /** Direct children (devices whose `parentId` is `id`), in probe order. Do not mutate the result. */
+  children(id: string): readonly PciDevice[] {
+    const p = this.order.get(id);
+    // an id no device has can still be some device's parentId (a model error that MDL rules report)
+    if (p === undefined) return this.devices.filter((d) => d.parentId === id);
+    if (!this.firstChild) this.indexChildren();
+    const first = this.firstChild!;
+    const next = this.nextSibling!;
+    let n = 0;
+    for (let c = first[p]; c >= 0; c = next[c]) n++;
+    if (!n) return NO_DEVICES;
+    const out: PciDevice[] = new Array(n);
+    n = 0;
+    for (let c = first[p]; c >= 0; c = next[c]) out[n++] = this.devices[c];
+    return out;
+  }
+
+  private indexChildren(): void {
+    // grouping itself never asks (only for bridges without `secondaryBus`), so this index is built on demand
+    const n = this.devices.length;
+    const first = (this.firstChild = new Int32Array(n).fill(-1));
+    const next = (this.nextSibling = new Int32Array(n).fill(-1));
+    // from the last device back, each child goes in front of its parent's list, so the lists end up in probe order
+    for (let i = n - 1; i >= 0; i--) {
+      const parentId = this.devices[i].parentId;
+      const p = parentId === undefined ? undefined : this.order.get(parentId);
+      if (p === undefined) continue;
+      next[i] = first[p];
+      first[p] = i;
     }
-    return this.kids.get(id) ?? [];
   }
 
   /** Every device below `id` (not including it), depth-first in probe order. */
