@@ -30,8 +30,10 @@ export function devLabel(d: PciDevice): string {
 }
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-/** `bb:` for every bus number. */
-const BUS_TEXT: readonly string[] = Array.from({ length: 256 }, (_, n) => `${hex2(n)}:`);
+/** Two hex digits for every byte value. */
+const BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, n) => hex2(n));
+/** `bb:` for every bus number (and low domain byte). */
+const BUS_TEXT: readonly string[] = BYTE_TEXT.map((b) => `${b}:`);
 /** `dd.f` for every devfn of a device number 0–0x1f and function 0–7, by devfn. */
 const DEVFN_TEXT: readonly string[] = Array.from({ length: 256 }, (_, n) => `${hex2(n >> 3)}.${n & 7}`);
 
@@ -44,7 +46,7 @@ const isIn = (n: number, max: number) => n >= 0 && n <= max && Math.floor(n) ===
 function labelBdf(b: Bdf): string {
   const { domain, bus, device, fn } = b;
   if (!(isIn(domain, 0xffff) && isIn(bus, 0xff) && isIn(device, 0x1f) && isIn(fn, 7))) return formatBdf(b);
-  const dom = domain === 0 ? '0000:' : `${hex2(domain >> 8)}${hex2(domain & 0xff)}:`;
+  const dom = domain === 0 ? '0000:' : BYTE_TEXT[domain >> 8] + BUS_TEXT[domain & 0xff];
   return dom + BUS_TEXT[bus] + DEVFN_TEXT[(device << 3) | fn];
 }
 
