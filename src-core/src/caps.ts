@@ -2,7 +2,7 @@
  * Per-device IOMMU capabilities as the kernel answers them for one host and kernel version
  * (IOMMU-CC-02, IOMMU-ENF-01/03, VFIO-IR-01/02, CAP-COH-01). The per-driver tables live in `caps/`.
  */
-import type { DeviceCaps, GroupingResult, HostAnalysis, SimulationOptions } from './analysis.js';
+import type { DeviceCaps, GroupingResult, SimulationOptions } from './analysis.js';
 import { cacheCoherencyCap } from './caps/cache-coherency.js';
 import { enforceCap } from './caps/enforce.js';
 import { isolatedMsi } from './caps/msi.js';
@@ -115,22 +115,6 @@ export class HostCaps {
       dmaCoherent,
     };
   }
-}
-
-const onDemand = new WeakMap<HostAnalysis, HostCaps>();
-
-/** Record that `analysis.caps` is built from `caps` on first read, so {@link capsLookup} can ask `caps` instead. */
-export function setOnDemandCaps(analysis: HostAnalysis, caps: HostCaps): void {
-  onDemand.set(analysis, caps);
-}
-
-/**
- * Device caps by id for one host analysis, as `analysis.caps.get` answers: for an analysis of `simulate()` from
- * its {@link HostCaps} (without building the map), for any other from its map.
- */
-export function capsLookup(analysis: HostAnalysis): (id: string) => DeviceCaps | undefined {
-  const c = onDemand.get(analysis);
-  return c ? (id) => c.get(id) : (id) => analysis.caps.get(id);
 }
 
 /** A unit's answers in {@link computeDeviceCaps}: the `caps/` functions read only the unit, host, kernel and options. */

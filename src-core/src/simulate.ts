@@ -1,5 +1,5 @@
 import type { DeviceCaps, GroupingResult, HostAnalysis, SimulationOptions, SimulationResult, VmAnalysis } from './analysis.js';
-import { HostCaps, setOnDemandCaps } from './caps.js';
+import { HostCaps } from './caps.js';
 import type { Finding } from './findings.js';
 import { computeGroups, topologyOf } from './groups/index.js';
 import type { HostTopology } from './groups/topology.js';
@@ -36,6 +36,9 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
   const vmById = new Map<string, Vm>(topology.vms.map((v) => [v.id, v]));
 
   const hosts = new Map<string, HostAnalysis>();
+  /** Each host's caps on demand, by the same key as `hosts` (a map, not a WeakMap on the analysis: values in a
+   * WeakMap are kept through scavenges with their key, and these hold the whole grouping). */
+  const capsByHost = new Map<string, HostCaps>();
   /** Each host's device index (in `topology.hosts` order), from its grouping. */
   const deviceIndexes: HostTopology[] = [];
   for (const host of topology.hosts) {
@@ -43,6 +46,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     const grouping = computeGroups(host, kernel, options);
     deviceIndexes.push(topologyOf(grouping, host));
     const caps = new HostCaps(host, kernel, grouping, options);
+    capsByHost.set(host.id, caps);
     hosts.set(host.id, hostAnalysis(host, kernel, grouping, caps, boot.get(host.id) ?? []));
   }
 
@@ -51,7 +55,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
   for (const vm of topology.vms) {
     const host = hostById.get(vm.hostId);
     const analysis = host && hosts.get(host.id);
-    if (host && analysis) vms.set(vm.id, simulateVm(vm, host, analysis, topology, options, assignments));
+    if (host && analysis) vms.set(vm.id, simulateVm(vm, host, analysis, topology, options, { assignments, caps: capsByHost.get(host.id) }));
   }
 
   const ctx: RuleContext = {
@@ -63,6 +67,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     device: (id) => deviceById(deviceIndexes, id),
     iommu: (id) => iommuById.get(id),
     vm: (id) => vmById.get(id),
+    deviceCaps: (hostId, id) => capsByHost.get(hostId)?.get(id),
   };
   const findings: Finding[] = [];
   for (let r = 0; r < ALL_RULES.length; r++) {
@@ -89,12 +94,12 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
 
 /**
  * The analysis record of one host. `caps` and `deviceIds` are own enumerable getters that build their value on
- * first read and then stay as plain data properties: the VM walks and rules ask `caps` device by device
- * (`capsLookup`) and answer "is this id on the host" from the grouping's device index, so in a run neither is
+ * first read and then stay as plain data properties: the VM walks and rules ask the {@link HostCaps} device by
+ * device (`simulateVm`'s `shared.caps`, `RuleContext.deviceCaps`) and answer "is this id on the host" from the grouping's device index, so in a run neither is
  * built, and a reader (or `JSON.stringify`) gets the same value a data property would hold.
  */
 function hostAnalysis(host: Host, kernel: KernelVersion | undefined, grouping: GroupingResult, caps: HostCaps, bootParams: BootParamEffect[]): HostAnalysis {
-  const analysis: HostAnalysis = {
+  return {
     hostId: host.id,
     kernel,
     grouping,
@@ -106,8 +111,6 @@ function hostAnalysis(host: Host, kernel: KernelVersion | undefined, grouping: G
       return settle(this, 'deviceIds', new Set(host.devices.map((d) => d.id)));
     },
   };
-  setOnDemandCaps(analysis, caps);
-  return analysis;
 }
 
 /** Replace the getter `key` of `target` by a plain data property holding `value` (same place in key order). */

@@ -1,4 +1,4 @@
-import type { HostAnalysis, SimulationOptions, VmAnalysis } from '../analysis.js';
+import type { DeviceCaps, HostAnalysis, SimulationOptions, VmAnalysis } from '../analysis.js';
 import type { Finding, RuleMeta } from '../findings.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../model.js';
 
@@ -12,6 +12,11 @@ export interface RuleContext {
   device(id: string): PciDevice | undefined;
   iommu(id: string): Iommu | undefined;
   vm(id: string): Vm | undefined;
+  /**
+   * `hosts.get(hostId)?.caps.get(id)`, answered without building the caps map (`simulate()` provides it; rules
+   * fall back to the map when a hand-made context lacks it).
+   */
+  deviceCaps?(hostId: string, id: string): DeviceCaps | undefined;
 }
 
 /** One diagnostic rule: one file under `src-core/src/rules/`, one stable code. */

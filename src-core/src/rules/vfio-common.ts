@@ -3,7 +3,6 @@
  * the way the findings word them. Rules read `ctx.vms` / `ctx.hosts`; nothing here recomputes kernel behaviour.
  */
 import type { AttachOutcome, DeviceCaps, HostAnalysis, VmAnalysis } from '../analysis.js';
-import { capsLookup } from '../caps.js';
 import { formatBdf } from '../bdf.js';
 import { effectiveKernel } from '../caps/platform.js';
 import type { Finding, RelatedElement } from '../findings.js';
@@ -38,12 +37,10 @@ export function perOutcome(ctx: RuleContext, code: string, fn: (v: OutcomeView) 
     const host = ctx.host(vm.hostId);
     const ha = host && ctx.hosts.get(host.id);
     if (!va || !host || !ha) continue;
-    let capsOf: ((id: string) => DeviceCaps | undefined) | undefined;
     for (let i = 0; i < va.attach.length; i++) {
       const o = va.attach[i];
       if (!o.codes.includes(code)) continue;
-      capsOf ??= capsLookup(ha);
-      const caps = capsOf(o.deviceId);
+      const caps = ctx.deviceCaps ? ctx.deviceCaps(host.id, o.deviceId) : ha.caps.get(o.deviceId);
       const detail = attachDetail(o);
       const device = ctx.device(o.deviceId);
       const iommuId = detail.iommuId ?? caps?.iommuId;

@@ -3,7 +3,7 @@
  * assigned device for the VM's backend, and what KVM concludes about coherency.
  */
 import type { AttachOutcome, HostAnalysis, IommuGroup, SimulationOptions, VmAnalysis } from '../analysis.js';
-import { capsLookup } from '../caps.js';
+import type { HostCaps } from '../caps.js';
 import { effectiveKernel, hostArch } from '../caps/platform.js';
 import { isGroupingDetails } from '../groups/index.js';
 import { HostTopology } from '../groups/topology.js';
@@ -29,10 +29,13 @@ import { walkType1, type Type1Domain } from './type1.js';
  * 5. the backend walk: `walkType1` (VFIO-GRP-03/05, VFIO-IR-01/02, VFIO-T1-SHARE-01) or `walkIommufd`
  *    (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02);
  * 6. KVM: kvm-vfio coherency (KVM-VFIO-02), WBINVD (KVM-X86-WBINVD-01) and the box (KVM-BOX-01).
- * `analysis.kernel` undefined → the assumed kernel (see KVER000). Pure; never throws. `assignments`: an index of
- * `topology`'s VM assignments shared by the calls for all its VMs (`simulate()` passes one); by default a new one.
+ * `analysis.kernel` undefined → the assumed kernel (see KVER000). Pure; never throws. `shared` (from `simulate()`):
+ * an index of `topology`'s VM assignments used by the calls for all its VMs (by default a new one), and the host's
+ * caps on demand answering as `analysis.caps` (by default that map).
  */
-export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology: Topology, options: SimulationOptions, assignments = new VmAssignments(topology)): VmAnalysis {
+export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology: Topology, options: SimulationOptions, shared: { assignments?: VmAssignments; caps?: HostCaps } = {}): VmAnalysis {
+  const assignments = shared.assignments ?? new VmAssignments(topology);
+  const hostCaps = shared.caps;
   const kernel = effectiveKernel(analysis.kernel);
   const arch = hostArch(host);
   const x86 = arch === 'x86_64';
@@ -50,7 +53,7 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
     outcomes: [],
     device: (id) => topo.device(id),
     hostDevice: (id) => (topo.uniqueIds ? topo.device(id) : host.devices.find((d) => d.id === id)),
-    caps: capsLookup(analysis),
+    caps: hostCaps ? (id) => hostCaps.get(id) : (id) => analysis.caps.get(id),
     group: (id) => analysis.grouping.groupOf.get(id),
   };
   const seen = new Set<string>();
