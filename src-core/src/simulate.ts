@@ -95,21 +95,56 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
 /**
  * The analysis record of one host. `caps` and `deviceIds` are own enumerable getters that build their value on
  * first read and then stay as plain data properties: the VM walks and rules ask the {@link HostCaps} device by
- * device (`simulateVm`'s `shared.caps`, `RuleContext.deviceCaps`) and answer "is this id on the host" from the grouping's device index, so in a run neither is
- * built, and a reader (or `JSON.stringify`) gets the same value a data property would hold.
+ * device (`simulateVm`'s `shared.caps`, `RuleContext.deviceCaps`) and answer "is this id on the host" from the
+ * grouping's device index, so in a run neither is built, and a reader (or `JSON.stringify`) gets the same value a
+ * data property would hold.
  */
 function hostAnalysis(host: Host, kernel: KernelVersion | undefined, grouping: GroupingResult, caps: HostCaps, bootParams: BootParamEffect[]): HostAnalysis {
-  return {
-    hostId: host.id,
-    kernel,
-    grouping,
-    get caps(): Map<string, DeviceCaps> {
-      return settle(this, 'caps', caps.all());
+  return new SimulatedHostAnalysis(host, kernel, grouping, caps, bootParams);
+}
+
+/**
+ * A {@link HostAnalysis} whose `caps` and `deviceIds` are built on first read. Its own enumerable properties are
+ * those of the record literal, in the same order; the getters are the same two functions on every record (getters
+ * in an object literal are new closures per object, and V8 then gives every record a hidden class of its own, so
+ * each run's property reads start over). Its inputs are kept in private fields, which no enumeration shows.
+ */
+class SimulatedHostAnalysis {
+  declare readonly hostId: string;
+  declare readonly kernel: KernelVersion | undefined;
+  declare readonly grouping: GroupingResult;
+  declare readonly caps: Map<string, DeviceCaps>;
+  declare readonly bootParams: BootParamEffect[];
+  declare readonly deviceIds: ReadonlySet<string>;
+  readonly #caps: HostCaps;
+  readonly #devices: readonly PciDevice[];
+
+  constructor(host: Host, kernel: KernelVersion | undefined, grouping: GroupingResult, caps: HostCaps, bootParams: BootParamEffect[]) {
+    this.#caps = caps;
+    this.#devices = host.devices;
+    const self = this as { -readonly [K in keyof HostAnalysis]: HostAnalysis[K] };
+    self.hostId = host.id;
+    self.kernel = kernel;
+    self.grouping = grouping;
+    Object.defineProperty(this, 'caps', SimulatedHostAnalysis.#capsProperty);
+    self.bootParams = bootParams;
+    Object.defineProperty(this, 'deviceIds', SimulatedHostAnalysis.#deviceIdsProperty);
+  }
+
+  static readonly #capsProperty: PropertyDescriptor = {
+    get(this: SimulatedHostAnalysis) {
+      return settle(this, 'caps', this.#caps.all());
     },
-    bootParams,
-    get deviceIds(): ReadonlySet<string> {
-      return settle(this, 'deviceIds', new Set(host.devices.map((d) => d.id)));
+    enumerable: true,
+    configurable: true,
+  };
+
+  static readonly #deviceIdsProperty: PropertyDescriptor = {
+    get(this: SimulatedHostAnalysis) {
+      return settle(this, 'deviceIds', new Set(this.#devices.map((d) => d.id)));
     },
+    enumerable: true,
+    configurable: true,
   };
 }
 
