@@ -1,15 +1,57 @@
 import type { Bdf } from './model.js';
 
+/** Digits and value of the last {@link hexRun} (module state: the parser is synchronous and not re-entrant). */
+let runDigits = 0;
+let runValue = 0;
+
+/** Read the hex digits of `s` from `i` into runDigits/runValue; returns the index after them. */
+function hexRun(s: string, i: number): number {
+  let v = 0;
+  const start = i;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) break;
+    v = v * 16 + d;
+  }
+  runDigits = i - start;
+  runValue = v;
+  return i;
+}
+
 /**
- * Parse a PCI address `[DDDD:]BB:DD.F` (hex; the domain may have 4–8 digits). Returns undefined when the text
- * is not a well-formed BDF or a field is out of range (bus ≤ 0xff, device ≤ 0x1f, function ≤ 7).
+ * Parse a PCI address `[DDDD:]BB:DD.F` (hex; the domain may have 1–8 digits, bus and device 1–2, the function
+ * is one digit 0–7), ignoring surrounding whitespace. Returns undefined when the text is not a well-formed BDF or
+ * a field is out of range (device ≤ 0x1f). Reads the characters in place: it runs for every device of a file.
  */
 export function parseBdf(text: string): Bdf | undefined {
-  const m = /^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim());
-  if (!m) return undefined;
-  const bdf = { domain: m[1] ? parseInt(m[1], 16) : 0, bus: parseInt(m[2], 16), device: parseInt(m[3], 16), fn: Number(m[4]) };
-  if (bdf.device > 0x1f) return undefined;
-  return bdf;
+  const s = text.trim();
+  let i = hexRun(s, 0);
+  const first = runValue;
+  const firstDigits = runDigits;
+  if (firstDigits === 0 || s.charCodeAt(i) !== 58 /* : */) return undefined;
+  i = hexRun(s, i + 1);
+  let domain = 0;
+  let bus: number;
+  let device: number;
+  if (s.charCodeAt(i) === 58 /* : */) {
+    // domain:bus:device.fn
+    if (firstDigits > 8 || runDigits === 0 || runDigits > 2) return undefined;
+    domain = first;
+    bus = runValue;
+    i = hexRun(s, i + 1);
+    if (runDigits === 0 || runDigits > 2) return undefined;
+    device = runValue;
+  } else {
+    // bus:device.fn
+    if (firstDigits > 2 || runDigits === 0 || runDigits > 2) return undefined;
+    bus = first;
+    device = runValue;
+  }
+  const fn = s.charCodeAt(i + 1) - 48;
+  if (s.charCodeAt(i) !== 46 /* . */ || i + 2 !== s.length || !(fn >= 0 && fn <= 7)) return undefined;
+  if (device > 0x1f) return undefined;
+  return { domain, bus, device, fn };
 }
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
