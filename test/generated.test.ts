@@ -9,6 +9,12 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '..');
+/**
+ * langium-cli 4.4 needs Node 22 (`Object.groupBy`): use the repo's own Node 22 (npm package `node`) when the
+ * tests run under an older Node, e.g. a plain `npx vitest` with the system Node 20.
+ */
+const node22 = path.join(root, 'node_modules/node/bin/node');
+const cliNode = Number(process.versions.node.split('.')[0]) >= 22 || !fs.existsSync(node22) ? process.execPath : node22;
 
 describe('generated sources', () => {
   it('are fresh (run `npm run langium:generate` after editing the grammar)', () => {
@@ -18,8 +24,8 @@ describe('generated sources', () => {
     fs.copyFileSync(path.join(root, 'server/langium-config.json'), path.join(dir, 'server/langium-config.json'));
     fs.copyFileSync(path.join(root, 'server/src/language/iommu-topology.langium'), path.join(dir, 'server/src/language/iommu-topology.langium'));
     const langium = path.join(root, 'node_modules/langium-cli/bin/langium.js');
-    execFileSync(process.execPath, [langium, 'generate', '-f', path.join(dir, 'server/langium-config.json')], { stdio: 'pipe' });
-    execFileSync(process.execPath, [path.join(root, 'scripts/patch-textmate.mjs'), path.join(dir, 'syntaxes/iommu.tmLanguage.json')]);
+    execFileSync(cliNode, [langium, 'generate', '-f', path.join(dir, 'server/langium-config.json')], { stdio: 'pipe' });
+    execFileSync(cliNode, [path.join(root, 'scripts/patch-textmate.mjs'), path.join(dir, 'syntaxes/iommu.tmLanguage.json')]);
     for (const f of ['server/src/language/generated/ast.ts', 'server/src/language/generated/grammar.ts', 'server/src/language/generated/module.ts', 'syntaxes/iommu.tmLanguage.json']) {
       expect(fs.readFileSync(path.join(dir, f), 'utf8'), f).toBe(fs.readFileSync(path.join(root, f), 'utf8'));
     }
