@@ -4,13 +4,17 @@ import type { Bdf } from './model.js';
 let runDigits = 0;
 let runValue = 0;
 
+/** The value of the hex digit with char code `c` (`0-9`, `a-f`, `A-F`), or -1 for any other character. */
+export function hexDigitValue(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+}
+
 /** Read the hex digits of `s` from `i` into runDigits/runValue; returns the index after them. */
 function hexRun(s: string, i: number): number {
   let v = 0;
   const start = i;
   for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    const d = hexDigitValue(s.charCodeAt(i));
     if (d < 0) break;
     v = v * 16 + d;
   }

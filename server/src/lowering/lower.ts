@@ -9,7 +9,7 @@
  *   `w:<vm>/<hwpt>`. Duplicated names get a `#n` suffix so ids stay unique.
  */
 import type { AstNode } from 'langium';
-import { parseBdf } from '../../../src-core/src/bdf.js';
+import { hexDigitValue, parseBdf } from '../../../src-core/src/bdf.js';
 import { repairBdf } from './bdf-text.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import type {
@@ -115,8 +115,7 @@ function hexField(text: string, start: number, end: number): number | undefined 
   }
   let n = 0;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    const d = hexDigitValue(text.charCodeAt(i));
     if (d < 0) return undefined;
     n = n * 16 + d;
   }
