@@ -61,13 +61,23 @@ export function parseBdf(text: string): Bdf | undefined {
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 /** `hex(n, 2)` for every byte value, so labels do not format numbers over and over. */
 const HEX2: readonly string[] = Array.from({ length: 256 }, (_, n) => hex(n, 2));
-const isByte = (n: number) => n >= 0 && n <= 0xff && Math.floor(n) === n;
+/** `bb:` for every byte value (a bus number, or the low byte of a domain). */
+const BYTE_COLON: readonly string[] = HEX2.map((h) => `${h}:`);
+/** `dd.f` by devfn, for every device number 0–0x1f and function 0–7. */
+const DEVFN_TEXT: readonly string[] = Array.from({ length: 256 }, (_, n) => `${HEX2[n >> 3]}.${n & 7}`);
+/** `n` is an integer in [0, max]. */
+const isIn = (n: number, max: number) => n >= 0 && n <= max && Math.floor(n) === n;
 
-/** Canonical kernel spelling `0000:65:00.0` (domain as 4 hex digits, or more when ≥ 0x10000, e.g. VMD). */
+/**
+ * Canonical kernel spelling `0000:65:00.0` (domain as 4 hex digits, or more when ≥ 0x10000, e.g. VMD). The usual
+ * address (domain ≤ 0xffff, device ≤ 0x1f, function ≤ 7) comes from the tables above in three concatenations, as
+ * every device label and report needs it; any other value is formatted field by field.
+ */
 export function formatBdf(b: Bdf): string {
-  const { domain, bus, device } = b;
-  const dom = domain >= 0 && domain <= 0xffff && Math.floor(domain) === domain ? HEX2[domain >> 8] + HEX2[domain & 0xff] : hex(domain, 4);
-  return `${dom}:${isByte(bus) ? HEX2[bus] : hex(bus, 2)}:${isByte(device) ? HEX2[device] : hex(device, 2)}.${b.fn}`;
+  const { domain, bus, device, fn } = b;
+  if (isIn(domain, 0xffff) && isIn(bus, 0xff) && isIn(device, 0x1f) && isIn(fn, 7)) return HEX2[domain >> 8] + BYTE_COLON[domain & 0xff] + BYTE_COLON[bus] + DEVFN_TEXT[(device << 3) | fn];
+  const dom = isIn(domain, 0xffff) ? HEX2[domain >> 8] + HEX2[domain & 0xff] : hex(domain, 4);
+  return `${dom}:${isIn(bus, 0xff) ? HEX2[bus] : hex(bus, 2)}:${isIn(device, 0xff) ? HEX2[device] : hex(device, 2)}.${fn}`;
 }
 
 /** devfn byte (device << 3 | function), as in the kernel's `PCI_DEVFN`. */

@@ -46,3 +46,33 @@ describe('parseBdf', () => {
     expect(defined).toBeGreaterThan(10000);
   });
 });
+
+describe('formatBdf', () => {
+  /** The spelling field by field: the reference for the table lookups. */
+  const fieldByField = (b: { domain: number; bus: number; device: number; fn: number }) => {
+    const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
+    return `${h(b.domain, 4)}:${h(b.bus, 2)}:${h(b.device, 2)}.${b.fn}`;
+  };
+
+  it('spells every bus, device and function of several domains as the kernel does', () => {
+    for (const domain of [0, 1, 0xab, 0x100, 0xffff, 0x10000, 0x12345678]) {
+      for (let bus = 0; bus < 256; bus++) {
+        for (let device = 0; device < 0x20; device++) {
+          for (let fn = 0; fn < 8; fn++) expect(formatBdf({ domain, bus, device, fn })).toBe(fieldByField({ domain, bus, device, fn }));
+        }
+      }
+    }
+    expect(formatBdf({ domain: 0, bus: 0x65, device: 0, fn: 0 })).toBe('0000:65:00.0');
+  });
+
+  it('formats out-of-range fields field by field', () => {
+    for (const b of [
+      { domain: 0, bus: 0x100, device: 0, fn: 0 },
+      { domain: 0, bus: 1, device: 0x20, fn: 0 },
+      { domain: 0, bus: 1, device: 0xff, fn: 9 },
+      { domain: 1.5, bus: 1, device: 2, fn: 3 },
+      { domain: 0, bus: 1, device: 2, fn: 3.5 },
+    ])
+      expect(formatBdf(b)).toBe(fieldByField(b));
+  });
+});

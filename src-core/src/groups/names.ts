@@ -2,7 +2,7 @@
  * Human-readable labels for grouping messages and hovers. Pure string helpers, no kernel behaviour.
  */
 import { formatBdf } from '../bdf.js';
-import { ACS, type Bdf, type PciDevice, type PciKind } from '../model.js';
+import { ACS, type PciDevice, type PciKind } from '../model.js';
 
 const KIND_LABEL: Record<PciKind, string> = {
   'host-bridge': 'host bridge',
@@ -26,28 +26,7 @@ export function kindLabel(kind: PciKind): string {
 
 /** `name (0000:65:00.0)`: how every grouping message names a device. */
 export function devLabel(d: PciDevice): string {
-  return `${d.name} (${labelBdf(d.bdf)})`;
-}
-
-const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-/** Two hex digits for every byte value. */
-const BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, n) => hex2(n));
-/** `bb:` for every bus number (and low domain byte). */
-const BUS_TEXT: readonly string[] = BYTE_TEXT.map((b) => `${b}:`);
-/** `dd.f` for every devfn of a device number 0–0x1f and function 0–7, by devfn. */
-const DEVFN_TEXT: readonly string[] = Array.from({ length: 256 }, (_, n) => `${hex2(n >> 3)}.${n & 7}`);
-
-const isIn = (n: number, max: number) => n >= 0 && n <= max && Math.floor(n) === n;
-
-/**
- * `formatBdf(b)`, for the usual address (domain ≤ 0xffff, device ≤ 0x1f, function ≤ 7, integers) from the tables
- * above in two concatenations instead of one per field; anything else by `formatBdf` itself.
- */
-function labelBdf(b: Bdf): string {
-  const { domain, bus, device, fn } = b;
-  if (!(isIn(domain, 0xffff) && isIn(bus, 0xff) && isIn(device, 0x1f) && isIn(fn, 7))) return formatBdf(b);
-  const dom = domain === 0 ? '0000:' : BYTE_TEXT[domain >> 8] + BUS_TEXT[domain & 0xff];
-  return dom + BUS_TEXT[bus] + DEVFN_TEXT[(device << 3) | fn];
+  return `${d.name} (${formatBdf(d.bdf)})`;
 }
 
 /** `root port rp0 (0000:00:1c.0)`: kind + {@link devLabel}. */
