@@ -47,7 +47,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     deviceIndexes.push(topologyOf(grouping, host));
     const caps = new HostCaps(host, kernel, grouping, options);
     capsByHost.set(host.id, caps);
-    hosts.set(host.id, hostAnalysis(host, kernel, grouping, caps, boot.get(host.id) ?? []));
+    hosts.set(host.id, new SimulatedHostAnalysis(host, kernel, grouping, caps, boot.get(host.id) ?? []));
   }
 
   const vms = new Map<string, VmAnalysis>();
@@ -97,17 +97,10 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
  * first read and then stay as plain data properties: the VM walks and rules ask the {@link HostCaps} device by
  * device (`simulateVm`'s `shared.caps`, `RuleContext.deviceCaps`) and answer "is this id on the host" from the
  * grouping's device index, so in a run neither is built, and a reader (or `JSON.stringify`) gets the same value a
- * data property would hold.
- */
-function hostAnalysis(host: Host, kernel: KernelVersion | undefined, grouping: GroupingResult, caps: HostCaps, bootParams: BootParamEffect[]): HostAnalysis {
-  return new SimulatedHostAnalysis(host, kernel, grouping, caps, bootParams);
-}
-
-/**
- * A {@link HostAnalysis} whose `caps` and `deviceIds` are built on first read. Its own enumerable properties are
- * those of the record literal, in the same order; the getters are the same two functions on every record (getters
- * in an object literal are new closures per object, and V8 then gives every record a hidden class of its own, so
- * each run's property reads start over). Its inputs are kept in private fields, which no enumeration shows.
+ * data property would hold. Its own enumerable properties are those of the record literal, in the same order; the
+ * getters are the same two functions on every record (getters in an object literal are new closures per object,
+ * and V8 then gives every record a hidden class of its own, so each run's property reads start over). Its inputs
+ * are kept in private fields, which no enumeration shows.
  */
 class SimulatedHostAnalysis {
   declare readonly hostId: string;

@@ -1,4 +1,4 @@
-import { formatBdf, sameBus } from '../bdf.js';
+import { devfn, formatBdf, sameBus } from '../bdf.js';
 import type { Finding, RuleMeta } from '../findings.js';
 import { topologyOf } from '../groups/index.js';
 import { BRIDGE_KINDS, type PciDevice } from '../model.js';
@@ -56,7 +56,7 @@ function addressKey(b: PciDevice['bdf']): number | undefined {
   const { domain, bus, device, fn } = b;
   if (!(Number.isInteger(domain) && domain >= 0 && Number.isInteger(bus) && bus >= 0 && bus <= 0xff)) return undefined;
   if (!(Number.isInteger(device) && device >= 0 && device <= 0x1f && Number.isInteger(fn) && fn >= 0 && fn <= 7)) return undefined;
-  return (domain * 256 + bus) * 256 + ((device << 3) | fn);
+  return (domain * 256 + bus) * 256 + devfn(b);
 }
 
 /** {@link addressKey} of every device, in device order; undefined when some device has none. */
