@@ -1,31 +1,14 @@
 /** Host-driver classification for VFIO viability and DMA ownership (VFIO-GRP-03, VFIO-GRP-05). */
 import type { Host } from '../model.js';
 
-/** Trimmed, lower case, `_` as `-`; a name that is already so (the usual case) is returned as it is. */
+/** Trimmed, lower case, `_` as `-`. */
 function norm(name: string): string {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    // lower-case letters, digits and '-' never change; anything else might (space, '_', upper case, non-ASCII)
-    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return name.trim().toLowerCase().replace(/_/g, '-');
-  }
-  return name;
+  return name.trim().toLowerCase().replace(/_/g, '-');
 }
-
-const VFIO_PCI = 'vfio-pci';
 
 /** `vfio-pci` or one of its variant drivers (`mlx5_vfio_pci`, `nvgrace-gpu-vfio-pci`, ...). */
 export function isVfioPciDriver(name: string | null | undefined): boolean {
-  if (typeof name !== 'string') return false;
-  // /^(?:[a-z0-9-]+-)?vfio-pci$/ on the normalised name, without a regular expression
-  const n = norm(name);
-  if (n === VFIO_PCI) return true;
-  const prefix = n.length - VFIO_PCI.length - 1;
-  if (prefix < 1 || !n.endsWith(VFIO_PCI) || n.charCodeAt(prefix) !== 0x2d) return false;
-  for (let i = 0; i < prefix; i++) {
-    const c = n.charCodeAt(i);
-    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return false;
-  }
-  return true;
+  return typeof name === 'string' && /^(?:[a-z0-9-]+-)?vfio-pci$/.test(norm(name));
 }
 
 /**
