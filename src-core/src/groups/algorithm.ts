@@ -7,7 +7,6 @@ import type { GroupReason, IommuGroup } from '../analysis.js';
 import type { KernelVersion, PciDevice } from '../model.js';
 import { describeFailure, pciAcsEnabled, pciAcsPathEnabled, type AcsEnv, type AcsPathResult } from './acs.js';
 import { areDmaAliases, dmaAliasCandidates, walkDmaAliases, aliasQuirk, type AliasVisit } from './aliases.js';
-import { kindLabel } from './names.js';
 import type { HostTopology } from './topology.js';
 
 /** Mutable state of one grouping run: groups in creation order and the device → group map. */
@@ -68,11 +67,6 @@ function ridText(bus: number | undefined, devfn: number): string {
   return `${b}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`;
 }
 
-/** `root port rp0 (0000:00:1c.0)`, as `kindDevLabel` names it, with the device's label formatted once per run. */
-function kindName(topo: HostTopology, d: PciDevice): string {
-  return `${kindLabel(d.kind)} ${topo.label(d)}`;
-}
-
 /** `state.decision`, refilled with `join` and `reason`. */
 function decide(state: GroupingState, join: IommuGroup | undefined, reason: GroupReason): GroupDecision {
   const dec = (state.decision ??= { join, reason });
@@ -90,7 +84,7 @@ function pathText(topo: HostTopology, state: GroupingState, b: PciDevice, path: 
 }
 
 function joinPathText(topo: HostTopology, b: PciDevice, path: AcsPathResult): string {
-  return `joined the group of ${kindName(topo, b)}: the ACS path to the root bus fails, ${describeFailure(path)}`;
+  return `joined the group of ${topo.kindDevLabel(b)}: the ACS path to the root bus fails, ${describeFailure(path)}`;
 }
 
 /**
@@ -113,7 +107,7 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
       return decide(state, g, { deviceId: d.id, kind: 'vmd', viaId: v.id, text: `joined the group of Intel VMD endpoint ${topo.label(v)}: pci_real_dma_dev maps every device in its domain to it` });
     const text =
       w.via === 'bridge'
-        ? `joined the group of ${kindName(topo, v)}: its DMA reaches the IOMMU with the bridge's requester ID ${ridText(w.bus, w.devfn)}`
+        ? `joined the group of ${topo.kindDevLabel(v)}: its DMA reaches the IOMMU with the bridge's requester ID ${ridText(w.bus, w.devfn)}`
         : `joined the group of ${topo.label(v)}: DMA alias ${ridText(w.bus, w.devfn)}`;
     return decide(state, g, { deviceId: d.id, kind: 'dma-alias', viaId: v.id, text });
   }
@@ -160,7 +154,7 @@ export function pciDeviceGroup(d: PciDevice, topo: HostTopology, env: AcsEnv, ke
   // Step 7: new group.
   let text: string;
   if (ungroupedTop) {
-    text = `first device of a new group: ${kindName(topo, ungroupedTop)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
+    text = `first device of a new group: ${topo.kindDevLabel(ungroupedTop)} is not ACS-isolating but has no iommu_group (not translated by an IOMMU), so isolation is silently assumed (GRP-EDGE-01)`;
   } else if (topo.onRootBus(last)) text = 'first device of a new group: devices on a root bus are assumed isolated from each other (GRP-ROOT-01)';
   else text = 'first device of a new group: every bridge up to the root bus is ACS-isolating';
   return decide(state, undefined, { deviceId: d.id, kind: 'own', text });
@@ -213,7 +207,7 @@ function funcGroup(x: PciDevice, topo: HostTopology, env: AcsEnv, groupOf: Map<s
 
 /** Message suffix naming the device the searches started from when the upstream walk moved away from `d`. */
 function searchedFrom(topo: HostTopology, p: PciDevice, d: PciDevice): string {
-  return p === d ? '' : ` (searched from ${kindName(topo, p)})`;
+  return p === d ? '' : ` (searched from ${topo.kindDevLabel(p)})`;
 }
 
 /** `generic_device_group`: always a new group (s390, GRP-DRV-01). */

@@ -4,7 +4,7 @@
  */
 import { devfn, sameBus } from '../bdf.js';
 import { BRIDGE_KINDS, CONVENTIONAL_KINDS, type Host, type Iommu, type PciDevice, type PciKind } from '../model.js';
-import { devLabel } from './names.js';
+import { devLabel, kindLabel } from './names.js';
 
 /** Kinds treated as endpoints by the group rules (anything that issues DMA and is not a bridge or host bridge). */
 export const ENDPOINT_KINDS: ReadonlySet<PciKind> = new Set<PciKind>(['endpoint', 'legacy-endpoint', 'rciep', 'pci-device']);
@@ -90,6 +90,11 @@ export class HostTopology {
     if (i === undefined || this.devices[i] !== d) return devLabel(d);
     const labels = (this.labels ??= new Array(this.devices.length));
     return (labels[i] ??= devLabel(d));
+  }
+
+  /** `root port rp0 (0000:00:1c.0)`: kind and {@link label}, as `kindDevLabel` in names.ts spells it, the label formatted once. */
+  kindDevLabel(d: PciDevice): string {
+    return `${kindLabel(d.kind)} ${this.label(d)}`;
   }
 
   /** Position in probe order (0-based); -1 if unknown. */

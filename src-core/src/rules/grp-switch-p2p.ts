@@ -1,7 +1,6 @@
 import type { Finding } from '../findings.js';
 import type { IommuGroup } from '../analysis.js';
 import { ENDPOINT_KINDS, type GroupingDetails, type HostTopology } from '../groups/index.js';
-import { kindLabel } from '../groups/names.js';
 import type { PciDevice } from '../model.js';
 import { concatPieces, hostGroupings } from './grp-common.js';
 import type { Rule } from './rule.js';
@@ -45,7 +44,7 @@ export const grpSwitchP2pRule: Rule = {
         out.push({
           code: 'GRP001',
           severity: 'warning',
-          message: `${kindLabel(usp.kind)} ${topo.label(usp)}: endpoints under different downstream ports are in ${groups.size} different iommu_groups, but ${leaky.map((dsp) => topo.label(dsp)).join(', ')} lack ACS, so P2P between them bypasses the IOMMU`,
+          message: `${topo.kindDevLabel(usp)}: endpoints under different downstream ports are in ${groups.size} different iommu_groups, but ${leaky.map((dsp) => topo.label(dsp)).join(', ')} lack ACS, so P2P between them bypasses the IOMMU`,
           explanation: explain(details, leaky),
           elementId: usp.id,
           related: eps.map((e) => ({ id: e.id, message: `${topo.label(e)} is in iommu_group ${details.groupOf.get(e.id)!.number}` })),
