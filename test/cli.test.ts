@@ -77,6 +77,18 @@ describe('iommu-topo check', () => {
     }
   });
 
+  it('the one-line json report (written piece by piece) is JSON.stringify of the pretty one, byte for byte', () => {
+    // every example at once: several files, imports, hosts and VMs, diagnostics with and without findings
+    const compact = cli(['check', 'examples', '--format', 'json']);
+    const pretty = cli(['check', 'examples', '--format', 'json', '--pretty']);
+    expect(compact.code).toBe(pretty.code);
+    const report = JSON.parse(pretty.out);
+    expect(report.files.length).toBeGreaterThan(3);
+    expect(report.hosts.length).toBeGreaterThan(3);
+    expect(report.vms.length).toBeGreaterThan(3);
+    expect(compact.out).toBe(JSON.stringify(report) + '\n');
+  });
+
   it('sarif: 2.1.0 with rules and results', () => {
     const r = cli(['check', 'examples/virtio-iommu-nested.iommu', '--format', 'sarif']);
     const s = JSON.parse(r.out);

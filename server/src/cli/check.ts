@@ -182,13 +182,16 @@ function relativePaths(cwd: string): (uri: string) => string {
  * The stable JSON report (see README "JSON output"). Lines and columns are 1-based. One line unless
  * `pretty` (2-space indentation): a 10k-device report is several MB, and indenting it costs more than
  * building it.
+ *
+ * The one-line report is written piece by piece: each diagnostic is stringified as soon as its object is
+ * built, so the objects die young instead of a tree of ~100k objects surviving garbage collections until a
+ * single `JSON.stringify` at the end. The text is the same as `JSON.stringify` of the whole report.
  */
 export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): string {
   const counts = { error: 0, warning: 0, info: 0, hint: 0 };
   const relative = relativePaths(cwd);
-  const files = run.files.map((f) => ({
-    path: path.relative(cwd, f.path) || f.path,
-    diagnostics: f.diagnostics.map((d) => {
+  const fileDiagnostics = (f: FileReport) =>
+    f.diagnostics.map((d) => {
       const sev = SEVERITY_NAME[d.severity ?? 1];
       counts[sev]++;
       const finding = findingOf(run, f, d);
@@ -208,8 +211,23 @@ export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): 
         })),
         help: ruleHref(codeOf(d)),
       };
-    }),
-  }));
+    });
+  const filePath = (f: FileReport) => path.relative(cwd, f.path) || f.path;
+  const header = () => ({ version: JSON_SCHEMA_VERSION, tool: { name: 'iommu-topo', version: TOOL_VERSION }, summary: { files: run.files.length, ...counts } });
+  if (pretty) {
+    const files = run.files.map((f) => ({ path: filePath(f), diagnostics: fileDiagnostics(f) }));
+    const { hosts, vms } = jsonHostsAndVms(run, cwd);
+    return JSON.stringify({ ...header(), files, hosts, vms }, null, 2);
+  }
+  // the same keys in the same order as the pretty branch; `counts` is complete only after the files
+  const files = run.files.map((f) => `{"path":${JSON.stringify(filePath(f))},"diagnostics":[${fileDiagnostics(f).map((d) => JSON.stringify(d)).join(',')}]}`);
+  const { hosts, vms } = jsonHostsAndVms(run, cwd);
+  const head = JSON.stringify(header());
+  return `${head.slice(0, -1)},"files":[${files.join(',')}],"hosts":${JSON.stringify(hosts)},"vms":${JSON.stringify(vms)}}`;
+}
+
+/** The `hosts` and `vms` arrays of the JSON report: each host and VM reported by the file that declares it. */
+function jsonHostsAndVms(run: CheckRun, cwd: string): { hosts: unknown[]; vms: unknown[] } {
   const hosts: unknown[] = [];
   const vms: unknown[] = [];
   for (const f of run.files) {
@@ -258,11 +276,7 @@ export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): 
       });
     }
   }
-  return JSON.stringify(
-    { version: JSON_SCHEMA_VERSION, tool: { name: 'iommu-topo', version: TOOL_VERSION }, summary: { files: run.files.length, ...counts }, files, hosts, vms },
-    null,
-    pretty ? 2 : undefined,
-  );
+  return { hosts, vms };
 }
 
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
