@@ -30,6 +30,21 @@ describe('grammar and lowering', () => {
     expect(topology.vms).toMatchObject([{ id: 'v:win11', hostId: 'h:desktop', backend: 'vfio-type1', kvmVfio: true, assignedIds: ['d:desktop/gpu', 'd:desktop/gpu_audio'] }]);
   });
 
+  it('deviceById finds every device and its host, in the lowering and in the cached simulation', async () => {
+    const doc = await t.validate(`host a { kernel 6.12 iommu u { driver intel-vtd } endpoint x at 0000:01:00.0 endpoint y at 0000:02:00.0 }
+      host b { kernel 6.12 iommu u { driver intel-vtd } endpoint x at 0000:01:00.0 }`);
+    const lowered = lowerDocuments([doc.parseResult.value]);
+    const sim = t.Iommu.simulation.SimulationCache.get(doc);
+    for (const l of [lowered, sim]) {
+      const all = l.topology.hosts.flatMap((host) => host.devices.map((device) => ({ device, host })));
+      expect(all.map((e) => e.device.id)).toEqual(['d:a/x', 'd:a/y', 'd:b/x']);
+      expect([...l.deviceById.keys()]).toEqual(all.map((e) => e.device.id));
+      for (const e of all) expect(l.deviceById.get(e.device.id)).toEqual(e);
+      expect(l.deviceById).toBe(l.deviceById); // built once
+      expect(l.deviceById.get('d:a/nope')).toBeUndefined();
+    }
+  });
+
   it('lowers vendor, device and subsystem IDs and ACS flags written in any case', async () => {
     const doc = await t.parse(`host h { kernel 6.12 iommu u { driver intel-vtd }
       root-port rp at 0000:00:01.0 { acs cap sv Rr CR uf ctl SV rr firmware-ctl dt

@@ -75,8 +75,11 @@ export interface Lowered {
   topology: Topology;
   nodeOf: Map<string, AstNode>;
   idOf: Map<AstNode, string>;
-  /** device id → device and its host (for O(1) lookups in hovers, inlay hints, quick fixes). */
-  deviceById: Map<string, { device: CorePciDevice; host: CoreHost }>;
+  /**
+   * device id → device and its host (for O(1) lookups in hovers, inlay hints, quick fixes and the CLI's JSON
+   * report). Built on first read: validation does not use it, so a keystroke's diagnostics do not wait for it.
+   */
+  readonly deviceById: Map<string, { device: CorePciDevice; host: CoreHost }>;
 }
 
 /** Parse the DSL booleans (`yes/no/on/off/true/false`); anything else → undefined. */
@@ -180,9 +183,19 @@ export function lowerDocuments(roots: Document[]): Lowered {
       if (isVm(el)) topology.vms.push(lowerVm(el, register, idOf, roots));
     }
   }
-  const deviceById = new Map<string, { device: CorePciDevice; host: CoreHost }>();
-  for (const host of topology.hosts) for (const device of host.devices) deviceById.set(device.id, { device, host });
-  return { topology, nodeOf, idOf, deviceById };
+  let deviceById: Map<string, { device: CorePciDevice; host: CoreHost }> | undefined;
+  return {
+    topology,
+    nodeOf,
+    idOf,
+    get deviceById() {
+      if (!deviceById) {
+        deviceById = new Map();
+        for (const host of topology.hosts) for (const device of host.devices) deviceById.set(device.id, { device, host });
+      }
+      return deviceById;
+    },
+  };
 }
 
 type Register = (base: string, node: AstNode) => string;

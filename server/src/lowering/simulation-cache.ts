@@ -46,7 +46,17 @@ export class SimulationCache {
       const lowered = lowerDocuments(documents.map((d) => d.parseResult.value as Document));
       this.runs++;
       const result = simulate(lowered.topology, this.options);
-      return { ...lowered, result, documents };
+      // not `...lowered`: that would read (and so build) the lazy `deviceById`
+      return {
+        topology: lowered.topology,
+        nodeOf: lowered.nodeOf,
+        idOf: lowered.idOf,
+        get deviceById() {
+          return lowered.deviceById;
+        },
+        result,
+        documents,
+      };
     });
   }
 }
