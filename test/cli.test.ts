@@ -1,11 +1,12 @@
 /**
  * The CLI as users run it: the bundled `bin/iommu-topo.cjs` in a child process (built by `npm test`).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateTopology } from '../scripts/bench/generate.mjs';
 
 const root = path.resolve(__dirname, '..');
 const bin = path.join(root, 'bin/iommu-topo.cjs');
@@ -87,6 +88,23 @@ describe('iommu-topo check', () => {
     expect(report.hosts.length).toBeGreaterThan(3);
     expect(report.vms.length).toBeGreaterThan(3);
     expect(compact.out).toBe(JSON.stringify(report) + '\n');
+  });
+
+  it('a reader that stops early (`| head`) ends the check quietly with its exit status, not an EPIPE stack trace', async () => {
+    // a report far bigger than a pipe's buffer, so writes go on after the reader has closed its end
+    const file = tmp('big.iommu', generateTopology(1000).text);
+    for (const format of ['json', 'text']) {
+      const child = spawn(process.execPath, [bin, 'check', file, '--format', format], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (b) => (err += b));
+      const first = await new Promise<string>((resolve) => child.stdout.once('data', (b) => resolve(String(b))));
+      child.stdout.destroy();
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(first.length).toBeGreaterThan(0);
+      expect(err).toBe('');
+      expect(code).toBe(cli(['check', file, '--format', format]).code);
+      expect([0, 1]).toContain(code);
+    }
   });
 
   it('sarif: 2.1.0 with rules and results', () => {

@@ -182,12 +182,21 @@ function relativePaths(cwd: string): (uri: string) => string {
  * The stable JSON report (see README "JSON output"). Lines and columns are 1-based. One line unless
  * `pretty` (2-space indentation): a 10k-device report is several MB, and indenting it costs more than
  * building it.
+ */
+export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): string {
+  return jsonReportPieces(run, cwd, pretty).join('');
+}
+
+/**
+ * The JSON report of {@link formatJson} as pieces whose concatenation is the report, for writing without
+ * first making one string of it (a 10k-device report is 6 MB: joining it, then encoding that string as UTF-8
+ * at once, cost more than the pieces written in turn).
  *
- * The one-line report is written piece by piece: each diagnostic is stringified as soon as its object is
+ * The one-line report is made piece by piece: each diagnostic is stringified as soon as its object is
  * built, so the objects die young instead of a tree of ~100k objects surviving garbage collections until a
  * single `JSON.stringify` at the end. The text is the same as `JSON.stringify` of the whole report.
  */
-export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): string {
+export function jsonReportPieces(run: CheckRun, cwd = process.cwd(), pretty = false): string[] {
   const counts = { error: 0, warning: 0, info: 0, hint: 0 };
   const relative = relativePaths(cwd);
   const fileDiagnostics = (f: FileReport) =>
@@ -217,13 +226,20 @@ export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): 
   if (pretty) {
     const files = run.files.map((f) => ({ path: filePath(f), diagnostics: fileDiagnostics(f) }));
     const { hosts, vms } = jsonHostsAndVms(run, cwd);
-    return JSON.stringify({ ...header(), files, hosts, vms }, null, 2);
+    return [JSON.stringify({ ...header(), files, hosts, vms }, null, 2)];
   }
   // the same keys in the same order as the pretty branch; `counts` is complete only after the files
-  const files = run.files.map((f) => `{"path":${JSON.stringify(filePath(f))},"diagnostics":[${fileDiagnostics(f).map((d) => JSON.stringify(d)).join(',')}]}`);
+  const body: string[] = [];
+  for (let i = 0; i < run.files.length; i++) {
+    const f = run.files[i];
+    body.push(`${i ? ',' : ''}{"path":${JSON.stringify(filePath(f))},"diagnostics":[`);
+    const ds = fileDiagnostics(f);
+    for (let k = 0; k < ds.length; k++) body.push(k ? ',' + JSON.stringify(ds[k]) : JSON.stringify(ds[k]));
+    body.push(']}');
+  }
   const { hosts, vms } = jsonHostsAndVms(run, cwd);
   const head = JSON.stringify(header());
-  return `${head.slice(0, -1)},"files":[${files.join(',')}],"hosts":${JSON.stringify(hosts)},"vms":${JSON.stringify(vms)}}`;
+  return [`${head.slice(0, -1)},"files":[`, ...body, `],"hosts":${JSON.stringify(hosts)},"vms":${JSON.stringify(vms)}}`];
 }
 
 /** The `hosts` and `vms` arrays of the JSON report: each host and VM reported by the file that declares it. */

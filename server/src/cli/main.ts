@@ -9,7 +9,7 @@ import { formatFiles, writeFormatted } from './fmt.js';
 import { registerImportCommand } from './import-command.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta, rulesMarkdown } from './rules-table.js';
-import { collectFiles, exitCode, formatJson, formatSarif, formatText, InputError, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
+import { collectFiles, exitCode, formatSarif, formatText, InputError, jsonReportPieces, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
 
 export function buildProgram(): Command {
   const program = new Command('iommu-topo')
@@ -35,10 +35,11 @@ export function buildProgram(): Command {
       const run = await runCheck(collectFiles(paths), { defaultKernel }, timings);
       const t0 = performance.now();
       const pretty = !!opts.pretty;
-      const out = opts.format === 'json' ? formatJson(run, undefined, pretty) : opts.format === 'sarif' ? formatSarif(run, undefined, pretty) : formatText(run);
-      process.stdout.write(out + '\n');
-      timings?.(`format ${opts.format}`, performance.now() - t0);
+      // known before the report is written: a reader that stops early (`| head`) still gets the check's status
       process.exitCode = exitCode(run);
+      if (opts.format === 'json') writePieces(jsonReportPieces(run, undefined, pretty));
+      else process.stdout.write((opts.format === 'sarif' ? formatSarif(run, undefined, pretty) : formatText(run)) + '\n');
+      timings?.(`format ${opts.format}`, performance.now() - t0);
     });
 
   program
@@ -82,7 +83,38 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Write `pieces` and a newline to stdout in chunks of about 256 KiB (UTF-16 code units), so a report of
+ * several MB is never one string that has to be joined and encoded at once.
+ */
+function writePieces(pieces: readonly string[]): void {
+  let chunk: string[] = [];
+  let size = 0;
+  for (const p of pieces) {
+    chunk.push(p);
+    size += p.length;
+    if (size >= 1 << 18) {
+      process.stdout.write(chunk.join(''));
+      chunk = [];
+      size = 0;
+    }
+  }
+  chunk.push('\n');
+  process.stdout.write(chunk.join(''));
+}
+
+/**
+ * A reader that closes stdout early (`iommu-topo check … | head`) makes writes fail with EPIPE: stop quietly
+ * with the exit status set so far, as command-line tools do, instead of Node's unhandled-error stack trace.
+ */
+function exitOnClosedStdout(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  process.stderr.write(`iommu-topo: cannot write the output: ${err.message}\n`);
+  process.exit(2);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  process.stdout.on('error', exitOnClosedStdout);
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
