@@ -8,7 +8,7 @@ const bdf = (d, b, dev, fn) => `${hex(d, 4)}:${hex(b, 2)}:${hex(dev, 2)}.${fn}`;
 
 /**
  * Generate one host with about `devices` PCI functions (exactly `devices` or a few more) and some VMs.
- * Returns { text, devices, lines, assignable } where assignable are endpoint names.
+ * Returns { text, devices, lines, endpoints } (endpoints: the endpoint names; types in generate.d.mts).
  */
 export function generateTopology(devices, { hostName = 'bench', vms = 4 } = {}) {
   const out = [];

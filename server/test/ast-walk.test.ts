@@ -6,7 +6,6 @@ import { ReferenceProperties, walkAst } from '../src/language/ast-walk.js';
 import { findPropertyCst } from '../src/language/cst-lookup.js';
 import { leafTypes } from '../src/language/grammar-leaves.js';
 import { createTestServices } from './helpers.js';
-// @ts-expect-error plain ESM helper without types
 import { generateTopology } from '../../scripts/bench/generate.mjs';
 
 const root = path.resolve(__dirname, '../..');
