@@ -216,7 +216,7 @@ p(table(
 ));
 p('    Langium-only parse+link = parse + link − getScope: the bare figure without our scope provider, which dominates linking.');
 p();
-p(`(b) cold CLI \`node bin/iommu-topo.cjs check <file> --format …\` (wall ms, median of 5 runs, text 3; node start-up alone ${ms(median(nodeStart))} ms)`);
+p(`(b) cold CLI \`node bin/iommu-topo.cjs check <file> --format …\` (wall ms, ${quick ? 'one run' : 'median of 5 runs, text of 3'}; node start-up alone ${ms(median(nodeStart))} ms)`);
 p(table(['devices', 'lines', 'format', 'wall', 'exit'], results.cli.map((c) => [c.devices, c.lines, c.format, ms(c.ms), c.status + (c.bad ? ' ' + c.bad : '')])));
 p();
 const L = results.lsp;
