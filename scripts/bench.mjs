@@ -34,6 +34,12 @@ if (!fs.existsSync(serverPath)) {
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
 
+/** "p25–p75" of full[i] / bare[i] over the paired batches of one size. */
+function pairSpread(t) {
+  const r = t.full.map((f, i) => f / t.bare[i]);
+  return `${quantile(r, 0.25).toFixed(2)}–${quantile(r, 0.75).toFixed(2)}`;
+}
+
 /** Full garbage collections of this process, then a pause for V8's background GC threads to go idle. */
 async function settle() {
   gc();
@@ -81,8 +87,9 @@ const inproc = createRequire(import.meta.url)(bundle);
 for (const f of files) {
   // Steady state, as in a language server after the first edits: small files get enough warm-up runs for
   // the JIT to compile the validation code too (with one warm-up, 100 devices measured the interpreter).
-  // even run counts: the order of bare and full alternates between runs (see measureBuilds)
-  const runs = quick ? (f.n >= 10000 ? 2 : 4) : f.n >= 10000 ? 6 : f.n >= 1000 ? 10 : 16;
+  // even run counts: the order of bare and full alternates between runs (see measureBuilds). Many runs: the
+  // shared machine moves single batches by 10–30 %, and at 10k devices a major GC lands in some builds only
+  const runs = quick ? (f.n >= 10000 ? 2 : 4) : f.n >= 10000 ? 10 : f.n >= 1000 ? 20 : 30;
   const warmup = quick ? 1 : f.n >= 10000 ? 1 : f.n >= 1000 ? 3 : 5;
   const batch = f.n >= 10000 ? 1 : f.n >= 1000 ? 4 : 20; // builds per timed batch (GC amortised per kind)
   log(`in-process builds: ${f.devices} devices × ${runs} batch(es) of ${batch} after ${warmup} warm-up batch(es)…`);
@@ -204,9 +211,10 @@ p(`iommu-topology benchmark — Node ${process.version}, ${os.cpus().length} × 
 p();
 p('(a) in process, DocumentBuilder.build of one document (ms per build: median over alternating bare/full batches after warm-up; new document per build; GC included)');
 p(table(
-  ['devices', 'lines', 'KiB', 'parse', 'parse+link (bare)', 'full check', 'ratio full/bare', 'heap after full (MB)', 'batches × builds'],
-  results.sizes.map((s) => [s.devices, s.lines, (s.text?.length ?? fs.statSync(s.file).size / 1024).toFixed(0), ms(s.parse), ms(s.bare), ms(s.full), (s.full / s.bare).toFixed(2), `${mb(s.times.heapMB)} (${s.times.heapDeltaMB >= 0 ? '+' : '−'}${mb(Math.abs(s.times.heapDeltaMB))})`, `${s.times.full.length} × ${s.batch}`]),
+  ['devices', 'lines', 'KiB', 'parse', 'parse+link (bare)', 'full check', 'ratio full/bare', 'ratio of each batch pair, p25–p75', 'heap after full (MB)', 'batches × builds'],
+  results.sizes.map((s) => [s.devices, s.lines, (s.text?.length ?? fs.statSync(s.file).size / 1024).toFixed(0), ms(s.parse), ms(s.bare), ms(s.full), (s.full / s.bare).toFixed(2), pairSpread(s.times), `${mb(s.times.heapMB)} (${s.times.heapDeltaMB >= 0 ? '+' : '−'}${mb(Math.abs(s.times.heapDeltaMB))})`, `${s.times.full.length} × ${s.batch}`]),
 ));
+p('    the spread: full/bare of the two batches timed back to back in each run; how far one run of the bench can move the figure');
 p();
 p('    where one full check goes (instrumented run after warm-up, ms): link = Linker.link, of which the scope provider\'s getScope;');
 p('    validate = DocumentValidator.validateDocument, of which the simulation (lower + simulate); then lower / simulate / computeGroups re-run alone');
