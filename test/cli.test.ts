@@ -107,6 +107,17 @@ describe('iommu-topo check', () => {
     }
   });
 
+  it.runIf(fs.existsSync('/dev/full'))('output that cannot be written (a full disk) is exit status 2 with a one-line message', () => {
+    const out = fs.openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [bin, 'check', 'examples', '--format', 'json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', out, 'pipe'] });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toMatch(/^iommu-topo: cannot write the output: ENOSPC\b[^\n]*$/);
+    } finally {
+      fs.closeSync(out);
+    }
+  });
+
   it('sarif: 2.1.0 with rules and results', () => {
     const r = cli(['check', 'examples/virtio-iommu-nested.iommu', '--format', 'sarif']);
     const s = JSON.parse(r.out);
