@@ -83,6 +83,9 @@ function probeOrderWithRepeatedIds(devices: PciDevice[]): PciDevice[] {
   }
   const out: PciDevice[] = [];
   const seen = new Set<string>();
+  // the children of an id are listed once: a second expansion would output nothing new, and with a device
+  // whose parent id is its own id (possible only when ids repeat) it would never end
+  const expanded = new Set<string>();
   const visitBus = (list: PciDevice[]) => {
     // the lists are this function's own; most come in address order already, and a stable sort leaves those as they are
     const sorted = inOrder(list, byAddress) ? list : list.sort(byAddress);
@@ -93,7 +96,10 @@ function probeOrderWithRepeatedIds(devices: PciDevice[]): PciDevice[] {
     }
     for (const d of sorted) {
       const kids = children.get(d.id);
-      if (kids) visitBus(kids);
+      if (kids && !expanded.has(d.id)) {
+        expanded.add(d.id);
+        visitBus(kids);
+      }
     }
   };
   visitBus(children.get(undefined) ?? []);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeGroups, resolveIommu } from '../../src/groups/index.js';
+import { probeOrder } from '../../src/probe-order.js';
+import { simulate } from '../../src/simulate.js';
 import { dev, host, iommu } from '../builders.js';
 import { ACS_CAP, partition, sets } from './helpers.js';
 
@@ -26,6 +28,23 @@ describe('group numbering (GRP-ORD-01)', () => {
   it('members are listed in probe order', () => {
     const h = host('h', '6.6', [iommu('u', 'amd-vi')], [dev('rp', 'root-port', '00:01.0', { acs: null }), dev('b', 'endpoint', '01:00.1', { parentId: 'rp', acs: null }), dev('a', 'endpoint', '01:00.0', { parentId: 'rp', acs: null, multifunction: true })]);
     expect(computeGroups(h, h.kernel, {}).groups[0].deviceIds).toEqual(['rp', 'b', 'a']);
+  });
+});
+
+describe('probe order with repeated ids (core API input the lowering never produces)', () => {
+  it('a device whose parent id is its own (repeated) id ends, each id once, in bus order', () => {
+    const devices = [
+      dev('rp', 'root-port', '00:1c.0', { iommuId: 'main', acs: ACS_CAP }),
+      dev('x', 'endpoint', '01:00.0', { parentId: 'rp' }),
+      dev('x', 'endpoint', '02:00.0', { parentId: 'x' }),
+      dev('y', 'endpoint', '03:00.0', { parentId: 'x' }),
+      dev('rp', 'root-port', '00:1d.0', { parentId: 'y' }),
+    ];
+    const order = probeOrder(devices);
+    expect(order.map((d) => `${d.id}@${d.bdf.bus}`)).toEqual(['rp@0', 'x@1', 'y@3']);
+    // and the whole simulation runs on such a host
+    const h = host('h', '6.6', [iommu('main', 'intel-vtd')], devices);
+    expect(() => simulate({ hosts: [h], vms: [] })).not.toThrow();
   });
 });
 
