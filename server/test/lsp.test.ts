@@ -134,6 +134,30 @@ describe('hover', () => {
     expect(h).toMatch(/\| gpu \(0000:01:00\.0\) \| ✓ attaches/);
   });
 
+  it('where a simulator diagnostic is: the explanation and kernel references of its finding, after the element hover', async () => {
+    const doc = await t.validate(text);
+    const sim = t.Iommu.simulation.SimulationCache.get(doc);
+    const [d] = diagnosticsWithCode(doc, 'GRP002');
+    expect(d, `expected GRP002, got ${codes(doc).join(', ')}`).toBeDefined();
+    const data = d.data as { elementId: string };
+    const finding = sim.result.findings.find((f) => f.code === 'GRP002' && f.elementId === data.elementId)!;
+    expect(finding.explanation).toContain('Members and why they are in this group');
+    const at = async (position: { line: number; character: number }) => {
+      const hover = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position });
+      return (hover?.contents as { value?: string } | undefined)?.value ?? '';
+    };
+    const h = await at(d.range.start);
+    // the device hover first, then the finding: explanation and every kernel reference
+    expect(h).toMatch(/^\*\*endpoint gpu\*\*/);
+    expect(h).toContain(`**GRP002** — ${finding.explanation}`);
+    for (const k of finding.kernel) expect(h).toContain(`\`${k.source}\` (${k.rule}, ${k.versions})`);
+    expect(h.indexOf('**GRP002**')).toBeGreaterThan(h.indexOf('iommu_group'));
+    // the end of the range still counts; a position off every diagnostic adds no finding
+    expect(await at(d.range.end)).toContain('**GRP002** —');
+    const kernelLine = text.split('\n').findIndex((l) => l.includes('kernel 6.12'));
+    expect(await at({ line: kernelLine, character: 5 })).not.toContain('**GRP');
+  });
+
   it('on a vocabulary value: its meaning', async () => {
     const h = await hoverAt('intel-vtd');
     expect(h).toContain('Intel VT-d DMAR unit');

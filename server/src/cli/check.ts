@@ -129,20 +129,8 @@ function messageOf(d: Diagnostic): string {
 function findingOf(run: CheckRun, report: FileReport, d: Diagnostic): Finding | undefined {
   const data = d.data as IommuDiagnosticData | undefined;
   if (!data?.elementId) return undefined;
-  let index = findingIndex.get(report);
-  if (!index) {
-    index = new Map();
-    for (const f of run.services.simulation.SimulationCache.get(report.document).result.findings) {
-      const key = `${f.code}\0${f.elementId}\0${f.message}`;
-      if (!index.has(key)) index.set(key, f);
-    }
-    findingIndex.set(report, index);
-  }
-  return index.get(`${data.code}\0${data.elementId}\0${messageOf(d)}`);
+  return run.services.simulation.SimulationCache.get(report.document).findingOf(data.code, data.elementId, messageOf(d));
 }
-
-/** Findings by (code, element, message), built once per report. */
-const findingIndex = new WeakMap<FileReport, Map<string, Finding>>();
 
 /** Exit code for a run: 2 if any file has syntax errors, else 1 if any error diagnostic, else 0. */
 export function exitCode(run: CheckRun): number {

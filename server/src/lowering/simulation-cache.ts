@@ -6,6 +6,7 @@
 import { DocumentCache, DocumentState, type LangiumDocument } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import type { SimulationOptions, SimulationResult } from '../../../src-core/src/analysis.js';
+import type { Finding } from '../../../src-core/src/findings.js';
 import { simulate } from '../../../src-core/src/simulate.js';
 import type { Document } from '../language/generated/ast.js';
 import { importClosure } from '../language/iommu-scope.js';
@@ -15,6 +16,28 @@ export interface DocumentSimulation extends Lowered {
   result: SimulationResult;
   /** The documents that were lowered together: this one first, then its imports. */
   documents: LangiumDocument[];
+  /**
+   * The finding a diagnostic was made from, by its code, element id and message (the first finding with all
+   * three), or undefined (not a simulator diagnostic, or one from another run). For what diagnostics do not
+   * carry: the explanation, kernel references and outcome (hover, the CLI's JSON and SARIF reports). The index
+   * is built on the first call.
+   */
+  findingOf(code: string, elementId: string, message: string): Finding | undefined;
+}
+
+/** `findingOf` over `findings`, indexed on first use. */
+function findingLookup(findings: readonly Finding[]): DocumentSimulation['findingOf'] {
+  let index: Map<string, Finding> | undefined;
+  return (code, elementId, message) => {
+    if (!index) {
+      index = new Map();
+      for (const f of findings) {
+        const key = `${f.code}\0${f.elementId}\0${f.message}`;
+        if (!index.has(key)) index.set(key, f);
+      }
+    }
+    return index.get(`${code}\0${elementId}\0${message}`);
+  };
 }
 
 export class SimulationCache {
@@ -56,6 +79,7 @@ export class SimulationCache {
         },
         result,
         documents,
+        findingOf: findingLookup(result.findings),
       };
     });
   }

@@ -1,14 +1,17 @@
 /**
  * Hover: on a device, IOMMU, VM or host (its name, or a reference to it) show what the simulator computed
  * (iommu_group and why, capabilities, attach outcome per VM, coherency box). On a vocabulary value show its
- * meaning; on a keyword, the grammar's documentation.
+ * meaning; on a keyword, the grammar's documentation. Where a simulator diagnostic is, add its finding's
+ * explanation and kernel references (the editor shows the diagnostic's one-line message above the hover).
  */
 import { CstUtils, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { MultilineCommentHoverProvider } from 'langium/lsp';
-import type { Hover, HoverParams } from 'vscode-languageserver';
+import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
 import { isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
+import type { IommuDiagnosticData } from '../language/iommu-validator.js';
+import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import { describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
 
 const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAPS, ...MSI_CONTROLLERS, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
@@ -26,17 +29,41 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     if (!root) return undefined;
     const offset = document.textDocument.offsetAt(params.position);
     const leaf = CstUtils.findLeafNodeAtOffset(root, offset);
-    if (!leaf) return undefined;
+    const why = this.explanations(document, params.position);
+    if (!leaf) return why && { contents: { kind: 'markdown', value: why.text }, range: why.range };
     const target = this.elementAt(leaf, offset);
     if (target) {
       const text = this.describe(document, target);
-      if (text) return { contents: { kind: 'markdown', value: text }, range: leaf.range };
+      if (text) return { contents: { kind: 'markdown', value: why ? `${text}\n\n---\n\n${why.text}` : text }, range: leaf.range };
     }
+    if (why) return { contents: { kind: 'markdown', value: why.text }, range: why.range };
     const term = VOCABULARY.find((t) => t.name === leaf.text);
     if (term && !leaf.grammarSource?.$type.includes('Keyword')) {
       return { contents: { kind: 'markdown', value: `**${term.name}** — ${term.doc}` }, range: leaf.range };
     }
     return super.getHoverContent(document, params);
+  }
+
+  /**
+   * The explanation and kernel references of each simulator finding whose diagnostic covers `position`, as
+   * markdown sections, with the range of the first such diagnostic; undefined if there is none. Diagnostics
+   * of an older version of the document than the simulation find no finding and add nothing.
+   */
+  private explanations(document: LangiumDocument, position: Position): { text: string; range: Range } | undefined {
+    const sections: string[] = [];
+    let range: Range | undefined;
+    let sim: DocumentSimulation | undefined;
+    for (const d of document.diagnostics ?? []) {
+      const data = d.data as IommuDiagnosticData | undefined;
+      if (!data?.elementId || !contains(d.range, position)) continue;
+      sim ??= this.iommuServices.simulation.SimulationCache.get(document);
+      const f = sim.findingOf(data.code, data.elementId, typeof d.message === 'string' ? d.message : d.message.value);
+      if (!f?.explanation) continue;
+      const kernel = f.kernel.map((k) => `\`${k.source}\` (${k.rule}, ${k.versions})`).join('; ');
+      sections.push(`**${f.code}** — ${f.explanation}${kernel ? `\n\n_Kernel:_ ${kernel}` : ''}`);
+      range ??= d.range;
+    }
+    return range ? { text: sections.join('\n\n---\n\n'), range } : undefined;
   }
 
   /** The element a hover position designates: a reference target, or the declaration whose name it is. */
@@ -80,4 +107,12 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     }
     return undefined;
   }
+}
+
+/** `position` is within `range` (both ends included, as the editor shows a diagnostic's hover at either end). */
+function contains(range: Range, position: Position): boolean {
+  const { start, end } = range;
+  if (position.line < start.line || position.line > end.line) return false;
+  if (position.line === start.line && position.character < start.character) return false;
+  return !(position.line === end.line && position.character > end.character);
 }
