@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { vscode, open, positionOf, hoverText } = require('./helpers.cjs');
+const { vscode, open, positionOf, hoverText, waitForDiagnostics, hasCode, codeOf } = require('./helpers.cjs');
 
 async function hoverAt(doc, pos) {
   return hoverText(await vscode.commands.executeCommand('vscode.executeHoverProvider', doc.uri, pos));
@@ -19,5 +19,14 @@ describe('hover', () => {
     const line = text.split('\n').find((l) => /iommu_group \d+/.test(l));
     assert.ok(line, `hover has an iommu_group line:\n${text}`);
     assert.match(line, /gpu_audio/, `gpu and gpu_audio are in one group:\n${text}`);
+  });
+
+  it("where a diagnostic is, the hover adds its finding's explanation and kernel source", async () => {
+    const doc = await open('examples/desktop-gpu-passthrough.iommu');
+    const diags = await waitForDiagnostics(doc.uri, hasCode('GRP002'), 30000, 'GRP002');
+    const d = diags.find((x) => codeOf(x) === 'GRP002');
+    const text = await hoverAt(doc, d.range.start);
+    assert.match(text, /\*\*GRP002\*\* — Members and why they are in this group/, text);
+    assert.match(text, /drivers\/iommu\/iommu\.c:pci_device_group/, text);
   });
 });
