@@ -2,6 +2,7 @@
  * Architecture invariants, enforced:
  * - src-core imports nothing from langium, vscode*, or the server/client (and no node:fs: it is pure).
  * - client does not import server internals except through the bundle; server does not import vscode.
+ * - the CLI's start-up and `check` do not load the language server's half (langium/lsp, server/src/lsp).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,6 +49,31 @@ describe('layering', () => {
       .filter(([, s]) => s === 'vscode')
       .map(([f]) => path.relative(root, f));
     expect(offenders).toEqual([]);
+  });
+
+  it("the CLI's start-up and `check` load no language-server code (fmt loads it on demand)", () => {
+    // static imports that stay at run time (not `import type` / `export type`), followed through relative paths
+    const runtimeImports = (file: string) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)(?!\s+type\s)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? m[2]);
+    const seen = new Set<string>();
+    const offenders: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of runtimeImports(file)) {
+        if (spec.startsWith('.')) {
+          const target = path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts'));
+          if (target.startsWith(path.join(root, 'server/src/lsp'))) offenders.push(`${path.relative(root, file)} imports ${spec}`);
+          else if (fs.existsSync(target)) visit(target);
+        } else if (/^(langium\/lsp|vscode-languageserver(\/|$))/.test(spec)) offenders.push(`${path.relative(root, file)} imports ${spec}`);
+      }
+    };
+    visit(path.join(root, 'server/src/cli/main.ts'));
+    expect(offenders).toEqual([]);
+    // it did follow the check path into the language and the simulator
+    expect(seen.has(path.join(root, 'server/src/language/iommu-core-module.ts'))).toBe(true);
+    expect(seen.has(path.join(root, 'src-core/src/simulate.ts'))).toBe(true);
+    expect(seen.has(path.join(root, 'server/src/cli/fmt.ts'))).toBe(false);
   });
 
   it('client does not import server or core sources (it talks LSP)', () => {

@@ -15,7 +15,7 @@ import type { SimulationOptions } from '../../../src-core/src/analysis.js';
 import type { Finding } from '../../../src-core/src/findings.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta } from './rules-table.js';
-import { createIommuServices, type IommuServices } from '../language/iommu-module.js';
+import { createIommuCoreServices, type IommuCoreServices } from '../language/iommu-core-module.js';
 import type { IommuDiagnosticData } from '../language/iommu-validator.js';
 import { ruleHref } from '../language/rule-links.js';
 
@@ -64,7 +64,7 @@ export interface FileReport {
 
 export interface CheckRun {
   files: FileReport[];
-  services: IommuServices;
+  services: IommuCoreServices;
 }
 
 /** Load and validate. Imported files not listed on the command line are loaded too but not reported. */
@@ -75,7 +75,7 @@ export async function runCheck(files: string[], options: SimulationOptions = {},
     timings?.(phase, now - last);
     last = now;
   };
-  const { shared, Iommu } = createIommuServices(NodeFileSystem);
+  const { shared, Iommu } = createIommuCoreServices(NodeFileSystem);
   mark('services');
   Iommu.simulation.SimulationCache.setOptions(options);
   const documents = shared.workspace.LangiumDocuments;

@@ -5,7 +5,6 @@
 import '../polyfill.js';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { formatFiles, writeFormatted } from './fmt.js';
 import { registerImportCommand } from './import-command.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta, rulesMarkdown } from './rules-table.js';
@@ -49,6 +48,8 @@ export function buildProgram(): Command {
     .option('--check', 'do not write; exit 1 if any file is not formatted')
     .action(async (paths: string[], opts: { check?: boolean }) => {
       const files = collectFiles(paths);
+      // loaded here: the formatter is an LSP service, and `check` runs without the language server's half
+      const { formatFiles, writeFormatted } = await import('./fmt.js');
       const results = await formatFiles(files);
       let code = 0;
       for (const r of results) {

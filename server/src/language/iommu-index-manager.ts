@@ -3,13 +3,13 @@
  * document it imports (transitively), even when it has no cross-reference into it (e.g. a VM without `on`).
  */
 import { DefaultIndexManager, type LangiumDocument } from 'langium';
-import type { LangiumSharedServices } from 'langium/lsp';
+import type { LangiumSharedCoreServices } from 'langium';
 import { importClosure } from './iommu-scope.js';
 
 export class IommuIndexManager extends DefaultIndexManager {
-  private readonly sharedServices: LangiumSharedServices;
+  private readonly sharedServices: LangiumSharedCoreServices;
 
-  constructor(services: LangiumSharedServices) {
+  constructor(services: LangiumSharedCoreServices) {
     super(services);
     this.sharedServices = services;
   }

@@ -1,59 +1,25 @@
 /**
- * Dependency-injection wiring of the IOMMU topology language (Langium 4).
- * Merge order: Langium defaults ← generated module ← {@link IommuTopologyModule}.
+ * Dependency-injection wiring of the IOMMU topology language server (Langium 4): the core services of
+ * {@link ./iommu-core-module.ts} plus the LSP features.
+ * Merge order: Langium defaults ← generated module ← {@link IommuTopologyModule} ← {@link IommuLspModule}.
  */
-import { inject, type Module } from 'langium';
+import { inject } from 'langium';
 import {
   createDefaultModule,
   createDefaultSharedModule,
   type DefaultSharedModuleContext,
   type LangiumServices,
   type LangiumSharedServices,
-  type PartialLangiumServices,
-  type PartialLangiumSharedServices,
 } from 'langium/lsp';
 import { IommuTopologyGeneratedModule, IommuTopologyGeneratedSharedModule } from './generated/module.js';
-import { IommuDocumentValidator } from './iommu-document-validator.js';
-import { IommuIndexManager } from './iommu-index-manager.js';
-import { IommuLinker, IommuReferenceDescriptionProvider } from './iommu-linker.js';
-import { IommuScopeComputation, IommuScopeProvider } from './iommu-scope.js';
-import { IommuValidator, registerValidationChecks } from './iommu-validator.js';
-import { IommuValidationRegistry } from './iommu-validation-registry.js';
-import { SimulationCache } from '../lowering/simulation-cache.js';
+import { IommuSharedModule, IommuTopologyModule, type IommuAddedServices } from './iommu-core-module.js';
+import { registerValidationChecks } from './iommu-validator.js';
 import { IommuLspModule } from '../lsp/lsp-module.js';
 
-export type IommuAddedServices = {
-  validation: { IommuValidator: IommuValidator };
-  simulation: { SimulationCache: SimulationCache };
-};
+export { IommuSharedModule, IommuTopologyModule, type IommuAddedServices, type IommuCoreServices } from './iommu-core-module.js';
 
+/** The language's services with the LSP features (hover, code actions, completion, …). */
 export type IommuServices = LangiumServices & IommuAddedServices;
-
-/** Shared-service overrides: imports count for "affected documents" (re-validate importers on change). */
-export const IommuSharedModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
-  workspace: {
-    IndexManager: (services) => new IommuIndexManager(services),
-  },
-};
-
-export const IommuTopologyModule: Module<IommuServices, PartialLangiumServices & IommuAddedServices> = {
-  references: {
-    ScopeProvider: (services) => new IommuScopeProvider(services),
-    ScopeComputation: (services) => new IommuScopeComputation(services),
-    Linker: (services) => new IommuLinker(services),
-  },
-  workspace: {
-    ReferenceDescriptionProvider: (services) => new IommuReferenceDescriptionProvider(services),
-  },
-  validation: {
-    IommuValidator: (services) => new IommuValidator(services),
-    DocumentValidator: (services) => new IommuDocumentValidator(services),
-    ValidationRegistry: (services) => new IommuValidationRegistry(services),
-  },
-  simulation: {
-    SimulationCache: (services) => new SimulationCache(services),
-  },
-};
 
 /**
  * Create the shared and language services. Outside a language server (CLI, tests) pass no `connection`;

@@ -24,27 +24,27 @@ import {
   type DocumentSegment,
   type LangiumDocument,
   type LocalSymbols,
+  type LangiumCoreServices,
   type ReferenceInfo,
   type Scope,
   URI,
   WorkspaceCache,
   UriUtils,
 } from 'langium';
-import type { LangiumServices } from 'langium/lsp';
 import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
 import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
 import { Document, Host, Vm, isDeviceIommuProp, isDocument, isHost, isIommu, isPciDevice, isVm } from './generated/ast.js';
 
 export class IommuScopeProvider extends DefaultScopeProvider {
-  private readonly langiumDocuments: LangiumServices['shared']['workspace']['LangiumDocuments'];
+  private readonly langiumDocuments: LangiumCoreServices['shared']['workspace']['LangiumDocuments'];
   /** Device scope per host, built once per workspace state (cleared on any change). */
   private readonly deviceScopes: WorkspaceCache<Host, Scope>;
   /** IOMMU-unit scope per host, same lifetime. */
   private readonly iommuScopes: WorkspaceCache<Host, Scope>;
   private readonly locator: AstNodeLocator;
 
-  constructor(services: LangiumServices) {
+  constructor(services: LangiumCoreServices) {
     super(services);
     this.langiumDocuments = services.shared.workspace.LangiumDocuments;
     this.deviceScopes = new WorkspaceCache(services.shared);

@@ -23,7 +23,7 @@ import {
 } from './generated/ast.js';
 import { repairBdf } from '../lowering/bdf-text.js';
 import { resolveImportUri } from './iommu-scope.js';
-import type { IommuServices } from './iommu-module.js';
+import type { IommuCoreServices } from './iommu-core-module.js';
 import { closestTerm } from './suggest.js';
 import { ruleHref } from './rule-links.js';
 import { findPropertyCst } from './cst-lookup.js';
@@ -39,7 +39,7 @@ export interface IommuDiagnosticData {
   elementId?: string;
 }
 
-export function registerValidationChecks(services: IommuServices): void {
+export function registerValidationChecks(services: IommuCoreServices): void {
   const registry = services.validation.ValidationRegistry;
   const validator = services.validation.IommuValidator;
   const checks: ValidationChecks<IommuTopologyAstType> = {
@@ -75,9 +75,9 @@ const CANONICAL_BDF = /^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[01][0-9a-fA-F]\.[0
 const SEVERITIES: Severity[] = ['error', 'warning', 'info', 'hint'];
 
 export class IommuValidator {
-  private readonly services: IommuServices;
+  private readonly services: IommuCoreServices;
 
-  constructor(services: IommuServices) {
+  constructor(services: IommuCoreServices) {
     this.services = services;
   }
 

@@ -4,7 +4,7 @@
  * edit in a host file re-simulates the VM files that import it.
  */
 import { DocumentCache, DocumentState, type LangiumDocument } from 'langium';
-import type { LangiumServices } from 'langium/lsp';
+import type { LangiumCoreServices } from 'langium';
 import type { SimulationOptions, SimulationResult } from '../../../src-core/src/analysis.js';
 import type { Finding } from '../../../src-core/src/findings.js';
 import { simulate } from '../../../src-core/src/simulate.js';
@@ -42,13 +42,13 @@ function findingLookup(findings: readonly Finding[]): DocumentSimulation['findin
 
 export class SimulationCache {
   private readonly cache: DocumentCache<string, DocumentSimulation>;
-  private readonly services: LangiumServices;
+  private readonly services: LangiumCoreServices;
   /** Options applied to every run (from settings: default kernel). Changing them clears the cache. */
   private options: SimulationOptions = {};
   /** Number of simulator runs so far (for tests and the benchmark: one per document version). */
   runs = 0;
 
-  constructor(services: LangiumServices) {
+  constructor(services: LangiumCoreServices) {
     this.services = services;
     this.cache = new DocumentCache(services.shared, DocumentState.Linked);
   }
