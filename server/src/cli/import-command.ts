@@ -72,8 +72,8 @@ function readInput(file: string): string {
 /** Validate the generated text with the language services; returns printable diagnostic lines. */
 async function checkText(text: string, label: string): Promise<string[]> {
   const { EmptyFileSystem, URI } = await import('langium');
-  const { createIommuServices } = await import('../language/iommu-module.js');
-  const { shared } = createIommuServices(EmptyFileSystem);
+  const { createIommuCoreServices } = await import('../language/iommu-core-module.js');
+  const { shared } = createIommuCoreServices(EmptyFileSystem);
   const doc = shared.workspace.LangiumDocumentFactory.fromString(text, URI.file(path.resolve(label.endsWith('.iommu') ? label : `${label}.iommu`)));
   shared.workspace.LangiumDocuments.addDocument(doc);
   await shared.workspace.DocumentBuilder.build([doc], { validation: true });
