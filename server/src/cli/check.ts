@@ -16,7 +16,7 @@ import type { Finding } from '../../../src-core/src/findings.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta } from './rules-table.js';
 import { createIommuCoreServices, type IommuCoreServices } from '../language/iommu-core-module.js';
-import type { IommuDiagnosticData } from '../language/iommu-validator.js';
+import { findingOfDiagnostic, type IommuDiagnosticData } from '../language/iommu-validator.js';
 import { ruleHref } from '../language/rule-links.js';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
@@ -127,9 +127,7 @@ function messageOf(d: Diagnostic): string {
 
 /** The core finding behind a diagnostic, for JSON/SARIF details (kernel refs, outcome, explanation). */
 function findingOf(run: CheckRun, report: FileReport, d: Diagnostic): Finding | undefined {
-  const data = d.data as IommuDiagnosticData | undefined;
-  if (!data?.elementId) return undefined;
-  return run.services.simulation.SimulationCache.get(report.document).findingOf(data.code, data.elementId, messageOf(d));
+  return findingOfDiagnostic(run.services.simulation.SimulationCache.get(report.document), d);
 }
 
 /** Exit code for a run: 2 if any file has syntax errors, else 1 if any error diagnostic, else 0. */
@@ -167,18 +165,10 @@ function relativePaths(cwd: string): (uri: string) => string {
 }
 
 /**
- * The stable JSON report (see README "JSON output"). Lines and columns are 1-based. One line unless
- * `pretty` (2-space indentation): a 10k-device report is several MB, and indenting it costs more than
+ * The stable JSON report (see README "JSON output"), as pieces whose concatenation is the report: written in
+ * turn, it is never one string to join and encode at once (a 10k-device report is 6 MB). Lines and columns are
+ * 1-based. One line unless `pretty` (2-space indentation): indenting a report that size costs more than
  * building it.
- */
-export function formatJson(run: CheckRun, cwd = process.cwd(), pretty = false): string {
-  return jsonReportPieces(run, cwd, pretty).join('');
-}
-
-/**
- * The JSON report of {@link formatJson} as pieces whose concatenation is the report, for writing without
- * first making one string of it (a 10k-device report is 6 MB: joining it, then encoding that string as UTF-8
- * at once, cost more than the pieces written in turn).
  *
  * The one-line report is made piece by piece: each diagnostic is stringified as soon as its object is
  * built, so the objects die young instead of a tree of ~100k objects surviving garbage collections until a

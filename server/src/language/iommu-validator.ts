@@ -6,7 +6,7 @@
  * `data.code` (used by quick fixes).
  */
 import { AstUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
-import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
+import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
@@ -24,6 +24,7 @@ import {
 import { repairBdf } from '../lowering/bdf-text.js';
 import { resolveImportUri } from './iommu-scope.js';
 import type { IommuCoreServices } from './iommu-core-module.js';
+import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import { closestTerm } from './suggest.js';
 import { ruleHref } from './rule-links.js';
 import { findPropertyCst } from './cst-lookup.js';
@@ -37,6 +38,17 @@ export interface IommuDiagnosticData {
   fixes?: Finding['fixes'];
   /** Model element ids (for quick fixes that edit other places). */
   elementId?: string;
+}
+
+/**
+ * The finding `d` was made from by {@link IommuValidator.checkSimulation}, found in `sim` by its code, element and
+ * message; undefined for other diagnostics and for those of another simulation run. For what a diagnostic does not
+ * carry: the explanation, kernel references and outcome (hover, the CLI's JSON and SARIF reports).
+ */
+export function findingOfDiagnostic(sim: DocumentSimulation, d: Diagnostic): Finding | undefined {
+  const data = d.data as IommuDiagnosticData | undefined;
+  if (!data?.elementId) return undefined;
+  return sim.findingOf(data.code, data.elementId, typeof d.message === 'string' ? d.message : d.message.value);
 }
 
 export function registerValidationChecks(services: IommuCoreServices): void {

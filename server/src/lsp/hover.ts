@@ -10,7 +10,7 @@ import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver'
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
 import { isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
-import type { IommuDiagnosticData } from '../language/iommu-validator.js';
+import { findingOfDiagnostic } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import { describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
 
@@ -54,10 +54,9 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     let range: Range | undefined;
     let sim: DocumentSimulation | undefined;
     for (const d of document.diagnostics ?? []) {
-      const data = d.data as IommuDiagnosticData | undefined;
-      if (!data?.elementId || !contains(d.range, position)) continue;
+      if (!contains(d.range, position)) continue;
       sim ??= this.iommuServices.simulation.SimulationCache.get(document);
-      const f = sim.findingOf(data.code, data.elementId, typeof d.message === 'string' ? d.message : d.message.value);
+      const f = findingOfDiagnostic(sim, d);
       if (!f?.explanation) continue;
       const kernel = f.kernel.map((k) => `\`${k.source}\` (${k.rule}, ${k.versions})`).join('; ');
       sections.push(`**${f.code}** — ${f.explanation}${kernel ? `\n\n_Kernel:_ ${kernel}` : ''}`);
