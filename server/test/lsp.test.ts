@@ -91,6 +91,27 @@ describe('quick fixes', () => {
     expect(apply(text, bind!)).toContain('driver vfio-pci\n        }\n    }');
   });
 
+  it('DOM001: requires-direct-mapping on the assigned device → error on the assignment, fix removes it from the VM', async () => {
+    const base = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci');
+    const text = base.replace('no-snoop on\n', 'no-snoop on\n            requires-direct-mapping\n') + 'vm v on h {\n    assign gpu, audio\n}\n';
+    const doc = await t.validate(text);
+    const diagnostic = diagnosticsWithCode(doc, 'DOM001').find((d) => d.message.startsWith('gpu '))!;
+    expect(diagnostic.severity).toBe(1);
+    expect(diagnostic.message).toBe('gpu (0000:01:00.0) in VM v: firmware requires a 1:1 IOMMU mapping for this device → -EINVAL at VFIO_GROUP_SET_CONTAINER');
+    // placed on the `gpu` reference of the assign list
+    expect(text.split('\n')[diagnostic.range.start.line].slice(diagnostic.range.start.character, diagnostic.range.end.character)).toBe('gpu');
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    const fix = actions.find((a) => a.title === 'Remove gpu from vm v')!;
+    expect(fix).toBeDefined();
+    const fixed = apply(text, fix);
+    expect(fixed).toContain('assign audio\n');
+    // audio is in the same group: it still cannot be assigned while gpu needs its 1:1 mapping
+    const after = await t.validate(fixed);
+    const left = diagnosticsWithCode(after, 'DOM001');
+    expect(left.map((d) => d.message)).toEqual(['audio (0000:01:00.1) in VM v: firmware requires a 1:1 IOMMU mapping for gpu (0000:01:00.0) → -EINVAL at VFIO_GROUP_SET_CONTAINER']);
+    expect(codes(await t.validate(base + 'vm v on h {\n    assign gpu, audio\n}\n'))).not.toContain('DOM001');
+  });
+
   it('KVM001: adds the kvm-vfio device', async () => {
     const text = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci') + 'vm v on h {\n    kvm-vfio no\n    assign gpu, audio\n}\n';
     const { actions } = await actionsFor(text, 'KVM001');

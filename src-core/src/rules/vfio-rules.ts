@@ -1,4 +1,5 @@
 import { ccProbeRule } from './cc-probe.js';
+import { domDirectMappingRule } from './dom-direct-mapping.js';
 import { hwptForceSnoopRule } from './hwpt-force-snoop.js';
 import { hwptGroupRule } from './hwpt-group.js';
 import { irIommufdBypassRule } from './ir-iommufd-bypass.js';
@@ -22,8 +23,8 @@ import { vfioUnknownDeviceRule } from './vfio-unknown-device.js';
 import { vfioViabilityRule } from './vfio-viability.js';
 
 /**
- * Rules about VFIO/iommufd viability (VIA*), interrupt isolation (IR*), DMA coherency (CC*, T1*, HWPT*), KVM
- * (KVM*) and kernel versions (KVER*). Each reads the outcomes `simulateVm` stored in `ctx.vms`.
+ * Rules about VFIO/iommufd viability (VIA*), firmware direct mappings (DOM*), interrupt isolation (IR*), DMA
+ * coherency (CC*, T1*, HWPT*), KVM (KVM*) and kernel versions (KVER*). Each reads the outcomes `simulateVm` stored in `ctx.vms`.
  */
 export const VFIO_RULES: Rule[] = [
   kverUnknownRule,
@@ -35,6 +36,7 @@ export const VFIO_RULES: Rule[] = [
   vfioHostDriverRule,
   vfioGroupSplitRule,
   vfioViabilityRule,
+  domDirectMappingRule,
   irType1Rule,
   irType1BypassRule,
   irIommufdRule,

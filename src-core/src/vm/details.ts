@@ -5,6 +5,7 @@
  */
 import type { AttachOutcome, VmAnalysis } from '../analysis.js';
 import type { KernelVersion } from '../model.js';
+import type { DirectMappingCheck } from './direct-mapping.js';
 
 /** A group member that keeps the group non-viable / owned by the kernel (VFIO-GRP-03/05). */
 export interface OwnershipConflict {
@@ -41,6 +42,9 @@ export interface AttachDetail {
   type1ParamIgnored?: boolean;
   /** IR001-IR004: where the MSI check ran. */
   irStage?: 'type1-attach' | 'iommufd-bind' | 'iommufd-attach';
+  /** DOM001: the group's members that require a direct mapping, and the check that applies (DOM-RESV-01). */
+  directMappingIds?: string[];
+  directMappingCheck?: DirectMappingCheck;
   /** KVM-BOX-01 inputs. */
   usesNoSnoop?: boolean;
   noSnoopAssumed?: boolean;

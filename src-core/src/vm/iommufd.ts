@@ -1,14 +1,15 @@
 /**
  * The iommufd walk: group fd + iommufd as container (`iommufd-compat`, 6.2+) or the VFIO device cdev
  * (`iommufd-cdev`, 6.6+): bind (ownership, MSI ≥ 6.6), then attach to an automatic IOAS HWPT or a manual HWPT
- * (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02, IOMMUFD-SHARE-01, IOMMU-ENF-02).
+ * (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02, IOMMUFD-SHARE-01, IOMMU-ENF-02, DOM-RESV-01).
  */
 import type { AttachOutcome, DeviceCaps } from '../analysis.js';
 import { atLeast } from '../kernel-version.js';
 import type { Hwpt, Iommu } from '../model.js';
 import { setAttachDetail } from './details.js';
 import { boolParam, IOMMUFD_UNSAFE_PARAM, TYPE1_UNSAFE_PARAM } from './drivers.js';
-import { IOMMUFD_UNSAFE_MSI_WARNING } from './messages.js';
+import { directMappingBlock } from './direct-mapping.js';
+import { INTEL_RMRR_MESSAGE, IOMMUFD_UNSAFE_MSI_WARNING, REQUIRE_DIRECT_MESSAGE } from './messages.js';
 import { groupHasIsolatedMsi } from './msi-check.js';
 import { ownershipConflicts, type IdSet } from './ownership.js';
 import { addCode, fail, type GroupUse, type VmRun } from './run.js';
@@ -95,6 +96,8 @@ export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): I
   for (const { group, outcomes } of groups) {
     const conflicts = ownershipConflicts(run.host, group, k, assigned, elsewhere, run.hostDevice);
     const isolated = groupHasIsolatedMsi(run, group);
+    const direct = directMappingBlock(run, group);
+    const directDetail = direct && { directMappingIds: direct.memberIds, directMappingCheck: direct.check };
     let groupHwpt: IommufdHwpt | undefined;
     for (const o of outcomes) {
       const caps = run.caps(o.deviceId);
@@ -106,8 +109,22 @@ export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): I
         fail(o, bindStep, 'EPERM', 'VIA001', undefined, { conflicts });
         continue;
       }
+      // DOM-RESV-01 generic: the DMA-ownership claim of bind moves the group to the blocking domain
+      if (direct?.check === 'generic') {
+        fail(o, bindStep, 'EINVAL', 'DOM001', REQUIRE_DIRECT_MESSAGE, directDetail);
+        continue;
+      }
       // attach
       if (!irAtBind && !msiCheck(o, isolated, attachStep)) continue;
+      // DOM-RESV-01 Intel: the attach to the (unmanaged) IOAS domain refuses an RMRR-locked member
+      if (direct?.check === 'intel-rmrr') {
+        fail(o, attachStep, 'EPERM', 'DOM001', INTEL_RMRR_MESSAGE, directDetail);
+        continue;
+      }
+      if (direct) {
+        addCode(o, 'DOM001');
+        setAttachDetail(o, directDetail!);
+      }
       const spec = manualSpec.get(o.deviceId);
       if (groupHwpt) {
         const want = spec ? manualBySpec.get(spec) : undefined;

@@ -25,3 +25,17 @@ export function probeFailedMessage(bdf: string, errnoValue: number): string {
 
 /** Linux errno numbers used in messages. */
 export const ERRNO = { EPERM: 1, ENOENT: 2, EBUSY: 16, ENODEV: 19, EINVAL: 22, EOPNOTSUPP: 95 } as const;
+
+/**
+ * DOM-RESV-01, generic check (S-6.12, S-7.2): dev_warn in drivers/iommu/iommu.c:__iommu_device_set_domain when a
+ * device with a firmware `direct` region (`require_direct`) would be put in the blocking domain, which
+ * `iommu_group_claim_dma_owner` / `iommu_device_claim_dma_owner` do for VFIO and iommufd (a48ce36e2786).
+ */
+export const REQUIRE_DIRECT_MESSAGE =
+  'Firmware has requested this device have a 1:1 IOMMU mapping, rejecting configuring the device without a 1:1 mapping. Contact your platform vendor.';
+
+/**
+ * DOM-RESV-01, Intel before the generic check (S-6.1): dev_warn in drivers/iommu/intel/iommu.c:
+ * intel_iommu_attach_device for an unmanaged domain and a device with a non-relaxable RMRR (`device_is_rmrr_locked`).
+ */
+export const INTEL_RMRR_MESSAGE = 'Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform vendor.';

@@ -27,7 +27,7 @@ import { walkType1, type Type1Domain } from './type1.js';
  * 3. vfio-pci probe refusals (VFIO-PCI-01, VFIO-CC-01): VIA003 / VIA005 / CC001;
  * 4. group held by an earlier VM (VFIO-GRP-01/02/07/08): VIA002;
  * 5. the backend walk: `walkType1` (VFIO-GRP-03/05, VFIO-IR-01/02, VFIO-T1-SHARE-01) or `walkIommufd`
- *    (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02);
+ *    (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02), both with the direct-mapping refusal (DOM-RESV-01, DOM001);
  * 6. KVM: kvm-vfio coherency (KVM-VFIO-02), WBINVD (KVM-X86-WBINVD-01) and the box (KVM-BOX-01).
  * `analysis.kernel` undefined → the assumed kernel (see KVER000). Pure; never throws. `shared` (from `simulate()`):
  * an index of `topology`'s VM assignments used by the calls for all its VMs (by default a new one), and the host's

@@ -6,7 +6,8 @@ import { atLeast } from '../kernel-version.js';
 import type { Iommu } from '../model.js';
 import { setAttachDetail, type DomainPeer } from './details.js';
 import { boolParam, TYPE1_UNSAFE_PARAM } from './drivers.js';
-import { TYPE1_NO_IR_MESSAGE } from './messages.js';
+import { directMappingBlock } from './direct-mapping.js';
+import { INTEL_RMRR_MESSAGE, REQUIRE_DIRECT_MESSAGE, TYPE1_NO_IR_MESSAGE } from './messages.js';
 import { groupHasIsolatedMsi } from './msi-check.js';
 import { ownershipConflicts, type IdSet } from './ownership.js';
 import { addCode, everyMember, fail, type GroupUse, type VmRun } from './run.js';
@@ -43,8 +44,10 @@ function canShare(d: Type1Domain, iommu: Iommu | undefined): boolean {
 
 /**
  * Walk the type1 container start-up for the VM's groups (in first-open order), filling outcomes:
- * 1. ≥ 5.19 `VFIO_GROUP_SET_CONTAINER` claims DMA ownership → -EPERM on a conflict (VFIO-GRP-05).
- * 2. attach (at `VFIO_SET_IOMMU` for the first group, `VFIO_GROUP_SET_CONTAINER` later): MSI isolation →
+ * 1. ≥ 5.19 `VFIO_GROUP_SET_CONTAINER` claims DMA ownership → -EPERM on a conflict (VFIO-GRP-05), then (≥ 6.12)
+ *    -EINVAL for a member that requires a direct mapping (DOM-RESV-01, generic check).
+ * 2. attach (at `VFIO_SET_IOMMU` for the first group, `VFIO_GROUP_SET_CONTAINER` later): Intel before 6.12 refuses an
+ *    RMRR-locked member → -EPERM (DOM-RESV-01); MSI isolation →
  *    -EPERM + pr_warn unless `vfio_iommu_type1.allow_unsafe_interrupts` (VFIO-IR-01/02); coherency flag
  *    (VFIO-T1-CC-01); share an existing domain with the same ops and flag in list order (VFIO-T1-SHARE-01).
  * 3. ≤ 5.18 `VFIO_GROUP_GET_DEVICE_FD` → -EINVAL on a non-viable group (VFIO-GRP-03).
@@ -65,7 +68,25 @@ export function walkType1(run: VmRun, groups: GroupUse[], elsewhere: IdSet): Typ
       for (const o of outcomes) fail(o, 'VFIO_GROUP_SET_CONTAINER', 'EPERM', 'VIA001', undefined, { conflicts, groupNumber: group.number });
       continue;
     }
+    const direct = directMappingBlock(run, group);
+    const directDetail = direct && { directMappingIds: direct.memberIds, directMappingCheck: direct.check, groupNumber: group.number };
+    // DOM-RESV-01 generic: taking DMA ownership moves the group to the blocking domain, refused for require_direct
+    if (direct?.check === 'generic') {
+      for (const o of outcomes) fail(o, 'VFIO_GROUP_SET_CONTAINER', 'EINVAL', 'DOM001', REQUIRE_DIRECT_MESSAGE, directDetail);
+      continue;
+    }
     const step = iommuSet ? 'VFIO_GROUP_SET_CONTAINER' : 'VFIO_SET_IOMMU';
+    // DOM-RESV-01 Intel: iommu_attach_group, before the MSI check, refuses an RMRR-locked member
+    if (direct?.check === 'intel-rmrr') {
+      for (const o of outcomes) fail(o, step, 'EPERM', 'DOM001', INTEL_RMRR_MESSAGE, directDetail);
+      continue;
+    }
+    if (direct) {
+      for (const o of outcomes) {
+        addCode(o, 'DOM001');
+        setAttachDetail(o, directDetail!);
+      }
+    }
     if (!groupHasIsolatedMsi(run, group)) {
       if (!unsafe) {
         for (const o of outcomes) fail(o, step, 'EPERM', 'IR001', TYPE1_NO_IR_MESSAGE, { irStage: 'type1-attach', groupNumber: group.number });
