@@ -32,6 +32,11 @@ export interface RawPciFunction {
   group?: number;
   iommu?: string;
   virtualFunction?: boolean;
+  /**
+   * Set when the function's iommu_group lists a `direct` reserved region (DOM-RESV-01); the text says which range
+   * and whether the group has other members (sysfs shows the union over the group, not the owner).
+   */
+  directMapping?: string;
   /** sysfs type hints usable without root (SYSFS-PCI-01): link attributes exist only for PCIe devices. */
   isPcieHint?: boolean;
   /** `secondary_bus_number` / `subordinate_bus_number` exist only for bridges. */
@@ -98,7 +103,8 @@ function buildOne(r: RawPciFunction, parent: ImportedDevice | undefined, warning
     iommu: r.iommu,
     observedGroup: r.group,
     virtualFunction: r.virtualFunction || undefined,
-    comments: [],
+    requiresDirectMapping: r.directMapping !== undefined || undefined,
+    comments: r.directMapping !== undefined ? [r.directMapping] : [],
   };
   const warn = (code: string, message: string) => warnings.push({ code, message, file: r.source, bdf });
   if (!facts) {

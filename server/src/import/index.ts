@@ -18,7 +18,7 @@ import { decodeAmdFeatures, decodeVtd, parseHexRegister, AMD_CAPHDR } from './io
 import { parseProcInterrupts, type InterruptFacts } from './interrupts.js';
 import { parseLspci } from './lspci.js';
 import { printHost } from './printer.js';
-import { createDirFs, iommuUnitsFromSysfs, readSysfs, type SysfsFs } from './sysfs.js';
+import { createDirFs, iommuUnitsFromSysfs, parseReservedRegions, readSysfs, type SysfsFs } from './sysfs.js';
 import { ImportError, type ImportedHost, type ImportedIommu, type ImportResult, type ImportWarning } from './types.js';
 
 export { ImportError } from './types.js';
@@ -140,8 +140,17 @@ export function importFromSysfs(opts: SysfsImportOptions): ImportResult {
       warnings.push({ code: 'NOIOMMU_GROUP', message: `iommu_group ${g.id} is a VFIO no-IOMMU group: no isolation (SYSFS-GRP-01)` });
       host.comments.push(`iommu_group ${g.id} is a vfio-noiommu fake group (no isolation)`);
     }
+    // DOM-RESV-01: a `direct` range means some member has require_direct; sysfs shows only the group's union
+    const direct = g.reservedRegions ? parseReservedRegions(g.reservedRegions, g.reservedRegionsFile ?? 'reserved_regions').filter((x) => x.type === 'direct') : [];
+    const ranges = direct.map((x) => `0x${x.start.toString(16)}-0x${x.end.toString(16)}`).join(', ');
     for (const d of g.devices) {
       const r = byBdf.get(d);
+      if (r && direct.length) {
+        r.directMapping =
+          g.devices.length === 1
+            ? `iommu_group ${g.id} reserved_regions: direct ${ranges} (firmware 1:1 mapping, DOM-RESV-01)`
+            : `iommu_group ${g.id} reserved_regions: direct ${ranges}; sysfs does not say which of its ${g.devices.length} members needs it, so each is marked (VFIO refuses the whole group either way, DOM-RESV-01)`;
+      }
       if (!r) {
         if (/^[0-9a-f]{4,8}:/.test(d)) warnings.push({ code: 'GROUP_MEMBER_UNKNOWN', message: `iommu_group ${g.id} lists ${d}, which is not in bus/pci/devices` });
         continue;

@@ -78,6 +78,7 @@ export function printHost(host: ImportedHost): string {
     if (d.observedGroup !== undefined) out.push(`${p}observed-group ${d.observedGroup}`);
     if (BRIDGE_KINDS.has(d.kind) && d.secondaryBus !== undefined) out.push(`${p}secondary-bus 0x${hex2(d.secondaryBus)}`);
     if (d.virtualFunction) out.push(`${p}virtual-function`);
+    if (d.requiresDirectMapping) out.push(`${p}requires-direct-mapping`);
     const kids = (byParent.get(formatBdf(d.bdf)) ?? []).sort((a, b) => cmpBdf(a.bdf, b.bdf));
     for (const k of kids) printDev(k, depth + 1, iommu);
     out.push(`${ind}}`);

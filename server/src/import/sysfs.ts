@@ -6,7 +6,8 @@
  *   realpath gives the bridge chain. Files `vendor`, `device`, `subsystem_vendor`, `subsystem_device`, `class`
  *   (hex `0x…`), `config` (binary: root reads 256/4096 bytes, non-root only the first 64, SYSFS-PCI-02); links
  *   `driver`, `iommu_group`, `iommu`, `physfn`; PCIe-only `current_link_speed`; bridge-only `secondary_bus_number`.
- * - `/sys/kernel/iommu_groups/<N>/{devices/,type,name}` (DOM-TYPE-01; `name` = `vfio-noiommu` for fake groups).
+ * - `/sys/kernel/iommu_groups/<N>/{devices/,type,name,reserved_regions}` (DOM-TYPE-01; `name` = `vfio-noiommu` for
+ *   fake groups; DOM-RESV-01).
  * - `/sys/class/iommu/<unit>`: `dmarN/intel-iommu/{cap,ecap}` (CAP-VTD-01), `ivhdN/amd-iommu/{cap,features}`
  *   (CAP-AMD-01), `smmu3.0x…`, `smmu.0x…`, virtio-iommu (named after its PCI function), `s390-iommu.<fid>`.
  * - `/proc/sys/kernel/{osrelease,arch}`, `/proc/cmdline`, `/proc/interrupts` when present under the same root.
@@ -153,6 +154,42 @@ export interface SysfsGroup {
   /** Optional `name` (e.g. `vfio-noiommu`, SYSFS-GRP-01). */
   name?: string;
   devices: string[];
+  /** `reserved_regions` as read (DOM-RESV-01), and the file it came from (for located errors). */
+  reservedRegions?: string;
+  reservedRegionsFile?: string;
+}
+
+/** One line of an iommu_group's `reserved_regions`: `0x%016llx 0x%016llx <type>` (start, inclusive end, type). */
+export interface ReservedRegion {
+  start: bigint;
+  end: bigint;
+  /** `direct`, `direct-relaxable`, `reserved` or `msi` (DOM-RESV-01). */
+  type: 'direct' | 'direct-relaxable' | 'reserved' | 'msi';
+  line: number;
+}
+
+const RESV_TYPES = new Set(['direct', 'direct-relaxable', 'reserved', 'msi']);
+
+/**
+ * Parse a group's `reserved_regions` (DOM-RESV-01, iommu.c:iommu_group_show_resv_regions). Blank lines are skipped.
+ * @throws ImportError(file, line) for a line that is not `0x<hex> 0x<hex> <type>` with a known type, or whose end
+ * is below its start.
+ */
+export function parseReservedRegions(textValue: string, file: string): ReservedRegion[] {
+  const out: ReservedRegion[] = [];
+  const lines = textValue.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].trim();
+    if (!l) continue;
+    const m = /^0x([0-9a-fA-F]{1,16})\s+0x([0-9a-fA-F]{1,16})\s+(\S+)$/.exec(l);
+    if (!m) throw new ImportError(file, i + 1, `expected "0x<start> 0x<end> <type>", got '${l}'`);
+    if (!RESV_TYPES.has(m[3])) throw new ImportError(file, i + 1, `unknown reserved region type '${m[3]}' (expected direct, direct-relaxable, reserved or msi)`);
+    const start = BigInt(`0x${m[1]}`);
+    const end = BigInt(`0x${m[2]}`);
+    if (end < start) throw new ImportError(file, i + 1, `region end 0x${m[2]} is below its start 0x${m[1]}`);
+    out.push({ start, end, type: m[3] as ReservedRegion['type'], line: i + 1 });
+  }
+  return out;
 }
 
 /** Everything {@link readSysfs} found. */
@@ -251,7 +288,8 @@ export function readSysfs(f: SysfsFs, warnings: ImportWarning[]): SysfsSnapshot 
   const gdir = `${sys}/kernel/iommu_groups`;
   for (const g of f.readdir(gdir) ?? []) {
     if (!/^\d+$/.test(g)) continue;
-    groups.push({ id: Number(g), type: text(f, `${gdir}/${g}/type`), name: text(f, `${gdir}/${g}/name`), devices: f.readdir(`${gdir}/${g}/devices`) ?? [] });
+    const resv = `${gdir}/${g}/reserved_regions`;
+    groups.push({ id: Number(g), type: text(f, `${gdir}/${g}/type`), name: text(f, `${gdir}/${g}/name`), devices: f.readdir(`${gdir}/${g}/devices`) ?? [], reservedRegions: text(f, resv), reservedRegionsFile: f.describe(resv) });
   }
   groups.sort((a, b) => a.id - b.id);
 

@@ -87,6 +87,8 @@ export interface ImportedDevice {
   /** Subordinate bus of a bridge (used for hierarchy checks only; the DSL has no field). */
   subordinateBus?: number;
   virtualFunction?: boolean;
+  /** Its iommu_group has a `direct` reserved region (DOM-RESV-01): printed as `requires-direct-mapping`. */
+  requiresDirectMapping?: boolean;
   /** `//` comment lines printed inside the device block (why a fact is missing, what was inferred). */
   comments: string[];
 }

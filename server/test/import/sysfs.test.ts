@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeAmdFeatures, decodeVtd } from '../../src/import/iommu-caps.js';
 import { ImportError, importFromCapture, importFromSysfs, type SysfsFs } from '../../src/import/index.js';
 import { FIX, read } from './helpers.js';
+import { codes, createTestServices } from '../helpers.js';
 
 describe('sysfs: real trees of this VM', () => {
   it('root capture: full config, conventional virtio functions, host bridge, drivers, kernel/arch/cmdline', () => {
@@ -169,6 +170,30 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     const r = importFromSysfs({ root: '/synthetic', fs: memFs(f2, links) });
     expect(r.host.iommus[0].caps).not.toContain('interrupt-remapping');
     expect(r.host.iommus[0].msi).toBe('x86-vector');
+  });
+
+  it('reserved_regions (DOM-RESV-01): a direct range marks the group members, relaxable and msi ones do not', async () => {
+    const none = importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': '0x00000000fee00000 0x00000000feefffff msi\n0x000000003e2e0000 0x000000003e2fffff direct-relaxable\n' }, links) });
+    expect(none.host.devices.some((d) => d.requiresDirectMapping)).toBe(false);
+    expect(none.text).not.toMatch(/requires-direct-mapping/);
+    const resv = '0x000000007a3f0000 0x000000007a3fffff direct\n0x00000000fee00000 0x00000000feefffff msi\n';
+    const r = importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': resv }, links) });
+    expect(r.warnings).toEqual([]);
+    expect(r.host.devices.map((d) => d.requiresDirectMapping)).toEqual([true, true, true]);
+    expect(r.text.match(/^ +requires-direct-mapping$/gm)).toHaveLength(3);
+    expect(r.text).toContain('// iommu_group 1 reserved_regions: direct 0x7a3f0000-0x7a3fffff; sysfs does not say which of its 3 members needs it, so each is marked');
+    // the generated file parses, and a VM given the GPU is refused at the DMA-ownership claim (kernel 6.12)
+    const t = createTestServices();
+    const gpuName = r.host.devices[1].name!;
+    const doc = await t.validate(`${r.text}\nvm v on ${r.host.name} {\n    assign ${gpuName}\n}\n`);
+    expect(codes(doc).filter((c) => c === 'DOM001')).toEqual(['DOM001']);
+    expect(doc.diagnostics!.find((d) => d.code === 'DOM001')!.message).toMatch(/→ -EINVAL at VFIO_GROUP_SET_CONTAINER$/);
+    await t.clear();
+    expect(() => importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': '0x7a3f0000 direct\n' }, links) })).toThrow(
+      /mem:\/sys\/kernel\/iommu_groups\/1\/reserved_regions:1: expected "0x<start> 0x<end> <type>", got '0x7a3f0000 direct'/,
+    );
+    expect(() => importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': resv + '0x10 0x1f bogus\n' }, links) })).toThrow(/reserved_regions:3: unknown reserved region type 'bogus'/);
+    expect(() => importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': '0x20 0x1f direct\n' }, links) })).toThrow(/reserved_regions:1: region end 0x1f is below its start 0x20/);
   });
 
   it('garbage in an attribute file → located error', () => {
