@@ -19,6 +19,7 @@ import { vfioGroupSplitRule } from './vfio-group-split.js';
 import { vfioHostDriverRule } from './vfio-host-driver.js';
 import { vfioNoGroupRule } from './vfio-no-group.js';
 import { vfioPciBridgeRule } from './vfio-pci-bridge.js';
+import { vfioPfWithVfsRule } from './vfio-pf-with-vfs.js';
 import { vfioUnknownDeviceRule } from './vfio-unknown-device.js';
 import { vfioViabilityRule } from './vfio-viability.js';
 
@@ -31,6 +32,7 @@ export const VFIO_RULES: Rule[] = [
   kverBackendRule,
   vfioUnknownDeviceRule,
   vfioPciBridgeRule,
+  vfioPfWithVfsRule,
   vfioNoGroupRule,
   ccProbeRule,
   vfioHostDriverRule,

@@ -42,6 +42,8 @@ export interface AttachDetail {
   type1ParamIgnored?: boolean;
   /** IR001-IR004: where the MSI check ran. */
   irStage?: 'type1-attach' | 'iommufd-bind' | 'iommufd-attach';
+  /** VIA007: the PF's enabled virtual functions. */
+  vfIds?: string[];
   /** DOM001: the group's members that require a direct mapping, and the check that applies (DOM-RESV-01). */
   directMappingIds?: string[];
   directMappingCheck?: DirectMappingCheck;

@@ -39,3 +39,11 @@ export const REQUIRE_DIRECT_MESSAGE =
  * intel_iommu_attach_device for an unmanaged domain and a device with a non-relaxable RMRR (`device_is_rmrr_locked`).
  */
 export const INTEL_RMRR_MESSAGE = 'Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform vendor.';
+
+/**
+ * VFIO-PCI-01: pci_warn in drivers/vfio/pci/vfio_pci_core.c:vfio_pci_core_register_device for a PF whose SR-IOV VFs
+ * are enabled (`pci_num_vf`), prefixed with driver and device as dev_printk does during probe.
+ */
+export function pfWithVfsMessage(bdf: string): string {
+  return `vfio-pci ${bdf}: Cannot bind to PF with SR-IOV enabled`;
+}

@@ -2,7 +2,7 @@
 import { formatBdf } from '../bdf.js';
 import { atLeast } from '../kernel-version.js';
 import { BRIDGE_KINDS } from '../model.js';
-import { ERRNO, probeFailedMessage } from './messages.js';
+import { ERRNO, pfWithVfsMessage, probeFailedMessage } from './messages.js';
 import { fail, type VmRun } from './run.js';
 import type { AttachOutcome } from '../analysis.js';
 
@@ -10,10 +10,13 @@ import type { AttachOutcome } from '../analysis.js';
  * Would binding vfio-pci to the device fail? In kernel order:
  * 1. non-normal header (bridge kinds) → -EINVAL, VIA003 (vfio_pci.c:vfio_pci_probe /
  *    vfio_pci_core_register_device);
- * 2. no iommu_group → -EINVAL, VIA005 (vfio_main.c:vfio_group_find_or_alloc, no noiommu);
- * 3. ≥ 5.19 no IOMMU_CAP_CACHE_COHERENCY → -EINVAL, CC001 (vfio_group_find_or_alloc 5.19–6.5,
+ * 2. a PF with SR-IOV VFs enabled (virtual functions nested under it) → -EBUSY, VIA007 (vfio_pci_core.c:
+ *    vfio_pci_core_register_device, `pci_num_vf`); logged "Cannot bind to PF with SR-IOV enabled";
+ * 3. no iommu_group → -EINVAL, VIA005 (vfio_main.c:vfio_group_find_or_alloc, no noiommu);
+ * 4. ≥ 5.19 no IOMMU_CAP_CACHE_COHERENCY → -EINVAL, CC001 (vfio_group_find_or_alloc 5.19–6.5,
  *    __vfio_register_dev ≥ 6.6). The same cap is the first check of iommufd_device_bind (IOMMUFD-CC-01).
- * Step `vfio-pci probe`, message "vfio-pci: probe of <BDF> failed with error -22". Returns true when it passes.
+ * Step `vfio-pci probe`, message "vfio-pci: probe of <BDF> failed with error -22" (the PF case: its own warning).
+ * Returns true when it passes.
  */
 export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
   const d = run.device(o.deviceId);
@@ -24,6 +27,13 @@ export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
   const msg = probeFailedMessage(formatBdf(d.bdf), ERRNO.EINVAL);
   if (BRIDGE_KINDS.has(d.kind)) {
     fail(o, 'vfio-pci probe', 'EINVAL', 'VIA003', msg);
+    return false;
+  }
+  let vfIds: string[] | undefined;
+  const kids = run.children(d.id);
+  for (let i = 0; i < kids.length; i++) if (kids[i].isVirtualFunction) (vfIds ??= []).push(kids[i].id);
+  if (vfIds) {
+    fail(o, 'vfio-pci probe', 'EBUSY', 'VIA007', pfWithVfsMessage(formatBdf(d.bdf)), { vfIds });
     return false;
   }
   if (!run.group(d.id)) {

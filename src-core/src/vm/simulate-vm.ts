@@ -24,7 +24,7 @@ import { walkType1, type Type1Domain } from './type1.js';
  * Sequence (each failure sets `ok=false`, `step`, `errno`, `kernelMessage` and a finding code in `codes`):
  * 1. backend availability: iommufd needs ≥ 6.2, the VFIO cdev ≥ 6.6 → `ENOENT` (KVER001);
  * 2. host driver other than vfio-pci: warning only, the VMM must rebind (VIA004);
- * 3. vfio-pci probe refusals (VFIO-PCI-01, VFIO-CC-01): VIA003 / VIA005 / CC001;
+ * 3. vfio-pci probe refusals (VFIO-PCI-01, VFIO-CC-01): VIA003 / VIA007 / VIA005 / CC001;
  * 4. group held by an earlier VM (VFIO-GRP-01/02/07/08): VIA002;
  * 5. the backend walk: `walkType1` (VFIO-GRP-03/05, VFIO-IR-01/02, VFIO-T1-SHARE-01) or `walkIommufd`
  *    (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02), both with the direct-mapping refusal (DOM-RESV-01, DOM001);
@@ -53,6 +53,7 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
     outcomes: [],
     device: (id) => topo.device(id),
     hostDevice: (id) => (topo.uniqueIds ? topo.device(id) : host.devices.find((d) => d.id === id)),
+    children: (id) => topo.children(id),
     caps: hostCaps ? (id) => hostCaps.get(id) : (id) => analysis.caps.get(id),
     group: (id) => analysis.grouping.groupOf.get(id),
   };
