@@ -12,7 +12,10 @@ import { ImportError, type ImportedDevice, type ImportedHost, type ImportWarning
 /** One PCI function as read from sysfs or a capture, before decoding. */
 export interface RawPciFunction {
   bdf: Bdf;
-  /** Canonical BDF of the parent bridge (from the sysfs realpath chain, SYSFS-PCI-01); undefined = root bus. */
+  /**
+   * Canonical BDF of the parent bridge (from the sysfs realpath chain, SYSFS-PCI-01), or of the PF for a virtual
+   * function whose PF was read; undefined = root bus.
+   */
   parent?: string;
   /** Where the facts came from (a sysfs directory or `file:line`), for messages. */
   source: string;
@@ -32,6 +35,8 @@ export interface RawPciFunction {
   group?: number;
   iommu?: string;
   virtualFunction?: boolean;
+  /** Canonical BDF of the VF's physical function (sysfs `physfn` link). */
+  physfn?: string;
   /**
    * Set when the function's iommu_group lists a `direct` reserved region (DOM-RESV-01); the text says which range
    * and whether the group has other members (sysfs shows the union over the group, not the owner).

@@ -275,7 +275,13 @@ export function readSysfs(f: SysfsFs, warnings: ImportWarning[]): SysfsSnapshot 
     }
     const iommu = f.readlink(`${base}/iommu`);
     if (iommu) raw.iommu = path.posix.basename(iommu);
-    if (f.readlink(`${base}/physfn`)) raw.virtualFunction = true;
+    const physfn = f.readlink(`${base}/physfn`);
+    if (physfn) {
+      raw.virtualFunction = true;
+      const pf = path.posix.basename(physfn);
+      const pfBdf = parseBdf(pf);
+      if (pfBdf && pf === formatBdf(pfBdf) && pf !== name) raw.physfn = pf;
+    }
     raw.isPcieHint = f.readFile(`${base}/current_link_speed`) !== undefined || f.readFile(`${base}/max_link_speed`) !== undefined;
     const sec = text(f, `${base}/secondary_bus_number`);
     if (sec !== undefined && /^\d+$/.test(sec)) raw.secondaryBusHint = Number(sec);
@@ -283,6 +289,11 @@ export function readSysfs(f: SysfsFs, warnings: ImportWarning[]): SysfsSnapshot 
     if (sub !== undefined && /^\d+$/.test(sub)) raw.subordinateBusHint = Number(sub);
     functions.push(raw);
   }
+
+  // A VF is printed inside its PF (when the PF was read too): that is how the model knows which PF has VFs
+  // enabled (VFIO-PCI-01, VIA007); the topology still finds the VF's bus through the PF.
+  const read = new Set(functions.map((r) => formatBdf(r.bdf)));
+  for (const r of functions) if (r.physfn && read.has(r.physfn)) r.parent = r.physfn;
 
   const groups: SysfsGroup[] = [];
   const gdir = `${sys}/kernel/iommu_groups`;

@@ -60,7 +60,10 @@ export interface ImportedAcs {
 export interface ImportedDevice {
   bdf: Bdf;
   kind: PciKind;
-  /** Canonical BDF of the bridge whose secondary bus this function is on; undefined = on a root bus. */
+  /**
+   * Canonical BDF of the bridge whose secondary bus this function is on, or of its PF for a virtual function;
+   * undefined = on a root bus.
+   */
   parent?: string;
   /** DSL identifier; assigned by {@link assignNames} when undefined. */
   name?: string;

@@ -196,6 +196,21 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     expect(() => importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': '0x20 0x1f direct\n' }, links) })).toThrow(/reserved_regions:1: region end 0x1f is below its start 0x20/);
   });
 
+  it('a virtual function (physfn link) is printed inside its PF, so a VM given the PF gets VIA007', async () => {
+    const VF = `${RP}/0000:01:00.2`;
+    const vf = dev('0000:01:00.2', VF, cfg({ vendor: 0x10de, device: 0x1b81, cls: 0x030000, type: 0 }), 1, 'vfio-pci');
+    const r = importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, ...vf.files }, { ...links, ...vf.links, [`${VF}/physfn`]: `${RP}/0000:01:00.0` }) });
+    const v = r.host.devices.find((d) => d.virtualFunction)!;
+    expect(v).toMatchObject({ parent: '0000:01:00.0', observedGroup: 1 });
+    expect(r.text).toMatch(/at 0000:01:00\.0 \{\n(?:.*\n)*? {12}endpoint \S+ at 0000:01:00\.2 \{\n(?:.*\n)*? {16}virtual-function\n/);
+    const t = createTestServices();
+    const doc = await t.validate(`${r.text}\nvm v on ${r.host.name} {\n    assign ${r.host.devices[1].name}\n}\n`);
+    expect(codes(doc)).toContain('VIA007');
+    // GRP003 would flag a wrong group: nested under its PF the VF still joins the root port's group, as observed
+    expect(codes(doc)).not.toContain('GRP003');
+    await t.clear();
+  });
+
   it('garbage in an attribute file → located error', () => {
     const f3 = { ...files, [`${RP}/class`]: 'banana\n' };
     expect(() => importFromSysfs({ root: '/synthetic', fs: memFs(f3, links) })).toThrow(ImportError);
