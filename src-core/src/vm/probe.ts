@@ -29,11 +29,9 @@ export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
     fail(o, 'vfio-pci probe', 'EINVAL', 'VIA003', msg);
     return false;
   }
-  let vfIds: string[] | undefined;
-  const kids = run.children(d.id);
-  for (let i = 0; i < kids.length; i++) if (kids[i].isVirtualFunction) (vfIds ??= []).push(kids[i].id);
-  if (vfIds) {
-    fail(o, 'vfio-pci probe', 'EBUSY', 'VIA007', pfWithVfsMessage(formatBdf(d.bdf)), { vfIds });
+  const vfIds = run.virtualFunctions(d.id);
+  if (vfIds.length > 0) {
+    fail(o, 'vfio-pci probe', 'EBUSY', 'VIA007', pfWithVfsMessage(formatBdf(d.bdf)), { vfIds: [...vfIds] });
     return false;
   }
   if (!run.group(d.id)) {

@@ -17,8 +17,8 @@ export interface VmRun {
   device(id: string): PciDevice | undefined;
   /** The first device of the host with this id (`host.devices.find` semantics); O(1) when ids are unique. */
   hostDevice(id: string): PciDevice | undefined;
-  /** Devices nested directly under `id` (a bridge's secondary bus, a PF's virtual functions), in probe order. */
-  children(id: string): readonly PciDevice[];
+  /** Ids of the virtual functions nested directly under the device `id` (its enabled VFs), in host order. */
+  virtualFunctions(id: string): readonly string[];
   caps(id: string): DeviceCaps | undefined;
   group(id: string): IommuGroup | undefined;
 }
