@@ -85,6 +85,29 @@ describe('text-level validation', () => {
     expect(d.codeDescription?.href).toMatch(/README\.md#syn002$/);
   });
 
+  it('SYN003: an unknown or missing IOMMU driver holds back the simulator diagnostics of that host and its VMs', async () => {
+    const host = (name: string, driver: string) =>
+      `host ${name} {\n    kernel 6.12\n    iommu u {\n        ${driver}\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    endpoint gpu at 0000:01:00.0 {\n        driver vfio-pci\n        no-snoop off\n    }\n}\nvm v_${name} on ${name} {\n    assign gpu\n}\n`;
+    // one host with a typo, one without a driver value on the way to typing it, one well-formed without snoop control
+    const text = host('a', 'driver intel-vdt') + host('b', 'driver amd-vi') + host('c', 'driver intel-vtd');
+    const doc = await t.validate(text);
+    const byCode = (c: string) => diagnosticsWithCode(doc, c).map((d) => message(d));
+    expect(byCode('SYN003')).toEqual(["simulator diagnostics for host a are held back until IOMMU 'u' has a known driver (SYN002)"]);
+    expect(byCode('SYN002')).toHaveLength(1);
+    // no follow-on error for a's device (it would be VIA005: no iommu_group), b and c report as usual
+    expect(byCode('VIA005')).toEqual([]);
+    const lineOf = (d: { range: { start: { line: number } } }) => d.range.start.line;
+    const hostB = text.split('\n').indexOf('host b {');
+    expect(doc.diagnostics!.filter((d) => d.code !== 'SYN002' && d.code !== 'SYN003').every((d) => lineOf(d) >= hostB)).toBe(true);
+    expect(byCode('KVM003')).toEqual([expect.stringContaining('gpu (0000:01:00.0) in VM v_c: ')]);
+    // the same host with a valid driver: nothing held back; an empty driver line (a parse error) holds back too
+    const fixed = await t.validate(host('a', 'driver intel-vtd'));
+    expect(codes(fixed)).not.toContain('SYN003');
+    const partial = await t.validate(host('a', 'driver'));
+    expect(codes(partial)).toContain('SYN003');
+    expect(codes(partial)).not.toContain('VIA005');
+  });
+
   it('BDF001: malformed BDF with a repaired suggestion', async () => {
     const doc = await t.validate('host h { kernel 6.12 endpoint x at 0000:65:0.0 }');
     const [d] = diagnosticsWithCode(doc, 'BDF001');

@@ -17,6 +17,7 @@ import {
   type IommuTopologyAstType,
   type PciDevice,
   isAssignProp,
+  isHost,
   isHwptDecl,
   isPciDevice,
   isVm,
@@ -150,9 +151,11 @@ export class IommuValidator {
     const overrides = await this.severityOverrides();
     const vmsOf = vmsByOutcome(sim.result.vms);
     const where = placementContext(doc, sim.documents);
+    const held = sim.heldBack.size > 0 ? heldBackFilter(sim) : undefined;
     for (const f of sim.result.findings) {
       const override = overrides[f.code];
       if (override === 'off') continue;
+      if (held?.(f)) continue;
       const severity = override && SEVERITIES.includes(override as Severity) ? (override as Severity) : f.severity;
       const target = placeFinding(f, where, sim.nodeOf, vmsOf);
       if (!target) continue;
@@ -167,6 +170,20 @@ export class IommuValidator {
         data: { code: f.code, fixes: f.fixes, elementId: f.elementId } satisfies IommuDiagnosticData,
       });
     }
+    if (held && overrides.SYN003 !== 'off') {
+      for (const [hostId, units] of sim.heldBack) {
+        const host = sim.nodeOf.get(hostId);
+        if (!isHost(host) || !where.inDoc(host)) continue;
+        const list = units.map((u) => `'${u}'`).join(', ');
+        accept('info', `simulator diagnostics for host ${host.name} are held back until IOMMU ${list} ${units.length === 1 ? 'has' : 'have'} a known driver (SYN002)`, {
+          node: host,
+          property: 'name',
+          code: 'SYN003',
+          codeDescription: { href: ruleHref('SYN003') },
+          data: { code: 'SYN003' } satisfies IommuDiagnosticData,
+        });
+      }
+    }
   }
 
   private async severityOverrides(): Promise<Record<string, string>> {
@@ -177,6 +194,26 @@ export class IommuValidator {
       return {};
     }
   }
+}
+
+/**
+ * For a simulation with held-back hosts (`DocumentSimulation.heldBack`): true for a finding about an element of such
+ * a host, or about a VM on one. Those findings follow from the placeholder driver (`none`: no iommu_group, no
+ * capabilities), not from the text, so they would bury the one real error under consequences of it.
+ */
+function heldBackFilter(sim: DocumentSimulation): (f: Finding) => boolean {
+  const hostOf = (node: AstNode | undefined): string | undefined => {
+    if (isVm(node)) {
+      const h = node.host?.ref;
+      return h ? sim.idOf.get(h) : undefined;
+    }
+    for (let n = node; n; n = n.$container) if (isHost(n)) return sim.idOf.get(n);
+    return undefined;
+  };
+  return (f) => {
+    const hostId = hostOf(sim.nodeOf.get(f.elementId));
+    return hostId !== undefined && sim.heldBack.has(hostId);
+  };
 }
 
 interface Placement {

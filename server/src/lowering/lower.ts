@@ -80,6 +80,13 @@ export interface Lowered {
    * report). Built on first read: validation does not use it, so a keystroke's diagnostics do not wait for it.
    */
   readonly deviceById: Map<string, { device: CorePciDevice; host: CoreHost }>;
+  /**
+   * Hosts lowered with a placeholder where the text has no valid value the simulation depends on: host id → names
+   * of its IOMMU units whose `driver` is missing a value or not a known driver (lowered as `none`, so every device
+   * behind them would look untranslated). Validation holds back the simulator's diagnostics for these hosts
+   * (SYN003) instead of reporting consequences of the placeholder. Empty for a well-formed file.
+   */
+  heldBack: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Parse the DSL booleans (`yes/no/on/off/true/false`); anything else → undefined. */
@@ -169,12 +176,18 @@ export function lowerDocuments(roots: Document[]): Lowered {
   };
   const topology: Topology = { hosts: [], vms: [] };
   const hostsSeen = new Set<Host>();
+  const heldBack = new Map<string, string[]>();
+  const invalidDriver: InvalidDriver = (hostId, unit) => {
+    const list = heldBack.get(hostId);
+    if (list) list.push(unit);
+    else heldBack.set(hostId, [unit]);
+  };
 
   for (const root of roots) {
     for (const el of root?.elements ?? []) {
       if (isHost(el) && !hostsSeen.has(el)) {
         hostsSeen.add(el);
-        topology.hosts.push(lowerHost(el, register));
+        topology.hosts.push(lowerHost(el, register, invalidDriver));
       }
     }
   }
@@ -188,6 +201,7 @@ export function lowerDocuments(roots: Document[]): Lowered {
     topology,
     nodeOf,
     idOf,
+    heldBack,
     get deviceById() {
       if (!deviceById) {
         deviceById = new Map();
@@ -199,14 +213,16 @@ export function lowerDocuments(roots: Document[]): Lowered {
 }
 
 type Register = (base: string, node: AstNode) => string;
+/** Records an IOMMU unit of host `hostId` whose `driver` line has no known value. */
+type InvalidDriver = (hostId: string, unit: string) => void;
 
-function lowerHost(h: Host, register: Register): CoreHost {
+function lowerHost(h: Host, register: Register, invalidDriver: InvalidDriver): CoreHost {
   const hostId = register(`h:${h.name ?? '?'}`, h);
   const host: CoreHost = { id: hostId, name: h.name ?? '?', params: {}, iommus: [], devices: [] };
   const hostKey = hostId.slice(2);
   // IOMMUs first so device references can be mapped.
   for (const m of h.members ?? []) {
-    if (isIommu(m)) host.iommus.push(lowerIommu(m, hostKey, register));
+    if (isIommu(m)) host.iommus.push(lowerIommu(m, hostId, register, invalidDriver));
   }
   for (const m of h.members ?? []) {
     if (isKernelSetting(m)) host.kernel = m.version ? parseKernelVersion(String(m.version)) : undefined;
@@ -233,8 +249,8 @@ function unquote(s: string | undefined): string {
   return s;
 }
 
-function lowerIommu(i: Iommu, hostKey: string, register: Register): CoreIommu {
-  const id = register(`i:${hostKey}/${i.name ?? '?'}`, i);
+function lowerIommu(i: Iommu, hostId: string, register: Register, invalidDriver: InvalidDriver): CoreIommu {
+  const id = register(`i:${hostId.slice(2)}/${i.name ?? '?'}`, i);
   const unit: CoreIommu = { id, name: i.name ?? '?', driver: 'none' };
   let driverSet = false;
   for (const p of i.props ?? []) {
@@ -243,7 +259,7 @@ function lowerIommu(i: Iommu, hostKey: string, register: Register): CoreIommu {
       if (d) {
         unit.driver = d;
         driverSet = true;
-      }
+      } else invalidDriver(hostId, unit.name);
     } else if (isIommuCapsProp(p)) {
       for (const c of p.caps ?? []) {
         const cap = IOMMU_CAPS.find((t) => t.name === c);

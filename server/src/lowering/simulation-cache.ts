@@ -74,6 +74,7 @@ export class SimulationCache {
         topology: lowered.topology,
         nodeOf: lowered.nodeOf,
         idOf: lowered.idOf,
+        heldBack: lowered.heldBack,
         get deviceById() {
           return lowered.deviceById;
         },
