@@ -107,6 +107,19 @@ describe('iommu-topo check', () => {
     }
   });
 
+  it('fmt --check with stdout already closed: exit 1 (not formatted), no stack trace, no file written', async () => {
+    const file = tmp('messy.iommu', 'host   h {kernel 6.12\nendpoint x at 0000:01:00.0 {   driver vfio-pci }}\n');
+    const before = fs.readFileSync(file, 'utf8');
+    const child = spawn(process.execPath, [bin, 'fmt', '--check', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(err).toBe('');
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
   it.runIf(fs.existsSync('/dev/full'))('output that cannot be written (a full disk) is exit status 2 with a one-line message', () => {
     const out = fs.openSync('/dev/full', 'w');
     try {

@@ -52,18 +52,23 @@ export function buildProgram(): Command {
       const { formatFiles, writeFormatted } = await import('./fmt.js');
       const results = await formatFiles(files);
       let code = 0;
+      const out: string[] = [];
+      const err: string[] = [];
       for (const r of results) {
         const rel = path.relative(process.cwd(), r.path) || r.path;
         if (r.status === 'syntax-error') {
-          process.stderr.write(`${rel}:${r.firstError}: cannot format a file with syntax errors\n`);
+          err.push(`${rel}:${r.firstError}: cannot format a file with syntax errors\n`);
           code = 2;
         } else if (r.status === 'changed') {
-          process.stdout.write(`${rel}${opts.check ? ': not formatted' : ': formatted'}\n`);
+          out.push(`${rel}${opts.check ? ': not formatted' : ': formatted'}\n`);
           if (opts.check && code === 0) code = 1;
         }
       }
       if (!opts.check) writeFormatted(results);
+      // status and files first: a reader that closes stdout early (EPIPE) must not change either
       process.exitCode = code;
+      if (err.length) process.stderr.write(err.join(''));
+      if (out.length) process.stdout.write(out.join(''));
     });
 
   registerImportCommand(program);
