@@ -83,4 +83,29 @@ describe('layering', () => {
       .map(([f, s]) => `${path.relative(root, f)} imports ${s}`);
     expect(offenders).toEqual([]);
   });
+
+  it('one copy of vscode-jsonrpc and vscode-languageserver-protocol in the installed tree', () => {
+    // Langium and vscode-languageserver must share them: Langium returns ResponseError objects from its request
+    // handlers, and the connection recognises them only as instances of its own class (a second copy turned every
+    // such error into a result). package.json pins the version both accept as a direct dependency, which npm hoists.
+    const copies = (name: string) => {
+      const out: string[] = [];
+      const walk = (dir: string) => {
+        const nm = path.join(dir, 'node_modules');
+        if (!fs.existsSync(nm)) return;
+        for (const e of fs.readdirSync(nm, { withFileTypes: true })) {
+          if (!e.isDirectory()) continue;
+          const scoped = e.name.startsWith('@') ? fs.readdirSync(path.join(nm, e.name)).map((n) => path.join(nm, e.name, n)) : [path.join(nm, e.name)];
+          for (const pkg of scoped) {
+            if (path.basename(pkg) === name && fs.existsSync(path.join(pkg, 'package.json'))) out.push(path.relative(root, pkg));
+            walk(pkg);
+          }
+        }
+      };
+      walk(root);
+      return out;
+    };
+    expect(copies('vscode-jsonrpc')).toEqual(['node_modules/vscode-jsonrpc']);
+    expect(copies('vscode-languageserver-protocol')).toEqual(['node_modules/vscode-languageserver-protocol']);
+  });
 });

@@ -15,7 +15,11 @@ import { EXAMPLES, KNOWN_BUGS, ROOT, SEED, session } from './harness.js';
 const require = createRequire(import.meta.url);
 const rpc = require('vscode-jsonrpc/node') as typeof import('vscode-jsonrpc/node');
 const SERVER = path.join(ROOT, 'server/out/main.cjs');
-const CANCELLED = [-32800, -32801]; // RequestCancelled, ContentModified
+// RequestCancelled, ContentModified, ServerCancelled (LSP 3.17: the client may retry; Langium answers it for a
+// document whose didOpen it has not processed yet)
+const CANCELLED = [-32800, -32801, -32802];
+/** Results that are JSON-RPC error objects sent as a result: a ResponseError the connection did not recognise. */
+const leakedErrors: string[] = [];
 
 let child: ChildProcess;
 let conn: import('vscode-jsonrpc/node').MessageConnection;
@@ -25,10 +29,13 @@ const diagnostics = new Map<string, unknown[]>();
 
 async function request(method: string, params: unknown): Promise<unknown> {
   try {
-    return await Promise.race([
+    const result = await Promise.race([
       conn.sendRequest(method, params),
       new Promise((_, reject) => setTimeout(() => reject(new Error(`${method}: no answer within 20 s`)), 20000)),
     ]);
+    const r = result as { code?: unknown; message?: unknown } | null;
+    if (r && typeof r === 'object' && typeof r.code === 'number' && typeof r.message === 'string') leakedErrors.push(`${method}: ${r.code} ${r.message}`);
+    return result;
   } catch (e) {
     const err = e as { code?: number; message?: string };
     if (err.code !== undefined && CANCELLED.includes(err.code)) return undefined;
@@ -111,6 +118,7 @@ describe('stdio LSP server under broken documents', () => {
     }
     expect(child.exitCode, `server exited\n${stderr}`).toBeNull();
     expect(rpcErrors).toEqual([]);
+    expect(leakedErrors).toEqual([]);
 
     // Still alive and correct: a valid example gets its diagnostics and a hover with the simulated group.
     const ex = EXAMPLES.find((e) => e.name === 'intel-nosnoop-gpu.iommu')!;
@@ -126,4 +134,15 @@ describe('stdio LSP server under broken documents', () => {
     const stacks = stderr.split(/\n(?=\S)/).filter((b) => /\n\s+at /.test(b) && !KNOWN_BUGS.some((k) => k.match.test(b)));
     expect(stacks.map((s) => s.slice(0, 800))).toEqual([]);
   }, 120000);
+
+  it("a request for a document the server does not know gets Langium's ServerCancelled as a JSON-RPC error, not as a result", async () => {
+    // With two copies of vscode-jsonrpc in the bundle, Langium's ResponseError was not an instance of the
+    // connection's class, so it went out as a successful result holding { code, message }.
+    const textDocument = { uri: 'file:///robust/lsp/never-opened.iommu' };
+    const answer = await conn.sendRequest('textDocument/documentSymbol', { textDocument }).then(
+      (result) => ({ result }),
+      (error: { code?: number; message?: string }) => ({ error: { code: error.code, message: error.message } }),
+    );
+    expect(answer).toEqual({ error: { code: -32802, message: 'No document found for URI: file:///robust/lsp/never-opened.iommu' } });
+  });
 });
