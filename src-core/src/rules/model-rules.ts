@@ -100,6 +100,33 @@ function forEachRepeatedKey(keys: Float64Array, fn: (i: number, first: number) =
   }
 }
 
+/**
+ * MDL005: an address no PCI function can have (for models built through the core API; the DSL lowering drops
+ * BDFs it cannot read, BDF001). Such devices would share bus and slot index keys with real ones and be grouped
+ * with devices they have nothing to do with, so each is reported instead of being simulated silently.
+ */
+const invalidBdf: Rule = {
+  meta: meta('MDL005', 'Invalid PCI address', 'A device address outside what PCI allows: domain a non-negative integer, bus 0–ff, device 0–1f, function 0–7. Results involving the device are not meaningful until it is fixed.'),
+  check(ctx: RuleContext) {
+    const out: Finding[] = [];
+    for (const h of ctx.topology.hosts) {
+      for (let i = 0; i < h.devices.length; i++) {
+        const d = h.devices[i];
+        if (addressKey(d.bdf) !== undefined) continue;
+        const { domain, bus, device, fn } = d.bdf;
+        const bad = [
+          !(Number.isInteger(domain) && domain >= 0) && `domain ${domain}`,
+          !(Number.isInteger(bus) && bus >= 0 && bus <= 0xff) && `bus ${bus}`,
+          !(Number.isInteger(device) && device >= 0 && device <= 0x1f) && `device ${device}`,
+          !(Number.isInteger(fn) && fn >= 0 && fn <= 7) && `function ${fn}`,
+        ].filter(Boolean);
+        out.push(finding(this.meta, d.id, `${d.name}: invalid PCI address (${bad.join(', ')})`, 'PCI addresses are domain:bus:device.function with an 8-bit bus, a 5-bit device and a 3-bit function number; the kernel cannot enumerate anything else. Grouping, bus and slot indexes assume valid addresses, so results involving this device are not meaningful.'));
+      }
+    }
+    return out;
+  },
+};
+
 const busMismatch: Rule = {
   meta: meta('MDL002', 'Child device on the wrong bus', 'Devices nested in a bridge must sit on its secondary bus (and siblings on one bus); devices nested in a non-bridge are impossible.'),
   check(ctx: RuleContext) {
@@ -176,4 +203,4 @@ const foreignDevice: Rule = {
 };
 
 /** Model consistency rules, in evaluation order. */
-export const MODEL_RULES: Rule[] = [duplicateBdf, busMismatch, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff];
+export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff];
