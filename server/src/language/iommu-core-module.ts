@@ -17,6 +17,7 @@ import {
   type PartialLangiumSharedCoreServices,
 } from 'langium';
 import { IommuTopologyGeneratedModule, IommuTopologyGeneratedSharedModule } from './generated/module.js';
+import { IommuLangiumDocumentFactory } from './iommu-document-factory.js';
 import { IommuDocumentValidator } from './iommu-document-validator.js';
 import { IommuIndexManager } from './iommu-index-manager.js';
 import { IommuLinker, IommuReferenceDescriptionProvider } from './iommu-linker.js';
@@ -33,10 +34,14 @@ export type IommuAddedServices = {
 /** The language's services without the LSP features (enough to parse, link, validate and simulate). */
 export type IommuCoreServices = LangiumCoreServices & IommuAddedServices;
 
-/** Shared-service overrides: imports count for "affected documents" (re-validate importers on change). */
+/**
+ * Shared-service overrides: imports count for "affected documents" (re-validate importers on change); a closed
+ * document whose file cannot be read keeps its last text ({@link IommuLangiumDocumentFactory}).
+ */
 export const IommuSharedModule: Module<LangiumSharedCoreServices, PartialLangiumSharedCoreServices> = {
   workspace: {
     IndexManager: (services) => new IommuIndexManager(services),
+    LangiumDocumentFactory: (services) => new IommuLangiumDocumentFactory(services),
   },
 };
 
