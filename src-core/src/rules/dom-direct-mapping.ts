@@ -42,7 +42,7 @@ export const domDirectMappingRule: Rule = {
         return {
           ...base,
           severity: 'warning' as const,
-          message: `${dev} in VM ${v.vm.name}: firmware requires a 1:1 IOMMU mapping for ${who}; ${kernelLabel(v)} attaches it anyway, without that mapping`,
+          message: `${dev} in VM ${v.vm.name}: firmware requires a 1:1 IOMMU mapping for ${who}; ${kernelLabel(v)} does not refuse the VFIO domain, which lacks that mapping`,
           explanation: `Firmware asks the IOMMU to keep an identity mapping for ${who} (${region}). On ${kernelLabel(v)} with ${v.iommu ? `the ${v.iommu.driver} driver` : 'this IOMMU driver'} nothing refuses the VFIO / iommufd domain (the reference documents no refusal for this driver before the generic check), but that domain holds only what the VMM maps: while the ${group} is attached, the firmware's range is no longer identity-mapped for the device. From 6.12 (the reference dates the generic check to 6.2–6.12) the IOMMU core refuses the DMA-ownership claim with -EINVAL and logs \`${REQUIRE_DIRECT_MESSAGE}\`.`,
         };
       }
