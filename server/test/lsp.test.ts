@@ -144,6 +144,20 @@ describe('hover', () => {
     expect(h).toContain('IOMMU_CAP_CACHE_COHERENCY`: yes');
   });
 
+  it('on a host held back by an unknown IOMMU driver (SYN003): the device and VM hovers say so first', async () => {
+    const typo = text.replace('driver intel-vtd', 'driver intel-vdt');
+    const doc = await t.validate(typo);
+    const at = async (needle: string) => {
+      const hover = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(typo.indexOf(needle) + 1) });
+      return (hover?.contents as { value?: string } | undefined)?.value ?? '';
+    };
+    const note = "**Simulation held back (SYN003):** IOMMU 'dmar0' has no known driver, so what follows assumes no IOMMU translates the devices behind it.";
+    expect(await at('gpu at')).toMatch(new RegExp(`^${note.replace(/[.*()?\\[\]]/g, '\\$&')}\n\n\\*\\*endpoint gpu\\*\\*`));
+    expect(await at('vm v')).toContain(note);
+    // the well-formed file's hover has no such line
+    expect(await hoverAt('gpu at')).not.toContain('held back');
+  });
+
   it('on a VM assignment reference: the device hover', async () => {
     const h = await hoverAt('gpu, audio');
     expect(h).toMatch(/^\*\*endpoint gpu\*\* `0000:01:00\.0`/);

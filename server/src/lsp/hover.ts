@@ -88,21 +88,28 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     const id = sim.idOf.get(node);
     if (!id) return undefined;
     const l = { topology: sim.topology, result: sim.result, deviceById: sim.deviceById };
+    // a host whose IOMMU has no known driver is simulated with a placeholder (SYN003): say so first
+    const held = (hostId: string | undefined, text: string | undefined) => {
+      const units = hostId === undefined ? undefined : sim.heldBack.get(hostId);
+      if (!text || !units) return text;
+      return `**Simulation held back (SYN003):** IOMMU ${units.map((u) => `'${u}'`).join(', ')} has no known driver, so what follows assumes no IOMMU translates the devices behind it.\n\n${text}`;
+    };
     if (isPciDevice(node)) {
-      const d = sim.deviceById.get(id)?.device;
-      return d && describeDevice(l, d);
+      const e = sim.deviceById.get(id);
+      return e && held(e.host.id, describeDevice(l, e.device));
     }
     if (isIommu(node)) {
-      const u = sim.topology.hosts.flatMap((h) => h.iommus).find((x) => x.id === id);
-      return u && describeIommu(l, u);
+      const h = sim.topology.hosts.find((x) => x.iommus.some((u) => u.id === id));
+      const u = h?.iommus.find((x) => x.id === id);
+      return u && held(h!.id, describeIommu(l, u));
     }
     if (isVm(node)) {
       const v = sim.topology.vms.find((x) => x.id === id);
-      return v && describeVm(l, v);
+      return v && held(v.hostId, describeVm(l, v));
     }
     if (isHost(node)) {
       const h = sim.topology.hosts.find((x) => x.id === id);
-      return h && describeHost(l, h);
+      return h && held(h.id, describeHost(l, h));
     }
     return undefined;
   }
