@@ -26,6 +26,47 @@ describe('workspace robustness', () => {
     await expect(s.shared.workspace.LangiumDocuments.getOrCreateDocument(URI.parse('file:///nowhere/new.iommu'))).rejects.toThrow();
   });
 
+  describe('closing an editor makes the disk the truth again', () => {
+    async function openDoc(text = TEXT) {
+      const s = createIommuServices(EmptyFileSystem);
+      await s.shared.workspace.WorkspaceManager.initializeWorkspace([]);
+      const uri = URI.parse('file:///ws/host.iommu');
+      const doc = s.shared.workspace.LangiumDocumentFactory.fromString(text, uri);
+      s.shared.workspace.LangiumDocuments.addDocument(doc);
+      await s.shared.workspace.DocumentBuilder.build([doc], { validation: true });
+      const close = () => s.shared.lsp.DocumentUpdateHandler.didCloseDocument!({ document: { uri: uri.toString() } } as never);
+      return { s, uri, close };
+    }
+
+    it('a file that does not exist (never saved, deleted) is removed from the workspace', async () => {
+      const { s, uri, close } = await openDoc();
+      close();
+      await vi.waitFor(() => expect(s.shared.workspace.LangiumDocuments.hasDocument(uri)).toBe(false));
+    });
+
+    it('a file on disk is re-read: edits discarded without saving no longer count', async () => {
+      const { s, uri, close } = await openDoc(TEXT.replace('6.12', '6.1'));
+      const disk = TEXT;
+      vi.spyOn(s.shared.workspace.FileSystemProvider, 'exists').mockResolvedValue(true);
+      vi.spyOn(s.shared.workspace.FileSystemProvider, 'readFile').mockResolvedValue(disk);
+      close();
+      await vi.waitFor(() => expect(s.shared.workspace.LangiumDocuments.getDocument(uri)?.textDocument.getText()).toBe(disk));
+    });
+
+    it('a document opened again while the check ran is left to the editor', async () => {
+      const { s, uri, close } = await openDoc();
+      let answer!: (v: boolean) => void;
+      vi.spyOn(s.shared.workspace.FileSystemProvider, 'exists').mockReturnValue(new Promise<boolean>((r) => (answer = r)));
+      const update = vi.spyOn(s.shared.workspace.DocumentBuilder, 'update');
+      close();
+      vi.spyOn(s.shared.workspace.TextDocuments, 'get').mockReturnValue({} as never); // didOpen arrived meanwhile
+      answer(false);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(update).not.toHaveBeenCalled();
+      expect(s.shared.workspace.LangiumDocuments.hasDocument(uri)).toBe(true);
+    });
+  });
+
   it('a rebuild that throws is logged, not an unhandled rejection that would end the server', async () => {
     const s = createIommuServices(EmptyFileSystem);
     await s.shared.workspace.WorkspaceManager.initializeWorkspace([]); // what `initialized` does in a server
