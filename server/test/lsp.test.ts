@@ -208,6 +208,14 @@ describe('inlay hints', () => {
     expect(labels.some((l) => /^10:.*group \d+ \(2 devices\)/.test(l))).toBe(true);
     expect(labels.some((l) => /^23:.*✗ -EPERM/.test(l))).toBe(true);
   });
+
+  it('a host held back by an unknown IOMMU driver (SYN003) gets none (they would all say "no group")', async () => {
+    const text = HOST.replace('driver intel-vtd', 'driver intel-vdt') + 'vm v on h {\n    assign gpu\n}\n';
+    const doc = await t.validate(text);
+    expect(codes(doc)).toContain('SYN003');
+    const hints = (await t.Iommu.lsp.InlayHintProvider!.getInlayHints(doc, { textDocument: { uri: doc.uri.toString() }, range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } } })) ?? [];
+    expect(hints.map((h) => String(h.label))).toEqual([]);
+  });
 });
 
 describe('multi-file', () => {

@@ -25,6 +25,8 @@ export class IommuInlayHintProvider extends AbstractInlayHintProvider {
       const bdf = findPropertyCst(node.$cstNode, 'bdf');
       if (!id || !bdf) return;
       const host = sim.deviceById.get(id)?.host;
+      // a host simulated with a placeholder IOMMU (SYN003) gets no hints: they would all say "no group"
+      if (host && sim.heldBack.has(host.id)) return;
       const ha = host && sim.result.hosts.get(host.id);
       const group = ha?.grouping.groupOf.get(id);
       const caps = ha?.caps.get(id);
@@ -39,6 +41,8 @@ export class IommuInlayHintProvider extends AbstractInlayHintProvider {
       const vmId = vm && sim.idOf.get(vm);
       const va = vmId ? sim.result.vms.get(vmId) : undefined;
       if (!va || !node.$cstNode) return;
+      const vmHost = sim.topology.vms.find((v) => v.id === vmId)?.hostId;
+      if (vmHost !== undefined && sim.heldBack.has(vmHost)) return;
       const refs = GrammarUtils.findNodesForProperty(node.$cstNode, 'devices');
       node.devices.forEach((r, i) => {
         const target = r.ref && sim.idOf.get(r.ref);
