@@ -219,6 +219,16 @@ describe('inlay hints', () => {
 });
 
 describe('multi-file', () => {
+  it('SYN003 in a VM file whose imported host is held back: on the `on <host>` reference, no follow-on errors', async () => {
+    await t.validate(HOST.replace('driver intel-vtd', 'driver intel-vdt'), 'file:///ws/host.iommu');
+    const text = 'import "host.iommu"\nvm v on h {\n    assign gpu\n}\n';
+    const vmDoc = await t.validate(text, 'file:///ws/vm.iommu');
+    const held = diagnosticsWithCode(vmDoc, 'SYN003');
+    expect(held.map((d) => d.message)).toEqual(["simulator diagnostics for VM v are held back: its host h (imported) has IOMMU 'dmar0' without a known driver (SYN002 there)"]);
+    expect(text.split('\n')[held[0].range.start.line].slice(held[0].range.start.character, held[0].range.end.character)).toBe('h');
+    expect(codes(vmDoc)).toEqual(['SYN003']);
+  });
+
   it('a VM file uses devices of an imported host file, and re-validates when the host changes', async () => {
     const hostDoc = await t.validate(HOST.replace('msi x86-vector', 'msi x86-ir'), 'file:///ws/host.iommu');
     const vmDoc = await t.validate('import "host.iommu"\nvm v on h {\n    assign gpu\n}\n', 'file:///ws/vm.iommu');

@@ -183,6 +183,21 @@ export class IommuValidator {
           data: { code: 'SYN003' } satisfies IommuDiagnosticData,
         });
       }
+      // a VM of this file on a held-back host of another (imported) file: the note goes on its `on <host>`
+      for (const vm of node.elements ?? []) {
+        if (!isVm(vm)) continue;
+        const host = vm.host?.ref;
+        const hostId = host && sim.idOf.get(host);
+        const units = hostId === undefined ? undefined : sim.heldBack.get(hostId);
+        if (!host || !units || where.inDoc(host)) continue;
+        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has IOMMU ${units.map((u) => `'${u}'`).join(', ')} without a known driver (SYN002 there)`, {
+          node: vm,
+          property: 'host',
+          code: 'SYN003',
+          codeDescription: { href: ruleHref('SYN003') },
+          data: { code: 'SYN003' } satisfies IommuDiagnosticData,
+        });
+      }
     }
   }
 
