@@ -67,6 +67,23 @@ const BYTE_COLON: readonly string[] = HEX2.map((h) => `${h}:`);
 const DEVFN_TEXT: readonly string[] = Array.from({ length: 256 }, (_, n) => `${HEX2[n >> 3]}.${n & 7}`);
 /** `n` is an integer in [0, max]. */
 const isIn = (n: number, max: number) => n >= 0 && n <= max && Math.floor(n) === n;
+/** A PCI domain: a non-negative integer (VMD domains are ≥ 0x10000). */
+const isDomain = (n: number) => Number.isInteger(n) && n >= 0;
+
+/** `b` is an address a PCI function can have: domain a non-negative integer, bus 0–ff, device 0–1f, function 0–7. */
+export function isPciAddress(b: Bdf): boolean {
+  return isDomain(b.domain) && isIn(b.bus, 0xff) && isIn(b.device, 0x1f) && isIn(b.fn, 7);
+}
+
+/** The fields of `b` that no PCI address can have (see {@link isPciAddress}), as `bus 256`; empty when it is one. */
+export function invalidBdfFields(b: Bdf): string[] {
+  const out: string[] = [];
+  if (!isDomain(b.domain)) out.push(`domain ${b.domain}`);
+  if (!isIn(b.bus, 0xff)) out.push(`bus ${b.bus}`);
+  if (!isIn(b.device, 0x1f)) out.push(`device ${b.device}`);
+  if (!isIn(b.fn, 7)) out.push(`function ${b.fn}`);
+  return out;
+}
 
 /**
  * Canonical kernel spelling `0000:65:00.0` (domain as 4 hex digits, or more when ≥ 0x10000, e.g. VMD). The usual

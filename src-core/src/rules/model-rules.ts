@@ -1,4 +1,4 @@
-import { devfn, formatBdf, sameBus } from '../bdf.js';
+import { devfn, formatBdf, invalidBdfFields, isPciAddress, sameBus } from '../bdf.js';
 import type { Finding, RuleMeta } from '../findings.js';
 import { topologyOf } from '../groups/index.js';
 import { BRIDGE_KINDS, type PciDevice } from '../model.js';
@@ -53,10 +53,7 @@ const duplicateBdf: Rule = {
  * 0–31 and the function 0–7 (exact in a double for 32-bit domains); otherwise undefined.
  */
 function addressKey(b: PciDevice['bdf']): number | undefined {
-  const { domain, bus, device, fn } = b;
-  if (!(Number.isInteger(domain) && domain >= 0 && Number.isInteger(bus) && bus >= 0 && bus <= 0xff)) return undefined;
-  if (!(Number.isInteger(device) && device >= 0 && device <= 0x1f && Number.isInteger(fn) && fn >= 0 && fn <= 7)) return undefined;
-  return (domain * 256 + bus) * 256 + devfn(b);
+  return isPciAddress(b) ? (b.domain * 256 + b.bus) * 256 + devfn(b) : undefined;
 }
 
 /** {@link addressKey} of every device, in device order; undefined when some device has none. */
@@ -112,14 +109,8 @@ const invalidBdf: Rule = {
     for (const h of ctx.topology.hosts) {
       for (let i = 0; i < h.devices.length; i++) {
         const d = h.devices[i];
-        if (addressKey(d.bdf) !== undefined) continue;
-        const { domain, bus, device, fn } = d.bdf;
-        const bad = [
-          !(Number.isInteger(domain) && domain >= 0) && `domain ${domain}`,
-          !(Number.isInteger(bus) && bus >= 0 && bus <= 0xff) && `bus ${bus}`,
-          !(Number.isInteger(device) && device >= 0 && device <= 0x1f) && `device ${device}`,
-          !(Number.isInteger(fn) && fn >= 0 && fn <= 7) && `function ${fn}`,
-        ].filter(Boolean);
+        if (isPciAddress(d.bdf)) continue;
+        const bad = invalidBdfFields(d.bdf);
         out.push(finding(this.meta, d.id, `${d.name}: invalid PCI address (${bad.join(', ')})`, 'PCI addresses are domain:bus:device.function with an 8-bit bus, a 5-bit device and a 3-bit function number; the kernel cannot enumerate anything else. Grouping, bus and slot indexes assume valid addresses, so results involving this device are not meaningful.'));
       }
     }
