@@ -54,6 +54,8 @@ export class HostTopology {
   private slots?: Map<number, readonly PciDevice[]>;
   /** {@link chainFrom} answers by probe position, filled on first use. */
   private chains?: (readonly PciDevice[] | undefined)[];
+  /** {@link virtualFunctionIds} answers by parent id; built on first use. */
+  private vfsByParent?: Map<string, string[]>;
   /** Scratch list of the walks that build those answers; only its first entries of one call are meaningful. */
   private readonly scratch: PciDevice[] = [];
 
@@ -132,6 +134,24 @@ export class HostTopology {
       next[i] = first[p];
       first[p] = i;
     }
+  }
+
+  /**
+   * Ids of the SR-IOV virtual functions whose `parentId` is `id` (a PF's enabled VFs), in probe order. One pass over
+   * the devices on first use, shared by every VM of the host; most hosts have none.
+   */
+  virtualFunctionIds(id: string): readonly string[] {
+    if (!this.vfsByParent) {
+      this.vfsByParent = new Map();
+      for (let i = 0; i < this.devices.length; i++) {
+        const d = this.devices[i];
+        if (!d.isVirtualFunction || d.parentId === undefined) continue;
+        const list = this.vfsByParent.get(d.parentId);
+        if (list) list.push(d.id);
+        else this.vfsByParent.set(d.parentId, [d.id]);
+      }
+    }
+    return this.vfsByParent.get(id) ?? NO_IDS;
   }
 
   /** Every device below `id` (not including it), depth-first in probe order. */
@@ -275,6 +295,7 @@ export class HostTopology {
 }
 
 const NO_DEVICES: readonly PciDevice[] = [];
+const NO_IDS: readonly string[] = [];
 
 /** Some device among the first `n` of `list` (all of it by default) has id `id`. */
 function hasId(list: readonly PciDevice[], id: string, n = list.length): boolean {

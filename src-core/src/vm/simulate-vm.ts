@@ -18,21 +18,6 @@ import { probeVfioPci } from './probe.js';
 import { addCode, fail, type GroupUse, type VmRun } from './run.js';
 import { walkType1, type Type1Domain } from './type1.js';
 
-const NO_IDS: readonly string[] = [];
-
-/** PF id → ids of the virtual functions nested under it (one pass over the host's devices; most hosts have none). */
-function virtualFunctionIndex(host: Host): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < host.devices.length; i++) {
-    const d = host.devices[i];
-    if (!d.isVirtualFunction || d.parentId === undefined) continue;
-    const list = out.get(d.parentId);
-    if (list) list.push(d.id);
-    else out.set(d.parentId, [d.id]);
-  }
-  return out;
-}
-
 /**
  * Simulate the VMM starting `vm` on `host`. One {@link AttachOutcome} per distinct assigned device id, in order.
  *
@@ -57,7 +42,6 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
   // the grouping's device index when it covers this host's devices (as in simulate()), else a new one
   const g = analysis.grouping;
   const topo = isGroupingDetails(g) && g.topology.devices === host.devices ? g.topology : new HostTopology(host);
-  let vfsByPf: Map<string, string[]> | undefined;
   const run: VmRun = {
     vm,
     host,
@@ -69,7 +53,7 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
     outcomes: [],
     device: (id) => topo.device(id),
     hostDevice: (id) => (topo.uniqueIds ? topo.device(id) : host.devices.find((d) => d.id === id)),
-    virtualFunctions: (id) => (vfsByPf ??= virtualFunctionIndex(host)).get(id) ?? NO_IDS,
+    virtualFunctions: (id) => topo.virtualFunctionIds(id),
     caps: hostCaps ? (id) => hostCaps.get(id) : (id) => analysis.caps.get(id),
     group: (id) => analysis.grouping.groupOf.get(id),
   };
