@@ -13,9 +13,8 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 
 export class IommuLangiumDocumentFactory extends DefaultLangiumDocumentFactory {
   protected override async getUpdatedText<T extends AstNode>(document: LangiumDocument<T>, textDocument: TextDocument | undefined, cancellationToken: Cancellation.CancellationToken): Promise<string> {
-    if (textDocument) return textDocument.getText();
     try {
-      return await super.getUpdatedText(document, undefined, cancellationToken);
+      return await super.getUpdatedText(document, textDocument, cancellationToken);
     } catch (err) {
       const last = document.parseResult?.value?.$cstNode?.root.fullText;
       if (last !== undefined) return last;
