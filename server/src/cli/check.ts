@@ -16,7 +16,7 @@ import type { Finding } from '../../../src-core/src/findings.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta } from './rules-table.js';
 import { createIommuCoreServices, type IommuCoreServices } from '../language/iommu-core-module.js';
-import { findingOfDiagnostic, type IommuDiagnosticData } from '../language/iommu-validator.js';
+import { diagnosticMessage, findingOfDiagnostic, type IommuDiagnosticData } from '../language/iommu-validator.js';
 import { ruleHref } from '../language/rule-links.js';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
@@ -121,10 +121,6 @@ function codeOf(d: Diagnostic): string {
   return typeof d.code === 'string' ? d.code : ((d.data as IommuDiagnosticData | undefined)?.code ?? 'SYNTAX');
 }
 
-function messageOf(d: Diagnostic): string {
-  return typeof d.message === 'string' ? d.message : d.message.value;
-}
-
 /** The core finding behind a diagnostic, for JSON/SARIF details (kernel refs, outcome, explanation). */
 function findingOf(run: CheckRun, report: FileReport, d: Diagnostic): Finding | undefined {
   return findingOfDiagnostic(run.services.simulation.SimulationCache.get(report.document), d);
@@ -145,7 +141,7 @@ export function formatText(run: CheckRun, cwd = process.cwd()): string {
     for (const d of f.diagnostics) {
       const sev = SEVERITY_NAME[d.severity ?? 1];
       counts[sev]++;
-      lines.push(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev}: ${messageOf(d)} [${codeOf(d)}]`);
+      lines.push(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev}: ${diagnosticMessage(d)} [${codeOf(d)}]`);
     }
   }
   lines.push(`${run.files.length} file(s): ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info, ${counts.hint} hint(s)`);
@@ -185,7 +181,7 @@ export function jsonReportPieces(run: CheckRun, cwd = process.cwd(), pretty = fa
       return {
         code: codeOf(d),
         severity: sev,
-        message: messageOf(d),
+        message: diagnosticMessage(d),
         range: { start: pos(d.range.start), end: pos(d.range.end) },
         element: finding?.elementId ?? null,
         explanation: finding?.explanation ?? null,
@@ -284,7 +280,7 @@ export function formatSarif(run: CheckRun, cwd = process.cwd(), pretty = false):
     return f.diagnostics.map((d) => ({
       ruleId: codeOf(d),
       level: SARIF_LEVEL[SEVERITY_NAME[d.severity ?? 1]],
-      message: { text: messageOf(d) },
+      message: { text: diagnosticMessage(d) },
       locations: [{ physicalLocation: { artifactLocation: { uri: file }, region: region(d.range) } }],
       relatedLocations: (d.relatedInformation ?? []).map((r, i) => ({
         id: i,

@@ -49,7 +49,12 @@ export interface IommuDiagnosticData {
 export function findingOfDiagnostic(sim: DocumentSimulation, d: Diagnostic): Finding | undefined {
   const data = d.data as IommuDiagnosticData | undefined;
   if (!data?.elementId) return undefined;
-  return sim.findingOf(data.code, data.elementId, typeof d.message === 'string' ? d.message : d.message.value);
+  return sim.findingOf(data.code, data.elementId, diagnosticMessage(d));
+}
+
+/** A diagnostic's message as plain text (LSP allows a markup message). */
+export function diagnosticMessage(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
 }
 
 export function registerValidationChecks(services: IommuCoreServices): void {
@@ -174,8 +179,7 @@ export class IommuValidator {
       for (const [hostId, units] of sim.heldBack) {
         const host = sim.nodeOf.get(hostId);
         if (!isHost(host) || !where.inDoc(host)) continue;
-        const list = units.map((u) => `'${u}'`).join(', ');
-        accept('info', `simulator diagnostics for host ${host.name} are held back until IOMMU ${list} ${units.length === 1 ? 'has' : 'have'} a known driver (SYN002)`, {
+        accept('info', `simulator diagnostics for host ${host.name} are held back until IOMMU ${unitList(units)} ${units.length === 1 ? 'has' : 'have'} a known driver (SYN002)`, {
           node: host,
           property: 'name',
           code: 'SYN003',
@@ -190,7 +194,7 @@ export class IommuValidator {
         const hostId = host && sim.idOf.get(host);
         const units = hostId === undefined ? undefined : sim.heldBack.get(hostId);
         if (!host || !units || where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has IOMMU ${units.map((u) => `'${u}'`).join(', ')} without a known driver (SYN002 there)`, {
+        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has IOMMU ${unitList(units)} without a known driver (SYN002 there)`, {
           node: vm,
           property: 'host',
           code: 'SYN003',
@@ -209,6 +213,11 @@ export class IommuValidator {
       return {};
     }
   }
+}
+
+/** The names of held-back IOMMU units as the SYN003 texts quote them: `'u0', 'u1'`. */
+export function unitList(units: readonly string[]): string {
+  return units.map((u) => `'${u}'`).join(', ');
 }
 
 /**

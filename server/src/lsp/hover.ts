@@ -10,7 +10,7 @@ import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver'
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
 import { isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
-import { findingOfDiagnostic } from '../language/iommu-validator.js';
+import { findingOfDiagnostic, unitList } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import { describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
 
@@ -92,7 +92,7 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     const held = (hostId: string | undefined, text: string | undefined) => {
       const units = hostId === undefined ? undefined : sim.heldBack.get(hostId);
       if (!text || !units) return text;
-      return `**Simulation held back (SYN003):** IOMMU ${units.map((u) => `'${u}'`).join(', ')} has no known driver, so what follows assumes no IOMMU translates the devices behind it.\n\n${text}`;
+      return `**Simulation held back (SYN003):** IOMMU ${unitList(units)} has no known driver, so what follows assumes no IOMMU translates the devices behind it.\n\n${text}`;
     };
     if (isPciDevice(node)) {
       const e = sim.deviceById.get(id);
