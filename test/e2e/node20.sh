@@ -10,3 +10,8 @@ pick_node20() {
 }
 NODE20="$(pick_node20)" || { echo "need Node 20 (set E2E_NODE=/path/to/node20)" >&2; exit 1; }
 export PATH="$(dirname "$NODE20"):$PATH"
+# An npm started under Node 22 (e.g. `npm test` from a shell whose PATH has node_modules/.bin first) exports
+# npm_config_user_agent=".. node/v22 ..", and a nested npm takes that variable as its `user-agent` setting.
+# code-server's postinstall reads the Node major from it and refuses anything but 20, so let the npm runs here
+# compute their own (from the Node 20 above).
+unset npm_config_user_agent
