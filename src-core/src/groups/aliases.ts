@@ -6,14 +6,21 @@ import type { KernelVersion, PciDevice } from '../model.js';
 import { atLeast } from '../kernel-version.js';
 import { isBridge, isConventional, type HostTopology } from './topology.js';
 
-/** Intel VMD endpoint device IDs (vendor 0x8086) recognised as the owner of a VMD domain. */
-export const VMD_DEVICE_IDS: readonly number[] = [0x201d, 0x467f, 0x4c3d, 0x9a0b, 0x28c0, 0xad0b];
+/**
+ * Intel VMD endpoint device IDs (vendor 0x8086): the `vmd` driver's `vmd_ids[]` table. 0x201d, 0x28c0, 0x467f, 0x4c3d
+ * and 0x9a0b are in every version we model; 0xa77f (Raptor Lake), 0x7d0b (Meteor Lake) and 0xad0b (Arrow Lake) came
+ * later. No version gate: without a bound `vmd` driver there is no VMD domain, so a model that has devices in one
+ * says the driver bound. Source: drivers/pci/controller/vmd.c:vmd_ids (torvalds/linux 2565e5b: the first five;
+ * 0182471: all eight).
+ */
+export const VMD_DEVICE_IDS: readonly number[] = [0x201d, 0x28c0, 0x467f, 0x4c3d, 0xa77f, 0x7d0b, 0xad0b, 0x9a0b];
 
 /**
  * GRP-ALIAS-04: x86 `pci_real_dma_dev(dev)`. A device in a PCI domain ≥ 0x10000 whose ancestor chain leaves that
- * domain at a non-bridge device (the VMD endpoint) maps to that endpoint, if its IDs are unknown or
- * 8086:{@link VMD_DEVICE_IDS}. Everything else maps to itself. Only on x86 (arch x86_64 or undefined).
- * Source: arch/x86/pci/common.c:pci_real_dma_dev (S-5.15 … S-7.2).
+ * domain at a non-bridge device (the VMD endpoint) maps to that endpoint, if that endpoint's IDs are unknown, its
+ * driver is `vmd`, or its IDs are 8086:{@link VMD_DEVICE_IDS} (the kernel asks the bus, `is_vmd(dev->bus)`, which
+ * only the vmd driver's buses answer yes; these are the devices it binds). Everything else maps to itself. Only on
+ * x86 (arch x86_64 or undefined). Source: arch/x86/pci/common.c:pci_real_dma_dev (S-5.15 … S-7.2).
  */
 export function realDmaDev(topo: HostTopology, d: PciDevice): PciDevice {
   const arch = topo.host.arch;
@@ -32,6 +39,7 @@ export function realDmaDev(topo: HostTopology, d: PciDevice): PciDevice {
 
 function isVmdEndpoint(p: PciDevice): boolean {
   if (isBridge(p)) return false;
+  if (p.driver === 'vmd') return true;
   if (p.vendorId === undefined && p.deviceId === undefined) return true;
   return p.vendorId === 0x8086 && p.deviceId !== undefined && VMD_DEVICE_IDS.includes(p.deviceId);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeGroups } from '../../src/groups/index.js';
+import type { PciDevice } from '../../src/model.js';
 import { dev, host, iommu } from '../builders.js';
 import { switchHost, ACS_CAP, partition, sets } from './helpers.js';
 
@@ -174,5 +175,21 @@ describe('EX-6: Intel VMD', () => {
   });
   it('pci_real_dma_dev is x86-only', () => {
     expect(partition(mk('arm64'))).toEqual(sets(['vmd'], ['vrp0'], ['vrp1'], ['nvme0'], ['nvme1'], ['other']));
+  });
+  /** `mk()` with the VMD endpoint's IDs and driver replaced. */
+  const withVmd = (over: Partial<PciDevice>) => {
+    const h = mk();
+    return { ...h, devices: h.devices.map((d) => (d.id === 'vmd' ? { ...d, ...over } : d)) };
+  };
+  const vmdGroup = sets(['vmd', 'vrp0', 'vrp1', 'nvme0', 'nvme1'], ['other']);
+  const separate = sets(['vmd'], ['vrp0'], ['vrp1'], ['nvme0'], ['nvme1'], ['other']);
+  const vmdIds = [0x201d, 0x28c0, 0x467f, 0x4c3d, 0xa77f, 0x7d0b, 0xad0b, 0x9a0b].map((deviceId) => ({ deviceId, hex: deviceId.toString(16) }));
+  it.each(vmdIds)('an endpoint with an ID of the vmd driver table (8086:$hex) owns its domain', ({ deviceId }) => {
+    expect(partition(withVmd({ deviceId }))).toEqual(vmdGroup);
+  });
+  it('an endpoint bound to the vmd driver owns its domain whatever its device ID; another Intel endpoint does not', () => {
+    expect(partition(withVmd({ deviceId: 0x1234, driver: 'vmd' }))).toEqual(vmdGroup);
+    expect(partition(withVmd({ deviceId: 0x1234 }))).toEqual(separate);
+    expect(partition(withVmd({ vendorId: 0x10de, deviceId: 0x9a0b }))).toEqual(separate);
   });
 });
