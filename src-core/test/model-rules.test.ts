@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PciDevice } from '../src/model.js';
+import type { PciDevice, Topology, Vm } from '../src/model.js';
 import { simulate } from '../src/simulate.js';
-import { dev, host, iommu, topo } from './builders.js';
+import { dev, host, iommu, topo, vm } from './builders.js';
 
 describe('MDL005: invalid PCI address (core API input)', () => {
   const mk = (extra: PciDevice[]) =>
@@ -20,5 +20,65 @@ describe('MDL005: invalid PCI address (core API input)', () => {
 
   it('a well-formed host has no MDL005', () => {
     expect(simulate(mk([])).findings.some((x) => x.code === 'MDL005')).toBe(false);
+  });
+});
+
+describe('MDL002 / MDL006: devices nested in a function that is not a bridge', () => {
+  const unit = iommu('dmar0', 'intel-vtd', { interruptRemapping: true, snoopControl: true });
+  const ACS = { cap: 0x1f, ctl: 0x1d };
+  const mk = (devices: PciDevice[], vms: Vm[] = []) => topo([host('h', '6.12', [unit], devices, { arch: 'x86_64' })], vms);
+  const codes = (t: Topology, code: string) => simulate(t).findings.filter((f) => f.code === code);
+  const rp = dev('rp0', 'root-port', '00:01.0', { iommuId: 'dmar0', secondaryBus: 1, acs: ACS });
+  const pf = dev('pf', 'endpoint', '01:00.0', { parentId: 'rp0', driver: 'vfio-pci', acs: null });
+
+  it('SR-IOV VFs inside their PF are no MDL002 (the file nests them so) and no MDL006; the PF gets VIA007', () => {
+    const t = mk([rp, pf, dev('vf0', 'endpoint', '01:02.0', { parentId: 'pf', isVirtualFunction: true, driver: 'vfio-pci' })], [vm('g', 'h', ['pf'])]);
+    expect(codes(t, 'MDL002')).toEqual([]);
+    expect(codes(t, 'MDL006')).toEqual([]);
+    expect(codes(t, 'VIA007').map((f) => f.elementId)).toEqual(['pf']);
+  });
+
+  it('devices of a VMD domain inside the VMD endpoint are no MDL002', () => {
+    const t = mk([
+      dev('vmd', 'endpoint', '00:0e.0', { iommuId: 'dmar0', vendorId: 0x8086, deviceId: 0x9a0b, acs: null }),
+      dev('vrp', 'root-port', '10000:e0:06.0', { parentId: 'vmd', secondaryBus: 0xe1, acs: ACS }),
+      dev('nvme', 'endpoint', '10000:e1:00.0', { parentId: 'vrp', acs: null }),
+    ]);
+    expect(codes(t, 'MDL002')).toEqual([]);
+  });
+
+  it('other devices inside an endpoint are still MDL002: a function that is not a VF, a VF inside a VF, a same-domain child', () => {
+    const t = mk([
+      rp,
+      pf,
+      dev('fn', 'endpoint', '01:00.1', { parentId: 'pf' }),
+      dev('vf0', 'endpoint', '01:02.0', { parentId: 'pf', isVirtualFunction: true }),
+      dev('vfvf', 'endpoint', '01:02.1', { parentId: 'vf0', isVirtualFunction: true }),
+      dev('ep', 'endpoint', '00:0e.0', { iommuId: 'dmar0' }),
+      dev('kid', 'endpoint', '02:00.0', { parentId: 'ep' }),
+    ]);
+    expect(codes(t, 'MDL002').map((f) => [f.elementId, f.message])).toEqual([
+      ['fn', 'fn (0000:01:00.1) is nested in endpoint pf (0000:01:00.0), which is not a bridge'],
+      ['kid', 'kid (0000:02:00.0) is nested in endpoint ep (0000:00:0e.0), which is not a bridge'],
+      ['vfvf', 'vfvf (0000:01:02.1) is nested in endpoint vf0 (0000:01:02.0), which is not a bridge'],
+    ]);
+  });
+
+  it('MDL006: a VF in a bridge or at the top level cannot be tied to its PF, which then gets no VIA007', () => {
+    const t = mk(
+      [
+        rp,
+        pf,
+        dev('vf0', 'endpoint', '01:02.0', { parentId: 'rp0', isVirtualFunction: true }),
+        dev('vf1', 'endpoint', '00:03.0', { iommuId: 'dmar0', isVirtualFunction: true }),
+      ],
+      [vm('g', 'h', ['pf'])],
+    );
+    expect(codes(t, 'MDL006').map((f) => [f.elementId, f.severity, f.message, f.related.map((r) => r.id)])).toEqual([
+      ['vf0', 'warning', "virtual function vf0 (0000:01:02.0) is in root port rp0 (0000:00:01.0), not in its PF: the PF's SR-IOV state is unknown (no VIA007 for it)", ['rp0']],
+      ['vf1', 'warning', "virtual function vf1 (0000:00:03.0) is at the top level of the host, not in its PF: the PF's SR-IOV state is unknown (no VIA007 for it)", []],
+    ]);
+    expect(codes(t, 'VIA007')).toEqual([]);
+    expect(codes(t, 'MDL002')).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { devfn, formatBdf, invalidBdfFields, isPciAddress, sameBus } from '../bdf.js';
 import type { Finding, RuleMeta } from '../findings.js';
-import { topologyOf } from '../groups/index.js';
+import { kindLabel, topologyOf } from '../groups/index.js';
 import { BRIDGE_KINDS, type PciDevice } from '../model.js';
 import { bootRemappingOff, bootTranslationOff } from './boot-params.js';
 import type { Rule, RuleContext } from './rule.js';
@@ -119,7 +119,7 @@ const invalidBdf: Rule = {
 };
 
 const busMismatch: Rule = {
-  meta: meta('MDL002', 'Child device on the wrong bus', 'Devices nested in a bridge must sit on its secondary bus (and siblings on one bus); devices nested in a non-bridge are impossible.'),
+  meta: meta('MDL002', 'Child device on the wrong bus', 'Devices nested in a bridge must sit on its secondary bus (and siblings on one bus). Only SR-IOV virtual functions (in their PF) and the buses of an Intel VMD domain (in the VMD endpoint) may nest in a device that is not a bridge.'),
   check(ctx: RuleContext) {
     const out: Finding[] = [];
     for (const h of ctx.topology.hosts) {
@@ -143,7 +143,10 @@ const busMismatch: Rule = {
         }
         if (!parent) continue;
         if (!parentIsBridge) {
-          out.push(finding(this.meta, d.id, `${label(d)} is nested in ${label(parent)}, which is a ${parent.kind}, not a bridge`, 'Only bridges (root ports, switch ports, PCI bridges) have a secondary bus with devices below them.', [{ id: parent.id, message: 'not a bridge' }]));
+          // the file's two nestings in a function that is not a bridge: a PF's enabled VFs (VFIO-PCI-01) and the
+          // root ports of a VMD domain ≥ 0x10000 below the VMD endpoint (GRP-ALIAS-04); neither is on a secondary bus
+          if (nestsInFunction(d, parent)) continue;
+          out.push(finding(this.meta, d.id, `${label(d)} is nested in ${kindLabel(parent.kind)} ${label(parent)}, which is not a bridge`, 'Only bridges (root ports, switch ports, PCI bridges) have a secondary bus with devices below them.', [{ id: parent.id, message: 'not a bridge' }]));
           continue;
         }
         if (parent.secondaryBus !== undefined && d.bdf.bus !== parent.secondaryBus) {
@@ -159,6 +162,55 @@ const busMismatch: Rule = {
         }
         if (d.bdf.domain !== parent.bdf.domain && d.bdf.domain < 0x10000)
           out.push(finding(this.meta, d.id, `${label(d)} is in PCI domain ${d.bdf.domain.toString(16).padStart(4, '0')}, its parent ${parent.name} in ${parent.bdf.domain.toString(16).padStart(4, '0')}`, 'A bridge and the devices below it are in the same PCI domain (segment), except behind Intel VMD (domain ≥ 0x10000).', [{ id: parent.id, message: 'parent bridge' }]));
+      }
+    }
+    return out;
+  },
+};
+
+/**
+ * A device may sit inside a function that is not a bridge: an SR-IOV virtual function inside its physical function
+ * (the VFs the PF has enabled), or a device of an Intel VMD domain (≥ 0x10000) inside the VMD endpoint of another
+ * domain, whose buses the vmd driver creates.
+ */
+function nestsInFunction(d: PciDevice, parent: PciDevice): boolean {
+  if (d.isVirtualFunction) return !parent.isVirtualFunction;
+  return d.bdf.domain >= 0x10000 && parent.bdf.domain !== d.bdf.domain;
+}
+
+/**
+ * MDL006: a virtual function that is not inside a physical function (at top level or in a bridge). The model ties
+ * VFs to their PF only by nesting, so such a VF leaves its PF looking like a function without SR-IOV: an assigned
+ * PF would not get VIA007, though vfio-pci refuses it while its VFs are enabled.
+ */
+const strayVirtualFunction: Rule = {
+  meta: {
+    code: 'MDL006',
+    title: 'Virtual function outside its PF',
+    summary: 'An SR-IOV virtual function that is not nested inside its physical function. The checker only knows a PF has VFs enabled from the VFs nested in it, so that PF would not get VIA007 (vfio-pci refuses it with -EBUSY).',
+    defaultSeverity: 'warning',
+    kernel: [{ rule: 'VFIO-PCI-01', source: 'drivers/vfio/pci/vfio_pci_core.c:vfio_pci_core_register_device (pci_num_vf)', versions: 'all' }],
+    fix: 'Move the virtual function inside the PF it belongs to (`physfn` in sysfs; `iommu-topo import` nests them so).',
+  },
+  check(ctx: RuleContext) {
+    const out: Finding[] = [];
+    for (const h of ctx.topology.hosts) {
+      const topo = topologyOf(ctx.hosts.get(h.id)?.grouping, h);
+      for (let i = 0; i < h.devices.length; i++) {
+        const d = h.devices[i];
+        if (!d.isVirtualFunction) continue;
+        const parent = topo.device(d.parentId);
+        if (parent && !BRIDGE_KINDS.has(parent.kind) && !parent.isVirtualFunction) continue;
+        const where = parent ? `in ${kindLabel(parent.kind)} ${label(parent)}` : 'at the top level of the host';
+        out.push(
+          finding(
+            this.meta,
+            d.id,
+            `virtual function ${label(d)} is ${where}, not in its PF: the PF's SR-IOV state is unknown (no VIA007 for it)`,
+            'The file says which PF a virtual function belongs to by nesting it in that PF, and a PF with VFs nested in it has SR-IOV enabled: vfio-pci refuses to bind it (-EBUSY, "Cannot bind to PF with SR-IOV enabled", VIA007). A VF elsewhere cannot be tied to a PF, so its PF is simulated as if it had no VFs.',
+            parent ? [{ id: parent.id, message: 'not a physical function' }] : [],
+          ),
+        );
       }
     }
     return out;
@@ -194,4 +246,4 @@ const foreignDevice: Rule = {
 };
 
 /** Model consistency rules, in evaluation order. */
-export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff];
+export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, strayVirtualFunction, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff];
