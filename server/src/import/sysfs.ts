@@ -241,11 +241,9 @@ export function readSysfs(f: SysfsFs, warnings: ImportWarning[]): SysfsSnapshot 
     if (!rp) throw new ImportError(f.describe(base), undefined, 'cannot resolve the device link (SYSFS-PCI-01: expected a symlink into /sys/devices)');
     const comps = rp.split('/').filter(Boolean);
     if (comps[comps.length - 1] !== name) throw new ImportError(f.describe(base), undefined, `resolves to ${rp}, which does not end in ${name}`);
-    const prev = comps[comps.length - 2];
-    const prevBdf = prev ? parseBdf(prev) : undefined;
     const raw: RawPciFunction = {
       bdf,
-      parent: prevBdf && prev === formatBdf(prevBdf) ? prev : undefined,
+      parent: parentInPath(comps, bdf.domain),
       source: f.describe(base),
       sourceFile: f.describe(`${base}/config`),
       vendorId: hex(`${base}/vendor`),
@@ -257,8 +255,8 @@ export function readSysfs(f: SysfsFs, warnings: ImportWarning[]): SysfsSnapshot 
     if (raw.vendorId === undefined || raw.deviceId === undefined || raw.classCode === undefined) {
       throw new ImportError(f.describe(base), undefined, 'missing vendor, device or class file');
     }
-    if (bdf.domain >= 0x10000) {
-      warnings.push({ code: 'VMD_DOMAIN', message: `${name}: domain ≥ 0x10000 (Intel VMD child); the model does not tie it to the VMD endpoint (GRP-ALIAS-04)`, bdf: name });
+    if (bdf.domain >= 0x10000 && raw.parent === undefined) {
+      warnings.push({ code: 'VMD_DOMAIN', message: `${name}: domain ≥ 0x10000 (Intel VMD child) but its sysfs path has no VMD endpoint above it; the model cannot tie it to one (GRP-ALIAS-04)`, bdf: name });
     }
     const cfg = f.readFile(`${base}/config`);
     if (cfg) {
@@ -352,4 +350,25 @@ export function iommuUnitsFromSysfs(units: SysfsSnapshot['iommus'], warnings: Im
       return !!u.driver;
     })
     .map((u) => ({ name: u.name, driver: u.driver!, caps: [], comments: [], files: u.files }) as ImportedIommu & { files: Record<string, string> });
+}
+
+/** A sysfs path component that is a PCI address as the kernel names devices (`0000:65:00.0`). */
+function isBdfName(c: string | undefined): c is string {
+  const b = c ? parseBdf(c) : undefined;
+  return !!b && c === formatBdf(b);
+}
+
+/**
+ * The parent function of the device whose resolved `/sys/devices/…` path is `comps` (its last component is the
+ * device): the component before it when that is a PCI function (the bridge above, or the PF of a VF), or, for a
+ * device in a VMD domain (≥ 0x10000), the function that holds its root bus: `…/0000:00:0e.0/pci10000:e0/10000:e0:06.0`
+ * has the VMD endpoint 0000:00:0e.0 above the bus `pci10000:e0` (SYSFS-PCI-01, GRP-ALIAS-04). Else undefined
+ * (a device on a root bus of the host).
+ */
+function parentInPath(comps: readonly string[], domain: number): string | undefined {
+  const prev = comps[comps.length - 2];
+  if (isBdfName(prev)) return prev;
+  const holder = comps[comps.length - 3];
+  if (domain >= 0x10000 && prev !== undefined && /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/.test(prev) && isBdfName(holder)) return holder;
+  return undefined;
 }

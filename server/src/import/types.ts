@@ -61,8 +61,8 @@ export interface ImportedDevice {
   bdf: Bdf;
   kind: PciKind;
   /**
-   * Canonical BDF of the bridge whose secondary bus this function is on, or of its PF for a virtual function;
-   * undefined = on a root bus.
+   * Canonical BDF of the bridge whose secondary bus this function is on, of its PF for a virtual function, or of
+   * the VMD endpoint for a root port of a VMD domain; undefined = on a root bus of the host.
    */
   parent?: string;
   /** DSL identifier; assigned by {@link assignNames} when undefined. */

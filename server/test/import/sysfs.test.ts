@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { formatBdf } from '../../../src-core/src/bdf.js';
 import { describe, expect, it } from 'vitest';
 import { decodeAmdFeatures, decodeVtd } from '../../src/import/iommu-caps.js';
 import { ImportError, importFromCapture, importFromSysfs, type SysfsFs } from '../../src/import/index.js';
@@ -211,6 +212,32 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     // nesting a VF in its PF is the file's convention, not a device on the wrong bus
     expect(codes(doc)).not.toContain('MDL002');
     expect(codes(doc)).not.toContain('MDL006');
+    await t.clear();
+  });
+
+  it('an Intel VMD domain: its devices are printed inside the VMD endpoint, join its group (as observed) and get no MDL002', async () => {
+    const VMD = '/sys/devices/pci0000:00/0000:00:0e.0';
+    const VRP = `${VMD}/pci10000:e0/10000:e0:06.0`;
+    const vmd = [
+      dev('0000:00:0e.0', VMD, cfg({ vendor: 0x8086, device: 0xa77f, cls: 0x010400, type: 9 }), 2, 'vmd'),
+      dev('10000:e0:06.0', VRP, cfg({ vendor: 0x8086, device: 0xa74d, cls: 0x060400, type: 4, bridge: [0xe0, 0xe1, 0xe1], acs: [0x1f, 0x1d] }), 2, 'pcieport'),
+      dev('10000:e1:00.0', `${VRP}/10000:e1:00.0`, cfg({ vendor: 0x144d, device: 0xa80a, cls: 0x010802, type: 0 }), 2, 'nvme'),
+    ];
+    const r = importFromSysfs({
+      root: '/synthetic',
+      fs: memFs(Object.assign({ ...files }, ...vmd.map((p) => p.files)), Object.assign({ ...links }, ...vmd.map((p) => p.links))),
+    });
+    expect(r.host.devices.filter((d) => d.bdf.domain >= 0x10000).map((d) => [formatBdf(d.bdf), d.parent])).toEqual([
+      ['10000:e0:06.0', '0000:00:0e.0'],
+      ['10000:e1:00.0', '10000:e0:06.0'],
+    ]);
+    expect(r.warnings.map((w) => w.code)).not.toContain('VMD_DOMAIN');
+    const t = createTestServices();
+    const doc = await t.validate(r.text);
+    const found = codes(doc);
+    // GRP003 compares each device's observed group (2) with the simulated one: all three are in the VMD endpoint's
+    expect(found).not.toContain('GRP003');
+    expect(found).not.toContain('MDL002');
     await t.clear();
   });
 
