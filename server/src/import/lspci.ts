@@ -16,6 +16,7 @@
  * functions of its slot are listed, with a comment saying it was inferred.
  */
 import { formatBdf } from '../../../src-core/src/bdf.js';
+import { isVmdDevice } from '../../../src-core/src/groups/index.js';
 import type { Bdf, PciKind } from '../../../src-core/src/model.js';
 import { isIntelSptRootPort } from './config-space.js';
 import { bdfOrThrow, cmpBdf } from './build.js';
@@ -155,6 +156,21 @@ export function parseLspci(textIn: string, file: string, warnings: ImportWarning
     if (encl) {
       warnings.push({ code: 'MISSING_BRIDGE', message: `${formatBdf(b.bdf)}: bus ${hex2(b.bdf.bus)} lies behind ${formatBdf(encl.bdf)} but no listed bridge has it as secondary bus; placed on a root bus`, file, line: b.line, bdf: formatBdf(b.bdf) });
       b.dev.comments.push(`bus ${hex2(b.bdf.bus)} is behind ${formatBdf(encl.bdf)} but its bridge is not in the dump: placed at the top level`);
+    }
+  }
+  // GRP-ALIAS-04: the root buses of an Intel VMD domain (≥ 0x10000) belong to a VMD endpoint, which lspci does not
+  // name (sysfs does, by path). With one VMD endpoint in the dump they are its; with several it is ambiguous.
+  const vmdChildren = blocks.filter((b) => b.bdf.domain >= 0x10000 && b.dev.parent === undefined);
+  if (vmdChildren.length) {
+    const endpoints = blocks.filter((b) => b.bdf.domain < 0x10000 && isVmdDevice(b.dev));
+    for (const b of vmdChildren) {
+      if (endpoints.length === 1) {
+        b.dev.parent = formatBdf(endpoints[0].bdf);
+        b.dev.comments.push(`in the VMD domain of ${formatBdf(endpoints[0].bdf)}, the dump's only VMD endpoint (lspci does not say which endpoint holds a domain)`);
+      } else {
+        const which = endpoints.length ? `${endpoints.length} VMD endpoints (${endpoints.map((e) => formatBdf(e.bdf)).join(', ')}) could hold it` : 'no VMD endpoint is in the dump';
+        warnings.push({ code: 'VMD_DOMAIN', message: `${formatBdf(b.bdf)}: domain ≥ 0x10000 (Intel VMD child), but ${which}; placed at the top level, so it is not grouped with its VMD endpoint (GRP-ALIAS-04). Import from sysfs, whose paths say which.`, file, line: b.line, bdf: formatBdf(b.bdf) });
+      }
     }
   }
   // Kinds that depend on position; multifunction inference; driver none.
@@ -323,3 +339,4 @@ function hex2(n: number): string {
 function hex4(n: number): string {
   return n.toString(16).padStart(4, '0');
 }
+

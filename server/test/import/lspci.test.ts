@@ -3,6 +3,7 @@ import { importFromLspci } from '../../src/import/index.js';
 import { parseLspci } from '../../src/import/lspci.js';
 import { ImportError, type ImportWarning } from '../../src/import/types.js';
 import { read } from './helpers.js';
+import { codes, createTestServices } from '../helpers.js';
 
 const parse = (f: string) => {
   const w: ImportWarning[] = [];
@@ -59,6 +60,39 @@ describe('lspci parser: synthetic cases', () => {
     expect(r.warnings.map((w) => w.code)).toContain('NOT_ROOT');
     expect(r.text).not.toMatch(/\bacs\b/);
     expect(r.text).not.toMatch(/no-snoop/);
+  });
+
+  /** lspci -vv -nn -D blocks of a VMD endpoint, a root port of its domain and an NVMe drive below that port. */
+  const vmdDump = (endpoints: string[]) =>
+    [
+      '0000:00:00.0 Host bridge [0600]: Intel Corporation Raptor Lake-S 8+8 Host Bridge/DRAM Registers [8086:a703] (rev 01)\n\tIOMMU group: 0\n',
+      ...endpoints.map((bdf) => `${bdf} RAID bus controller [0104]: Intel Corporation Volume Management Device NVMe RAID Controller [8086:a77f]\n\tIOMMU group: 2\n\tKernel driver in use: vmd\n`),
+      '10000:e0:06.0 PCI bridge [0604]: Intel Corporation Raptor Lake PCIe 4.0 Graphics Port [8086:a74d] (prog-if 00 [Normal decode])\n\tIOMMU group: 2\n\tBus: primary=00, secondary=e1, subordinate=e1, sec-latency=0\n\tKernel driver in use: pcieport\n',
+      '10000:e1:00.0 Non-Volatile memory controller [0108]: Samsung Electronics Co Ltd NVMe SSD Controller PM9A1 [144d:a80a] (prog-if 02 [NVM Express])\n\tIOMMU group: 2\n\tKernel driver in use: nvme\n',
+    ].join('\n') + '\n';
+
+  it('VMD domain: with one VMD endpoint in the dump, its root buses go inside it and the whole domain joins its group', async () => {
+    const r = importFromLspci(vmdDump(['0000:00:0e.0']), { file: 'vmd.txt', kernel: '6.12' });
+    expect(r.host.devices.map((d) => [d.bdf.domain.toString(16), d.parent])).toEqual([
+      ['0', undefined],
+      ['0', undefined],
+      ['10000', '0000:00:0e.0'],
+      ['10000', '10000:e0:06.0'],
+    ]);
+    expect(r.warnings.map((w) => w.code)).not.toContain('VMD_DOMAIN');
+    const t = createTestServices();
+    const found = codes(await t.validate(r.text));
+    expect(found).not.toContain('GRP003'); // the three share observed group 2, as simulated
+    expect(found).not.toContain('MDL002');
+    await t.clear();
+  });
+
+  it('VMD domain: with two VMD endpoints lspci cannot say which holds it, so it stays at the top level with a located warning', () => {
+    const r = importFromLspci(vmdDump(['0000:00:0e.0', '0000:80:0e.0']), { file: 'vmd2.txt' });
+    expect(r.host.devices.find((d) => d.bdf.domain === 0x10000 && d.bdf.bus === 0xe0)?.parent).toBeUndefined();
+    const w = r.warnings.find((x) => x.code === 'VMD_DOMAIN')!;
+    expect(w).toMatchObject({ file: 'vmd2.txt', bdf: '10000:e0:06.0' });
+    expect(w.message).toMatch(/2 VMD endpoints \(0000:00:0e\.0, 0000:80:0e\.0\) could hold it/);
   });
 
   it('truncated block → located error, no output', () => {

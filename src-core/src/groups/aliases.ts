@@ -39,9 +39,15 @@ export function realDmaDev(topo: HostTopology, d: PciDevice): PciDevice {
 
 function isVmdEndpoint(p: PciDevice): boolean {
   if (isBridge(p)) return false;
-  if (p.driver === 'vmd') return true;
-  if (p.vendorId === undefined && p.deviceId === undefined) return true;
-  return p.vendorId === 0x8086 && p.deviceId !== undefined && VMD_DEVICE_IDS.includes(p.deviceId);
+  return isVmdDevice(p) || (p.vendorId === undefined && p.deviceId === undefined);
+}
+
+/**
+ * A function the vmd driver binds (or bound): its driver is `vmd`, or its IDs are 8086:{@link VMD_DEVICE_IDS}.
+ * Source: drivers/pci/controller/vmd.c:vmd_ids.
+ */
+export function isVmdDevice(d: Pick<PciDevice, 'vendorId' | 'deviceId' | 'driver'>): boolean {
+  return d.driver === 'vmd' || (d.vendorId === 0x8086 && d.deviceId !== undefined && VMD_DEVICE_IDS.includes(d.deviceId));
 }
 
 /** One devfn alias quirk that matched, for hovers. */
