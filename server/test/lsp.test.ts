@@ -91,6 +91,23 @@ describe('quick fixes', () => {
     expect(apply(text, bind!)).toContain('driver vfio-pci\n        }\n    }');
   });
 
+  it('VIA008 (5.15): binds the unbound group member to vfio-pci, or assigns it too; either clears the warning', async () => {
+    const text = HOST.replace('kernel 6.12', 'kernel 5.15').replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver none') + 'vm v on h {\n    assign gpu\n}\n';
+    const { actions, diagnostic } = await actionsFor(text, 'VIA008');
+    expect(diagnostic.severity).toBe(2);
+    expect(diagnostic.message).toMatch(/^audio \(0000:01:00\.1\) has no driver while VM v uses its iommu_group \d+ \(kernel 5\.15\)/);
+    const bind = actions.find((a) => /Bind audio to vfio-pci/.test(a.title))!;
+    expect(bind).toBeDefined();
+    const bound = apply(text, bind);
+    expect(bound).toContain('            driver vfio-pci\n        }\n    }');
+    expect(codes(await t.validate(bound))).not.toContain('VIA008');
+    const assign = actions.find((a) => a.kind === 'quickfix' && /^Assign/.test(a.title))!;
+    expect(assign).toBeDefined();
+    const assigned = apply(text, assign);
+    expect(assigned).toContain('assign gpu, audio');
+    expect(codes(await t.validate(assigned))).not.toContain('VIA008');
+  });
+
   it('DOM001: requires-direct-mapping on the assigned device → error on the assignment, fix removes it from the VM', async () => {
     const base = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci');
     const text = base.replace('no-snoop on\n', 'no-snoop on\n            requires-direct-mapping\n') + 'vm v on h {\n    assign gpu, audio\n}\n';

@@ -17,6 +17,7 @@ import type { Rule } from './rule.js';
 import { t1DomainSplitRule } from './t1-domain-split.js';
 import { vfioGroupSplitRule } from './vfio-group-split.js';
 import { vfioHostDriverRule } from './vfio-host-driver.js';
+import { vfioLiveGroupRule } from './vfio-live-group.js';
 import { vfioNoGroupRule } from './vfio-no-group.js';
 import { vfioPciBridgeRule } from './vfio-pci-bridge.js';
 import { vfioPfWithVfsRule } from './vfio-pf-with-vfs.js';
@@ -38,6 +39,7 @@ export const VFIO_RULES: Rule[] = [
   vfioHostDriverRule,
   vfioGroupSplitRule,
   vfioViabilityRule,
+  vfioLiveGroupRule,
   domDirectMappingRule,
   irType1Rule,
   irType1BypassRule,
