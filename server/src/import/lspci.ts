@@ -339,4 +339,3 @@ function hex2(n: number): string {
 function hex4(n: number): string {
   return n.toString(16).padStart(4, '0');
 }
-

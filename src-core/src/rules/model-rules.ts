@@ -174,8 +174,13 @@ const busMismatch: Rule = {
  * domain, whose buses the vmd driver creates.
  */
 function nestsInFunction(d: PciDevice, parent: PciDevice): boolean {
-  if (d.isVirtualFunction) return !parent.isVirtualFunction;
+  if (d.isVirtualFunction) return isPhysicalFunction(parent);
   return d.bdf.domain >= 0x10000 && parent.bdf.domain !== d.bdf.domain;
+}
+
+/** A function a virtual function nested in it can belong to: neither a bridge nor a virtual function itself. */
+function isPhysicalFunction(parent: PciDevice): boolean {
+  return !BRIDGE_KINDS.has(parent.kind) && !parent.isVirtualFunction;
 }
 
 /**
@@ -200,7 +205,7 @@ const strayVirtualFunction: Rule = {
         const d = h.devices[i];
         if (!d.isVirtualFunction) continue;
         const parent = topo.device(d.parentId);
-        if (parent && !BRIDGE_KINDS.has(parent.kind) && !parent.isVirtualFunction) continue;
+        if (parent && isPhysicalFunction(parent)) continue;
         const where = parent ? `in ${kindLabel(parent.kind)} ${label(parent)}` : 'at the top level of the host';
         out.push(
           finding(

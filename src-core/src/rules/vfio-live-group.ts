@@ -1,9 +1,9 @@
 import type { IommuGroup } from '../analysis.js';
 import { effectiveKernel } from '../caps/platform.js';
 import type { Finding } from '../findings.js';
-import { isBridge } from '../groups/index.js';
 import { atLeast, formatKernel } from '../kernel-version.js';
 import type { Rule } from './rule.js';
+import { legacyAnyDriverViable } from '../vm/ownership.js';
 import { devLabel, relVm } from './vfio-common.js';
 
 /**
@@ -50,7 +50,7 @@ export const vfioLiveGroupRule: Rule = {
       for (const [g, inVm] of used) {
         for (const id of g.deviceIds) {
           const d = ctx.device(id);
-          if (!d || assigned.has(id) || d.driver !== null || isBridge(d)) continue;
+          if (!d || assigned.has(id) || d.driver !== null || legacyAnyDriverViable(d)) continue;
           out.push({
             code: 'VIA008',
             severity: 'warning',

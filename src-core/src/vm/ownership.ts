@@ -29,10 +29,19 @@ export function ownershipConflicts(
     if (assigned.has(id) || elsewhere.has(id)) continue;
     const d = device(id);
     if (!d || typeof d.driver !== 'string') continue;
-    const bad = atLeast(kernel, 5, 19) ? !isDriverManagedDma(d.driver) : !(BRIDGE_KINDS.has(d.kind) || isLegacyAllowedDriver(d.driver));
+    const bad = atLeast(kernel, 5, 19) ? !isDriverManagedDma(d.driver) : !(legacyAnyDriverViable(d) || isLegacyAllowedDriver(d.driver));
     if (bad) out.push({ deviceId: id, driver: d.driver });
   }
   return out;
+}
+
+/**
+ * ≤ 5.18 (VFIO-GRP-03/04): a member whose header type is not normal (a bridge) keeps its group viable with any
+ * driver bound, so neither the viability check nor the bound-driver notifier judges its driver.
+ * Source: drivers/vfio/vfio.c:vfio_dev_viable (`dev_is_pci(dev) && pdev->hdr_type != PCI_HEADER_TYPE_NORMAL`).
+ */
+export function legacyAnyDriverViable(d: PciDevice): boolean {
+  return BRIDGE_KINDS.has(d.kind);
 }
 
 /** The VM (earlier in `topology.vms`, same host) that already holds a group, and one of its devices there. */
