@@ -16,7 +16,7 @@
  * functions of its slot are listed, with a comment saying it was inferred.
  */
 import { formatBdf } from '../../../src-core/src/bdf.js';
-import { isVmdDevice } from '../../../src-core/src/groups/index.js';
+import { isVmdDevice, isVmdDomain } from '../../../src-core/src/groups/index.js';
 import type { Bdf, PciKind } from '../../../src-core/src/model.js';
 import { isIntelSptRootPort } from './config-space.js';
 import { bdfOrThrow, cmpBdf } from './build.js';
@@ -160,9 +160,9 @@ export function parseLspci(textIn: string, file: string, warnings: ImportWarning
   }
   // GRP-ALIAS-04: the root buses of an Intel VMD domain (≥ 0x10000) belong to a VMD endpoint, which lspci does not
   // name (sysfs does, by path). With one VMD endpoint in the dump they are its; with several it is ambiguous.
-  const vmdChildren = blocks.filter((b) => b.bdf.domain >= 0x10000 && b.dev.parent === undefined);
+  const vmdChildren = blocks.filter((b) => isVmdDomain(b.bdf.domain) && b.dev.parent === undefined);
   if (vmdChildren.length) {
-    const endpoints = blocks.filter((b) => b.bdf.domain < 0x10000 && isVmdDevice(b.dev));
+    const endpoints = blocks.filter((b) => !isVmdDomain(b.bdf.domain) && isVmdDevice(b.dev));
     for (const b of vmdChildren) {
       if (endpoints.length === 1) {
         b.dev.parent = formatBdf(endpoints[0].bdf);

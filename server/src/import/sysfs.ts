@@ -17,6 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatBdf, parseBdf } from '../../../src-core/src/bdf.js';
+import { isVmdDomain } from '../../../src-core/src/groups/index.js';
 import type { IommuDriver } from '../../../src-core/src/model.js';
 import type { RawPciFunction } from './build.js';
 import { ImportError, type ImportedIommu, type ImportWarning } from './types.js';
@@ -255,7 +256,7 @@ export function readSysfs(f: SysfsFs, warnings: ImportWarning[]): SysfsSnapshot 
     if (raw.vendorId === undefined || raw.deviceId === undefined || raw.classCode === undefined) {
       throw new ImportError(f.describe(base), undefined, 'missing vendor, device or class file');
     }
-    if (bdf.domain >= 0x10000 && raw.parent === undefined) {
+    if (isVmdDomain(bdf.domain) && raw.parent === undefined) {
       warnings.push({ code: 'VMD_DOMAIN', message: `${name}: domain ≥ 0x10000 (Intel VMD child) but its sysfs path has no VMD endpoint above it; the model cannot tie it to one (GRP-ALIAS-04)`, bdf: name });
     }
     const cfg = f.readFile(`${base}/config`);
@@ -369,6 +370,6 @@ function parentInPath(comps: readonly string[], domain: number): string | undefi
   const prev = comps[comps.length - 2];
   if (isBdfName(prev)) return prev;
   const holder = comps[comps.length - 3];
-  if (domain >= 0x10000 && prev !== undefined && /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/.test(prev) && isBdfName(holder)) return holder;
+  if (isVmdDomain(domain) && prev !== undefined && /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/.test(prev) && isBdfName(holder)) return holder;
   return undefined;
 }

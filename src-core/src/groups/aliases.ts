@@ -16,6 +16,15 @@ import { isBridge, isConventional, type HostTopology } from './topology.js';
 export const VMD_DEVICE_IDS: readonly number[] = [0x201d, 0x28c0, 0x467f, 0x4c3d, 0xa77f, 0x7d0b, 0xad0b, 0x9a0b];
 
 /**
+ * A PCI domain (segment) number the vmd driver hands out: one above the highest domain in use and at least 0x10000,
+ * beyond the 16 bits of an ACPI _SEG, so never a firmware segment. Source: drivers/pci/controller/vmd.c:
+ * vmd_find_free_domain (`max(0xffff, highest pci_domain_nr) + 1`).
+ */
+export function isVmdDomain(domain: number): boolean {
+  return domain >= 0x10000;
+}
+
+/**
  * GRP-ALIAS-04: x86 `pci_real_dma_dev(dev)`. A device in a PCI domain ≥ 0x10000 whose ancestor chain leaves that
  * domain at a non-bridge device (the VMD endpoint) maps to that endpoint, if that endpoint's IDs are unknown, its
  * driver is `vmd`, or its IDs are 8086:{@link VMD_DEVICE_IDS} (the kernel asks the bus, `is_vmd(dev->bus)`, which
@@ -24,7 +33,7 @@ export const VMD_DEVICE_IDS: readonly number[] = [0x201d, 0x28c0, 0x467f, 0x4c3d
  */
 export function realDmaDev(topo: HostTopology, d: PciDevice): PciDevice {
   const arch = topo.host.arch;
-  if ((arch !== undefined && arch !== 'x86_64') || d.bdf.domain < 0x10000) return d;
+  if ((arch !== undefined && arch !== 'x86_64') || !isVmdDomain(d.bdf.domain)) return d;
   const seen = new Set<string>();
   let cur: PciDevice | undefined = d;
   while (cur && !seen.has(cur.id)) {

@@ -15,7 +15,7 @@ import { HostTopology, resolveIommu } from './topology.js';
 
 export { REQ_ACS_FLAGS, acsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled, type AcsVerdict, type AcsPathResult } from './acs.js';
 export { acsTiming, effectiveAcs, inAcsStableRegression, firmwareType, type AcsTiming, type EffectiveAcs } from './acs-effective.js';
-export { realDmaDev, areDmaAliases, forEachDmaAlias, dmaAliasMask, isVmdDevice, VMD_DEVICE_IDS } from './aliases.js';
+export { realDmaDev, areDmaAliases, forEachDmaAlias, dmaAliasMask, isVmdDevice, isVmdDomain, VMD_DEVICE_IDS } from './aliases.js';
 export { parsePciAcsOptions, parseAcsOverride, scanAcsParam } from './cmdline.js';
 export { pciDevSpecificAcsEnabled, isIntelPchAcsPort, isIntelSptPchPort } from './quirks.js';
 export { HostTopology, resolveIommu, ENDPOINT_KINDS, isBridge, isConventional } from './topology.js';

@@ -1,6 +1,6 @@
 import { devfn, formatBdf, invalidBdfFields, isPciAddress, sameBus } from '../bdf.js';
 import type { Finding, RuleMeta } from '../findings.js';
-import { kindLabel, topologyOf } from '../groups/index.js';
+import { isVmdDomain, kindLabel, topologyOf } from '../groups/index.js';
 import { BRIDGE_KINDS, type PciDevice } from '../model.js';
 import { bootRemappingOff, bootTranslationOff } from './boot-params.js';
 import type { Rule, RuleContext } from './rule.js';
@@ -160,7 +160,7 @@ const busMismatch: Rule = {
           if (!sameBus(sibling.bdf, d.bdf))
             out.push(finding(this.meta, d.id, `${label(d)} and ${label(sibling)} are both below ${parent.name} but on different buses`, 'All devices directly below one bridge share its secondary bus number.', [{ id: sibling.id, message: 'sibling on another bus' }]));
         }
-        if (d.bdf.domain !== parent.bdf.domain && d.bdf.domain < 0x10000)
+        if (d.bdf.domain !== parent.bdf.domain && !isVmdDomain(d.bdf.domain))
           out.push(finding(this.meta, d.id, `${label(d)} is in PCI domain ${d.bdf.domain.toString(16).padStart(4, '0')}, its parent ${parent.name} in ${parent.bdf.domain.toString(16).padStart(4, '0')}`, 'A bridge and the devices below it are in the same PCI domain (segment), except behind Intel VMD (domain ≥ 0x10000).', [{ id: parent.id, message: 'parent bridge' }]));
       }
     }
@@ -175,7 +175,7 @@ const busMismatch: Rule = {
  */
 function nestsInFunction(d: PciDevice, parent: PciDevice): boolean {
   if (d.isVirtualFunction) return isPhysicalFunction(parent);
-  return d.bdf.domain >= 0x10000 && parent.bdf.domain !== d.bdf.domain;
+  return isVmdDomain(d.bdf.domain) && parent.bdf.domain !== d.bdf.domain;
 }
 
 /** A function a virtual function nested in it can belong to: neither a bridge nor a virtual function itself. */
