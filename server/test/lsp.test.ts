@@ -108,6 +108,22 @@ describe('quick fixes', () => {
     expect(codes(await t.validate(assigned))).not.toContain('VIA008');
   });
 
+  it('VIA009 (6.12): an info on the unbound group member; binding it to vfio-pci or assigning it clears it', async () => {
+    const text = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver none') + 'vm v on h {\n    assign gpu\n}\n';
+    const { actions, diagnostic } = await actionsFor(text, 'VIA009');
+    expect(diagnostic.severity).toBe(3);
+    expect(diagnostic.message).toMatch(/^audio \(0000:01:00\.1\) has no driver and cannot get one while VM v holds its iommu_group \d+: a host driver bind fails with -EBUSY/);
+    expect(codes(await t.validate(text))).not.toContain('VIA008');
+    const bind = actions.find((a) => /Bind audio to vfio-pci/.test(a.title))!;
+    expect(bind).toBeDefined();
+    expect(codes(await t.validate(apply(text, bind)))).not.toContain('VIA009');
+    const assign = actions.find((a) => a.kind === 'quickfix' && /^Assign/.test(a.title))!;
+    expect(assign).toBeDefined();
+    const assigned = apply(text, assign);
+    expect(assigned).toContain('assign gpu, audio');
+    expect(codes(await t.validate(assigned))).not.toContain('VIA009');
+  });
+
   it('DOM001: requires-direct-mapping on the assigned device → error on the assignment, fix removes it from the VM', async () => {
     const base = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci');
     const text = base.replace('no-snoop on\n', 'no-snoop on\n            requires-direct-mapping\n') + 'vm v on h {\n    assign gpu, audio\n}\n';

@@ -1,10 +1,30 @@
-import type { IommuGroup } from '../analysis.js';
+import type { HostAnalysis, IommuGroup, VmAnalysis } from '../analysis.js';
 import { effectiveKernel } from '../caps/platform.js';
 import type { Finding } from '../findings.js';
 import { atLeast, formatKernel } from '../kernel-version.js';
 import type { Rule } from './rule.js';
 import { legacyAnyDriverViable } from '../vm/ownership.js';
+import { BRIDGE_KINDS } from '../model.js';
+import { formatBdf } from '../bdf.js';
 import { devLabel, relVm } from './vfio-common.js';
+
+/**
+ * The iommu_groups a VM holds while it runs: those of the devices it got (a device whose attach failed, or a VM
+ * whose start failed, holds nothing: VFIO releases the container / iommufd claim on the error path). Map from the
+ * group to the ids of the VM's devices in it, in attach order.
+ */
+function groupsHeld(va: VmAnalysis, ha: HostAnalysis): Map<IommuGroup, string[]> {
+  const used = new Map<IommuGroup, string[]>();
+  for (const o of va.attach) {
+    if (!o.ok) continue;
+    const g = ha.grouping.groupOf.get(o.deviceId);
+    if (!g) continue;
+    const ids = used.get(g);
+    if (ids) ids.push(o.deviceId);
+    else used.set(g, [o.deviceId]);
+  }
+  return used;
+}
 
 /**
  * VIA008 (VFIO-GRP-04, ≤ 5.18): an iommu_group a VM uses through the legacy VFIO container has another member with no
@@ -37,17 +57,8 @@ export const vfioLiveGroupRule: Rule = {
       const kernel = effectiveKernel(ha.kernel);
       if (atLeast(kernel, 5, 19)) continue;
       // groups with container users: those of devices the VM got (a failed start releases its container)
-      const used = new Map<IommuGroup, string[]>();
-      for (const o of va.attach) {
-        if (!o.ok) continue;
-        const g = ha.grouping.groupOf.get(o.deviceId);
-        if (!g) continue;
-        const ids = used.get(g);
-        if (ids) ids.push(o.deviceId);
-        else used.set(g, [o.deviceId]);
-      }
       const assigned = new Set(vm.assignedIds);
-      for (const [g, inVm] of used) {
+      for (const [g, inVm] of groupsHeld(va, ha)) {
         for (const id of g.deviceIds) {
           const d = ctx.device(id);
           if (!d || assigned.has(id) || d.driver !== null || legacyAnyDriverViable(d)) continue;
@@ -58,6 +69,64 @@ export const vfioLiveGroupRule: Rule = {
             explanation: `Before 5.19 an unbound device keeps its iommu_group viable, so VM ${vm.name} starts. But vfio judges a driver only after it has bound: \`vfio_iommu_group_notifier\` gets IOMMU_GROUP_NOTIFY_BOUND_DRIVER, and for a driver other than a VFIO driver or pci-stub on a group with container users it hits \`BUG_ON\` (a kernel oops; with panic_on_oops a host panic). Any later bind does it: loading the device's module, \`echo 1 > /sys/bus/pci/rescan\`, a hotplug, a udev rule or driverctl. Binding the device to vfio-pci (or pci-stub) first, or giving it to the VM too, leaves nothing to bind. 5.19 replaced the notifier by DMA ownership (VFIO-GRP-05), which refuses the bind instead.`,
             elementId: id,
             related: [relVm(vm, `VM ${vm.name} uses this iommu_group`), ...inVm.map((x) => ({ id: x, message: `assigned to VM ${vm.name}, same iommu_group` }))],
+            kernel: this.meta.kernel,
+            fixes: [
+              { kind: 'set-driver', deviceId: id, driver: 'vfio-pci' },
+              { kind: 'assign-devices', vmId: vm.id, deviceIds: [id] },
+            ],
+          });
+        }
+      }
+    }
+    return out;
+  },
+};
+
+/**
+ * VIA009 (VFIO-GRP-06, ≥ 5.19): an iommu_group a VM holds (legacy container or iommufd) has another member with no
+ * driver. While VFIO or iommufd owns the group, binding a driver without `driver_managed_dma` to another member fails
+ * in `really_probe` before the driver's probe runs: `pci_dma_configure` → `iommu_device_use_default_domain` returns
+ * -EBUSY. No "probe … failed" line is printed (that comes only from `call_driver_probe`), so auto-probe silently leaves
+ * the device without a driver and a manual `echo BDF > /sys/bus/pci/drivers/X/bind` returns -EBUSY, until the VM
+ * releases the group. Information only: the host is safe (this replaced the ≤ 5.18 BUG_ON of VIA008), but the device
+ * is unusable on the host while the VM runs. Bridges are exempt (their driver, pcieport, sets `driver_managed_dma`,
+ * VFIO-GRP-05), and members whose driver is unknown are not judged.
+ * Source: drivers/base/dd.c:really_probe (dma_configure failure path), drivers/pci/pci-driver.c:pci_dma_configure
+ * (S-6.1); drivers/iommu/iommu.c:iommu_device_use_default_domain (S-6.12); 5.19+ (1ea2a07a532b, 512881eacfa7).
+ */
+export const vfioOwnedGroupRule: Rule = {
+  meta: {
+    code: 'VIA009',
+    title: 'unbound group member cannot get a host driver while the VM runs (≥ 5.19)',
+    defaultSeverity: 'info',
+    summary:
+      'Kernel ≥ 5.19: a device of an iommu_group that a VM holds has no driver. While the VM runs, binding a host driver to it fails with -EBUSY in dma_configure (nothing in dmesg); it stays driverless until the VM releases the group.',
+    kernel: [
+      { rule: 'VFIO-GRP-06', source: 'drivers/base/dd.c:really_probe, drivers/pci/pci-driver.c:pci_dma_configure, drivers/iommu/iommu.c:iommu_device_use_default_domain', versions: '≥ 5.19', commit: '1ea2a07a532b, 512881eacfa7' },
+    ],
+    fix: 'Bind the member to vfio-pci to reserve it for VFIO explicitly, or assign it to the VM too.',
+  },
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const vm of ctx.topology.vms) {
+      const va = ctx.vms.get(vm.id);
+      const ha = ctx.hosts.get(vm.hostId);
+      if (!va || !ha) continue;
+      const kernel = effectiveKernel(ha.kernel);
+      if (!atLeast(kernel, 5, 19)) continue; // ≤ 5.18: VIA008
+      const owner = vm.backend === 'vfio-type1' ? 'VFIO (its legacy container)' : 'its iommufd context';
+      const assigned = new Set(vm.assignedIds);
+      for (const [g, inVm] of groupsHeld(va, ha)) {
+        for (const id of g.deviceIds) {
+          const d = ctx.device(id);
+          if (!d || assigned.has(id) || d.driver !== null || BRIDGE_KINDS.has(d.kind)) continue;
+          out.push({
+            code: 'VIA009',
+            severity: 'info',
+            message: `${devLabel(d, id)} has no driver and cannot get one while VM ${vm.name} holds its iommu_group ${g.number}: a host driver bind fails with -EBUSY, with nothing in dmesg (kernel ${formatKernel(kernel)}${ha.kernel ? '' : ', assumed'})`,
+            explanation: `Since 5.19 an iommu_group has one DMA owner. VM ${vm.name} makes ${owner} the owner of iommu_group ${g.number} when it starts, and from then on \`really_probe\` refuses every driver without \`driver_managed_dma\` on the other members: \`pci_dma_configure\` → \`iommu_device_use_default_domain\` returns -EBUSY before the driver's probe runs. That path prints no "probe … failed" line, so auto-probe (module load, rescan, hotplug) silently leaves ${devLabel(d, id)} without a driver, and \`echo ${formatBdf(d.bdf)} > /sys/bus/pci/drivers/<driver>/bind\` returns -EBUSY. The host stays safe (before 5.19 the same bind crashed it, VIA008); the device is usable on the host again once the VM stops. Binding it to vfio-pci makes the reservation explicit, and assigning it gives it to the guest.`,
+            elementId: id,
+            related: [relVm(vm, `VM ${vm.name} holds this iommu_group`), ...inVm.map((x) => ({ id: x, message: `assigned to VM ${vm.name}, same iommu_group` }))],
             kernel: this.meta.kernel,
             fixes: [
               { kind: 'set-driver', deviceId: id, driver: 'vfio-pci' },

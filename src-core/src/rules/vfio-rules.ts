@@ -17,7 +17,7 @@ import type { Rule } from './rule.js';
 import { t1DomainSplitRule } from './t1-domain-split.js';
 import { vfioGroupSplitRule } from './vfio-group-split.js';
 import { vfioHostDriverRule } from './vfio-host-driver.js';
-import { vfioLiveGroupRule } from './vfio-live-group.js';
+import { vfioLiveGroupRule, vfioOwnedGroupRule } from './vfio-live-group.js';
 import { vfioNoGroupRule } from './vfio-no-group.js';
 import { vfioPciBridgeRule } from './vfio-pci-bridge.js';
 import { vfioPfWithVfsRule } from './vfio-pf-with-vfs.js';
@@ -40,6 +40,7 @@ export const VFIO_RULES: Rule[] = [
   vfioGroupSplitRule,
   vfioViabilityRule,
   vfioLiveGroupRule,
+  vfioOwnedGroupRule,
   domDirectMappingRule,
   irType1Rule,
   irType1BypassRule,

@@ -59,3 +59,75 @@ describe('VIA008: an unbound member of a group in use can crash the host (VFIO-G
     expect(r.findings.filter((f) => f.code === 'VIA008')).toEqual([]);
   });
 });
+
+const via009 = (kernel: string | undefined, audio: Partial<PciDevice> = {}, v: Partial<Vm> = {}, ir = true, assigned = ['gpu']) => {
+  const h = gpuHost(kernel ?? '6.12', audio, ir);
+  if (kernel === undefined) delete h.kernel;
+  return simulate(topo([h], [vm('g', 'h', assigned, v)])).findings.filter((f) => f.code === 'VIA009');
+};
+
+describe('VIA009: an unbound member of an owned group cannot get a host driver (VFIO-GRP-06, ≥ 5.19)', () => {
+  it('6.12, the GPU assigned through the legacy container and its audio function unbound: an info on the audio function', () => {
+    const [f, ...rest] = via009('6.12');
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ elementId: 'audio', severity: 'info' });
+    expect(f.message).toBe(
+      'audio (0000:01:00.1) has no driver and cannot get one while VM g holds its iommu_group 0: a host driver bind fails with -EBUSY, with nothing in dmesg (kernel 6.12)',
+    );
+    expect(f.explanation).toContain('makes VFIO (its legacy container) the owner of iommu_group 0');
+    expect(f.explanation).toContain('echo 0000:01:00.1 > /sys/bus/pci/drivers/<driver>/bind');
+    expect(f.related).toEqual([
+      { id: 'g', message: 'VM g holds this iommu_group' },
+      { id: 'gpu', message: 'assigned to VM g, same iommu_group' },
+    ]);
+    expect(f.kernel.map((k) => k.rule)).toEqual(['VFIO-GRP-06']);
+    expect(f.fixes).toEqual([
+      { kind: 'set-driver', deviceId: 'audio', driver: 'vfio-pci' },
+      { kind: 'assign-devices', vmId: 'g', deviceIds: ['audio'] },
+    ]);
+  });
+
+  it('the iommufd backends own the group through their iommufd context', () => {
+    for (const backend of ['iommufd-cdev', 'iommufd-compat'] as const) {
+      const [f, ...rest] = via009('6.12', {}, { backend });
+      expect(rest).toEqual([]);
+      expect(f.elementId).toBe('audio');
+      expect(f.explanation).toContain('makes its iommufd context the owner of iommu_group 0');
+    }
+  });
+
+  it('an undeclared kernel is the assumed 6.12, and the message says so', () => {
+    const [f] = via009(undefined);
+    expect(f.message).toMatch(/\(kernel 6\.12, assumed\)$/);
+  });
+
+  it('5.19 on, never before (≤ 5.18 is VIA008); never both for one member', () => {
+    expect(via009('5.19')).toHaveLength(1);
+    expect(via009('5.18.19')).toEqual([]);
+    for (const k of ['5.15', '5.18.19', '5.19', '6.1', '6.12']) {
+      const codes = simulate(topo([gpuHost(k)], [vm('g', 'h', ['gpu'])]))
+        .findings.filter((f) => f.elementId === 'audio' && /^VIA00[89]$/.test(f.code))
+        .map((f) => f.code);
+      expect(codes, k).toEqual([k === '5.15' || k === '5.18.19' ? 'VIA008' : 'VIA009']);
+    }
+  });
+
+  it('nothing for the bridge (pcieport sets driver_managed_dma), a bound, unknown-driver or assigned member', () => {
+    expect(via009('6.12').map((f) => f.elementId)).toEqual(['audio']);
+    expect(via009('6.12', { driver: 'vfio-pci' })).toEqual([]);
+    expect(via009('6.12', { driver: undefined })).toEqual([]);
+    expect(via009('6.12', {}, {}, true, ['gpu', 'audio'])).toEqual([]);
+  });
+
+  it('a member bound to a host driver is VIA001 (the group is not viable), not VIA009', () => {
+    const r = simulate(topo([gpuHost('6.12', { driver: 'snd_hda_intel' })], [vm('g', 'h', ['gpu'])]));
+    expect(r.findings.filter((f) => f.code === 'VIA009')).toEqual([]);
+    expect(r.findings.some((f) => f.code === 'VIA001')).toBe(true);
+  });
+
+  it('nothing when the VM does not get the group (no interrupt remapping: the type1 attach fails)', () => {
+    const r = simulate(topo([gpuHost('6.12', {}, false)], [vm('g', 'h', ['gpu'])]));
+    expect(r.vms.get('g')!.attach[0].ok).toBe(false);
+    expect(r.findings.filter((f) => f.code === 'VIA009')).toEqual([]);
+  });
+});
