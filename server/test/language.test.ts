@@ -106,6 +106,10 @@ describe('text-level validation', () => {
     const partial = await t.validate(host('a', 'driver'));
     expect(codes(partial)).toContain('SYN003');
     expect(codes(partial)).not.toContain('VIA005');
+    // two unknown `driver` lines in one unit: the unit is named once
+    const twice = await t.validate(host('a', 'driver intel-vdt\n        driver lpc_ich'));
+    expect(diagnosticsWithCode(twice, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host a are held back until IOMMU 'u' has a known driver (SYN002)"]);
+    expect(diagnosticsWithCode(twice, 'SYN002')).toHaveLength(2);
   });
 
   it('BDF001: malformed BDF with a repaired suggestion', async () => {

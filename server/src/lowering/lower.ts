@@ -253,13 +253,18 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, invalidDriver:
   const id = register(`i:${hostId.slice(2)}/${i.name ?? '?'}`, i);
   const unit: CoreIommu = { id, name: i.name ?? '?', driver: 'none' };
   let driverSet = false;
+  let invalidReported = false;
   for (const p of i.props ?? []) {
     if (isIommuDriverProp(p)) {
       const d = term(IOMMU_DRIVERS, p.driver) as IommuDriver | undefined;
       if (d) {
         unit.driver = d;
         driverSet = true;
-      } else invalidDriver(hostId, unit.name);
+      } else if (!invalidReported) {
+        // once per unit, however many unknown `driver` lines it has (SYN003 lists each unit once)
+        invalidReported = true;
+        invalidDriver(hostId, unit.name);
+      }
     } else if (isIommuCapsProp(p)) {
       for (const c of p.caps ?? []) {
         const cap = IOMMU_CAPS.find((t) => t.name === c);

@@ -19,9 +19,11 @@ export function intelLegacyAllSnoop(host: Host): boolean {
  * IOMMU-CC-02: does the IOMMU report IOMMU_CAP_CACHE_COHERENCY for a device behind it?
  * - intel-vtd: ≤ 5.18 the global all-SC-or-scalable rule, ≥ 5.19 always true.
  * - amd-vi, s390: always true.
- * - arm-smmu (v1/v2): ≤ 6.0 true; 6.1 `coherentWalk`; ≥ 6.2 (or 6.1.y with backports) `coherentWalk || dmaCoherent`.
+ * - arm-smmu (v1/v2): ≤ 6.0 true; 6.1 `coherentWalk`; ≥ 6.2 (or 6.1.y with backports) `coherentWalk || dmaCoherent`
+ *   (CAP-SMMU2-01: the coherent walk is IDR0.CTTW unless firmware overrides it; `coherentWalk` is that final value).
  * - arm-smmu-v3: ≤ 6.0 true; ≥ 6.1 `coherent` (ARM_SMMU_FEAT_COHERENCY; undeclared = false).
- * - virtio-iommu: ≥ 6.0 true (5.19.y with a sublevel and backports: true); before that no `capable` op → false.
+ * - virtio-iommu: ≥ 6.0 true (5.19.y with a sublevel and backports: true); before that no `capable` op → false
+ *   (CAP-VIRTIO-01; its MSI isolation is the platform's, see caps/msi.ts).
  * - none / no IOMMU: false.
  * Sources: intel/iommu.c:intel_iommu_capable, amd/iommu.c:amd_iommu_capable, arm-smmu.c:arm_smmu_capable
  * (df198b37e72c 6.1, ac9c5e92dd15 6.2), arm-smmu-v3.c:arm_smmu_capable, virtio-iommu.c:viommu_capable (6.0).

@@ -8,7 +8,7 @@ import type { Arch, Host, Iommu, KernelVersion, MsiController } from '../model.j
 /**
  * The MSI controller devices behind `iommu` use: `iommu.msi`, else by driver: intel-vtd / amd-vi → `x86-ir`
  * unless `interruptRemapping === false` (then `x86-vector`); s390 → `s390-zpci`; arm-smmu* → `gicv3-its`;
- * virtio-iommu / no IOMMU → the arch default (arm64 `gicv3-its`, s390x `s390-zpci`, riscv64 `riscv-imsic`,
+ * virtio-iommu (no interrupt-remapping or isolated-MSI capability of its own, CAP-VIRTIO-01) / no IOMMU → the arch default (arm64 `gicv3-its`, s390x `s390-zpci`, riscv64 `riscv-imsic`,
  * otherwise `x86-vector`).
  */
 export function msiControllerOf(iommu: Iommu | undefined, arch: Arch): MsiController {

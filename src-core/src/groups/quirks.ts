@@ -134,6 +134,12 @@ const mfEndpoint: QuirkFn = (d, env) => {
   return yes('pci_quirk_mf_endpoint_acs', 'multifunction endpoint verified not to do P2P between its functions');
 };
 
+/**
+ * GRP-ROOT-02 / GRP-QRK-02: every Intel RCiEP (type 0x9) counts as ACS-isolated, so a multifunction Intel RCiEP slot
+ * splits into one group per function; other vendors' RCiEPs merge unless each function passes ACS. Conventional
+ * integrated functions (`pci-device`, no PCIe capability) are not RC_END and never get this quirk.
+ * Source: drivers/pci/quirks.c:pci_quirk_rciep_acs.
+ */
 const rciep: QuirkFn = (d) =>
   d.vendorId === V.INTEL && d.kind === 'rciep' ? yes('pci_quirk_rciep_acs', 'Intel RCiEP: treated as isolated') : undefined;
 
