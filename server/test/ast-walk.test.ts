@@ -62,7 +62,7 @@ describe('plain AST walks match Langium streams', () => {
       ['a', 'a'],
       ['b', 'b'],
     ]);
-    expect((doc.diagnostics ?? []).filter((d) => d.message.includes("Could not resolve reference")).map((d) => d.range.start)).toEqual([{ line: 1, character: 36 }]);
+    expect((doc.diagnostics ?? []).filter((d) => d.code === 'REF001').map((d) => [d.message, d.range.start])).toEqual([["unknown device 'missing'", { line: 1, character: 36 }]]);
   });
 });
 

@@ -142,3 +142,81 @@ describe('text-level validation', () => {
     expect(codes(doc)).toContain('SYN001');
   });
 });
+
+describe('parser error messages', () => {
+  // Langium's parser diagnostics have no `code`; they are marked by `data.code`
+  const parsing = (doc: Awaited<ReturnType<typeof t.validate>>) => (doc.diagnostics ?? []).filter((d) => (d.data as { code?: string } | undefined)?.code === 'parsing-error');
+  const parseErrors = async (text: string) => parsing(await t.validate(text)).map((d) => message(d));
+
+  it('a mistyped keyword in a block names what the block holds and the closest keyword, from the grammar', async () => {
+    const [dev] = await parseErrors('host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0 {\n        drivr vfio-pci\n    }\n}\n');
+    expect(dev).toMatch(/^'drivr' is not a device property or device kind; did you mean 'driver'\? \(expected one of: id, class, multifunction, acs, no-snoop, /);
+    // child devices are allowed in a device block, and the list ends with the closing brace
+    expect(dev).toContain('root-port');
+    expect(dev).toMatch(/requires-direct-mapping, untrusted, host-bridge, .*, pci-device, or '\}'\)$/);
+    const [host] = await parseErrors('host h {\n    kernl 6.12\n}\n');
+    expect(host).toMatch(/^'kernl' is not a host member; did you mean 'kernel'\? \(expected one of: kernel, arch, firmware, cmdline, param, acs-override-patch, iommu, host-bridge, /);
+    // `cap` is a keyword of the raw-register property (`cap 0x…`), so this is not a typo of it but a missing value
+    expect(await parseErrors('host h {\n    iommu u {\n        driver intel-vtd\n        cap snoop-control\n    }\n}\n')).toEqual([
+      "expected a hex number such as 0x1f, found 'snoop-control'",
+    ]);
+    const [caps] = await parseErrors('host h {\n    iommu u {\n        driver intel-vtd\n        capz snoop-control\n    }\n}\n');
+    expect(caps).toMatch(/^'capz' is not an IOMMU property; did you mean 'caps'\? \(expected one of: driver, caps, msi, pgtable, cap, ecap, or '\}'\)$/);
+    const [vm] = await parseErrors('vm v {\n    asign gpu\n}\n');
+    expect(vm).toBe("'asign' is not a VM property; did you mean 'assign'? (expected one of: vmm, backend, kvm-vfio, guest-no-snoop, assign, hwpt, or '}')");
+  });
+
+  it('a word nothing is close to gets the list only; a top-level typo gets the top-level keywords', async () => {
+    const [conv] = await parseErrors('host h {\n    conventional isa at 0000:00:1f.0\n}\n');
+    expect(conv).toMatch(/^'conventional' is not a host member \(expected one of: kernel, /);
+    expect(conv).not.toContain('did you mean');
+    expect(await parseErrors('hots h {\n}\n')).toEqual(["'hots' is not a top-level element; did you mean 'host'? (expected one of: import, host, vm)"]);
+  });
+
+  it('an unclosed block at the end of the file, a stray closing brace and a missing value say so', async () => {
+    expect(await parseErrors('host h {\n    kernel 6.12\n')).toEqual(["missing '}' at the end of the file: the host block is not closed"]);
+    expect(await parseErrors('host h {\n    endpoint gpu at 0000:01:00.0 {\n        id\n    }\n}\n')).toEqual(["expected a vendor:device ID such as 10de:2684, found '}'"]);
+    expect(await parseErrors('host h {\n    endpoint gpu at')).toEqual(['expected a PCI address such as 0000:65:00.0, found the end of the file']);
+    expect(await parseErrors('host h {\n    kernel 6.12\n}\n}\n')).toEqual(["unmatched '}': no block is open here (an earlier error may have closed it)"]);
+  });
+
+  it('the suggestion is carried in data.replacement; other parser errors keep Langium wording and carry none', async () => {
+    const doc = await t.validate('vm v {\n    asign gpu\n}\n');
+    expect(parsing(doc).map((d) => (d.data as { replacement?: string }).replacement)).toEqual(['assign']);
+    const at = parsing(await t.validate('host h {\n    endpoint gpu 0000:01:00.0\n}\n'));
+    expect(at.map((d) => message(d))).toEqual(["expected 'at', found '0000:01:00.0'"]);
+    const other = parsing(await t.validate('host h {\n    acs-override-patch maybe\n}\n'));
+    expect(other.length).toBeGreaterThan(0);
+    expect(message(other[0])).toMatch(/^Expecting: one of these possible Token sequences:/);
+    expect([...at, ...other].every((d) => (d.data as { replacement?: string }).replacement === undefined)).toBe(true);
+  });
+});
+
+describe('Langium diagnostics get stable codes', () => {
+  it('SYN000 for a syntax error, with the README link', async () => {
+    const doc = await t.validate('vm v {\n    asign gpu\n}\n');
+    const [d] = diagnosticsWithCode(doc, 'SYN000');
+    expect(message(d)).toMatch(/^'asign' is not a VM property/);
+    expect(d.codeDescription?.href).toMatch(/README\.md#syn000$/);
+  });
+
+  it("REF001: an unknown device, host or IOMMU names the closest declared one, from the reference's scope", async () => {
+    const text =
+      'host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd\n    }\n    endpoint gpu at 0000:01:00.0 {\n        iommu dmar1\n    }\n}\n' +
+      'vm v on h {\n    assign gpx, 0000:01:00.1\n}\nvm w on hx {\n}\n';
+    const doc = await t.validate(text);
+    const refs = diagnosticsWithCode(doc, 'REF001');
+    expect(refs.map((d) => message(d))).toEqual([
+      "unknown IOMMU 'dmar1'; did you mean 'dmar0'?",
+      "unknown device 'gpx'; did you mean 'gpu'?",
+      // a BDF is matched against the host's BDFs too
+      "unknown device '0000:01:00.1'; did you mean '0000:01:00.0'?",
+      "unknown host 'hx'; did you mean 'h'?",
+    ]);
+    expect(refs.map((d) => (d.data as { replacement?: string }).replacement)).toEqual(['dmar0', 'gpu', '0000:01:00.0', 'h']);
+    expect(refs[0].codeDescription?.href).toMatch(/README\.md#ref001$/);
+    // nothing close: the name alone
+    const far = diagnosticsWithCode(await t.validate('host h {\n    kernel 6.12\n}\nvm v on h {\n    assign nvme_controller\n}\n'), 'REF001');
+    expect(far.map((d) => message(d))).toEqual(["unknown device 'nvme_controller'"]);
+  });
+});

@@ -2,7 +2,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testCodeAction } from 'langium/test';
-import { codes, createTestServices, diagnosticsWithCode } from './helpers.js';
+import { codes, createTestServices, diagnosticsWithCode, message } from './helpers.js';
 
 const t = createTestServices();
 afterEach(() => t.clear());
@@ -53,6 +53,33 @@ describe('quick fixes', () => {
   it('SYN002: replaces an unknown driver with the suggestion', async () => {
     const r = await testCodeAction(t.Iommu)('host h { kernel 6.12 iommu u { driver intel-vdt } }', 'SYN002', 'host h { kernel 6.12 iommu u { driver intel-vtd } }');
     expect(r.action?.title).toBe("Change to 'intel-vtd'");
+  });
+
+  it('a mistyped keyword (parser error): replaces it with the suggested keyword, and the file then parses', async () => {
+    const text = HOST.replace('            driver vfio-pci\n', '            drivr vfio-pci\n');
+    const doc = await t.validate(text);
+    const [diagnostic] = (doc.diagnostics ?? []).filter((d) => (d.data as { code?: string } | undefined)?.code === 'parsing-error');
+    expect(message(diagnostic)).toMatch(/^'drivr' is not a device property or device kind; did you mean 'driver'\?/);
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, {
+      textDocument: { uri: doc.uri.toString() },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic] },
+    })) as CodeAction[];
+    expect(actions.map((a) => a.title)).toEqual(["Change to 'driver'"]);
+    const fixed = apply(text, actions[0]);
+    expect(fixed).toBe(HOST);
+    expect((await t.validate(fixed)).diagnostics!.filter((d) => (d.data as { code?: string } | undefined)?.code === 'parsing-error')).toEqual([]);
+  });
+
+  it('REF001: replaces an unknown device name with the closest one; the assignment then resolves', async () => {
+    const text = HOST + 'vm v on h {\n    assign gpx\n}\n';
+    const { actions, diagnostic } = await actionsFor(text, 'REF001');
+    expect(message(diagnostic)).toBe("unknown device 'gpx'; did you mean 'gpu'?");
+    const change = actions.find((a) => a.title === "Change to 'gpu'")!;
+    expect(change).toBeDefined();
+    const fixed = apply(text, change);
+    expect(fixed).toContain('    assign gpu\n');
+    expect(codes(await t.validate(fixed))).not.toContain('REF001');
   });
 
   it('BDF001: rewrites a malformed BDF in canonical form', async () => {

@@ -24,6 +24,7 @@ import { IommuLinker, IommuReferenceDescriptionProvider } from './iommu-linker.j
 import { IommuScopeComputation, IommuScopeProvider } from './iommu-scope.js';
 import { IommuValidator, registerValidationChecks } from './iommu-validator.js';
 import { IommuValidationRegistry } from './iommu-validation-registry.js';
+import { IommuParserErrorMessageProvider } from './parser-messages.js';
 import { SimulationCache } from '../lowering/simulation-cache.js';
 
 export type IommuAddedServices = {
@@ -46,6 +47,9 @@ export const IommuSharedModule: Module<LangiumSharedCoreServices, PartialLangium
 };
 
 export const IommuTopologyModule: Module<IommuCoreServices, PartialLangiumCoreServices & IommuAddedServices> = {
+  parser: {
+    ParserErrorMessageProvider: (services) => new IommuParserErrorMessageProvider(services.Grammar),
+  },
   references: {
     ScopeProvider: (services) => new IommuScopeProvider(services),
     ScopeComputation: (services) => new IommuScopeComputation(services),

@@ -8,24 +8,66 @@
  * every 10 ms). Diagnostic ranges of a property come from {@link findPropertyCst}, which finds the same CST
  * node as Langium's lookup. Behaviour is otherwise the same (same order, same pruning options).
  */
-import { Cancellation, DefaultDocumentValidator, interruptAndCheck, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type ValidationAcceptor, type ValidationOptions } from 'langium';
+import { Cancellation, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
 import { leafTypes } from './grammar-leaves.js';
+import { parserSuggestion } from './parser-messages.js';
+import { ruleHref } from './rule-links.js';
+import { closestTerm } from './suggest.js';
 
 type CancellationToken = Cancellation.CancellationToken;
 const CancellationToken = Cancellation.CancellationToken;
 
 type Check = (node: AstNode, accept: ValidationAcceptor, token: CancellationToken) => unknown;
 
+/**
+ * Stable codes (README rule table) for the diagnostics Langium makes itself: lexer and parser errors are `SYN000`,
+ * unresolved cross-references `REF001`. `data.code` keeps Langium's value, which Langium's own options read.
+ */
+const LANGIUM_CODES: Record<string, string> = {
+  [DocumentValidator.LexingError]: 'SYN000',
+  [DocumentValidator.ParsingError]: 'SYN000',
+  [DocumentValidator.LinkingError]: 'REF001',
+};
+
+/** How an unresolved reference names what it looked for, by the target type. */
+const REFERENCE_TARGETS: Record<string, string> = { PciDevice: 'device', Host: 'host', Iommu: 'IOMMU' };
+
+function withCode(d: Diagnostic): Diagnostic {
+  const code = LANGIUM_CODES[(d.data as { code?: string } | undefined)?.code ?? ''];
+  if (code && d.code === undefined) {
+    d.code = code;
+    d.codeDescription = { href: ruleHref(code) };
+  }
+  return d;
+}
+
 export class IommuDocumentValidator extends DefaultDocumentValidator {
   /** Node types that never contain AST nodes (from the grammar): the walk does not read their properties. */
   private readonly leaves: ReadonlySet<string>;
 
+  private readonly scopes: ScopeProvider;
+  private readonly reflection: LangiumCoreServices['shared']['AstReflection'];
+
   constructor(services: LangiumCoreServices) {
     super(services);
     this.leaves = leafTypes(services.Grammar);
+    this.scopes = services.references.ScopeProvider;
+    this.reflection = services.shared.AstReflection;
+  }
+
+  protected override processLexingErrors(parseResult: ParseResult, diagnostics: Diagnostic[], options: ValidationOptions): void {
+    const from = diagnostics.length;
+    super.processLexingErrors(parseResult, diagnostics, options);
+    for (let i = from; i < diagnostics.length; i++) withCode(diagnostics[i]);
+  }
+
+  protected override processLinkingErrors(document: LangiumDocument, diagnostics: Diagnostic[], options: ValidationOptions): void {
+    const from = diagnostics.length;
+    super.processLinkingErrors(document, diagnostics, options);
+    for (let i = from; i < diagnostics.length; i++) withCode(diagnostics[i]);
   }
 
   protected override async validateAstNodes(rootNode: AstNode, options: ValidationOptions, acceptor: ValidationAcceptor, cancelToken = CancellationToken.None): Promise<void> {
@@ -57,7 +99,53 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     }
   }
 
+  /** Langium's parser diagnostics; one whose message suggests a keyword carries it as `data.replacement` (a quick fix). */
+  protected override processParsingErrors(parseResult: ParseResult, diagnostics: Diagnostic[], options: ValidationOptions): void {
+    const from = diagnostics.length;
+    super.processParsingErrors(parseResult, diagnostics, options);
+    for (let i = from; i < diagnostics.length; i++) {
+      const d = diagnostics[i];
+      const replacement = typeof d.message === 'string' ? parserSuggestion(d.message) : undefined;
+      if (replacement !== undefined) d.data = { ...(d.data as object), replacement };
+      withCode(d);
+    }
+  }
+
+  /**
+   * REF001's message: `unknown device 'gpx'; did you mean 'gpu'?`, the closest name (or BDF) the reference could
+   * have meant, from the same scope the linker searched; the suggestion also goes to `data.replacement` (a quick
+   * fix). Unchanged for any other reference type or when the scope cannot be read.
+   */
+  private linkingMessage(message: string, info: DiagnosticInfo<AstNode, string>): { message: string; replacement?: string } {
+    const data = info.data as { refText?: string } | undefined;
+    const refText = data?.refText;
+    if (!refText || typeof info.property !== 'string') return { message };
+    try {
+      const value = (info.node as unknown as Record<string, unknown>)[info.property];
+      const ref = (Array.isArray(value) ? value[info.index ?? 0] : value) as Reference | undefined;
+      if (!isReference(ref)) return { message };
+      const type = this.reflection.getReferenceType({ container: info.node, property: info.property, reference: ref });
+      const what = REFERENCE_TARGETS[type];
+      if (!what) return { message };
+      const names = this.scopes
+        .getScope({ container: info.node, property: info.property, index: info.index, reference: ref })
+        .getAllElements()
+        .map((e) => e.name)
+        .distinct()
+        .toArray();
+      const replacement = closestTerm(refText, names);
+      return { message: `unknown ${what} '${refText}'${replacement ? `; did you mean '${replacement}'?` : ''}`, replacement };
+    } catch {
+      return { message };
+    }
+  }
+
   protected override toDiagnostic<N extends AstNode>(severity: 'error' | 'warning' | 'info' | 'hint', message: string, info: DiagnosticInfo<N, string>): Diagnostic {
+    if ((info.data as { code?: string } | undefined)?.code === DocumentValidator.LinkingError) {
+      const m = this.linkingMessage(message, info as DiagnosticInfo<AstNode, string>);
+      message = m.message;
+      if (m.replacement !== undefined) info = { ...info, data: { ...(info.data as object), replacement: m.replacement } };
+    }
     if (!info.range && typeof info.property === 'string') {
       const cst = findPropertyCst(info.node.$cstNode, info.property, info.index) ?? info.node.$cstNode;
       if (cst) return super.toDiagnostic(severity, message, { ...info, range: cst.range });

@@ -1,0 +1,139 @@
+/**
+ * Parser error messages that say what a block may hold. Chevrotain's default for a mistyped keyword inside a block,
+ * "Expecting token of type '}' but found `drivr`.", names only the token that would close the block. Here, when the
+ * closing `}` of a block (or the end of the file) was expected and a word was found, the message names the kind of
+ * element the block holds, the closest keyword ("did you mean 'driver'?") and the keywords that may start an element
+ * there, read from the grammar so they cannot drift from it:
+ *
+ *   'drivr' is not a device property or device kind; did you mean 'driver'? (expected one of: id, class, …, or '}')
+ *
+ * A missing `}` at the end of the file and a stray `}` get messages of their own, and a missing value names the kind of
+ * value (`expected a hex number such as 0x1f, found 'snoop-control'`) and a missing keyword is quoted (`expected 'at',
+ * found '0000:01:00.0'`). Other parser errors (no viable alternative) keep Langium's wording.
+ * The suggestion is recovered from the message by {@link parserSuggestion} (the validator puts it in the diagnostic's
+ * `data.replacement`, and the code action provider offers it as a quick fix).
+ */
+import { GrammarAST, LangiumParserErrorMessageProvider, type Grammar } from 'langium';
+import { closestTerm } from './suggest.js';
+
+/** Per block rule: the rules of the elements it repeats, and how the message names one of them (with its article). */
+const BLOCKS: Record<string, { elements: string[]; what: string; block: string }> = {
+  Document: { elements: ['Import', 'TopLevel'], what: 'a top-level element', block: 'file' },
+  Host: { elements: ['HostMember'], what: 'a host member', block: 'host' },
+  Iommu: { elements: ['IommuProperty'], what: 'an IOMMU property', block: 'iommu' },
+  PciDevice: { elements: ['DeviceProperty', 'PciDevice'], what: 'a device property or device kind', block: 'device' },
+  Vm: { elements: ['VmProperty'], what: 'a VM property', block: 'vm' },
+};
+
+/** Chevrotain's option objects, as Langium's provider declares them (chevrotain is not a direct dependency). */
+type MismatchOptions = Parameters<LangiumParserErrorMessageProvider['buildMismatchTokenMessage']>[0];
+type NotAllInputOptions = Parameters<LangiumParserErrorMessageProvider['buildNotAllInputParsedMessage']>[0];
+/** The parts of chevrotain's `IToken` read here. */
+interface Token {
+  image: string;
+  tokenType?: { name: string };
+}
+
+/** How a message names a value of each terminal of the grammar (iommu-topology.langium). */
+const TERMINALS: Record<string, string> = {
+  ID: 'a name',
+  HEX: 'a hex number such as 0x1f',
+  INT: 'a number',
+  STRING: 'a quoted string',
+  BDF: 'a PCI address such as 0000:65:00.0',
+  PCIID: 'a vendor:device ID such as 10de:2684',
+  VERSION: 'a version such as 6.12',
+};
+
+const SUGGESTION = /; did you mean '([^']+)'\?/;
+
+/** The keyword a parser error message built here suggests, if any. */
+export function parserSuggestion(message: string): string | undefined {
+  return SUGGESTION.exec(message)?.[1];
+}
+
+function isOptional(e: GrammarAST.AbstractElement): boolean {
+  return e.cardinality === '?' || e.cardinality === '*' || GrammarAST.isAction(e);
+}
+
+/**
+ * The keywords that can start `el` (its FIRST set restricted to keywords; terminals such as ID are left out).
+ * Groups contribute their elements up to the first one that is not optional.
+ */
+function firstKeywords(el: GrammarAST.AbstractElement | undefined, out: Set<string>, seen: Set<GrammarAST.AbstractRule>): void {
+  if (!el) return;
+  if (GrammarAST.isKeyword(el)) out.add(el.value);
+  else if (GrammarAST.isAssignment(el)) firstKeywords(el.terminal, out, seen);
+  else if (GrammarAST.isAlternatives(el) || GrammarAST.isUnorderedGroup(el)) for (const e of el.elements) firstKeywords(e, out, seen);
+  else if (GrammarAST.isGroup(el)) {
+    for (const e of el.elements) {
+      firstKeywords(e, out, seen);
+      if (!isOptional(e)) break;
+    }
+  } else if (GrammarAST.isRuleCall(el)) {
+    const rule = el.rule.ref;
+    if (GrammarAST.isParserRule(rule) && !seen.has(rule)) {
+      seen.add(rule);
+      firstKeywords(rule.definition, out, seen);
+    }
+  }
+}
+
+function isWord(token: Token): boolean {
+  return /^[A-Za-z_][\w-]*$/.test(token.image);
+}
+
+function isEof(token: Token): boolean {
+  return token.tokenType?.name === 'EOF';
+}
+
+export class IommuParserErrorMessageProvider extends LangiumParserErrorMessageProvider {
+  /** Block rule name → the keywords that may start one of its elements, in grammar order. */
+  private readonly starts = new Map<string, string[]>();
+
+  constructor(grammar: Grammar) {
+    super();
+    const rules = new Map(grammar.rules.map((r) => [r.name, r]));
+    for (const [name, b] of Object.entries(BLOCKS)) {
+      const out = new Set<string>();
+      for (const e of b.elements) {
+        const rule = rules.get(e);
+        if (GrammarAST.isParserRule(rule)) firstKeywords(rule.definition, out, new Set([rule]));
+      }
+      this.starts.set(name, [...out]);
+    }
+  }
+
+  override buildMismatchTokenMessage(options: MismatchOptions): string {
+    const { expected, actual } = options;
+    // Langium names chevrotain rules after the grammar rules with a zero-width space appended
+    const ruleName = options.ruleName.replace(/\u200B$/, '');
+    const b = Object.hasOwn(BLOCKS, ruleName) ? BLOCKS[ruleName] : undefined;
+    // the file's elements end at the end of input, a block's at its `}`
+    if (b && ruleName === 'Document' && expected.name === 'EOF' && isWord(actual)) return this.notAnElement(actual.image, ruleName, false);
+    if (b && expected.name === '}') {
+      if (isEof(actual)) return `missing '}' at the end of the file: the ${b.block} block is not closed`;
+      if (isWord(actual)) return this.notAnElement(actual.image, ruleName, true);
+    }
+    const found = isEof(actual) ? 'the end of the file' : `'${actual.image}'`;
+    if (Object.hasOwn(TERMINALS, expected.name)) return `expected ${TERMINALS[expected.name]}, found ${found}`;
+    if (expected.name === 'EOF') return super.buildMismatchTokenMessage(options);
+    // any other token type is a keyword, named by its text
+    return `expected '${expected.name}', found ${found}`;
+  }
+
+  override buildNotAllInputParsedMessage(options: NotAllInputOptions): string {
+    const t = options.firstRedundant;
+    if (t.image === '}') return `unmatched '}': no block is open here (an earlier error may have closed it)`;
+    if (isWord(t)) return this.notAnElement(t.image, 'Document', false);
+    return super.buildNotAllInputParsedMessage(options);
+  }
+
+  private notAnElement(image: string, ruleName: string, closes: boolean): string {
+    const b = BLOCKS[ruleName];
+    const starts = this.starts.get(ruleName) ?? [];
+    const suggestion = starts.includes(image) ? undefined : closestTerm(image, starts);
+    const list = starts.join(', ') + (closes ? `, or '}'` : '');
+    return `'${image}' is not ${b.what}${suggestion ? `; did you mean '${suggestion}'?` : ''} (expected one of: ${list})`;
+  }
+}
