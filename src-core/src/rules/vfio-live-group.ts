@@ -1,11 +1,11 @@
 import type { HostAnalysis, IommuGroup, VmAnalysis } from '../analysis.js';
+import { formatBdf } from '../bdf.js';
 import { effectiveKernel } from '../caps/platform.js';
 import type { Finding } from '../findings.js';
 import { atLeast, formatKernel } from '../kernel-version.js';
-import type { Rule } from './rule.js';
+import { BRIDGE_KINDS, type KernelVersion, type PciDevice, type Vm } from '../model.js';
 import { legacyAnyDriverViable } from '../vm/ownership.js';
-import { BRIDGE_KINDS } from '../model.js';
-import { formatBdf } from '../bdf.js';
+import type { Rule, RuleContext } from './rule.js';
 import { devLabel, relVm } from './vfio-common.js';
 
 /**
@@ -24,6 +24,58 @@ function groupsHeld(va: VmAnalysis, ha: HostAnalysis): Map<IommuGroup, string[]>
     else used.set(g, [o.deviceId]);
   }
   return used;
+}
+
+/** A member without a driver of an iommu_group a VM holds, that the VM was not assigned. */
+interface UnboundMember {
+  vm: Vm;
+  kernel: KernelVersion;
+  group: IommuGroup;
+  /** The VM's devices in that group. */
+  inVm: string[];
+  id: string;
+  device: PciDevice;
+}
+
+/**
+ * Every {@link UnboundMember} (driver `none`, so unknown drivers are not judged) of the VMs `vmApplies` accepts, on the
+ * kernels `kernelApplies` accepts (an undeclared kernel is {@link effectiveKernel}'s), except the members `exempt` says.
+ */
+function unboundMembers(ctx: RuleContext, vmApplies: (vm: Vm) => boolean, kernelApplies: (k: KernelVersion) => boolean, exempt: (d: PciDevice) => boolean): UnboundMember[] {
+  const out: UnboundMember[] = [];
+  for (const vm of ctx.topology.vms) {
+    if (!vmApplies(vm)) continue;
+    const va = ctx.vms.get(vm.id);
+    const ha = ctx.hosts.get(vm.hostId);
+    if (!va || !ha) continue;
+    const kernel = effectiveKernel(ha.kernel);
+    if (!kernelApplies(kernel)) continue;
+    const assigned = new Set(vm.assignedIds);
+    for (const [group, inVm] of groupsHeld(va, ha)) {
+      for (const id of group.deviceIds) {
+        const device = ctx.device(id);
+        if (device && !assigned.has(id) && device.driver === null && !exempt(device)) out.push({ vm, kernel, group, inVm, id, device });
+      }
+    }
+  }
+  return out;
+}
+
+/** What VIA008 and VIA009 share: the finding's element and related elements (the VM, and its devices in the group). */
+function memberPlace(m: UnboundMember, holds: string): Pick<Finding, 'elementId' | 'related'> {
+  const { vm } = m;
+  return {
+    elementId: m.id,
+    related: [relVm(vm, `VM ${vm.name} ${holds} this iommu_group`), ...m.inVm.map((x) => ({ id: x, message: `assigned to VM ${vm.name}, same iommu_group` }))],
+  };
+}
+
+/** The quick fixes of VIA008 and VIA009: bind the member to vfio-pci, or assign it to the VM too. */
+function memberFixes(m: UnboundMember): Finding['fixes'] {
+  return [
+    { kind: 'set-driver', deviceId: m.id, driver: 'vfio-pci' },
+    { kind: 'assign-devices', vmId: m.vm.id, deviceIds: [m.id] },
+  ];
 }
 
 /**
@@ -48,37 +100,19 @@ export const vfioLiveGroupRule: Rule = {
     fix: 'Bind the member to vfio-pci (or pci-stub) before starting the VM, or assign it to the VM too.',
   },
   check(ctx) {
-    const out: Finding[] = [];
-    for (const vm of ctx.topology.vms) {
-      if (vm.backend !== 'vfio-type1') continue; // iommufd needs ≥ 6.2, where the notifier is gone
-      const va = ctx.vms.get(vm.id);
-      const ha = ctx.hosts.get(vm.hostId);
-      if (!va || !ha) continue;
-      const kernel = effectiveKernel(ha.kernel);
-      if (atLeast(kernel, 5, 19)) continue;
-      // groups with container users: those of devices the VM got (a failed start releases its container)
-      const assigned = new Set(vm.assignedIds);
-      for (const [g, inVm] of groupsHeld(va, ha)) {
-        for (const id of g.deviceIds) {
-          const d = ctx.device(id);
-          if (!d || assigned.has(id) || d.driver !== null || legacyAnyDriverViable(d)) continue;
-          out.push({
-            code: 'VIA008',
-            severity: 'warning',
-            message: `${devLabel(d, id)} has no driver while VM ${vm.name} uses its iommu_group ${g.number} (kernel ${formatKernel(kernel)}): a host driver binding to it then crashes the host (BUG_ON in vfio_iommu_group_notifier)`,
-            explanation: `Before 5.19 an unbound device keeps its iommu_group viable, so VM ${vm.name} starts. But vfio judges a driver only after it has bound: \`vfio_iommu_group_notifier\` gets IOMMU_GROUP_NOTIFY_BOUND_DRIVER, and for a driver other than a VFIO driver or pci-stub on a group with container users it hits \`BUG_ON\` (a kernel oops; with panic_on_oops a host panic). Any later bind does it: loading the device's module, \`echo 1 > /sys/bus/pci/rescan\`, a hotplug, a udev rule or driverctl. Binding the device to vfio-pci (or pci-stub) first, or giving it to the VM too, leaves nothing to bind. 5.19 replaced the notifier by DMA ownership (VFIO-GRP-05), which refuses the bind instead.`,
-            elementId: id,
-            related: [relVm(vm, `VM ${vm.name} uses this iommu_group`), ...inVm.map((x) => ({ id: x, message: `assigned to VM ${vm.name}, same iommu_group` }))],
-            kernel: this.meta.kernel,
-            fixes: [
-              { kind: 'set-driver', deviceId: id, driver: 'vfio-pci' },
-              { kind: 'assign-devices', vmId: vm.id, deviceIds: [id] },
-            ],
-          });
-        }
-      }
-    }
-    return out;
+    // iommufd needs ≥ 6.2, where the notifier is gone; groups with container users are those of devices the VM got
+    return unboundMembers(ctx, (vm) => vm.backend === 'vfio-type1', (k) => !atLeast(k, 5, 19), legacyAnyDriverViable).map((m) => {
+      const { vm, kernel, group: g, id, device: d } = m;
+      return {
+        code: 'VIA008',
+        severity: 'warning',
+        message: `${devLabel(d, id)} has no driver while VM ${vm.name} uses its iommu_group ${g.number} (kernel ${formatKernel(kernel)}): a host driver binding to it then crashes the host (BUG_ON in vfio_iommu_group_notifier)`,
+        explanation: `Before 5.19 an unbound device keeps its iommu_group viable, so VM ${vm.name} starts. But vfio judges a driver only after it has bound: \`vfio_iommu_group_notifier\` gets IOMMU_GROUP_NOTIFY_BOUND_DRIVER, and for a driver other than a VFIO driver or pci-stub on a group with container users it hits \`BUG_ON\` (a kernel oops; with panic_on_oops a host panic). Any later bind does it: loading the device's module, \`echo 1 > /sys/bus/pci/rescan\`, a hotplug, a udev rule or driverctl. Binding the device to vfio-pci (or pci-stub) first, or giving it to the VM too, leaves nothing to bind. 5.19 replaced the notifier by DMA ownership (VFIO-GRP-05), which refuses the bind instead.`,
+        ...memberPlace(m, 'uses'),
+        kernel: this.meta.kernel,
+        fixes: memberFixes(m),
+      };
+    });
   },
 };
 
@@ -107,35 +141,20 @@ export const vfioOwnedGroupRule: Rule = {
     fix: 'Bind the member to vfio-pci to reserve it for VFIO explicitly, or assign it to the VM too.',
   },
   check(ctx) {
-    const out: Finding[] = [];
-    for (const vm of ctx.topology.vms) {
-      const va = ctx.vms.get(vm.id);
-      const ha = ctx.hosts.get(vm.hostId);
-      if (!va || !ha) continue;
-      const kernel = effectiveKernel(ha.kernel);
-      if (!atLeast(kernel, 5, 19)) continue; // ≤ 5.18: VIA008
+    // bridges: their driver, pcieport, sets driver_managed_dma; ≤ 5.18 is VIA008
+    return unboundMembers(ctx, () => true, (k) => atLeast(k, 5, 19), (d) => BRIDGE_KINDS.has(d.kind)).map((m) => {
+      const { vm, kernel, group: g, id, device: d } = m;
       const owner = vm.backend === 'vfio-type1' ? 'VFIO (its legacy container)' : 'its iommufd context';
-      const assigned = new Set(vm.assignedIds);
-      for (const [g, inVm] of groupsHeld(va, ha)) {
-        for (const id of g.deviceIds) {
-          const d = ctx.device(id);
-          if (!d || assigned.has(id) || d.driver !== null || BRIDGE_KINDS.has(d.kind)) continue;
-          out.push({
-            code: 'VIA009',
-            severity: 'info',
-            message: `${devLabel(d, id)} has no driver and cannot get one while VM ${vm.name} holds its iommu_group ${g.number}: a host driver bind fails with -EBUSY, with nothing in dmesg (kernel ${formatKernel(kernel)}${ha.kernel ? '' : ', assumed'})`,
-            explanation: `Since 5.19 an iommu_group has one DMA owner. VM ${vm.name} makes ${owner} the owner of iommu_group ${g.number} when it starts, and from then on \`really_probe\` refuses every driver without \`driver_managed_dma\` on the other members: \`pci_dma_configure\` → \`iommu_device_use_default_domain\` returns -EBUSY before the driver's probe runs. That path prints no "probe … failed" line, so auto-probe (module load, rescan, hotplug) silently leaves ${devLabel(d, id)} without a driver, and \`echo ${formatBdf(d.bdf)} > /sys/bus/pci/drivers/<driver>/bind\` returns -EBUSY. The host stays safe (before 5.19 the same bind crashed it, VIA008); the device is usable on the host again once the VM stops. Binding it to vfio-pci makes the reservation explicit, and assigning it gives it to the guest.`,
-            elementId: id,
-            related: [relVm(vm, `VM ${vm.name} holds this iommu_group`), ...inVm.map((x) => ({ id: x, message: `assigned to VM ${vm.name}, same iommu_group` }))],
-            kernel: this.meta.kernel,
-            fixes: [
-              { kind: 'set-driver', deviceId: id, driver: 'vfio-pci' },
-              { kind: 'assign-devices', vmId: vm.id, deviceIds: [id] },
-            ],
-          });
-        }
-      }
-    }
-    return out;
+      const declared = ctx.hosts.get(vm.hostId)?.kernel !== undefined;
+      return {
+        code: 'VIA009',
+        severity: 'info',
+        message: `${devLabel(d, id)} has no driver and cannot get one while VM ${vm.name} holds its iommu_group ${g.number}: a host driver bind fails with -EBUSY, with nothing in dmesg (kernel ${formatKernel(kernel)}${declared ? '' : ', assumed'})`,
+        explanation: `Since 5.19 an iommu_group has one DMA owner. VM ${vm.name} makes ${owner} the owner of iommu_group ${g.number} when it starts, and from then on \`really_probe\` refuses every driver without \`driver_managed_dma\` on the other members: \`pci_dma_configure\` → \`iommu_device_use_default_domain\` returns -EBUSY before the driver's probe runs. That path prints no "probe … failed" line, so auto-probe (module load, rescan, hotplug) silently leaves ${devLabel(d, id)} without a driver, and \`echo ${formatBdf(d.bdf)} > /sys/bus/pci/drivers/<driver>/bind\` returns -EBUSY. The host stays safe (before 5.19 the same bind crashed it, VIA008); the device is usable on the host again once the VM stops. Binding it to vfio-pci makes the reservation explicit, and assigning it gives it to the guest.`,
+        ...memberPlace(m, 'holds'),
+        kernel: this.meta.kernel,
+        fixes: memberFixes(m),
+      };
+    });
   },
 };
