@@ -218,5 +218,8 @@ describe('Langium diagnostics get stable codes', () => {
     // nothing close: the name alone
     const far = diagnosticsWithCode(await t.validate('host h {\n    kernel 6.12\n}\nvm v on h {\n    assign nvme_controller\n}\n'), 'REF001');
     expect(far.map((d) => message(d))).toEqual(["unknown device 'nvme_controller'"]);
+    // the VM's host is the unknown one: its devices say where the lookup went
+    const hostless = diagnosticsWithCode(await t.validate('host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n}\nvm v on hz {\n    assign gpu\n}\n'), 'REF001');
+    expect(hostless.map((d) => message(d))).toEqual(["unknown host 'hz'; did you mean 'h'?", "unknown device 'gpu' (VM v's host 'hz' is not declared)"]);
   });
 });

@@ -7,11 +7,16 @@
  * nodes with checks are queued, and cancellation is checked every 256 of them (Langium itself only yields
  * every 10 ms). Diagnostic ranges of a property come from {@link findPropertyCst}, which finds the same CST
  * node as Langium's lookup. Behaviour is otherwise the same (same order, same pruning options).
+ *
+ * Langium's own diagnostics get stable codes (`SYN000` syntax, `REF001` unresolved reference) and, where the message
+ * suggests a replacement (a keyword, {@link parserSuggestion}; a declared name, {@link IommuDocumentValidator.linkingMessage}),
+ * `data.replacement` for the quick fix.
  */
-import { Cancellation, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
+import { AstUtils, Cancellation, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
+import { isVm } from './generated/ast.js';
 import { leafTypes } from './grammar-leaves.js';
 import { parserSuggestion } from './parser-messages.js';
 import { ruleHref } from './rule-links.js';
@@ -134,7 +139,10 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
         .distinct()
         .toArray();
       const replacement = closestTerm(refText, names);
-      return { message: `unknown ${what} '${refText}'${replacement ? `; did you mean '${replacement}'?` : ''}`, replacement };
+      // a VM's devices are looked up on its host: with that host unresolved, say so rather than blame the device
+      const vm = AstUtils.getContainerOfType(info.node, isVm);
+      const hostless = !replacement && what === 'device' && vm?.host && !vm.host.ref ? ` (VM ${vm.name}'s host '${vm.host.$refText}' is not declared)` : '';
+      return { message: `unknown ${what} '${refText}'${replacement ? `; did you mean '${replacement}'?` : hostless}`, replacement };
     } catch {
       return { message };
     }
