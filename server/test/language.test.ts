@@ -222,4 +222,14 @@ describe('Langium diagnostics get stable codes', () => {
     const hostless = diagnosticsWithCode(await t.validate('host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n}\nvm v on hz {\n    assign gpu\n}\n'), 'REF001');
     expect(hostless.map((d) => message(d))).toEqual(["unknown host 'hz'; did you mean 'h'?", "unknown device 'gpu' (VM v's host 'hz' is not declared)"]);
   });
+
+  it('REF001: only the first 50 unknown references of a file search for a suggestion; the rest keep the plain message', async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `gpx${i}`);
+    const text = 'host h {\n    kernel 6.12\n' + names.map((n, i) => `    endpoint ${n.replace('x', 'u')} at 0000:${(i + 1).toString(16).padStart(2, '0')}:00.0\n`).join('') + '}\nvm v on h {\n    assign ' + names.join(', ') + '\n}\n';
+    const refs = diagnosticsWithCode(await t.validate(text), 'REF001').map((d) => message(d));
+    expect(refs).toHaveLength(60);
+    expect(refs[0]).toBe("unknown device 'gpx0'; did you mean 'gpu0'?");
+    expect(refs.filter((m) => m.includes('did you mean'))).toHaveLength(50);
+    expect(refs[59]).toBe("unknown device 'gpx59'");
+  });
 });

@@ -69,7 +69,16 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     for (let i = from; i < diagnostics.length; i++) withCode(diagnostics[i]);
   }
 
+  /**
+   * How many more REF001 diagnostics of the current document get a suggestion: each searches the reference's whole
+   * scope (a host's names and BDFs), so a file with hundreds of broken references (a VM whose host is being renamed)
+   * does not make every keystroke pay for all of them.
+   */
+  private suggestionsLeft = 0;
+  static readonly MAX_REFERENCE_SUGGESTIONS = 50;
+
   protected override processLinkingErrors(document: LangiumDocument, diagnostics: Diagnostic[], options: ValidationOptions): void {
+    this.suggestionsLeft = IommuDocumentValidator.MAX_REFERENCE_SUGGESTIONS;
     const from = diagnostics.length;
     super.processLinkingErrors(document, diagnostics, options);
     for (let i = from; i < diagnostics.length; i++) withCode(diagnostics[i]);
@@ -122,23 +131,25 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
    * fix). Unchanged for any other reference type or when the scope cannot be read.
    */
   private linkingMessage(message: string, info: DiagnosticInfo<AstNode, string>): { message: string; replacement?: string } {
-    const data = info.data as { refText?: string } | undefined;
-    const refText = data?.refText;
+    const refText = (info.data as { refText?: string } | undefined)?.refText;
     if (!refText || typeof info.property !== 'string') return { message };
     try {
       const value = (info.node as unknown as Record<string, unknown>)[info.property];
       const ref = (Array.isArray(value) ? value[info.index ?? 0] : value) as Reference | undefined;
       if (!isReference(ref)) return { message };
-      const type = this.reflection.getReferenceType({ container: info.node, property: info.property, reference: ref });
-      const what = REFERENCE_TARGETS[type];
+      const what = REFERENCE_TARGETS[this.reflection.getReferenceType({ container: info.node, property: info.property, reference: ref })];
       if (!what) return { message };
-      const names = this.scopes
-        .getScope({ container: info.node, property: info.property, index: info.index, reference: ref })
-        .getAllElements()
-        .map((e) => e.name)
-        .distinct()
-        .toArray();
-      const replacement = closestTerm(refText, names);
+      let replacement: string | undefined;
+      if (this.suggestionsLeft > 0) {
+        this.suggestionsLeft--;
+        const names = this.scopes
+          .getScope({ container: info.node, property: info.property, index: info.index, reference: ref })
+          .getAllElements()
+          .map((e) => e.name)
+          .distinct()
+          .toArray();
+        replacement = closestTerm(refText, names);
+      }
       // a VM's devices are looked up on its host: with that host unresolved, say so rather than blame the device
       const vm = AstUtils.getContainerOfType(info.node, isVm);
       const hostless = !replacement && what === 'device' && vm?.host && !vm.host.ref ? ` (VM ${vm.name}'s host '${vm.host.$refText}' is not declared)` : '';

@@ -3,7 +3,10 @@ export function closestTerm(value: string, candidates: string[]): string | undef
   let best: string | undefined;
   let bestDist = Infinity;
   const lower = value.toLowerCase();
+  const limit = Math.max(2, Math.floor(value.length / 3));
   for (const c of candidates) {
+    // the distance is at least the difference in length: such candidates cannot be suggested (a host has thousands)
+    if (Math.abs(c.length - value.length) > limit) continue;
     if (c.toLowerCase() === lower) return c;
     const d = editDistance(lower, c.toLowerCase());
     if (d < bestDist) {
@@ -11,7 +14,7 @@ export function closestTerm(value: string, candidates: string[]): string | undef
       best = c;
     }
   }
-  return bestDist <= Math.max(2, Math.floor(value.length / 3)) ? best : undefined;
+  return bestDist <= limit ? best : undefined;
 }
 
 /** Optimal-string-alignment edit distance (insert, delete, substitute, transpose adjacent). */
