@@ -86,6 +86,34 @@ describe('quick fixes', () => {
     await testCodeAction(t.Iommu)('host h { kernel 6.12 endpoint x at 0000:65:0.0 }', 'BDF001', 'host h { kernel 6.12 endpoint x at 0000:65:00.0 }');
   });
 
+  it('VIA010: an Intel QAT C62x on the vfio-pci denylist; the parameter fix (marked insecure) lets it bind', async () => {
+    const text = `host h {
+    kernel 6.12
+    iommu dmar0 {
+        driver intel-vtd
+        caps interrupt-remapping, snoop-control
+    }
+    endpoint qat at 0000:3d:00.0 {
+        id 8086:37c8
+        iommu dmar0
+        no-snoop off
+        driver vfio-pci
+    }
+}
+vm v on h {
+    assign qat
+}
+`;
+    const { actions, diagnostic } = await actionsFor(text, 'VIA010');
+    expect(message(diagnostic)).toBe('qat (0000:3d:00.0) in VM v: Intel QAT C62x is on the vfio-pci denylist → -EINVAL at vfio-pci probe');
+    const param = actions.find((a) => a.title.includes('vfio_pci.disable_denylist=1'))!;
+    expect(param.title).toMatch(/insecure/);
+    const fixed = apply(text, param);
+    expect(fixed).toContain('    param vfio_pci.disable_denylist = 1\n');
+    expect(codes(await t.validate(fixed))).not.toContain('VIA010');
+    expect(actions.map((a) => a.title)).toContain('Remove qat from vm v');
+  });
+
   it('IR001: offers enabling interrupt remapping and the allow_unsafe_interrupts parameter (with the warning)', async () => {
     const text = HOST + 'vm v on h {\n    assign gpu, audio\n}\n';
     const { actions } = await actionsFor(text.replace('driver snd_hda_intel', 'driver vfio-pci'), 'IR001');

@@ -2,12 +2,15 @@
 import { formatBdf } from '../bdf.js';
 import { atLeast } from '../kernel-version.js';
 import { BRIDGE_KINDS } from '../model.js';
+import { denylistMessage, vfioPciDenylisted } from './denylist.js';
 import { ERRNO, pfWithVfsMessage, probeFailedMessage } from './messages.js';
 import { fail, type VmRun } from './run.js';
 import type { AttachOutcome } from '../analysis.js';
 
 /**
  * Would binding vfio-pci to the device fail? In kernel order:
+ * 0. on vfio-pci's denylist (≥ 5.9, `vfio_pci.disable_denylist` unset, not a variant driver) → -EINVAL, VIA010
+ *    (vfio_pci.c:vfio_pci_probe → vfio_pci_is_denylisted, before anything else);
  * 1. non-normal header (bridge kinds) → -EINVAL, VIA003 (vfio_pci.c:vfio_pci_probe /
  *    vfio_pci_core_register_device);
  * 2. a PF with SR-IOV VFs enabled (virtual functions nested under it) → -EBUSY, VIA007 (vfio_pci_core.c:
@@ -25,6 +28,10 @@ export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
     return false;
   }
   const msg = probeFailedMessage(formatBdf(d.bdf), ERRNO.EINVAL);
+  if (vfioPciDenylisted(d, run.host, run.kernel)) {
+    fail(o, 'vfio-pci probe', 'EINVAL', 'VIA010', denylistMessage(formatBdf(d.bdf), d.vendorId!, d.deviceId!));
+    return false;
+  }
   if (BRIDGE_KINDS.has(d.kind)) {
     fail(o, 'vfio-pci probe', 'EINVAL', 'VIA003', msg);
     return false;
