@@ -130,6 +130,9 @@ export function importFromSysfs(opts: SysfsImportOptions): ImportResult {
   host.arch = opts.arch ?? archOf(snap.arch);
   if (!host.arch && snap.iommus.some((u) => /^(dmar|ivhd)\d+$/.test(u.name))) host.arch = 'x86_64';
   if (snap.cmdline !== undefined) host.cmdline = snap.cmdline;
+  // only the parameters that are on: an off bool is the default, and a line per unloaded-module default is noise
+  const on = Object.entries(snap.moduleParams).filter(([, v]) => /^(1|y|true|on)$/i.test(v));
+  if (on.length > 0) host.params = on;
 
   // Groups: consistency with the per-device links, types (DOM-TYPE-01), vfio-noiommu (SYSFS-GRP-01).
   const byBdf = new Map(snap.functions.map((r) => [formatBdf(r.bdf), r]));

@@ -22,6 +22,7 @@ export function printHost(host: ImportedHost): string {
   if (host.kernel) out.push(`${IND}kernel ${host.kernel}`);
   if (host.arch) out.push(`${IND}arch ${host.arch}`);
   if (host.cmdline !== undefined) out.push(`${IND}cmdline ${JSON.stringify(host.cmdline)}`);
+  for (const [name, value] of host.params ?? []) out.push(`${IND}param ${name} = ${/^[A-Za-z0-9_]+$/.test(value) ? value : JSON.stringify(value)}`);
   for (const u of host.iommus) {
     out.push('');
     printIommu(u, out);

@@ -11,6 +11,8 @@
  * - `/sys/class/iommu/<unit>`: `dmarN/intel-iommu/{cap,ecap}` (CAP-VTD-01), `ivhdN/amd-iommu/{cap,features}`
  *   (CAP-AMD-01), `smmu3.0x…`, `smmu.0x…`, virtio-iommu (named after its PCI function), `s390-iommu.<fid>`.
  * - `/proc/sys/kernel/{osrelease,arch}`, `/proc/cmdline`, `/proc/interrupts` when present under the same root.
+ * - `/sys/module/<module>/parameters/<name>` for the module parameters the simulator reads ({@link MODULE_PARAM_FILES});
+ *   a bool parameter reads `Y` or `N` there (`param_get_bool`), whether it was set on the command line or by modprobe.
  *
  * All file access goes through {@link SysfsFs}, so tests run on fixture directories.
  */
@@ -202,9 +204,17 @@ export interface SysfsSnapshot {
   arch?: string;
   cmdline?: string;
   interrupts?: string;
+  /** Module parameters found, by `module.name` (only those of {@link MODULE_PARAM_FILES}; a module not loaded has none). */
+  moduleParams: Record<string, string>;
   /** `/sys` prefix used (`/sys`, or `` when the root itself holds `bus/pci/devices`). */
   sysPrefix: string;
 }
+
+/**
+ * Module parameters that change what the simulator predicts, as `module.name`: VFIO-IR-01 / IOMMUFD-IR-01/02 (type1 and
+ * iommufd `allow_unsafe_interrupts`) and VFIO-PCI-01 (`vfio_pci.disable_denylist`).
+ */
+export const MODULE_PARAM_FILES = ['vfio_iommu_type1.allow_unsafe_interrupts', 'iommufd.allow_unsafe_interrupts', 'vfio_pci.disable_denylist'] as const;
 
 const text = (f: SysfsFs, p: string): string | undefined => {
   const b = f.readFile(p);
@@ -328,6 +338,12 @@ export function readSysfs(f: SysfsFs, warnings: ImportWarning[]): SysfsSnapshot 
   }
 
   const proc = (p: string) => text(f, p);
+  const moduleParams: Record<string, string> = {};
+  for (const key of MODULE_PARAM_FILES) {
+    const [mod, name] = key.split('.');
+    const v = text(f, `${sys}/module/${mod}/parameters/${name}`);
+    if (v !== undefined && v !== '') moduleParams[key] = v;
+  }
   return {
     functions,
     groups,
@@ -339,6 +355,7 @@ export function readSysfs(f: SysfsFs, warnings: ImportWarning[]): SysfsSnapshot 
       const b = f.readFile('/proc/interrupts');
       return b ? new TextDecoder().decode(b) : undefined;
     })(),
+    moduleParams,
     sysPrefix: sys,
   };
 }

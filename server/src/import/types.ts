@@ -117,6 +117,8 @@ export interface ImportedHost {
   kernel?: string;
   arch?: 'x86_64' | 'arm64' | 's390x' | 'ppc64le' | 'riscv64';
   cmdline?: string;
+  /** Module parameters printed as `param <module.name> = <value>`, in this order (values as sysfs shows them, `Y`/`N`). */
+  params?: [string, string][];
   iommus: ImportedIommu[];
   devices: ImportedDevice[];
   /** Comment lines printed at the top of the host block (source, warnings summary, group types). */

@@ -173,6 +173,30 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     expect(r.host.iommus[0].msi).toBe('x86-vector');
   });
 
+  it('module parameters (VFIO-IR-01, VFIO-PCI-01): the ones that are on become param lines the simulator reads', async () => {
+    // interrupt remapping unused (no remapped vectors), and type1's allow_unsafe_interrupts on: IR002, not IR001
+    const f2 = {
+      ...files,
+      '/proc/interrupts': '  CPU0\n 130: 1 PCI-MSIX-0000:01:00.0 0-edge x\n',
+      '/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts': 'Y\n',
+      '/sys/module/vfio_pci/parameters/disable_denylist': 'N\n',
+    };
+    const r = importFromSysfs({ root: '/synthetic', fs: memFs(f2, links) });
+    expect(r.host.params).toEqual([['vfio_iommu_type1.allow_unsafe_interrupts', 'Y']]);
+    expect(r.text).toContain('\n    param vfio_iommu_type1.allow_unsafe_interrupts = Y\n');
+    expect(r.text).not.toContain('disable_denylist');
+    const t = createTestServices();
+    const vmText = (text: string) => `${text}\nvm v on ${r.host.name} {\n    assign ${r.host.devices[1].name}, ${r.host.devices[2].name}\n}\n`;
+    const withParam = codes(await t.validate(vmText(r.text)));
+    expect(withParam).toContain('IR002');
+    expect(withParam).not.toContain('IR001');
+    expect(withParam.filter((c) => /^SYN/.test(c))).toEqual([]);
+    const without = importFromSysfs({ root: '/synthetic', fs: memFs({ ...f2, '/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts': 'N\n' }, links) });
+    expect(without.host.params).toBeUndefined();
+    expect(codes(await t.validate(vmText(without.text)))).toContain('IR001');
+    await t.clear();
+  });
+
   it('reserved_regions (DOM-RESV-01): a direct range marks the group members, relaxable and msi ones do not', async () => {
     const none = importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': '0x00000000fee00000 0x00000000feefffff msi\n0x000000003e2e0000 0x000000003e2fffff direct-relaxable\n' }, links) });
     expect(none.host.devices.some((d) => d.requiresDirectMapping)).toBe(false);
