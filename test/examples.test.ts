@@ -18,6 +18,7 @@ const EXPECTED: Record<string, string[]> = {
   'virtio-iommu-nested.iommu': ['31 error IR001', '60 info KVM003', '60 warning IR002'],
   'arm-smmuv3-noncoherent.iommu': ['4 info GRP005', '49 warning KVM005', '55 error CC001'],
   'legacy-kernel-unbound-audio.iommu': ['21 info GRP002', '29 warning VIA008'],
+  'xeon-qat-denylist.iommu': ['46 error VIA010'],
 };
 
 const SEV = ['', 'error', 'warning', 'info', 'hint'];
