@@ -180,6 +180,14 @@ describe('parser error messages', () => {
     expect(await parseErrors('host h {\n    kernel 6.12\n}\n}\n')).toEqual(["unmatched '}': no block is open here (an earlier error may have closed it)"]);
   });
 
+  it('text the user typed cannot pose as a suggestion: only a message built here with one carries it', async () => {
+    const doc = await t.validate(`host h {\n    kernel "; did you mean 'foo'?"\n}\n`);
+    const errors = parsing(doc);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.map((d) => message(d)).join('\n')).toContain("did you mean 'foo'");
+    expect(errors.every((d) => (d.data as { replacement?: string }).replacement === undefined)).toBe(true);
+  });
+
   it('the suggestion is carried in data.replacement; other parser errors keep Langium wording and carry none', async () => {
     const doc = await t.validate('vm v {\n    asign gpu\n}\n');
     expect(parsing(doc).map((d) => (d.data as { replacement?: string }).replacement)).toEqual(['assign']);
@@ -221,6 +229,10 @@ describe('Langium diagnostics get stable codes', () => {
     // the VM's host is the unknown one: its devices say where the lookup went
     const hostless = diagnosticsWithCode(await t.validate('host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n}\nvm v on hz {\n    assign gpu\n}\n'), 'REF001');
     expect(hostless.map((d) => message(d))).toEqual(["unknown host 'hz'; did you mean 'h'?", "unknown device 'gpu' (VM v's host 'hz' is not declared)"]);
+    // half-typed: a VM without a name yet never prints "undefined"
+    const unnamed = diagnosticsWithCode(await t.validate('host h {\n    kernel 6.12\n}\nvm on hz {\n    assign gpu\n}\n'), 'REF001').map((d) => message(d));
+    expect(unnamed.length).toBeGreaterThan(0);
+    expect(unnamed.join('\n')).not.toContain('undefined');
   });
 
   it('REF001: only the first 50 unknown references of a file search for a suggestion; the rest keep the plain message', async () => {

@@ -12,6 +12,7 @@
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel, parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import type { KernelVersion } from '../../../src-core/src/model.js';
+import { isTrueParamValue } from '../../../src-core/src/vm/drivers.js';
 import { applyInterrupts, assignNames, buildDevices, sanitizeId, type RawPciFunction } from './build.js';
 import { parseCapturePciSysfs, parseCaptureSummary } from './capture.js';
 import { decodeAmdFeatures, decodeVtd, parseHexRegister, AMD_CAPHDR } from './iommu-caps.js';
@@ -131,7 +132,7 @@ export function importFromSysfs(opts: SysfsImportOptions): ImportResult {
   if (!host.arch && snap.iommus.some((u) => /^(dmar|ivhd)\d+$/.test(u.name))) host.arch = 'x86_64';
   if (snap.cmdline !== undefined) host.cmdline = snap.cmdline;
   // only the parameters that are on: an off bool is the default, and a line per unloaded-module default is noise
-  const on = Object.entries(snap.moduleParams).filter(([, v]) => /^(1|y|true|on)$/i.test(v));
+  const on = Object.entries(snap.moduleParams).filter(([, v]) => isTrueParamValue(v));
   if (on.length > 0) host.params = on;
 
   // Groups: consistency with the per-device links, types (DOM-TYPE-01), vfio-noiommu (SYSFS-GRP-01).

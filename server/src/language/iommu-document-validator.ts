@@ -132,7 +132,8 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
    */
   private linkingMessage(message: string, info: DiagnosticInfo<AstNode, string>): { message: string; replacement?: string } {
     const refText = (info.data as { refText?: string } | undefined)?.refText;
-    if (!refText || typeof info.property !== 'string') return { message };
+    // only "not found": Langium's "An error occurred while resolving reference …" reports an exception, not a typo
+    if (!refText || typeof info.property !== 'string' || !message.startsWith('Could not resolve reference')) return { message };
     try {
       const value = (info.node as unknown as Record<string, unknown>)[info.property];
       const ref = (Array.isArray(value) ? value[info.index ?? 0] : value) as Reference | undefined;
@@ -152,7 +153,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       }
       // a VM's devices are looked up on its host: with that host unresolved, say so rather than blame the device
       const vm = AstUtils.getContainerOfType(info.node, isVm);
-      const hostless = !replacement && what === 'device' && vm?.host && !vm.host.ref ? ` (VM ${vm.name}'s host '${vm.host.$refText}' is not declared)` : '';
+      const hostless = !replacement && what === 'device' && vm?.host && !vm.host.ref && vm.host.$refText ? ` (VM ${vm.name ?? '?'}'s host '${vm.host.$refText}' is not declared)` : '';
       return { message: `unknown ${what} '${refText}'${replacement ? `; did you mean '${replacement}'?` : hostless}`, replacement };
     } catch {
       return { message };

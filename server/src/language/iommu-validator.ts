@@ -179,7 +179,7 @@ export class IommuValidator {
       for (const [hostId, units] of sim.heldBack) {
         const host = sim.nodeOf.get(hostId);
         if (!isHost(host) || !where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for host ${host.name} are held back until IOMMU ${unitList(units)} ${new Set(units).size === 1 ? 'has' : 'have'} a known driver (SYN002)`, {
+        accept('info', `simulator diagnostics for host ${host.name} are held back until IOMMU ${unitList(units)} ${units.length === 1 ? 'has' : 'have'} a known driver (SYN002)`, {
           node: host,
           property: 'name',
           code: 'SYN003',
@@ -217,8 +217,7 @@ export class IommuValidator {
 
 /** The names of held-back IOMMU units as the SYN003 texts quote them: `'u0', 'u1'`. */
 export function unitList(units: readonly string[]): string {
-  // two units of one name (a duplicate, or an error-recovery artefact) are named once
-  return [...new Set(units)].map((u) => `'${u}'`).join(', ');
+  return units.map((u) => `'${u}'`).join(', ');
 }
 
 /**

@@ -45,7 +45,12 @@ const TERMINALS: Record<string, string> = {
   VERSION: 'a version such as 6.12',
 };
 
-const SUGGESTION = /; did you mean '([^']+)'\?/;
+/**
+ * The whole shape of a message {@link IommuParserErrorMessageProvider} builds with a suggestion. It starts with the
+ * found token, which is a word, so a quoted string or other text the user typed cannot fake it inside Langium's own
+ * messages (those start with "Expecting").
+ */
+const SUGGESTION = /^'[A-Za-z_][\w-]*' is not an? [^;']+; did you mean '([\w-]+)'\? \(expected one of: /;
 
 /** The keyword a parser error message built here suggests, if any. */
 export function parserSuggestion(message: string): string | undefined {
@@ -109,7 +114,8 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
     // Langium names chevrotain rules after the grammar rules with a zero-width space appended
     const ruleName = options.ruleName.replace(/\u200B$/, '');
     const b = Object.hasOwn(BLOCKS, ruleName) ? BLOCKS[ruleName] : undefined;
-    // the file's elements end at the end of input, a block's at its `}`
+    // the file's elements end at the end of input, a block's at its `}` (a mistyped first word of the file comes here:
+    // the entry rule consumes EOF itself; a mistyped later top-level word comes to buildNotAllInputParsedMessage)
     if (b && ruleName === 'Document' && expected.name === 'EOF' && isWord(actual)) return this.notAnElement(actual.image, ruleName, false);
     if (b && expected.name === '}') {
       if (isEof(actual)) return `missing '}' at the end of the file: the ${b.block} block is not closed`;

@@ -177,10 +177,11 @@ export function lowerDocuments(roots: Document[]): Lowered {
   const topology: Topology = { hosts: [], vms: [] };
   const hostsSeen = new Set<Host>();
   const heldBack = new Map<string, string[]>();
+  // each unit name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
   const invalidDriver: InvalidDriver = (hostId, unit) => {
     const list = heldBack.get(hostId);
-    if (list) list.push(unit);
-    else heldBack.set(hostId, [unit]);
+    if (!list) heldBack.set(hostId, [unit]);
+    else if (!list.includes(unit)) list.push(unit);
   };
 
   for (const root of roots) {
@@ -253,18 +254,13 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, invalidDriver:
   const id = register(`i:${hostId.slice(2)}/${i.name ?? '?'}`, i);
   const unit: CoreIommu = { id, name: i.name ?? '?', driver: 'none' };
   let driverSet = false;
-  let invalidReported = false;
   for (const p of i.props ?? []) {
     if (isIommuDriverProp(p)) {
       const d = term(IOMMU_DRIVERS, p.driver) as IommuDriver | undefined;
       if (d) {
         unit.driver = d;
         driverSet = true;
-      } else if (!invalidReported) {
-        // once per unit, however many unknown `driver` lines it has (SYN003 lists each unit once)
-        invalidReported = true;
-        invalidDriver(hostId, unit.name);
-      }
+      } else invalidDriver(hostId, unit.name);
     } else if (isIommuCapsProp(p)) {
       for (const c of p.caps ?? []) {
         const cap = IOMMU_CAPS.find((t) => t.name === c);

@@ -92,7 +92,7 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     const held = (hostId: string | undefined, text: string | undefined) => {
       const units = hostId === undefined ? undefined : sim.heldBack.get(hostId);
       if (!text || !units) return text;
-      return `**Simulation held back (SYN003):** IOMMU ${unitList(units)} has no known driver, so what follows assumes no IOMMU translates the devices behind it.\n\n${text}`;
+      return `**Simulation held back (SYN003):** IOMMU ${unitList(units)} ${units.length === 1 ? 'has' : 'have'} no known driver, so what follows assumes no IOMMU translates the devices behind it.\n\n${text}`;
     };
     if (isPciDevice(node)) {
       const e = sim.deviceById.get(id);

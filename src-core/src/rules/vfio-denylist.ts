@@ -6,7 +6,7 @@ import { devLabel, outcomeOf, perOutcome } from './vfio-common.js';
 
 /**
  * VIA010: vfio-pci refuses a device on its denylist (VFIO-PCI-01): Intel QAT 1.x (C3xxx, C62x, DH895xCC, PFs and VFs)
- * since 5.9, Sapphire Rapids DSA / IAX (taken from 6.8), unless `vfio_pci.disable_denylist=1`.
+ * since 5.9, Sapphire Rapids DSA / IAX since 6.10 (and its stable backports), unless `vfio_pci.disable_denylist=1`.
  * Source: drivers/vfio/pci/vfio_pci.c:vfio_pci_probe, vfio_pci_is_denylisted, vfio_pci_dev_in_denylist.
  */
 export const vfioDenylistRule: Rule = {
@@ -22,7 +22,7 @@ export const vfioDenylistRule: Rule = {
   check(ctx) {
     return perOutcome(ctx, 'VIA010', (v) => {
       const d = v.device;
-      const entry = d && denylistEntry(d, v.kernel);
+      const entry = d && denylistEntry(d, v.kernel, ctx.options);
       const bdf = d ? formatBdf(d.bdf) : v.outcome.deviceId;
       return {
         code: 'VIA010',

@@ -9,14 +9,15 @@ import type { Rule, RuleContext } from './rule.js';
 import { devLabel, relVm } from './vfio-common.js';
 
 /**
- * The iommu_groups a VM holds while it runs: those of the devices it got (a device whose attach failed, or a VM
- * whose start failed, holds nothing: VFIO releases the container / iommufd claim on the error path). Map from the
- * group to the ids of the VM's devices in it, in attach order.
+ * The iommu_groups a VM holds while it runs: those of its devices, when every device attached. A device that fails
+ * makes the VMM abort the start (QEMU exits when a vfio-pci device fails to realize), and the error path closes the
+ * group and container / iommufd fds, so a VM whose start fails holds nothing. Map from the group to the ids of the
+ * VM's devices in it, in attach order.
  */
 function groupsHeld(va: VmAnalysis, ha: HostAnalysis): Map<IommuGroup, string[]> {
   const used = new Map<IommuGroup, string[]>();
+  if (!va.attach.every((o) => o.ok)) return used;
   for (const o of va.attach) {
-    if (!o.ok) continue;
     const g = ha.grouping.groupOf.get(o.deviceId);
     if (!g) continue;
     const ids = used.get(g);
@@ -123,8 +124,9 @@ export const vfioLiveGroupRule: Rule = {
  * -EBUSY. No "probe … failed" line is printed (that comes only from `call_driver_probe`), so auto-probe silently leaves
  * the device without a driver and a manual `echo BDF > /sys/bus/pci/drivers/X/bind` returns -EBUSY, until the VM
  * releases the group. Information only: the host is safe (this replaced the ≤ 5.18 BUG_ON of VIA008), but the device
- * is unusable on the host while the VM runs. Bridges are exempt (their driver, pcieport, sets `driver_managed_dma`,
- * VFIO-GRP-05), and members whose driver is unknown are not judged.
+ * is unusable on the host while the VM runs. Bridges are exempt (ports bind pcieport, which sets `driver_managed_dma`,
+ * VFIO-GRP-05; shpchp on a conventional bridge would not, but rarely binds on its own), and members whose driver is
+ * unknown are not judged.
  * Source: drivers/base/dd.c:really_probe (dma_configure failure path), drivers/pci/pci-driver.c:pci_dma_configure
  * (S-6.1); drivers/iommu/iommu.c:iommu_device_use_default_domain (S-6.12); 5.19+ (1ea2a07a532b, 512881eacfa7).
  */
@@ -141,7 +143,8 @@ export const vfioOwnedGroupRule: Rule = {
     fix: 'Bind the member to vfio-pci to reserve it for VFIO explicitly, or assign it to the VM too.',
   },
   check(ctx) {
-    // bridges: their driver, pcieport, sets driver_managed_dma; ≤ 5.18 is VIA008
+    // bridges: ports bind pcieport, which sets driver_managed_dma (a conventional or PCIe-to-PCI bridge could get
+    // shpchp, which does not, but that rarely binds on its own); ≤ 5.18 is VIA008
     return unboundMembers(ctx, () => true, (k) => atLeast(k, 5, 19), (d) => BRIDGE_KINDS.has(d.kind)).map((m) => {
       const { vm, kernel, group: g, id, device: d } = m;
       const owner = vm.backend === 'vfio-type1' ? 'VFIO (its legacy container)' : 'its iommufd context';

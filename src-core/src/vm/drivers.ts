@@ -11,6 +11,11 @@ export function isVfioPciDriver(name: string | null | undefined): boolean {
   return typeof name === 'string' && /^(?:[a-z0-9-]+-)?vfio-pci$/.test(norm(name));
 }
 
+/** A vfio-pci variant driver (`mlx5_vfio_pci`, `qat_vfio_pci`, ...), not vfio-pci itself in any spelling. */
+export function isVfioPciVariantDriver(name: string | null | undefined): boolean {
+  return isVfioPciDriver(name) && norm(name!) !== 'vfio-pci';
+}
+
 /**
  * VFIO-GRP-05 (≥ 5.19): drivers that set `driver_managed_dma` and so do not count as a kernel-DMA owner:
  * vfio-pci and its variants, vfio-platform, vfio-amba, vfio-fsl-mc, vfio-cdx, pci-stub, pcieport.
@@ -36,7 +41,12 @@ export function isLegacyAllowedDriver(name: string): boolean {
  */
 export function boolParam(host: Host, key: string): boolean {
   const v = host.params[key];
-  return v !== undefined && /^(1|y|true|on)$/i.test(v.trim());
+  return v !== undefined && isTrueParamValue(v);
+}
+
+/** A bool module parameter's value that reads as true (`1`, `y`, `Y`, `true`, `on`; sysfs prints `Y` / `N`). */
+export function isTrueParamValue(v: string): boolean {
+  return /^(1|y|true|on)$/i.test(v.trim());
 }
 
 /** `vfio_iommu_type1.allow_unsafe_interrupts` (VFIO-IR-01). */

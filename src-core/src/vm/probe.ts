@@ -9,7 +9,7 @@ import type { AttachOutcome } from '../analysis.js';
 
 /**
  * Would binding vfio-pci to the device fail? In kernel order:
- * 0. on vfio-pci's denylist (≥ 5.9, `vfio_pci.disable_denylist` unset, not a variant driver) → -EINVAL, VIA010
+ * 0. on vfio-pci's denylist (vm/denylist.ts; `vfio_pci.disable_denylist` unset, not a variant driver) → -EINVAL, VIA010
  *    (vfio_pci.c:vfio_pci_probe → vfio_pci_is_denylisted, before anything else);
  * 1. non-normal header (bridge kinds) → -EINVAL, VIA003 (vfio_pci.c:vfio_pci_probe /
  *    vfio_pci_core_register_device);
@@ -18,7 +18,8 @@ import type { AttachOutcome } from '../analysis.js';
  * 3. no iommu_group → -EINVAL, VIA005 (vfio_main.c:vfio_group_find_or_alloc, no noiommu);
  * 4. ≥ 5.19 no IOMMU_CAP_CACHE_COHERENCY → -EINVAL, CC001 (vfio_group_find_or_alloc 5.19–6.5,
  *    __vfio_register_dev ≥ 6.6). The same cap is the first check of iommufd_device_bind (IOMMUFD-CC-01).
- * Step `vfio-pci probe`, message "vfio-pci: probe of <BDF> failed with error -22" (the PF case: its own warning).
+ * Step `vfio-pci probe`, message "vfio-pci: probe of <BDF> failed with error -22" (the denylist and PF cases: their own
+ * warning line instead).
  * Returns true when it passes.
  */
 export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
@@ -28,8 +29,9 @@ export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
     return false;
   }
   const msg = probeFailedMessage(formatBdf(d.bdf), ERRNO.EINVAL);
-  if (vfioPciDenylisted(d, run.host, run.kernel)) {
-    fail(o, 'vfio-pci probe', 'EINVAL', 'VIA010', denylistMessage(formatBdf(d.bdf), d.vendorId!, d.deviceId!));
+  const denied = vfioPciDenylisted(d, run.host, run.kernel, run.options);
+  if (denied) {
+    fail(o, 'vfio-pci probe', 'EINVAL', 'VIA010', denylistMessage(formatBdf(d.bdf), 0x8086, denied.deviceId));
     return false;
   }
   if (BRIDGE_KINDS.has(d.kind)) {

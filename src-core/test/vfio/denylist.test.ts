@@ -43,10 +43,14 @@ describe('VIA010: vfio-pci refuses a device on its denylist (VFIO-PCI-01)', () =
     }
   });
 
-  it('Sapphire Rapids DSA and IAX from 6.8 (as the simulator dates the 2024 change), not on 6.6', () => {
-    expect(qatRun('6.8', { deviceId: 0x0b25 }).find('VIA010')!.message).toContain('Intel DSA (Sapphire Rapids)');
+  it('Sapphire Rapids DSA and IAX: mainline 6.10 (95feb3160eef) and the stable backports 6.9.1, 6.8.10, 6.6.31', () => {
+    expect(qatRun('6.10', { deviceId: 0x0b25 }).find('VIA010')!.message).toContain('Intel DSA (Sapphire Rapids)');
     expect(qatRun('6.12', { deviceId: 0x0cfe }).codes()).toContain('VIA010');
-    expect(qatRun('6.6', { deviceId: 0x0b25 }).codes()).not.toContain('VIA010');
+    for (const k of ['6.9.1', '6.8.10', '6.6.31', '6.6.60']) expect(qatRun(k, { deviceId: 0x0b25 }).codes(), k).toContain('VIA010');
+    for (const k of ['6.9', '6.8.9', '6.6.30', '6.6', '6.1.100']) expect(qatRun(k, { deviceId: 0x0b25 }).codes(), k).not.toContain('VIA010');
+    // without stable backports only the mainline release counts
+    const noBackports = run(topo([qatHost('6.6.31', { deviceId: 0x0b25 })], [vm('v', 'h', ['qat'])]), { h: [['rp'], ['qat']] }, { stableBackports: false });
+    expect(noBackports.codes()).not.toContain('VIA010');
   });
 
   it('vfio_pci.disable_denylist=1 (any kstrtobool true) lets it bind; other devices, vendors and variant drivers are not refused', () => {
@@ -56,5 +60,7 @@ describe('VIA010: vfio-pci refuses a device on its denylist (VFIO-PCI-01)', () =
     expect(qatRun('6.12', { vendorId: 0x10de }).outcome('v', 'qat').ok).toBe(true);
     expect(qatRun('6.12', { deviceId: undefined }).outcome('v', 'qat').ok).toBe(true); // IDs not stated: not judged
     expect(qatRun('6.12', { driver: 'qat_vfio_pci' }).codes()).not.toContain('VIA010');
+    // vfio-pci itself in its module spelling or another case is still vfio-pci
+    for (const driver of ['vfio_pci', 'VFIO-PCI', null]) expect(qatRun('6.12', { driver }).codes(), String(driver)).toContain('VIA010');
   });
 });

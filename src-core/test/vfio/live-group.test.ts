@@ -125,6 +125,14 @@ describe('VIA009: an unbound member of an owned group cannot get a host driver (
     expect(r.findings.some((f) => f.code === 'VIA001')).toBe(true);
   });
 
+  it('nothing when another device of the VM fails, so the VM does not start (here: a bridge, refused by vfio-pci)', () => {
+    const r = simulate(topo([gpuHost('6.12')], [vm('g', 'h', ['gpu', 'rp'])]));
+    expect(r.vms.get('g')!.attach.map((o) => o.ok)).toEqual([true, false]);
+    expect(r.findings.filter((f) => f.code === 'VIA009' || f.code === 'VIA008')).toEqual([]);
+    const legacy = simulate(topo([gpuHost('5.15')], [vm('g', 'h', ['gpu', 'rp'])]));
+    expect(legacy.findings.filter((f) => f.code === 'VIA008')).toEqual([]);
+  });
+
   it('nothing when the VM does not get the group (no interrupt remapping: the type1 attach fails)', () => {
     const r = simulate(topo([gpuHost('6.12', {}, false)], [vm('g', 'h', ['gpu'])]));
     expect(r.vms.get('g')!.attach[0].ok).toBe(false);
