@@ -146,9 +146,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
         const names = this.scopes
           .getScope({ container: info.node, property: info.property, index: info.index, reference: ref })
           .getAllElements()
-          .map((e) => e.name)
-          .distinct()
-          .toArray();
+          .map((e) => e.name);
         replacement = closestTerm(refText, names);
       }
       // a VM's devices are looked up on its host: with that host unresolved, say so rather than blame the device
