@@ -86,7 +86,7 @@ describe('quick fixes', () => {
     await testCodeAction(t.Iommu)('host h { kernel 6.12 endpoint x at 0000:65:0.0 }', 'BDF001', 'host h { kernel 6.12 endpoint x at 0000:65:00.0 }');
   });
 
-  it('VIA010: an Intel QAT C62x on the vfio-pci denylist; the parameter fix (marked insecure) lets it bind', async () => {
+  it('VIA010: an Intel QAT C62x on the vfio-pci denylist; the parameter fix (marked insecure) lets it bind, with VIA011', async () => {
     const text = `host h {
     kernel 6.12
     iommu dmar0 {
@@ -110,7 +110,9 @@ vm v on h {
     expect(param.title).toMatch(/insecure/);
     const fixed = apply(text, param);
     expect(fixed).toContain('    param vfio_pci.disable_denylist = 1\n');
-    expect(codes(await t.validate(fixed))).not.toContain('VIA010');
+    const after = codes(await t.validate(fixed));
+    expect(after).not.toContain('VIA010');
+    expect(after).toContain('VIA011'); // the bypass is reported, as IR002 reports allow_unsafe_interrupts
     expect(actions.map((a) => a.title)).toContain('Remove qat from vm v');
   });
 

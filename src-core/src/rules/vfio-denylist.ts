@@ -1,5 +1,5 @@
 import { formatBdf } from '../bdf.js';
-import { denylistEntry, DISABLE_DENYLIST_PARAM } from '../vm/denylist.js';
+import { denylistDisabledMessage, denylistEntry, DISABLE_DENYLIST_PARAM } from '../vm/denylist.js';
 import { ERRNO, probeFailedMessage } from '../vm/messages.js';
 import type { Rule } from './rule.js';
 import { devLabel, outcomeOf, perOutcome } from './vfio-common.js';
@@ -37,6 +37,39 @@ export const vfioDenylistRule: Rule = {
           { kind: 'unassign-device', vmId: v.vm.id, deviceId: v.outcome.deviceId },
           { kind: 'set-param', hostId: v.vm.hostId, param: DISABLE_DENYLIST_PARAM, value: '1', warning: 'insecure: exposes the device errata to the guest' },
         ],
+      };
+    });
+  },
+};
+
+/**
+ * VIA011: a device on vfio-pci's denylist is let through by `vfio_pci.disable_denylist` (VFIO-PCI-01). The bind works,
+ * and the kernel says so once per probe; the guest then drives a device with the errata the list exists for.
+ * Source: drivers/vfio/pci/vfio_pci.c:vfio_pci_is_denylisted (`disable_denylist` branch).
+ */
+export const vfioDenylistBypassRule: Rule = {
+  meta: {
+    code: 'VIA011',
+    title: 'vfio-pci denylist bypass in use',
+    defaultSeverity: 'warning',
+    summary:
+      'The device is on the vfio-pci denylist, but vfio_pci.disable_denylist is set: vfio-pci binds it ("device denylist disabled - allowing device …") and the guest can drive a device whose errata can compromise the host.',
+    kernel: [{ rule: 'VFIO-PCI-01', source: 'drivers/vfio/pci/vfio_pci.c:vfio_pci_is_denylisted', versions: '≥ 5.9' }],
+  },
+  check(ctx) {
+    return perOutcome(ctx, 'VIA011', (v) => {
+      const d = v.device;
+      const entry = d && denylistEntry(d, v.kernel, ctx.options);
+      if (!d || !entry) return undefined;
+      return {
+        code: 'VIA011',
+        severity: 'warning',
+        message: `${devLabel(d, v.outcome.deviceId)} in VM ${v.vm.name}: Intel ${entry.name} is on the vfio-pci denylist, bound anyway because of ${DISABLE_DENYLIST_PARAM}`,
+        explanation: `\`${DISABLE_DENYLIST_PARAM}=${v.host.params[DISABLE_DENYLIST_PARAM]}\` makes \`vfio_pci_is_denylisted\` let the device through; the kernel logs \`${denylistDisabledMessage(formatBdf(d.bdf), entry.deviceId)}\` and vfio-pci binds it. The list names devices with known errata that may lead to exploitable stability or security issues when an untrusted user drives them (the parameter's own description), so only a trusted guest should get this device.`,
+        elementId: v.outcome.deviceId,
+        related: [],
+        kernel: this.meta.kernel,
+        outcome: outcomeOf(v.outcome),
       };
     });
   },

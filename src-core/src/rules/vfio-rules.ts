@@ -15,7 +15,7 @@ import { kvmNonX86Rule } from './kvm-non-x86.js';
 import { kvmStaticCapRule } from './kvm-static-cap.js';
 import type { Rule } from './rule.js';
 import { t1DomainSplitRule } from './t1-domain-split.js';
-import { vfioDenylistRule } from './vfio-denylist.js';
+import { vfioDenylistBypassRule, vfioDenylistRule } from './vfio-denylist.js';
 import { vfioGroupSplitRule } from './vfio-group-split.js';
 import { vfioHostDriverRule } from './vfio-host-driver.js';
 import { vfioLiveGroupRule, vfioOwnedGroupRule } from './vfio-live-group.js';
@@ -34,6 +34,7 @@ export const VFIO_RULES: Rule[] = [
   kverBackendRule,
   vfioUnknownDeviceRule,
   vfioDenylistRule,
+  vfioDenylistBypassRule,
   vfioPciBridgeRule,
   vfioPfWithVfsRule,
   vfioNoGroupRule,

@@ -9,8 +9,7 @@
  */
 import { atLeast } from '../kernel-version.js';
 import type { SimulationOptions } from '../analysis.js';
-import type { Host, KernelVersion, PciDevice } from '../model.js';
-import { boolParam, isVfioPciVariantDriver } from './drivers.js';
+import type { KernelVersion, PciDevice } from '../model.js';
 
 const INTEL = 0x8086;
 
@@ -59,14 +58,9 @@ export function denylistEntry(d: PciDevice, kernel: KernelVersion, options: Simu
   return backported ? e : undefined;
 }
 
-/**
- * Would vfio-pci's probe refuse `d` for the denylist? `vfio_pci_is_denylisted`: listed, and the parameter not set.
- * A device bound to a vfio-pci variant driver is not probed by vfio-pci, so the list does not apply.
- */
-export function vfioPciDenylisted(d: PciDevice, host: Host, kernel: KernelVersion, options: SimulationOptions = {}): DenylistEntry | undefined {
-  if (isVfioPciVariantDriver(d.driver)) return undefined;
-  const e = denylistEntry(d, kernel, options);
-  return e && !boolParam(host, DISABLE_DENYLIST_PARAM) ? e : undefined;
+/** The `pci_warn` vfio_pci_is_denylisted logs instead when `vfio_pci.disable_denylist` lets a listed device through. */
+export function denylistDisabledMessage(bdf: string, deviceId: number): string {
+  return `vfio-pci ${bdf}: device denylist disabled - allowing device 8086:${deviceId.toString(16).padStart(4, '0')}.`;
 }
 
 /**

@@ -2,15 +2,16 @@
 import { formatBdf } from '../bdf.js';
 import { atLeast } from '../kernel-version.js';
 import { BRIDGE_KINDS } from '../model.js';
-import { denylistMessage, vfioPciDenylisted } from './denylist.js';
+import { DISABLE_DENYLIST_PARAM, denylistEntry, denylistMessage } from './denylist.js';
+import { boolParam, isVfioPciVariantDriver } from './drivers.js';
 import { ERRNO, pfWithVfsMessage, probeFailedMessage } from './messages.js';
-import { fail, type VmRun } from './run.js';
+import { addCode, fail, type VmRun } from './run.js';
 import type { AttachOutcome } from '../analysis.js';
 
 /**
  * Would binding vfio-pci to the device fail? In kernel order:
- * 0. on vfio-pci's denylist (vm/denylist.ts; `vfio_pci.disable_denylist` unset, not a variant driver) → -EINVAL, VIA010
- *    (vfio_pci.c:vfio_pci_probe → vfio_pci_is_denylisted, before anything else);
+ * 0. on vfio-pci's denylist (vm/denylist.ts; not a variant driver) → -EINVAL, VIA010 (vfio_pci.c:vfio_pci_probe →
+ *    vfio_pci_is_denylisted, before anything else); with `vfio_pci.disable_denylist` set it goes on, tagged VIA011;
  * 1. non-normal header (bridge kinds) → -EINVAL, VIA003 (vfio_pci.c:vfio_pci_probe /
  *    vfio_pci_core_register_device);
  * 2. a PF with SR-IOV VFs enabled (virtual functions nested under it) → -EBUSY, VIA007 (vfio_pci_core.c:
@@ -29,10 +30,13 @@ export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
     return false;
   }
   const msg = probeFailedMessage(formatBdf(d.bdf), ERRNO.EINVAL);
-  const denied = vfioPciDenylisted(d, run.host, run.kernel, run.options);
-  if (denied) {
-    fail(o, 'vfio-pci probe', 'EINVAL', 'VIA010', denylistMessage(formatBdf(d.bdf), 0x8086, denied.deviceId));
-    return false;
+  const listed = isVfioPciVariantDriver(d.driver) ? undefined : denylistEntry(d, run.kernel, run.options);
+  if (listed) {
+    if (!boolParam(run.host, DISABLE_DENYLIST_PARAM)) {
+      fail(o, 'vfio-pci probe', 'EINVAL', 'VIA010', denylistMessage(formatBdf(d.bdf), 0x8086, listed.deviceId));
+      return false;
+    }
+    addCode(o, 'VIA011'); // let through by the parameter: the bypass is a finding of its own
   }
   if (BRIDGE_KINDS.has(d.kind)) {
     fail(o, 'vfio-pci probe', 'EINVAL', 'VIA003', msg);

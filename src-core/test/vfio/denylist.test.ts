@@ -54,7 +54,11 @@ describe('VIA010: vfio-pci refuses a device on its denylist (VFIO-PCI-01)', () =
   });
 
   it('vfio_pci.disable_denylist=1 (any kstrtobool true) lets it bind; other devices, vendors and variant drivers are not refused', () => {
-    for (const v of ['1', 'Y', 'on']) expect(qatRun('6.12', {}, { 'vfio_pci.disable_denylist': v }).outcome('v', 'qat').ok, v).toBe(true);
+    for (const v of ['1', 'Y', 'on']) {
+      const r = qatRun('6.12', {}, { 'vfio_pci.disable_denylist': v });
+      expect(r.outcome('v', 'qat').ok, v).toBe(true);
+      expect(r.codes(), v).toEqual(['VIA011']);
+    }
     expect(qatRun('6.12', {}, { 'vfio_pci.disable_denylist': '0' }).codes()).toContain('VIA010');
     expect(qatRun('6.12', { deviceId: 0x4940 }).outcome('v', 'qat').ok).toBe(true); // QAT 4xxx: not listed
     expect(qatRun('6.12', { vendorId: 0x10de }).outcome('v', 'qat').ok).toBe(true);
@@ -62,5 +66,20 @@ describe('VIA010: vfio-pci refuses a device on its denylist (VFIO-PCI-01)', () =
     expect(qatRun('6.12', { driver: 'qat_vfio_pci' }).codes()).not.toContain('VIA010');
     // vfio-pci itself in its module spelling or another case is still vfio-pci
     for (const driver of ['vfio_pci', 'VFIO-PCI', null]) expect(qatRun('6.12', { driver }).codes(), String(driver)).toContain('VIA010');
+  });
+});
+
+describe('VIA011: vfio_pci.disable_denylist lets a listed device through (VFIO-PCI-01)', () => {
+  it('a warning with the kernel line; nothing for unlisted devices, older kernels or variant drivers', () => {
+    const r = qatRun('6.12', {}, { 'vfio_pci.disable_denylist': '1' });
+    const f = r.find('VIA011', 'qat')!;
+    expect(f.severity).toBe('warning');
+    expect(f.message).toBe('qat (0000:01:00.0) in VM v: Intel QAT C62x is on the vfio-pci denylist, bound anyway because of vfio_pci.disable_denylist');
+    expect(f.explanation).toContain('vfio-pci 0000:01:00.0: device denylist disabled - allowing device 8086:37c8.');
+    expect(f.fixes).toBeUndefined();
+    const p = { 'vfio_pci.disable_denylist': '1' };
+    expect(qatRun('6.12', { deviceId: 0x4940 }, p).codes()).toEqual([]);
+    expect(qatRun('5.8', {}, p).codes()).toEqual([]);
+    expect(qatRun('6.12', { driver: 'qat_vfio_pci' }, p).codes()).toEqual([]);
   });
 });
