@@ -197,6 +197,29 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     await t.clear();
   });
 
+  it('vfio_pci.disable_denylist = Y from sysfs: an imported QAT C62x given to a VM is let through (VIA011), else refused (VIA010)', async () => {
+    const qat = dev('0000:01:00.0', `${RP}/0000:01:00.0`, cfg({ vendor: 0x8086, device: 0x37c8, cls: 0x0b4000, type: 0 }), 1, 'vfio-pci');
+    const f3: Record<string, string | Uint8Array> = { ...parts[0].files, ...qat.files };
+    for (const k of ['/sys/kernel/iommu_groups/1/type', '/sys/devices/virtual/iommu/dmar0/intel-iommu/cap', '/sys/devices/virtual/iommu/dmar0/intel-iommu/ecap', '/proc/sys/kernel/osrelease', '/proc/cmdline', '/proc/interrupts']) f3[k] = files[k];
+    const l3 = { ...parts[0].links, ...qat.links, '/sys/class/iommu/dmar0': '/sys/devices/virtual/iommu/dmar0' };
+    const t = createTestServices();
+    const check = async (param: string | undefined) => {
+      const r = importFromSysfs({ root: '/synthetic', fs: memFs(param === undefined ? f3 : { ...f3, '/sys/module/vfio_pci/parameters/disable_denylist': param }, l3) });
+      const qatDev = r.host.devices.find((d) => d.vendorId === 0x8086 && d.deviceId === 0x37c8)!;
+      return { text: r.text, codes: codes(await t.validate(`${r.text}\nvm v on ${r.host.name} {\n    assign ${qatDev.name}\n}\n`)) };
+    };
+    const on = await check('Y\n');
+    expect(on.text).toContain('\n    param vfio_pci.disable_denylist = Y\n');
+    expect(on.codes).toContain('VIA011');
+    expect(on.codes).not.toContain('VIA010');
+    for (const off of ['N\n', undefined]) {
+      const r = await check(off);
+      expect(r.text).not.toContain('disable_denylist');
+      expect(r.codes).toContain('VIA010');
+    }
+    await t.clear();
+  });
+
   it('reserved_regions (DOM-RESV-01): a direct range marks the group members, relaxable and msi ones do not', async () => {
     const none = importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': '0x00000000fee00000 0x00000000feefffff msi\n0x000000003e2e0000 0x000000003e2fffff direct-relaxable\n' }, links) });
     expect(none.host.devices.some((d) => d.requiresDirectMapping)).toBe(false);
