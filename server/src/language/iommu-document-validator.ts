@@ -40,13 +40,13 @@ const LANGIUM_CODES: Record<string, string> = {
 /** How an unresolved reference names what it looked for, by the target type. */
 const REFERENCE_TARGETS: Record<string, string> = { PciDevice: 'device', Host: 'host', Iommu: 'IOMMU' };
 
-function withCode(d: Diagnostic): Diagnostic {
+/** Give a Langium diagnostic its stable code and README link (in place). */
+function withCode(d: Diagnostic): void {
   const code = LANGIUM_CODES[(d.data as { code?: string } | undefined)?.code ?? ''];
   if (code && d.code === undefined) {
     d.code = code;
     d.codeDescription = { href: ruleHref(code) };
   }
-  return d;
 }
 
 export class IommuDocumentValidator extends DefaultDocumentValidator {

@@ -116,7 +116,7 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
     const b = Object.hasOwn(BLOCKS, ruleName) ? BLOCKS[ruleName] : undefined;
     // the file's elements end at the end of input, a block's at its `}` (a mistyped first word of the file comes here:
     // the entry rule consumes EOF itself; a mistyped later top-level word comes to buildNotAllInputParsedMessage)
-    if (b && ruleName === 'Document' && expected.name === 'EOF' && isWord(actual)) return this.notAnElement(actual.image, ruleName, false);
+    if (ruleName === 'Document' && expected.name === 'EOF' && isWord(actual)) return this.notAnElement(actual.image, ruleName, false);
     if (b && expected.name === '}') {
       if (isEof(actual)) return `missing '}' at the end of the file: the ${b.block} block is not closed`;
       if (isWord(actual)) return this.notAnElement(actual.image, ruleName, true);

@@ -19,8 +19,7 @@ export function closestTerm(value: string, candidates: Iterable<string>): string
     const d = boundedDistance(lower, cl, bound);
     if (d <= bound) {
       best = c;
-      bound = d - 1; // later candidates must be strictly closer
-      if (bound < 0) break;
+      bound = d - 1; // later candidates must be strictly closer (d ≥ 1: an exact match has returned already)
     }
   }
   return best;

@@ -41,7 +41,8 @@ export class IommuCodeActionProvider implements CodeActionProvider {
     for (const diagnostic of params.context.diagnostics) {
       const data = diagnostic.data as IommuDiagnosticData | undefined;
       if (!data?.code) continue;
-      if (data.replacement !== undefined && (data.code === 'SYN002' || data.code === 'BDF001' || data.code === 'parsing-error' || data.code === 'linking-error')) {
+      // SYN002, BDF001 and Langium's parser / linker errors carry a replacement when they have one to suggest
+      if (data.replacement !== undefined) {
         actions.push({
           title: `Change to '${data.replacement}'`,
           kind: CodeActionKind.QuickFix,

@@ -30,7 +30,9 @@ function groupsHeld(va: VmAnalysis, ha: HostAnalysis): Map<IommuGroup, string[]>
 /** A member without a driver of an iommu_group a VM holds, that the VM was not assigned. */
 interface UnboundMember {
   vm: Vm;
+  /** The host's kernel, or the assumed one when it declares none (`kernelAssumed`). */
   kernel: KernelVersion;
+  kernelAssumed: boolean;
   group: IommuGroup;
   /** The VM's devices in that group. */
   inVm: string[];
@@ -55,7 +57,7 @@ function unboundMembers(ctx: RuleContext, vmApplies: (vm: Vm) => boolean, kernel
     for (const [group, inVm] of groupsHeld(va, ha)) {
       for (const id of group.deviceIds) {
         const device = ctx.device(id);
-        if (device && !assigned.has(id) && device.driver === null && !exempt(device)) out.push({ vm, kernel, group, inVm, id, device });
+        if (device && !assigned.has(id) && device.driver === null && !exempt(device)) out.push({ vm, kernel, kernelAssumed: ha.kernel === undefined, group, inVm, id, device });
       }
     }
   }
@@ -148,11 +150,10 @@ export const vfioOwnedGroupRule: Rule = {
     return unboundMembers(ctx, () => true, (k) => atLeast(k, 5, 19), (d) => BRIDGE_KINDS.has(d.kind)).map((m) => {
       const { vm, kernel, group: g, id, device: d } = m;
       const owner = vm.backend === 'vfio-type1' ? 'VFIO (its legacy container)' : 'its iommufd context';
-      const declared = ctx.hosts.get(vm.hostId)?.kernel !== undefined;
       return {
         code: 'VIA009',
         severity: 'info',
-        message: `${devLabel(d, id)} has no driver and cannot get one while VM ${vm.name} holds its iommu_group ${g.number}: a host driver bind fails with -EBUSY, with nothing in dmesg (kernel ${formatKernel(kernel)}${declared ? '' : ', assumed'})`,
+        message: `${devLabel(d, id)} has no driver and cannot get one while VM ${vm.name} holds its iommu_group ${g.number}: a host driver bind fails with -EBUSY, with nothing in dmesg (kernel ${formatKernel(kernel)}${m.kernelAssumed ? ', assumed' : ''})`,
         explanation: `Since 5.19 an iommu_group has one DMA owner. VM ${vm.name} makes ${owner} the owner of iommu_group ${g.number} when it starts, and from then on \`really_probe\` refuses every driver without \`driver_managed_dma\` on the other members: \`pci_dma_configure\` → \`iommu_device_use_default_domain\` returns -EBUSY before the driver's probe runs. That path prints no "probe … failed" line, so auto-probe (module load, rescan, hotplug) silently leaves ${devLabel(d, id)} without a driver, and \`echo ${formatBdf(d.bdf)} > /sys/bus/pci/drivers/<driver>/bind\` returns -EBUSY. The host stays safe (before 5.19 the same bind crashed it, VIA008); the device is usable on the host again once the VM stops. Binding it to vfio-pci makes the reservation explicit, and assigning it gives it to the guest.`,
         ...memberPlace(m, 'holds'),
         kernel: this.meta.kernel,

@@ -58,16 +58,20 @@ export function denylistEntry(d: PciDevice, kernel: KernelVersion, options: Simu
   return backported ? e : undefined;
 }
 
+/** `8086:dddd`, as vfio_pci_is_denylisted prints a listed device (`%04x:%04x`). */
+function intelId(deviceId: number): string {
+  return `8086:${deviceId.toString(16).padStart(4, '0')}`;
+}
+
 /** The `pci_warn` vfio_pci_is_denylisted logs instead when `vfio_pci.disable_denylist` lets a listed device through. */
 export function denylistDisabledMessage(bdf: string, deviceId: number): string {
-  return `vfio-pci ${bdf}: device denylist disabled - allowing device 8086:${deviceId.toString(16).padStart(4, '0')}.`;
+  return `vfio-pci ${bdf}: device denylist disabled - allowing device ${intelId(deviceId)}.`;
 }
 
 /**
  * The line the refusal logs: `pci_warn` in vfio_pci_is_denylisted, with dev_printk's `vfio-pci <BDF>:` prefix. The driver
  * core then logs the probe failure (`vfio-pci: probe of <BDF> failed with error -22`, `probeFailedMessage` in messages.ts).
  */
-export function denylistMessage(bdf: string, vendorId: number, deviceId: number): string {
-  const id = `${vendorId.toString(16).padStart(4, '0')}:${deviceId.toString(16).padStart(4, '0')}`;
-  return `vfio-pci ${bdf}: ${id} exists in vfio-pci device denylist, driver probing disallowed.`;
+export function denylistMessage(bdf: string, deviceId: number): string {
+  return `vfio-pci ${bdf}: ${intelId(deviceId)} exists in vfio-pci device denylist, driver probing disallowed.`;
 }

@@ -33,7 +33,7 @@ export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
   const listed = isVfioPciVariantDriver(d.driver) ? undefined : denylistEntry(d, run.kernel, run.options);
   if (listed) {
     if (!boolParam(run.host, DISABLE_DENYLIST_PARAM)) {
-      fail(o, 'vfio-pci probe', 'EINVAL', 'VIA010', denylistMessage(formatBdf(d.bdf), 0x8086, listed.deviceId));
+      fail(o, 'vfio-pci probe', 'EINVAL', 'VIA010', denylistMessage(formatBdf(d.bdf), listed.deviceId));
       return false;
     }
     addCode(o, 'VIA011'); // let through by the parameter: the bypass is a finding of its own
