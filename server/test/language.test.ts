@@ -112,6 +112,47 @@ describe('text-level validation', () => {
     expect(diagnosticsWithCode(twice, 'SYN002')).toHaveLength(2);
   });
 
+  it('a mistyped device kind keeps the device and its block: SYN002 with a suggestion, the host held back (SYN003), no parser error', async () => {
+    // a bridge typed `root-prot`: before kinds could be names, the parser lost the block, the rest of the host
+    // ("Expecting token of type 'EOF' but found `}`") and the VM's reference to the endpoint inside it
+    const text = `host h {\n    kernel 6.12\n    iommu u {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    root-prot rp at 0000:00:1c.0 {\n        acs none\n        endpoint gpu at 0000:01:00.0 {\n            driver vfio-pci\n        }\n    }\n    endpoint nic at 0000:02:00.0\n}\nvm v on h {\n    assign gpu\n}\n`;
+    const doc = await t.validate(text);
+    expect(doc.parseResult.parserErrors).toEqual([]);
+    expect(codes(doc).filter((c) => c !== 'SYN002' && c !== 'SYN003')).toEqual([]);
+    const [kind] = diagnosticsWithCode(doc, 'SYN002');
+    expect(message(kind)).toMatch(/^unknown device kind 'root-prot'; did you mean 'root-port'\? \(expected one of: host-bridge, root-port, /);
+    expect(kind.range.start).toEqual({ line: 7, character: 4 });
+    expect((kind.data as { replacement?: string }).replacement).toBe('root-port');
+    expect(diagnosticsWithCode(doc, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until device 'rp' has a known kind (SYN002)"]);
+    // the block is whole: the endpoint inside it and the one after it are lowered, the typo as a placeholder endpoint
+    const lowered = lowerDocuments([doc.parseResult.value]);
+    expect(lowered.topology.hosts[0].devices.map((d) => [d.name, d.kind])).toEqual([['rp', 'endpoint'], ['gpu', 'endpoint'], ['nic', 'endpoint']]);
+    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], devices: ['rp'] });
+    // with an IOMMU typo as well, SYN003 names both
+    const both = await t.validate(text.replace('driver intel-vtd', 'driver intel-vdt'));
+    expect(diagnosticsWithCode(both, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until IOMMU 'u' has a known driver and device 'rp' has a known kind (SYN002)"]);
+    // fixed: nothing held back, the simulator reports again
+    const fixed = await t.validate(text.replace('root-prot', 'root-port'));
+    expect(codes(fixed)).not.toContain('SYN003');
+    expect(codes(fixed)).not.toContain('SYN002');
+  });
+
+  it('a mistyped property followed by a value is one error on the word, not a device without `at`', async () => {
+    const errs = async (text: string) => (await t.validate(text)).diagnostics!.filter((d) => d.code === 'SYN000' || d.code === 'SYN002');
+    const inDevice = await errs('host h {\n    endpoint gpu at 0000:01:00.0 {\n        drivr vfio-pci\n    }\n    endpoint nic at 0000:02:00.0\n}\n');
+    expect(inDevice.map((d) => [message(d).slice(0, 75), d.range.start, (d.data as { replacement?: string }).replacement])).toEqual([
+      ["'drivr' is not a device property or device kind; did you mean 'driver'? (ex", { line: 2, character: 8 }, 'driver'],
+    ]);
+    const inHost = await errs('host h {\n    arhc x86_64\n    kernl 6.12\n    endpoint nic at 0000:02:00.0\n}\n');
+    // recovery skips to the next keyword, so the second typo of two in a row shows once the first is fixed
+    expect(inHost.map((d) => [message(d).slice(0, 42), d.range.start])).toEqual([["'arhc' is not a host member; did you mean ", { line: 1, character: 4 }]]);
+    const second = await errs('host h {\n    arch x86_64\n    kernl 6.12\n    endpoint nic at 0000:02:00.0\n}\n');
+    expect(second.map((d) => [message(d).slice(0, 42), d.range.start])).toEqual([["'kernl' is not a host member; did you mean", { line: 2, character: 4 }]]);
+    // a word inside an IOMMU block does not close the block and start a device (no follow-on errors)
+    const inIommu = await errs('host h {\n    iommu u {\n        driver intel-vtd\n        ca\n        caps snoop-control, interrupt-remapping\n        msi x86-ir\n    }\n    endpoint nic at 0000:02:00.0\n}\n');
+    expect(inIommu.map((d) => message(d).slice(0, 44))).toEqual(["'ca' is not an IOMMU property; did you mean "]);
+  });
+
   it('BDF001: malformed BDF with a repaired suggestion', async () => {
     const doc = await t.validate('host h { kernel 6.12 endpoint x at 0000:65:0.0 }');
     const [d] = diagnosticsWithCode(doc, 'BDF001');
@@ -167,7 +208,7 @@ describe('parser error messages', () => {
   });
 
   it('a word nothing is close to gets the list only; a top-level typo gets the top-level keywords', async () => {
-    const [conv] = await parseErrors('host h {\n    conventional isa at 0000:00:1f.0\n}\n');
+    const [conv] = await parseErrors('host h {\n    conventional isa\n}\n');
     expect(conv).toMatch(/^'conventional' is not a host member \(expected one of: kernel, /);
     expect(conv).not.toContain('did you mean');
     expect(await parseErrors('hots h {\n}\n')).toEqual(["'hots' is not a top-level element; did you mean 'host'? (expected one of: import, host, vm)"]);

@@ -246,6 +246,12 @@ describe('hover', () => {
     expect(await at('vm v')).toContain(note);
     // the well-formed file's hover has no such line
     expect(await hoverAt('gpu at')).not.toContain('held back');
+    // a device of unknown kind (the root port above it): the placeholder it is simulated as
+    const kind = text.replace('root-port rp at', 'root-prot rp at');
+    expect(kind).not.toBe(text);
+    const kdoc = await t.validate(kind);
+    const hover = await t.Iommu.lsp.HoverProvider!.getHoverContent(kdoc, { textDocument: { uri: kdoc.uri.toString() }, position: kdoc.textDocument.positionAt(kind.indexOf('gpu at') + 1) });
+    expect((hover?.contents as { value?: string }).value).toMatch(/^\*\*Simulation held back \(SYN003\):\*\* device 'rp' has an unknown kind, so what follows treats it as an endpoint\.\n\n\*\*endpoint gpu\*\*/);
   });
 
   it('on a VM assignment reference: the device hover', async () => {

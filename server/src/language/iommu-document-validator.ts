@@ -13,12 +13,13 @@
  * `data.replacement` for the quick fix.
  */
 import { AstUtils, Cancellation, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
-import type { Diagnostic } from 'vscode-languageserver-types';
+import type { Diagnostic, Position, Range } from 'vscode-languageserver-types';
 import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
 import { isVm } from './generated/ast.js';
+import { strayWords } from './stray-words.js';
 import { leafTypes } from './grammar-leaves.js';
-import { parserSuggestion } from './parser-messages.js';
+import { IommuParserErrorMessageProvider, parserSuggestion } from './parser-messages.js';
 import { ruleHref } from './rule-links.js';
 import { closestTerm } from './suggest.js';
 
@@ -41,6 +42,10 @@ const LANGIUM_CODES: Record<string, string> = {
 const REFERENCE_TARGETS: Record<string, string> = { PciDevice: 'device', Host: 'host', Iommu: 'IOMMU' };
 
 /** Give a Langium diagnostic its stable code and README link (in place). */
+function before(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
 function withCode(d: Diagnostic): void {
   const code = LANGIUM_CODES[(d.data as { code?: string } | undefined)?.code ?? ''];
   if (code && d.code === undefined) {
@@ -55,12 +60,14 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
 
   private readonly scopes: ScopeProvider;
   private readonly reflection: LangiumCoreServices['shared']['AstReflection'];
+  private readonly messages: LangiumCoreServices['parser']['ParserErrorMessageProvider'];
 
   constructor(services: LangiumCoreServices) {
     super(services);
     this.leaves = leafTypes(services.Grammar);
     this.scopes = services.references.ScopeProvider;
     this.reflection = services.shared.AstReflection;
+    this.messages = services.parser.ParserErrorMessageProvider;
   }
 
   protected override processLexingErrors(parseResult: ParseResult, diagnostics: Diagnostic[], options: ValidationOptions): void {
@@ -117,11 +124,35 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
   protected override processParsingErrors(parseResult: ParseResult, diagnostics: Diagnostic[], options: ValidationOptions): void {
     const from = diagnostics.length;
     super.processParsingErrors(parseResult, diagnostics, options);
+    this.rewriteStrayWords(parseResult.value, diagnostics, from);
     for (let i = from; i < diagnostics.length; i++) {
       const d = diagnostics[i];
       const replacement = typeof d.message === 'string' ? parserSuggestion(d.message) : undefined;
       if (replacement !== undefined) d.data = { ...(d.data as object), replacement };
       withCode(d);
+    }
+  }
+
+  /**
+   * A device's kind may be any word (a mistyped kind is SYN002, not a parse error), so the parser takes a mistyped
+   * property or member followed by a value (`drivr vfio-pci` in a device, `arhc x86_64` in a host) as a device and
+   * stops at the missing `at` ("expected 'at', found '}'", after the value) or, when the value is not a name
+   * (`kernl 6.12`), at the missing name ("expected a name, found '6.12'"). Such an error is rewritten to what
+   * it is, on the word itself: `'drivr' is not a device property or device kind; did you mean 'driver'? (…)`, as the
+   * parser says for a word alone (parser-messages.ts). Diagnostics from index `from` on are rewritten in place.
+   */
+  private rewriteStrayWords(root: AstNode, diagnostics: Diagnostic[], from: number): void {
+    let words: { kind: string; range: Range; block: string }[] | undefined;
+    for (let i = from; i < diagnostics.length; i++) {
+      const d = diagnostics[i];
+      if (typeof d.message !== 'string' || !(d.message.startsWith("expected 'at', found ") || d.message.startsWith('expected a name, found '))) continue;
+      words ??= strayWords(root);
+      // the word device this error ends: the last one that starts before the error
+      let w: (typeof words)[number] | undefined;
+      for (const c of words) if (before(c.range.start, d.range.start)) w = c;
+      if (!w || !(this.messages instanceof IommuParserErrorMessageProvider)) continue;
+      d.message = this.messages.notAnElement(w.kind, w.block, true);
+      d.range = w.range;
     }
   }
 

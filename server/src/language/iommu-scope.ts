@@ -34,6 +34,7 @@ import {
 import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
 import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
+import { isStrayWord } from './stray-words.js';
 import { Document, Host, Vm, isDeviceIommuProp, isDocument, isHost, isIommu, isPciDevice, isVm } from './generated/ast.js';
 
 export class IommuScopeProvider extends DefaultScopeProvider {
@@ -91,6 +92,7 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     const documentUri = AstUtils.getDocument(host).uri;
     walkAst(host, (d) => {
       if (!isPciDevice(d) || !d.name) return; // descriptions need the node's name
+      if (!d.bdf && isStrayWord(d)) return; // `drivr vfio-pci`: a mistyped property, not a device named vfio-pci
       out.push(new LazyDescription(d, d.name, documentUri, this.locator));
       const bdf = d.bdf ? parseBdf(d.bdf) : undefined;
       if (bdf) {

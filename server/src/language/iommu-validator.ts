@@ -26,9 +26,11 @@ import { repairBdf } from '../lowering/bdf-text.js';
 import { resolveImportUri } from './iommu-scope.js';
 import type { IommuCoreServices } from './iommu-core-module.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
+import type { HeldBack } from '../lowering/lower.js';
 import { closestTerm } from './suggest.js';
 import { ruleHref } from './rule-links.js';
 import { findPropertyCst } from './cst-lookup.js';
+import { DEVICE_KIND_SLOT, isKindKeyword, isStrayWord } from './stray-words.js';
 
 /** Data attached to every diagnostic we emit; `code` drives quick fixes. */
 export interface IommuDiagnosticData {
@@ -62,7 +64,7 @@ export function registerValidationChecks(services: IommuCoreServices): void {
   const validator = services.validation.IommuValidator;
   const checks: ValidationChecks<IommuTopologyAstType> = {
     Document: [validator.checkImports, validator.checkSimulation],
-    PciDevice: validator.checkBdf,
+    PciDevice: [validator.checkBdf, validator.checkKind],
     KernelSetting: (n, a) => {
       if (n.version !== undefined && !parseKernelVersion(String(n.version)))
         a('error', `kernel version '${n.version}' is not X.Y or X.Y.Z (e.g. 6.12)`, { node: n, property: 'version', code: 'SYN001', data: { code: 'SYN001' } });
@@ -128,6 +130,16 @@ export class IommuValidator {
     });
   }
 
+  /**
+   * SYN002 for a device kind that is not a kind keyword (`root-prot rp at …`): the grammar takes any word there so
+   * the block stays in the tree. A stray word without `at` is a parser error instead (stray-words.ts). The host's
+   * simulator diagnostics are held back meanwhile (SYN003, lowering).
+   */
+  checkKind(node: PciDevice, accept: ValidationAcceptor): void {
+    if (node.kind === undefined || isKindKeyword(node.kind) || isStrayWord(node)) return;
+    this.checkTerm(node, 'kind', node.kind, DEVICE_KIND_SLOT, accept);
+  }
+
   /** IMP001: every import must name an existing topology file. */
   checkImports(node: Document, accept: ValidationAcceptor): void {
     const doc = AstUtils.getDocument(node);
@@ -176,10 +188,10 @@ export class IommuValidator {
       });
     }
     if (held && overrides.SYN003 !== 'off') {
-      for (const [hostId, units] of sim.heldBack) {
+      for (const [hostId, h] of sim.heldBack) {
         const host = sim.nodeOf.get(hostId);
         if (!isHost(host) || !where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for host ${host.name} are held back until IOMMU ${unitList(units)} ${units.length === 1 ? 'has' : 'have'} a known driver (SYN002)`, {
+        accept('info', `simulator diagnostics for host ${host.name} are held back until ${heldBackUntil(h)} (SYN002)`, {
           node: host,
           property: 'name',
           code: 'SYN003',
@@ -192,9 +204,9 @@ export class IommuValidator {
         if (!isVm(vm)) continue;
         const host = vm.host?.ref;
         const hostId = host && sim.idOf.get(host);
-        const units = hostId === undefined ? undefined : sim.heldBack.get(hostId);
-        if (!host || !units || where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has IOMMU ${unitList(units)} without a known driver (SYN002 there)`, {
+        const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
+        if (!host || !h || where.inDoc(host)) continue;
+        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has ${heldBackWithout(h)} (SYN002 there)`, {
           node: vm,
           property: 'host',
           code: 'SYN003',
@@ -216,8 +228,32 @@ export class IommuValidator {
 }
 
 /** The names of held-back IOMMU units as the SYN003 texts quote them: `'u0', 'u1'`. */
-export function unitList(units: readonly string[]): string {
-  return units.map((u) => `'${u}'`).join(', ');
+const quoted = (names: readonly string[]) => names.map((u) => `'${u}'`).join(', ');
+const has = (names: readonly string[]) => (names.length === 1 ? 'has' : 'have');
+const devices = (names: readonly string[]) => `device${names.length === 1 ? '' : 's'} ${quoted(names)}`;
+
+/** What SYN003 waits for: `IOMMU 'u' has a known driver and device 'x' has a known kind`. */
+export function heldBackUntil(h: HeldBack): string {
+  const parts: string[] = [];
+  if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} a known driver`);
+  if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} a known kind`);
+  return parts.join(' and ');
+}
+
+/** What a held-back host has: `IOMMU 'u' without a known driver and device 'x' of unknown kind`. */
+export function heldBackWithout(h: HeldBack): string {
+  const parts: string[] = [];
+  if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} without a known driver`);
+  if (h.devices.length) parts.push(`${devices(h.devices)} of unknown kind`);
+  return parts.join(' and ');
+}
+
+/** What the placeholders make the simulation assume, for hovers (a sentence, with its full stop). */
+export function heldBackAssumes(h: HeldBack): string {
+  const parts: string[] = [];
+  if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} no known driver, so what follows assumes no IOMMU translates the devices behind it`);
+  if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} an unknown kind, so what follows treats ${h.devices.length === 1 ? 'it as an endpoint' : 'them as endpoints'}`);
+  return parts.join('; ') + '.';
 }
 
 /**

@@ -135,7 +135,12 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
     return super.buildNotAllInputParsedMessage(options);
   }
 
-  private notAnElement(image: string, ruleName: string, closes: boolean): string {
+  /**
+   * The message for a word that does not start an element of block `ruleName` (a key of {@link BLOCKS}; a block
+   * that ends at a `}` if `closes`). Also used by the document validator for a word the parser took as the kind of a
+   * device that then has no `at` (`drivr vfio-pci` in a device block, iommu-document-validator.ts).
+   */
+  notAnElement(image: string, ruleName: string, closes: boolean): string {
     const b = BLOCKS[ruleName];
     const starts = this.starts.get(ruleName) ?? [];
     const suggestion = starts.includes(image) ? undefined : closestTerm(image, starts);

@@ -81,12 +81,19 @@ export interface Lowered {
    */
   readonly deviceById: Map<string, { device: CorePciDevice; host: CoreHost }>;
   /**
-   * Hosts lowered with a placeholder where the text has no valid value the simulation depends on: host id → names
-   * of its IOMMU units whose `driver` is missing a value or not a known driver (lowered as `none`, so every device
-   * behind them would look untranslated). Validation holds back the simulator's diagnostics for these hosts
-   * (SYN003) instead of reporting consequences of the placeholder. Empty for a well-formed file.
+   * Hosts lowered with a placeholder where the text has no valid value the simulation depends on: host id → what
+   * is missing ({@link HeldBack}). Validation holds back the simulator's diagnostics for these hosts (SYN003) instead
+   * of reporting consequences of the placeholder. Empty for a well-formed file.
    */
-  heldBack: ReadonlyMap<string, readonly string[]>;
+  heldBack: ReadonlyMap<string, HeldBack>;
+}
+
+/** Why one host's simulation is held back (SYN003); each name once, in text order. */
+export interface HeldBack {
+  /** IOMMU units whose `driver` is missing a value or not a known driver: lowered as `none` (every device behind them would look untranslated). */
+  units: string[];
+  /** Devices whose kind is not a known kind (SYN002): lowered as `endpoint` (a mistyped bridge would regroup everything below it). */
+  devices: string[];
 }
 
 /** Parse the DSL booleans (`yes/no/on/off/true/false`); anything else → undefined. */
@@ -176,19 +183,19 @@ export function lowerDocuments(roots: Document[]): Lowered {
   };
   const topology: Topology = { hosts: [], vms: [] };
   const hostsSeen = new Set<Host>();
-  const heldBack = new Map<string, string[]>();
-  // each unit name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
-  const invalidDriver: InvalidDriver = (hostId, unit) => {
-    const list = heldBack.get(hostId);
-    if (!list) heldBack.set(hostId, [unit]);
-    else if (!list.includes(unit)) list.push(unit);
+  const heldBack = new Map<string, HeldBack>();
+  // each name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
+  const hold: Hold = (hostId, what, name) => {
+    let h = heldBack.get(hostId);
+    if (!h) heldBack.set(hostId, (h = { units: [], devices: [] }));
+    if (!h[what].includes(name)) h[what].push(name);
   };
 
   for (const root of roots) {
     for (const el of root?.elements ?? []) {
       if (isHost(el) && !hostsSeen.has(el)) {
         hostsSeen.add(el);
-        topology.hosts.push(lowerHost(el, register, invalidDriver));
+        topology.hosts.push(lowerHost(el, register, hold));
       }
     }
   }
@@ -214,16 +221,16 @@ export function lowerDocuments(roots: Document[]): Lowered {
 }
 
 type Register = (base: string, node: AstNode) => string;
-/** Records an IOMMU unit of host `hostId` whose `driver` line has no known value. */
-type InvalidDriver = (hostId: string, unit: string) => void;
+/** Records a placeholder in host `hostId` ({@link HeldBack}): an IOMMU unit without a known driver, a device of unknown kind. */
+type Hold = (hostId: string, what: keyof HeldBack, name: string) => void;
 
-function lowerHost(h: Host, register: Register, invalidDriver: InvalidDriver): CoreHost {
+function lowerHost(h: Host, register: Register, hold: Hold): CoreHost {
   const hostId = register(`h:${h.name ?? '?'}`, h);
   const host: CoreHost = { id: hostId, name: h.name ?? '?', params: {}, iommus: [], devices: [] };
   const hostKey = hostId.slice(2);
   // IOMMUs first so device references can be mapped.
   for (const m of h.members ?? []) {
-    if (isIommu(m)) host.iommus.push(lowerIommu(m, hostId, register, invalidDriver));
+    if (isIommu(m)) host.iommus.push(lowerIommu(m, hostId, register, hold));
   }
   for (const m of h.members ?? []) {
     if (isKernelSetting(m)) host.kernel = m.version ? parseKernelVersion(String(m.version)) : undefined;
@@ -233,7 +240,7 @@ function lowerHost(h: Host, register: Register, invalidDriver: InvalidDriver): C
     else if (isModuleParam(m)) {
       if (m.name && m.value !== undefined) host.params[m.name] = unquote(String(m.value));
     } else if (isAcsOverrideSetting(m)) host.acsOverridePatch = parseBool(m.value);
-    else if (isPciDevice(m)) lowerDevice(m, undefined, hostKey, host, register);
+    else if (isPciDevice(m)) lowerDevice(m, undefined, hostKey, host, register, hold);
   }
   return host;
 }
@@ -250,7 +257,7 @@ function unquote(s: string | undefined): string {
   return s;
 }
 
-function lowerIommu(i: Iommu, hostId: string, register: Register, invalidDriver: InvalidDriver): CoreIommu {
+function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold): CoreIommu {
   const id = register(`i:${hostId.slice(2)}/${i.name ?? '?'}`, i);
   const unit: CoreIommu = { id, name: i.name ?? '?', driver: 'none' };
   let driverSet = false;
@@ -260,7 +267,7 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, invalidDriver:
       if (d) {
         unit.driver = d;
         driverSet = true;
-      } else invalidDriver(hostId, unit.name);
+      } else hold(hostId, 'units', unit.name);
     } else if (isIommuCapsProp(p)) {
       for (const c of p.caps ?? []) {
         const cap = IOMMU_CAPS.find((t) => t.name === c);
@@ -294,19 +301,21 @@ function lenientBdf(text: string) {
   return repaired ? parseBdf(repaired) : undefined;
 }
 
-function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: string, host: CoreHost, register: Register): void {
+function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: string, host: CoreHost, register: Register, hold: Hold): void {
   // A BDF that cannot be read even leniently (BDF001) leaves the device and its subtree out of the model:
   // inventing an address would produce false findings (e.g. a duplicate of 0000:00:00.0).
   const bdf = d.bdf ? (parseBdf(d.bdf) ?? lenientBdf(d.bdf)) : undefined;
   if (!bdf) return;
   const id = register(`d:${hostKey}/${d.name ?? '?'}`, d);
+  const known = d.kind !== undefined && PCI_KIND_NAMES.has(d.kind);
+  if (d.kind !== undefined && !known) hold(host.id, 'devices', d.name ?? '?');
   // Every field is present from the start (undefined = not stated, as when absent), so all devices share
   // one object shape and the simulator's property reads stay monomorphic.
   const dev: CorePciDevice = {
     id,
     name: d.name ?? '?',
     bdf,
-    kind: d.kind !== undefined && PCI_KIND_NAMES.has(d.kind) ? (d.kind as PciKind) : 'endpoint',
+    kind: known ? (d.kind as PciKind) : 'endpoint',
     parentId: parent?.id,
     secondaryBus: undefined,
     vendorId: undefined,
@@ -391,7 +400,7 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
     }
   }
   host.devices.push(dev);
-  for (const c of d.children ?? []) lowerDevice(c, dev, hostKey, host, register);
+  for (const c of d.children ?? []) lowerDevice(c, dev, hostKey, host, register, hold);
 }
 
 function lowerVm(v: Vm, register: Register, idOf: Map<AstNode, string>, roots: Document[]): CoreVm {

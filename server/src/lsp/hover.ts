@@ -10,7 +10,7 @@ import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver'
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
 import { isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
-import { findingOfDiagnostic, unitList } from '../language/iommu-validator.js';
+import { findingOfDiagnostic, heldBackAssumes } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import { describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
 
@@ -88,11 +88,11 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     const id = sim.idOf.get(node);
     if (!id) return undefined;
     const l = { topology: sim.topology, result: sim.result, deviceById: sim.deviceById };
-    // a host whose IOMMU has no known driver is simulated with a placeholder (SYN003): say so first
+    // a host with an IOMMU without a known driver or a device of unknown kind is simulated with a placeholder (SYN003): say so first
     const held = (hostId: string | undefined, text: string | undefined) => {
-      const units = hostId === undefined ? undefined : sim.heldBack.get(hostId);
-      if (!text || !units) return text;
-      return `**Simulation held back (SYN003):** IOMMU ${unitList(units)} ${units.length === 1 ? 'has' : 'have'} no known driver, so what follows assumes no IOMMU translates the devices behind it.\n\n${text}`;
+      const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
+      if (!text || !h) return text;
+      return `**Simulation held back (SYN003):** ${heldBackAssumes(h)}\n\n${text}`;
     };
     if (isPciDevice(node)) {
       const e = sim.deviceById.get(id);

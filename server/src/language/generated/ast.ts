@@ -650,13 +650,17 @@ export function isObservedGroupProp(item: unknown): item is ObservedGroupProp {
 export type ParamValue = Bool | number | string;
 
 
-/** A PCI function: `<kind> <name> at <BDF> { properties and child devices }`. */
+/**
+ * A PCI function: `<kind> <name> at <BDF> { properties and child devices }`. A kind that is not one of the
+ * keywords (a typo such as `root-prot`) still parses as a device, so the block and its children stay in the
+ * tree: validation reports the kind (SYN002) instead of the parser losing the block and everything after it.
+ */
 export interface PciDevice extends langium.AstNode {
     readonly $container: Host | PciDevice;
     readonly $type: 'PciDevice';
     bdf: string;
     children: Array<PciDevice>;
-    kind: 'endpoint' | 'host-bridge' | 'legacy-endpoint' | 'pci-bridge' | 'pci-device' | 'pci-to-pcie-bridge' | 'pcie-to-pci-bridge' | 'rc-event-collector' | 'rciep' | 'root-port' | 'switch-downstream' | 'switch-upstream';
+    kind: 'endpoint' | 'host-bridge' | 'legacy-endpoint' | 'pci-bridge' | 'pci-device' | 'pci-to-pcie-bridge' | 'pcie-to-pci-bridge' | 'rc-event-collector' | 'rciep' | 'root-port' | 'switch-downstream' | 'switch-upstream' | string;
     name: string;
     props: Array<DeviceProperty>;
 }
