@@ -153,6 +153,21 @@ describe('text-level validation', () => {
     expect(inIommu.map((d) => message(d).slice(0, 44))).toEqual(["'ca' is not an IOMMU property; did you mean "]);
   });
 
+  it('an ACS flag list ends at its line: the next line is not read as more flags unless it holds flag names', async () => {
+    const host = (body: string) => `host h {\n    kernel 6.12\n    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR\n${body}\n    }\n}\n`;
+    const errs = async (text: string) => (await t.validate(text)).diagnostics!.filter((d) => d.code === 'SYN000' || d.code === 'SYN002').map((d) => [message(d), d.range.start.line]);
+    const starts = (prefix: string) => expect.stringMatching(new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    // a mistyped property after the list: one error on it (it was two unknown ACS flags, 'drivr' and 'pcieport')
+    expect(await errs(host('        drivr pcieport'))).toEqual([[starts("'drivr' is not a device property or device kind; did you mean 'driver'?"), 4]]);
+    // a child device of mistyped kind after the list: SYN002 on the kind (it was two flags and a parse error at `at`)
+    expect(await errs(host('        endpont gpu at 0000:01:00.0'))).toEqual([[starts("unknown device kind 'endpont'; did you mean 'endpoint'?"), 4]]);
+    // flag names on the next line continue the last list (any case: ctl gets CR); a typo on the list's own line is still an unknown flag
+    const multi = await t.validate(host('            cr\n        driver pcieport'));
+    expect(codes(multi).filter((c) => c.startsWith('SYN'))).toEqual([]);
+    expect(lowerDocuments([multi.parseResult.value]).topology.hosts[0].devices[0].acs).toEqual({ cap: 0x1d, ctl: 0x0d });
+    expect(await errs(host('').replace('ctl SV RR', 'ctl SV XR'))).toEqual([[starts("unknown ACS flag 'XR'; did you mean"), 3]]);
+  });
+
   it('BDF001: malformed BDF with a repaired suggestion', async () => {
     const doc = await t.validate('host h { kernel 6.12 endpoint x at 0000:65:0.0 }');
     const [d] = diagnosticsWithCode(doc, 'BDF001');

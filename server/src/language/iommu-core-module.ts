@@ -24,6 +24,7 @@ import { IommuLinker, IommuReferenceDescriptionProvider } from './iommu-linker.j
 import { IommuScopeComputation, IommuScopeProvider } from './iommu-scope.js';
 import { IommuValidator, registerValidationChecks } from './iommu-validator.js';
 import { IommuValidationRegistry } from './iommu-validation-registry.js';
+import { IommuLexer } from './iommu-lexer.js';
 import { createIommuParser } from './iommu-parser.js';
 import { IommuParserErrorMessageProvider } from './parser-messages.js';
 import { SimulationCache } from '../lowering/simulation-cache.js';
@@ -51,6 +52,7 @@ export const IommuTopologyModule: Module<IommuCoreServices, PartialLangiumCoreSe
   parser: {
     ParserErrorMessageProvider: (services) => new IommuParserErrorMessageProvider(services.Grammar),
     LangiumParser: (services) => createIommuParser(services),
+    Lexer: (services) => new IommuLexer(services),
   },
   references: {
     ScopeProvider: (services) => new IommuScopeProvider(services),

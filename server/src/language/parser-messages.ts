@@ -40,6 +40,7 @@ const TERMINALS: Record<string, string> = {
   HEX: 'a hex number such as 0x1f',
   INT: 'a number',
   STRING: 'a quoted string',
+  ACS_FLAG: 'an ACS flag such as SV',
   BDF: 'a PCI address such as 0000:65:00.0',
   PCIID: 'a vendor:device ID such as 10de:2684',
   VERSION: 'a version such as 6.12',

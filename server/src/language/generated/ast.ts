@@ -17,6 +17,7 @@ export const IommuTopologyTerminals = {
     INT: /[0-9]+/,
     ID: /[_a-zA-Z][\w\-]*/,
     STRING: /"(\\.|[^"\\])*"/,
+    ACS_FLAG: /\u0000acs-flag\u0000/,
 };
 
 export type IommuTopologyTerminalNames = keyof typeof IommuTopologyTerminals;
@@ -104,7 +105,10 @@ export function isAcsOverrideSetting(item: unknown): item is AcsOverrideSetting 
     return reflection.isInstance(item, AcsOverrideSetting.$type);
 }
 
-/** ACS extended capability: `acs none`, or `acs cap SV RR CR UF ctl SV RR CR UF`. */
+/**
+ * ACS extended capability: `acs none`, or `acs cap SV RR CR UF ctl SV RR CR UF`. A flag is ACS_FLAG, which the lexer
+ * gives to the words of an ACS line (iommu-lexer.ts), so a list without separators does not run into the next line.
+ */
 export interface AcsProp extends langium.AstNode {
     readonly $container: PciDevice;
     readonly $type: 'AcsProp';
