@@ -42,6 +42,24 @@ const LANGIUM_CODES: Record<string, string> = {
 const REFERENCE_TARGETS: Record<string, string> = { PciDevice: 'device', Host: 'host', Iommu: 'IOMMU' };
 
 /** Give a Langium diagnostic its stable code and README link (in place). */
+/**
+ * Remove, from index `from` on, diagnostics with the same range and message as an earlier one of that part (in place).
+ * Chevrotain's recovery can report one stray word twice (`acs nne`: once for the property, once for the block).
+ */
+function dropRepeats(diagnostics: Diagnostic[], from: number): void {
+  const seen = new Set<string>();
+  let w = from;
+  for (let i = from; i < diagnostics.length; i++) {
+    const d = diagnostics[i];
+    const r = d.range;
+    const key = `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}:${typeof d.message === 'string' ? d.message : d.message.value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    diagnostics[w++] = d;
+  }
+  diagnostics.length = w;
+}
+
 function before(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
@@ -125,6 +143,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     const from = diagnostics.length;
     super.processParsingErrors(parseResult, diagnostics, options);
     this.rewriteStrayWords(parseResult.value, diagnostics, from);
+    dropRepeats(diagnostics, from);
     for (let i = from; i < diagnostics.length; i++) {
       const d = diagnostics[i];
       const replacement = typeof d.message === 'string' ? parserSuggestion(d.message) : undefined;

@@ -169,10 +169,12 @@ export class IommuValidator {
     const vmsOf = vmsByOutcome(sim.result.vms);
     const where = placementContext(doc, sim.documents);
     const held = sim.heldBack.size > 0 ? heldBackFilter(sim) : undefined;
+    const orphans = vmsWithUnknownHost(node, sim);
     for (const f of sim.result.findings) {
       const override = overrides[f.code];
       if (override === 'off') continue;
       if (held?.(f)) continue;
+      if (orphans?.has(f.elementId)) continue;
       const severity = override && SEVERITIES.includes(override as Severity) ? (override as Severity) : f.severity;
       const target = placeFinding(f, where, sim.nodeOf, vmsOf);
       if (!target) continue;
@@ -227,7 +229,7 @@ export class IommuValidator {
   }
 }
 
-/** The names of held-back IOMMU units as the SYN003 texts quote them: `'u0', 'u1'`. */
+/** Names as the SYN003 texts quote them: `'u0', 'u1'`. */
 const quoted = (names: readonly string[]) => names.map((u) => `'${u}'`).join(', ');
 const has = (names: readonly string[]) => (names.length === 1 ? 'has' : 'have');
 const devices = (names: readonly string[]) => `device${names.length === 1 ? '' : 's'} ${quoted(names)}`;
@@ -254,6 +256,21 @@ export function heldBackAssumes(h: HeldBack): string {
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} no known driver, so what follows assumes no IOMMU translates the devices behind it`);
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} an unknown kind, so what follows treats ${h.devices.length === 1 ? 'it as an endpoint' : 'them as endpoints'}`);
   return parts.join('; ') + '.';
+}
+
+/**
+ * Ids of this file's VMs whose `on <host>` names a host that is not declared (REF001 reports it), or undefined if
+ * there are none. Their simulator findings are left out: without its host a VM is simulated as hostless, and MDL003
+ * would tell the user to write the `on <host>` that is already there.
+ */
+function vmsWithUnknownHost(root: Document, sim: DocumentSimulation): Set<string> | undefined {
+  let out: Set<string> | undefined;
+  for (const vm of root.elements ?? []) {
+    if (!isVm(vm) || !vm.host || vm.host.ref || !vm.host.$refText) continue;
+    const id = sim.idOf.get(vm);
+    if (id !== undefined) (out ??= new Set()).add(id);
+  }
+  return out;
 }
 
 /**

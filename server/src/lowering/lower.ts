@@ -90,7 +90,7 @@ export interface Lowered {
 
 /** Why one host's simulation is held back (SYN003); each name once, in text order. */
 export interface HeldBack {
-  /** IOMMU units whose `driver` is missing a value or not a known driver: lowered as `none` (every device behind them would look untranslated). */
+  /** IOMMU units without a `driver` line, or whose `driver` is missing a value or not a known driver: lowered as `none` (every device behind them would look untranslated). */
   units: string[];
   /** Devices whose kind is not a known kind (SYN002): lowered as `endpoint` (a mistyped bridge would regroup everything below it). */
   devices: string[];
@@ -285,6 +285,8 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold): C
       }
     }
   }
+  // no `driver` line at all (not written yet, or lost to a parse error such as `diver amd-vi`): a placeholder too
+  if (!driverSet && !(i.props ?? []).some(isIommuDriverProp)) hold(hostId, 'units', unit.name);
   // Caps listed on a unit are definitive: an Intel unit without `snoop-control` has ECAP.SC = 0.
   if (driverSet) {
     for (const cap of IOMMU_CAPS) {
