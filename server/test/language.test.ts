@@ -190,6 +190,27 @@ describe('text-level validation', () => {
     expect(codes(two)).toContain('MDL003');
   });
 
+  it('a mistyped block keyword (host, vm, iommu) before a name and `{` is one error and the block is read as meant', async () => {
+    const text = 'hst h {\n    kernel 6.12\n    immu u {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    endpoint gpu at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\nvn v on h {\n    assign gpu\n}\n';
+    const doc = await t.validate(text);
+    const errs = doc.diagnostics!.filter((d) => d.severity === 1);
+    expect(errs.map((d) => [d.code, message(d).replace(/ \(expected one of: .*$/, ''), d.range.start, (d.data as { replacement?: string }).replacement])).toEqual([
+      ['SYN000', "'hst' is not a top-level element; did you mean 'host'?", { line: 0, character: 0 }, 'host'],
+      ['SYN000', "'immu' is not a host member; did you mean 'iommu'?", { line: 2, character: 4 }, 'iommu'],
+      ['SYN000', "'vn' is not a top-level element; did you mean 'vm'?", { line: 11, character: 0 }, 'vm'],
+    ]);
+    // the blocks are whole: the host, its unit and device, and the VM's assignment are all there
+    const { topology } = lowerDocuments([doc.parseResult.value]);
+    expect(topology.hosts.map((h) => [h.name, h.iommus.map((u) => u.driver), h.devices.map((d) => d.name)])).toEqual([['h', ['intel-vtd'], ['gpu']]]);
+    expect(topology.vms.map((v) => v.assignedIds)).toEqual([['d:h/gpu']]);
+    // only a typo close to the keyword, with its first letter, is taken for it; other words stay parser errors
+    const far = await t.validate('xyz h {\n}\n');
+    expect(far.parseResult.lexerErrors).toEqual([]);
+    expect(far.parseResult.parserErrors.length).toBeGreaterThan(0);
+    // a valid file is lexed as before
+    expect((await t.validate(text.replace('hst', 'host').replace('immu', 'iommu').replace('vn v', 'vm v'))).diagnostics!.filter((d) => d.severity === 1)).toEqual([]);
+  });
+
   it('BDF001: malformed BDF with a repaired suggestion', async () => {
     const doc = await t.validate('host h { kernel 6.12 endpoint x at 0000:65:0.0 }');
     const [d] = diagnosticsWithCode(doc, 'BDF001');
@@ -248,7 +269,9 @@ describe('parser error messages', () => {
     const [conv] = await parseErrors('host h {\n    conventional isa\n}\n');
     expect(conv).toMatch(/^'conventional' is not a host member \(expected one of: kernel, /);
     expect(conv).not.toContain('did you mean');
-    expect(await parseErrors('hots h {\n}\n')).toEqual(["'hots' is not a top-level element; did you mean 'host'? (expected one of: import, host, vm)"]);
+    // (`hots h {` is repaired by the lexer, which reports it in the same words; without a block it is the parser's)
+    expect(diagnosticsWithCode(await t.validate('hots h {\n}\n'), 'SYN000').map((d) => message(d))).toEqual(["'hots' is not a top-level element; did you mean 'host'? (expected one of: import, host, vm)"]);
+    expect(await parseErrors('hots\n')).toEqual(["'hots' is not a top-level element; did you mean 'host'? (expected one of: import, host, vm)"]);
   });
 
   it('an unclosed block at the end of the file, a stray closing brace and a missing value say so', async () => {

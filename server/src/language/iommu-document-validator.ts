@@ -91,7 +91,13 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
   protected override processLexingErrors(parseResult: ParseResult, diagnostics: Diagnostic[], options: ValidationOptions): void {
     const from = diagnostics.length;
     super.processLexingErrors(parseResult, diagnostics, options);
-    for (let i = from; i < diagnostics.length; i++) withCode(diagnostics[i]);
+    for (let i = from; i < diagnostics.length; i++) {
+      const d = diagnostics[i];
+      // a mistyped block keyword the lexer repaired (iommu-lexer.ts) says what it meant, as the parser's messages do
+      const replacement = typeof d.message === 'string' ? parserSuggestion(d.message) : undefined;
+      if (replacement !== undefined) d.data = { ...(d.data as object), replacement };
+      withCode(d);
+    }
   }
 
   /**

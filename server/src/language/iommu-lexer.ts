@@ -1,6 +1,14 @@
 /**
- * Langium's lexer, plus one context rule for ACS lines: the words after `acs cap`, `ctl` and `firmware-ctl` are
- * ACS_FLAG tokens, not ID.
+ * Langium's lexer, plus two context rules.
+ *
+ * 1. Mistyped block keywords. A word followed by a name and `{` (or, for a VM, `on`) is never valid: every block
+ *    starts with a keyword. When the word is a typo of the block keyword allowed there (`hst desktop {`, `immu dmar0 {`,
+ *    `vn win11 on desktop {`), the token becomes that keyword and a lexing error reports the typo with the same text
+ *    the parser uses (`'immu' is not a host member; did you mean 'iommu'? (…)`, with the quick fix). The parser then
+ *    reads the block as intended: without this, it lost the block, closed the enclosing one at the block's `}` and
+ *    reported everything after it, and every reference into the block, as errors of their own.
+ *
+ * 2. ACS lines: the words after `acs cap`, `ctl` and `firmware-ctl` are ACS_FLAG tokens, not ID.
  *
  * A flag list has no separators (`acs cap SV RR CR UF ctl SV RR CR UF`), and both flags and the first word of the next
  * line can be plain words (a device's kind may be any word, and a mistyped property is one). With flags lexed as
@@ -9,7 +17,9 @@
  * takes the words on the line of its keyword (any word: a typo there is SYN002 "unknown ACS flag"), and on later lines
  * only known flag names (`SV`, `rr`, …), so a list may still go on over several lines. Any other token ends it.
  */
-import { DefaultLexer, type LexerResult, type TokenizeOptions } from 'langium';
+import { DefaultLexer, type LangiumCoreServices, type LexerResult, type TokenizeOptions } from 'langium';
+import { IommuParserErrorMessageProvider } from './parser-messages.js';
+import { closestTerm } from './suggest.js';
 import { ACS_FLAGS } from '../../../src-core/src/vocabulary.js';
 
 /** The parts of chevrotain's token and token type read and written here (chevrotain is not a direct dependency). */
@@ -19,7 +29,9 @@ interface TokenType {
 }
 interface IToken {
   image: string;
+  startOffset: number;
   startLine?: number;
+  startColumn?: number;
   endLine?: number;
   tokenType: TokenType;
   tokenTypeIdx: number;
@@ -30,14 +42,81 @@ const LIST_KEYWORDS = new Set(['cap', 'ctl', 'firmware-ctl']);
 /** Flag names, upper case (flags match case-insensitively, as the validator reads them). */
 const FLAG_NAMES = new Set(ACS_FLAGS.map((t) => t.name.toUpperCase()));
 
+/**
+ * Block keywords that a typo may stand for, by brace depth: at the top level a host or a VM, inside a block an IOMMU
+ * unit (in a host) or a HW page table (in a VM). Each with the block rule whose message names the element.
+ */
+const BLOCK_KEYWORDS: { keyword: string; block: 'Document' | 'Host' | 'Vm' }[][] = [
+  [
+    { keyword: 'host', block: 'Document' },
+    { keyword: 'vm', block: 'Document' },
+  ],
+  [
+    { keyword: 'iommu', block: 'Host' },
+    { keyword: 'hwpt', block: 'Vm' },
+  ],
+];
+
+/** A lexing error as Langium's lexer reports it (chevrotain's ILexingError). */
+interface LexingError {
+  offset: number;
+  line: number | undefined;
+  column: number | undefined;
+  length: number;
+  message: string;
+}
+
 export class IommuLexer extends DefaultLexer {
+  private readonly services: LangiumCoreServices;
+
+  constructor(services: LangiumCoreServices) {
+    super(services);
+    this.services = services;
+  }
+
   override tokenize(text: string, options?: TokenizeOptions): LexerResult {
     const result = super.tokenize(text, options);
-    const flag = this.definition.ACS_FLAG;
-    const id = this.definition.ID;
-    if (flag && id) retypeAcsFlags(result.tokens as IToken[], id, flag);
+    const tokens = result.tokens as IToken[];
+    const d = this.definition;
+    if (d.ID && d['{'] && d['}']) {
+      const messages = this.services.parser.ParserErrorMessageProvider;
+      if (messages instanceof IommuParserErrorMessageProvider) {
+        (result.errors as LexingError[]).push(...repairBlockKeywords(tokens, d as unknown as Record<string, TokenType>, (word, block) => messages.notAnElement(word, block, block !== 'Document')));
+      }
+    }
+    if (d.ACS_FLAG && d.ID) retypeAcsFlags(tokens, d.ID, d.ACS_FLAG);
     return result;
   }
+}
+
+/**
+ * Rule 1 above: retype each `word name {` / `word name on` whose word is close to a block keyword allowed at its
+ * depth (the closest, with the same first letter and at most two letters longer or shorter), in place; returns a
+ * lexing error per retyped word, with `message(word, block)` as its text. `types` is the lexer's token types by name.
+ */
+export function repairBlockKeywords(tokens: IToken[], types: Record<string, TokenType>, message: (word: string, block: 'Document' | 'Host' | 'Vm') => string): LexingError[] {
+  const errors: LexingError[] = [];
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const name = t.tokenType.name;
+    if (name === '{') depth++;
+    else if (name === '}') depth = Math.max(0, depth - 1);
+    else if (t.tokenType === types.ID && i + 2 < tokens.length && tokens[i + 1].tokenType === types.ID) {
+      const after = tokens[i + 2].tokenType.name;
+      if (after !== '{' && after !== 'on') continue;
+      const allowed = BLOCK_KEYWORDS[Math.min(depth, 1)].filter((k) => after === '{' || k.keyword === 'vm');
+      const word = t.image;
+      const s = closestTerm(word, allowed.map((k) => k.keyword));
+      const k = allowed.find((a) => a.keyword === s);
+      const type = k && types[k.keyword];
+      if (!k || !type || word[0].toLowerCase() !== k.keyword[0] || Math.abs(word.length - k.keyword.length) > 2) continue;
+      t.tokenType = type;
+      t.tokenTypeIdx = type.tokenTypeIdx!;
+      errors.push({ offset: t.startOffset, line: t.startLine, column: t.startColumn, length: word.length, message: message(word, k.block) });
+    }
+  }
+  return errors;
 }
 
 /**
