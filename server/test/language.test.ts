@@ -127,7 +127,7 @@ describe('text-level validation', () => {
     // the block is whole: the endpoint inside it and the one after it are lowered, the typo as a placeholder endpoint
     const lowered = lowerDocuments([doc.parseResult.value]);
     expect(lowered.topology.hosts[0].devices.map((d) => [d.name, d.kind])).toEqual([['rp', 'endpoint'], ['gpu', 'endpoint'], ['nic', 'endpoint']]);
-    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], devices: ['rp'] });
+    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], devices: ['rp'], values: [] });
     // with an IOMMU typo as well, SYN003 names both
     const both = await t.validate(text.replace('driver intel-vtd', 'driver intel-vdt'));
     expect(diagnosticsWithCode(both, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until IOMMU 'u' has a known driver and device 'rp' has a known kind (SYN002)"]);
@@ -179,6 +179,13 @@ describe('text-level validation', () => {
     const lost = await t.validate(host('        diver intel-vtd') + vm('h'));
     expect(errors(lost)).toEqual(["SYN000 'diver' is not an IOMMU property; did yo"]);
     expect(diagnosticsWithCode(lost, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until IOMMU 'u' has a known driver (SYN002)"]);
+    // an unknown capability (SYN002) would read as a missing one: every group would lack MSI isolation (IR001)
+    const cap = await t.validate(host('        driver intel-vtd').replace('caps interrupt-remapping', 'caps iterrupt-remapping') + vm('h'));
+    expect(errors(cap)).toEqual(["SYN002 unknown IOMMU capability 'iterrupt-remap"]);
+    expect(diagnosticsWithCode(cap, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until the unknown value 'iterrupt-remapping' of IOMMU 'u' is fixed (SYN002)"]);
+    const msi = await t.validate(host('        driver intel-vtd').replace('msi x86-ir', 'msi x86-irr') + vm('h'));
+    expect(diagnosticsWithCode(msi, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until the unknown value 'x86-irr' of IOMMU 'u' is fixed (SYN002)"]);
+    expect(codes(msi)).not.toContain('IR001');
     // a unit without any driver line is held back the same way
     expect(codes(await t.validate(host('') + vm('h')))).toContain('SYN003');
     // `on hz` names an undeclared host: REF001 says so, and MDL003 does not ask for the `on <host>` that is there

@@ -233,12 +233,15 @@ export class IommuValidator {
 const quoted = (names: readonly string[]) => names.map((u) => `'${u}'`).join(', ');
 const has = (names: readonly string[]) => (names.length === 1 ? 'has' : 'have');
 const devices = (names: readonly string[]) => `device${names.length === 1 ? '' : 's'} ${quoted(names)}`;
+/** `value 'cherent' of IOMMU 'u'`, `values 'a' of IOMMU 'u', 'b' of IOMMU 'v'` (the entries are quoted already). */
+const valueList = (values: readonly string[]) => `value${values.length === 1 ? '' : 's'} ${values.join(', ')}`;
 
 /** What SYN003 waits for: `IOMMU 'u' has a known driver and device 'x' has a known kind`. */
 export function heldBackUntil(h: HeldBack): string {
   const parts: string[] = [];
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} a known driver`);
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} a known kind`);
+  if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} fixed`);
   return parts.join(' and ');
 }
 
@@ -247,6 +250,7 @@ export function heldBackWithout(h: HeldBack): string {
   const parts: string[] = [];
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} without a known driver`);
   if (h.devices.length) parts.push(`${devices(h.devices)} of unknown kind`);
+  if (h.values.length) parts.push(`the unknown ${valueList(h.values)}`);
   return parts.join(' and ');
 }
 
@@ -255,6 +259,7 @@ export function heldBackAssumes(h: HeldBack): string {
   const parts: string[] = [];
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} no known driver, so what follows assumes no IOMMU translates the devices behind it`);
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} an unknown kind, so what follows treats ${h.devices.length === 1 ? 'it as an endpoint' : 'them as endpoints'}`);
+  if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} taken as absent`);
   return parts.join('; ') + '.';
 }
 

@@ -94,6 +94,11 @@ export interface HeldBack {
   units: string[];
   /** Devices whose kind is not a known kind (SYN002): lowered as `endpoint` (a mistyped bridge would regroup everything below it). */
   devices: string[];
+  /**
+   * Unknown capabilities, MSI controllers and page-table formats of IOMMU units (SYN002), as `'<value>' of IOMMU
+   * '<unit>'`: lowered as absent (a mistyped `interrupt-remapping` would make every group lack MSI isolation).
+   */
+  values: string[];
 }
 
 /** Parse the DSL booleans (`yes/no/on/off/true/false`); anything else → undefined. */
@@ -187,7 +192,7 @@ export function lowerDocuments(roots: Document[]): Lowered {
   // each name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
   const hold: Hold = (hostId, what, name) => {
     let h = heldBack.get(hostId);
-    if (!h) heldBack.set(hostId, (h = { units: [], devices: [] }));
+    if (!h) heldBack.set(hostId, (h = { units: [], devices: [], values: [] }));
     if (!h[what].includes(name)) h[what].push(name);
   };
 
@@ -272,9 +277,15 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold): C
       for (const c of p.caps ?? []) {
         const cap = IOMMU_CAPS.find((t) => t.name === c);
         if (cap) (unit as unknown as Record<string, unknown>)[cap.field] = true;
+        else if (c !== undefined) hold(hostId, 'values', `'${c}' of IOMMU '${unit.name}'`);
       }
-    } else if (isIommuMsiProp(p)) unit.msi = term(MSI_CONTROLLERS, p.controller) as MsiController | undefined;
-    else if (isIommuPgtableProp(p)) unit.pgtable = term(PGTABLE_FORMATS, p.format);
+    } else if (isIommuMsiProp(p)) {
+      unit.msi = term(MSI_CONTROLLERS, p.controller) as MsiController | undefined;
+      if (p.controller !== undefined && !unit.msi) hold(hostId, 'values', `'${p.controller}' of IOMMU '${unit.name}'`);
+    } else if (isIommuPgtableProp(p)) {
+      unit.pgtable = term(PGTABLE_FORMATS, p.format);
+      if (p.format !== undefined && !unit.pgtable) hold(hostId, 'values', `'${p.format}' of IOMMU '${unit.name}'`);
+    }
     else if (isIommuRegisterProp(p)) {
       try {
         const v = p.value ? BigInt(p.value) : undefined;
