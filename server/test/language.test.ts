@@ -243,6 +243,28 @@ describe('text-level validation', () => {
     }
   });
 
+  it('SYN004: a vendor:device ID with a digit too many or too few is one error on the ID, lowered as absent', async () => {
+    // before, `144d:a0a` was a lexing error that broke the device block; read as a number it would name another device
+    const text = (ids: string) => `host h {\n    kernel 6.12\n    endpoint nvme at 0000:01:00.0 {\n        ${ids}\n        driver vfio-pci\n    }\n}\n`;
+    const doc = await t.validate(text('id 144d:a0a'));
+    expect(doc.parseResult.lexerErrors).toEqual([]);
+    expect(doc.parseResult.parserErrors).toEqual([]);
+    const [d] = diagnosticsWithCode(doc, 'SYN004');
+    expect(message(d)).toBe("malformed vendor:device ID '144d:a0a': expected four hex digits on each side, e.g. 10de:2684 (lspci -nn prints them in brackets)");
+    expect(d.range.start).toEqual({ line: 3, character: 11 });
+    expect(d.severity).toBe(1);
+    const nvme = lowerDocuments([doc.parseResult.value]).topology.hosts[0].devices[0];
+    expect([nvme.vendorId, nvme.deviceId, nvme.driver]).toEqual([undefined, undefined, 'vfio-pci']);
+    // the subsystem ID is checked on its own; a well-formed vendor:device ID is kept
+    const sub = await t.validate(text('id 144d:a80a subsystem 144d:a8011'));
+    expect(diagnosticsWithCode(sub, 'SYN004').map((x) => message(x))).toEqual(["malformed subsystem vendor:device ID '144d:a8011': expected four hex digits on each side, e.g. 10de:2684 (lspci -nn prints them in brackets)"]);
+    const subDev = lowerDocuments([sub.parseResult.value]).topology.hosts[0].devices[0];
+    expect([subDev.vendorId, subDev.deviceId, subDev.subsystemVendorId]).toEqual([0x144d, 0xa80a, undefined]);
+    const ok = await t.validate(text('id 144d:a80a subsystem 144d:a801'));
+    expect(codes(ok)).not.toContain('SYN004');
+    expect(lowerDocuments([ok.parseResult.value]).topology.hosts[0].devices[0].subsystemDeviceId).toBe(0xa801);
+  });
+
   it('SYN001: kernel version must be X.Y', async () => {
     const doc = await t.validate('host h { kernel 6 }');
     expect(codes(doc)).toContain('SYN001');

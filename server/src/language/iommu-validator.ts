@@ -23,6 +23,7 @@ import {
   isVm,
 } from './generated/ast.js';
 import { repairBdf } from '../lowering/bdf-text.js';
+import { isPciId } from '../lowering/lower.js';
 import { resolveImportUri } from './iommu-scope.js';
 import type { IommuCoreServices } from './iommu-core-module.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
@@ -65,6 +66,19 @@ export function registerValidationChecks(services: IommuCoreServices): void {
   const checks: ValidationChecks<IommuTopologyAstType> = {
     Document: [validator.checkImports, validator.checkSimulation],
     PciDevice: [validator.checkBdf, validator.checkKind],
+    IdProp: (n, a) => {
+      for (const property of ['ids', 'subsystem'] as const) {
+        const v = n[property];
+        if (v !== undefined && !isPciId(v))
+          a('error', `malformed ${property === 'ids' ? 'vendor:device' : 'subsystem vendor:device'} ID '${v}': expected four hex digits on each side, e.g. 10de:2684 (lspci -nn prints them in brackets)`, {
+            node: n,
+            property,
+            code: 'SYN004',
+            codeDescription: { href: ruleHref('SYN004') },
+            data: { code: 'SYN004' } satisfies IommuDiagnosticData,
+          });
+      }
+    },
     KernelSetting: (n, a) => {
       if (n.version !== undefined && !parseKernelVersion(String(n.version)))
         a('error', `kernel version '${n.version}' is not X.Y or X.Y.Z (e.g. 6.12)`, { node: n, property: 'version', code: 'SYN001', data: { code: 'SYN001' } });

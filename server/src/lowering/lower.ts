@@ -116,6 +116,11 @@ function term<T extends string>(terms: Term<T>[], value: string | undefined): T 
 /** Device kinds by name (looked up once per device). */
 const PCI_KIND_NAMES = termNames(PCI_KINDS);
 
+/** `vvvv:dddd`: four hex digits on each side (the grammar's PCIID token takes any number; SYN004 reports the rest). */
+export function isPciId(text: string | undefined): text is string {
+  return text !== undefined && /^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$/.test(text);
+}
+
 /** Parse a hex (`0x1a`) or decimal integer; undefined on garbage. */
 export function parseNumber(text: string | number | undefined): number | undefined {
   if (typeof text === 'number') return text;
@@ -353,9 +358,11 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
   for (const p of d.props ?? []) {
     switch (p.$type) {
       case 'IdProp': {
+        // a malformed ID (SYN004, e.g. `a0a` for `a80a`) is left out: read as a number it would name another device
+        if (!isPciId(p.ids)) break;
         dev.vendorId = hexPart(p.ids, 0);
         dev.deviceId = hexPart(p.ids, 1);
-        if (p.subsystem) {
+        if (p.subsystem && isPciId(p.subsystem)) {
           dev.subsystemVendorId = hexPart(p.subsystem, 0);
           dev.subsystemDeviceId = hexPart(p.subsystem, 1);
         }

@@ -11,7 +11,7 @@ export const IommuTopologyTerminals = {
     ML_COMMENT: /\/\*[\s\S]*?\*\//,
     SL_COMMENT: /\/\/[^\n\r]*/,
     BDF: /[0-9a-fA-F]+:[0-9a-fA-F]+(:[0-9a-fA-F]+)?\.[0-9a-zA-Z]+/,
-    PCIID: /[0-9a-fA-F]{4}:[0-9a-fA-F]{4}/,
+    PCIID: /[0-9a-fA-F]+:[0-9a-fA-F]+/,
     HEX: /0x[0-9a-fA-F]+/,
     VERSION: /[0-9]+\.[0-9]+(\.[0-9]+)?/,
     INT: /[0-9]+/,
