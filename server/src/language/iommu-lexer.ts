@@ -42,20 +42,25 @@ const LIST_KEYWORDS = new Set(['cap', 'ctl', 'firmware-ctl']);
 /** Flag names, upper case (flags match case-insensitively, as the validator reads them). */
 const FLAG_NAMES = new Set(ACS_FLAGS.map((t) => t.name.toUpperCase()));
 
+/** A block keyword a typo may stand for, with the block rule whose message names the element. */
+interface BlockKeyword {
+  keyword: string;
+  block: 'Document' | 'Host' | 'Vm';
+}
+
 /**
- * Block keywords that a typo may stand for, by brace depth: at the top level a host or a VM, inside a block an IOMMU
- * unit (in a host) or a HW page table (in a VM). Each with the block rule whose message names the element.
+ * Block keywords that a typo may stand for, by where it stands: at the top level a host or a VM, directly in a host an
+ * IOMMU unit, directly in a VM a HW page table. Nowhere deeper: `word name {` in a device block is a child device of
+ * mistyped kind (SYN002), and neither block is allowed there.
  */
-const BLOCK_KEYWORDS: { keyword: string; block: 'Document' | 'Host' | 'Vm' }[][] = [
-  [
+const BLOCK_KEYWORDS: { top: BlockKeyword[]; host: BlockKeyword[]; vm: BlockKeyword[] } = {
+  top: [
     { keyword: 'host', block: 'Document' },
     { keyword: 'vm', block: 'Document' },
   ],
-  [
-    { keyword: 'iommu', block: 'Host' },
-    { keyword: 'hwpt', block: 'Vm' },
-  ],
-];
+  host: [{ keyword: 'iommu', block: 'Host' }],
+  vm: [{ keyword: 'hwpt', block: 'Vm' }],
+};
 
 /** A lexing error as Langium's lexer reports it (chevrotain's ILexingError). */
 interface LexingError {
@@ -90,22 +95,28 @@ export class IommuLexer extends DefaultLexer {
 }
 
 /**
- * Rule 1 above: retype each `word name {` / `word name on` whose word is close to a block keyword allowed at its
- * depth (the closest, with the same first letter and at most two letters longer or shorter), in place; returns a
- * lexing error per retyped word, with `message(word, block)` as its text. `types` is the lexer's token types by name.
+ * Rule 1 above: retype each `word name {` / `word name on` whose word is close to a block keyword allowed where it
+ * stands ({@link BLOCK_KEYWORDS}: at the top level, or directly in a host or a VM; the closest, with the same first
+ * letter and at most two letters longer or shorter), in place; returns a lexing error per retyped word, with
+ * `message(word, block)` as its text. `types` is the lexer's token types by name.
  */
 export function repairBlockKeywords(tokens: IToken[], types: Record<string, TokenType>, message: (word: string, block: 'Document' | 'Host' | 'Vm') => string): LexingError[] {
   const errors: LexingError[] = [];
   let depth = 0;
+  /** The top-level element being read: the block a depth-1 word stands in. */
+  let top: 'host' | 'vm' | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const name = t.tokenType.name;
     if (name === '{') depth++;
     else if (name === '}') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (name === 'host' || name === 'vm')) top = name;
+    else if (depth === 0 && name === 'import') top = undefined;
     else if (t.tokenType === types.ID && i + 2 < tokens.length && tokens[i + 1].tokenType === types.ID) {
       const after = tokens[i + 2].tokenType.name;
       if (after !== '{' && after !== 'on') continue;
-      const allowed = BLOCK_KEYWORDS[Math.min(depth, 1)].filter((k) => after === '{' || k.keyword === 'vm');
+      const candidates = depth === 0 ? BLOCK_KEYWORDS.top : depth === 1 && top ? BLOCK_KEYWORDS[top] : [];
+      const allowed = candidates.filter((k) => after === '{' || k.keyword === 'vm');
       const word = t.image;
       const s = closestTerm(word, allowed.map((k) => k.keyword));
       const k = allowed.find((a) => a.keyword === s);
@@ -114,6 +125,7 @@ export function repairBlockKeywords(tokens: IToken[], types: Record<string, Toke
       t.tokenType = type;
       t.tokenTypeIdx = type.tokenTypeIdx!;
       errors.push({ offset: t.startOffset, line: t.startLine, column: t.startColumn, length: word.length, message: message(word, k.block) });
+      if (depth === 0) top = k.keyword as 'host' | 'vm';
     }
   }
   return errors;
