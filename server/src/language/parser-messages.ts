@@ -9,7 +9,9 @@
  *
  * A missing `}` at the end of the file and a stray `}` get messages of their own, and a missing value names the kind of
  * value (`expected a hex number such as 0x1f, found 'snoop-control'`) and a missing keyword is quoted (`expected 'at',
- * found '0000:01:00.0'`). Other parser errors (no viable alternative) keep Langium's wording.
+ * found '0000:01:00.0'`). Where one of a few single tokens was expected (no viable alternative: `assign 0000:01`), the
+message names them the same way (`expected a name or a PCI address such as 0000:65:00.0, found '0000:01'`); longer
+alternatives keep Langium's wording.
  * The suggestion is recovered from the message by {@link parserSuggestion} (the validator puts it in the diagnostic's
  * `data.replacement`, and the code action provider offers it as a quick fix).
  */
@@ -28,6 +30,8 @@ const BLOCKS: Record<string, { elements: string[]; what: string; block: string }
 /** Chevrotain's option objects, as Langium's provider declares them (chevrotain is not a direct dependency). */
 type MismatchOptions = Parameters<LangiumParserErrorMessageProvider['buildMismatchTokenMessage']>[0];
 type NotAllInputOptions = Parameters<LangiumParserErrorMessageProvider['buildNotAllInputParsedMessage']>[0];
+type NoViableAltOptions = Parameters<LangiumParserErrorMessageProvider['buildNoViableAltMessage']>[0];
+type EarlyExitOptions = Parameters<LangiumParserErrorMessageProvider['buildEarlyExitMessage']>[0];
 /** The parts of chevrotain's `IToken` read here. */
 interface Token {
   image: string;
@@ -127,6 +131,42 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
     if (expected.name === 'EOF') return super.buildMismatchTokenMessage(options);
     // any other token type is a keyword, named by its text
     return `expected '${expected.name}', found ${found}`;
+  }
+
+  override buildNoViableAltMessage(options: NoViableAltOptions): string {
+    // the `Version` rule (VERSION | INT) is a kernel version after `kernel` and a devfn after `dma-alias` and its commas
+    if (options.ruleName.replace(/\u200B$/, '') === 'Version' && options.previous?.image !== 'kernel' && options.actual[0]) {
+      return `expected a device.function such as 1f.0, found ${isEof(options.actual[0]) ? 'the end of the file' : `'${options.actual[0].image}'`}`;
+    }
+    return this.oneOf(options.expectedPathsPerAlt, options.actual[0]) ?? super.buildNoViableAltMessage(options);
+  }
+
+  override buildEarlyExitMessage(options: EarlyExitOptions): string {
+    return this.oneOf([options.expectedIterationPaths], options.actual[0]) ?? super.buildEarlyExitMessage(options);
+  }
+
+  /**
+   * "expected A, B or C, found 'x'" when every path of every alternative is one token (a terminal, named as in
+   * {@link TERMINALS}, or a keyword, quoted) and there are at most eight; undefined otherwise.
+   */
+  private oneOf(pathsPerAlt: { name: string }[][][], actual: Token | undefined): string | undefined {
+    const names: string[] = [];
+    // VERSION and INT together are the `Version` rule's alternatives: one kind of value
+    const version = pathsPerAlt.some((ps) => ps.some((p) => p.length === 1 && p[0].name === 'VERSION'));
+    for (const paths of pathsPerAlt) {
+      for (const path of paths) {
+        if (path.length !== 1) return undefined;
+        const t = path[0].name;
+        if (t === 'EOF') return undefined;
+        if (version && t === 'INT') continue;
+        const name = Object.hasOwn(TERMINALS, t) ? TERMINALS[t] : `'${t}'`;
+        if (!names.includes(name)) names.push(name);
+      }
+    }
+    if (names.length === 0 || names.length > 8 || !actual) return undefined;
+    const found = isEof(actual) ? 'the end of the file' : `'${actual.image}'`;
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+    return `expected ${list}, found ${found}`;
   }
 
   override buildNotAllInputParsedMessage(options: NotAllInputOptions): string {
