@@ -13,11 +13,11 @@
  * `data.replacement` for the quick fix.
  */
 import { AstUtils, Cancellation, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
-import type { Diagnostic, Position, Range } from 'vscode-languageserver-types';
+import type { Diagnostic, Position } from 'vscode-languageserver-types';
 import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
 import { isVm } from './generated/ast.js';
-import { strayWords } from './stray-words.js';
+import { strayWords, type StrayWord } from './stray-words.js';
 import { leafTypes } from './grammar-leaves.js';
 import { IommuParserErrorMessageProvider, parserSuggestion } from './parser-messages.js';
 import { ruleHref } from './rule-links.js';
@@ -41,7 +41,6 @@ const LANGIUM_CODES: Record<string, string> = {
 /** How an unresolved reference names what it looked for, by the target type. */
 const REFERENCE_TARGETS: Record<string, string> = { PciDevice: 'device', Host: 'host', Iommu: 'IOMMU' };
 
-/** Give a Langium diagnostic its stable code and README link (in place). */
 /**
  * Remove, from index `from` on, diagnostics with the same range and message as an earlier one of that part (in place).
  * Chevrotain's recovery can report one stray word twice (`acs nne`: once for the property, once for the block).
@@ -60,10 +59,15 @@ function dropRepeats(diagnostics: Diagnostic[], from: number): void {
   diagnostics.length = w;
 }
 
+/** Only blanks and comments (the grammar's hidden terminals). */
+const TRIVIA = /^(?:\s|\/\/[^\n\r]*|\/\*[\s\S]*?\*\/)*$/;
+
+/** True if `a` comes strictly before `b`. */
 function before(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
 
+/** Give a Langium diagnostic its stable code and README link (in place). */
 function withCode(d: Diagnostic): void {
   const code = LANGIUM_CODES[(d.data as { code?: string } | undefined)?.code ?? ''];
   if (code && d.code === undefined) {
@@ -167,15 +171,30 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
    * parser says for a word alone (parser-messages.ts). Diagnostics from index `from` on are rewritten in place.
    */
   private rewriteStrayWords(root: AstNode, diagnostics: Diagnostic[], from: number): void {
-    let words: { kind: string; range: Range; block: string }[] | undefined;
+    let words: StrayWord[] | undefined;
+    let text: LangiumDocument['textDocument'] | undefined;
     for (let i = from; i < diagnostics.length; i++) {
       const d = diagnostics[i];
       if (typeof d.message !== 'string' || !(d.message.startsWith("expected 'at', found ") || d.message.startsWith('expected a name, found '))) continue;
-      words ??= strayWords(root);
-      // the word device this error ends: the last one that starts before the error
-      let w: (typeof words)[number] | undefined;
-      for (const c of words) if (before(c.range.start, d.range.start)) w = c;
+      if (!words) {
+        words = strayWords(root);
+        text = root.$document?.textDocument;
+        if (words.length === 0 || !text) return;
+      }
+      // the stray word this error ends: the last one that starts before the error (a binary search; words are in
+      // text order), and only if the error is inside its device's text (recovery may take a keyword after it as the
+      // name) or nothing but blanks and comments stands between them; an error further on (a host without a name
+      // three lines below) is another one
+      let lo = 0;
+      for (let hi = words.length; lo < hi; ) {
+        const mid = (lo + hi) >> 1;
+        if (before(words[mid].range.start, d.range.start)) lo = mid + 1;
+        else hi = mid;
+      }
+      const w = words[lo - 1];
       if (!w || !(this.messages instanceof IommuParserErrorMessageProvider)) continue;
+      const at = text!.offsetAt(d.range.start);
+      if (at > w.end && !TRIVIA.test(text!.getText().slice(w.end, at))) continue;
       d.message = this.messages.notAnElement(w.kind, w.block, true);
       d.range = w.range;
     }

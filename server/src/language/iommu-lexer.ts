@@ -71,6 +71,7 @@ interface LexingError {
   message: string;
 }
 
+/** Langium's lexer with the two rules of this file (registered as `parser.Lexer` in iommu-module.ts). */
 export class IommuLexer extends DefaultLexer {
   private readonly services: LangiumCoreServices;
 
@@ -79,6 +80,7 @@ export class IommuLexer extends DefaultLexer {
     this.services = services;
   }
 
+  /** Langium's tokens and lexing errors, with rule 1's retyped tokens and errors and rule 2's ACS_FLAG tokens; never throws. */
   override tokenize(text: string, options?: TokenizeOptions): LexerResult {
     const result = super.tokenize(text, options);
     const tokens = result.tokens as IToken[];
@@ -133,7 +135,7 @@ export function repairBlockKeywords(tokens: IToken[], types: Record<string, Toke
 
 /**
  * Give the flag words of each `acs` property token type `flag` (in place). Tokens are in text order; lines are
- * chevrotain's (1-based). Exported for tests.
+ * chevrotain's (1-based).
  */
 export function retypeAcsFlags(tokens: IToken[], id: TokenType, flag: TokenType): void {
   let inAcs = false;

@@ -207,7 +207,7 @@ export class IommuValidator {
       for (const [hostId, h] of sim.heldBack) {
         const host = sim.nodeOf.get(hostId);
         if (!isHost(host) || !where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for host ${host.name} are held back until ${heldBackUntil(h)} (SYN002)`, {
+        accept('info', `simulator diagnostics for host ${host.name} are held back until ${heldBackUntil(h)}${heldBackByTypo(h) ? ' (SYN002)' : ''}`, {
           node: host,
           property: 'name',
           code: 'SYN003',
@@ -222,7 +222,7 @@ export class IommuValidator {
         const hostId = host && sim.idOf.get(host);
         const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
         if (!host || !h || where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has ${heldBackWithout(h)} (SYN002 there)`, {
+        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has ${heldBackWithout(h)}${heldBackByTypo(h) ? ' (SYN002 there)' : ''}`, {
           node: vm,
           property: 'host',
           code: 'SYN003',
@@ -250,9 +250,15 @@ const devices = (names: readonly string[]) => `device${names.length === 1 ? '' :
 /** `value 'cherent' of IOMMU 'u'`, `values 'a' of IOMMU 'u', 'b' of IOMMU 'v'` (the entries are quoted already). */
 const valueList = (values: readonly string[]) => `value${values.length === 1 ? '' : 's'} ${values.join(', ')}`;
 
+/** True if a SYN002 (an unknown driver, kind or value) holds `h` back; false if only units without a driver line do. */
+function heldBackByTypo(h: HeldBack): boolean {
+  return h.units.length + h.devices.length + h.values.length > 0;
+}
+
 /** What SYN003 waits for: `IOMMU 'u' has a known driver and device 'x' has a known kind`. */
 export function heldBackUntil(h: HeldBack): string {
   const parts: string[] = [];
+  if (h.noDriver.length) parts.push(`IOMMU ${quoted(h.noDriver)} ${has(h.noDriver)} a driver line (e.g. driver intel-vtd)`);
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} a known driver`);
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} a known kind`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} fixed`);
@@ -262,6 +268,7 @@ export function heldBackUntil(h: HeldBack): string {
 /** What a held-back host has: `IOMMU 'u' without a known driver and device 'x' of unknown kind`. */
 export function heldBackWithout(h: HeldBack): string {
   const parts: string[] = [];
+  if (h.noDriver.length) parts.push(`IOMMU ${quoted(h.noDriver)} without a driver line`);
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} without a known driver`);
   if (h.devices.length) parts.push(`${devices(h.devices)} of unknown kind`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)}`);
@@ -271,6 +278,7 @@ export function heldBackWithout(h: HeldBack): string {
 /** What the placeholders make the simulation assume, for hovers (a sentence, with its full stop). */
 export function heldBackAssumes(h: HeldBack): string {
   const parts: string[] = [];
+  if (h.noDriver.length) parts.push(`IOMMU ${quoted(h.noDriver)} ${has(h.noDriver)} no driver line, so what follows assumes no IOMMU translates the devices behind it`);
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} no known driver, so what follows assumes no IOMMU translates the devices behind it`);
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} an unknown kind, so what follows treats ${h.devices.length === 1 ? 'it as an endpoint' : 'them as endpoints'}`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} taken as absent`);

@@ -24,17 +24,26 @@ export function isKindKeyword(kind: string): boolean {
   return KIND_KEYWORDS.has(kind);
 }
 
+/** A stray word: its text, its range, the offset just after the device node it made (its last token), and its block. */
+export interface StrayWord {
+  kind: string;
+  range: Range;
+  /** Document offset of the end of the device node's text (the word and the name after it). */
+  end: number;
+  block: string;
+}
+
 /**
  * Devices whose kind is not a kind keyword and that have no `at`: a word the parser took as a device kind
  * (`IommuDocumentValidator.rewriteStrayWords`), with the range of that word and the block it stands in, in
  * document order. A device with `at` and an unknown kind is a real device with a mistyped kind (SYN002).
  */
-export function strayWords(root: AstNode): { kind: string; range: Range; block: string }[] {
-  const out: { kind: string; range: Range; block: string }[] = [];
+export function strayWords(root: AstNode): StrayWord[] {
+  const out: StrayWord[] = [];
   walkAst(root, (node) => {
     if (isPciDevice(node) && isStrayWord(node)) {
       const cst = node.$cstNode && findPropertyCst(node.$cstNode, 'kind');
-      if (cst) out.push({ kind: node.kind, range: cst.range, block: node.$container?.$type === 'PciDevice' ? 'PciDevice' : 'Host' });
+      if (cst) out.push({ kind: node.kind, range: cst.range, end: node.$cstNode!.end, block: node.$container?.$type === 'PciDevice' ? 'PciDevice' : 'Host' });
     }
     return true;
   });

@@ -90,8 +90,13 @@ export interface Lowered {
 
 /** Why one host's simulation is held back (SYN003); each name once, in text order. */
 export interface HeldBack {
-  /** IOMMU units without a `driver` line, or whose `driver` is missing a value or not a known driver: lowered as `none` (every device behind them would look untranslated). */
+  /** IOMMU units whose `driver` is not a known driver (SYN002): lowered as `none` (every device behind them would look untranslated). */
   units: string[];
+  /**
+   * IOMMU units with no driver: no `driver` line (not typed yet, or lost to a parse error such as `diver amd-vi`), or
+   * one without a value (a parse error). Lowered as `none`, like {@link HeldBack.units}, but there is no SYN002.
+   */
+  noDriver: string[];
   /** Devices whose kind is not a known kind (SYN002): lowered as `endpoint` (a mistyped bridge would regroup everything below it). */
   devices: string[];
   /**
@@ -197,7 +202,7 @@ export function lowerDocuments(roots: Document[]): Lowered {
   // each name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
   const hold: Hold = (hostId, what, name) => {
     let h = heldBack.get(hostId);
-    if (!h) heldBack.set(hostId, (h = { units: [], devices: [], values: [] }));
+    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [] }));
     if (!h[what].includes(name)) h[what].push(name);
   };
 
@@ -277,7 +282,7 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold): C
       if (d) {
         unit.driver = d;
         driverSet = true;
-      } else hold(hostId, 'units', unit.name);
+      } else hold(hostId, p.driver === undefined ? 'noDriver' : 'units', unit.name);
     } else if (isIommuCapsProp(p)) {
       for (const c of p.caps ?? []) {
         const cap = IOMMU_CAPS.find((t) => t.name === c);
@@ -302,7 +307,7 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold): C
     }
   }
   // no `driver` line at all (not written yet, or lost to a parse error such as `diver amd-vi`): a placeholder too
-  if (!driverSet && !(i.props ?? []).some(isIommuDriverProp)) hold(hostId, 'units', unit.name);
+  if (!driverSet && !(i.props ?? []).some(isIommuDriverProp)) hold(hostId, 'noDriver', unit.name);
   // Caps listed on a unit are definitive: an Intel unit without `snoop-control` has ECAP.SC = 0.
   if (driverSet) {
     for (const cap of IOMMU_CAPS) {
