@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_BLOCK_DEPTH } from '../src/language/iommu-lexer.js';
 import { lowerDocuments } from '../src/lowering/lower.js';
 import { codes, createTestServices, diagnosticsWithCode, message } from './helpers.js';
 
@@ -290,6 +291,25 @@ describe('text-level validation', () => {
     const ok = await t.validate(text('id 144d:a80a subsystem 144d:a801'));
     expect(codes(ok)).not.toContain('SYN004');
     expect(lowerDocuments([ok.parseResult.value]).topology.hosts[0].devices[0].subsystemDeviceId).toBe(0xa801);
+  });
+
+  it('blocks nested deeper than MAX_BLOCK_DEPTH are skipped with one error instead of a stack overflow', async () => {
+    // the parser and the CST builder recurse per block: 250-deep nesting overflowed the stack and the document had
+    // no diagnostics at all (the CLI said "cannot read: Maximum call stack size exceeded")
+    const nested = (n: number, closed: boolean) =>
+      'host h {\n    kernel 6.12\n' + Array.from({ length: n }, (_, i) => `root-port r${i} at 0000:${(i % 256).toString(16).padStart(2, '0')}:00.0 {\n`).join('') + (closed ? '}\n'.repeat(n + 1) : '');
+    const doc = await t.validate(nested(150, true));
+    expect(doc.parseResult.parserErrors).toEqual([]);
+    expect(doc.parseResult.lexerErrors.map((e) => [e.message, e.line])).toEqual([[`blocks nested more than ${MAX_BLOCK_DEPTH} deep: this block and everything in it are skipped (a real PCI hierarchy is a few bridges deep)`, MAX_BLOCK_DEPTH + 2]]);
+    // the host is depth 1, so r0…r98 have blocks; r99's block and the 50 devices in it are skipped, r99 itself is kept
+    const { topology } = lowerDocuments([doc.parseResult.value]);
+    expect(topology.hosts[0].devices.map((d) => d.name).at(-1)).toBe('r99');
+    expect(topology.hosts[0].devices).toHaveLength(100);
+    // unclosed and far deeper: still one located error (and the missing '}'), no exception
+    const open = await t.validate(nested(3000, false));
+    expect(codes(open).filter((c) => c === 'SYN000')).toHaveLength(2);
+    // at the limit nothing is skipped
+    expect((await t.validate(nested(MAX_BLOCK_DEPTH - 1, true))).parseResult.lexerErrors).toEqual([]);
   });
 
   it('SYN001: kernel version must be X.Y', async () => {

@@ -1,5 +1,5 @@
 /**
- * Langium's lexer, plus two context rules.
+ * Langium's lexer, plus two context rules (and a depth limit, {@link MAX_BLOCK_DEPTH}).
  *
  * 1. Mistyped block keywords. A word followed by a name and `{` (or, for a VM, `on`) is never valid: every block
  *    starts with a keyword. When the word is a typo of the block keyword allowed there (`hst desktop {`, `immu dmar0 {`,
@@ -71,7 +71,14 @@ interface LexingError {
   message: string;
 }
 
-/** Langium's lexer with the two rules of this file (registered as `parser.Lexer` in iommu-module.ts). */
+/**
+ * How deep blocks may nest (a host is 1, its devices 2, …). The parser and Langium's CST builder recurse per level and
+ * ran out of stack at about 250; real PCI hierarchies are a few bridges deep (each level is a bus, and a domain has
+ * 256), so a deeper block is skipped with an error ({@link skipDeepBlocks}) instead.
+ */
+export const MAX_BLOCK_DEPTH = 100;
+
+/** Langium's lexer with the rules of this file (registered as `parser.Lexer` in iommu-module.ts). */
 export class IommuLexer extends DefaultLexer {
   private readonly services: LangiumCoreServices;
 
@@ -85,6 +92,7 @@ export class IommuLexer extends DefaultLexer {
     const result = super.tokenize(text, options);
     const tokens = result.tokens as IToken[];
     const d = this.definition;
+    (result.errors as LexingError[]).push(...skipDeepBlocks(tokens));
     if (d.ID && d['{'] && d['}']) {
       const messages = this.services.parser.ParserErrorMessageProvider;
       if (messages instanceof IommuParserErrorMessageProvider) {
@@ -128,6 +136,40 @@ export function repairBlockKeywords(tokens: IToken[], types: Record<string, Toke
       t.tokenTypeIdx = type.tokenTypeIdx!;
       errors.push({ offset: t.startOffset, line: t.startLine, column: t.startColumn, length: word.length, message: message(word, k.block) });
       if (depth === 0) top = k.keyword as 'host' | 'vm';
+    }
+  }
+  return errors;
+}
+
+/**
+ * Remove, in place, each block opened deeper than {@link MAX_BLOCK_DEPTH}, from its `{` to its matching `}` (or to
+ * the end), so the parser reads its device as one without a block; returns a lexing error per removed block, on its
+ * `{`. Tokens are in text order.
+ */
+export function skipDeepBlocks(tokens: IToken[]): LexingError[] {
+  const errors: LexingError[] = [];
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const name = tokens[i].tokenType.name;
+    if (name === '}') depth = Math.max(0, depth - 1);
+    else if (name === '{' && ++depth > MAX_BLOCK_DEPTH) {
+      const open = tokens[i];
+      let j = i + 1;
+      for (let inner = 1; j < tokens.length; j++) {
+        const n = tokens[j].tokenType.name;
+        if (n === '{') inner++;
+        else if (n === '}' && --inner === 0) break;
+      }
+      tokens.splice(i, j - i + 1);
+      errors.push({
+        offset: open.startOffset,
+        line: open.startLine,
+        column: open.startColumn,
+        length: 1,
+        message: `blocks nested more than ${MAX_BLOCK_DEPTH} deep: this block and everything in it are skipped (a real PCI hierarchy is a few bridges deep)`,
+      });
+      depth--;
+      i--;
     }
   }
   return errors;
