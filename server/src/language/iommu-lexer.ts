@@ -149,29 +149,32 @@ export function repairBlockKeywords(tokens: IToken[], types: Record<string, Toke
 export function skipDeepBlocks(tokens: IToken[]): LexingError[] {
   const errors: LexingError[] = [];
   let depth = 0;
+  // tokens are kept by copying them down to `w`: one pass, however many blocks are skipped
+  let w = 0;
   for (let i = 0; i < tokens.length; i++) {
-    const name = tokens[i].tokenType.name;
-    if (name === '}') depth = Math.max(0, depth - 1);
-    else if (name === '{' && ++depth > MAX_BLOCK_DEPTH) {
-      const open = tokens[i];
-      let j = i + 1;
-      for (let inner = 1; j < tokens.length; j++) {
-        const n = tokens[j].tokenType.name;
-        if (n === '{') inner++;
-        else if (n === '}' && --inner === 0) break;
-      }
-      tokens.splice(i, j - i + 1);
+    const t = tokens[i];
+    const name = t.tokenType.name;
+    if (name === '{' && depth === MAX_BLOCK_DEPTH) {
       errors.push({
-        offset: open.startOffset,
-        line: open.startLine,
-        column: open.startColumn,
+        offset: t.startOffset,
+        line: t.startLine,
+        column: t.startColumn,
         length: 1,
         message: `blocks nested more than ${MAX_BLOCK_DEPTH} deep: this block and everything in it are skipped (a real PCI hierarchy is a few bridges deep)`,
       });
-      depth--;
-      i--;
+      // on to its matching `}` (or the end)
+      for (let inner = 1; inner > 0 && ++i < tokens.length; ) {
+        const n = tokens[i].tokenType.name;
+        if (n === '{') inner++;
+        else if (n === '}') inner--;
+      }
+      continue;
     }
+    if (name === '{') depth++;
+    else if (name === '}') depth = Math.max(0, depth - 1);
+    tokens[w++] = t;
   }
+  tokens.length = w;
   return errors;
 }
 

@@ -10,8 +10,8 @@
  * A missing `}` at the end of the file and a stray `}` get messages of their own, and a missing value names the kind of
  * value (`expected a hex number such as 0x1f, found 'snoop-control'`) and a missing keyword is quoted (`expected 'at',
  * found '0000:01:00.0'`). Where one of a few single tokens was expected (no viable alternative: `assign 0000:01`), the
-message names them the same way (`expected a name or a PCI address such as 0000:65:00.0, found '0000:01'`); longer
-alternatives keep Langium's wording.
+ * message names them the same way (`expected a name or a PCI address such as 0000:65:00.0, found '0000:01'`); longer
+ * alternatives keep Langium's wording.
  * The suggestion is recovered from the message by {@link parserSuggestion} (the validator puts it in the diagnostic's
  * `data.replacement`, and the code action provider offers it as a quick fix).
  */
@@ -97,6 +97,11 @@ function isEof(token: Token): boolean {
   return token.tokenType?.name === 'EOF';
 }
 
+/** How a message names the token found: `'}'`, or `the end of the file`. */
+function found(token: Token): string {
+  return isEof(token) ? 'the end of the file' : `'${token.image}'`;
+}
+
 export class IommuParserErrorMessageProvider extends LangiumParserErrorMessageProvider {
   /** Block rule name → the keywords that may start one of its elements, in grammar order. */
   private readonly starts = new Map<string, string[]>();
@@ -126,19 +131,20 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
       if (isEof(actual)) return `missing '}' at the end of the file: the ${b.block} block is not closed`;
       if (isWord(actual)) return this.notAnElement(actual.image, ruleName, true);
     }
-    const found = isEof(actual) ? 'the end of the file' : `'${actual.image}'`;
-    if (Object.hasOwn(TERMINALS, expected.name)) return `expected ${TERMINALS[expected.name]}, found ${found}`;
+    if (Object.hasOwn(TERMINALS, expected.name)) return `expected ${TERMINALS[expected.name]}, found ${found(actual)}`;
     if (expected.name === 'EOF') return super.buildMismatchTokenMessage(options);
     // any other token type is a keyword, named by its text
-    return `expected '${expected.name}', found ${found}`;
+    return `expected '${expected.name}', found ${found(actual)}`;
   }
 
   override buildNoViableAltMessage(options: NoViableAltOptions): string {
-    // the `Version` rule (VERSION | INT) is a kernel version after `kernel` and a devfn after `dma-alias` and its commas
-    if (options.ruleName.replace(/\u200B$/, '') === 'Version' && options.previous?.image !== 'kernel' && options.actual[0]) {
-      return `expected a device.function such as 1f.0, found ${isEof(options.actual[0]) ? 'the end of the file' : `'${options.actual[0].image}'`}`;
+    const actual = options.actual[0];
+    // the `Version` rule (VERSION | INT) is one kind of value: a kernel version after `kernel`, a devfn after
+    // `dma-alias` and its commas
+    if (options.ruleName.replace(/\u200B$/, '') === 'Version' && actual) {
+      return `expected ${options.previous?.image === 'kernel' ? TERMINALS.VERSION : 'a device.function such as 1f.0'}, found ${found(actual)}`;
     }
-    return this.oneOf(options.expectedPathsPerAlt, options.actual[0]) ?? super.buildNoViableAltMessage(options);
+    return this.oneOf(options.expectedPathsPerAlt, actual) ?? super.buildNoViableAltMessage(options);
   }
 
   override buildEarlyExitMessage(options: EarlyExitOptions): string {
@@ -151,22 +157,18 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
    */
   private oneOf(pathsPerAlt: { name: string }[][][], actual: Token | undefined): string | undefined {
     const names: string[] = [];
-    // VERSION and INT together are the `Version` rule's alternatives: one kind of value
-    const version = pathsPerAlt.some((ps) => ps.some((p) => p.length === 1 && p[0].name === 'VERSION'));
     for (const paths of pathsPerAlt) {
       for (const path of paths) {
         if (path.length !== 1) return undefined;
         const t = path[0].name;
         if (t === 'EOF') return undefined;
-        if (version && t === 'INT') continue;
         const name = Object.hasOwn(TERMINALS, t) ? TERMINALS[t] : `'${t}'`;
         if (!names.includes(name)) names.push(name);
       }
     }
     if (names.length === 0 || names.length > 8 || !actual) return undefined;
-    const found = isEof(actual) ? 'the end of the file' : `'${actual.image}'`;
     const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
-    return `expected ${list}, found ${found}`;
+    return `expected ${list}, found ${found(actual)}`;
   }
 
   override buildNotAllInputParsedMessage(options: NotAllInputOptions): string {
