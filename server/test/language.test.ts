@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_BLOCK_DEPTH } from '../src/language/iommu-lexer.js';
-import { lowerDocuments } from '../src/lowering/lower.js';
+import { heldBackAssumes } from '../src/language/iommu-validator.js';
+import { IOMMU_PROPERTY_WORDS, lowerDocuments } from '../src/lowering/lower.js';
 import { codes, createTestServices, diagnosticsWithCode, message } from './helpers.js';
 
 const t = createTestServices();
@@ -128,7 +129,7 @@ describe('text-level validation', () => {
     // the block is whole: the endpoint inside it and the one after it are lowered, the typo as a placeholder endpoint
     const lowered = lowerDocuments([doc.parseResult.value]);
     expect(lowered.topology.hosts[0].devices.map((d) => [d.name, d.kind])).toEqual([['rp', 'endpoint'], ['gpu', 'endpoint'], ['nic', 'endpoint']]);
-    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [] });
+    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], unnamed: false });
     // with an IOMMU typo as well, SYN003 names both
     const both = await t.validate(text.replace('driver intel-vtd', 'driver intel-vdt'));
     expect(diagnosticsWithCode(both, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until IOMMU 'u' has a known driver and device 'rp' has a known kind (SYN002)"]);
@@ -209,6 +210,41 @@ describe('text-level validation', () => {
     // a VM with no `on` at all and two hosts still gets MDL003
     const two = await t.validate(host('        driver intel-vtd') + host('        driver intel-vtd').replace('host h', 'host h2') + 'vm v {\n}\n');
     expect(codes(two)).toContain('MDL003');
+  });
+
+  it('a line the parser could not read holds its host back (SYN003) instead of reporting its consequences; a host or VM without a name gets no simulator diagnostics', async () => {
+    const text = (iommu: string, device: string, member = '') =>
+      `host h {\n    kernel 6.12\n${member}    iommu u {\n        driver intel-vtd\n${iommu}\n        msi x86-ir\n    }\n    iommu w {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    endpoint gpu at 0000:01:00.0 {\n${device}\n        driver vfio-pci\n    }\n}\nvm v on h {\n    assign gpu\n}\n`;
+    const ok = text('        caps interrupt-remapping', '        iommu u');
+    const syn003 = async (src: string) => diagnosticsWithCode(await t.validate(src), 'SYN003').map((d) => message(d));
+    expect(await syn003(ok)).toEqual([]);
+    // `immu u` in the device: with two units and no `iommu` line the device would have no iommu_group (VIA005)
+    const device = await t.validate(text('        caps interrupt-remapping', '        immu u'));
+    expect(codes(device)).not.toContain('VIA005');
+    expect(diagnosticsWithCode(device, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until the unreadable line 'immu u' in device 'gpu' is fixed (SYN000)"]);
+    expect(codes(device).filter((c) => c !== 'SYN003')).toEqual(['SYN000']);
+    // a lost `caps` line of a unit would make every group behind it lack MSI isolation (IR001)
+    const caps = await t.validate(text('        cps interrupt-remapping', '        iommu u'));
+    expect(codes(caps)).not.toContain('IR001');
+    expect(diagnosticsWithCode(caps, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until the unreadable line 'cps interrupt-remapping' in IOMMU 'u' is fixed (SYN000)"]);
+    // a `caps` line without a value: the error stands on the next line, the line named is the `caps` one
+    expect(await syn003(text('        caps', '        iommu u'))).toEqual(["simulator diagnostics for host h are held back until the unreadable line 'caps' in IOMMU 'u' is fixed (SYN000)"]);
+    // a host member, and two lines at once
+    expect(await syn003(text('        caps interrupt-remapping', '        drivr x', '    arhc x86_64\n'))).toEqual([
+      "simulator diagnostics for host h are held back until the unreadable lines 'arhc x86_64' in host 'h', 'drivr x' in device 'gpu' are fixed (SYN000)",
+    ]);
+    // what a hover says the simulation assumes
+    const lowered = lowerDocuments([device.parseResult.value]);
+    expect(heldBackAssumes(lowered.heldBack.get('h:h')!)).toBe("the unreadable line 'immu u' in device 'gpu' is not read, so what follows is simulated without it.");
+    // `host` is a keyword, not a name: recovery starts a host without a name there, which got KVER000 as `host ?`
+    const nameless = await t.validate(ok.replace('endpoint gpu at', 'endpoint host at'));
+    expect(codes(nameless).every((c) => c === 'SYN000' || c === 'REF001')).toBe(true);
+    expect(nameless.diagnostics!.map((d) => message(d)).filter((m) => m.includes('host ?'))).toEqual([]);
+    // a VM without a name: its findings could only say `VM ?` (KVM003 here)
+    const named = await t.validate(ok);
+    expect(named.diagnostics!.filter((d) => message(d).includes('in VM v')).length).toBeGreaterThan(0);
+    const vmless = await t.validate(ok.replace('vm v on h', 'vm on h'));
+    expect(vmless.diagnostics!.map((d) => `${d.code} ${message(d)}`)).toEqual(["SYN000 expected a name, found 'on'"]);
   });
 
   it('a mistyped block keyword (host, vm, iommu) before a name and `{` is one error and the block is read as meant', async () => {
@@ -337,6 +373,8 @@ describe('parser error messages', () => {
     ]);
     const [caps] = await parseErrors('host h {\n    iommu u {\n        driver intel-vtd\n        capz snoop-control\n    }\n}\n');
     expect(caps).toMatch(/^'capz' is not an IOMMU property; did you mean 'caps'\? \(expected one of: driver, caps, msi, pgtable, cap, ecap, or '\}'\)$/);
+    // the lowering's list of the words that begin an IOMMU line (unreadable lines, SYN003) is the grammar's
+    expect(/expected one of: (.*), or '\}'\)$/.exec(caps)![1].split(', ').sort()).toEqual([...IOMMU_PROPERTY_WORDS].sort());
     const [vm] = await parseErrors('vm v {\n    asign gpu\n}\n');
     expect(vm).toBe("'asign' is not a VM property; did you mean 'assign'? (expected one of: vmm, backend, kvm-vfio, guest-no-snoop, assign, hwpt, or '}')");
   });

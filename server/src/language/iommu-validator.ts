@@ -207,7 +207,9 @@ export class IommuValidator {
       for (const [hostId, h] of sim.heldBack) {
         const host = sim.nodeOf.get(hostId);
         if (!isHost(host) || !where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for host ${host.name} are held back until ${heldBackUntil(h)}${heldBackByTypo(h) ? ' (SYN002)' : ''}`, {
+        // a host without a name has its SYN000 ("expected a name") and nothing to put a note on
+        if (!host.name) continue;
+        accept('info', `simulator diagnostics for host ${host.name} are held back until ${heldBackUntil(h)}${heldBackCodes(h)}`, {
           node: host,
           property: 'name',
           code: 'SYN003',
@@ -222,7 +224,7 @@ export class IommuValidator {
         const hostId = host && sim.idOf.get(host);
         const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
         if (!host || !h || where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has ${heldBackWithout(h)}${heldBackByTypo(h) ? ' (SYN002 there)' : ''}`, {
+        accept('info', `simulator diagnostics for VM ${vm.name ?? '?'} are held back: its host ${host.name ?? '?'} (imported) has ${heldBackWithout(h)}${heldBackCodes(h, ' there')}`, {
           node: vm,
           property: 'host',
           code: 'SYN003',
@@ -250,10 +252,20 @@ const devices = (names: readonly string[]) => `device${names.length === 1 ? '' :
 /** `value 'cherent' of IOMMU 'u'`, `values 'a' of IOMMU 'u', 'b' of IOMMU 'v'` (the entries are quoted already). */
 const valueList = (values: readonly string[]) => `value${values.length === 1 ? '' : 's'} ${values.join(', ')}`;
 
-/** True if a SYN002 (an unknown driver, kind or value) holds `h` back; false if only units without a driver line do. */
-function heldBackByTypo(h: HeldBack): boolean {
-  return h.units.length + h.devices.length + h.values.length > 0;
+/**
+ * The codes of the errors that hold `h` back, as SYN003 cites them: ` (SYN002)` for an unknown driver, kind or value,
+ * ` (SYN000)` for an unreadable line, both when both; empty when only units without a driver line (or a missing name)
+ * do. `where` is appended to each code (` there` for an imported host).
+ */
+function heldBackCodes(h: HeldBack, where = ''): string {
+  const codes: string[] = [];
+  if (h.units.length + h.devices.length + h.values.length > 0) codes.push(`SYN002${where}`);
+  if (h.lines.length > 0) codes.push(`SYN000${where}`);
+  return codes.length ? ` (${codes.join(', ')})` : '';
 }
+
+/** Quoted property lines are already quoted (`'immu dmar0' in device 'gpu'`). */
+const lineList = (lines: readonly string[]) => `line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}`;
 
 /** What SYN003 waits for: `IOMMU 'u' has a known driver and device 'x' has a known kind`. */
 export function heldBackUntil(h: HeldBack): string {
@@ -262,6 +274,8 @@ export function heldBackUntil(h: HeldBack): string {
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} a known driver`);
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} a known kind`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} fixed`);
+  if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} fixed`);
+  if (h.unnamed) parts.push('it has a name');
   return parts.join(' and ');
 }
 
@@ -272,6 +286,8 @@ export function heldBackWithout(h: HeldBack): string {
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} without a known driver`);
   if (h.devices.length) parts.push(`${devices(h.devices)} of unknown kind`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)}`);
+  if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)}`);
+  if (h.unnamed) parts.push('no name');
   return parts.join(' and ');
 }
 
@@ -282,6 +298,8 @@ export function heldBackAssumes(h: HeldBack): string {
   if (h.units.length) parts.push(`IOMMU ${quoted(h.units)} ${has(h.units)} no known driver, so what follows assumes no IOMMU translates the devices behind it`);
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} an unknown kind, so what follows treats ${h.devices.length === 1 ? 'it as an endpoint' : 'them as endpoints'}`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} taken as absent`);
+  if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} not read, so what follows is simulated without ${h.lines.length === 1 ? 'it' : 'them'}`);
+  if (h.unnamed) parts.push('the host has no name');
   return parts.join('; ') + '.';
 }
 

@@ -69,6 +69,7 @@ import {
   isVm,
   isVmmProp,
 } from '../language/generated/ast.js';
+import { isStrayWord } from '../language/stray-words.js';
 
 /** Result of lowering: the model and the two-way mapping between model ids and AST nodes. */
 export interface Lowered {
@@ -104,6 +105,17 @@ export interface HeldBack {
    * '<unit>'`: lowered as absent (a mistyped `interrupt-remapping` would make every group lack MSI isolation).
    */
   values: string[];
+  /**
+   * Lines the parser could not read (SYN000), as `'<line>' in device '<name>'` (or `in host '<name>'`, `in IOMMU
+   * '<name>'`), which the simulation would otherwise run without. In a host or device: a mistyped property or member
+   * word followed by its value (`immu dmar0`, `drivr vfio-pci`), which parses as a device without `at` (a stray word)
+   * and is not lowered (a lost `iommu dmar0` would leave its device untranslated). In a unit with a known driver: a
+   * line a parser error stands on (`cps interrupt-remapping`, `caps` without a value; a lost `caps` line would read
+   * as a unit without interrupt remapping).
+   */
+  lines: string[];
+  /** The host has no name (a parse error, SYN000): its findings could only be shown as `host ?`. */
+  unnamed: boolean;
 }
 
 /** Parse the DSL booleans (`yes/no/on/off/true/false`); anything else → undefined. */
@@ -202,21 +214,24 @@ export function lowerDocuments(roots: Document[]): Lowered {
   // each name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
   const hold: Hold = (hostId, what, name) => {
     let h = heldBack.get(hostId);
-    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [] }));
-    if (!h[what].includes(name)) h[what].push(name);
+    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], unnamed: false }));
+    if (what === 'unnamed') h.unnamed = true;
+    else if (!h[what].includes(name)) h[what].push(name);
   };
 
   for (const root of roots) {
+    const errors = parserErrorsAt(root);
     for (const el of root?.elements ?? []) {
       if (isHost(el) && !hostsSeen.has(el)) {
         hostsSeen.add(el);
-        topology.hosts.push(lowerHost(el, register, hold));
+        topology.hosts.push(lowerHost(el, register, hold, errors));
       }
     }
   }
   for (const root of roots) {
     for (const el of root?.elements ?? []) {
-      if (isVm(el)) topology.vms.push(lowerVm(el, register, idOf, roots));
+      // a VM without a name (a parse error, SYN000) is not simulated: its findings could only say `VM ?`
+      if (isVm(el) && el.name !== undefined) topology.vms.push(lowerVm(el, register, idOf, roots));
     }
   }
   let deviceById: Map<string, { device: CorePciDevice; host: CoreHost }> | undefined;
@@ -235,17 +250,81 @@ export function lowerDocuments(roots: Document[]): Lowered {
   };
 }
 
+/** A parser error that stands on a token of the text: its document offset and the token's text. */
+interface ParserErrorAt {
+  offset: number;
+  image: string;
+}
+
+/**
+ * The parser errors of `root`'s document that stand on a token of the text, by offset; tokens that chevrotain's
+ * recovery inserted have no offset. Empty for a file without parse errors.
+ */
+function parserErrorsAt(root: Document | undefined): ParserErrorAt[] {
+  const errors = root?.$document?.parseResult.parserErrors;
+  if (!errors?.length) return NO_ERRORS;
+  const out: ParserErrorAt[] = [];
+  for (const e of errors) if (Number.isFinite(e.token.startOffset) && e.token.startOffset >= 0) out.push({ offset: e.token.startOffset, image: e.token.image });
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+const NO_ERRORS: ParserErrorAt[] = [];
+
+/** The words that begin a line of an IOMMU block (the grammar's IOMMU properties; a test compares them with the grammar). */
+export const IOMMU_PROPERTY_WORDS: ReadonlySet<string> = new Set(['driver', 'caps', 'msi', 'pgtable', 'cap', 'ecap']);
+
+/**
+ * The lines (trimmed) of IOMMU block `node` that the parser could not read, each once, in text order. An error on a
+ * word that is not an IOMMU property (`cps interrupt-remapping`) is its own line; an error on a property word or the
+ * closing `}` ("expected a capability, found '}'") is about the line before it (`caps` without a value). An error on
+ * the block's first token is about what stands before the block and is left out.
+ */
+function unreadableLines(node: AstNode, errors: readonly ParserErrorAt[]): string[] {
+  const cst = node.$cstNode;
+  if (!errors.length || !cst) return NO_LINES;
+  const text = cst.root.fullText;
+  const out: string[] = [];
+  for (const e of errors) {
+    if (e.offset <= cst.offset || e.offset >= cst.end) continue;
+    const ownLine = !IOMMU_PROPERTY_WORDS.has(e.image) && e.image !== '}';
+    const line = lineAt(text, ownLine ? e.offset : text.lastIndexOf('\n', e.offset - 1) - 1, cst.offset);
+    if (line && !out.includes(line)) out.push(line);
+  }
+  return out;
+}
+
+const NO_LINES: string[] = [];
+
+/**
+ * The line of `text` that holds offset `at`, trimmed, or the nearest non-blank line before it if that one is blank;
+ * empty if there is none from offset `from` on.
+ */
+function lineAt(text: string, at: number, from: number): string {
+  for (let end = at; end >= from; ) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const nl = text.indexOf('\n', end);
+    const line = text.slice(start, nl < 0 ? text.length : nl).trim();
+    if (line) return line;
+    end = start - 2;
+  }
+  return '';
+}
+
 type Register = (base: string, node: AstNode) => string;
-/** Records a placeholder in host `hostId` ({@link HeldBack}): an IOMMU unit without a known driver, a device of unknown kind. */
+/**
+ * Records why host `hostId` is held back ({@link HeldBack}): an IOMMU unit without a known driver, a device of unknown
+ * kind, an unreadable line (`name` is the entry's text), or no name (`what` = `unnamed`, `name` unused).
+ */
 type Hold = (hostId: string, what: keyof HeldBack, name: string) => void;
 
-function lowerHost(h: Host, register: Register, hold: Hold): CoreHost {
+function lowerHost(h: Host, register: Register, hold: Hold, errors: readonly ParserErrorAt[]): CoreHost {
   const hostId = register(`h:${h.name ?? '?'}`, h);
   const host: CoreHost = { id: hostId, name: h.name ?? '?', params: {}, iommus: [], devices: [] };
   const hostKey = hostId.slice(2);
+  if (h.name === undefined) hold(hostId, 'unnamed', '');
   // IOMMUs first so device references can be mapped.
   for (const m of h.members ?? []) {
-    if (isIommu(m)) host.iommus.push(lowerIommu(m, hostId, register, hold));
+    if (isIommu(m)) host.iommus.push(lowerIommu(m, hostId, register, hold, errors));
   }
   for (const m of h.members ?? []) {
     if (isKernelSetting(m)) host.kernel = m.version ? parseKernelVersion(String(m.version)) : undefined;
@@ -272,7 +351,7 @@ function unquote(s: string | undefined): string {
   return s;
 }
 
-function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold): CoreIommu {
+function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, errors: readonly ParserErrorAt[]): CoreIommu {
   const id = register(`i:${hostId.slice(2)}/${i.name ?? '?'}`, i);
   const unit: CoreIommu = { id, name: i.name ?? '?', driver: 'none' };
   let driverSet = false;
@@ -308,6 +387,10 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold): C
   }
   // no `driver` line at all (not written yet, or lost to a parse error such as `diver amd-vi`): a placeholder too
   if (!driverSet && !(i.props ?? []).some(isIommuDriverProp)) hold(hostId, 'noDriver', unit.name);
+  // a line of a unit with a driver that the parser could not read (`cps interrupt-remapping`): the unit would be
+  // simulated without it (a lost `caps` line makes every group lack interrupt remapping); a unit without a known
+  // driver is held back for that already, and is simulated as translating nothing
+  if (driverSet) for (const line of unreadableLines(i, errors)) hold(hostId, 'lines', `'${line}' in IOMMU '${unit.name}'`);
   // Caps listed on a unit are definitive: an Intel unit without `snoop-control` has ECAP.SC = 0.
   if (driverSet) {
     for (const cap of IOMMU_CAPS) {
@@ -327,10 +410,15 @@ function lenientBdf(text: string) {
 function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: string, host: CoreHost, register: Register, hold: Hold): void {
   // A BDF that cannot be read even leniently (BDF001) leaves the device and its subtree out of the model:
   // inventing an address would produce false findings (e.g. a duplicate of 0000:00:00.0).
+  const known = d.kind !== undefined && PCI_KIND_NAMES.has(d.kind);
+  // a stray word (`immu dmar0`: a mistyped property and its value, SYN000) is a lost line of the block it stands in
+  if (d.kind !== undefined && !known && isStrayWord(d)) {
+    hold(host.id, 'lines', `'${d.kind}${d.name === undefined ? '' : ` ${d.name}`}' in ${parent ? `device '${parent.name}'` : `host '${host.name}'`}`);
+    return;
+  }
   const bdf = d.bdf ? (parseBdf(d.bdf) ?? lenientBdf(d.bdf)) : undefined;
   if (!bdf) return;
   const id = register(`d:${hostKey}/${d.name ?? '?'}`, d);
-  const known = d.kind !== undefined && PCI_KIND_NAMES.has(d.kind);
   if (d.kind !== undefined && !known) hold(host.id, 'devices', d.name ?? '?');
   // Every field is present from the start (undefined = not stated, as when absent), so all devices share
   // one object shape and the simulator's property reads stay monomorphic.
