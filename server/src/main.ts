@@ -7,11 +7,13 @@ import { NodeFileSystem } from 'langium/node';
 import { startLanguageServer } from 'langium/lsp';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { createIommuServices } from './language/iommu-module.js';
+import { installGroupsView } from './lsp/groups-view.js';
 import { installSettings } from './lsp/settings.js';
 
 const connection = createConnection(ProposedFeatures.all);
 const { shared, Iommu } = createIommuServices({ connection, ...NodeFileSystem });
 installSettings(shared, Iommu);
+installGroupsView(shared, Iommu);
 // validate every topology file of the workspace at start-up, not only the open ones (Problems panel)
 shared.workspace.WorkspaceManager.initialBuildOptions = { validation: true };
 startLanguageServer(shared);

@@ -79,8 +79,15 @@ describe('layering', () => {
   it('client does not import server or core sources (it talks LSP)', () => {
     const offenders = sources(path.join(root, 'client/src'))
       .flatMap((f) => imports(f).map((s) => [f, s] as const))
-      .filter(([f, s]) => s.startsWith('.') && !path.resolve(path.dirname(f), s).startsWith(path.join(root, 'client')) && !s.includes('/server/src/import/'))
+      .filter(([f, s]) => s.startsWith('.') && !path.resolve(path.dirname(f), s).startsWith(path.join(root, 'client')) && !s.includes('/server/src/import/') && !s.includes('/server/src/protocol/'))
       .map(([f, s]) => `${path.relative(root, f)} imports ${s}`);
+    expect(offenders).toEqual([]);
+  });
+
+  it('the protocol files the client shares with the server are wire types only: they import nothing but LSP types', () => {
+    const files = sources(path.join(root, 'server/src/protocol'));
+    expect(files.length).toBeGreaterThan(0);
+    const offenders = files.flatMap((f) => imports(f).filter((s) => s !== 'vscode-languageserver-types').map((s) => `${path.relative(root, f)} imports ${s}`));
     expect(offenders).toEqual([]);
   });
 
