@@ -88,7 +88,7 @@ export function treeItem(node: GroupsNode): vscode.TreeItem {
   }
 }
 
-function openCommand(location: { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }): vscode.Command {
+function openCommand(location: NonNullable<GroupsViewDevice['location']>): vscode.Command {
   const r = location.range;
   const selection = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
   return { title: 'Open declaration', command: 'vscode.open', arguments: [vscode.Uri.parse(location.uri), { selection } satisfies vscode.TextDocumentShowOptions] };

@@ -323,6 +323,9 @@ describe('multi-file', () => {
     expect(held.map((d) => d.message)).toEqual(["simulator diagnostics for VM v are held back: its host h (imported) has IOMMU 'dmar0' without a known driver (SYN002 there)"]);
     expect(text.split('\n')[held[0].range.start.line].slice(held[0].range.start.character, held[0].range.end.character)).toBe('h');
     expect(codes(vmDoc)).toEqual(['SYN003']);
+    // a VM without a name gets no simulator diagnostics, so no note either (it said 'VM undefined')
+    const nameless = await t.validate('import "host.iommu"\nvm on h {\n    assign gpu\n}\n', 'file:///ws/vm2.iommu');
+    expect(nameless.diagnostics!.map((d) => `${d.code} ${d.message}`)).toEqual(["SYN000 expected a name, found 'on'"]);
   });
 
   it('a VM file uses devices of an imported host file, and re-validates when the host changes', async () => {

@@ -5,7 +5,7 @@
  * Every diagnostic carries `code` (shown, with `codeDescription` linking to the README rule table) and
  * `data.code` (used by quick fixes).
  */
-import { AstUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
+import { AstUtils, type AstNode, type LangiumDocument, type LangiumSharedCoreServices, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
 import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
@@ -108,6 +108,23 @@ const CANONICAL_BDF = /^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[01][0-9a-fA-F]\.[0
 
 const SEVERITIES: Severity[] = ['error', 'warning', 'info', 'hint'];
 
+/** `iommu.severityOverrides` (rule code → severity or `off`); `{}` when unset or unreadable. */
+export async function severityOverrides(config: LangiumSharedCoreServices['workspace']['ConfigurationProvider']): Promise<Record<string, string>> {
+  try {
+    const value = await config.getConfiguration('iommu', 'severityOverrides');
+    return value && typeof value === 'object' ? (value as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The severity `f` is shown with under `overrides` ({@link severityOverrides}); undefined when its code is `off`. */
+export function effectiveSeverity(f: Finding, overrides: Record<string, string>): Severity | undefined {
+  const o = overrides[f.code];
+  if (o === 'off') return undefined;
+  return o && SEVERITIES.includes(o as Severity) ? (o as Severity) : f.severity;
+}
+
 export class IommuValidator {
   private readonly services: IommuCoreServices;
 
@@ -179,17 +196,16 @@ export class IommuValidator {
   async checkSimulation(node: Document, accept: ValidationAcceptor): Promise<void> {
     const doc = AstUtils.getDocument(node);
     const sim = this.services.simulation.SimulationCache.get(doc);
-    const overrides = await this.severityOverrides();
+    const overrides = await severityOverrides(this.services.shared.workspace.ConfigurationProvider);
     const vmsOf = vmsByOutcome(sim.result.vms);
     const where = placementContext(doc, sim.documents);
     const held = sim.heldBack.size > 0 ? heldBackFilter(sim) : undefined;
     const orphans = vmsWithUnknownHost(node, sim);
     for (const f of sim.result.findings) {
-      const override = overrides[f.code];
-      if (override === 'off') continue;
+      const severity = effectiveSeverity(f, overrides);
+      if (!severity) continue;
       if (held?.(f)) continue;
       if (orphans?.has(f.elementId)) continue;
-      const severity = override && SEVERITIES.includes(override as Severity) ? (override as Severity) : f.severity;
       const target = placeFinding(f, where, sim.nodeOf, vmsOf);
       if (!target) continue;
       const related = relatedInformation(f, where, sim.nodeOf);
@@ -223,8 +239,9 @@ export class IommuValidator {
         const host = vm.host?.ref;
         const hostId = host && sim.idOf.get(host);
         const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
-        if (!host || !h || where.inDoc(host)) continue;
-        accept('info', `simulator diagnostics for VM ${vm.name ?? '?'} are held back: its host ${host.name ?? '?'} (imported) has ${heldBackWithout(h)}${heldBackCodes(h, ' there')}`, {
+        // a VM without a name gets no simulator diagnostics (it is not lowered), so no note either
+        if (!host || !h || where.inDoc(host) || !vm.name) continue;
+        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has ${heldBackWithout(h)}${heldBackCodes(h, ' there')}`, {
           node: vm,
           property: 'host',
           code: 'SYN003',
@@ -232,15 +249,6 @@ export class IommuValidator {
           data: { code: 'SYN003' } satisfies IommuDiagnosticData,
         });
       }
-    }
-  }
-
-  private async severityOverrides(): Promise<Record<string, string>> {
-    try {
-      const value = await this.services.shared.workspace.ConfigurationProvider.getConfiguration('iommu', 'severityOverrides');
-      return value && typeof value === 'object' ? (value as Record<string, string>) : {};
-    } catch {
-      return {};
     }
   }
 }
@@ -264,7 +272,7 @@ function heldBackCodes(h: HeldBack, where = ''): string {
   return codes.length ? ` (${codes.join(', ')})` : '';
 }
 
-/** Quoted property lines are already quoted (`'immu dmar0' in device 'gpu'`). */
+/** `line 'immu dmar0' in device 'gpu'`, `lines 'a b' in host 'h', …` (the entries are quoted already). */
 const lineList = (lines: readonly string[]) => `line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}`;
 
 /** What SYN003 waits for: `IOMMU 'u' has a known driver and device 'x' has a known kind`. */

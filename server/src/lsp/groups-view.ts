@@ -4,24 +4,22 @@
  * device is in its group, the VMs each device is assigned to and the simulator findings on each device.
  *
  * It reads the document's cached simulation (`SimulationCache`) and translates it for the view; it computes nothing
- * about the kernel. The wire format is in `server/src/protocol/groups-view.ts`, which the client shares. Findings get the same treatment as diagnostics: `iommu.severityOverrides` applies (`off` leaves a
- * finding out), and a held-back host (SYN003) lists no findings but says why.
+ * about the kernel. The wire format is in `server/src/protocol/groups-view.ts`, which the client shares. Findings
+ * get the same treatment as diagnostics: `iommu.severityOverrides` applies (`off` leaves a finding out), and a
+ * held-back host (SYN003) lists no findings but says why.
  */
 import { AstUtils, DocumentState, URI, type AstNode, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import type { Location } from 'vscode-languageserver-types';
-import { GROUPS_REQUEST, type GroupsView, type GroupsViewDevice, type GroupsViewHost, type GroupsViewParams } from '../protocol/groups-view.js';
+import { GROUPS_REQUEST, type GroupsView, type GroupsViewDevice, type GroupsViewHost, type GroupsViewParams, type GroupsViewProblem } from '../protocol/groups-view.js';
 import { isGroupingDetails } from '../../../src-core/src/groups/index.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
-import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import type { PciDevice } from '../../../src-core/src/model.js';
 import { findPropertyCst } from '../language/cst-lookup.js';
 import type { IommuServices } from '../language/iommu-module.js';
-import { heldBackUntil } from '../language/iommu-validator.js';
+import { effectiveSeverity, heldBackUntil, severityOverrides } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
-
-const SEVERITIES: readonly string[] = ['error', 'warning', 'info', 'hint'];
 
 /** Where `node`'s name is (its whole text if it has no name), in the document that declares it. */
 function locationOf(node: AstNode | undefined): Location | undefined {
@@ -35,12 +33,14 @@ function locationOf(node: AstNode | undefined): Location | undefined {
  * Hosts come in the order the simulation has them: this document's, then those of its imports.
  */
 export function groupsView(doc: LangiumDocument, sim: DocumentSimulation, overrides: Record<string, string> = {}): GroupsView {
-  const findingsOf = new Map<string, Finding[]>();
+  const problemsOf = new Map<string, GroupsViewProblem[]>();
   for (const f of sim.result.findings) {
-    if (overrides[f.code] === 'off') continue;
-    const list = findingsOf.get(f.elementId);
-    if (list) list.push(f);
-    else findingsOf.set(f.elementId, [f]);
+    const severity = effectiveSeverity(f, overrides);
+    if (!severity) continue;
+    const p = { code: f.code, severity, message: f.message };
+    const list = problemsOf.get(f.elementId);
+    if (list) list.push(p);
+    else problemsOf.set(f.elementId, [p]);
   }
   const vmsOf = new Map<string, string[]>();
   for (const vm of sim.topology.vms) {
@@ -56,8 +56,6 @@ export function groupsView(doc: LangiumDocument, sim: DocumentSimulation, overri
     const held = sim.heldBack.get(host.id);
     // a host without a name (a parse error) is not shown, as it gets no diagnostics
     if (!analysis || held?.unnamed) continue;
-    const byId = new Map<string, PciDevice>();
-    for (const d of host.devices) byId.set(d.id, d);
     const device = (d: PciDevice, reason: string): GroupsViewDevice => ({
       name: d.name,
       bdf: formatBdf(d.bdf),
@@ -66,19 +64,14 @@ export function groupsView(doc: LangiumDocument, sim: DocumentSimulation, overri
       vms: vmsOf.get(d.id) ?? [],
       reason,
       location: locationOf(sim.nodeOf.get(d.id)),
-      problems: held
-        ? []
-        : (findingsOf.get(d.id) ?? []).map((f) => {
-            const o = overrides[f.code];
-            return { code: f.code, severity: o && SEVERITIES.includes(o) ? (o as Severity) : f.severity, message: f.message };
-          }),
+      problems: held ? [] : (problemsOf.get(d.id) ?? []),
     });
     const iommuName = new Map(host.iommus.map((u) => [u.id, u.name]));
     const groups = analysis.grouping.groups.map((g) => ({
       number: g.number,
       iommu: g.iommuId === undefined ? undefined : iommuName.get(g.iommuId),
       devices: g.deviceIds.flatMap((id) => {
-        const d = byId.get(id);
+        const d = sim.deviceById.get(id)?.device;
         return d ? [device(d, g.reasons.find((r) => r.deviceId === id)?.text ?? '')] : [];
       }),
     }));
@@ -115,17 +108,8 @@ export function installGroupsView(shared: LangiumSharedServices, services: Iommu
     await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Validated, uri, token);
     const doc = documents.getDocument(uri);
     if (!doc || doc.state < DocumentState.Validated) return null;
-    return groupsView(doc, services.simulation.SimulationCache.get(doc), await severityOverrides(shared));
+    return groupsView(doc, services.simulation.SimulationCache.get(doc), await severityOverrides(shared.workspace.ConfigurationProvider));
   });
-}
-
-async function severityOverrides(shared: LangiumSharedServices): Promise<Record<string, string>> {
-  try {
-    const value = await shared.workspace.ConfigurationProvider.getConfiguration('iommu', 'severityOverrides');
-    return value && typeof value === 'object' ? (value as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
 }
 
 export { GROUPS_REQUEST, type GroupsView } from '../protocol/groups-view.js';
