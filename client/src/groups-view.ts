@@ -60,8 +60,9 @@ export function treeItem(node: GroupsNode): vscode.TreeItem {
       const problems = g.devices.flatMap((d) => d.problems);
       const item = new vscode.TreeItem(`iommu_group ${g.number}`, problems.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
       const vms = vmsOf(g.devices);
-      item.description = [g.iommu, g.devices.length === 1 ? g.devices[0].name : plural(g.devices.length, 'device'), vms.length ? `VM ${vms.join(', ')}` : undefined].filter(Boolean).join(' · ');
-      item.tooltip = new vscode.MarkdownString(g.devices.map((d) => `- **${d.name}** \`${d.bdf}\`: ${d.reason}`).join('\n'));
+      item.description = [g.iommu, g.domainType, g.devices.length === 1 ? g.devices[0].name : plural(g.devices.length, 'device'), vms.length ? `VM ${vms.join(', ')}` : undefined].filter(Boolean).join(' · ');
+      const members = g.devices.map((d) => `- **${d.name}** \`${d.bdf}\`: ${d.reason}`).join('\n');
+      item.tooltip = new vscode.MarkdownString(g.domainType ? `Default domain \`${g.domainType}\`: ${g.domainWhy ?? ''}\n\n${members}` : members);
       item.iconPath = severityIcon(worst(problems), 'symbol-namespace');
       item.contextValue = 'iommuGroup';
       return item;

@@ -22,6 +22,9 @@ describe('IOMMU Groups view (iommu/groups)', () => {
     expect(host.groups.map((g) => g.number)).toEqual([...host.groups.keys()]);
     const gpuGroup = host.groups.find((g) => g.devices.some((d) => d.name === 'gpu'))!;
     expect(gpuGroup.iommu).toBe('ivhd0');
+    // the host's `iommu=pt`: identity default domains (AMD has no ECAP.PT rule)
+    expect(gpuGroup.domainType).toBe('identity');
+    expect(gpuGroup.domainWhy).toBe('host default identity (pass-through), set by iommu=pt (DOM-DEF-01)');
     expect(gpuGroup.devices.map((d) => [d.name, d.bdf, d.kind, d.driver, d.vms])).toEqual([
       ['gpu', '0000:0a:00.0', 'endpoint', 'vfio-pci', ['win11']],
       ['gpu_audio', '0000:0a:00.1', 'endpoint', 'vfio-pci', ['win11']],

@@ -349,3 +349,36 @@ describe('multi-file', () => {
     expect(codes(doc)).toContain('IMP001');
   });
 });
+
+describe('default domains (DOM-TYPE-01, DOM002)', () => {
+  const withPt = HOST.replace('    arch x86_64\n', '    arch x86_64\n    cmdline "quiet iommu=pt"\n');
+
+  it('DOM002 at the Intel unit without ECAP.PT; the quick fix declares the capability and the finding goes', async () => {
+    const { actions, diagnostic, text } = await actionsFor(withPt, 'DOM002');
+    expect(message(diagnostic)).toBe('IOMMU dmar0 has no hardware pass-through (ECAP.PT): iommu=pt is ignored for its iommu_groups 0, 1, which get strict DMA domains on 6.12');
+    expect(diagnostic.range.start.line).toBe(4);
+    const fix = actions.find((a) => a.title === 'Enable passthrough on iommu dmar0')!;
+    expect(fix, actions.map((a) => a.title).join(', ')).toBeDefined();
+    const fixed = apply(text, fix);
+    expect(fixed).toContain('caps interrupt-remapping, passthrough');
+    expect(codes(await t.validate(fixed))).not.toContain('DOM002');
+  });
+
+  it('hovers give the type of the group and of the host: the device its group\'s, the host every group\'s', async () => {
+    const doc = await t.validate(withPt + 'host h2 {\n    kernel 6.12\n    cmdline "iommu=pt"\n    iommu u {\n        driver intel-vtd\n        caps interrupt-remapping, passthrough\n        msi x86-ir\n    }\n    endpoint nic at 0000:00:03.0 {\n    }\n}\n');
+    const at = async (needle: string, nth = 0) => {
+      const src = doc.textDocument.getText();
+      let offset = -1;
+      for (let i = 0; i <= nth; i++) offset = src.indexOf(needle, offset + 1);
+      const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(offset + 1) });
+      return (h?.contents as { value?: string } | undefined)?.value ?? '';
+    };
+    const gpu = await at('gpu at');
+    expect(gpu).toContain('- default domain `DMA` (`/sys/kernel/iommu_groups/1/type` before VFIO takes the group): Intel dmar0 has no hardware pass-through (ECAP.PT');
+    expect(await at('nic at')).toContain('- default domain `identity`');
+    const host = await at('host h2');
+    expect(host).toContain('Default domains: host default identity (pass-through), set by iommu=pt (DOM-DEF-01)');
+    expect(host).toContain('- group 0 (`identity`): nic');
+    expect(await at('dmar0')).toContain('- pass-through (ECAP.PT): no');
+  });
+});

@@ -5,6 +5,7 @@
 import type { Finding } from './findings.js';
 import type { BootParamEffect } from './boot-params.js';
 import type { KernelVersion } from './model.js';
+import type { DefaultDomain, DomainPolicy } from './groups/default-domain.js';
 
 /** Why a device ended up in its group (for hovers): one step of GRP-ALG-01. */
 export interface GroupReason {
@@ -63,6 +64,10 @@ export interface HostAnalysis {
   deviceIds?: ReadonlySet<string>;
   /** Command-line switches that turned translation or interrupt remapping off (already applied). */
   bootParams?: BootParamEffect[];
+  /** The host-wide default-domain policy: pass-through or translated, strict or lazy, and why (DOM-DEF-01/02). */
+  domainPolicy?: DomainPolicy;
+  /** Group number → its predicted default domain, `/sys/kernel/iommu_groups/<N>/type` (DOM-DEF-01..03). */
+  defaultDomains?: Map<number, DefaultDomain>;
 }
 
 /** Alex Williamson's no-snoop matrix box for one assigned device (KVM-BOX-01). */

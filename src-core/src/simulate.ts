@@ -4,6 +4,7 @@ import type { Finding } from './findings.js';
 import { computeGroups, topologyOf } from './groups/index.js';
 import type { HostTopology } from './groups/topology.js';
 import type { Host, Iommu, KernelVersion, PciDevice, Topology, Vm } from './model.js';
+import { hostDefaultDomains, type DefaultDomain, type DomainPolicy } from './groups/default-domain.js';
 import { applyBootParams, type BootParamEffect } from './boot-params.js';
 import { probeOrder } from './probe-order.js';
 import { ALL_RULES } from './rules/index.js';
@@ -93,7 +94,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
 }
 
 /**
- * The analysis record of one host. `caps` and `deviceIds` are own enumerable getters that build their value on
+ * The analysis record of one host. `caps`, `deviceIds`, `domainPolicy` and `defaultDomains` are own enumerable getters that build their value on
  * first read and then stay as plain data properties: the VM walks and rules ask the {@link HostCaps} device by
  * device (`simulateVm`'s `shared.caps`, `RuleContext.deviceCaps`) and answer "is this id on the host" from the
  * grouping's device index, so in a run neither is built, and a reader (or `JSON.stringify`) gets the same value a
@@ -109,12 +110,14 @@ class SimulatedHostAnalysis {
   declare readonly caps: Map<string, DeviceCaps>;
   declare readonly bootParams: BootParamEffect[];
   declare readonly deviceIds: ReadonlySet<string>;
+  declare readonly domainPolicy: DomainPolicy;
+  declare readonly defaultDomains: Map<number, DefaultDomain>;
   readonly #caps: HostCaps;
-  readonly #devices: readonly PciDevice[];
+  readonly #host: Host;
 
   constructor(host: Host, kernel: KernelVersion | undefined, grouping: GroupingResult, caps: HostCaps, bootParams: BootParamEffect[]) {
     this.#caps = caps;
-    this.#devices = host.devices;
+    this.#host = host;
     const self = this as { -readonly [K in keyof HostAnalysis]: HostAnalysis[K] };
     self.hostId = host.id;
     self.kernel = kernel;
@@ -122,7 +125,33 @@ class SimulatedHostAnalysis {
     Object.defineProperty(this, 'caps', SimulatedHostAnalysis.#capsProperty);
     self.bootParams = bootParams;
     Object.defineProperty(this, 'deviceIds', SimulatedHostAnalysis.#deviceIdsProperty);
+    Object.defineProperty(this, 'domainPolicy', SimulatedHostAnalysis.#domainPolicyProperty);
+    Object.defineProperty(this, 'defaultDomains', SimulatedHostAnalysis.#defaultDomainsProperty);
   }
+
+  /** Both default-domain properties from one computation (reading either settles the two). */
+  #domains(): { policy: DomainPolicy; byGroup: Map<number, DefaultDomain> } {
+    const d = hostDefaultDomains(this.#host, this.grouping, this.kernel);
+    settle(this, 'domainPolicy', d.policy);
+    settle(this, 'defaultDomains', d.byGroup);
+    return d;
+  }
+
+  static readonly #domainPolicyProperty: PropertyDescriptor = {
+    get(this: SimulatedHostAnalysis) {
+      return this.#domains().policy;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  static readonly #defaultDomainsProperty: PropertyDescriptor = {
+    get(this: SimulatedHostAnalysis) {
+      return this.#domains().byGroup;
+    },
+    enumerable: true,
+    configurable: true,
+  };
 
   static readonly #capsProperty: PropertyDescriptor = {
     get(this: SimulatedHostAnalysis) {
@@ -134,7 +163,7 @@ class SimulatedHostAnalysis {
 
   static readonly #deviceIdsProperty: PropertyDescriptor = {
     get(this: SimulatedHostAnalysis) {
-      return settle(this, 'deviceIds', new Set(this.#devices.map((d) => d.id)));
+      return settle(this, 'deviceIds', new Set(this.#host.devices.map((d) => d.id)));
     },
     enumerable: true,
     configurable: true,

@@ -238,7 +238,7 @@ function jsonHostsAndVms(run: CheckRun, cwd: string): { hosts: unknown[]; vms: u
         name: h.name,
         path: path.relative(cwd, f.path),
         kernel: ha?.kernel ? formatKernel(ha.kernel) : null,
-        groups: (ha?.grouping.groups ?? []).map((g) => ({ number: g.number, devices: g.deviceIds.map(bdfOf) })),
+        groups: (ha?.grouping.groups ?? []).map((g) => ({ number: g.number, type: ha?.defaultDomains?.get(g.number)?.type ?? null, devices: g.deviceIds.map(bdfOf) })),
       });
     }
     for (const v of sim.topology.vms) {

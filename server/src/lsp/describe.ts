@@ -5,6 +5,7 @@
 import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '../../../src-core/src/analysis.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
+import { policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
 import { IOMMU_DRIVERS, MSI_CONTROLLERS } from '../../../src-core/src/vocabulary.js';
@@ -43,6 +44,15 @@ export function outcomeLine(o: AttachOutcome): string {
   return `${status}${domain}${box}`;
 }
 
+/** The group's default domain (DOM-TYPE-01) as hover lines: its type, why, and what the reference leaves unconfirmed. */
+function domainLines(d: DefaultDomain | undefined, n: number): string[] {
+  if (!d) return [];
+  return [
+    `- default domain \`${d.type}\` (\`/sys/kernel/iommu_groups/${n}/type\` before VFIO takes the group): ${d.why.join('; ')}`,
+    ...(d.unconfirmed ? [`- unconfirmed: ${d.unconfirmed}`] : []),
+  ];
+}
+
 function capsLines(c: DeviceCaps | undefined): string[] {
   if (!c) return ['- no IOMMU translates this device: no iommu_group'];
   return [
@@ -64,6 +74,7 @@ export function describeDevice(l: Lookup, dev: PciDevice): string {
     const others = group.deviceIds.filter((id) => id !== dev.id);
     lines.push(`**iommu_group ${group.number}** (expected number; membership is exact)${others.length ? ` with ${others.map((o) => deviceName(l, o)).join(', ')}` : ' — alone'}`);
     for (const r of group.reasons.filter((r) => r.deviceId === dev.id)) lines.push(`- ${r.text}`);
+    lines.push(...domainLines(ha?.defaultDomains?.get(group.number), group.number));
   } else {
     lines.push('**no iommu_group**');
   }
@@ -89,6 +100,8 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
     ['snoop control (ECAP.SC)', unit.snoopControl],
     ['interrupt remapping', unit.interruptRemapping],
     ['scalable mode', unit.scalableMode],
+    ['pass-through (ECAP.PT)', unit.passthrough],
+    ['caching mode (emulated IOMMU)', unit.cachingMode],
     ['coherent walk', unit.coherentWalk],
     ['FEAT_COHERENCY', unit.coherent],
     ['CANWBS', unit.canwbs],
@@ -135,7 +148,9 @@ export function describeHost(l: Lookup, host: Host): string {
   const lines = [`**host ${host.name}** — kernel ${ha?.kernel ? formatKernel(ha.kernel) : 'unknown'}, ${host.arch ?? 'arch not stated'}`, ''];
   if (ha) {
     lines.push(`${ha.grouping.groups.length} iommu_group(s); ACS enabled before grouping: ${yesNo(ha.grouping.acsEnabledBeforeGrouping)}`, '');
-    for (const g of ha.grouping.groups.slice(0, 40)) lines.push(`- group ${g.number}: ${g.deviceIds.map((id) => deviceName(l, id)).join(', ')}`);
+    if (ha.domainPolicy) lines.push(`Default domains: ${policyText(ha.domainPolicy)}`, '');
+    const types = ha.defaultDomains;
+    for (const g of ha.grouping.groups.slice(0, 40)) lines.push(`- group ${g.number}${types?.get(g.number) ? ` (\`${types.get(g.number)!.type}\`)` : ''}: ${g.deviceIds.map((id) => deviceName(l, id)).join(', ')}`);
     if (ha.grouping.groups.length > 40) lines.push(`- … ${ha.grouping.groups.length - 40} more`);
   }
   return lines.join('\n');

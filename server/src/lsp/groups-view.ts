@@ -13,6 +13,7 @@ import type { LangiumSharedServices } from 'langium/lsp';
 import type { Location } from 'vscode-languageserver-types';
 import { GROUPS_REQUEST, type GroupsView, type GroupsViewDevice, type GroupsViewHost, type GroupsViewParams, type GroupsViewProblem } from '../protocol/groups-view.js';
 import { isGroupingDetails } from '../../../src-core/src/groups/index.js';
+import type { DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import type { PciDevice } from '../../../src-core/src/model.js';
@@ -70,6 +71,7 @@ export function groupsView(doc: LangiumDocument, sim: DocumentSimulation, overri
     const groups = analysis.grouping.groups.map((g) => ({
       number: g.number,
       iommu: g.iommuId === undefined ? undefined : iommuName.get(g.iommuId),
+      ...domainOf(analysis.defaultDomains?.get(g.number)),
       devices: g.deviceIds.flatMap((id) => {
         const d = sim.deviceById.get(id)?.device;
         return d ? [device(d, g.reasons.find((r) => r.deviceId === id)?.text ?? '')] : [];
@@ -113,3 +115,9 @@ export function installGroupsView(shared: LangiumSharedServices, services: Iommu
 }
 
 export { GROUPS_REQUEST, type GroupsView } from '../protocol/groups-view.js';
+
+/** The view's `domainType` / `domainWhy` of a group from the simulator's default domain (none if it has none). */
+function domainOf(d: DefaultDomain | undefined): { domainType?: string; domainWhy?: string } {
+  if (!d) return {};
+  return { domainType: d.type, domainWhy: [...d.why, ...(d.unconfirmed ? [`unconfirmed: ${d.unconfirmed}`] : [])].join('; ') };
+}

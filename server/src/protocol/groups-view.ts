@@ -42,6 +42,10 @@ export interface GroupsViewGroup {
   number: number;
   /** Name of the IOMMU unit that translates the group. */
   iommu?: string;
+  /** Predicted default domain, `/sys/kernel/iommu_groups/<N>/type` (`DMA`, `DMA-FQ`, `identity`; DOM-TYPE-01). */
+  domainType?: string;
+  /** Why the group has that default domain (sentences naming the reference rules), unconfirmed parts included. */
+  domainWhy?: string;
   /** Members in probe order. */
   devices: GroupsViewDevice[];
 }

@@ -31,6 +31,10 @@ describe('IOMMU Groups view', () => {
     const groups = groupsView.getChildren(host);
     const gpuGroup = groups.find((g) => g.kind === 'group' && g.group.devices.some((d) => d.name === 'gpu'));
     assert.ok(gpuGroup, 'a group holds gpu');
+    // the group's line: its unit, its default domain (the host boots with iommu=pt), its members, its VM
+    const groupItem = groupsView.getTreeItem(gpuGroup);
+    assert.equal(groupItem.description, 'ivhd0 · identity · 2 devices · VM win11');
+    assert.match(groupItem.tooltip.value, /^Default domain `identity`: host default identity \(pass-through\), set by iommu=pt/);
     const devices = groupsView.getChildren(gpuGroup).map((n) => groupsView.getTreeItem(n));
     assert.deepEqual(devices.map((i) => i.label), ['gpu', 'gpu_audio']);
     assert.match(devices[0].description, /^0000:0a:00\.0 · vfio-pci · VM win11$/);

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { globalDomainPolicy, groupDefaultDomain, policyType } from '../src/groups/default-domain.js';
+import type { Host, Iommu } from '../src/model.js';
+import { simulate } from '../src/simulate.js';
+import { dev, host, iommu, topo, vm } from './builders.js';
+
+/** One Intel unit, a root port with ACS and two endpoints behind their own ports: three groups. */
+function intel(kernel = '6.12', unit: Partial<Iommu> = { passthrough: true }, extra: Partial<Host> = {}): Host {
+  return host('h', kernel, [iommu('dmar0', 'intel-vtd', { snoopControl: true, interruptRemapping: true, msi: 'x86-ir', ...unit })], [
+    dev('rp', 'root-port', '0000:00:01.0', { acs: { cap: 0x1d, ctl: 0x1d } }),
+    dev('nic', 'endpoint', '0000:01:00.0', { parentId: 'rp', acs: null, driver: 'vfio-pci' }),
+    dev('rp2', 'root-port', '0000:00:02.0', { acs: { cap: 0x1d, ctl: 0x1d } }),
+    dev('tb', 'endpoint', '0000:02:00.0', { parentId: 'rp2', acs: null, untrusted: true }),
+  ], extra);
+}
+
+/** Type of each group of `h`, by the name of its first member. */
+function types(h: Host): Record<string, string> {
+  const r = simulate(topo([h]));
+  const a = r.hosts.get('h')!;
+  const out: Record<string, string> = {};
+  for (const g of a.grouping.groups) out[g.deviceIds[0].split('/').pop()!] = a.defaultDomains!.get(g.number)!.type;
+  return out;
+}
+
+const codes = (h: Host) => simulate(topo([h])).findings.map((f) => f.code);
+
+describe('global default-domain policy (DOM-DEF-01)', () => {
+  it('Kconfig defaults: lazy (DMA-FQ) on x86 and s390, strict (DMA) on arm64', () => {
+    expect(policyType(globalDomainPolicy(intel()))).toBe('DMA-FQ');
+    expect(policyType(globalDomainPolicy({ ...intel(), arch: 's390x' }))).toBe('DMA-FQ');
+    const arm = globalDomainPolicy({ ...intel(), arch: 'arm64' });
+    expect(policyType(arm)).toBe('DMA');
+    expect(arm.strictFrom).toContain('IOMMU_DEFAULT_DMA_STRICT');
+  });
+
+  it('iommu=pt and iommu.passthrough=1 give identity; iommu= is x86 only, iommu.passthrough everywhere', () => {
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'quiet iommu=pt' }))).toBe('identity');
+    expect(globalDomainPolicy({ ...intel(), cmdline: 'iommu=pt' })).toMatchObject({ passthroughFrom: 'iommu=pt', typeFromCmdline: true });
+    expect(policyType(globalDomainPolicy({ ...intel(), arch: 'arm64', cmdline: 'iommu=pt' }))).toBe('DMA');
+    expect(policyType(globalDomainPolicy({ ...intel(), arch: 'arm64', cmdline: 'iommu.passthrough=1' }))).toBe('identity');
+    expect(policyType(globalDomainPolicy({ ...intel(), arch: 'arm64', cmdline: 'iommu.passthrough=y' }))).toBe('identity');
+  });
+
+  it('iommu= options are comma-separated and matched by prefix; the last token wins', () => {
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu=soft,pt' }))).toBe('identity');
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu=pt iommu=nopt' }))).toBe('DMA-FQ');
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu=pt iommu.passthrough=0' }))).toBe('DMA-FQ');
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu.passthrough=0 iommu=pt' }))).toBe('identity');
+    // a value kstrtobool rejects changes nothing; so does anything after `--`
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu.passthrough=maybe' }))).toBe('DMA-FQ');
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: '-- iommu=pt' }))).toBe('DMA-FQ');
+  });
+
+  it('strict: iommu.strict=1, and the deprecated intel_iommu=strict and amd_iommu=fullflush', () => {
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu.strict=1' }))).toBe('DMA');
+    expect(policyType(globalDomainPolicy({ ...intel(), arch: 'arm64', cmdline: 'iommu.strict=0' }))).toBe('DMA-FQ');
+    expect(globalDomainPolicy({ ...intel(), cmdline: 'intel_iommu=on,strict' })).toMatchObject({ strict: true, strictFrom: 'intel_iommu=on,strict (deprecated)' });
+    expect(globalDomainPolicy({ ...intel(), cmdline: 'amd_iommu=fullflush' }).strict).toBe(true);
+  });
+
+  it('an emulated IOMMU (caching mode) forces strict for the whole host, whatever iommu.strict says (DOM-DEF-02)', () => {
+    const cm = intel('6.12', { passthrough: true, cachingMode: true });
+    const p = globalDomainPolicy({ ...cm, cmdline: 'iommu.strict=0' });
+    expect(p.strict).toBe(true);
+    expect(p.strictFrom).toContain('IOMMU batching disallowed due to virtualization');
+    // Intel skips it when first-level translation is the default (scalable mode)
+    expect(globalDomainPolicy(intel('6.12', { passthrough: true, cachingMode: true, scalableMode: true })).strict).toBe(false);
+    const amd = { ...intel(), iommus: [iommu('ivhd0', 'amd-vi', { cachingMode: true })] };
+    expect(globalDomainPolicy(amd).strictFrom).toContain('AMD-Vi: Using strict mode due to virtualization');
+  });
+});
+
+describe('group default domains (DOM-DEF-02, DOM-DEF-03)', () => {
+  it('every group follows the host default, except an untrusted member, which forces DMA', () => {
+    expect(types(intel())).toEqual({ rp: 'DMA-FQ', nic: 'DMA-FQ', rp2: 'DMA-FQ', tb: 'DMA' });
+    expect(types({ ...intel(), cmdline: 'iommu=pt' })).toEqual({ rp: 'identity', nic: 'identity', rp2: 'identity', tb: 'DMA' });
+  });
+
+  it('Intel without ECAP.PT: DMA on 6.12 even under a lazy default or iommu=pt; 6.1 emulates identity', () => {
+    const noPt = intel('6.12', { passthrough: false }, { cmdline: 'iommu=pt' });
+    expect(types(noPt)).toEqual({ rp: 'DMA', nic: 'DMA', rp2: 'DMA', tb: 'DMA' });
+    expect(types(intel('6.12', { passthrough: false }))).toMatchObject({ nic: 'DMA' });
+    expect(types({ ...noPt, kernel: { major: 6, minor: 1 } })).toMatchObject({ nic: 'identity' });
+    const old = simulate(topo([{ ...noPt, kernel: { major: 6, minor: 1 } }])).hosts.get('h')!;
+    expect(old.defaultDomains!.get(old.grouping.groupOf.get('nic')?.number ?? -1)?.why.join(' ')).toContain('1:1 page table');
+    // between the two the reference does not pin the release down
+    const mid = simulate(topo([{ ...noPt, kernel: { major: 6, minor: 10 } }])).hosts.get('h')!;
+    const d = mid.defaultDomains!.get(mid.grouping.groupOf.get('nic')!.number)!;
+    expect(d).toMatchObject({ type: 'DMA', by: 'iommu-driver' });
+    expect(d.unconfirmed).toContain('6.8');
+  });
+
+  it('arm-smmu-v3 gives the HiSilicon PTT device an identity domain under a strict default', () => {
+    const u = iommu('smmu0', 'arm-smmu-v3', { coherent: true, msi: 'gicv3-its' });
+    const ptt = dev('ptt', 'rciep', '0000:00:10.0', { vendorId: 0x19e5, deviceId: 0xa12e });
+    const other = dev('nic', 'rciep', '0000:00:11.0', { vendorId: 0x19e5, deviceId: 0xa222 });
+    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt], { major: 6, minor: 12 })).toMatchObject({ type: 'identity', by: 'iommu-driver' });
+    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [other], { major: 6, minor: 12 })).toMatchObject({ type: 'DMA', by: 'host-default' });
+    // identity wins a conflict between members; an untrusted member still forces DMA and probing is refused
+    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [other, ptt], undefined).type).toBe('identity');
+    const refused = groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt, { ...other, untrusted: true }], undefined);
+    expect(refused).toMatchObject({ type: 'DMA', by: 'untrusted' });
+    expect(refused.why.join(' ')).toContain('refusing to probe');
+  });
+
+  it('the analysis builds default domains on first read, as plain data (JSON), and none for a unit turned off', () => {
+    const a = simulate(topo([intel()])).hosts.get('h')!;
+    const json = JSON.parse(JSON.stringify({ ...a, defaultDomains: [...a.defaultDomains!] }));
+    expect(json.domainPolicy).toMatchObject({ passthrough: false, strict: false });
+    expect(json.defaultDomains).toHaveLength(4);
+    expect(Object.keys(a)).toEqual(expect.arrayContaining(['domainPolicy', 'defaultDomains']));
+    expect(simulate(topo([{ ...intel(), cmdline: 'intel_iommu=off' }])).hosts.get('h')!.defaultDomains!.size).toBe(0);
+  });
+});
+
+describe('DOM002: iommu=pt on an Intel unit without ECAP.PT', () => {
+  it('reported at the unit with its groups, with a fix that declares the capability', () => {
+    const r = simulate(topo([intel('6.12', { passthrough: false }, { cmdline: 'iommu=pt' })], [vm('v', 'h', ['nic'])]));
+    const f = r.findings.filter((x) => x.code === 'DOM002');
+    expect(f).toHaveLength(1);
+    expect(f[0].elementId).toBe('dmar0');
+    // the untrusted device's group is DMA for its own reason and is not listed
+    expect(f[0].message).toBe('IOMMU dmar0 has no hardware pass-through (ECAP.PT): iommu=pt is ignored for its iommu_groups 0, 1, 2, which get strict DMA domains on 6.12');
+    expect(f[0].fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'dmar0', property: 'passthrough', value: 'true' }]);
+  });
+
+  it('not without a pass-through request, with ECAP.PT, before 6.8, or when a later token undoes it', () => {
+    expect(codes(intel('6.12', { passthrough: false }))).not.toContain('DOM002');
+    expect(codes(intel('6.12', { passthrough: true }, { cmdline: 'iommu=pt' }))).not.toContain('DOM002');
+    expect(codes(intel('6.1', { passthrough: false }, { cmdline: 'iommu=pt' }))).not.toContain('DOM002');
+    expect(codes(intel('6.12', { passthrough: false }, { cmdline: 'iommu=pt iommu.passthrough=0' }))).not.toContain('DOM002');
+    expect(codes(intel('6.10', { passthrough: false }, { cmdline: 'iommu.passthrough=1' }))).toContain('DOM002');
+  });
+});
+
+describe('not modelled', () => {
+  it('s390 groups get no prediction rather than a guess', () => {
+    const h = host('z', '6.12', [iommu('zpci', 's390')], [dev('nic', 'endpoint', '0000:00:00.0')], { arch: 's390x' });
+    const a = simulate(topo([h])).hosts.get('z')!;
+    expect(a.grouping.groups).toHaveLength(1);
+    expect(a.defaultDomains!.size).toBe(0);
+  });
+});
