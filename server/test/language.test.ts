@@ -391,6 +391,13 @@ describe('parser error messages', () => {
     expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        dma-alias 02.0,\n    }\n}\n')).toEqual(["expected a device.function such as 1f.0, found '}'"]);
   });
 
+  it('a missing value of a closed vocabulary names the kind of value and its first terms', async () => {
+    expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        observed-domain\n    }\n}\n')).toEqual(["expected a default-domain type such as DMA, DMA-FQ or identity, found '}'"]);
+    expect(await parseErrors('host h {\n    iommu u {\n        driver intel-vtd\n        msi\n    }\n}\n')).toEqual(["expected an MSI controller such as x86-ir, x86-vector or hyperv-ir, found '}'"]);
+    expect(await parseErrors('host h {\n    arch\n}\n')).toEqual(["expected an architecture such as x86_64, arm64 or s390x, found '}'"]);
+    expect(await parseErrors('host h { }\nvm v on h {\n    backend\n}\n')).toEqual(["expected a VFIO backend such as vfio-type1, iommufd-compat or iommufd-cdev, found '}'"]);
+  });
+
   it('a word nothing is close to gets the list only; a top-level typo gets the top-level keywords', async () => {
     const [conv] = await parseErrors('host h {\n    conventional isa\n}\n');
     expect(conv).toMatch(/^'conventional' is not a host member \(expected one of: kernel, /);

@@ -105,6 +105,11 @@ export interface PciDevice {
   iommuId?: string;
   /** iommu_group number observed on a real host (importer). Used only for the model-vs-host comparison. */
   observedGroup?: number;
+  /**
+   * `/sys/kernel/iommu_groups/<N>/type` of its group observed on a real host (importer): one of
+   * {@link DOMAIN_TYPES}' names (`DMA`, `DMA-FQ`, `identity`, …). Used only for the model-vs-host comparison (DOM003).
+   */
+  observedDomainType?: string;
   /** SR-IOV virtual function. */
   isVirtualFunction?: boolean;
   /** Extra devfns on the same bus that this function issues DMA as (quirk `dma_alias_mask`, GRP-ALIAS-03). */

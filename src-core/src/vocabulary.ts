@@ -50,6 +50,16 @@ export const PGTABLE_FORMATS: Term<'v1' | 'v2'>[] = [
   { name: 'v2', doc: 'AMD v2 (guest-format) page table: no FC bit; coherency is reported but not enforced.' },
 ];
 
+/** Values of `/sys/kernel/iommu_groups/<N>/type` (DOM-TYPE-01, `drivers/iommu/iommu.c:iommu_group_show_type`). */
+export const DOMAIN_TYPES: Term[] = [
+  { name: 'DMA', doc: 'IOMMU_DOMAIN_DMA: translated, strict IOTLB invalidation on every unmap.' },
+  { name: 'DMA-FQ', doc: 'IOMMU_DOMAIN_DMA_FQ: translated, lazy invalidation through a flush queue (the x86 default).' },
+  { name: 'identity', doc: 'IOMMU_DOMAIN_IDENTITY: pass-through, DMA is not translated (iommu=pt).' },
+  { name: 'blocked', doc: 'IOMMU_DOMAIN_BLOCKED as default domain (only drivers with a static blocked default; the iommufd selftest mock).' },
+  { name: 'unmanaged', doc: 'IOMMU_DOMAIN_UNMANAGED as default domain (no mainstream x86/arm64 driver).' },
+  { name: 'unknown', doc: 'No default domain (drivers without default-domain support) or IOMMU_DOMAIN_PLATFORM.' },
+];
+
 export const VFIO_BACKENDS: Term<VfioBackend>[] = [
   { name: 'vfio-type1', doc: 'Legacy VFIO container with the type1 IOMMU driver (/dev/vfio/vfio + group fds).' },
   { name: 'iommufd-compat', doc: 'Group fds with iommufd acting as the container (≥ 6.2).' },

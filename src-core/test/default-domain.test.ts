@@ -142,3 +142,27 @@ describe('not modelled', () => {
     expect(a.defaultDomains!.size).toBe(0);
   });
 });
+
+describe('DOM003: predicted default domain against the observed one', () => {
+  const observed = (type: string, ...names: string[]) => {
+    const h = intel();
+    return { ...h, devices: h.devices.map((d) => (names.includes(d.name) ? { ...d, observedDomainType: type } : d)) };
+  };
+
+  it('one finding per differing group, at its first member whose record differs, with the prediction\'s reasons', () => {
+    const r = simulate(topo([observed('identity', 'rp', 'nic')]));
+    const f = r.findings.filter((x) => x.code === 'DOM003');
+    expect(f.map((x) => [x.elementId, x.message])).toEqual([
+      ['nic', 'simulator predicts default domain DMA-FQ for iommu_group 2; the host had identity (nic)'],
+      ['rp', 'simulator predicts default domain DMA-FQ for iommu_group 0; the host had identity (rp)'],
+    ]);
+    expect(f[0].explanation).toContain('IOMMU_DEFAULT_DMA_LAZY');
+  });
+
+  it('silent when the records agree, and for devices without a record', () => {
+    expect(codes(observed('DMA-FQ', 'rp', 'nic'))).not.toContain('DOM003');
+    // the untrusted device's group is DMA
+    expect(codes(observed('DMA', 'tb'))).not.toContain('DOM003');
+    expect(codes(intel())).not.toContain('DOM003');
+  });
+});

@@ -33,6 +33,8 @@ export interface RawPciFunction {
   cfgSize?: number;
   driver?: string | null;
   group?: number;
+  /** Its group's `/sys/kernel/iommu_groups/<N>/type` (DOM-TYPE-01), when read. */
+  domainType?: string;
   iommu?: string;
   virtualFunction?: boolean;
   /** Canonical BDF of the VF's physical function (sysfs `physfn` link). */
@@ -107,6 +109,7 @@ function buildOne(r: RawPciFunction, parent: ImportedDevice | undefined, warning
     driver: r.driver,
     iommu: r.iommu,
     observedGroup: r.group,
+    observedDomainType: r.domainType,
     virtualFunction: r.virtualFunction || undefined,
     requiresDirectMapping: r.directMapping !== undefined || undefined,
     comments: r.directMapping !== undefined ? [r.directMapping] : [],
@@ -313,7 +316,7 @@ export const KEYWORDS = new Set([
   'import', 'host', 'kernel', 'arch', 'firmware', 'cmdline', 'param', 'acs-override-patch', 'iommu', 'driver', 'none', 'caps', 'msi',
   'pgtable', 'cap', 'ecap', 'at', 'host-bridge', 'root-port', 'switch-upstream', 'switch-downstream', 'pcie-to-pci-bridge',
   'pci-to-pcie-bridge', 'pci-bridge', 'endpoint', 'legacy-endpoint', 'rciep', 'rc-event-collector', 'pci-device', 'id', 'subsystem',
-  'class', 'multifunction', 'acs', 'ctl', 'firmware-ctl', 'no-snoop', 'dma-coherent', 'observed-group', 'secondary-bus',
+  'class', 'multifunction', 'acs', 'ctl', 'firmware-ctl', 'no-snoop', 'dma-coherent', 'observed-group', 'observed-domain', 'secondary-bus',
   'virtual-function', 'dma-alias', 'requires-direct-mapping', 'untrusted', 'vm', 'on', 'vmm', 'backend', 'kvm-vfio', 'guest-no-snoop',
   'assign', 'hwpt', 'attach', 'yes', 'no', 'off', 'true', 'false',
 ]);

@@ -20,7 +20,11 @@ import { parseProcInterrupts, type InterruptFacts } from './interrupts.js';
 import { parseLspci } from './lspci.js';
 import { printHost } from './printer.js';
 import { createDirFs, iommuUnitsFromSysfs, parseReservedRegions, readSysfs, type SysfsFs } from './sysfs.js';
+import { DOMAIN_TYPES } from '../../../src-core/src/vocabulary.js';
 import { ImportError, type ImportedHost, type ImportedIommu, type ImportResult, type ImportWarning } from './types.js';
+
+/** The values `/sys/kernel/iommu_groups/<N>/type` can hold (DOM-TYPE-01). */
+const DOMAIN_TYPE_NAMES: ReadonlySet<string> = new Set(DOMAIN_TYPES.map((t) => t.name));
 
 export { ImportError } from './types.js';
 export type { ImportResult, ImportWarning, ImportedHost, ImportedDevice, ImportedIommu } from './types.js';
@@ -140,6 +144,7 @@ export function importFromSysfs(opts: SysfsImportOptions): ImportResult {
   const types = new Map<string, number[]>();
   for (const g of snap.groups) {
     if (g.type) types.set(g.type, [...(types.get(g.type) ?? []), g.id]);
+    if (g.type && !DOMAIN_TYPE_NAMES.has(g.type)) warnings.push({ code: 'GROUP_TYPE_UNKNOWN', message: `iommu_group ${g.id} type '${g.type}' is none of ${[...DOMAIN_TYPE_NAMES].join(', ')} (DOM-TYPE-01); not recorded` });
     if (g.name === 'vfio-noiommu') {
       warnings.push({ code: 'NOIOMMU_GROUP', message: `iommu_group ${g.id} is a VFIO no-IOMMU group: no isolation (SYSFS-GRP-01)` });
       host.comments.push(`iommu_group ${g.id} is a vfio-noiommu fake group (no isolation)`);
@@ -159,6 +164,7 @@ export function importFromSysfs(opts: SysfsImportOptions): ImportResult {
         if (/^[0-9a-f]{4,8}:/.test(d)) warnings.push({ code: 'GROUP_MEMBER_UNKNOWN', message: `iommu_group ${g.id} lists ${d}, which is not in bus/pci/devices` });
         continue;
       }
+      if (g.type !== undefined && DOMAIN_TYPE_NAMES.has(g.type)) r.domainType ??= g.type;
       if (r.group === undefined) r.group = g.id;
       else if (r.group !== g.id) warnings.push({ code: 'GROUP_MISMATCH', message: `${d}: iommu_group link says ${r.group} but group ${g.id} lists it`, bdf: d });
     }

@@ -77,6 +77,7 @@ export function printHost(host: ImportedHost): string {
       iommu = d.iommu;
     }
     if (d.observedGroup !== undefined) out.push(`${p}observed-group ${d.observedGroup}`);
+    if (d.observedDomainType !== undefined) out.push(`${p}observed-domain ${d.observedDomainType}`);
     if (BRIDGE_KINDS.has(d.kind) && d.secondaryBus !== undefined) out.push(`${p}secondary-bus 0x${hex2(d.secondaryBus)}`);
     if (d.virtualFunction) out.push(`${p}virtual-function`);
     if (d.requiresDirectMapping) out.push(`${p}requires-direct-mapping`);

@@ -85,6 +85,8 @@ export interface ImportedDevice {
   iommu?: string;
   /** iommu_group number on the real host (sysfs link or lspci `IOMMU group:`). */
   observedGroup?: number;
+  /** Its group's default-domain type on the real host (`/sys/kernel/iommu_groups/<N>/type`), printed as `observed-domain`. */
+  observedDomainType?: string;
   /** Secondary bus of a bridge. */
   secondaryBus?: number;
   /** Subordinate bus of a bridge (used for hierarchy checks only; the DSL has no field). */

@@ -17,6 +17,7 @@
  */
 import { GrammarAST, LangiumParserErrorMessageProvider, type Grammar } from 'langium';
 import { closestTerm } from './suggest.js';
+import { VALUE_SLOTS } from './value-slots.js';
 
 /** Per block rule: the rules of the elements it repeats, and how the message names one of them (with its article). */
 const BLOCKS: Record<string, { elements: string[]; what: string; block: string }> = {
@@ -98,6 +99,22 @@ function isEof(token: Token): boolean {
 }
 
 /** How a message names the token found: `'}'`, or `the end of the file`. */
+/**
+ * Grammar rule → how a message names the value its one closed-vocabulary name slot expects ("an IOMMU driver such as
+ * intel-vtd, amd-vi or arm-smmu-v3"), from {@link VALUE_SLOTS}. Rules with several such slots (ACS lines) are left out.
+ */
+const SLOT_VALUE: ReadonlyMap<string, string> = (() => {
+  const byRule = new Map<string, string[]>();
+  for (const [key, slot] of Object.entries(VALUE_SLOTS)) {
+    if (!slot.what) continue;
+    const rule = key.split('.')[0];
+    const names = slot.terms.slice(0, 3).map((t) => t.name);
+    const article = /^[aeiou]/i.test(slot.what) || /^IOMMU|^MSI/.test(slot.what) ? 'an' : 'a';
+    byRule.set(rule, [...(byRule.get(rule) ?? []), `${article} ${slot.what} such as ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`]);
+  }
+  return new Map([...byRule].filter(([, v]) => v.length === 1).map(([k, v]) => [k, v[0]]));
+})();
+
 function found(token: Token): string {
   return isEof(token) ? 'the end of the file' : `'${token.image}'`;
 }
@@ -131,6 +148,7 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
       if (isEof(actual)) return `missing '}' at the end of the file: the ${b.block} block is not closed`;
       if (isWord(actual)) return this.notAnElement(actual.image, ruleName, true);
     }
+    if (expected.name === 'ID' && SLOT_VALUE.has(ruleName)) return `expected ${SLOT_VALUE.get(ruleName)}, found ${found(actual)}`;
     if (Object.hasOwn(TERMINALS, expected.name)) return `expected ${TERMINALS[expected.name]}, found ${found(actual)}`;
     if (expected.name === 'EOF') return super.buildMismatchTokenMessage(options);
     // any other token type is a keyword, named by its text

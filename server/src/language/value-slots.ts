@@ -12,6 +12,7 @@ import {
   IOMMU_DRIVERS,
   MSI_CONTROLLERS,
   PGTABLE_FORMATS,
+  DOMAIN_TYPES,
   VFIO_BACKENDS,
   type Term,
 } from '../../../src-core/src/vocabulary.js';
@@ -40,6 +41,7 @@ export const VALUE_SLOTS: Record<string, ValueSlot> = {
   'IommuCapsProp.caps': { terms: IOMMU_CAPS, what: 'IOMMU capability' },
   'IommuMsiProp.controller': { terms: MSI_CONTROLLERS, what: 'MSI controller' },
   'IommuPgtableProp.format': { terms: PGTABLE_FORMATS, what: 'page-table format' },
+  'ObservedDomainProp.domainType': { terms: DOMAIN_TYPES, what: 'default-domain type' },
   'BackendProp.backend': { terms: VFIO_BACKENDS, what: 'VFIO backend' },
   'AcsProp.cap': acs,
   'AcsProp.ctl': acs,

@@ -37,6 +37,7 @@ import {
   MSI_CONTROLLERS,
   PCI_KINDS,
   PGTABLE_FORMATS,
+  DOMAIN_TYPES,
   VFIO_BACKENDS,
   termNames,
   type Term,
@@ -441,6 +442,7 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
     driver: undefined,
     iommuId: undefined,
     observedGroup: undefined,
+    observedDomainType: undefined,
     isVirtualFunction: undefined,
     dmaAliasDevfns: undefined,
     requiresDirectMapping: undefined,
@@ -491,6 +493,10 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
       }
       case 'ObservedGroupProp':
         dev.observedGroup = p.group;
+        break;
+      case 'ObservedDomainProp':
+        // an unknown value is SYN002 (value-slots); it compares with nothing
+        dev.observedDomainType = term(DOMAIN_TYPES, p.domainType);
         break;
       case 'SecondaryBusProp':
         dev.secondaryBus = parseNumber(p.bus);

@@ -244,6 +244,25 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     expect(() => importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/reserved_regions': '0x20 0x1f direct\n' }, links) })).toThrow(/reserved_regions:1: region end 0x1f is below its start 0x20/);
   });
 
+  it('records each group\'s type as observed-domain; DOM003 when the prediction differs (iommu=pt but DMA-FQ read)', async () => {
+    const r = importFromSysfs({ root: '/synthetic', fs: memFs(files, links) });
+    expect(r.host.devices.map((d) => d.observedDomainType)).toEqual(['DMA-FQ', 'DMA-FQ', 'DMA-FQ']);
+    expect(r.text.match(/^ +observed-domain DMA-FQ$/gm)).toHaveLength(3);
+    const t = createTestServices();
+    // the capture boots with iommu=pt on a unit with ECAP.PT: the simulator predicts identity, the file read DMA-FQ
+    const doc = await t.validate(r.text);
+    const dom003 = doc.diagnostics!.filter((d) => d.code === 'DOM003');
+    expect(dom003.map((d) => d.message)).toEqual([`simulator predicts default domain identity for iommu_group 0; the host had DMA-FQ (${r.host.devices[0].name})`]);
+    // a capture that read identity agrees with the prediction
+    const agreeing = importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/type': 'identity\n' }, links) });
+    expect(codes(await t.validate(agreeing.text))).not.toContain('DOM003');
+    // a value the kernel cannot print is not recorded, with a warning
+    const odd = importFromSysfs({ root: '/synthetic', fs: memFs({ ...files, '/sys/kernel/iommu_groups/1/type': 'DMA-XYZ\n' }, links) });
+    expect(odd.warnings.map((w) => w.code)).toEqual(['GROUP_TYPE_UNKNOWN']);
+    expect(odd.text).not.toMatch(/observed-domain/);
+    await t.clear();
+  });
+
   it('a virtual function (physfn link) is printed inside its PF, so a VM given the PF gets VIA007', async () => {
     const VF = `${RP}/0000:01:00.2`;
     const vf = dev('0000:01:00.2', VF, cfg({ vendor: 0x10de, device: 0x1b81, cls: 0x030000, type: 0 }), 1, 'vfio-pci');

@@ -61,6 +61,7 @@ export type IommuTopologyKeywordNames =
     | "no"
     | "no-snoop"
     | "none"
+    | "observed-domain"
     | "observed-group"
     | "off"
     | "on"
@@ -232,7 +233,7 @@ export function isDeviceIommuProp(item: unknown): item is DeviceIommuProp {
     return reflection.isInstance(item, DeviceIommuProp.$type);
 }
 
-export type DeviceProperty = AcsProp | ClassProp | DeviceIommuProp | DirectMappingProp | DmaAliasProp | DmaCoherentProp | DriverProp | IdProp | MultifunctionProp | NoSnoopProp | ObservedGroupProp | SecondaryBusProp | UntrustedProp | VirtualFunctionProp;
+export type DeviceProperty = AcsProp | ClassProp | DeviceIommuProp | DirectMappingProp | DmaAliasProp | DmaCoherentProp | DriverProp | IdProp | MultifunctionProp | NoSnoopProp | ObservedDomainProp | ObservedGroupProp | SecondaryBusProp | UntrustedProp | VirtualFunctionProp;
 
 export const DeviceProperty = {
     $type: 'DeviceProperty'
@@ -635,6 +636,22 @@ export function isNoSnoopProp(item: unknown): item is NoSnoopProp {
     return reflection.isInstance(item, NoSnoopProp.$type);
 }
 
+/** The group's default-domain type seen on the real host, `/sys/kernel/iommu_groups/<N>/type` (written by `iommu-topo import`). */
+export interface ObservedDomainProp extends langium.AstNode {
+    readonly $container: PciDevice;
+    readonly $type: 'ObservedDomainProp';
+    domainType: string;
+}
+
+export const ObservedDomainProp = {
+    $type: 'ObservedDomainProp',
+    domainType: 'domainType'
+} as const;
+
+export function isObservedDomainProp(item: unknown): item is ObservedDomainProp {
+    return reflection.isInstance(item, ObservedDomainProp.$type);
+}
+
 /** The iommu_group number seen on the real host (written by `iommu-topo import`). */
 export interface ObservedGroupProp extends langium.AstNode {
     readonly $container: PciDevice;
@@ -825,6 +842,7 @@ export type IommuTopologyAstType = {
     ModuleParam: ModuleParam
     MultifunctionProp: MultifunctionProp
     NoSnoopProp: NoSnoopProp
+    ObservedDomainProp: ObservedDomainProp
     ObservedGroupProp: ObservedGroupProp
     PciDevice: PciDevice
     SecondaryBusProp: SecondaryBusProp
@@ -1180,6 +1198,15 @@ export class IommuTopologyAstReflection extends langium.AbstractAstReflection {
             properties: {
                 value: {
                     name: NoSnoopProp.value
+                }
+            },
+            superTypes: [DeviceProperty.$type]
+        },
+        ObservedDomainProp: {
+            name: ObservedDomainProp.$type,
+            properties: {
+                domainType: {
+                    name: ObservedDomainProp.domainType
                 }
             },
             superTypes: [DeviceProperty.$type]
