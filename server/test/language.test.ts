@@ -391,6 +391,13 @@ describe('parser error messages', () => {
     expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        dma-alias 02.0,\n    }\n}\n')).toEqual(["expected a device.function such as 1f.0, found '}'"]);
   });
 
+  it('a keyword as a name is one error that says so; a name left out before a keyword keeps its message', async () => {
+    expect(await parseErrors('host h {\n    kernel 6.12\n    endpoint host at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n')).toEqual(["'host' is a keyword and cannot be a name; rename it, for example 'host_'"]);
+    expect(await parseErrors('host h {\n    kernel 6.12\n}\nvm host on h {\n}\n')).toEqual(["'host' is a keyword and cannot be a name; rename it, for example 'host_'"]);
+    expect(await parseErrors('host h {\n    kernel 6.12\n    endpoint at 0000:01:00.0\n}\n')).toEqual(["expected a name, found 'at'"]);
+    expect(await parseErrors('host h {\n    kernel 6.12\n}\nvm on h {\n}\n')).toEqual(["expected a name, found 'on'"]);
+  });
+
   it('a missing value of a closed vocabulary names the kind of value and its first terms', async () => {
     expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        observed-domain\n    }\n}\n')).toEqual(["expected a default-domain type such as DMA, DMA-FQ or identity, found '}'"]);
     expect(await parseErrors('host h {\n    iommu u {\n        driver intel-vtd\n        msi\n    }\n}\n')).toEqual(["expected an MSI controller such as x86-ir, x86-vector or hyperv-ir, found '}'"]);

@@ -71,6 +71,18 @@ describe('quick fixes', () => {
     expect((await t.validate(fixed)).diagnostics!.filter((d) => (d.data as { code?: string } | undefined)?.code === 'parsing-error')).toEqual([]);
   });
 
+  it('a keyword used as a device name: the fix renames it to keyword_, and the file then parses', async () => {
+    const text = HOST.replace('endpoint audio at', 'endpoint host at');
+    const doc = await t.validate(text);
+    const [diagnostic] = (doc.diagnostics ?? []).filter((d) => (d.data as { code?: string } | undefined)?.code === 'parsing-error');
+    expect(message(diagnostic)).toBe("'host' is a keyword and cannot be a name; rename it, for example 'host_'");
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    expect(actions.map((a) => a.title)).toEqual(["Change to 'host_'"]);
+    const fixed = apply(text, actions[0]);
+    expect(fixed).toBe(HOST.replace('endpoint audio at', 'endpoint host_ at'));
+    expect(codes(await t.validate(fixed)).filter((c) => c === 'SYN000')).toEqual([]);
+  });
+
   it('REF001: replaces an unknown device name with the closest one; the assignment then resolves', async () => {
     const text = HOST + 'vm v on h {\n    assign gpx\n}\n';
     const { actions, diagnostic } = await actionsFor(text, 'REF001');

@@ -12,7 +12,7 @@
  * suggests a replacement (a keyword, {@link parserSuggestion}; a declared name, {@link IommuDocumentValidator.linkingMessage}),
  * `data.replacement` for the quick fix.
  */
-import { AstUtils, Cancellation, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
+import { AstUtils, Cancellation, GrammarAST, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
 import type { Diagnostic, Position } from 'vscode-languageserver-types';
 import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
@@ -79,6 +79,8 @@ function withCode(d: Diagnostic): void {
 export class IommuDocumentValidator extends DefaultDocumentValidator {
   /** Node types that never contain AST nodes (from the grammar): the walk does not read their properties. */
   private readonly leaves: ReadonlySet<string>;
+  /** The grammar's word keywords (`host`, `vm`, `driver`, …), which the lexer never gives as a name. */
+  private readonly keywords: ReadonlySet<string>;
 
   private readonly scopes: ScopeProvider;
   private readonly reflection: LangiumCoreServices['shared']['AstReflection'];
@@ -90,6 +92,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     this.scopes = services.references.ScopeProvider;
     this.reflection = services.shared.AstReflection;
     this.messages = services.parser.ParserErrorMessageProvider;
+    this.keywords = new Set(AstUtils.streamAllContents(services.Grammar).filter(GrammarAST.isKeyword).map((k) => k.value).filter((v) => /^[a-z]/.test(v)));
   }
 
   protected override processLexingErrors(parseResult: ParseResult, diagnostics: Diagnostic[], options: ValidationOptions): void {
@@ -153,6 +156,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     const from = diagnostics.length;
     super.processParsingErrors(parseResult, diagnostics, options);
     this.rewriteStrayWords(parseResult.value, diagnostics, from);
+    this.rewriteKeywordNames(diagnostics, from);
     dropRepeats(diagnostics, from);
     for (let i = from; i < diagnostics.length; i++) {
       const d = diagnostics[i];
@@ -160,6 +164,40 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       if (replacement !== undefined) d.data = { ...(d.data as object), replacement };
       withCode(d);
     }
+  }
+
+  /**
+   * A keyword used as a name (`endpoint host at 0000:01:00.0`, `vm iommu on h`): the parser says "expected a name,
+   * found 'host'" and then trips over the rest of the line ("expected a name, found 'at'"). When it trips again (a
+   * keyword where a name was simply left out, `endpoint at …`, `vm on h`, trips once and keeps its message), the
+   * first error is rewritten to say why, with `<keyword>_` as the suggested name (a quick fix, `data.replacement`), and the errors
+   * that follow it on the same line are dropped. Diagnostics from index `from` on are rewritten in place.
+   */
+  private rewriteKeywordNames(diagnostics: Diagnostic[], from: number): void {
+    let line = -1;
+    let after = -1;
+    let w = from;
+    for (let i = from; i < diagnostics.length; i++) {
+      const d = diagnostics[i];
+      if (d.range.start.line === line && d.range.start.character >= after) continue; // a consequence of the one before
+      const m = typeof d.message === 'string' ? /^expected a name, found '([a-z][\w-]*)'$/.exec(d.message) : null;
+      // only when the parser trips again later on the line: `endpoint at 0000:01:00.0` (a name left out) trips once
+      const tripsAgain = (): boolean => {
+        for (let j = i + 1; j < diagnostics.length; j++) {
+          const r = diagnostics[j].range.start;
+          if (r.line === d.range.start.line && r.character >= d.range.end.character) return true;
+        }
+        return false;
+      };
+      if (m && this.keywords.has(m[1]) && tripsAgain()) {
+        d.message = `'${m[1]}' is a keyword and cannot be a name; rename it, for example '${m[1]}_'`;
+        d.data = { ...(d.data as object), replacement: `${m[1]}_` };
+        line = d.range.start.line;
+        after = d.range.end.character;
+      }
+      diagnostics[w++] = d;
+    }
+    diagnostics.length = w;
   }
 
   /**
