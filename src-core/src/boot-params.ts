@@ -2,7 +2,8 @@ import type { Host, Iommu } from './model.js';
 
 /**
  * Kernel command-line switches that turn IOMMU translation or interrupt remapping off, applied to a host
- * before simulation. Returns a new host (never mutates) and what was changed, for the BOOT rules.
+ * before simulation, and the command line's module parameters ({@link moduleParamsFromCmdline}) merged under the
+ * host's `param` lines. Returns a new host (never mutates) and what was changed, for the BOOT rules.
  *
  * - `intel_iommu=off` disables DMA remapping on VT-d units: no iommu_groups. Interrupt remapping is set up
  *   independently and stays on (CAP-IR-01: `intel_prepare_irq_remapping` does not check `dmar_disabled`).
@@ -32,7 +33,51 @@ function hasOption(tokens: string[], key: string, value: string): boolean {
   return tokens.some((t) => t.startsWith(`${key}=`) && t.slice(key.length + 1).split(',').includes(value));
 }
 
-export function applyBootParams(host: Host): { host: Host; effects: BootParamEffect[] } {
+/**
+ * A module parameter's canonical key, as the kernel compares them (`kernel/params.c:parameq`: `-` and `_` are the
+ * same character): `vfio-pci.disable_denylist` → `vfio_pci.disable_denylist`.
+ */
+export function moduleParamKey(key: string): string {
+  return key.replace(/-/g, '_');
+}
+
+/**
+ * Module parameters set on the kernel command line (`module.param=value`, or `module.param` alone, which sets a bool
+ * parameter), by {@link moduleParamKey}; a later token wins. The kernel hands them to built-in modules at boot and
+ * modprobe passes them to a module it loads later, so `vfio_iommu_type1.allow_unsafe_interrupts=1` on the command
+ * line counts as the parameter. Sources: `kernel/params.c:parse_args, parameq`; kmod `modprobe` (reads
+ * `/proc/cmdline`). Tokens without a `.` before any `=` (`iommu=pt`) and `iommu.*` core options (not a module) are
+ * left out.
+ */
+export function moduleParamsFromCmdline(cmdline: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of cmdlineTokens(cmdline)) {
+    const eq = t.indexOf('=');
+    const key = eq < 0 ? t : t.slice(0, eq);
+    const dot = key.indexOf('.');
+    if (dot <= 0 || dot === key.length - 1 || key.startsWith('iommu.')) continue;
+    out[moduleParamKey(key)] = eq < 0 ? 'Y' : t.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+  }
+  return out;
+}
+
+/**
+ * `host.params` with the command line's module parameters under them (the `param` lines win: they are the values
+ * read from `/sys/module/<module>/parameters/`, what the modules ended up with), and every key in
+ * {@link moduleParamKey} form. The same object when nothing changes.
+ */
+function effectiveParams(host: Host): Record<string, string> {
+  const fromCmdline = moduleParamsFromCmdline(host.cmdline);
+  const own = Object.keys(host.params);
+  if (!Object.keys(fromCmdline).length && own.every((k) => moduleParamKey(k) === k)) return host.params;
+  const out = { ...fromCmdline };
+  for (const k of own) out[moduleParamKey(k)] = host.params[k];
+  return out;
+}
+
+export function applyBootParams(host0: Host): { host: Host; effects: BootParamEffect[] } {
+  const params = effectiveParams(host0);
+  const host = params === host0.params ? host0 : { ...host0, params };
   const tokens = cmdlineTokens(host.cmdline);
   const effects: BootParamEffect[] = [];
   const x86 = (host.arch ?? 'x86_64') === 'x86_64';

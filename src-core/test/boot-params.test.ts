@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBootParams, cmdlineTokens } from '../src/boot-params.js';
+import { applyBootParams, cmdlineTokens, moduleParamsFromCmdline } from '../src/boot-params.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo, vm } from './builders.js';
 
@@ -41,5 +41,24 @@ describe('boot parameters', () => {
   it('options of other architectures are ignored on arm64', () => {
     const h = { ...intel(), arch: 'arm64' as const, cmdline: 'intel_iommu=off' };
     expect(applyBootParams(h).effects).toEqual([]);
+  });
+
+  it('module parameters on the command line count as parameters; param lines (the sysfs values) win', () => {
+    expect(moduleParamsFromCmdline('quiet vfio-pci.disable_denylist=1 vfio_iommu_type1.allow_unsafe_interrupts iommu=pt iommu.strict=1 -- a.b=c')).toEqual({
+      'vfio_pci.disable_denylist': '1',
+      'vfio_iommu_type1.allow_unsafe_interrupts': 'Y',
+    });
+    // no interrupt remapping: type1 refuses (IR001) unless allow_unsafe_interrupts is on, here from the command line
+    const noIr = { ...intel(), iommus: [iommu('dmar0', 'intel-vtd', { snoopControl: true, interruptRemapping: false, msi: 'x86-vector' })] };
+    const codesOf = (h: typeof noIr) => simulate(topo([h], [vm('v', 'h', ['nic'])])).findings.map((f) => f.code);
+    expect(codesOf(noIr)).toContain('IR001');
+    const onCmdline = codesOf({ ...noIr, cmdline: 'intel_iommu=on vfio_iommu_type1.allow_unsafe_interrupts=1' });
+    expect(onCmdline).toContain('IR002');
+    expect(onCmdline).not.toContain('IR001');
+    // a param line read from sysfs says what the module ended up with
+    expect(codesOf({ ...noIr, cmdline: 'vfio_iommu_type1.allow_unsafe_interrupts=1', params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'N' } })).toContain('IR001');
+    // a param line written with '-' is the same parameter
+    expect(applyBootParams({ ...noIr, params: { 'vfio-iommu-type1.allow_unsafe_interrupts': 'Y' } }).host.params).toEqual({ 'vfio_iommu_type1.allow_unsafe_interrupts': 'Y' });
+    expect(applyBootParams(noIr).host).toBe(noIr);
   });
 });
