@@ -362,6 +362,24 @@ describe('multi-file', () => {
   });
 });
 
+describe('hover on the command line', () => {
+  it('lists what the simulator reads from each token, and the tokens it does not read', async () => {
+    const text = HOST.replace('    arch x86_64\n', '    arch x86_64\n    cmdline "quiet intel_iommu=on iommu=pt vfio_iommu_type1.allow_unsafe_interrupts=1"\n');
+    const doc = await t.validate(text);
+    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(text.indexOf('iommu=pt') + 2) });
+    const value = (h?.contents as { value: string }).value;
+    expect(value.split('\n')).toEqual([
+      '**kernel command line** — what the simulator reads',
+      '',
+      '- `intel_iommu=on`: VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)',
+      '- `iommu=pt`: identity (pass-through) default domains (DOM-DEF-01)',
+      '- `vfio_iommu_type1.allow_unsafe_interrupts=1`: module parameter vfio_iommu_type1.allow_unsafe_interrupts = 1 (as a `param` line would set it)',
+      '',
+      'Not read: `quiet` (not read by the simulator)',
+    ]);
+  });
+});
+
 describe('default domains (DOM-TYPE-01, DOM002)', () => {
   const withPt = HOST.replace('    arch x86_64\n', '    arch x86_64\n    cmdline "quiet iommu=pt"\n');
 

@@ -6,6 +6,7 @@ import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
+import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
 import { IOMMU_DRIVERS, MSI_CONTROLLERS } from '../../../src-core/src/vocabulary.js';
@@ -139,6 +140,18 @@ export function describeVm(l: Lookup, vm: Vm): string {
     );
   }
   lines.push(...findingsSection(l, vm.id));
+  return lines.join('\n');
+}
+
+/** Hover text for a host's `cmdline`: each token and what the simulator does with it (ignored ones last, in one line). */
+export function describeCmdline(host: Host): string {
+  const effects = cmdlineEffects(host);
+  const read = effects.filter((e) => e.read);
+  const ignored = effects.filter((e) => !e.read);
+  const lines = ['**kernel command line** — what the simulator reads', ''];
+  if (!read.length) lines.push('No token changes the simulation.');
+  for (const e of read) lines.push(`- \`${e.token}\`: ${e.effect}`);
+  if (ignored.length) lines.push('', `Not read: ${ignored.map((e) => `\`${e.token}\` (${e.effect})`).join(', ')}`);
   return lines.join('\n');
 }
 

@@ -1,20 +1,21 @@
 /**
  * Hover: on a device, IOMMU, VM or host (its name, or a reference to it) show what the simulator computed
- * (iommu_group and why, capabilities, attach outcome per VM, coherency box). On a vocabulary value show its
+ * (iommu_group and why, capabilities, attach outcome per VM, coherency box); on a host's `cmdline` string, what the
+ * simulator reads from each token. On a vocabulary value show its
  * meaning; on a keyword, the grammar's documentation. Where a simulator diagnostic is, add its finding's
  * explanation and kernel references (the editor shows the diagnostic's one-line message above the hover).
  */
 import { CstUtils, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
-import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
-import { isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
+import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
+import { isCmdlineSetting, isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { findingOfDiagnostic, heldBackAssumes } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
-import { describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
+import { describeCmdline, describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
 
-const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAPS, ...MSI_CONTROLLERS, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
+const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAPS, ...MSI_CONTROLLERS, ...PGTABLE_FORMATS, ...DOMAIN_TYPES, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
 
 export class IommuHoverProvider extends MultilineCommentHoverProvider {
   private readonly iommuServices: IommuServices;
@@ -37,6 +38,13 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       if (text) return { contents: { kind: 'markdown', value: why ? `${text}\n\n---\n\n${why.text}` : text }, range: leaf.range };
     }
     if (why) return { contents: { kind: 'markdown', value: why.text }, range: why.range };
+    // on the command line's string: what the simulator reads from each token
+    if (isCmdlineSetting(leaf.astNode) && leaf.grammarSource?.$type !== 'Keyword' && isHost(leaf.astNode.$container)) {
+      const sim = this.iommuServices.simulation.SimulationCache.get(document);
+      const id = sim.idOf.get(leaf.astNode.$container);
+      const host = id === undefined ? undefined : sim.topology.hosts.find((h) => h.id === id);
+      if (host) return { contents: { kind: 'markdown', value: describeCmdline(host) }, range: leaf.range };
+    }
     const term = VOCABULARY.find((t) => t.name === leaf.text);
     if (term && !leaf.grammarSource?.$type.includes('Keyword')) {
       return { contents: { kind: 'markdown', value: `**${term.name}** — ${term.doc}` }, range: leaf.range };

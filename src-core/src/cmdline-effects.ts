@@ -1,0 +1,78 @@
+/**
+ * What the simulator reads from a host's kernel command line, token by token: for hovers ("which of my boot options
+ * matter here?") and reports. The effects themselves are applied where they belong (`boot-params.ts`,
+ * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
+ */
+import { cmdlineTokens, moduleParamKey } from './boot-params.js';
+import type { Host } from './model.js';
+
+/** One command-line token and what it does in the simulation; `read` false = the simulator ignores it. */
+export interface CmdlineEffect {
+  token: string;
+  read: boolean;
+  /** One sentence; for an ignored token, why (unknown to the model, or needs another input). */
+  effect: string;
+}
+
+const x86Only = (host: Host) => (host.arch ?? 'x86_64') === 'x86_64';
+
+/** Effects of the comma-separated options of `key=` (`intel_iommu=on,sm_on`), known options only; undefined if none. */
+function options(value: string, known: Record<string, string>, prefix = false): string | undefined {
+  const out: string[] = [];
+  for (const o of value.split(',')) {
+    const k = Object.keys(known).find((name) => (prefix ? o.startsWith(name) : o === name));
+    if (k) out.push(known[k]);
+  }
+  return out.length ? out.join('; ') : undefined;
+}
+
+/**
+ * Every token of `host.cmdline` (up to `--`) in order, with what the simulator does with it. Never throws.
+ *
+ * Read: `intel_iommu=off|strict`, `amd_iommu=off|fullflush`, `iommu=off|pt|nopt` (x86), `intremap=off`, `nointremap`
+ * (BOOT001/BOOT002, CAP-IR-01, DOM-DEF-01), `iommu.passthrough=`, `iommu.strict=` (DOM-DEF-01), `pci=config_acs=`,
+ * `pci=disable_acs_redir=` (GRP-CMD-01/02), `pcie_acs_override=` with the out-of-tree patch (GRP-CMD-03) and
+ * `module.param=` module parameters (a `param` line of the host wins).
+ */
+export function cmdlineEffects(host: Host): CmdlineEffect[] {
+  const out: CmdlineEffect[] = [];
+  const x86 = x86Only(host);
+  const params = new Map(Object.keys(host.params).map((k) => [moduleParamKey(k), host.params[k]]));
+  for (const token of cmdlineTokens(host.cmdline)) {
+    const eq = token.indexOf('=');
+    const key = eq < 0 ? token : token.slice(0, eq);
+    const value = eq < 0 ? '' : token.slice(eq + 1);
+    const read = (effect: string) => out.push({ token, read: true, effect });
+    const ignored = (effect: string) => out.push({ token, read: false, effect });
+    const onX86 = (effect: string | undefined) => (!effect ? ignored('none of its options changes the simulation') : x86 ? read(effect) : ignored(`an x86 option; this host is ${host.arch}`));
+    if (key === 'intel_iommu') {
+      onX86(options(value, { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' }));
+    } else if (key === 'amd_iommu') {
+      onX86(options(value, { off: 'the AMD IOMMU driver stops before translation and interrupt remapping (BOOT001)', fullflush: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' }));
+    } else if (key === 'iommu') {
+      onX86(options(value, { off: 'no IOMMU: no iommu_groups (BOOT001)', nopt: 'translated default domains (DOM-DEF-01)', pt: 'identity (pass-through) default domains (DOM-DEF-01)' }, true));
+    } else if (key === 'intremap' || key === 'nointremap') {
+      if (key === 'nointremap' || value.split(',').includes('off')) onX86('interrupt remapping off: MSIs are not isolated (BOOT002, CAP-IR-01)');
+      else ignored('only `intremap=off` changes the simulation');
+    } else if (key === 'iommu.passthrough') {
+      read('pass-through (identity) or translated default domains (DOM-DEF-01)');
+    } else if (key === 'iommu.strict') {
+      read('strict or lazy (flush queue) IOTLB invalidation of translated default domains (DOM-DEF-01)');
+    } else if (key === 'pci') {
+      const e = options(value, { 'config_acs=': 'sets ACS Control bits of the devices it names before grouping (GRP-CMD-02)', 'disable_acs_redir=': 'clears ACS redirect bits of the devices it names (GRP-CMD-01)' }, true);
+      if (e) read(e);
+      else ignored('none of its options changes the simulation');
+    } else if (key === 'pcie_acs_override') {
+      if (host.acsOverridePatch) read('the out-of-tree ACS override patch treats the named devices as isolating (GRP-CMD-03)');
+      else ignored('mainline kernels have no pcie_acs_override; declare `acs-override-patch` if this kernel carries the patch (GRP-CMD-03)');
+    } else if (key.indexOf('.') > 0 && !key.startsWith('iommu.')) {
+      const k = moduleParamKey(key);
+      const own = params.get(k);
+      if (own !== undefined && own !== (eq < 0 ? 'Y' : value)) ignored(`module parameter ${k}; the host's \`param\` line (${own}) is what the module ended up with and wins`);
+      else read(`module parameter ${k} = ${eq < 0 ? 'Y' : value} (as a \`param\` line would set it)`);
+    } else {
+      ignored('not read by the simulator');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { cmdlineEffects } from '../src/cmdline-effects.js';
+import { host, iommu } from './builders.js';
+
+const h = (cmdline: string, extra = {}) => ({ ...host('h', '6.12', [iommu('dmar0', 'intel-vtd')], []), cmdline, ...extra });
+const brief = (cmdline: string, extra = {}) => cmdlineEffects(h(cmdline, extra)).map((e) => `${e.read ? '+' : '-'} ${e.token}: ${e.effect.split(/[:(]/)[0].trim()}`);
+
+describe('cmdlineEffects: what the simulator reads from each token', () => {
+  it('names the effect of each token it reads, in order, and says why the others are not read', () => {
+    expect(brief('BOOT_IMAGE=/vmlinuz quiet intel_iommu=on,strict iommu=pt intremap=off pci=noats,config_acs=0000:00:1c.0@SV iommu.strict=0 vfio-pci.disable_denylist=1 -- init=/bin/sh')).toEqual([
+      '- BOOT_IMAGE=/vmlinuz: not read by the simulator',
+      '- quiet: not read by the simulator',
+      '+ intel_iommu=on,strict: VT-d on, as the model takes every declared intel-vtd unit',
+      '+ iommu=pt: identity',
+      '+ intremap=off: interrupt remapping off',
+      '+ pci=noats,config_acs=0000:00:1c.0@SV: sets ACS Control bits of the devices it names before grouping',
+      '+ iommu.strict=0: strict or lazy',
+      '+ vfio-pci.disable_denylist=1: module parameter vfio_pci.disable_denylist = 1',
+    ]);
+    // each option of a comma list has its effect
+    expect(cmdlineEffects(h('intel_iommu=on,strict'))[0].effect).toMatch(/; strict IOTLB invalidation, deprecated spelling of iommu\.strict=1 \(DOM-DEF-01\)$/);
+  });
+
+  it('x86 options on another architecture, the ACS override without the patch, and a param line that wins are not read', () => {
+    expect(brief('iommu=pt', { arch: 'arm64' })).toEqual(['- iommu=pt: an x86 option; this host is arm64']);
+    expect(brief('pcie_acs_override=downstream')).toEqual(['- pcie_acs_override=downstream: mainline kernels have no pcie_acs_override; declare `acs-override-patch` if this kernel carries the patch']);
+    expect(brief('pcie_acs_override=downstream', { acsOverridePatch: true })[0]).toMatch(/^\+ pcie_acs_override=downstream: the out-of-tree ACS override patch/);
+    expect(brief('vfio_iommu_type1.allow_unsafe_interrupts=1', { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'N' } })).toEqual([
+      "- vfio_iommu_type1.allow_unsafe_interrupts=1: module parameter vfio_iommu_type1.allow_unsafe_interrupts; the host's `param` line",
+    ]);
+    expect(brief('intremap=on nointremap')).toEqual(['- intremap=on: only `intremap=off` changes the simulation', '+ nointremap: interrupt remapping off']);
+  });
+});
