@@ -180,6 +180,33 @@ describe('iommu-topo check', () => {
   });
 });
 
+describe('iommu-topo groups', () => {
+  it('text: per host a block of groups (unit · default domain · VMs) with their devices (driver, VMs, findings)', () => {
+    const r = cli(['groups', 'examples/intel-nosnoop-gpu.iommu']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines[0]).toBe('examples/intel-nosnoop-gpu.iommu: host xeon (kernel 6.6)');
+    expect(lines).toContain('  IOMMU Group 3  dmar1 · DMA-FQ · VM training');
+    expect(lines).toContain('    0000:b1:00.0  endpoint gpu  [vfio-pci]  VM training  (KVM001 error)');
+    expect(lines.at(-1)).toBe('Group numbers are the expected ones (IDA order); membership is exact.');
+  });
+
+  it('json: the hosts the files declare, with the VMs of the files importing them; devices without a group; exit 2 on syntax errors', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-groups-'));
+    fs.writeFileSync(path.join(dir, 'host.iommu'), 'host h {\n    kernel 6.12\n    iommu u {\n        driver none\n    }\n    endpoint nic at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n');
+    fs.writeFileSync(path.join(dir, 'vms.iommu'), 'import "host.iommu"\nvm v on h {\n    assign nic\n}\n');
+    const r = cli(['groups', path.join(dir, 'vms.iommu'), path.join(dir, 'host.iommu'), '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.version).toBe(1);
+    expect(j.hosts.map((h: { name: string; path: string }) => [h.name, path.basename(h.path)])).toEqual([['h', 'host.iommu']]);
+    expect(j.hosts[0].groups).toEqual([]);
+    expect(j.hosts[0].ungrouped).toMatchObject([{ name: 'nic', bdf: '0000:01:00.0', vms: ['v'], reason: expect.stringContaining('no IOMMU unit translates this device') }]);
+    const broken = tmp('broken.iommu', 'host h {\n    kernel 6.12\n    endpoint e at 0000:01:00.0 {\n');
+    expect(cli(['groups', broken]).code).toBe(2);
+  });
+});
+
 describe('iommu-topo fmt', () => {
   it('--check: clean examples exit 0; an unformatted file exits 1 and is not modified', () => {
     expect(cli(['fmt', '--check', 'examples']).code).toBe(0);

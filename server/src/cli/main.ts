@@ -1,5 +1,5 @@
 /**
- * `iommu-topo` command line: `check`, `fmt`, `import`, `rules`. Bundled to server/out/cli.cjs and started by
+ * `iommu-topo` command line: `check`, `groups`, `fmt`, `import`, `rules`. Bundled to server/out/cli.cjs and started by
  * bin/iommu-topo.cjs on the machine's Node (20 or newer).
  */
 import '../polyfill.js';
@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { registerImportCommand } from './import-command.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta, rulesMarkdown } from './rules-table.js';
-import { collectFiles, exitCode, formatSarif, formatText, InputError, jsonReportPieces, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
+import { collectFiles, exitCode, formatSarif, formatText, InputError, JSON_SCHEMA_VERSION, jsonReportPieces, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
 
 export function buildProgram(): Command {
   const program = new Command('iommu-topo')
@@ -25,11 +25,7 @@ export function buildProgram(): Command {
     .option('--pretty', 'indent json and sarif output (default: one line)')
     .option('--timings', 'print the time of each phase (ms) to stderr')
     .action(async (paths: string[], opts: { format: OutputFormat; defaultKernel?: string; timings?: boolean; pretty?: boolean }) => {
-      let defaultKernel;
-      if (opts.defaultKernel) {
-        defaultKernel = parseKernelVersion(opts.defaultKernel);
-        if (!defaultKernel) throw new InputError(`--default-kernel: '${opts.defaultKernel}' is not X.Y or X.Y.Z`);
-      }
+      const defaultKernel = defaultKernelOption(opts.defaultKernel);
       const timings = opts.timings ? (phase: string, ms: number) => process.stderr.write(`timing: ${phase} ${ms.toFixed(1)} ms\n`) : undefined;
       const run = await runCheck(collectFiles(paths), { defaultKernel }, timings);
       const t0 = performance.now();
@@ -71,6 +67,21 @@ export function buildProgram(): Command {
       if (out.length) process.stdout.write(out.join(''));
     });
 
+  program
+    .command('groups')
+    .description('list the iommu_groups the simulator predicts for each host (unit, default domain, devices, VMs, findings)')
+    .argument('<paths...>', 'files or directories')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--default-kernel <version>', 'kernel version for hosts that do not declare one (e.g. 6.12)')
+    .action(async (paths: string[], opts: { format: 'text' | 'json'; defaultKernel?: string }) => {
+      const run = await runCheck(collectFiles(paths), { defaultKernel: defaultKernelOption(opts.defaultKernel) });
+      const { groupsReport, formatGroupsText } = await import('./groups.js');
+      const hosts = groupsReport(run);
+      // a file that does not parse may be missing devices: its groups are shown, and the status says so
+      process.exitCode = run.files.some((f) => f.syntaxErrors > 0) ? 2 : 0;
+      process.stdout.write((opts.format === 'json' ? JSON.stringify({ version: JSON_SCHEMA_VERSION, hosts }) : formatGroupsText(hosts)) + '\n');
+    });
+
   registerImportCommand(program);
 
   program
@@ -87,6 +98,14 @@ export function buildProgram(): Command {
       }
     });
   return program;
+}
+
+/** `--default-kernel`'s value as a version; undefined when not given. Throws InputError for a malformed one. */
+function defaultKernelOption(text: string | undefined) {
+  if (!text) return undefined;
+  const v = parseKernelVersion(text);
+  if (!v) throw new InputError(`--default-kernel: '${text}' is not X.Y or X.Y.Z`);
+  return v;
 }
 
 /**

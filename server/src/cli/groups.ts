@@ -1,0 +1,83 @@
+/**
+ * `iommu-topo groups`: the iommu_groups the simulator predicts for each host a file declares, as the well-known
+ * `for g in /sys/kernel/iommu_groups/*` listing shows a real host's (group, then its devices), with each group's
+ * IOMMU unit and default domain and each device's driver, VMs and findings. The data is the IOMMU Groups view's
+ * (`server/src/lsp/groups-view.ts`, wire types in `server/src/protocol/groups-view.ts`).
+ */
+import * as path from 'node:path';
+import { URI } from 'langium';
+import { groupsView } from '../lsp/groups-view.js';
+import type { GroupsViewDevice, GroupsViewHost } from '../protocol/groups-view.js';
+import type { CheckRun } from './check.js';
+
+/** One host of one reported file (hosts a file only imports are left to the file that declares them). */
+export interface GroupsReportHost extends GroupsViewHost {
+  /** The declaring file, relative to the working directory. */
+  path: string;
+}
+
+/**
+ * The hosts declared by the files of `run`, in file order, with their predicted groups. A host is simulated with
+ * every file that declares or imports it; the VMs and findings of its devices are merged over those runs, so a host
+ * file checked together with the VM files that import it lists their VMs.
+ */
+export function groupsReport(run: CheckRun, cwd = process.cwd()): GroupsReportHost[] {
+  const reported = new Set(run.files.map((f) => f.document.uri.toString()));
+  const byKey = new Map<string, GroupsViewHost>();
+  for (const f of run.files) {
+    const sim = run.services.simulation.SimulationCache.get(f.document);
+    for (const h of groupsView(f.document, sim).hosts) {
+      if (!h.location) continue;
+      const key = `${h.location.uri}:${h.location.range.start.line}:${h.location.range.start.character}`;
+      const seen = byKey.get(key);
+      if (!seen) byKey.set(key, h);
+      else mergeDevices(seen, h);
+    }
+  }
+  const out: GroupsReportHost[] = [];
+  for (const h of byKey.values()) {
+    if (!reported.has(h.location!.uri)) continue;
+    out.push({ ...h, path: path.relative(cwd, URI.parse(h.location!.uri).fsPath) });
+  }
+  // in the order of the declaring files on the command line
+  const order = [...reported];
+  return out.sort((a, b) => order.indexOf(a.location!.uri) - order.indexOf(b.location!.uri));
+}
+
+/** Add `other`'s VMs and problems of each device to the same device of `into` (matched by BDF and name). */
+function mergeDevices(into: GroupsViewHost, other: GroupsViewHost): void {
+  const all = (h: GroupsViewHost) => [...h.groups.flatMap((g) => g.devices), ...h.ungrouped];
+  const theirs = new Map(all(other).map((d) => [`${d.bdf} ${d.name}`, d]));
+  for (const d of all(into)) {
+    const o = theirs.get(`${d.bdf} ${d.name}`);
+    if (!o) continue;
+    for (const v of o.vms) if (!d.vms.includes(v)) d.vms.push(v);
+    for (const p of o.problems) if (!d.problems.some((q) => q.code === p.code && q.message === p.message)) d.problems.push(p);
+  }
+}
+
+function deviceLine(d: GroupsViewDevice): string {
+  const driver = d.driver === undefined ? '' : `  [${d.driver ?? 'no driver'}]`;
+  const vms = d.vms.length ? `  VM ${d.vms.join(', ')}` : '';
+  const problems = d.problems.length ? `  (${d.problems.map((p) => `${p.code} ${p.severity}`).join(', ')})` : '';
+  return `    ${d.bdf}  ${d.kind} ${d.name}${driver}${vms}${problems}`;
+}
+
+/** The text listing of {@link groupsReport}: a block per host, a heading per group, a line per device. */
+export function formatGroupsText(hosts: readonly GroupsReportHost[]): string {
+  if (!hosts.length) return 'no hosts';
+  const blocks: string[] = [];
+  for (const h of hosts) {
+    const lines = [`${h.path}: host ${h.name}${h.kernel ? ` (kernel ${h.kernel})` : ''}`];
+    if (h.heldBack) lines.push(`  ${h.heldBack}`);
+    for (const g of h.groups) {
+      const vms = [...new Set(g.devices.flatMap((d) => d.vms))];
+      const about = [g.iommu, g.domainType, vms.length ? `VM ${vms.join(', ')}` : undefined].filter(Boolean).join(' · ');
+      lines.push(`  IOMMU Group ${g.number}${about ? `  ${about}` : ''}`, ...g.devices.map(deviceLine));
+    }
+    if (h.ungrouped.length) lines.push('  no IOMMU group', ...h.ungrouped.map(deviceLine));
+    if (!h.groups.length && !h.ungrouped.length) lines.push('  no devices');
+    blocks.push(lines.join('\n'));
+  }
+  return blocks.join('\n\n') + '\n\nGroup numbers are the expected ones (IDA order); membership is exact.';
+}
