@@ -166,3 +166,18 @@ describe('DOM003: predicted default domain against the observed one', () => {
     expect(codes(intel())).not.toContain('DOM003');
   });
 });
+
+describe('flush queue (DOM-DEF-02)', () => {
+  const virt = (kernel: string) => {
+    const u = iommu('viommu', 'virtio-iommu', { msi: 'x86-vector' });
+    return groupDefaultDomain(globalDomainPolicy(host('g', kernel, [u], [])), u, [dev('net', 'endpoint', '0000:01:00.0')], host('g', kernel, [], []).kernel);
+  };
+  it('virtio-iommu: DMA-FQ from 6.7 (deferred flush); DMA on 6.4-6.6; before the check DMA-FQ; both unconfirmed before 6.7', () => {
+    expect(virt('6.12')).toMatchObject({ type: 'DMA-FQ', by: 'host-default' });
+    expect(virt('6.12').unconfirmed).toBeUndefined();
+    expect(virt('6.6')).toMatchObject({ type: 'DMA', by: 'iommu-driver', unconfirmed: expect.stringContaining('6.4') });
+    expect(virt('6.1')).toMatchObject({ type: 'DMA-FQ', by: 'host-default', unconfirmed: expect.stringContaining('6.7') });
+    // other drivers keep the flush queue
+    expect(groupDefaultDomain(globalDomainPolicy(intel('6.6')), intel('6.6').iommus[0], [], { major: 6, minor: 6 }).type).toBe('DMA-FQ');
+  });
+});

@@ -6,7 +6,8 @@
  * Three steps, as the kernel takes them (reference `kernel-groups-and-caps.md` §2, DOM-DEF-01..03):
  * 1. the global default from Kconfig and the command line ({@link globalDomainPolicy});
  * 2. drivers that force strict invalidation for the whole system (an emulated IOMMU in a VM);
- * 3. per group: the IOMMU driver's `def_domain_type` for each member, and untrusted members ({@link groupDefaultDomain}).
+ * 3. per group: the IOMMU driver's `def_domain_type` for each member, untrusted members, and whether a lazy domain
+ *    gets its flush queue ({@link groupDefaultDomain}).
  *
  * Not modelled (the model has no input for them): a distribution Kconfig other than upstream's default, memory
  * encryption (DOM-DEF-01 step 3, only for a Kconfig passthrough default), Intel's integrated-GPU and Azalia identity
@@ -167,7 +168,8 @@ function driverType(u: Iommu, d: PciDevice, policy: DomainPolicy, kernel: Kernel
  * - each member's driver preference in probe order; on a conflict the first preference stays, except that identity
  *   wins ("IOMMU driver error, requesting conflicting def_domain_type");
  * - an untrusted member (external-facing, e.g. Thunderbolt) forces `DMA`;
- * - otherwise the global policy's type.
+ * - otherwise the global policy's type, where a `DMA-FQ` that gets no flush queue becomes `DMA` (virtio-iommu
+ *   before deferred-flush support, see `flushQueueDowngrade`).
  *
  * `unit` is the group's IOMMU (undefined: policy only); `members` in probe order; `kernel` undefined = newest
  * behaviour. Never throws.
@@ -197,7 +199,29 @@ export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined
     return { type: 'DMA', by: 'untrusted', why };
   }
   if (preferred) return { type: preferred, by: 'iommu-driver', why: [preferredWhy!, policyText(policy)], ...(unconfirmed ? { unconfirmed } : {}) };
-  return { type: policyType(policy), by: 'host-default', why: note ? [policyText(policy), note] : [policyText(policy)] };
+  const type = policyType(policy);
+  const why = note ? [policyText(policy), note] : [policyText(policy)];
+  const fq = type === 'DMA-FQ' && unit ? flushQueueDowngrade(unit, kernel) : undefined;
+  if (fq) {
+    const by = fq.type === type ? 'host-default' : 'iommu-driver';
+    return { type: fq.type, by, why: by === 'host-default' ? [...why, fq.why] : [fq.why, ...why], ...(fq.unconfirmed ? { unconfirmed: fq.unconfirmed } : {}) };
+  }
+  return { type, by: 'host-default', why };
+}
+
+/**
+ * DOM-DEF-02: a DMA-FQ default domain that cannot get a flush queue becomes DMA. Since the capability
+ * IOMMU_CAP_DEFERRED_FLUSH (`iommu_dma_init_domain` checks it; in the reference's 6.12 and 7.2, not its 5.15) a
+ * driver must report it: in 6.12 Intel, AMD, arm-smmu, arm-smmu-v3, virtio-iommu and s390 do. virtio-iommu gained
+ * `flush_iotlb_all` and the capability later than the check ("iommu/virtio: Add ops->flush_iotlb_all and enable
+ * deferred flush", in the 6.7 cycle); the model dates the check to 6.4. Both releases are outside the reference,
+ * so the answer for virtio-iommu before 6.7 carries an `unconfirmed` note. Undefined = no downgrade.
+ */
+function flushQueueDowngrade(u: Iommu, kernel: KernelVersion | undefined): { type: DefaultDomainType; why: string; unconfirmed?: string } | undefined {
+  if (u.driver !== 'virtio-iommu' || !kernel || atLeast(kernel, 6, 7)) return undefined;
+  const unconfirmed = 'the reference confirms IOMMU_CAP_DEFERRED_FLUSH for virtio-iommu in 6.12 only; the model dates the capability check to 6.4 and virtio-iommu\'s support to 6.7';
+  if (atLeast(kernel, 6, 4)) return { type: 'DMA', why: `virtio-iommu ${u.name} does not report IOMMU_CAP_DEFERRED_FLUSH on ${formatKernel(kernel)}, so the lazy default falls back to a strict DMA domain (DOM-DEF-02)`, unconfirmed };
+  return { type: 'DMA-FQ', why: `virtio-iommu ${u.name}: ${formatKernel(kernel)} predates the IOMMU_CAP_DEFERRED_FLUSH check, and only a failed flush-queue allocation would downgrade the lazy default (DOM-DEF-02)`, unconfirmed };
 }
 
 /** "translated, lazy invalidation (flush queue): the x86 Kconfig default … (DOM-DEF-01)" and the like. */
