@@ -396,6 +396,11 @@ describe('parser error messages', () => {
     expect(await parseErrors('host h {\n    kernel 6.12\n}\nvm host on h {\n}\n')).toEqual(["'host' is a keyword and cannot be a name; rename it, for example 'host_'"]);
     expect(await parseErrors('host h {\n    kernel 6.12\n    endpoint at 0000:01:00.0\n}\n')).toEqual(["expected a name, found 'at'"]);
     expect(await parseErrors('host h {\n    kernel 6.12\n}\nvm on h {\n}\n')).toEqual(["expected a name, found 'on'"]);
+    // a name left out and a typo later on the same line: both errors stay, neither blames 'at'
+    const both = await parseErrors('host h {\n    kernel 6.12\n    endpoint at 0000:01:00.0 { drivr vfio-pci }\n}\n');
+    expect(both[0]).toBe("expected a name, found 'at'");
+    expect(both.some((m) => m.includes("'drivr'"))).toBe(true);
+    expect(await parseErrors('host vm {\n    kernel 6.12\n}\n')).toContain("'vm' is a keyword and cannot be a name; rename it, for example 'vm_'");
   });
 
   it('a missing value of a closed vocabulary names the kind of value and its first terms', async () => {

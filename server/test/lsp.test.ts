@@ -373,7 +373,7 @@ describe('hover on the command line', () => {
       '',
       '- `intel_iommu=on`: VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)',
       '- `iommu=pt`: identity (pass-through) default domains (DOM-DEF-01)',
-      '- `vfio_iommu_type1.allow_unsafe_interrupts=1`: module parameter vfio_iommu_type1.allow_unsafe_interrupts = 1 (as a `param` line would set it)',
+      '- `vfio_iommu_type1.allow_unsafe_interrupts=1`: module parameter vfio_iommu_type1.allow_unsafe_interrupts on (1; as a `param` line would set it)',
       '',
       'Not read: `quiet` (not read by the simulator)',
     ]);
@@ -381,7 +381,8 @@ describe('hover on the command line', () => {
 });
 
 describe('default domains (DOM-TYPE-01, DOM002)', () => {
-  const withPt = HOST.replace('    arch x86_64\n', '    arch x86_64\n    cmdline "quiet iommu=pt"\n');
+  // the unit's ECAP register read with bit 6 (PT) clear: a unit without an ecap value is assumed to have PT
+  const withPt = HOST.replace('    arch x86_64\n', '    arch x86_64\n    cmdline "quiet iommu=pt"\n').replace('        msi x86-vector\n', '        msi x86-vector\n        ecap 0xf010\n');
 
   it('DOM002 at the Intel unit without ECAP.PT; the quick fix declares the capability and the finding goes', async () => {
     const { actions, diagnostic, text } = await actionsFor(withPt, 'DOM002');
@@ -392,6 +393,8 @@ describe('default domains (DOM-TYPE-01, DOM002)', () => {
     const fixed = apply(text, fix);
     expect(fixed).toContain('caps interrupt-remapping, passthrough');
     expect(codes(await t.validate(fixed))).not.toContain('DOM002');
+    // without the ecap value the same file has no DOM002
+    expect(codes(await t.validate(withPt.replace('        ecap 0xf010\n', '')))).not.toContain('DOM002');
   });
 
   it('hovers give the type of the group and of the host: the device its group\'s, the host every group\'s', async () => {
@@ -404,11 +407,12 @@ describe('default domains (DOM-TYPE-01, DOM002)', () => {
       return (h?.contents as { value?: string } | undefined)?.value ?? '';
     };
     const gpu = await at('gpu at');
-    expect(gpu).toContain('- default domain `DMA` (`/sys/kernel/iommu_groups/1/type` before VFIO takes the group): Intel dmar0 has no hardware pass-through (ECAP.PT');
+    expect(gpu).toContain("- default domain `DMA` (`/sys/kernel/iommu_groups/1/type`, the host's own DMA; VFIO and iommufd attach domains of their own): Intel dmar0 has no hardware pass-through (ECAP.PT, bit 6 of its `ecap`)");
     expect(await at('nic at')).toContain('- default domain `identity`');
     const host = await at('host h2');
     expect(host).toContain('Default domains: host default identity (pass-through), set by iommu=pt (DOM-DEF-01)');
     expect(host).toContain('- group 0 (`identity`): nic');
-    expect(await at('dmar0')).toContain('- pass-through (ECAP.PT): no');
+    expect(await at('dmar0')).toContain('- pass-through (ECAP.PT): no (bit 6 of ecap is clear)');
+    expect(await at('iommu u')).toContain('- pass-through (ECAP.PT): yes');
   });
 });

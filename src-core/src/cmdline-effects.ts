@@ -4,6 +4,9 @@
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
 import { cmdlineTokens, moduleParamKey } from './boot-params.js';
+import { kstrtobool } from './groups/default-domain.js';
+import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
+import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
 import type { Host } from './model.js';
 
 /** One command-line token and what it does in the simulation; `read` false = the simulator ignores it. */
@@ -15,6 +18,9 @@ export interface CmdlineEffect {
 }
 
 const x86Only = (host: Host) => (host.arch ?? 'x86_64') === 'x86_64';
+
+/** The module parameters the simulator reads (all bool). */
+const SIMULATED_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_PARAM, IOMMUFD_UNSAFE_PARAM, DISABLE_DENYLIST_PARAM]);
 
 /** Effects of the comma-separated options of `key=` (`intel_iommu=on,sm_on`), known options only; undefined if none. */
 function options(value: string, known: Record<string, string>, prefix = false): string | undefined {
@@ -31,8 +37,9 @@ function options(value: string, known: Record<string, string>, prefix = false): 
  *
  * Read: `intel_iommu=off|strict`, `amd_iommu=off|fullflush`, `iommu=off|pt|nopt` (x86), `intremap=off`, `nointremap`
  * (BOOT001/BOOT002, CAP-IR-01, DOM-DEF-01), `iommu.passthrough=`, `iommu.strict=` (DOM-DEF-01), `pci=config_acs=`,
- * `pci=disable_acs_redir=` (GRP-CMD-01/02), `pcie_acs_override=` with the out-of-tree patch (GRP-CMD-03) and
- * `module.param=` module parameters (a `param` line of the host wins).
+ * `pci=disable_acs_redir=` (GRP-CMD-01/02), `pcie_acs_override=` with the out-of-tree patch (GRP-CMD-03) and the
+ * module parameters the simulator uses (`vfio_iommu_type1.allow_unsafe_interrupts`, `iommufd.allow_unsafe_interrupts`,
+ * `vfio_pci.disable_denylist`; a `param` line of the host that disagrees wins).
  */
 export function cmdlineEffects(host: Host): CmdlineEffect[] {
   const out: CmdlineEffect[] = [];
@@ -54,10 +61,11 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
     } else if (key === 'intremap' || key === 'nointremap') {
       if (key === 'nointremap' || value.split(',').includes('off')) onX86('interrupt remapping off: MSIs are not isolated (BOOT002, CAP-IR-01)');
       else ignored('only `intremap=off` changes the simulation');
-    } else if (key === 'iommu.passthrough') {
-      read('pass-through (identity) or translated default domains (DOM-DEF-01)');
-    } else if (key === 'iommu.strict') {
-      read('strict or lazy (flush queue) IOTLB invalidation of translated default domains (DOM-DEF-01)');
+    } else if (key === 'iommu.passthrough' || key === 'iommu.strict') {
+      const b = kstrtobool(value);
+      if (b === undefined) ignored(`'${value}' is not a boolean for the kernel (kstrtobool), so it changes nothing`);
+      else if (key === 'iommu.passthrough') read(`${b ? 'pass-through (identity)' : 'translated'} default domains (DOM-DEF-01)`);
+      else read(`${b ? 'strict' : 'lazy (flush queue)'} IOTLB invalidation of translated default domains (DOM-DEF-01)`);
     } else if (key === 'pci') {
       const e = options(value, { 'config_acs=': 'sets ACS Control bits of the devices it names before grouping (GRP-CMD-02)', 'disable_acs_redir=': 'clears ACS redirect bits of the devices it names (GRP-CMD-01)' }, true);
       if (e) read(e);
@@ -67,9 +75,11 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
       else ignored('mainline kernels have no pcie_acs_override; declare `acs-override-patch` if this kernel carries the patch (GRP-CMD-03)');
     } else if (key.indexOf('.') > 0 && !key.startsWith('iommu.')) {
       const k = moduleParamKey(key);
+      const v = eq < 0 ? 'Y' : value;
       const own = params.get(k);
-      if (own !== undefined && own !== (eq < 0 ? 'Y' : value)) ignored(`module parameter ${k}; the host's \`param\` line (${own}) is what the module ended up with and wins`);
-      else read(`module parameter ${k} = ${eq < 0 ? 'Y' : value} (as a \`param\` line would set it)`);
+      if (!SIMULATED_PARAMS.has(k)) ignored(`module parameter ${k}, which the simulator does not use`);
+      else if (own !== undefined && isTrueParamValue(own) !== isTrueParamValue(v)) ignored(`module parameter ${k}; the host's \`param\` line (${own}) is what the module ended up with and wins`);
+      else read(`module parameter ${k} ${isTrueParamValue(v) ? 'on' : 'off'} (${v}; as a \`param\` line would set it)`);
     } else {
       ignored('not read by the simulator');
     }

@@ -25,7 +25,7 @@ export const IOMMU_CAPS: (Term & { field: keyof Iommu })[] = [
   { name: 'snoop-control', field: 'snoopControl', doc: 'Intel ECAP.SC (bit 7): the unit can force snooping (ignore PCIe No-Snoop). Feeds IOMMU_CAP_ENFORCE_CACHE_COHERENCY.' },
   { name: 'interrupt-remapping', field: 'interruptRemapping', doc: 'Interrupt remapping supported and enabled (Intel ECAP.IR on every DRHD and DMAR INTR_REMAP flag; AMD IR). Gives isolated MSI.' },
   { name: 'scalable-mode', field: 'scalableMode', doc: 'Intel scalable-mode translation (ECAP.SMTS, bit 43) in use. ≤ 5.18 counts like snoop control for IOMMU_CAP_CACHE_COHERENCY.' },
-  { name: 'passthrough', field: 'passthrough', doc: 'Intel ECAP.PT (bit 6): hardware pass-through (identity default domains).' },
+  { name: 'passthrough', field: 'passthrough', doc: 'Intel ECAP.PT (bit 6): hardware pass-through (identity default domains). Without it listed, a unit counts as lacking PT only when its `ecap` value has bit 6 clear (DOM002).' },
   { name: 'caching-mode', field: 'cachingMode', doc: 'Intel CAP.CM / AMD NpCache: an emulated IOMMU inside a VM (forces strict invalidation).' },
   { name: 'coherent-walk', field: 'coherentWalk', doc: 'SMMU v1/v2 ARM_SMMU_FEAT_COHERENT_WALK (IDR0.CTTW or firmware).' },
   { name: 'coherent', field: 'coherent', doc: 'SMMUv3 ARM_SMMU_FEAT_COHERENCY (IDR0.COHACC, bit 4, or firmware dma-coherent / IORT COHACC override).' },

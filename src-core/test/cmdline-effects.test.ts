@@ -14,8 +14,8 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
       '+ iommu=pt: identity',
       '+ intremap=off: interrupt remapping off',
       '+ pci=noats,config_acs=0000:00:1c.0@SV: sets ACS Control bits of the devices it names before grouping',
-      '+ iommu.strict=0: strict or lazy',
-      '+ vfio-pci.disable_denylist=1: module parameter vfio_pci.disable_denylist = 1',
+      '+ iommu.strict=0: lazy',
+      '+ vfio-pci.disable_denylist=1: module parameter vfio_pci.disable_denylist on',
     ]);
     // each option of a comma list has its effect
     expect(cmdlineEffects(h('intel_iommu=on,strict'))[0].effect).toMatch(/; strict IOTLB invalidation, deprecated spelling of iommu\.strict=1 \(DOM-DEF-01\)$/);
@@ -29,5 +29,13 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
       "- vfio_iommu_type1.allow_unsafe_interrupts=1: module parameter vfio_iommu_type1.allow_unsafe_interrupts; the host's `param` line",
     ]);
     expect(brief('intremap=on nointremap')).toEqual(['- intremap=on: only `intremap=off` changes the simulation', '+ nointremap: interrupt remapping off']);
+    // a param line that agrees (Y and 1 are both on) does not hide the token; module parameters the simulator does not use
+    expect(brief('vfio_iommu_type1.allow_unsafe_interrupts=1', { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'Y' } })).toEqual(['+ vfio_iommu_type1.allow_unsafe_interrupts=1: module parameter vfio_iommu_type1.allow_unsafe_interrupts on']);
+    expect(brief('rd.lvm.lv=vg/root nvidia-drm.modeset=1')).toEqual([
+      '- rd.lvm.lv=vg/root: module parameter rd.lvm.lv, which the simulator does not use',
+      '- nvidia-drm.modeset=1: module parameter nvidia_drm.modeset, which the simulator does not use',
+    ]);
+    // a value kstrtobool rejects
+    expect(brief('iommu.passthrough=maybe')).toEqual(["- iommu.passthrough=maybe: 'maybe' is not a boolean for the kernel"]);
   });
 });

@@ -14,6 +14,9 @@ function intel(kernel = '6.12', unit: Partial<Iommu> = { passthrough: true }, ex
   ], extra);
 }
 
+/** An Intel unit whose ECAP register was read with bit 6 (PT) clear. */
+const NO_PT: Partial<Iommu> = { passthrough: false, rawEcap: 0xf010n };
+
 /** Type of each group of `h`, by the name of its first member. */
 function types(h: Host): Record<string, string> {
   const r = simulate(topo([h]));
@@ -55,8 +58,25 @@ describe('global default-domain policy (DOM-DEF-01)', () => {
   it('strict: iommu.strict=1, and the deprecated intel_iommu=strict and amd_iommu=fullflush', () => {
     expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu.strict=1' }))).toBe('DMA');
     expect(policyType(globalDomainPolicy({ ...intel(), arch: 'arm64', cmdline: 'iommu.strict=0' }))).toBe('DMA-FQ');
-    expect(globalDomainPolicy({ ...intel(), cmdline: 'intel_iommu=on,strict' })).toMatchObject({ strict: true, strictFrom: 'intel_iommu=on,strict (deprecated)' });
+    expect(globalDomainPolicy({ ...intel(), cmdline: 'intel_iommu=on,strict' })).toMatchObject({ strict: true, strictFrom: 'intel_iommu=on,strict (deprecated; it forces strict mode)' });
     expect(globalDomainPolicy({ ...intel(), cmdline: 'amd_iommu=fullflush' }).strict).toBe(true);
+    // they are __setup handlers, run after the early parameters: iommu.strict=0 after them does not undo them
+    expect(globalDomainPolicy({ ...intel(), cmdline: 'intel_iommu=strict iommu.strict=0' }).strict).toBe(true);
+    expect(globalDomainPolicy({ ...intel(), cmdline: 'amd_iommu=fullflush iommu.strict=0' }).strictFrom).toBe('amd_iommu=fullflush (deprecated; it forces strict mode)');
+  });
+
+  it('boolean values as kstrtobool reads them: by the first character (on/off by the second)', () => {
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu.passthrough=10' }))).toBe('identity');
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu.passthrough=on' }))).toBe('identity');
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu=pt iommu.passthrough=of' }))).toBe('DMA-FQ');
+    expect(policyType(globalDomainPolicy({ ...intel(), cmdline: 'iommu=pt iommu.passthrough=' }))).toBe('identity');
+  });
+
+  it('before 5.15 a lazy domain reads DMA (no DMA-FQ type yet); before 5.11 there is no type file and no prediction', () => {
+    const old = simulate(topo([intel('5.14')])).hosts.get('h')!;
+    expect([...old.defaultDomains!.values()].map((d) => d.type)).toEqual(['DMA', 'DMA', 'DMA', 'DMA']);
+    expect(old.defaultDomains!.get(0)!.why.join(' ')).toContain('predates the DMA-FQ domain type');
+    expect(simulate(topo([intel('5.10')])).hosts.get('h')!.defaultDomains!.size).toBe(0);
   });
 
   it('an emulated IOMMU (caching mode) forces strict for the whole host, whatever iommu.strict says (DOM-DEF-02)', () => {
@@ -78,9 +98,14 @@ describe('group default domains (DOM-DEF-02, DOM-DEF-03)', () => {
   });
 
   it('Intel without ECAP.PT: DMA on 6.12 even under a lazy default or iommu=pt; 6.1 emulates identity', () => {
-    const noPt = intel('6.12', { passthrough: false }, { cmdline: 'iommu=pt' });
+    const noPt = intel('6.12', NO_PT, { cmdline: 'iommu=pt' });
     expect(types(noPt)).toEqual({ rp: 'DMA', nic: 'DMA', rp2: 'DMA', tb: 'DMA' });
-    expect(types(intel('6.12', { passthrough: false }))).toMatchObject({ nic: 'DMA' });
+    expect(types(intel('6.12', NO_PT))).toMatchObject({ nic: 'DMA' });
+    // a unit that does not list passthrough and has no ECAP value: pass-through assumed, as on nearly all hardware
+    expect(types(intel('6.12', { passthrough: false }, { cmdline: 'iommu=pt' }))).toMatchObject({ nic: 'identity' });
+    expect(codes(intel('6.12', { passthrough: false }, { cmdline: 'iommu=pt' }))).not.toContain('DOM002');
+    // an ECAP value with bit 6 set has PT whatever the caps say
+    expect(types(intel('6.12', { passthrough: false, rawEcap: 0xf050n }, { cmdline: 'iommu=pt' }))).toMatchObject({ nic: 'identity' });
     expect(types({ ...noPt, kernel: { major: 6, minor: 1 } })).toMatchObject({ nic: 'identity' });
     const old = simulate(topo([{ ...noPt, kernel: { major: 6, minor: 1 } }])).hosts.get('h')!;
     expect(old.defaultDomains!.get(old.grouping.groupOf.get('nic')?.number ?? -1)?.why.join(' ')).toContain('1:1 page table');
@@ -97,11 +122,11 @@ describe('group default domains (DOM-DEF-02, DOM-DEF-03)', () => {
     const other = dev('nic', 'rciep', '0000:00:11.0', { vendorId: 0x19e5, deviceId: 0xa222 });
     expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt], { major: 6, minor: 12 })).toMatchObject({ type: 'identity', by: 'iommu-driver' });
     expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [other], { major: 6, minor: 12 })).toMatchObject({ type: 'DMA', by: 'host-default' });
-    // identity wins a conflict between members; an untrusted member still forces DMA and probing is refused
-    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [other, ptt], undefined).type).toBe('identity');
-    const refused = groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt, { ...other, untrusted: true }], undefined);
-    expect(refused).toMatchObject({ type: 'DMA', by: 'untrusted' });
-    expect(refused.why.join(' ')).toContain('refusing to probe');
+    // identity wins a conflict between members; with an untrusted member the kernel refuses to probe: no prediction
+    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [other, ptt], undefined)?.type).toBe('identity');
+    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt, { ...other, untrusted: true }], undefined)).toBeUndefined();
+    // before 6.12 the reference does not show the PTT rule
+    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt], { major: 6, minor: 6 })?.unconfirmed).toContain('6.0');
   });
 
   it('the analysis builds default domains on first read, as plain data (JSON), and none for a unit turned off', () => {
@@ -116,7 +141,7 @@ describe('group default domains (DOM-DEF-02, DOM-DEF-03)', () => {
 
 describe('DOM002: iommu=pt on an Intel unit without ECAP.PT', () => {
   it('reported at the unit with its groups, with a fix that declares the capability', () => {
-    const r = simulate(topo([intel('6.12', { passthrough: false }, { cmdline: 'iommu=pt' })], [vm('v', 'h', ['nic'])]));
+    const r = simulate(topo([intel('6.12', NO_PT, { cmdline: 'iommu=pt' })], [vm('v', 'h', ['nic'])]));
     const f = r.findings.filter((x) => x.code === 'DOM002');
     expect(f).toHaveLength(1);
     expect(f[0].elementId).toBe('dmar0');
@@ -126,11 +151,11 @@ describe('DOM002: iommu=pt on an Intel unit without ECAP.PT', () => {
   });
 
   it('not without a pass-through request, with ECAP.PT, before 6.8, or when a later token undoes it', () => {
-    expect(codes(intel('6.12', { passthrough: false }))).not.toContain('DOM002');
+    expect(codes(intel('6.12', NO_PT))).not.toContain('DOM002');
     expect(codes(intel('6.12', { passthrough: true }, { cmdline: 'iommu=pt' }))).not.toContain('DOM002');
-    expect(codes(intel('6.1', { passthrough: false }, { cmdline: 'iommu=pt' }))).not.toContain('DOM002');
-    expect(codes(intel('6.12', { passthrough: false }, { cmdline: 'iommu=pt iommu.passthrough=0' }))).not.toContain('DOM002');
-    expect(codes(intel('6.10', { passthrough: false }, { cmdline: 'iommu.passthrough=1' }))).toContain('DOM002');
+    expect(codes(intel('6.1', NO_PT, { cmdline: 'iommu=pt' }))).not.toContain('DOM002');
+    expect(codes(intel('6.12', NO_PT, { cmdline: 'iommu=pt iommu.passthrough=0' }))).not.toContain('DOM002');
+    expect(codes(intel('6.10', NO_PT, { cmdline: 'iommu.passthrough=1' }))).toContain('DOM002');
   });
 });
 
@@ -172,12 +197,13 @@ describe('flush queue (DOM-DEF-02)', () => {
     const u = iommu('viommu', 'virtio-iommu', { msi: 'x86-vector' });
     return groupDefaultDomain(globalDomainPolicy(host('g', kernel, [u], [])), u, [dev('net', 'endpoint', '0000:01:00.0')], host('g', kernel, [], []).kernel);
   };
-  it('virtio-iommu: DMA-FQ from 6.7 (deferred flush); DMA on 6.4-6.6; before the check DMA-FQ; both unconfirmed before 6.7', () => {
+  it('virtio-iommu: DMA-FQ from 6.7 (deferred flush); before it the DMA_FQ allocation fails and the core falls back to DMA', () => {
     expect(virt('6.12')).toMatchObject({ type: 'DMA-FQ', by: 'host-default' });
-    expect(virt('6.12').unconfirmed).toBeUndefined();
-    expect(virt('6.6')).toMatchObject({ type: 'DMA', by: 'iommu-driver', unconfirmed: expect.stringContaining('6.4') });
-    expect(virt('6.1')).toMatchObject({ type: 'DMA-FQ', by: 'host-default', unconfirmed: expect.stringContaining('6.7') });
+    expect(virt('6.12')?.unconfirmed).toBeUndefined();
+    expect(virt('6.6')).toMatchObject({ type: 'DMA', by: 'iommu-driver', unconfirmed: expect.stringContaining('6.7') });
+    expect(virt('6.1')).toMatchObject({ type: 'DMA', by: 'iommu-driver' });
+    expect(virt('6.1')?.why[0]).toContain('falls back to a strict DMA domain');
     // other drivers keep the flush queue
-    expect(groupDefaultDomain(globalDomainPolicy(intel('6.6')), intel('6.6').iommus[0], [], { major: 6, minor: 6 }).type).toBe('DMA-FQ');
+    expect(groupDefaultDomain(globalDomainPolicy(intel('6.6')), intel('6.6').iommus[0], [], { major: 6, minor: 6 })?.type).toBe('DMA-FQ');
   });
 });

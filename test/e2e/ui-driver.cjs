@@ -232,7 +232,7 @@ const errorCount = (label) => { const m = /Errors?: (\d+)/i.exec(label || ''); r
       const folders = page.locator('.pane-header[aria-expanded="true"]', { hasText: 'ws-ui' }).first();
       if (await folders.isVisible().catch(() => false)) await folders.click();
       // the file boots with iommu=pt on a unit with ECAP.PT: the GPU's group is an identity domain
-      const row = page.locator('.pane-body .monaco-list-row', { hasText: 'iommu_group' }).filter({ hasText: 'identity' });
+      const row = page.locator('.pane-body .monaco-list-row', { hasText: 'iommu_group' }).filter({ hasText: 'dmar0 · identity' });
       await row.first().waitFor({ timeout: 30000 });
       const text = (await row.first().innerText()).replace(/\s+/g, ' ').trim();
       // a wider side bar, so the rows show their whole description (drag the sash at its right edge)

@@ -59,6 +59,9 @@ function dropRepeats(diagnostics: Diagnostic[], from: number): void {
   diagnostics.length = w;
 }
 
+/** What follows a declaration's name: `at` (a device), `on` (a VM) or `{` (a host, IOMMU or HWPT), after blanks. */
+const NAME_FOLLOWER = /^[ \t]+(?:at|on)\b|^\s*\{/;
+
 /** Only blanks and comments (the grammar's hidden terminals). */
 const TRIVIA = /^(?:\s|\/\/[^\n\r]*|\/\*[\s\S]*?\*\/)*$/;
 
@@ -156,7 +159,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     const from = diagnostics.length;
     super.processParsingErrors(parseResult, diagnostics, options);
     this.rewriteStrayWords(parseResult.value, diagnostics, from);
-    this.rewriteKeywordNames(diagnostics, from);
+    this.rewriteKeywordNames(parseResult.value, diagnostics, from);
     dropRepeats(diagnostics, from);
     for (let i = from; i < diagnostics.length; i++) {
       const d = diagnostics[i];
@@ -168,12 +171,13 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
 
   /**
    * A keyword used as a name (`endpoint host at 0000:01:00.0`, `vm iommu on h`): the parser says "expected a name,
-   * found 'host'" and then trips over the rest of the line ("expected a name, found 'at'"). When it trips again (a
-   * keyword where a name was simply left out, `endpoint at …`, `vm on h`, trips once and keeps its message), the
+   * found 'host'" and then trips over the rest of the line ("expected a name, found 'at'"). When the keyword is followed
+   * by what follows a name (`at`, `on` or `{`; a name left out, `endpoint at 0000:01:00.0`, keeps its message), the
    * first error is rewritten to say why, with `<keyword>_` as the suggested name (a quick fix, `data.replacement`), and the errors
    * that follow it on the same line are dropped. Diagnostics from index `from` on are rewritten in place.
    */
-  private rewriteKeywordNames(diagnostics: Diagnostic[], from: number): void {
+  private rewriteKeywordNames(root: AstNode, diagnostics: Diagnostic[], from: number): void {
+    const text = root.$document?.textDocument;
     let line = -1;
     let after = -1;
     let w = from;
@@ -181,15 +185,9 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       const d = diagnostics[i];
       if (d.range.start.line === line && d.range.start.character >= after) continue; // a consequence of the one before
       const m = typeof d.message === 'string' ? /^expected a name, found '([a-z][\w-]*)'$/.exec(d.message) : null;
-      // only when the parser trips again later on the line: `endpoint at 0000:01:00.0` (a name left out) trips once
-      const tripsAgain = (): boolean => {
-        for (let j = i + 1; j < diagnostics.length; j++) {
-          const r = diagnostics[j].range.start;
-          if (r.line === d.range.start.line && r.character >= d.range.end.character) return true;
-        }
-        return false;
-      };
-      if (m && this.keywords.has(m[1]) && tripsAgain()) {
+      // only where a name would be followed by what follows it here (`at`, `on`, `{`): `endpoint at 0000:01:00.0`
+      // is a name left out, not a keyword used as one
+      if (m && this.keywords.has(m[1]) && text && NAME_FOLLOWER.test(text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200))) {
         d.message = `'${m[1]}' is a keyword and cannot be a name; rename it, for example '${m[1]}_'`;
         d.data = { ...(d.data as object), replacement: `${m[1]}_` };
         line = d.range.start.line;

@@ -5,7 +5,7 @@
 import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '../../../src-core/src/analysis.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
-import { policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
+import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
@@ -49,7 +49,7 @@ export function outcomeLine(o: AttachOutcome): string {
 function domainLines(d: DefaultDomain | undefined, n: number): string[] {
   if (!d) return [];
   return [
-    `- default domain \`${d.type}\` (\`/sys/kernel/iommu_groups/${n}/type\` before VFIO takes the group): ${d.why.join('; ')}`,
+    `- default domain \`${d.type}\` (\`/sys/kernel/iommu_groups/${n}/type\`, the host's own DMA; VFIO and iommufd attach domains of their own): ${d.why.join('; ')}`,
     ...(d.unconfirmed ? [`- unconfirmed: ${d.unconfirmed}`] : []),
   ];
 }
@@ -101,7 +101,6 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
     ['snoop control (ECAP.SC)', unit.snoopControl],
     ['interrupt remapping', unit.interruptRemapping],
     ['scalable mode', unit.scalableMode],
-    ['pass-through (ECAP.PT)', unit.passthrough],
     ['caching mode (emulated IOMMU)', unit.cachingMode],
     ['coherent walk', unit.coherentWalk],
     ['FEAT_COHERENCY', unit.coherent],
@@ -113,6 +112,7 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
     driverDoc,
     '',
     ...flags.filter(([, v]) => v !== undefined).map(([k, v]) => `- ${k}: ${yesNo(v)}`),
+    unit.driver === 'intel-vtd' ? `- pass-through (ECAP.PT): ${unit.passthrough ? 'yes' : lacksPassthrough(unit) ? 'no (bit 6 of ecap is clear)' : 'assumed (not listed, no ecap value)'}` : '',
     unit.msi ? `- MSI controller: ${unit.msi} — ${MSI_CONTROLLERS.find((m) => m.name === unit.msi)?.doc ?? ''}` : '- MSI controller: not stated',
     unit.pgtable ? `- page table: ${unit.pgtable}` : '',
     '',

@@ -1,6 +1,6 @@
 /**
- * The default domain of each iommu_group: what `/sys/kernel/iommu_groups/<N>/type` reads on the host before VFIO or
- * iommufd takes the group (DOM-TYPE-01). It decides how the host's own drivers DMA: translated with strict IOTLB
+ * The default domain of each iommu_group: what `/sys/kernel/iommu_groups/<N>/type` reads (DOM-TYPE-01; VFIO and iommufd
+ * attach domains of their own without changing it). It decides how the host's own drivers DMA: translated with strict IOTLB
  * invalidation (`DMA`), translated with a flush queue (`DMA-FQ`, lazy), or not translated at all (`identity`).
  *
  * Three steps, as the kernel takes them (reference `kernel-groups-and-caps.md` §2, DOM-DEF-01..03):
@@ -53,11 +53,19 @@ export interface DefaultDomain {
   unconfirmed?: string;
 }
 
-/** `kstrtobool`'s answer for a command-line value (1/0, y/n, on/off), or undefined when it rejects the value. */
-function kstrtobool(v: string): boolean | undefined {
-  const s = v.toLowerCase();
-  if (s === '1' || s.startsWith('y') || s === 'on') return true;
-  if (s === '0' || s.startsWith('n') || s === 'off') return false;
+/**
+ * `kstrtobool` (lib/kstrtox.c) as the kernel reads a command-line value: the first character `1`/`y`/`Y` is true,
+ * `0`/`n`/`N` false, `on`/`of…` by the second character; anything else is rejected (undefined).
+ */
+export function kstrtobool(v: string): boolean | undefined {
+  const c = v[0]?.toLowerCase();
+  if (c === '1' || c === 'y') return true;
+  if (c === '0' || c === 'n') return false;
+  if (c === 'o') {
+    const d = v[1]?.toLowerCase();
+    if (d === 'n') return true;
+    if (d === 'f') return false;
+  }
   return undefined;
 }
 
@@ -72,8 +80,9 @@ function optionList(token: string, key: string): string[] | undefined {
  * - Kconfig: the upstream default is assumed, `IOMMU_DEFAULT_DMA_LAZY` on x86 and s390 and `IOMMU_DEFAULT_DMA_STRICT`
  *   elsewhere (never passthrough).
  * - Command line, later tokens winning: `iommu.passthrough=<bool>`, on x86 `iommu=` options beginning with `pt`
- *   (passthrough) or `nopt` (translated), `iommu.strict=<bool>`, and the deprecated `intel_iommu=strict` and
- *   `amd_iommu=fullflush` (strict).
+ *   (passthrough) or `nopt` (translated), and `iommu.strict=<bool>` (all early parameters). The deprecated
+ *   `intel_iommu=strict` and `amd_iommu=fullflush` are `__setup` handlers, which run after every early parameter and
+ *   call `iommu_set_dma_strict()`: they force strict wherever they stand.
  * - A unit that reports caching mode (`caching-mode`: Intel CAP.CM, AMD NpCache, i.e. an emulated IOMMU inside a VM)
  *   calls `iommu_set_dma_strict()`, which makes the whole host strict whatever the command line says. Intel skips it
  *   when first-level translation is the default, which needs scalable mode; the model assumes a scalable-mode unit
@@ -94,6 +103,7 @@ export function globalDomainPolicy(host: Host): DomainPolicy {
     strictFrom: lazyByDefault ? `the ${arch === 'x86_64' ? 'x86' : 's390'} Kconfig default IOMMU_DEFAULT_DMA_LAZY` : 'the Kconfig default IOMMU_DEFAULT_DMA_STRICT',
     typeFromCmdline: false,
   };
+  let forcedBy: string | undefined;
   for (const t of cmdlineTokens(host.cmdline)) {
     const eq = t.indexOf('=');
     const key = eq < 0 ? t : t.slice(0, eq);
@@ -110,11 +120,13 @@ export function globalDomainPolicy(host: Host): DomainPolicy {
         else if (o.startsWith('nopt')) Object.assign(p, { passthrough: false, passthroughFrom: t, typeFromCmdline: true });
       }
     } else if (key === 'intel_iommu' && arch === 'x86_64') {
-      if (optionList(t, 'intel_iommu')?.includes('strict')) Object.assign(p, { strict: true, strictFrom: `${t} (deprecated)` });
+      if (optionList(t, 'intel_iommu')?.includes('strict')) forcedBy ??= t;
     } else if (key === 'amd_iommu' && arch === 'x86_64') {
-      if (optionList(t, 'amd_iommu')?.includes('fullflush')) Object.assign(p, { strict: true, strictFrom: `${t} (deprecated)` });
+      if (optionList(t, 'amd_iommu')?.includes('fullflush')) forcedBy ??= t;
     }
   }
+  // __setup handlers run after the early parameters, whatever the order on the line
+  if (forcedBy) Object.assign(p, { strict: true, strictFrom: `${forcedBy} (deprecated; it forces strict mode)` });
   const forcing = host.iommus.find((u) => forcesStrict(u));
   if (forcing) Object.assign(p, { strict: true, strictFrom: `IOMMU ${forcing.name}, which reports caching mode (an emulated IOMMU: "${strictLog(forcing)}")` });
   return p;
@@ -136,6 +148,15 @@ export function policyType(p: DomainPolicy): DefaultDomainType {
   return p.passthrough ? 'identity' : p.strict ? 'DMA' : 'DMA-FQ';
 }
 
+/**
+ * The unit is known to lack Intel ECAP.PT: its `ecap` register value (imported, or written in the file) has bit 6
+ * clear and its caps do not list `passthrough`. Without a register value pass-through is assumed present, as on
+ * nearly all VT-d hardware: a hand-written unit that does not list `passthrough` says nothing about it.
+ */
+export function lacksPassthrough(u: Iommu): boolean {
+  return u.driver === 'intel-vtd' && !u.passthrough && u.rawEcap !== undefined && (u.rawEcap & 0x40n) === 0n;
+}
+
 /** HiSilicon PCIe Tune and Trace device (PCI 19e5:a12e), which arm-smmu-v3 always gives an identity domain. */
 function isHisiPtt(d: PciDevice): boolean {
   return d.vendorId === 0x19e5 && d.deviceId === 0xa12e;
@@ -146,18 +167,20 @@ function isHisiPtt(d: PciDevice): boolean {
  * `unconfirmed` is set when the answer rests on a change of unconfirmed release.
  */
 function driverType(u: Iommu, d: PciDevice, policy: DomainPolicy, kernel: KernelVersion | undefined): { type?: DefaultDomainType; why?: string; unconfirmed?: string } {
-  if (u.driver === 'intel-vtd' && u.passthrough === false) {
+  if (lacksPassthrough(u)) {
     // Without ECAP.PT newer kernels always ask for a (strict) DMA domain; older ones had no preference and, for an
     // identity default, emulated pass-through with a 1:1 page table.
     if (kernel && !atLeast(kernel, 6, 8)) {
       return policy.passthrough ? { why: `Intel ${u.name} has no hardware pass-through (ECAP.PT); ${formatKernel(kernel)} emulates identity with a 1:1 page table (DOM-DEF-03)` } : {};
     }
-    const why = `Intel ${u.name} has no hardware pass-through (ECAP.PT, \`caps passthrough\`), so \`device_def_domain_type\` asks for a DMA domain: translated, strict, whatever the host default (DOM-DEF-03)`;
+    const why = `Intel ${u.name} has no hardware pass-through (ECAP.PT, bit 6 of its \`ecap\`), so \`device_def_domain_type\` asks for a DMA domain: translated, strict, whatever the host default (DOM-DEF-03)`;
     if (kernel && !atLeast(kernel, 6, 12)) return { type: 'DMA', why, unconfirmed: `the change that made Intel units without ECAP.PT always use DMA is in 6.12 and not in 6.1; the reference dates it to about 6.8 (unconfirmed), so ${formatKernel(kernel)} may still follow the host default` };
     return { type: 'DMA', why };
   }
   if (u.driver === 'arm-smmu-v3' && isHisiPtt(d) && (!kernel || atLeast(kernel, 6, 0))) {
-    return { type: 'identity', why: `${d.name} is a HiSilicon PTT device (19e5:a12e), which \`arm_smmu_def_domain_type\` always maps 1:1 (DOM-DEF-03)` };
+    const why = `${d.name} is a HiSilicon PTT device (19e5:a12e), which \`arm_smmu_def_domain_type\` always maps 1:1 (DOM-DEF-03)`;
+    if (kernel && !atLeast(kernel, 6, 12)) return { type: 'identity', why, unconfirmed: 'the reference shows this in the 6.12 and 7.2 sources; the model dates it to 6.0, when the PTT driver was merged' };
+    return { type: 'identity', why };
   }
   return {};
 }
@@ -167,14 +190,15 @@ function driverType(u: Iommu, d: PciDevice, policy: DomainPolicy, kernel: Kernel
  * `iommu_get_def_domain_type`):
  * - each member's driver preference in probe order; on a conflict the first preference stays, except that identity
  *   wins ("IOMMU driver error, requesting conflicting def_domain_type");
- * - an untrusted member (external-facing, e.g. Thunderbolt) forces `DMA`;
- * - otherwise the global policy's type, where a `DMA-FQ` that gets no flush queue becomes `DMA` (virtio-iommu
- *   before deferred-flush support, see `flushQueueDowngrade`).
+ * - an untrusted member (external-facing, e.g. Thunderbolt) forces `DMA`; if a driver asked for another type the
+ *   kernel refuses to probe the group and there is no default domain (undefined: no prediction);
+ * - otherwise the global policy's type, where a `DMA-FQ` the driver cannot give becomes `DMA` (virtio-iommu before
+ *   deferred-flush support, see `flushQueueDowngrade`), and reads `DMA` before 5.15 (no DMA-FQ type yet).
  *
  * `unit` is the group's IOMMU (undefined: policy only); `members` in probe order; `kernel` undefined = newest
  * behaviour. Never throws.
  */
-export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined, members: readonly PciDevice[], kernel: KernelVersion | undefined): DefaultDomain {
+export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined, members: readonly PciDevice[], kernel: KernelVersion | undefined): DefaultDomain | undefined {
   let preferred: DefaultDomainType | undefined;
   let preferredWhy: string | undefined;
   let unconfirmed: string | undefined;
@@ -194,34 +218,39 @@ export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined
   }
   const untrusted = members.find((d) => d.untrusted);
   if (untrusted) {
-    const why = [`${untrusted.name} is untrusted (external-facing), which forces a translated, strict DMA domain on its group (DOM-DEF-02)`];
-    if (preferred && preferred !== 'DMA') why.push(`the driver's ${preferred} preference conflicts: the kernel refuses to probe ("Device is not trusted, but driver is overriding group … to ${preferred}, refusing to probe.")`);
-    return { type: 'DMA', by: 'untrusted', why };
+    // a driver preference other than DMA: "Device is not trusted, but driver is overriding group … refusing to
+    // probe." The group gets no default domain, and the model no prediction
+    if (preferred && preferred !== 'DMA') return undefined;
+    return { type: 'DMA', by: 'untrusted', why: [`${untrusted.name} is untrusted (external-facing), which forces a translated, strict DMA domain on its group (DOM-DEF-02)`] };
   }
   if (preferred) return { type: preferred, by: 'iommu-driver', why: [preferredWhy!, policyText(policy)], ...(unconfirmed ? { unconfirmed } : {}) };
-  const type = policyType(policy);
+  let type = policyType(policy);
   const why = note ? [policyText(policy), note] : [policyText(policy)];
-  const fq = type === 'DMA-FQ' && unit ? flushQueueDowngrade(unit, kernel) : undefined;
-  if (fq) {
-    const by = fq.type === type ? 'host-default' : 'iommu-driver';
-    return { type: fq.type, by, why: by === 'host-default' ? [...why, fq.why] : [fq.why, ...why], ...(fq.unconfirmed ? { unconfirmed: fq.unconfirmed } : {}) };
+  // before 5.15 a lazy domain is an IOMMU_DOMAIN_DMA with a flush queue: `type` shows DMA
+  if (type === 'DMA-FQ' && kernel && !atLeast(kernel, 5, 15)) {
+    type = 'DMA';
+    why.push(`${formatKernel(kernel)} predates the DMA-FQ domain type (5.15): a lazy domain reads DMA`);
   }
+  const fq = type === 'DMA-FQ' && unit ? flushQueueDowngrade(unit, kernel) : undefined;
+  if (fq) return { type: fq.type, by: 'iommu-driver', why: [fq.why, ...why], ...(fq.unconfirmed ? { unconfirmed: fq.unconfirmed } : {}) };
   return { type, by: 'host-default', why };
 }
 
 /**
- * DOM-DEF-02: a DMA-FQ default domain that cannot get a flush queue becomes DMA. Since the capability
- * IOMMU_CAP_DEFERRED_FLUSH (`iommu_dma_init_domain` checks it; in the reference's 6.12 and 7.2, not its 5.15) a
- * driver must report it: in 6.12 Intel, AMD, arm-smmu, arm-smmu-v3, virtio-iommu and s390 do. virtio-iommu gained
- * `flush_iotlb_all` and the capability later than the check ("iommu/virtio: Add ops->flush_iotlb_all and enable
- * deferred flush", in the 6.7 cycle); the model dates the check to 6.4. Both releases are outside the reference,
- * so the answer for virtio-iommu before 6.7 carries an `unconfirmed` note. Undefined = no downgrade.
+ * DOM-DEF-02 / DOM-DEF-03: a DMA-FQ default domain the driver cannot give becomes DMA. virtio-iommu accepted only
+ * UNMANAGED, DMA and IDENTITY domains until it gained `flush_iotlb_all` and IOMMU_CAP_DEFERRED_FLUSH ("iommu/virtio:
+ * Add ops->flush_iotlb_all and enable deferred flush", 6.7 cycle): the DMA_FQ allocation fails and the core falls
+ * back to DMA ("Failed to allocate default IOMMU domain of type … Falling back to IOMMU_DOMAIN_DMA"). The reference
+ * confirms the capability for virtio-iommu in 6.12 only, so the 6.7 boundary is marked unconfirmed. Undefined = no
+ * downgrade.
  */
 function flushQueueDowngrade(u: Iommu, kernel: KernelVersion | undefined): { type: DefaultDomainType; why: string; unconfirmed?: string } | undefined {
   if (u.driver !== 'virtio-iommu' || !kernel || atLeast(kernel, 6, 7)) return undefined;
-  const unconfirmed = 'the reference confirms IOMMU_CAP_DEFERRED_FLUSH for virtio-iommu in 6.12 only; the model dates the capability check to 6.4 and virtio-iommu\'s support to 6.7';
-  if (atLeast(kernel, 6, 4)) return { type: 'DMA', why: `virtio-iommu ${u.name} does not report IOMMU_CAP_DEFERRED_FLUSH on ${formatKernel(kernel)}, so the lazy default falls back to a strict DMA domain (DOM-DEF-02)`, unconfirmed };
-  return { type: 'DMA-FQ', why: `virtio-iommu ${u.name}: ${formatKernel(kernel)} predates the IOMMU_CAP_DEFERRED_FLUSH check, and only a failed flush-queue allocation would downgrade the lazy default (DOM-DEF-02)`, unconfirmed };
+  return {
+    type: 'DMA',
+    why: `virtio-iommu ${u.name} on ${formatKernel(kernel)} has no flush-queue support, so the lazy default's DMA-FQ domain cannot be allocated and the core falls back to a strict DMA domain (DOM-DEF-02, DOM-DEF-03)`,
+    unconfirmed: "the reference confirms virtio-iommu's deferred-flush support in 6.12; the model dates it to 6.7 from the patch series",
+  };
 }
 
 /** "translated, lazy invalidation (flush queue): the x86 Kconfig default … (DOM-DEF-01)" and the like. */
@@ -236,12 +265,15 @@ export function policyText(p: DomainPolicy): string {
  * Every group's default domain on one host: `policy` from {@link globalDomainPolicy}, and `byGroup` from group number
  * to {@link groupDefaultDomain}. `host` is the host as booted (command-line switches applied, see `boot-params.ts`:
  * a unit turned off has no groups anyway); `grouping` its grouping; `kernel` the effective kernel (undefined =
- * newest behaviour). Groups of an s390 unit are left out (see the module comment). Never throws.
+ * newest behaviour). Groups of an s390 unit, groups whose probing the kernel refuses, and every group before 5.11
+ * (no `type` file) are left out. Never throws.
  */
 export function hostDefaultDomains(host: Host, grouping: GroupingResult, kernel: KernelVersion | undefined): { policy: DomainPolicy; byGroup: Map<number, DefaultDomain> } {
   const policy = globalDomainPolicy(host);
-  const topo = topologyOf(grouping, host);
   const byGroup = new Map<number, DefaultDomain>();
+  // no `type` file before 5.11 (DOM-TYPE-01)
+  if (kernel && !atLeast(kernel, 5, 11)) return { policy, byGroup };
+  const topo = topologyOf(grouping, host);
   for (const g of grouping.groups) {
     const unit = g.iommuId === undefined ? undefined : host.iommus.find((u) => u.id === g.iommuId);
     if (unit?.driver === 's390') continue; // not modelled: s390 moved to dma-iommu late and forces strict in some modes
@@ -250,7 +282,8 @@ export function hostDefaultDomains(host: Host, grouping: GroupingResult, kernel:
       const d = topo.device(id);
       if (d) members.push(d);
     }
-    byGroup.set(g.number, groupDefaultDomain(policy, unit, members, kernel));
+    const d = groupDefaultDomain(policy, unit, members, kernel);
+    if (d) byGroup.set(g.number, d);
   }
   return { policy, byGroup };
 }

@@ -15,7 +15,7 @@ export const domObservedRule: Rule = {
     summary:
       'The importer recorded each group\'s `/sys/kernel/iommu_groups/<N>/type` on the real host, and the simulator predicts another type. The model lacks an input the kernel used (a distribution Kconfig such as IOMMU_DEFAULT_PASSTHROUGH, memory encryption, Intel\'s integrated-GPU or Azalia identity maps, AMD\'s identity default for PASID-capable devices), the type was changed at run time through the writable `type` file, or the simulator is wrong.',
     kernel: [
-      { rule: 'DOM-TYPE-01', source: 'drivers/iommu/iommu.c:iommu_group_show_type, iommu_group_store_type', versions: 'all' },
+      { rule: 'DOM-TYPE-01', source: 'drivers/iommu/iommu.c:iommu_group_show_type, iommu_group_store_type', versions: '≥ 5.11' },
       { rule: 'DOM-DEF-01', source: 'drivers/iommu/iommu.c:iommu_subsys_init, iommu_set_def_domain_type', versions: 'all' },
       { rule: 'DOM-DEF-03', source: 'drivers/iommu/iommu.c:iommu_get_default_domain_type, iommu_get_def_domain_type', versions: 'all' },
     ],

@@ -1,4 +1,4 @@
-import { hostDefaultDomains } from '../groups/default-domain.js';
+import { hostDefaultDomains, lacksPassthrough } from '../groups/default-domain.js';
 import { formatKernel } from '../kernel-version.js';
 import type { Finding } from '../findings.js';
 import type { Rule } from './rule.js';
@@ -17,19 +17,19 @@ export const domPassthroughRule: Rule = {
     title: 'iommu=pt has no effect on an Intel unit without pass-through (ECAP.PT)',
     defaultSeverity: 'info',
     summary:
-      'The command line asks for identity (pass-through) default domains, but the Intel VT-d unit does not support hardware pass-through (ECAP.PT). Newer kernels no longer emulate it with a 1:1 page table: `device_def_domain_type` asks for a DMA domain, so the host drivers of every group behind the unit keep translated DMA with strict IOTLB invalidation (`/sys/kernel/iommu_groups/<N>/type` reads `DMA`). VFIO assignment is not affected.',
+      'The command line asks for identity (pass-through) default domains, but the Intel VT-d unit does not support hardware pass-through (its `ecap` value has bit 6, PT, clear; without an `ecap` value PT is assumed). Newer kernels no longer emulate it with a 1:1 page table: `device_def_domain_type` asks for a DMA domain, so the host drivers of every group behind the unit keep translated DMA with strict IOTLB invalidation (`/sys/kernel/iommu_groups/<N>/type` reads `DMA`). VFIO assignment is not affected.',
     kernel: [
       { rule: 'DOM-DEF-03', source: 'drivers/iommu/intel/iommu.c:device_def_domain_type', versions: '≥ 6.12; about 6.8, unconfirmed; not in 6.1' },
       { rule: 'DOM-DEF-01', source: 'arch/x86/kernel/pci-dma.c:iommu_setup, drivers/iommu/iommu.c:iommu_set_def_domain_type', versions: 'all' },
-      { rule: 'DOM-TYPE-01', source: 'drivers/iommu/iommu.c:iommu_group_show_type', versions: 'all' },
+      { rule: 'DOM-TYPE-01', source: 'drivers/iommu/iommu.c:iommu_group_show_type', versions: '≥ 5.11' },
     ],
-    fix: 'If the unit does report ECAP.PT (bit 6 of `/sys/class/iommu/dmar*/intel-iommu/ecap`), add `passthrough` to its `caps`. Otherwise drop the pass-through option: it does nothing for these devices.',
+    fix: 'If the unit does report ECAP.PT (bit 6 of `/sys/class/iommu/dmar*/intel-iommu/ecap`), correct the `ecap` value or add `passthrough` to its `caps`. Otherwise drop the pass-through option: it does nothing for these devices.',
   },
   check(ctx) {
     const out: Finding[] = [];
     for (const host of ctx.topology.hosts) {
       if (!host.cmdline || !PASSTHROUGH_KEYS.test(host.cmdline)) continue;
-      if (!host.iommus.some((u) => u.driver === 'intel-vtd' && u.passthrough === false)) continue;
+      if (!host.iommus.some(lacksPassthrough)) continue;
       const ha = ctx.hosts.get(host.id);
       if (!ha) continue;
       const kernel = ha.kernel;
@@ -37,7 +37,7 @@ export const domPassthroughRule: Rule = {
       if (!policy.passthrough) continue;
       const domains = ha.defaultDomains ?? hostDefaultDomains(host, ha.grouping, kernel).byGroup;
       for (const unit of host.iommus) {
-        if (unit.driver !== 'intel-vtd' || unit.passthrough !== false) continue;
+        if (!lacksPassthrough(unit)) continue;
         // the unit's groups that the driver (not an untrusted member) turned to DMA
         const groups = ha.grouping.groups.filter((g) => g.iommuId === unit.id && domains.get(g.number)?.by === 'iommu-driver' && domains.get(g.number)?.type === 'DMA');
         if (!groups.length) continue;
