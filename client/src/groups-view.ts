@@ -112,7 +112,8 @@ export class GroupsViewProvider implements vscode.TreeDataProvider<GroupsNode>, 
     this.subscriptions.push(
       vscode.window.onDidChangeActiveTextEditor(() => this.follow()),
       vscode.languages.onDidChangeDiagnostics((e) => {
-        if (this.uri && e.uris.some((u) => u.toString() === this.uri!.toString())) this.schedule();
+        // the file's own diagnostics, or another topology file's: a VM file importing this host adds its VMs to the view
+        if (this.uri && e.uris.some((u) => u.toString() === this.uri!.toString() || u.path.endsWith('.iommu'))) this.schedule();
       }),
     );
   }

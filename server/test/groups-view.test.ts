@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GROUPS_REQUEST, groupsView, installGroupsView, type GroupsView } from '../src/lsp/groups-view.js';
+import { GROUPS_REQUEST, groupsView, groupsViewWithImporters, installGroupsView, type GroupsView } from '../src/lsp/groups-view.js';
 import { createTestServices } from './helpers.js';
 
 const example = (name: string) => fs.readFileSync(path.join(__dirname, '..', '..', 'examples', name), 'utf8');
@@ -56,6 +56,19 @@ describe('IOMMU Groups view (iommu/groups)', () => {
     const h = view(held).hosts[0];
     expect(h.heldBack).toBe("simulation held back until the unreadable line 'drivr vfio-pci' in device 'gpu' is fixed (SYN003)");
     expect(h.groups.flatMap((g) => g.devices).every((d) => d.problems.length === 0)).toBe(true);
+  });
+
+  it('a host file\'s view lists the VMs and findings of the validated files that import it', async () => {
+    const host = await t.validate('host h {\n    kernel 6.12\n    iommu u {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-vector\n    }\n    endpoint nic at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n', 'file:///gv/host.iommu');
+    await t.validate('import "host.iommu"\nvm v on h {\n    assign nic\n}\n', 'file:///gv/vm.iommu');
+    // another workspace's file that does not import it adds nothing
+    await t.validate('host h {\n    kernel 6.12\n    endpoint nic at 0000:01:00.0\n}\nvm other on h {\n    assign nic\n}\n', 'file:///elsewhere/x.iommu');
+    const alone = groupsView(host, t.Iommu.simulation.SimulationCache.get(host)).hosts[0].groups.flatMap((g) => g.devices).find((d) => d.name === 'nic')!;
+    expect(alone.vms).toEqual([]);
+    const nic = groupsViewWithImporters(host, t.shared.workspace.LangiumDocuments, t.Iommu).hosts[0].groups.flatMap((g) => g.devices).find((d) => d.name === 'nic')!;
+    expect(nic.vms).toEqual(['v']);
+    // the VM file's finding on the device (x86-vector MSIs: no isolation, IR001 under type1)
+    expect(nic.problems.map((p) => p.code)).toContain('IR001');
   });
 
   it('answers the request on the connection once the document is validated; null for a document the server does not have', async () => {

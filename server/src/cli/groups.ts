@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { URI } from 'langium';
-import { groupsView } from '../lsp/groups-view.js';
+import { groupsView, hostKey, mergeHostDevices } from '../lsp/groups-view.js';
 import type { GroupsViewDevice, GroupsViewHost } from '../protocol/groups-view.js';
 import type { CheckRun } from './check.js';
 
@@ -27,11 +27,11 @@ export function groupsReport(run: CheckRun, cwd = process.cwd()): GroupsReportHo
   for (const f of run.files) {
     const sim = run.services.simulation.SimulationCache.get(f.document);
     for (const h of groupsView(f.document, sim).hosts) {
-      if (!h.location) continue;
-      const key = `${h.location.uri}:${h.location.range.start.line}:${h.location.range.start.character}`;
+      const key = hostKey(h);
+      if (!key) continue;
       const seen = byKey.get(key);
       if (!seen) byKey.set(key, h);
-      else mergeDevices(seen, h);
+      else mergeHostDevices(seen, h);
     }
   }
   const out: GroupsReportHost[] = [];
@@ -42,18 +42,6 @@ export function groupsReport(run: CheckRun, cwd = process.cwd()): GroupsReportHo
   // in the order of the declaring files on the command line
   const order = [...reported];
   return out.sort((a, b) => order.indexOf(a.location!.uri) - order.indexOf(b.location!.uri));
-}
-
-/** Add `other`'s VMs and problems of each device to the same device of `into` (matched by BDF and name). */
-function mergeDevices(into: GroupsViewHost, other: GroupsViewHost): void {
-  const all = (h: GroupsViewHost) => [...h.groups.flatMap((g) => g.devices), ...h.ungrouped];
-  const theirs = new Map(all(other).map((d) => [`${d.bdf} ${d.name}`, d]));
-  for (const d of all(into)) {
-    const o = theirs.get(`${d.bdf} ${d.name}`);
-    if (!o) continue;
-    for (const v of o.vms) if (!d.vms.includes(v)) d.vms.push(v);
-    for (const p of o.problems) if (!d.problems.some((q) => q.code === p.code && q.message === p.message)) d.problems.push(p);
-  }
 }
 
 function deviceLine(d: GroupsViewDevice): string {

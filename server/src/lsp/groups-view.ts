@@ -1,7 +1,8 @@
 /**
  * The `iommu/groups` request behind the client's IOMMU Groups view (Explorer): for a topology file, the
  * iommu_groups the simulator predicts for each host it declares or imports, with their member devices, why each
- * device is in its group, the VMs each device is assigned to and the simulator findings on each device.
+ * device is in its group, the VMs each device is assigned to and the simulator findings on each device (for a
+ * host the file declares, also those of the VM files that import it).
  *
  * It reads the document's cached simulation (`SimulationCache`) and translates it for the view; it computes nothing
  * about the kernel. The wire format is in `server/src/protocol/groups-view.ts`, which the client shares. Findings
@@ -21,6 +22,7 @@ import { findPropertyCst } from '../language/cst-lookup.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { effectiveSeverity, heldBackUntil, severityOverrides } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
+import { importClosure } from '../language/iommu-scope.js';
 
 /** Where `node`'s name is (its whole text if it has no name), in the document that declares it. */
 function locationOf(node: AstNode | undefined): Location | undefined {
@@ -91,6 +93,51 @@ export function groupsView(doc: LangiumDocument, sim: DocumentSimulation, overri
   return { uri: doc.uri.toString(), version: doc.textDocument.version, hosts };
 }
 
+/** A host's key across views: where its name is (file, line, character). Undefined if it cannot be placed. */
+export function hostKey(h: GroupsViewHost): string | undefined {
+  return h.location && `${h.location.uri}:${h.location.range.start.line}:${h.location.range.start.character}`;
+}
+
+/**
+ * Add `other`'s VMs and problems of each device to the same device of `into` (matched by BDF and name): the same
+ * host as simulated with another file, e.g. a VM file that imports it. Mutates `into`.
+ */
+export function mergeHostDevices(into: GroupsViewHost, other: GroupsViewHost): void {
+  const all = (h: GroupsViewHost) => [...h.groups.flatMap((g) => g.devices), ...h.ungrouped];
+  const theirs = new Map(all(other).map((d) => [`${d.bdf} ${d.name}`, d]));
+  for (const d of all(into)) {
+    const o = theirs.get(`${d.bdf} ${d.name}`);
+    if (!o) continue;
+    for (const v of o.vms) if (!d.vms.includes(v)) d.vms.push(v);
+    for (const p of o.problems) if (!d.problems.some((q) => q.code === p.code && q.message === p.message)) d.problems.push(p);
+  }
+}
+
+/**
+ * {@link groupsView} of `doc`, with the VMs and findings that the validated documents importing it add to its own
+ * hosts (a host file's view then shows which VMs, declared elsewhere, use each group). `documents` is the workspace.
+ */
+export function groupsViewWithImporters(doc: LangiumDocument, documents: { all: { toArray(): LangiumDocument[] }; getDocument(uri: URI): LangiumDocument | undefined }, services: IommuServices, overrides: Record<string, string> = {}): GroupsView {
+  const cache = services.simulation.SimulationCache;
+  const view = groupsView(doc, cache.get(doc), overrides);
+  const own = new Map<string, GroupsViewHost>();
+  for (const h of view.hosts) {
+    const k = hostKey(h);
+    if (k && h.location!.uri === view.uri) own.set(k, h);
+  }
+  if (!own.size) return view;
+  for (const other of documents.all.toArray()) {
+    if (other === doc || other.state < DocumentState.Validated) continue;
+    if (!importClosure(other, documents).slice(1).includes(doc)) continue;
+    for (const h of groupsView(other, cache.get(other), overrides).hosts) {
+      const k = hostKey(h);
+      const mine = k && own.get(k);
+      if (mine) mergeHostDevices(mine, h);
+    }
+  }
+  return view;
+}
+
 /**
  * Answer {@link GROUPS_REQUEST} on the language server's connection (no-op without one). The request waits until the
  * document is validated, so the view matches the diagnostics shown; `null` for a document the server does not have.
@@ -110,7 +157,7 @@ export function installGroupsView(shared: LangiumSharedServices, services: Iommu
     await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Validated, uri, token);
     const doc = documents.getDocument(uri);
     if (!doc || doc.state < DocumentState.Validated) return null;
-    return groupsView(doc, services.simulation.SimulationCache.get(doc), await severityOverrides(shared.workspace.ConfigurationProvider));
+    return groupsViewWithImporters(doc, documents, services, await severityOverrides(shared.workspace.ConfigurationProvider));
   });
 }
 
