@@ -275,6 +275,9 @@ describe('hover', () => {
     const h = await hoverAt('vm v');
     expect(h).toContain('backend `vfio-type1`');
     expect(h).toMatch(/\| gpu \(0000:01:00\.0\) \| ✓ attaches/);
+    // the hover's host: VT-d without snoop control, the GPU uses no-snoop, kvm-vfio: KVM is told, and on 6.12 guest PAT decides
+    expect(h).toContain('KVM told about noncoherent DMA: **yes**');
+    expect(h).toContain("Guest memory types: Intel EPT on 6.12: noncoherent DMA, so guest RAM is WB without IPAT and the guest's PAT decides");
   });
 
   it('where a simulator diagnostic is: the explanation and kernel references of its finding, after the element hover', async () => {

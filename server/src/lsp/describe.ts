@@ -7,6 +7,7 @@ import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
+import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
 import { IOMMU_DRIVERS, MSI_CONTROLLERS } from '../../../src-core/src/vocabulary.js';
@@ -131,8 +132,10 @@ export function describeVm(l: Lookup, vm: Vm): string {
     '',
   ];
   if (va) {
+    const memtype = host && guestMemtypeText(host, l.result.hosts.get(host.id)?.kernel, va.kvmNoncoherent);
     lines.push(
       `KVM told about noncoherent DMA: **${va.kvmNoncoherent ? 'yes' : 'no'}**; guest WBINVD: **${va.wbinvd}**`,
+      ...(memtype ? ['', `Guest memory types: ${memtype}`] : []),
       '',
       '| device | outcome |',
       '|---|---|',
