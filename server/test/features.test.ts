@@ -72,6 +72,26 @@ describe('completion', () => {
     });
   });
 
+  it('inside cmdline "…" proposes the command-line options the simulator reads, for the word at the cursor', async () => {
+    await expectCompletion(t.Iommu)({
+      text: 'host h { cmdline "quiet iom<|>" }',
+      index: 0,
+      assert: (list) => {
+        const labels = list.items.map((i) => i.label);
+        expect(labels).toEqual(['iommu=pt', 'iommu=nopt', 'iommu=off', 'iommu.passthrough=1', 'iommu.passthrough=0', 'iommu.strict=1', 'iommu.strict=0', 'iommufd.allow_unsafe_interrupts=1']);
+        // the edit replaces the typed part of the word only
+        expect(list.items[0].textEdit).toMatchObject({ range: { start: { line: 0, character: 24 }, end: { line: 0, character: 27 } }, newText: 'iommu=pt' });
+      },
+      disposeAfterCheck: true,
+    });
+    await expectCompletion(t.Iommu)({
+      text: 'host h { cmdline "<|>" }',
+      index: 0,
+      assert: (list) => expect(list.items.map((i) => i.label)).toEqual(expect.arrayContaining(['intel_iommu=on', 'vfio_iommu_type1.allow_unsafe_interrupts=1', 'pci=config_acs='])),
+      disposeAfterCheck: true,
+    });
+  });
+
   it('proposes keywords for device properties', async () => {
     await expectCompletion(t.Iommu)({
       text: 'host h { endpoint x at 0000:01:00.0 { <|> } }',

@@ -60,6 +60,31 @@ export const DOMAIN_TYPES: Term[] = [
   { name: 'unknown', doc: 'No default domain (drivers without default-domain support) or IOMMU_DOMAIN_PLATFORM.' },
 ];
 
+/**
+ * Kernel command-line options the simulator reads (see `cmdline-effects.ts`), for completion inside `cmdline "…"`.
+ * Each doc names the rule it feeds.
+ */
+export const CMDLINE_OPTIONS: Term[] = [
+  { name: 'intel_iommu=on', doc: 'Enable Intel VT-d (needed where the kernel is built with INTEL_IOMMU_DEFAULT_ON=n).' },
+  { name: 'intel_iommu=off', doc: 'Turn VT-d DMA remapping off: no iommu_groups for its devices (BOOT001). Interrupt remapping stays.' },
+  { name: 'amd_iommu=off', doc: 'Turn the AMD IOMMU off: no translation and no interrupt remapping (BOOT001).' },
+  { name: 'iommu=pt', doc: 'x86: identity (pass-through) default domains for host drivers (DOM-DEF-01). VFIO is not affected.' },
+  { name: 'iommu=nopt', doc: 'x86: translated default domains (DOM-DEF-01).' },
+  { name: 'iommu=off', doc: 'x86: no IOMMU at all (BOOT001).' },
+  { name: 'iommu.passthrough=1', doc: 'Identity (pass-through) default domains, any architecture (DOM-DEF-01).' },
+  { name: 'iommu.passthrough=0', doc: 'Translated default domains (DOM-DEF-01).' },
+  { name: 'iommu.strict=1', doc: 'Strict IOTLB invalidation on every unmap: DMA domains, no flush queue (DOM-DEF-01).' },
+  { name: 'iommu.strict=0', doc: 'Lazy invalidation through a flush queue: DMA-FQ domains (DOM-DEF-01).' },
+  { name: 'intremap=off', doc: 'Interrupt remapping off: MSIs are not isolated, VFIO refuses assignment (BOOT002, IR001).' },
+  { name: 'nointremap', doc: 'Same as intremap=off (BOOT002).' },
+  { name: 'pci=config_acs=', doc: 'Set ACS Control bits of the named devices before grouping, e.g. pci=config_acs=xx11x@0000:00:1c.0 (≥ 6.11, GRP-CMD-02).' },
+  { name: 'pci=disable_acs_redir=', doc: 'Clear the ACS redirect bits of the named devices (GRP-CMD-01).' },
+  { name: 'pcie_acs_override=downstream,multifunction', doc: 'Out-of-tree ACS override patch only (declare `acs-override-patch`): treats ports as isolating, which they are not (GRP-CMD-03).' },
+  { name: 'vfio_iommu_type1.allow_unsafe_interrupts=1', doc: 'Let VFIO type1 attach without MSI isolation: insecure, a guest can inject interrupts (VFIO-IR-01, IR002).' },
+  { name: 'iommufd.allow_unsafe_interrupts=1', doc: 'The same for iommufd (IOMMUFD-IR-01).' },
+  { name: 'vfio-pci.disable_denylist=1', doc: 'Let vfio-pci bind devices on its denylist (VFIO-PCI-01).' },
+];
+
 export const VFIO_BACKENDS: Term<VfioBackend>[] = [
   { name: 'vfio-type1', doc: 'Legacy VFIO container with the type1 IOMMU driver (/dev/vfio/vfio + group fds).' },
   { name: 'iommufd-compat', doc: 'Group fds with iommufd acting as the container (≥ 6.2).' },

@@ -1,16 +1,49 @@
 /**
  * Completion: Langium proposes keywords and cross-references (devices by name and BDF, hosts, IOMMUs);
  * we add the simulator's vocabulary for value positions (drivers, capabilities, MSI controllers, backends,
- * ACS flags, architectures, firmware kinds, page-table formats, host drivers, well-known module parameters).
+ * ACS flags, architectures, firmware kinds, page-table formats, host drivers, well-known module parameters), and
+ * inside a host's `cmdline "…"` string the command-line options the simulator reads.
  */
-import { AstUtils, GrammarAST, type MaybePromise } from 'langium';
+import { AstUtils, CstUtils, GrammarAST, type LangiumDocument, type MaybePromise } from 'langium';
 import { DefaultCompletionProvider, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
-import { CompletionItemKind } from 'vscode-languageserver';
-import { isIommu } from '../language/generated/ast.js';
-import { COMMON_DRIVERS, IOMMU_DRIVERS, type Term } from '../../../src-core/src/vocabulary.js';
+import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
+import { isCmdlineSetting, isIommu } from '../language/generated/ast.js';
+import { CMDLINE_OPTIONS, COMMON_DRIVERS, IOMMU_DRIVERS, type Term } from '../../../src-core/src/vocabulary.js';
 import { VALUE_SLOTS } from '../language/value-slots.js';
 
 export class IommuCompletionProvider extends DefaultCompletionProvider {
+  override async getCompletion(document: LangiumDocument, params: CompletionParams): Promise<CompletionList | undefined> {
+    return this.cmdlineCompletion(document, params) ?? super.getCompletion(document, params);
+  }
+
+  /**
+   * Inside the quotes of `cmdline "…"`: {@link CMDLINE_OPTIONS} for the word at the cursor (from the blank or quote
+   * before it), each replacing that word. Undefined anywhere else.
+   */
+  private cmdlineCompletion(document: LangiumDocument, params: CompletionParams): CompletionList | undefined {
+    const root = document.parseResult?.value?.$cstNode;
+    if (!root) return undefined;
+    const text = document.textDocument;
+    const offset = text.offsetAt(params.position);
+    // the leaf that holds the cursor: at its end the closing quote is still to the right of the cursor
+    const leaf = CstUtils.findLeafNodeAtOffset(root, offset) ?? CstUtils.findLeafNodeAtOffset(root, offset - 1);
+    if (!leaf || !isCmdlineSetting(leaf.astNode) || !leaf.text.startsWith('"')) return undefined;
+    const inside = offset - leaf.offset;
+    if (inside < 1 || inside > leaf.text.length - (leaf.text.length > 1 && leaf.text.endsWith('"') ? 1 : 0)) return undefined;
+    const before = leaf.text.slice(1, inside);
+    const word = /[^\s"]*$/.exec(before)![0];
+    const start = text.positionAt(offset - word.length);
+    const items = CMDLINE_OPTIONS.filter((o) => o.name.startsWith(word)).map((o, i) => ({
+      label: o.name,
+      kind: CompletionItemKind.EnumMember,
+      detail: o.doc,
+      documentation: o.doc,
+      sortText: String(i).padStart(3, '0'),
+      textEdit: { range: { start, end: params.position }, newText: o.name },
+    }));
+    return { isIncomplete: false, items };
+  }
+
   protected override completionFor(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor): MaybePromise<void> {
     const terms = this.vocabularyFor(context, next);
     if (terms) {
