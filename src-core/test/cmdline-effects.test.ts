@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cmdlineEffects } from '../src/cmdline-effects.js';
+import { CMDLINE_OPTIONS } from '../src/vocabulary.js';
 import { host, iommu } from './builders.js';
 
 const h = (cmdline: string, extra = {}) => ({ ...host('h', '6.12', [iommu('dmar0', 'intel-vtd')], []), cmdline, ...extra });
@@ -37,5 +38,14 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
     ]);
     // a value kstrtobool rejects
     expect(brief('iommu.passthrough=maybe')).toEqual(["- iommu.passthrough=maybe: 'maybe' is not a boolean for the kernel"]);
+  });
+});
+
+describe('CMDLINE_OPTIONS (completion inside cmdline)', () => {
+  it('proposes only options the simulator reads', () => {
+    for (const o of CMDLINE_OPTIONS) {
+      const [e] = cmdlineEffects(h(o.name, { acsOverridePatch: true }));
+      expect(e, o.name).toMatchObject({ token: o.name, read: true });
+    }
   });
 });
