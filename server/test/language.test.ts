@@ -401,6 +401,8 @@ describe('parser error messages', () => {
     expect(both[0]).toBe("expected a name, found 'at'");
     expect(both.some((m) => m.includes("'drivr'"))).toBe(true);
     expect(await parseErrors('host vm {\n    kernel 6.12\n}\n')).toContain("'vm' is a keyword and cannot be a name; rename it, for example 'vm_'");
+    // a block whose `{` the parser lost with the keyword: no "unmatched '}'" at its end
+    expect(await parseErrors('host h {\n    iommu driver {\n        driver intel-vtd\n    }\n}\n')).toEqual(["'driver' is a keyword and cannot be a name; rename it, for example 'driver_'"]);
   });
 
   it('a missing value of a closed vocabulary names the kind of value and its first terms', async () => {

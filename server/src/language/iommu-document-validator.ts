@@ -174,16 +174,23 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
    * found 'host'" and then trips over the rest of the line ("expected a name, found 'at'"). When the keyword is followed
    * by what follows a name (`at`, `on` or `{`; a name left out, `endpoint at 0000:01:00.0`, keeps its message), the
    * first error is rewritten to say why, with `<keyword>_` as the suggested name (a quick fix, `data.replacement`), and the errors
-   * that follow it on the same line are dropped. Diagnostics from index `from` on are rewritten in place.
+   * that follow it on the same line are dropped, as is the "unmatched '}'" of a block whose `{` the parser lost with
+   * it (`iommu driver {`). Diagnostics from index `from` on are rewritten in place.
    */
   private rewriteKeywordNames(root: AstNode, diagnostics: Diagnostic[], from: number): void {
     const text = root.$document?.textDocument;
     let line = -1;
     let after = -1;
+    /** Block braces whose opening the parser lost to a rewritten error: the next "unmatched '}'" is theirs. */
+    let lostBraces = 0;
     let w = from;
     for (let i = from; i < diagnostics.length; i++) {
       const d = diagnostics[i];
       if (d.range.start.line === line && d.range.start.character >= after) continue; // a consequence of the one before
+      if (lostBraces > 0 && typeof d.message === 'string' && d.message.startsWith("unmatched '}'")) {
+        lostBraces--;
+        continue;
+      }
       const m = typeof d.message === 'string' ? /^expected a name, found '([a-z][\w-]*)'$/.exec(d.message) : null;
       // only where a name would be followed by what follows it here (`at`, `on`, `{`): `endpoint at 0000:01:00.0`
       // is a name left out, not a keyword used as one
@@ -192,6 +199,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
         d.data = { ...(d.data as object), replacement: `${m[1]}_` };
         line = d.range.start.line;
         after = d.range.end.character;
+        if (/^\s*\{/.test(text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200))) lostBraces++;
       }
       diagnostics[w++] = d;
     }
