@@ -29,6 +29,31 @@ export function cmdlineTokens(cmdline: string | undefined): string[] {
   return out;
 }
 
+/** One command-line token split at its first `=`: `bare` when it has none (`nointremap`; `value` is then ''). */
+export interface CmdlineEntry {
+  token: string;
+  key: string;
+  value: string;
+  bare: boolean;
+}
+
+/** {@link cmdlineTokens} split into key and value, in command-line order. */
+export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
+  return cmdlineTokens(cmdline).map((token) => {
+    const eq = token.indexOf('=');
+    return eq < 0 ? { token, key: token, value: '', bare: true } : { token, key: token.slice(0, eq), value: token.slice(eq + 1), bare: false };
+  });
+}
+
+/**
+ * Whether a command-line key names a module parameter (`module.param`, a `.` inside it): the `iommu.*` options are
+ * core options of the IOMMU layer, not a module's.
+ */
+export function isModuleParamKey(key: string): boolean {
+  const dot = key.indexOf('.');
+  return dot > 0 && dot < key.length - 1 && !key.startsWith('iommu.');
+}
+
 function hasOption(tokens: string[], key: string, value: string): boolean {
   return tokens.some((t) => t.startsWith(`${key}=`) && t.slice(key.length + 1).split(',').includes(value));
 }
@@ -51,12 +76,8 @@ export function moduleParamKey(key: string): string {
  */
 export function moduleParamsFromCmdline(cmdline: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const t of cmdlineTokens(cmdline)) {
-    const eq = t.indexOf('=');
-    const key = eq < 0 ? t : t.slice(0, eq);
-    const dot = key.indexOf('.');
-    if (dot <= 0 || dot === key.length - 1 || key.startsWith('iommu.')) continue;
-    out[moduleParamKey(key)] = eq < 0 ? 'Y' : t.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+  for (const e of cmdlineEntries(cmdline)) {
+    if (isModuleParamKey(e.key)) out[moduleParamKey(e.key)] = e.bare ? 'Y' : e.value.replace(/^"(.*)"$/, '$1');
   }
   return out;
 }

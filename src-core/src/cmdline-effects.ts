@@ -3,7 +3,7 @@
  * matter here?") and reports. The effects themselves are applied where they belong (`boot-params.ts`,
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
-import { cmdlineTokens, moduleParamKey } from './boot-params.js';
+import { cmdlineEntries, isModuleParamKey, moduleParamKey } from './boot-params.js';
 import { kstrtobool } from './groups/default-domain.js';
 import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
 import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
@@ -45,10 +45,7 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
   const out: CmdlineEffect[] = [];
   const x86 = x86Only(host);
   const params = new Map(Object.keys(host.params).map((k) => [moduleParamKey(k), host.params[k]]));
-  for (const token of cmdlineTokens(host.cmdline)) {
-    const eq = token.indexOf('=');
-    const key = eq < 0 ? token : token.slice(0, eq);
-    const value = eq < 0 ? '' : token.slice(eq + 1);
+  for (const { token, key, value, bare } of cmdlineEntries(host.cmdline)) {
     const read = (effect: string) => out.push({ token, read: true, effect });
     const ignored = (effect: string) => out.push({ token, read: false, effect });
     const onX86 = (effect: string | undefined) => (!effect ? ignored('none of its options changes the simulation') : x86 ? read(effect) : ignored(`an x86 option; this host is ${host.arch}`));
@@ -73,9 +70,9 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
     } else if (key === 'pcie_acs_override') {
       if (host.acsOverridePatch) read('the out-of-tree ACS override patch treats the named devices as isolating (GRP-CMD-03)');
       else ignored('mainline kernels have no pcie_acs_override; declare `acs-override-patch` if this kernel carries the patch (GRP-CMD-03)');
-    } else if (key.indexOf('.') > 0 && !key.startsWith('iommu.')) {
+    } else if (isModuleParamKey(key)) {
       const k = moduleParamKey(key);
-      const v = eq < 0 ? 'Y' : value;
+      const v = bare ? 'Y' : value;
       const own = params.get(k);
       if (!SIMULATED_PARAMS.has(k)) ignored(`module parameter ${k}, which the simulator does not use`);
       else if (own !== undefined && isTrueParamValue(own) !== isTrueParamValue(v)) ignored(`module parameter ${k}; the host's \`param\` line (${own}) is what the module ended up with and wins`);

@@ -97,7 +97,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
  * The analysis record of one host. `caps`, `deviceIds`, `domainPolicy` and `defaultDomains` are own enumerable getters that build their value on
  * first read and then stay as plain data properties: the VM walks and rules ask the {@link HostCaps} device by
  * device (`simulateVm`'s `shared.caps`, `RuleContext.deviceCaps`) and answer "is this id on the host" from the
- * grouping's device index, so in a run neither is built, and a reader (or `JSON.stringify`) gets the same value a
+ * grouping's device index, so in a run none of them is built unless a rule asks, and a reader (or `JSON.stringify`) gets the same value a
  * data property would hold. Its own enumerable properties are those of the record literal, in the same order; the
  * getters are the same two functions on every record (getters in an object literal are new closures per object,
  * and V8 then gives every record a hidden class of its own, so each run's property reads start over). Its inputs

@@ -194,12 +194,13 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       const m = typeof d.message === 'string' ? /^expected a name, found '([a-z][\w-]*)'$/.exec(d.message) : null;
       // only where a name would be followed by what follows it here (`at`, `on`, `{`): `endpoint at 0000:01:00.0`
       // is a name left out, not a keyword used as one
-      if (m && this.keywords.has(m[1]) && text && NAME_FOLLOWER.test(text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200))) {
+      const rest = m && this.keywords.has(m[1]) && text ? text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200) : undefined;
+      if (m && rest !== undefined && NAME_FOLLOWER.test(rest)) {
         d.message = `'${m[1]}' is a keyword and cannot be a name; rename it, for example '${m[1]}_'`;
         d.data = { ...(d.data as object), replacement: `${m[1]}_` };
         line = d.range.start.line;
         after = d.range.end.character;
-        if (/^\s*\{/.test(text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200))) lostBraces++;
+        if (/^\s*\{/.test(rest)) lostBraces++;
       }
       diagnostics[w++] = d;
     }

@@ -14,9 +14,9 @@
  * maps, AMD's identity default for PASID-capable devices, and qcom arm-smmu identity lists (DOM-DEF-03). Groups of
  * s390 units get no prediction (DOM-DEF-02 lists s390 modes that force strict, which the model cannot tell apart).
  */
-import { cmdlineTokens } from '../boot-params.js';
+import { cmdlineEntries } from '../boot-params.js';
 import { atLeast, formatKernel } from '../kernel-version.js';
-import type { GroupingResult } from '../analysis.js';
+import type { GroupingResult, HostAnalysis } from '../analysis.js';
 import type { Host, Iommu, KernelVersion, PciDevice } from '../model.js';
 import { topologyOf } from './index.js';
 
@@ -69,11 +69,6 @@ export function kstrtobool(v: string): boolean | undefined {
   return undefined;
 }
 
-/** Comma-separated options of `key=` tokens, in command-line order. */
-function optionList(token: string, key: string): string[] | undefined {
-  return token.startsWith(`${key}=`) ? token.slice(key.length + 1).split(',') : undefined;
-}
-
 /**
  * The global default-domain policy of `host` (DOM-DEF-01), with strict mode forced by its IOMMU units (DOM-DEF-02).
  *
@@ -104,10 +99,7 @@ export function globalDomainPolicy(host: Host): DomainPolicy {
     typeFromCmdline: false,
   };
   let forcedBy: string | undefined;
-  for (const t of cmdlineTokens(host.cmdline)) {
-    const eq = t.indexOf('=');
-    const key = eq < 0 ? t : t.slice(0, eq);
-    const value = eq < 0 ? '' : t.slice(eq + 1);
+  for (const { token: t, key, value } of cmdlineEntries(host.cmdline)) {
     if (key === 'iommu.passthrough') {
       const b = kstrtobool(value);
       if (b !== undefined) Object.assign(p, { passthrough: b, passthroughFrom: t, typeFromCmdline: true });
@@ -115,14 +107,14 @@ export function globalDomainPolicy(host: Host): DomainPolicy {
       const b = kstrtobool(value);
       if (b !== undefined) Object.assign(p, { strict: b, strictFrom: t });
     } else if (key === 'iommu' && arch === 'x86_64') {
-      for (const o of optionList(t, 'iommu') ?? []) {
+      for (const o of value.split(',')) {
         if (o.startsWith('pt')) Object.assign(p, { passthrough: true, passthroughFrom: t, typeFromCmdline: true });
         else if (o.startsWith('nopt')) Object.assign(p, { passthrough: false, passthroughFrom: t, typeFromCmdline: true });
       }
     } else if (key === 'intel_iommu' && arch === 'x86_64') {
-      if (optionList(t, 'intel_iommu')?.includes('strict')) forcedBy ??= t;
+      if (value.split(',').includes('strict')) forcedBy ??= t;
     } else if (key === 'amd_iommu' && arch === 'x86_64') {
-      if (optionList(t, 'amd_iommu')?.includes('fullflush')) forcedBy ??= t;
+      if (value.split(',').includes('fullflush')) forcedBy ??= t;
     }
   }
   // __setup handlers run after the early parameters, whatever the order on the line
@@ -286,4 +278,13 @@ export function hostDefaultDomains(host: Host, grouping: GroupingResult, kernel:
     if (d) byGroup.set(g.number, d);
   }
   return { policy, byGroup };
+}
+
+/**
+ * {@link hostDefaultDomains} of a simulated host: the analysis's own (built on first read, see `simulate.ts`), or
+ * computed once when an analysis made elsewhere (a test stub) lacks them.
+ */
+export function analysisDomains(host: Host, ha: HostAnalysis): { policy: DomainPolicy; byGroup: Map<number, DefaultDomain> } {
+  if (ha.domainPolicy && ha.defaultDomains) return { policy: ha.domainPolicy, byGroup: ha.defaultDomains };
+  return hostDefaultDomains(host, ha.grouping, ha.kernel);
 }

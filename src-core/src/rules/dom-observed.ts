@@ -1,5 +1,6 @@
-import { hostDefaultDomains } from '../groups/default-domain.js';
+import { analysisDomains } from '../groups/default-domain.js';
 import type { Finding } from '../findings.js';
+import { topologyOf } from '../groups/index.js';
 import type { PciDevice } from '../model.js';
 import type { Rule } from './rule.js';
 
@@ -27,12 +28,12 @@ export const domObservedRule: Rule = {
       if (!host.devices.some((d) => d.observedDomainType !== undefined)) continue;
       const ha = ctx.hosts.get(host.id);
       if (!ha) continue;
-      const domains = ha.defaultDomains ?? hostDefaultDomains(host, ha.grouping, ha.kernel).byGroup;
-      const byId = new Map<string, PciDevice>(host.devices.map((d) => [d.id, d]));
+      const domains = analysisDomains(host, ha).byGroup;
+      const topo = topologyOf(ha.grouping, host);
       for (const g of ha.grouping.groups) {
         const predicted = domains.get(g.number);
         if (!predicted) continue;
-        const members = g.deviceIds.map((id) => byId.get(id)).filter((d): d is PciDevice => !!d && d.observedDomainType !== undefined);
+        const members = g.deviceIds.map((id) => topo.device(id)).filter((d): d is PciDevice => !!d && d.observedDomainType !== undefined);
         const first = members.find((d) => d.observedDomainType !== predicted.type);
         if (!first) continue;
         const seen = [...new Set(members.map((d) => d.observedDomainType))];

@@ -1,4 +1,4 @@
-import { hostDefaultDomains, lacksPassthrough } from '../groups/default-domain.js';
+import { analysisDomains, lacksPassthrough } from '../groups/default-domain.js';
 import { formatKernel } from '../kernel-version.js';
 import type { Finding } from '../findings.js';
 import type { Rule } from './rule.js';
@@ -33,9 +33,8 @@ export const domPassthroughRule: Rule = {
       const ha = ctx.hosts.get(host.id);
       if (!ha) continue;
       const kernel = ha.kernel;
-      const policy = ha.domainPolicy ?? hostDefaultDomains(host, ha.grouping, kernel).policy;
+      const { policy, byGroup: domains } = analysisDomains(host, ha);
       if (!policy.passthrough) continue;
-      const domains = ha.defaultDomains ?? hostDefaultDomains(host, ha.grouping, kernel).byGroup;
       for (const unit of host.iommus) {
         if (!lacksPassthrough(unit)) continue;
         // the unit's groups that the driver (not an untrusted member) turned to DMA
