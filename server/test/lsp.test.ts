@@ -266,6 +266,18 @@ describe('hover', () => {
     expect((hover?.contents as { value?: string }).value).toMatch(/^\*\*Simulation held back \(SYN003\):\*\* device 'rp' has an unknown kind, so what follows treats it as an endpoint\.\n\n\*\*endpoint gpu\*\*/);
   });
 
+  it('on a host: the architecture, stated or as the simulator infers it', async () => {
+    expect(await hoverAt('host h')).toMatch(/^\*\*host h\*\* — kernel 6\.12, x86_64\n/);
+    const smmu = 'host a {\n    kernel 6.12\n    iommu smmu0 {\n        driver arm-smmu-v3\n    }\n}\nhost b {\n    kernel 6.12\n}\n';
+    const doc = await t.validate(smmu);
+    const at = async (needle: string) => {
+      const hover = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(smmu.indexOf(needle) + 1) });
+      return (hover?.contents as { value?: string } | undefined)?.value ?? '';
+    };
+    expect(await at('host a')).toContain('— kernel 6.12, arm64 (inferred from its IOMMU drivers)');
+    expect(await at('host b')).toContain('— kernel 6.12, x86_64 (assumed: no arch line)');
+  });
+
   it('on a VM assignment reference: the device hover', async () => {
     const h = await hoverAt('gpu, audio');
     expect(h).toMatch(/^\*\*endpoint gpu\*\* `0000:01:00\.0`/);

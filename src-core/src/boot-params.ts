@@ -1,4 +1,5 @@
 import type { Host, Iommu } from './model.js';
+import { isX86Host } from './arch.js';
 
 /**
  * Kernel command-line switches that turn IOMMU translation or interrupt remapping off, applied to a host
@@ -101,7 +102,7 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
   const host = params === host0.params ? host0 : { ...host0, params };
   const tokens = cmdlineTokens(host.cmdline);
   const effects: BootParamEffect[] = [];
-  const x86 = (host.arch ?? 'x86_64') === 'x86_64';
+  const x86 = isX86Host(host);
   const off = (pred: (i: Iommu) => boolean, param: string) => {
     const ids = host.iommus.filter(pred).map((i) => i.id);
     if (ids.length) effects.push({ param, iommuIds: ids, what: 'translation-off' });

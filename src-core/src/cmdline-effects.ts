@@ -8,6 +8,7 @@ import { kstrtobool } from './groups/default-domain.js';
 import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
 import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
 import type { Host } from './model.js';
+import { hostArch, isX86Host } from './arch.js';
 
 /** One command-line token and what it does in the simulation; `read` false = the simulator ignores it. */
 export interface CmdlineEffect {
@@ -16,8 +17,6 @@ export interface CmdlineEffect {
   /** One sentence; for an ignored token, why (unknown to the model, or needs another input). */
   effect: string;
 }
-
-const x86Only = (host: Host) => (host.arch ?? 'x86_64') === 'x86_64';
 
 /** The module parameters the simulator reads (all bool). */
 const SIMULATED_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_PARAM, IOMMUFD_UNSAFE_PARAM, DISABLE_DENYLIST_PARAM]);
@@ -43,12 +42,12 @@ function options(value: string, known: Record<string, string>, prefix = false): 
  */
 export function cmdlineEffects(host: Host): CmdlineEffect[] {
   const out: CmdlineEffect[] = [];
-  const x86 = x86Only(host);
+  const x86 = isX86Host(host);
   const params = new Map(Object.keys(host.params).map((k) => [moduleParamKey(k), host.params[k]]));
   for (const { token, key, value, bare } of cmdlineEntries(host.cmdline)) {
     const read = (effect: string) => out.push({ token, read: true, effect });
     const ignored = (effect: string) => out.push({ token, read: false, effect });
-    const onX86 = (effect: string | undefined) => (!effect ? ignored('none of its options changes the simulation') : x86 ? read(effect) : ignored(`an x86 option; this host is ${host.arch}`));
+    const onX86 = (effect: string | undefined) => (!effect ? ignored('none of its options changes the simulation') : x86 ? read(effect) : ignored(`an x86 option; this host is ${hostArch(host)}`));
     if (key === 'intel_iommu') {
       onX86(options(value, { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' }));
     } else if (key === 'amd_iommu') {

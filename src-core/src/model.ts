@@ -190,8 +190,9 @@ export interface Host {
   name: string;
   /** Undefined = not declared; the simulator then uses `SimulationOptions.defaultKernel` or reports KVER000. */
   kernel?: KernelVersion;
+  /** Undefined = inferred from the IOMMU drivers, else x86_64 (`arch.ts:hostArch`, used by every part of the simulator). */
   arch?: Arch;
-  /** Firmware description type: matters for ACS timing on arm64 (GRP-ACS-06). Default: acpi on x86, devicetree on arm64. */
+  /** Firmware description type: matters for ACS timing on arm64 (GRP-ACS-06). Default: acpi on x86, devicetree on arm64 (of `hostArch`). */
   firmware?: 'acpi' | 'devicetree';
   /** Kernel command line as one string, e.g. `intel_iommu=on iommu=pt pci=config_acs=...`. */
   cmdline?: string;

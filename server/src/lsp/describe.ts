@@ -7,6 +7,7 @@ import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
+import { hostArch, hostArchSource } from '../../../src-core/src/arch.js';
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
@@ -158,10 +159,16 @@ export function describeCmdline(host: Host): string {
   return lines.join('\n');
 }
 
+/** The host's architecture as the simulator takes it, saying when no `arch` line states it. */
+function archText(host: Host): string {
+  const source = hostArchSource(host);
+  return source === 'stated' ? hostArch(host) : `${hostArch(host)} (${source === 'inferred' ? 'inferred from its IOMMU drivers' : 'assumed: no arch line'})`;
+}
+
 /** Hover text for a host. */
 export function describeHost(l: Lookup, host: Host): string {
   const ha = l.result.hosts.get(host.id);
-  const lines = [`**host ${host.name}** — kernel ${ha?.kernel ? formatKernel(ha.kernel) : 'unknown'}, ${host.arch ?? 'arch not stated'}`, ''];
+  const lines = [`**host ${host.name}** — kernel ${ha?.kernel ? formatKernel(ha.kernel) : 'unknown'}, ${archText(host)}`, ''];
   if (ha) {
     lines.push(`${ha.grouping.groups.length} iommu_group(s); ACS enabled before grouping: ${yesNo(ha.grouping.acsEnabledBeforeGrouping)}`, '');
     if (ha.domainPolicy) lines.push(`Default domains: ${policyText(ha.domainPolicy)}`, '');

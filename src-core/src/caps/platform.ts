@@ -6,19 +6,8 @@ import type { SimulationOptions } from '../analysis.js';
 import { resolveIommu, type HostTopology } from '../groups/topology.js';
 import type { Arch, Host, Iommu, KernelVersion, PciDevice } from '../model.js';
 
-/**
- * The host's architecture: `host.arch`, else inferred from its IOMMU drivers (intel-vtd / amd-vi → x86_64,
- * arm-smmu* → arm64, s390 → s390x), else x86_64. Never throws.
- */
-export function hostArch(host: Host): Arch {
-  if (host.arch) return host.arch;
-  for (const i of host.iommus) {
-    if (i.driver === 'intel-vtd' || i.driver === 'amd-vi') return 'x86_64';
-    if (i.driver === 'arm-smmu' || i.driver === 'arm-smmu-v3') return 'arm64';
-    if (i.driver === 's390') return 's390x';
-  }
-  return 'x86_64';
-}
+/** {@link hostArch} lives in `arch.ts` (one rule for the whole simulator); re-exported for the capability tables. */
+export { hostArch } from '../arch.js';
 
 /**
  * Reference §0.3: whether a stable kernel X.Y.Z is assumed to carry the known backports of its series.

@@ -9,6 +9,7 @@ import { parsePciAcsOptions, scanAcsParam, type PciAcsOptions } from './cmdline.
 import { acsFlagNames, hex4 } from './names.js';
 import { isIntelPchAcsPort, isIntelSptPchPort } from './quirks.js';
 import type { HostTopology } from './topology.js';
+import { hostArch } from '../arch.js';
 
 /** SV | RR | CR | UF: what `pci_std_enable_acs` turns on when advertised. */
 const STD_ENABLE = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
@@ -39,7 +40,8 @@ export interface AcsTiming {
 /** Firmware type, defaulting as documented on `Host.firmware` (acpi on x86, devicetree on arm64/riscv64). */
 export function firmwareType(host: Host): 'acpi' | 'devicetree' {
   if (host.firmware) return host.firmware;
-  return host.arch === 'arm64' || host.arch === 'riscv64' ? 'devicetree' : 'acpi';
+  const arch = hostArch(host);
+  return arch === 'arm64' || arch === 'riscv64' ? 'devicetree' : 'acpi';
 }
 
 /**

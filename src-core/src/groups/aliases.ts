@@ -5,6 +5,7 @@
 import type { KernelVersion, PciDevice } from '../model.js';
 import { atLeast } from '../kernel-version.js';
 import { isBridge, isConventional, type HostTopology } from './topology.js';
+import { isX86Host } from '../arch.js';
 
 /**
  * Intel VMD endpoint device IDs (vendor 0x8086): the `vmd` driver's `vmd_ids[]` table. 0x201d, 0x28c0, 0x467f, 0x4c3d
@@ -29,11 +30,10 @@ export function isVmdDomain(domain: number): boolean {
  * domain at a non-bridge device (the VMD endpoint) maps to that endpoint, if that endpoint's IDs are unknown, its
  * driver is `vmd`, or its IDs are 8086:{@link VMD_DEVICE_IDS} (the kernel asks the bus, `is_vmd(dev->bus)`, which
  * only the vmd driver's buses answer yes; these are the devices it binds). Everything else maps to itself. Only on
- * x86 (arch x86_64 or undefined). Source: arch/x86/pci/common.c:pci_real_dma_dev (S-5.15 … S-7.2).
+ * x86 (`arch.ts:hostArch`). Source: arch/x86/pci/common.c:pci_real_dma_dev (S-5.15 … S-7.2).
  */
 export function realDmaDev(topo: HostTopology, d: PciDevice): PciDevice {
-  const arch = topo.host.arch;
-  if ((arch !== undefined && arch !== 'x86_64') || !isVmdDomain(d.bdf.domain)) return d;
+  if (!isVmdDomain(d.bdf.domain) || !isX86Host(topo.host)) return d;
   const seen = new Set<string>();
   let cur: PciDevice | undefined = d;
   while (cur && !seen.has(cur.id)) {

@@ -19,6 +19,7 @@ import { atLeast, formatKernel } from '../kernel-version.js';
 import type { GroupingResult, HostAnalysis } from '../analysis.js';
 import type { Host, Iommu, KernelVersion, PciDevice } from '../model.js';
 import { topologyOf } from './index.js';
+import { hostArch } from '../arch.js';
 
 /** `/sys/kernel/iommu_groups/<N>/type` values this model can produce (DOM-TYPE-01). */
 export type DefaultDomainType = 'DMA' | 'DMA-FQ' | 'identity';
@@ -89,7 +90,7 @@ export function kstrtobool(v: string): boolean | undefined {
  * Never throws.
  */
 export function globalDomainPolicy(host: Host): DomainPolicy {
-  const arch = host.arch ?? 'x86_64';
+  const arch = hostArch(host);
   const lazyByDefault = arch === 'x86_64' || arch === 's390x';
   const p: DomainPolicy = {
     passthrough: false,

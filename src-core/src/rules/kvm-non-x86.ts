@@ -1,6 +1,7 @@
 import { noBlockReason } from './coherency-common.js';
 import type { Rule } from './rule.js';
 import { devLabel, perOutcome, relIommu } from './vfio-common.js';
+import { hostArch } from '../arch.js';
 
 /** KVM005: non-x86: KVM has no noncoherent-DMA hook; coherency depends on the platform (KVM-NOHOOK-01, KVM-BOX-01). */
 export const kvmNonX86Rule: Rule = {
@@ -24,8 +25,8 @@ export const kvmNonX86Rule: Rule = {
       return {
         code: 'KVM005',
         severity: 'warning',
-        message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: ${why}, and KVM on ${v.host.arch ?? 'this arch'} has no noncoherent-DMA hook`,
-        explanation: `${noBlockReason(v.iommu, v.kernel)}. On ${v.host.arch ?? 'non-x86'} the kvm-vfio coherency calls are empty stubs: KVM does nothing about noncoherent DMA, whether or not the VMM creates the kvm-vfio device. Correctness depends on the platform interconnect and on the guest doing its own cache maintenance with the right memory attributes.`,
+        message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: ${why}, and KVM on ${hostArch(v.host)} has no noncoherent-DMA hook`,
+        explanation: `${noBlockReason(v.iommu, v.kernel)}. On ${hostArch(v.host)} the kvm-vfio coherency calls are empty stubs: KVM does nothing about noncoherent DMA, whether or not the VMM creates the kvm-vfio device. Correctness depends on the platform interconnect and on the guest doing its own cache maintenance with the right memory attributes.`,
         elementId: v.outcome.deviceId,
         related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel)),
         kernel: this.meta.kernel,

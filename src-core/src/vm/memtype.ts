@@ -7,10 +7,11 @@
  */
 import { atLeast, formatKernel } from '../kernel-version.js';
 import type { Host, KernelVersion } from '../model.js';
+import { isX86Host } from '../arch.js';
 
 /** The CPU's virtualization extension, as the model can tell it: from the host's IOMMU vendor (VT-d ⇒ VMX, AMD-Vi ⇒ SVM). */
 export function x86VirtExtension(host: Host): 'vmx' | 'svm' | undefined {
-  if ((host.arch ?? 'x86_64') !== 'x86_64') return undefined;
+  if (!isX86Host(host)) return undefined;
   if (host.iommus.some((u) => u.driver === 'intel-vtd')) return 'vmx';
   if (host.iommus.some((u) => u.driver === 'amd-vi')) return 'svm';
   return undefined;
