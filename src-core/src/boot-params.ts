@@ -1,5 +1,6 @@
 import type { Host, Iommu } from './model.js';
 import { isX86Host } from './arch.js';
+import { cmdlineEntries, type CmdlineEntry } from './kernel-cmdline.js';
 
 /**
  * Kernel command-line switches that turn IOMMU translation or interrupt remapping off, applied to a host
@@ -20,32 +21,6 @@ export interface BootParamEffect {
   what: 'translation-off' | 'remapping-off';
 }
 
-/** Tokens of a command line, `key=value` or bare, up to a `--` (the rest belongs to init). */
-export function cmdlineTokens(cmdline: string | undefined): string[] {
-  const out: string[] = [];
-  for (const t of (cmdline ?? '').trim().split(/\s+/)) {
-    if (t === '--') break;
-    if (t) out.push(t);
-  }
-  return out;
-}
-
-/** One command-line token split at its first `=`: `bare` when it has none (`nointremap`; `value` is then ''). */
-export interface CmdlineEntry {
-  token: string;
-  key: string;
-  value: string;
-  bare: boolean;
-}
-
-/** {@link cmdlineTokens} split into key and value, in command-line order. */
-export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
-  return cmdlineTokens(cmdline).map((token) => {
-    const eq = token.indexOf('=');
-    return eq < 0 ? { token, key: token, value: '', bare: true } : { token, key: token.slice(0, eq), value: token.slice(eq + 1), bare: false };
-  });
-}
-
 /**
  * Whether a command-line key names a module parameter (`module.param`, a `.` inside it): the `iommu.*` options are
  * core options of the IOMMU layer, not a module's.
@@ -55,8 +30,9 @@ export function isModuleParamKey(key: string): boolean {
   return dot > 0 && dot < key.length - 1 && !key.startsWith('iommu.');
 }
 
-function hasOption(tokens: string[], key: string, value: string): boolean {
-  return tokens.some((t) => t.startsWith(`${key}=`) && t.slice(key.length + 1).split(',').includes(value));
+/** Whether a `key=` parameter lists `value` among its comma-separated options. */
+function hasOption(entries: readonly CmdlineEntry[], key: string, value: string): boolean {
+  return entries.some((e) => !e.bare && e.key === key && e.value.split(',').includes(value));
 }
 
 /**
@@ -78,7 +54,7 @@ export function moduleParamKey(key: string): string {
 export function moduleParamsFromCmdline(cmdline: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of cmdlineEntries(cmdline)) {
-    if (isModuleParamKey(e.key)) out[moduleParamKey(e.key)] = e.bare ? 'Y' : e.value.replace(/^"(.*)"$/, '$1');
+    if (isModuleParamKey(e.key)) out[moduleParamKey(e.key)] = e.bare ? 'Y' : e.value;
   }
   return out;
 }
@@ -100,17 +76,17 @@ function effectiveParams(host: Host): Record<string, string> {
 export function applyBootParams(host0: Host): { host: Host; effects: BootParamEffect[] } {
   const params = effectiveParams(host0);
   const host = params === host0.params ? host0 : { ...host0, params };
-  const tokens = cmdlineTokens(host.cmdline);
+  const entries = cmdlineEntries(host.cmdline);
   const effects: BootParamEffect[] = [];
   const x86 = isX86Host(host);
   const off = (pred: (i: Iommu) => boolean, param: string) => {
     const ids = host.iommus.filter(pred).map((i) => i.id);
     if (ids.length) effects.push({ param, iommuIds: ids, what: 'translation-off' });
   };
-  if (x86 && hasOption(tokens, 'intel_iommu', 'off')) off((i) => i.driver === 'intel-vtd', 'intel_iommu=off');
-  if (x86 && hasOption(tokens, 'amd_iommu', 'off')) off((i) => i.driver === 'amd-vi', 'amd_iommu=off');
-  if (x86 && hasOption(tokens, 'iommu', 'off')) off((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi', 'iommu=off');
-  const noIr = tokens.includes('nointremap') ? 'nointremap' : hasOption(tokens, 'intremap', 'off') ? 'intremap=off' : undefined;
+  if (x86 && hasOption(entries, 'intel_iommu', 'off')) off((i) => i.driver === 'intel-vtd', 'intel_iommu=off');
+  if (x86 && hasOption(entries, 'amd_iommu', 'off')) off((i) => i.driver === 'amd-vi', 'amd_iommu=off');
+  if (x86 && hasOption(entries, 'iommu', 'off')) off((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi', 'iommu=off');
+  const noIr = entries.some((e) => e.key === 'nointremap') ? 'nointremap' : hasOption(entries, 'intremap', 'off') ? 'intremap=off' : undefined;
   const translationOff = new Set(effects.flatMap((e) => e.iommuIds));
   const amdOff = new Set(effects.filter((e) => e.param !== 'intel_iommu=off').flatMap((e) => e.iommuIds));
   const remapOff = new Set<string>();

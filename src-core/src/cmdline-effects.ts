@@ -3,7 +3,8 @@
  * matter here?") and reports. The effects themselves are applied where they belong (`boot-params.ts`,
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
-import { cmdlineEntries, isModuleParamKey, moduleParamKey } from './boot-params.js';
+import { isModuleParamKey, moduleParamKey } from './boot-params.js';
+import { cmdlineEntries } from './kernel-cmdline.js';
 import { kstrtobool } from './groups/default-domain.js';
 import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
 import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';

@@ -14,7 +14,7 @@ const bare = (h: Host): Host => ({ ...h, arch: undefined });
 
 /** An arm64 server as often written: SMMUv3 and a root port, but no `arch` line. */
 function smmuHost(extra: Partial<Host> = {}): Host {
-  return host('h', '6.12', [iommu('smmu0', 'arm-smmu-v3', { coherent: true, msi: 'its' })], [
+  return host('h', '6.12', [iommu('smmu0', 'arm-smmu-v3', { coherent: true, msi: 'gicv3-its' })], [
     dev('rp', 'root-port', '0000:00:01.0', { acs: { cap: 0x1d, ctl: 0x1d } }),
     dev('nic', 'endpoint', '0000:01:00.0', { parentId: 'rp', acs: null, driver: 'vfio-pci' }),
   ], { arch: undefined, ...extra });

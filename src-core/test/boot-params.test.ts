@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyBootParams, cmdlineTokens, moduleParamsFromCmdline } from '../src/boot-params.js';
+import { applyBootParams, moduleParamsFromCmdline } from '../src/boot-params.js';
+import { cmdlineTokens } from '../src/kernel-cmdline.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo, vm } from './builders.js';
 

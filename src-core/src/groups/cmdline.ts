@@ -4,6 +4,7 @@
  */
 import type { PciDevice } from '../model.js';
 import type { HostTopology } from './topology.js';
+import { cmdlineEntries } from '../kernel-cmdline.js';
 
 /** The `pci=` options that matter for ACS. Later occurrences win, as in `drivers/pci/pci.c:pci_setup`. */
 export interface PciAcsOptions {
@@ -15,9 +16,11 @@ export interface PciAcsOptions {
   noats: boolean;
 }
 
-/** Whitespace-split kernel command line (no quote handling beyond stripping a surrounding pair). */
-function tokens(cmdline: string | undefined): string[] {
-  return (cmdline ?? '').split(/\s+/).filter(Boolean).map((t) => t.replace(/^"(.*)"$/, '$1'));
+/** The values of every `key=` parameter of the command line, in order (split as the kernel does, `kernel-cmdline.ts`). */
+function valuesOf(cmdline: string | undefined, key: string): string[] {
+  const out: string[] = [];
+  for (const e of cmdlineEntries(cmdline)) if (!e.bare && e.key === key) out.push(e.value);
+  return out;
 }
 
 /**
@@ -26,9 +29,8 @@ function tokens(cmdline: string | undefined): string[] {
  */
 export function parsePciAcsOptions(cmdline: string | undefined): PciAcsOptions {
   const out: PciAcsOptions = { noats: false };
-  for (const t of tokens(cmdline)) {
-    if (!t.startsWith('pci=')) continue;
-    for (const opt of t.slice(4).split(',')) {
+  for (const v of valuesOf(cmdline, 'pci')) {
+    for (const opt of v.split(',')) {
       if (opt.startsWith('disable_acs_redir=')) out.disableAcsRedir = opt.slice('disable_acs_redir='.length);
       else if (opt.startsWith('config_acs=')) out.configAcs = opt.slice('config_acs='.length);
       else if (opt === 'noats') out.noats = true;
@@ -50,8 +52,7 @@ export interface AcsOverrideOptions {
  * (`pcie_acs_override_setup`), not mainline.
  */
 export function parseAcsOverride(cmdline: string | undefined): AcsOverrideOptions | undefined {
-  let value: string | undefined;
-  for (const t of tokens(cmdline)) if (t.startsWith('pcie_acs_override=')) value = t.slice('pcie_acs_override='.length);
+  const value = valuesOf(cmdline, 'pcie_acs_override').at(-1);
   if (value === undefined) return undefined;
   const out: AcsOverrideOptions = { downstream: false, multifunction: false, ids: [] };
   for (const opt of value.split(',')) {

@@ -14,7 +14,7 @@
  * maps, AMD's identity default for PASID-capable devices, and qcom arm-smmu identity lists (DOM-DEF-03). Groups of
  * s390 units get no prediction (DOM-DEF-02 lists s390 modes that force strict, which the model cannot tell apart).
  */
-import { cmdlineEntries } from '../boot-params.js';
+import { cmdlineEntries } from '../kernel-cmdline.js';
 import { atLeast, formatKernel } from '../kernel-version.js';
 import type { GroupingResult, HostAnalysis } from '../analysis.js';
 import type { Host, Iommu, KernelVersion, PciDevice } from '../model.js';

@@ -1,0 +1,83 @@
+/**
+ * The kernel command line split into parameters as the kernel splits it, for every part of the simulator that
+ * reads it (boot switches, module parameters, default domains, the ACS options, the cmdline hover).
+ *
+ * Sources: `lib/cmdline.c:next_arg` ("You can use " around spaces, but can't escape "") and
+ * `kernel/params.c:parse_args` (leading blanks skipped; a bare `--` ends the kernel's parameters, the rest goes to
+ * init), unchanged in these respects since 2.6. Pure string handling; never throws.
+ */
+
+/** One parameter of the command line. */
+export interface CmdlineEntry {
+  /** The parameter as written on the line, quotes included (`dyndbg="file x.c +p"`). */
+  token: string;
+  /** The name before the first `=` (a leading quote removed). */
+  key: string;
+  /** What follows the first `=`, without the quotes around it; '' when `bare`. */
+  value: string;
+  /** No `=` at all (`nointremap`). */
+  bare: boolean;
+}
+
+/** `isspace()` of the kernel's ctype table, ASCII part: blank, \t, \n, \v, \f, \r. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/**
+ * The parameters of `cmdline` in order, up to a bare `--`, split as `next_arg` splits them: a token ends at a blank
+ * outside double quotes, and a quote toggles quoting wherever it stands (`a="b c"` and `"a=b c"` are one token); the
+ * name ends at the first `=`; a quote opening the value, and then a quote ending the token, are dropped; a token that
+ * opens with a quote loses that quote and a closing one. An unterminated quote runs to the end of the line.
+ */
+export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
+  const s = cmdline ?? '';
+  const out: CmdlineEntry[] = [];
+  let at = 0;
+  while (at < s.length && isSpace(s.charCodeAt(at))) at++;
+  while (at < s.length) {
+    const start = at;
+    let args = at;
+    let inQuote = false;
+    let quoted = false;
+    if (s[args] === '"') {
+      args++;
+      inQuote = quoted = true;
+    }
+    let i = 0;
+    let equals = 0;
+    for (; args + i < s.length; i++) {
+      const c = s.charCodeAt(args + i);
+      if (isSpace(c) && !inQuote) break;
+      if (equals === 0 && c === 0x3d /* = */) equals = i;
+      if (c === 0x22 /* " */) inQuote = !inQuote;
+    }
+    const end = args + i; // exclusive
+    // the kernel overwrites characters with NUL; here: where the name and the value end
+    const lastIsQuote = i > 0 && s[end - 1] === '"';
+    let entry: CmdlineEntry;
+    if (!equals) {
+      const keyEnd = quoted && lastIsQuote ? end - 1 : end;
+      entry = { token: s.slice(start, end), key: s.slice(args, keyEnd), value: '', bare: true };
+    } else {
+      let valueStart = args + equals + 1;
+      let valueEnd = end;
+      if (s[valueStart] === '"') {
+        valueStart++;
+        if (lastIsQuote) valueEnd = end - 1;
+      }
+      if (quoted && lastIsQuote) valueEnd = end - 1;
+      entry = { token: s.slice(start, end), key: s.slice(args, args + equals), value: s.slice(valueStart, Math.max(valueStart, valueEnd)), bare: false };
+    }
+    at = end;
+    while (at < s.length && isSpace(s.charCodeAt(at))) at++;
+    if (entry.bare && entry.key === '--') break;
+    out.push(entry);
+  }
+  return out;
+}
+
+/** The tokens of {@link cmdlineEntries}, as written. */
+export function cmdlineTokens(cmdline: string | undefined): string[] {
+  return cmdlineEntries(cmdline).map((e) => e.token);
+}
