@@ -90,6 +90,19 @@ describe('completion', () => {
       assert: (list) => expect(list.items.map((i) => i.label)).toEqual(expect.arrayContaining(['intel_iommu=on', 'vfio_iommu_type1.allow_unsafe_interrupts=1', 'pci=config_acs='])),
       disposeAfterCheck: true,
     });
+    // inside a quoted kernel value the words are that value's, not parameters; after its closing quote they are again
+    await expectCompletion(t.Iommu)({
+      text: 'host h { cmdline "dyndbg=\\"file x.c iom<|>" }',
+      index: 0,
+      assert: (list) => expect(list.items).toEqual([]),
+      disposeAfterCheck: true,
+    });
+    await expectCompletion(t.Iommu)({
+      text: 'host h { cmdline "dyndbg=\\"file x.c +p\\" iom<|>" }',
+      index: 0,
+      assert: (list) => expect(list.items.map((i) => i.label)).toContain('iommu=pt'),
+      disposeAfterCheck: true,
+    });
   });
 
   it('proposes keywords for device properties', async () => {

@@ -5,28 +5,34 @@
  */
 import type { Arch, Host } from './model.js';
 
+/** The architecture an IOMMU driver implies, or undefined (`virtio-iommu`, `none`). */
+function driverArch(driver: string): Arch | undefined {
+  if (driver === 'intel-vtd' || driver === 'amd-vi') return 'x86_64';
+  if (driver === 'arm-smmu' || driver === 'arm-smmu-v3') return 'arm64';
+  if (driver === 's390') return 's390x';
+  return undefined;
+}
+
 /**
- * The host's architecture: `host.arch`, else inferred from its IOMMU drivers (the first unit whose driver names an
- * architecture: intel-vtd / amd-vi → x86_64, arm-smmu / arm-smmu-v3 → arm64, s390 → s390x), else x86_64.
- * Never throws.
+ * The host's architecture and how it was decided: `host.arch` (`stated`), else the first IOMMU unit whose driver
+ * implies one (`inferred`: intel-vtd / amd-vi → x86_64, arm-smmu / arm-smmu-v3 → arm64, s390 → s390x), else x86_64
+ * (`default`). Never throws.
  */
-export function hostArch(host: Pick<Host, 'arch' | 'iommus'>): Arch {
-  if (host.arch) return host.arch;
+export function hostArchOf(host: Pick<Host, 'arch' | 'iommus'>): { arch: Arch; source: 'stated' | 'inferred' | 'default' } {
+  if (host.arch) return { arch: host.arch, source: 'stated' };
   for (const i of host.iommus) {
-    if (i.driver === 'intel-vtd' || i.driver === 'amd-vi') return 'x86_64';
-    if (i.driver === 'arm-smmu' || i.driver === 'arm-smmu-v3') return 'arm64';
-    if (i.driver === 's390') return 's390x';
+    const arch = driverArch(i.driver);
+    if (arch) return { arch, source: 'inferred' };
   }
-  return 'x86_64';
+  return { arch: 'x86_64', source: 'default' };
+}
+
+/** The host's architecture ({@link hostArchOf}). Never throws. */
+export function hostArch(host: Pick<Host, 'arch' | 'iommus'>): Arch {
+  return host.arch ?? hostArchOf(host).arch;
 }
 
 /** Whether {@link hostArch} is x86_64. */
 export function isX86Host(host: Pick<Host, 'arch' | 'iommus'>): boolean {
   return hostArch(host) === 'x86_64';
-}
-
-/** How {@link hostArch} was decided: `stated` (`arch` line), `inferred` (from an IOMMU driver) or `default` (x86_64). */
-export function hostArchSource(host: Pick<Host, 'arch' | 'iommus'>): 'stated' | 'inferred' | 'default' {
-  if (host.arch) return 'stated';
-  return host.iommus.some((i) => ['intel-vtd', 'amd-vi', 'arm-smmu', 'arm-smmu-v3', 's390'].includes(i.driver)) ? 'inferred' : 'default';
 }

@@ -12,6 +12,7 @@ import { cmdlineEntries, type CmdlineEntry } from './kernel-cmdline.js';
  * - `amd_iommu=off` stops the AMD driver before its IR setup: neither translation nor remapping.
  * - `iommu=off` (x86): no IOMMU at all (SYSFS-GRP-01 lists it as a cause of empty iommu_groups).
  * - `intremap=off` and `nointremap`: interrupt remapping disabled on Intel and AMD (CAP-IR-01).
+ * - A later `intel_iommu=on` or `intremap=on` undoes an earlier off ({@link lastSwitches}).
  * Sources: drivers/iommu/intel/iommu.c:intel_iommu_setup, drivers/iommu/amd/init.c:parse_amd_iommu_options,
  * drivers/iommu/irq_remapping.c:setup_irqremap / setup_nointremap, arch/x86/kernel/pci-dma.c:iommu_setup.
  */
@@ -30,9 +31,12 @@ export function isModuleParamKey(key: string): boolean {
   return dot > 0 && dot < key.length - 1 && !key.startsWith('iommu.');
 }
 
-/** Whether a `key=` parameter lists `value` among its comma-separated options. */
+/**
+ * Whether a `key=` parameter has an option starting with `value` among its comma-separated options: the handlers
+ * compare each option with `strncmp(str, "off", 3)` (`iommu_setup`, `parse_amd_iommu_options`).
+ */
 function hasOption(entries: readonly CmdlineEntry[], key: string, value: string): boolean {
-  return entries.some((e) => !e.bare && e.key === key && e.value.split(',').includes(value));
+  return entries.some((e) => !e.bare && e.key === key && e.value.split(',').some((o) => o.startsWith(value)));
 }
 
 /**
@@ -73,6 +77,39 @@ function effectiveParams(host: Host): Record<string, string> {
   return out;
 }
 
+/** The last word of a switch that later occurrences can undo: off or on, and the index of the entry that said it. */
+export interface SwitchState {
+  off: boolean;
+  /** Index into {@link cmdlineEntries} of the parameter whose option decided. */
+  index: number;
+}
+
+/**
+ * The two x86 switches whose later options undo earlier ones, read in command-line order as the kernel's handlers
+ * read them, each option by prefix (`strncmp`), the last one winning:
+ * - `intel_iommu=` `on` / `off` (`drivers/iommu/intel/iommu.c:intel_iommu_setup`: `dmar_disabled = 0 / 1`);
+ * - interrupt remapping: `intremap=` `on` / `off` and `nointremap` (`drivers/iommu/irq_remapping.c:setup_irqremap,
+ *   setup_nointremap`: `disable_irq_remap = 0 / 1`).
+ * Undefined when the line never says. (`amd_iommu=off` and `iommu=off` have no `on`: once said, they stay.)
+ */
+export function lastSwitches(entries: readonly CmdlineEntry[]): { intel?: SwitchState; remap?: SwitchState } {
+  let intel: SwitchState | undefined;
+  let remap: SwitchState | undefined;
+  for (let index = 0; index < entries.length; index++) {
+    const e = entries[index];
+    if (e.key === 'nointremap') remap = { off: true, index };
+    else if (!e.bare && (e.key === 'intel_iommu' || e.key === 'intremap')) {
+      for (const o of e.value.split(',')) {
+        const off = o.startsWith('on') ? false : o.startsWith('off') ? true : undefined;
+        if (off === undefined) continue;
+        if (e.key === 'intel_iommu') intel = { off, index };
+        else remap = { off, index };
+      }
+    }
+  }
+  return { intel, remap };
+}
+
 export function applyBootParams(host0: Host): { host: Host; effects: BootParamEffect[] } {
   const params = effectiveParams(host0);
   const host = params === host0.params ? host0 : { ...host0, params };
@@ -83,10 +120,11 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
     const ids = host.iommus.filter(pred).map((i) => i.id);
     if (ids.length) effects.push({ param, iommuIds: ids, what: 'translation-off' });
   };
-  if (x86 && hasOption(entries, 'intel_iommu', 'off')) off((i) => i.driver === 'intel-vtd', 'intel_iommu=off');
+  const last = lastSwitches(entries);
+  if (x86 && last.intel?.off) off((i) => i.driver === 'intel-vtd', 'intel_iommu=off');
   if (x86 && hasOption(entries, 'amd_iommu', 'off')) off((i) => i.driver === 'amd-vi', 'amd_iommu=off');
   if (x86 && hasOption(entries, 'iommu', 'off')) off((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi', 'iommu=off');
-  const noIr = entries.some((e) => e.key === 'nointremap') ? 'nointremap' : hasOption(entries, 'intremap', 'off') ? 'intremap=off' : undefined;
+  const noIr = last.remap?.off ? (entries[last.remap.index].key === 'nointremap' ? 'nointremap' : 'intremap=off') : undefined;
   const translationOff = new Set(effects.flatMap((e) => e.iommuIds));
   const amdOff = new Set(effects.filter((e) => e.param !== 'intel_iommu=off').flatMap((e) => e.iommuIds));
   const remapOff = new Set<string>();

@@ -3,7 +3,7 @@
  * matter here?") and reports. The effects themselves are applied where they belong (`boot-params.ts`,
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
-import { isModuleParamKey, moduleParamKey } from './boot-params.js';
+import { isModuleParamKey, lastSwitches, moduleParamKey } from './boot-params.js';
 import { cmdlineEntries } from './kernel-cmdline.js';
 import { kstrtobool } from './groups/default-domain.js';
 import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
@@ -22,11 +22,14 @@ export interface CmdlineEffect {
 /** The module parameters the simulator reads (all bool). */
 const SIMULATED_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_PARAM, IOMMUFD_UNSAFE_PARAM, DISABLE_DENYLIST_PARAM]);
 
-/** Effects of the comma-separated options of `key=` (`intel_iommu=on,sm_on`), known options only; undefined if none. */
-function options(value: string, known: Record<string, string>, prefix = false): string | undefined {
+/**
+ * Effects of the comma-separated options of `key=` (`intel_iommu=on,sm_on`), known options only, each matched by prefix
+ * as the handlers' `strncmp` matches them; undefined if none.
+ */
+function options(value: string, known: Record<string, string>): string | undefined {
   const out: string[] = [];
   for (const o of value.split(',')) {
-    const k = Object.keys(known).find((name) => (prefix ? o.startsWith(name) : o === name));
+    const k = Object.keys(known).find((name) => o.startsWith(name));
     if (k) out.push(known[k]);
   }
   return out.length ? out.join('; ') : undefined;
@@ -45,26 +48,47 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
   const out: CmdlineEffect[] = [];
   const x86 = isX86Host(host);
   const params = new Map(Object.keys(host.params).map((k) => [moduleParamKey(k), host.params[k]]));
-  for (const { token, key, value, bare } of cmdlineEntries(host.cmdline)) {
+  const entries = cmdlineEntries(host.cmdline);
+  const last = lastSwitches(entries);
+  for (let index = 0; index < entries.length; index++) {
+    const { token, key, value, bare } = entries[index];
     const read = (effect: string) => out.push({ token, read: true, effect });
     const ignored = (effect: string) => out.push({ token, read: false, effect });
     const onX86 = (effect: string | undefined) => (!effect ? ignored('none of its options changes the simulation') : x86 ? read(effect) : ignored(`an x86 option; this host is ${hostArch(host)}`));
     if (key === 'intel_iommu') {
-      onX86(options(value, { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' }));
+      const known: Record<string, string> = { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' };
+      // an on/off that a later intel_iommu= undoes (intel_iommu=off … intel_iommu=on): its other options still count
+      const undone = x86 && last.intel !== undefined && last.intel.index !== index && value.split(',').some((o) => o.startsWith('on') || o.startsWith('off'));
+      if (!undone) onX86(options(value, known));
+      else {
+        const note = `VT-d ${last.intel!.off ? 'off' : 'on'} is decided by the later \`${entries[last.intel!.index].token}\``;
+        const rest = options(value, { strict: known.strict });
+        if (rest) read(`${rest}; ${note}`);
+        else ignored(note);
+      }
     } else if (key === 'amd_iommu') {
       onX86(options(value, { off: 'the AMD IOMMU driver stops before translation and interrupt remapping (BOOT001)', fullflush: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' }));
     } else if (key === 'iommu') {
-      onX86(options(value, { off: 'no IOMMU: no iommu_groups (BOOT001)', nopt: 'translated default domains (DOM-DEF-01)', pt: 'identity (pass-through) default domains (DOM-DEF-01)' }, true));
+      onX86(options(value, { off: 'no IOMMU: no iommu_groups (BOOT001)', nopt: 'translated default domains (DOM-DEF-01)', pt: 'identity (pass-through) default domains (DOM-DEF-01)' }));
     } else if (key === 'intremap' || key === 'nointremap') {
-      if (key === 'nointremap' || value.split(',').includes('off')) onX86('interrupt remapping off: MSIs are not isolated (BOOT002, CAP-IR-01)');
-      else ignored('only `intremap=off` changes the simulation');
+      const onOff = key === 'nointremap' || value.split(',').some((o) => o.startsWith('on') || o.startsWith('off'));
+      const decided = last.remap;
+      if (!onOff || !decided) ignored('only `intremap=off` / `on` and `nointremap` change the simulation');
+      else if (!x86) ignored(`an x86 option; this host is ${hostArch(host)}`);
+      else if (decided.index !== index) ignored(`interrupt remapping ${decided.off ? 'off' : 'on'} is decided by the later \`${entries[decided.index].token}\``);
+      else if (decided.off) read('interrupt remapping off: MSIs are not isolated (BOOT002, CAP-IR-01)');
+      else {
+        const earlier = entries.slice(0, index).find((e) => e.key === 'nointremap' || (e.key === 'intremap' && e.value.split(',').some((o) => o.startsWith('off'))));
+        if (earlier) read(`interrupt remapping stays on: it undoes the earlier \`${earlier.token}\` (CAP-IR-01)`);
+        else ignored('interrupt remapping on is the default');
+      }
     } else if (key === 'iommu.passthrough' || key === 'iommu.strict') {
       const b = kstrtobool(value);
       if (b === undefined) ignored(`'${value}' is not a boolean for the kernel (kstrtobool), so it changes nothing`);
       else if (key === 'iommu.passthrough') read(`${b ? 'pass-through (identity)' : 'translated'} default domains (DOM-DEF-01)`);
       else read(`${b ? 'strict' : 'lazy (flush queue)'} IOTLB invalidation of translated default domains (DOM-DEF-01)`);
     } else if (key === 'pci') {
-      const e = options(value, { 'config_acs=': 'sets ACS Control bits of the devices it names before grouping (GRP-CMD-02)', 'disable_acs_redir=': 'clears ACS redirect bits of the devices it names (GRP-CMD-01)' }, true);
+      const e = options(value, { 'config_acs=': 'sets ACS Control bits of the devices it names before grouping (GRP-CMD-02)', 'disable_acs_redir=': 'clears ACS redirect bits of the devices it names (GRP-CMD-01)' });
       if (e) read(e);
       else ignored('none of its options changes the simulation');
     } else if (key === 'pcie_acs_override') {

@@ -4,14 +4,19 @@
  *
  * Sources: `lib/cmdline.c:next_arg` ("You can use " around spaces, but can't escape "") and
  * `kernel/params.c:parse_args` (leading blanks skipped; a bare `--` ends the kernel's parameters, the rest goes to
- * init), unchanged in these respects since 2.6. Pure string handling; never throws.
+ * init), unchanged in these respects since 2.6. Bytes beyond ASCII are not blanks here; the kernel's `isspace` also
+ * takes 0xA0 as one (a UTF-8 no-break space would split there). Pure string handling; never throws.
  */
 
 /** One parameter of the command line. */
 export interface CmdlineEntry {
   /** The parameter as written on the line, quotes included (`dyndbg="file x.c +p"`). */
   token: string;
-  /** The name before the first `=` (a leading quote removed). */
+  /**
+   * The name before the first `=` (a leading quote removed), each `-` read as `_`: the kernel compares parameter names
+   * with `kernel/params.c:parameq` / `parameqn` (`dash2underscore`) for early parameters, `__setup` handlers and module
+   * parameters alike, so `intel-iommu=off` is `intel_iommu=off`.
+   */
   key: string;
   /** What follows the first `=`, without the quotes around it; '' when `bare`. */
   value: string;
@@ -59,6 +64,8 @@ export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
     if (!equals) {
       const keyEnd = quoted && lastIsQuote ? end - 1 : end;
       entry = { token: s.slice(start, end), key: s.slice(args, keyEnd), value: '', bare: true };
+      // parse_args compares with strcmp here, before any name lookup: `__` does not stop the line
+      if (entry.key === '--') break;
     } else {
       let valueStart = args + equals + 1;
       let valueEnd = end;
@@ -71,7 +78,7 @@ export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
     }
     at = end;
     while (at < s.length && isSpace(s.charCodeAt(at))) at++;
-    if (entry.bare && entry.key === '--') break;
+    if (entry.key.includes('-')) entry.key = entry.key.replace(/-/g, '_');
     out.push(entry);
   }
   return out;
@@ -80,4 +87,19 @@ export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
 /** The tokens of {@link cmdlineEntries}, as written. */
 export function cmdlineTokens(cmdline: string | undefined): string[] {
   return cmdlineEntries(cmdline).map((e) => e.token);
+}
+
+/**
+ * The last of `choices` among the comma-separated options of every `key=` parameter, in command-line order, each
+ * option matched by prefix as the kernel's option handlers do (`strncmp(str, "sm_on", 5)`): e.g. `sm_on` / `sm_off`
+ * of `intel_iommu=`, `pgtbl_v1` / `pgtbl_v2` of `amd_iommu=`. Undefined if none is given. A longer choice that
+ * starts with a shorter one should come first in `choices`.
+ */
+export function lastOption<T extends string>(cmdline: string | undefined, key: string, choices: readonly T[]): T | undefined {
+  let last: T | undefined;
+  for (const e of cmdlineEntries(cmdline)) {
+    if (e.bare || e.key !== key) continue;
+    for (const o of e.value.split(',')) last = choices.find((c) => o.startsWith(c)) ?? last;
+  }
+  return last;
 }

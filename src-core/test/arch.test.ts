@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostArch, hostArchSource } from '../src/arch.js';
+import { hostArch, hostArchOf } from '../src/arch.js';
 import { applyBootParams } from '../src/boot-params.js';
 import { cmdlineEffects } from '../src/cmdline-effects.js';
 import { firmwareType } from '../src/groups/acs-effective.js';
@@ -8,6 +8,8 @@ import type { Host } from '../src/model.js';
 import { simulate } from '../src/simulate.js';
 import { x86VirtExtension } from '../src/vm/memtype.js';
 import { dev, host, iommu, topo } from './builders.js';
+
+const hostArchSource = (h: Host) => hostArchOf(h).source;
 
 /** A host built without an arch line (the builders state x86_64). */
 const bare = (h: Host): Host => ({ ...h, arch: undefined });
@@ -37,6 +39,7 @@ describe('one architecture for the whole simulator (arch.ts:hostArch)', () => {
     expect(policyType(p)).toBe('DMA');
     expect(p.strictFrom).toContain('IOMMU_DEFAULT_DMA_STRICT');
     const a = simulate(topo([smmuHost()])).hosts.get('h')!;
+    expect(a.grouping.groups.length).toBe(2);
     expect([...a.defaultDomains!.values()].map((d) => d.type)).toEqual(a.grouping.groups.map(() => 'DMA'));
   });
 

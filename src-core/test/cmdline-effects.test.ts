@@ -29,7 +29,7 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
     expect(brief('vfio_iommu_type1.allow_unsafe_interrupts=1', { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'N' } })).toEqual([
       "- vfio_iommu_type1.allow_unsafe_interrupts=1: module parameter vfio_iommu_type1.allow_unsafe_interrupts; the host's `param` line",
     ]);
-    expect(brief('intremap=on nointremap')).toEqual(['- intremap=on: only `intremap=off` changes the simulation', '+ nointremap: interrupt remapping off']);
+    expect(brief('intremap=on nointremap')).toEqual(['- intremap=on: interrupt remapping off is decided by the later `nointremap`', '+ nointremap: interrupt remapping off']);
     // a param line that agrees (Y and 1 are both on) does not hide the token; module parameters the simulator does not use
     expect(brief('vfio_iommu_type1.allow_unsafe_interrupts=1', { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'Y' } })).toEqual(['+ vfio_iommu_type1.allow_unsafe_interrupts=1: module parameter vfio_iommu_type1.allow_unsafe_interrupts on']);
     expect(brief('rd.lvm.lv=vg/root nvidia-drm.modeset=1')).toEqual([

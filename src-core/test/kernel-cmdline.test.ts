@@ -3,8 +3,9 @@ import { applyBootParams, moduleParamsFromCmdline } from '../src/boot-params.js'
 import { cmdlineEffects } from '../src/cmdline-effects.js';
 import { globalDomainPolicy, policyType } from '../src/groups/default-domain.js';
 import { parseAcsOverride, parsePciAcsOptions } from '../src/groups/cmdline.js';
-import { cmdlineEntries, cmdlineTokens } from '../src/kernel-cmdline.js';
-import { host, iommu } from './builders.js';
+import { cmdlineEntries, cmdlineTokens, lastOption } from '../src/kernel-cmdline.js';
+import { simulate } from '../src/simulate.js';
+import { dev, host, iommu, topo } from './builders.js';
 
 const entries = (s: string) => cmdlineEntries(s).map((e) => (e.bare ? [e.key] : [e.key, e.value]));
 
@@ -52,5 +53,90 @@ describe('command line split as the kernel splits it (lib/cmdline.c:next_arg, ke
     expect(parsePciAcsOptions('pci=noats pci=disable_acs_redir=00:01.0')).toEqual({ noats: true, disableAcsRedir: '00:01.0' });
     expect(parseAcsOverride('pcie_acs_override=downstream -- pcie_acs_override=multifunction')).toEqual({ downstream: true, multifunction: false, ids: [] });
     expect(parseAcsOverride('-- pcie_acs_override=downstream')).toBeUndefined();
+  });
+});
+
+describe('switches that a later option undoes: the last on/off wins (intel_iommu_setup, setup_irqremap, setup_nointremap)', () => {
+  const intel = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', passthrough: true })], []);
+  const effectsOf = (cmdline: string) => applyBootParams({ ...intel, cmdline }).effects.map((e) => `${e.what}:${e.param}`);
+
+  it('intel_iommu=off followed by intel_iommu=on (two GRUB variables concatenated) leaves VT-d on', () => {
+    expect(effectsOf('intel_iommu=off quiet intel_iommu=on')).toEqual([]);
+    expect(effectsOf('intel_iommu=off,on')).toEqual([]);
+    expect(effectsOf('intel_iommu=on intel_iommu=off')).toEqual(['translation-off:intel_iommu=off']);
+    expect(effectsOf('intel_iommu=on,off')).toEqual(['translation-off:intel_iommu=off']);
+    // sm_on is not on
+    expect(effectsOf('intel_iommu=off,sm_on')).toEqual(['translation-off:intel_iommu=off']);
+  });
+
+  it('interrupt remapping: intremap=on after nointremap or intremap=off turns it back on, and the reverse', () => {
+    expect(effectsOf('nointremap intremap=on')).toEqual([]);
+    expect(effectsOf('intremap=off,on')).toEqual([]);
+    expect(effectsOf('intremap=on nointremap')).toEqual(['remapping-off:nointremap']);
+    expect(effectsOf('intremap=on intremap=nosid,off')).toEqual(['remapping-off:intremap=off']);
+  });
+
+  it('amd_iommu=off and iommu=off have no on: they stay', () => {
+    const amd = host('h', '6.12', [iommu('ivhd0', 'amd-vi', { interruptRemapping: true, msi: 'x86-ir' })], []);
+    expect(applyBootParams({ ...amd, cmdline: 'amd_iommu=off amd_iommu=fullflush' }).effects.map((e) => e.param)).toEqual(['amd_iommu=off']);
+  });
+
+  it('the cmdline hover says which token decides', () => {
+    const fx = cmdlineEffects({ ...intel, cmdline: 'intel_iommu=off,strict nointremap intel_iommu=on intremap=on' });
+    expect(fx).toEqual([
+      { token: 'intel_iommu=off,strict', read: true, effect: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01); VT-d on is decided by the later `intel_iommu=on`' },
+      { token: 'nointremap', read: false, effect: 'interrupt remapping on is decided by the later `intremap=on`' },
+      { token: 'intel_iommu=on', read: true, effect: expect.stringMatching(/^VT-d on/) },
+      { token: 'intremap=on', read: true, effect: 'interrupt remapping stays on: it undoes the earlier `nointremap` (CAP-IR-01)' },
+    ]);
+    expect(cmdlineEffects({ ...intel, cmdline: 'intel_iommu=on intel_iommu=off' })[0]).toEqual({ token: 'intel_iommu=on', read: false, effect: 'VT-d off is decided by the later `intel_iommu=off`' });
+    expect(cmdlineEffects({ ...intel, cmdline: 'intremap=on' })[0]).toMatchObject({ read: false, effect: 'interrupt remapping on is the default' });
+    expect(cmdlineEffects({ ...intel, cmdline: 'intremap=nosid' })[0]).toMatchObject({ read: false });
+  });
+});
+
+describe('next_arg edge cases, and names compared as parameq compares them', () => {
+  it('an = at the start stays in the name; empty and blank-only lines; quoted -- stops; __ does not', () => {
+    expect(entries('=a=b')).toEqual([['=a', 'b']]);
+    expect(entries('=a')).toEqual([['=a']]);
+    expect(entries('   \t ')).toEqual([]);
+    expect(entries('""')).toEqual([['']]);
+    expect(entries('"a="b""')).toEqual([['a', 'b"']]);
+    expect(cmdlineTokens('a "--" b')).toEqual(['a']);
+    expect(cmdlineTokens('a "-- b')).toEqual(['a', '"-- b']);
+    expect(cmdlineTokens('a __ b')).toEqual(['a', '__', 'b']);
+  });
+
+  it('- and _ are the same in names (kernel/params.c:parameq, init/main.c:obsolete_checksetup via parameqn)', () => {
+    expect(entries('intel-iommu=off pcie-acs-override=downstream')).toEqual([['intel_iommu', 'off'], ['pcie_acs_override', 'downstream']]);
+    // the token keeps its spelling for the hover
+    expect(cmdlineTokens('intel-iommu=off')).toEqual(['intel-iommu=off']);
+    const intel = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', passthrough: true })], []);
+    expect(applyBootParams({ ...intel, cmdline: 'intel-iommu=off' }).effects.map((e) => e.param)).toEqual(['intel_iommu=off']);
+  });
+
+  it('options are matched by prefix, as the handlers strncmp them', () => {
+    const amd = host('h', '6.12', [iommu('ivhd0', 'amd-vi', { interruptRemapping: true, msi: 'x86-ir' })], []);
+    expect(applyBootParams({ ...amd, cmdline: 'iommu=off' }).effects).toHaveLength(1);
+    expect(applyBootParams({ ...amd, cmdline: 'amd_iommu=off,force_isolation' }).effects).toHaveLength(1);
+    expect(cmdlineEffects({ ...amd, cmdline: 'amd_iommu=fullflush' })[0].read).toBe(true);
+  });
+
+  it('lastOption: the last of the choices over every key= parameter', () => {
+    expect(lastOption('intel_iommu=on,sm_on intel_iommu=sm_off', 'intel_iommu', ['sm_on', 'sm_off'])).toBe('sm_off');
+    expect(lastOption('amd_iommu=pgtbl_v2 amd-iommu=pgtbl_v1', 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'])).toBe('pgtbl_v1');
+    expect(lastOption('dyndbg="amd_iommu=pgtbl_v2"', 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'])).toBeUndefined();
+  });
+
+  it('DOM002 reads a quoted pass-through option as the default-domain policy does', () => {
+    const noPt = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', passthrough: false, rawEcap: 0n })], [
+      dev('rp', 'root-port', '0000:00:01.0', { acs: { cap: 0x1d, ctl: 0x1d } }),
+      dev('nic', 'endpoint', '0000:01:00.0', { parentId: 'rp', acs: null, driver: 'ixgbe' }),
+    ]);
+    const dom002 = (cmdline: string) => simulate(topo([{ ...noPt, cmdline }])).findings.filter((f) => f.code === 'DOM002').length;
+    expect(dom002('iommu=pt')).toBe(1);
+    expect(dom002('"iommu=pt"')).toBe(1);
+    expect(dom002('"iommu.passthrough=1"')).toBe(1);
+    expect(dom002('quiet -- iommu=pt')).toBe(0);
   });
 });

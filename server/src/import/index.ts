@@ -12,6 +12,7 @@
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel, parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import type { KernelVersion } from '../../../src-core/src/model.js';
+import { lastOption } from '../../../src-core/src/kernel-cmdline.js';
 import { isTrueParamValue } from '../../../src-core/src/vm/drivers.js';
 import { applyInterrupts, assignNames, buildDevices, sanitizeId, type RawPciFunction } from './build.js';
 import { parseCapturePciSysfs, parseCaptureSummary } from './capture.js';
@@ -221,7 +222,7 @@ function decodeUnit(u: ImportedIommu & { files: Record<string, string> }, kernel
     if (d.passthrough) u.caps.push('passthrough');
     if (d.cachingMode) u.caps.push('caching-mode');
     if (d.scalableModeSupported) {
-      if (/\bintel_iommu=\S*\bsm_on\b/.test(cmdline)) u.caps.push('scalable-mode');
+      if (lastOption(cmdline, 'intel_iommu', ['sm_on', 'sm_off']) === 'sm_on') u.caps.push('scalable-mode');
       else u.comments.push('ECAP.SMTS set: scalable mode supported; sysfs does not say whether the kernel uses it (intel_iommu=sm_on or CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON): add scalable-mode to caps if so');
     }
     u.comments.push(`decoded (CAP-VTD-02/03): SC=${+d.snoopControl} IR=${+d.irSupported} EIM=${+d.eim} PT=${+d.passthrough} SMTS=${+d.scalableModeSupported} CM=${+d.cachingMode}`);
@@ -244,8 +245,8 @@ function decodeUnit(u: ImportedIommu & { files: Record<string, string> }, kernel
         warnings.push({ code: 'AMD_FEATURES_ORDER', message: `${u.name}: ${feat.note}`, file: where });
       }
     }
-    const pg = /\bamd_iommu=\S*\bpgtbl_(v1|v2)\b/.exec(cmdline);
-    if (pg) u.pgtable = pg[1] as 'v1' | 'v2';
+    const pg = lastOption(cmdline, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2']);
+    if (pg) u.pgtable = pg === 'pgtbl_v1' ? 'v1' : 'v2';
     else u.comments.push('page-table format not visible in sysfs (no amd_iommu=pgtbl_v1/v2 on the command line): pgtable omitted');
   } else if (u.driver === 'arm-smmu-v3' || u.driver === 'arm-smmu') {
     u.comments.push('no capability files in sysfs for SMMUs (CAP-SMMU3-01): coherency comes from firmware and is not imported');

@@ -31,6 +31,9 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     const inside = offset - leaf.offset;
     if (inside < 1 || inside > leaf.text.length - (leaf.text.length > 1 && leaf.text.endsWith('"') ? 1 : 0)) return undefined;
     const before = leaf.text.slice(1, inside);
+    // inside a quoted kernel value (`dyndbg=\"file x.c |`, the DSL string escapes the kernel's quotes): the words there
+    // belong to that value, not parameters (kernel-cmdline.ts), so nothing is proposed
+    if ((before.match(/\\"/g)?.length ?? 0) % 2 === 1) return { isIncomplete: false, items: [] };
     const word = /[^\s"]*$/.exec(before)![0];
     const start = text.positionAt(offset - word.length);
     const items = CMDLINE_OPTIONS.filter((o) => o.name.startsWith(word)).map((o, i) => ({

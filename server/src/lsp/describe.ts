@@ -7,7 +7,7 @@ import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
-import { hostArch, hostArchSource } from '../../../src-core/src/arch.js';
+import { hostArchOf } from '../../../src-core/src/arch.js';
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
@@ -161,8 +161,8 @@ export function describeCmdline(host: Host): string {
 
 /** The host's architecture as the simulator takes it, saying when no `arch` line states it. */
 function archText(host: Host): string {
-  const source = hostArchSource(host);
-  return source === 'stated' ? hostArch(host) : `${hostArch(host)} (${source === 'inferred' ? 'inferred from its IOMMU drivers' : 'assumed: no arch line'})`;
+  const { arch, source } = hostArchOf(host);
+  return source === 'stated' ? arch : `${arch} (${source === 'inferred' ? 'inferred from its IOMMU drivers' : 'assumed: no arch line'})`;
 }
 
 /** Hover text for a host. */

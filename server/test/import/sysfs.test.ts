@@ -166,6 +166,16 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     expect(r.text).toMatch(/DMA-FQ ×1/);
   });
 
+  it('scalable mode from the command line as the kernel reads it: the last sm_on / sm_off of intel_iommu=, not words inside a quoted value', () => {
+    const smts = { ...files, '/sys/devices/virtual/iommu/dmar0/intel-iommu/ecap': '80000f050da\n' }; // ECAP.SMTS (bit 43) set
+    const caps = (cmdline: string) => importFromSysfs({ root: '/synthetic', fs: memFs({ ...smts, '/proc/cmdline': `${cmdline}\n` }, links) }).host.iommus[0].caps;
+    expect(caps('intel_iommu=on,sm_on')).toContain('scalable-mode');
+    expect(caps('intel_iommu=on')).not.toContain('scalable-mode');
+    expect(caps('intel_iommu=sm_on intel_iommu=sm_off')).not.toContain('scalable-mode');
+    expect(caps('dyndbg="module x intel_iommu=sm_on +p"')).not.toContain('scalable-mode');
+    expect(caps('quiet -- intel_iommu=sm_on')).not.toContain('scalable-mode');
+  });
+
   it('IR supported but no remapped vectors → interrupt-remapping dropped, msi x86-vector', () => {
     const f2 = { ...files, '/proc/interrupts': '  CPU0\n 130: 1 PCI-MSIX-0000:01:00.0 0-edge x\n' };
     const r = importFromSysfs({ root: '/synthetic', fs: memFs(f2, links) });

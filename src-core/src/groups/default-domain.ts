@@ -113,9 +113,9 @@ export function globalDomainPolicy(host: Host): DomainPolicy {
         else if (o.startsWith('nopt')) Object.assign(p, { passthrough: false, passthroughFrom: t, typeFromCmdline: true });
       }
     } else if (key === 'intel_iommu' && arch === 'x86_64') {
-      if (value.split(',').includes('strict')) forcedBy ??= t;
+      if (value.split(',').some((o) => o.startsWith('strict'))) forcedBy ??= t;
     } else if (key === 'amd_iommu' && arch === 'x86_64') {
-      if (value.split(',').includes('fullflush')) forcedBy ??= t;
+      if (value.split(',').some((o) => o.startsWith('fullflush'))) forcedBy ??= t;
     }
   }
   // __setup handlers run after the early parameters, whatever the order on the line

@@ -1,10 +1,13 @@
 import { analysisDomains, lacksPassthrough } from '../groups/default-domain.js';
 import { formatKernel } from '../kernel-version.js';
+import { cmdlineEntries } from '../kernel-cmdline.js';
 import type { Finding } from '../findings.js';
 import type { Rule } from './rule.js';
 
-/** Command-line keys that can ask for pass-through (DOM-DEF-01); a host without any of them cannot trigger DOM002. */
-const PASSTHROUGH_KEYS = /(^|\s)(iommu|iommu\.passthrough)=/;
+/** Whether the command line has a parameter that can ask for pass-through (DOM-DEF-01); without one DOM002 cannot fire. */
+function asksPassthrough(cmdline: string): boolean {
+  return cmdline.includes('iommu') && cmdlineEntries(cmdline).some((e) => e.key === 'iommu' || e.key === 'iommu.passthrough');
+}
 
 /**
  * DOM002: the command line asks for identity (pass-through) default domains (`iommu=pt`, `iommu.passthrough=1`), but
@@ -28,7 +31,7 @@ export const domPassthroughRule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const host of ctx.topology.hosts) {
-      if (!host.cmdline || !PASSTHROUGH_KEYS.test(host.cmdline)) continue;
+      if (!host.cmdline || !asksPassthrough(host.cmdline)) continue;
       if (!host.iommus.some(lacksPassthrough)) continue;
       const ha = ctx.hosts.get(host.id);
       if (!ha) continue;

@@ -175,6 +175,9 @@ describe('EX-6: Intel VMD', () => {
   });
   it('pci_real_dma_dev is x86-only', () => {
     expect(partition(mk('arm64'))).toEqual(sets(['vmd'], ['vrp0'], ['vrp1'], ['nvme0'], ['nvme1'], ['other']));
+    // without an arch line the architecture comes from the IOMMU driver (arch.ts:hostArch): VT-d is x86, an SMMU arm64
+    expect(partition({ ...mk(), arch: undefined })).toEqual(sets(['vmd', 'vrp0', 'vrp1', 'nvme0', 'nvme1'], ['other']));
+    expect(partition({ ...mk(), arch: undefined, iommus: [iommu('smmu0', 'arm-smmu-v3')] })).toEqual(sets(['vmd'], ['vrp0'], ['vrp1'], ['nvme0'], ['nvme1'], ['other']));
   });
   /** `mk()` with the VMD endpoint's IDs and driver replaced. */
   const withVmd = (over: Partial<PciDevice>) => {
