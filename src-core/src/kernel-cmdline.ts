@@ -103,3 +103,20 @@ export function lastOption<T extends string>(cmdline: string | undefined, key: s
   }
   return last;
 }
+
+/**
+ * `kstrtobool` (lib/kstrtox.c) as the kernel reads a command-line value: the first character `1`/`y`/`Y` is true,
+ * `0`/`n`/`N` false, `on`/`of…` by the second character; anything else is rejected (undefined). Newer kernels also take `t`/`e` as true and `f`/`d` as false; the
+ * release that added them is not pinned down here, so they are left out.
+ */
+export function kstrtobool(v: string): boolean | undefined {
+  const c = v[0]?.toLowerCase();
+  if (c === '1' || c === 'y') return true;
+  if (c === '0' || c === 'n') return false;
+  if (c === 'o') {
+    const d = v[1]?.toLowerCase();
+    if (d === 'n') return true;
+    if (d === 'f') return false;
+  }
+  return undefined;
+}

@@ -58,6 +58,10 @@ describe('boot parameters', () => {
     expect(onCmdline).not.toContain('IR001');
     // a param line read from sysfs says what the module ended up with
     expect(codesOf({ ...noIr, cmdline: 'vfio_iommu_type1.allow_unsafe_interrupts=1', params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'N' } })).toContain('IR001');
+    // bool values as param_set_bool reads them (kstrtobool: first character, on/off)
+    const withParam = (v: string) => codesOf({ ...noIr, params: { 'vfio_iommu_type1.allow_unsafe_interrupts': v } });
+    for (const v of ['Y', 'y', '1', 'yes', 'on', 'true']) expect(withParam(v), v).not.toContain('IR001');
+    for (const v of ['N', '0', 'no', 'off', 'false', 'x']) expect(withParam(v), v).toContain('IR001');
     // a param line written with '-' is the same parameter
     expect(applyBootParams({ ...noIr, params: { 'vfio-iommu-type1.allow_unsafe_interrupts': 'Y' } }).host.params).toEqual({ 'vfio_iommu_type1.allow_unsafe_interrupts': 'Y' });
     expect(applyBootParams(noIr).host).toBe(noIr);

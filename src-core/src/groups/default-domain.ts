@@ -14,7 +14,7 @@
  * maps, AMD's identity default for PASID-capable devices, and qcom arm-smmu identity lists (DOM-DEF-03). Groups of
  * s390 units get no prediction (DOM-DEF-02 lists s390 modes that force strict, which the model cannot tell apart).
  */
-import { cmdlineEntries } from '../kernel-cmdline.js';
+import { cmdlineEntries, kstrtobool } from '../kernel-cmdline.js';
 import { atLeast, formatKernel } from '../kernel-version.js';
 import type { GroupingResult, HostAnalysis } from '../analysis.js';
 import type { Host, Iommu, KernelVersion, PciDevice } from '../model.js';
@@ -54,21 +54,7 @@ export interface DefaultDomain {
   unconfirmed?: string;
 }
 
-/**
- * `kstrtobool` (lib/kstrtox.c) as the kernel reads a command-line value: the first character `1`/`y`/`Y` is true,
- * `0`/`n`/`N` false, `on`/`of…` by the second character; anything else is rejected (undefined).
- */
-export function kstrtobool(v: string): boolean | undefined {
-  const c = v[0]?.toLowerCase();
-  if (c === '1' || c === 'y') return true;
-  if (c === '0' || c === 'n') return false;
-  if (c === 'o') {
-    const d = v[1]?.toLowerCase();
-    if (d === 'n') return true;
-    if (d === 'f') return false;
-  }
-  return undefined;
-}
+export { kstrtobool } from '../kernel-cmdline.js';
 
 /**
  * The global default-domain policy of `host` (DOM-DEF-01), with strict mode forced by its IOMMU units (DOM-DEF-02).

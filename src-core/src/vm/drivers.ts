@@ -1,5 +1,6 @@
 /** Host-driver classification for VFIO viability and DMA ownership (VFIO-GRP-03, VFIO-GRP-05). */
 import type { Host } from '../model.js';
+import { kstrtobool } from '../kernel-cmdline.js';
 
 /** Trimmed, lower case, `_` as `-`. */
 function norm(name: string): string {
@@ -44,9 +45,13 @@ export function boolParam(host: Host, key: string): boolean {
   return v !== undefined && isTrueParamValue(v);
 }
 
-/** A bool module parameter's value that reads as true (`1`, `y`, `Y`, `true`, `on`; sysfs prints `Y` / `N`). */
+/**
+ * A bool module parameter's value that reads as true. `param_set_bool` reads it with `kstrtobool` (kernel-cmdline.ts):
+ * `1`, `y…`, `Y…`, `on`; sysfs prints `Y` / `N`. `true` counts too (newer kernels' `kstrtobool` reads `t` as true).
+ */
 export function isTrueParamValue(v: string): boolean {
-  return /^(1|y|true|on)$/i.test(v.trim());
+  const s = v.trim();
+  return kstrtobool(s) ?? /^true$/i.test(s);
 }
 
 /** `vfio_iommu_type1.allow_unsafe_interrupts` (VFIO-IR-01). */
