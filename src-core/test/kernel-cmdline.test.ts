@@ -140,3 +140,16 @@ describe('next_arg edge cases, and names compared as parameq compares them', () 
     expect(dom002('quiet -- iommu=pt')).toBe(0);
   });
 });
+
+describe('a real command line (test/fixtures/import/firecracker-capture, verbatim from a Firecracker guest)', () => {
+  it('ends at the -- before init\'s arguments, and dotted names are module parameters', async () => {
+    const { readFileSync } = await import('node:fs');
+    const summary = readFileSync(new URL('../../test/fixtures/import/firecracker-capture/host-summary.txt', import.meta.url), 'utf8');
+    const cmdline = summary.split('## cmdline\n')[1].split('\n')[0];
+    const tokens = cmdlineTokens(cmdline);
+    expect(tokens[0]).toBe('mitigations=auto,no_guest_host,no_guest_guest');
+    expect(tokens.at(-1)).toBe('rdinit=/process_api');
+    expect(tokens.some((t) => t.startsWith('--'))).toBe(false);
+    expect(Object.keys(moduleParamsFromCmdline(cmdline))).toEqual(['random.trust_cpu', 'nvproxy.enable', 'page_reporting.page_reporting_order', 'rcupdate.rcu_cpu_stall_cputime']);
+  });
+});
