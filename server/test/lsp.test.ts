@@ -94,6 +94,13 @@ describe('quick fixes', () => {
     expect(codes(await t.validate(fixed))).not.toContain('REF001');
   });
 
+  it('BOOT001 / BOOT002: remove the switch from the command line, keeping the kernel quotes escaped', async () => {
+    const host = (cmdline: string) => `host h {\n    kernel 6.12\n    cmdline ${JSON.stringify(cmdline)}\n    iommu dmar0 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n}\n`;
+    const r = await testCodeAction(t.Iommu)(host('dyndbg="file x.c +p" intel_iommu=off,sm_on'), 'BOOT001', host('dyndbg="file x.c +p" intel_iommu=sm_on'));
+    expect(r.action?.title).toBe('Remove intel_iommu=off from the command line of host h');
+    await testCodeAction(t.Iommu)(host('quiet nointremap'), 'BOOT002', host('quiet'));
+  });
+
   it('BDF001: rewrites a malformed BDF in canonical form', async () => {
     await testCodeAction(t.Iommu)('host h { kernel 6.12 endpoint x at 0000:65:0.0 }', 'BDF001', 'host h { kernel 6.12 endpoint x at 0000:65:00.0 }');
   });

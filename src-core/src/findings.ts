@@ -37,7 +37,9 @@ export type FixHint =
   | { kind: 'set-backend'; vmId: string; backend: string }
   | { kind: 'set-kernel'; hostId: string; version: string }
   | { kind: 'separate-hwpt'; vmId: string; deviceId: string; coherent: boolean }
-  | { kind: 'set-iommu-property'; iommuId: string; property: string; value: string };
+  | { kind: 'set-iommu-property'; iommuId: string; property: string; value: string }
+  /** Replace the host's command line with `cmdline`, which no longer has `removed` (e.g. `intel_iommu=off`). */
+  | { kind: 'set-cmdline'; hostId: string; cmdline: string; removed: string };
 
 export interface RelatedElement {
   /** Model element id. */

@@ -22,6 +22,9 @@ export interface CmdlineEntry {
   value: string;
   /** No `=` at all (`nointremap`). */
   bare: boolean;
+  /** Where `token` stands in the command line: `cmdline.slice(start, end) === token`. */
+  start: number;
+  end: number;
 }
 
 /** `isspace()` of the kernel's ctype table, ASCII part: blank, \t, \n, \v, \f, \r. */
@@ -63,7 +66,7 @@ export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
     let entry: CmdlineEntry;
     if (!equals) {
       const keyEnd = quoted && lastIsQuote ? end - 1 : end;
-      entry = { token: s.slice(start, end), key: s.slice(args, keyEnd), value: '', bare: true };
+      entry = { token: s.slice(start, end), key: s.slice(args, keyEnd), value: '', bare: true, start, end };
       // parse_args compares with strcmp here, before any name lookup: `__` does not stop the line
       if (entry.key === '--') break;
     } else {
@@ -74,7 +77,7 @@ export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
         if (lastIsQuote) valueEnd = end - 1;
       }
       if (quoted && lastIsQuote) valueEnd = end - 1;
-      entry = { token: s.slice(start, end), key: s.slice(args, args + equals), value: s.slice(valueStart, Math.max(valueStart, valueEnd)), bare: false };
+      entry = { token: s.slice(start, end), key: s.slice(args, args + equals), value: s.slice(valueStart, Math.max(valueStart, valueEnd)), bare: false, start, end };
     }
     at = end;
     while (at < s.length && isSpace(s.charCodeAt(at))) at++;
@@ -119,4 +122,40 @@ export function kstrtobool(v: string): boolean | undefined {
     if (d === 'f') return false;
   }
   return undefined;
+}
+
+/**
+ * `cmdline` without the options that `drop` selects: `drop(entry)` returns the comma-separated options of a `key=`
+ * parameter to take out (by index), or `true` for the whole parameter. A parameter left without options goes as a
+ * whole; the others keep their spelling, blanks between them and everything after `--` stay as written.
+ * A rewritten value that was quoted stays quoted. Never throws.
+ */
+export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options: string[]) => boolean | number[]): string {
+  const entries = cmdlineEntries(cmdline);
+  let out = '';
+  /** End of the last kept token, when the token just before the current one was kept (its gap is reused). */
+  let keptEnd: number | undefined;
+  let last = 0;
+  for (const e of entries) {
+    last = e.end;
+    const options = e.bare ? [] : e.value.split(',');
+    const d = drop(e, options);
+    let replacement: string | undefined = e.token;
+    if (d === true) replacement = undefined;
+    else if (Array.isArray(d) && d.length) {
+      const kept = options.filter((_, i) => !d.includes(i));
+      const eq = e.token.indexOf('=');
+      const quoted = e.token[eq + 1] === '"';
+      replacement = kept.length ? `${e.token.slice(0, eq + 1)}${quoted ? `"${kept.join(',')}"` : kept.join(',')}` : undefined;
+    }
+    if (replacement === undefined) {
+      keptEnd = undefined;
+      continue;
+    }
+    if (out) out += keptEnd !== undefined ? cmdline.slice(keptEnd, e.start) : ' ';
+    out += replacement;
+    keptEnd = e.end;
+  }
+  const tail = cmdline.slice(last).trim();
+  return tail ? (out ? `${out} ${tail}` : tail) : out;
 }

@@ -3,11 +3,12 @@ import { applyBootParams, moduleParamsFromCmdline } from '../src/boot-params.js'
 import { cmdlineEffects } from '../src/cmdline-effects.js';
 import { globalDomainPolicy, policyType } from '../src/groups/default-domain.js';
 import { parseAcsOverride, parsePciAcsOptions } from '../src/groups/cmdline.js';
-import { cmdlineEntries, cmdlineTokens, lastOption } from '../src/kernel-cmdline.js';
+import { cmdlineEntries, cmdlineTokens, lastOption, withoutOptions } from '../src/kernel-cmdline.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo } from './builders.js';
 
 const entries = (s: string) => cmdlineEntries(s).map((e) => (e.bare ? [e.key] : [e.key, e.value]));
+
 
 describe('command line split as the kernel splits it (lib/cmdline.c:next_arg, kernel/params.c:parse_args)', () => {
   it('splits at blanks, at the first = of each token, skipping leading and repeated blanks', () => {
@@ -151,5 +152,31 @@ describe('a real command line (test/fixtures/import/firecracker-capture, verbati
     expect(tokens.at(-1)).toBe('rdinit=/process_api');
     expect(tokens.some((t) => t.startsWith('--'))).toBe(false);
     expect(Object.keys(moduleParamsFromCmdline(cmdline))).toEqual(['random.trust_cpu', 'nvproxy.enable', 'page_reporting.page_reporting_order', 'rcupdate.rcu_cpu_stall_cputime']);
+  });
+});
+
+describe('withoutOptions and the BOOT001 / BOOT002 quick fixes', () => {
+  const offOf = (key: string) => (e: { key: string }, o: string[]) => (e.key === key ? o.flatMap((x, i) => (x.startsWith('off') ? [i] : [])) : false);
+
+  it('removes whole parameters or single options, keeping the rest as written', () => {
+    expect(withoutOptions('quiet intel_iommu=off iommu=pt', offOf('intel_iommu'))).toBe('quiet iommu=pt');
+    expect(withoutOptions('intel_iommu=off  iommu=pt', offOf('intel_iommu'))).toBe('iommu=pt');
+    expect(withoutOptions('iommu=pt intel_iommu=off', offOf('intel_iommu'))).toBe('iommu=pt');
+    expect(withoutOptions('intel_iommu=off,sm_on  quiet', offOf('intel_iommu'))).toBe('intel_iommu=sm_on  quiet');
+    expect(withoutOptions('a="x y" intel_iommu=off b', offOf('intel_iommu'))).toBe('a="x y" b');
+    expect(withoutOptions('intel_iommu="off,sm_on"', offOf('intel_iommu'))).toBe('intel_iommu="sm_on"');
+    expect(withoutOptions('quiet intel_iommu=off -- intel_iommu=off', offOf('intel_iommu'))).toBe('quiet -- intel_iommu=off');
+    expect(withoutOptions('intel_iommu=off', offOf('intel_iommu'))).toBe('');
+    expect(withoutOptions('  quiet  ', offOf('intel_iommu'))).toBe('quiet');
+  });
+
+  it('BOOT001 / BOOT002 offer the command line without every option that turns the switch off', () => {
+    const intel = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', passthrough: true })], []);
+    const fixesOf = (cmdline: string, code: string) => simulate(topo([{ ...intel, cmdline }])).findings.filter((f) => f.code === code).map((f) => f.fixes);
+    expect(fixesOf('quiet intel_iommu=off,sm_on intel-iommu=off iommu=pt', 'BOOT001')).toEqual([[{ kind: 'set-cmdline', hostId: 'h', cmdline: 'quiet intel_iommu=sm_on iommu=pt', removed: 'intel_iommu=off' }]]);
+    expect(fixesOf('nointremap intremap=nosid,off quiet', 'BOOT002')).toEqual([[{ kind: 'set-cmdline', hostId: 'h', cmdline: 'intremap=nosid quiet', removed: 'intremap=off' }]]);
+    // applying the fix leaves nothing for the rule to report
+    const fixed = fixesOf('nointremap intremap=nosid,off quiet', 'BOOT002')[0]![0] as { cmdline: string };
+    expect(fixesOf(fixed.cmdline, 'BOOT002')).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import {
   type Iommu,
   isAssignProp,
   isBackendProp,
+  isCmdlineSetting,
   isDriverProp,
   isHost,
   isHwptDecl,
@@ -146,6 +147,16 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const capName = IOMMU_CAPS.find((c) => c.field === fix.property)?.name;
         title = capName ? `${fix.value === 'false' ? 'Remove' : 'Enable'} ${capName} on iommu ${unit.name}` : `Set ${fix.property} ${fix.value} on iommu ${unit.name}`;
         edits = [this.iommuEdit(unit, fix.property, fix.value)];
+        break;
+      }
+      case 'set-cmdline': {
+        const host = node(fix.hostId);
+        if (!isHost(host)) return undefined;
+        const setting = host.members.find(isCmdlineSetting);
+        if (!setting) return undefined;
+        title = `Remove ${fix.removed} from the command line of host ${host.name}`;
+        // the DSL string is a JSON string: the kernel's quotes inside it are escaped
+        edits = [replaceProperty(setting, 'value', JSON.stringify(fix.cmdline))];
         break;
       }
       default:

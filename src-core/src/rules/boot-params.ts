@@ -1,5 +1,38 @@
-import type { Finding, RuleMeta } from '../findings.js';
+import type { FixHint, Finding, RuleMeta } from '../findings.js';
+import { withoutOptions, type CmdlineEntry } from '../kernel-cmdline.js';
+import type { Host } from '../model.js';
 import type { Rule, RuleContext } from './rule.js';
+
+/** Indexes of the options of `options` that start with `prefix` (the handlers' strncmp). */
+const optionsStarting = (options: string[], prefix: string): number[] => options.flatMap((o, i) => (o.startsWith(prefix) ? [i] : []));
+
+/**
+ * Which parameters and options turn the switch `param` off (as `BootParamEffect.param` names it): every one of them,
+ * not only the deciding one, since an earlier `off` would decide once the last is gone.
+ */
+function offSelector(param: string): ((e: CmdlineEntry, options: string[]) => boolean | number[]) | undefined {
+  switch (param) {
+    case 'intel_iommu=off':
+      return (e, o) => (e.key === 'intel_iommu' ? optionsStarting(o, 'off') : false);
+    case 'amd_iommu=off':
+      return (e, o) => (e.key === 'amd_iommu' ? optionsStarting(o, 'off') : false);
+    case 'iommu=off':
+      return (e, o) => (e.key === 'iommu' ? optionsStarting(o, 'off') : false);
+    case 'nointremap':
+    case 'intremap=off':
+      return (e, o) => (e.key === 'nointremap' ? true : e.key === 'intremap' ? optionsStarting(o, 'off') : false);
+    default:
+      return undefined;
+  }
+}
+
+/** The quick fix of a BOOT finding: the host's command line without the options that turn `param` off. */
+function removeFix(h: Host, param: string): FixHint[] | undefined {
+  const select = offSelector(param);
+  if (!select || h.cmdline === undefined) return undefined;
+  const cmdline = withoutOptions(h.cmdline, select);
+  return cmdline === h.cmdline ? undefined : [{ kind: 'set-cmdline', hostId: h.id, cmdline, removed: param }];
+}
 
 /**
  * BOOT001 / BOOT002: the kernel command line turns IOMMU translation or interrupt remapping off. The
@@ -46,6 +79,8 @@ function findings(ctx: RuleContext, what: 'translation-off' | 'remapping-off', m
         related: e.iommuIds.map((id) => ({ id, message: `affected by ${e.param}` })),
         kernel: meta.kernel,
       });
+      const fixes = removeFix(h, e.param);
+      if (fixes) out[out.length - 1].fixes = fixes;
     }
   }
   return out;
