@@ -94,6 +94,22 @@ describe('quick fixes', () => {
     expect(codes(await t.validate(fixed))).not.toContain('REF001');
   });
 
+  it('HWPT001: move the device to the HWPT its iommu_group is attached to, or onto the automatic domain', async () => {
+    const host = HOST.replace('msi x86-vector', 'msi x86-ir');
+    const vm = (body: string) => `${host}vm v on h {\n    backend iommufd-cdev\n${body}}\n`;
+    const r = await testCodeAction(t.Iommu)(
+      vm('    hwpt a { attach gpu }\n    hwpt b { attach audio }\n'),
+      'HWPT001',
+      vm('    hwpt a { attach gpu, audio }\n'),
+    );
+    expect(r.action?.title).toBe('Attach audio to hwpt a, where its iommu_group is');
+    const after = await t.validate(vm('    hwpt a { attach gpu, audio }\n'));
+    expect(codes(after)).not.toContain('HWPT001');
+    // the group on the automatic domain (gpu assigned plainly): audio leaves its hwpt block and stays assigned
+    await testCodeAction(t.Iommu)(vm('    assign gpu\n    hwpt b { attach audio }\n'), 'HWPT001', vm('    assign gpu, audio\n'));
+    await testCodeAction(t.Iommu)(vm('    assign gpu, audio\n    hwpt b { attach audio }\n'), 'HWPT001', vm('    assign gpu, audio\n'));
+  });
+
   it('BOOT001 / BOOT002: remove the switch from the command line, keeping the kernel quotes escaped', async () => {
     const host = (cmdline: string) => `host h {\n    kernel 6.12\n    cmdline ${JSON.stringify(cmdline)}\n    iommu dmar0 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n}\n`;
     const r = await testCodeAction(t.Iommu)(host('dyndbg="file x.c +p" intel_iommu=off,sm_on'), 'BOOT001', host('dyndbg="file x.c +p" intel_iommu=sm_on'));

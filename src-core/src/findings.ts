@@ -37,6 +37,8 @@ export type FixHint =
   | { kind: 'set-backend'; vmId: string; backend: string }
   | { kind: 'set-kernel'; hostId: string; version: string }
   | { kind: 'separate-hwpt'; vmId: string; deviceId: string; coherent: boolean }
+  /** Attach the device where its iommu_group is: from HWPT `fromHwptId` to HWPT `toHwptId`, or (undefined) to the VM's automatic domain via `assign`. */
+  | { kind: 'move-to-hwpt'; vmId: string; deviceId: string; fromHwptId: string; toHwptId?: string }
   | { kind: 'set-iommu-property'; iommuId: string; property: string; value: string }
   /** Replace the host's command line with `cmdline`, which no longer has `removed` (e.g. `intel_iommu=off`). */
   | { kind: 'set-cmdline'; hostId: string; cmdline: string; removed: string };

@@ -28,7 +28,7 @@ import {
 } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import type { IommuDiagnosticData } from '../language/iommu-validator.js';
-import { insertMember, removeListElement, replaceNode, replaceProperty, type DocEdit } from './edits.js';
+import { appendToList, insertMember, removeListElement, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
 export class IommuCodeActionProvider implements CodeActionProvider {
   private readonly services: IommuServices;
@@ -89,11 +89,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const names = fix.deviceIds.map(named);
         title = `Assign the whole iommu_group to vm ${vm.name}: add ${names.join(', ')}`;
         const assign = vm.props.find(isAssignProp);
-        const end = assign?.$cstNode;
-        if (assign && end) {
-          const pos = AstUtils.getDocument(assign).textDocument.positionAt(end.end);
-          edits = [{ uri: AstUtils.getDocument(assign).uri.toString(), edit: { range: { start: pos, end: pos }, newText: `, ${names.join(', ')}` } }];
-        } else edits = [insertMember(vm, `assign ${names.join(', ')}`, vm.props)];
+        edits = [assign ? appendToList(assign, `, ${names.join(', ')}`) : insertMember(vm, `assign ${names.join(', ')}`, vm.props)];
         break;
       }
       case 'unassign-device': {
@@ -147,6 +143,29 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const capName = IOMMU_CAPS.find((c) => c.field === fix.property)?.name;
         title = capName ? `${fix.value === 'false' ? 'Remove' : 'Enable'} ${capName} on iommu ${unit.name}` : `Set ${fix.property} ${fix.value} on iommu ${unit.name}`;
         edits = [this.iommuEdit(unit, fix.property, fix.value)];
+        break;
+      }
+      case 'move-to-hwpt': {
+        const vm = node(fix.vmId);
+        const dev = node(fix.deviceId);
+        const from = node(fix.fromHwptId);
+        const to = fix.toHwptId === undefined ? undefined : node(fix.toHwptId);
+        if (!isVm(vm) || !isPciDevice(dev) || !isHwptDecl(from) || (fix.toHwptId !== undefined && !isHwptDecl(to))) return undefined;
+        const i = from.devices.findIndex((r) => r.ref === dev);
+        if (i < 0) return undefined;
+        // the removal last: an insertion where the removed line begins must sort before it (LSP edits may not overlap)
+        const removal = removeListElement(from, 'devices', i);
+        if (isHwptDecl(to)) {
+          title = `Attach ${dev.name} to hwpt ${to.name}, where its iommu_group is`;
+          edits = [appendToList(to, `, ${dev.name}`)];
+        } else {
+          title = `Attach ${dev.name} to the automatic domain of its iommu_group (out of hwpt ${from.name})`;
+          // a device only in the hwpt block would leave the VM: keep it assigned
+          const assigned = vm.props.some((p) => isAssignProp(p) && p.devices.some((r) => r.ref === dev));
+          const assign = vm.props.find(isAssignProp);
+          if (!assigned) edits.push(assign ? appendToList(assign, `, ${dev.name}`) : insertMember(vm, `assign ${dev.name}`, vm.props, (p) => !isHwptDecl(p)));
+        }
+        edits.push(removal);
         break;
       }
       case 'set-cmdline': {

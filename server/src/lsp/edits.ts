@@ -89,3 +89,16 @@ export function removeListElement(node: AstNode, property: string, index: number
 function endOf(n: CstNode) {
   return n.range.end;
 }
+
+/**
+ * Insert `text` (e.g. `, gpu`) right after the last element of `node`'s comma list `property` (`assign a, b` or
+ * `hwpt x { attach a, b }`), or at the end of the node when the list is empty.
+ */
+export function appendToList(node: AstNode, text: string, property = 'devices'): DocEdit | undefined {
+  const cst = node.$cstNode;
+  if (!cst) return undefined;
+  const items = GrammarUtils.findNodesForProperty(cst, property);
+  const doc = docOf(node);
+  const pos = items.length ? items[items.length - 1].range.end : doc.textDocument.positionAt(cst.end);
+  return { uri: doc.uri.toString(), edit: { range: { start: pos, end: pos }, newText: text } };
+}

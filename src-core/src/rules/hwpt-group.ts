@@ -9,7 +9,7 @@ export const hwptGroupRule: Rule = {
     defaultSeverity: 'error',
     summary: 'iommufd attaches whole groups: every device of an iommu_group bound to one context must use the same HW page table. Attaching one to a different HWPT fails with -EINVAL.',
     kernel: [{ rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_hw_pagetable_attach ("igroup->hwpt differs")', versions: '≥ 6.2' }],
-    fix: 'Put all devices of the group in the same HWPT.',
+    fix: 'Put all devices of the group in the same HWPT: the quick fix moves the device to the HWPT its group is attached to (or out of its `hwpt` block, onto the automatic domain).',
   },
   check(ctx) {
     return perOutcome(ctx, 'HWPT001', (v) => {
@@ -23,6 +23,7 @@ export const hwptGroupRule: Rule = {
         related: first ? [{ id: first.id, message: 'same iommu_group, attached first' }] : [],
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
+        ...(v.detail.hwptOwnId ? { fixes: [{ kind: 'move-to-hwpt' as const, vmId: v.vm.id, deviceId: v.outcome.deviceId, fromHwptId: v.detail.hwptOwnId, toHwptId: v.detail.hwptGroupId }] } : {}),
       };
     });
   },

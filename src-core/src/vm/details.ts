@@ -38,6 +38,9 @@ export interface AttachDetail {
   /** T1002 / HWPT001: the HWPT that refused the device and the device it was allocated by. */
   hwptName?: string;
   hwptFirstDeviceId?: string;
+  /** HWPT001: the device's own HWPT (its `hwpt` block's id), and the group's HWPT: a `hwpt` block's id, or undefined when iommufd allocated it (auto domain). */
+  hwptOwnId?: string;
+  hwptGroupId?: string;
   /** IR003: `vfio_iommu_type1.allow_unsafe_interrupts` is set but ignored on the iommufd path. */
   type1ParamIgnored?: boolean;
   /** IR001-IR004: where the MSI check ran. */

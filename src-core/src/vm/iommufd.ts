@@ -129,7 +129,7 @@ export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): I
       if (groupHwpt) {
         const want = spec ? manualBySpec.get(spec) : undefined;
         if (spec && want !== groupHwpt) {
-          fail(o, attachStep, 'EINVAL', 'HWPT001', undefined, { hwptName: spec.name, hwptFirstDeviceId: groupHwpt.deviceIds[0] });
+          fail(o, attachStep, 'EINVAL', 'HWPT001', undefined, { hwptName: spec.name, hwptFirstDeviceId: groupHwpt.deviceIds[0], hwptOwnId: spec.id, hwptGroupId: groupHwpt.spec?.id });
           continue;
         }
         groupHwpt.deviceIds.push(o.deviceId);

@@ -107,6 +107,14 @@ describe('manual HWPTs (T1002, HWPT001)', () => {
   it('group members in different HWPTs → HWPT001 EINVAL', () => {
     const r = run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'a', deviceIds: ['gpu'] }, { id: 'q', name: 'b', deviceIds: ['audio'] }] }), INTEL_GROUPS);
     expect(r.outcome('vm1', 'audio')).toMatchObject({ ok: false, errno: 'EINVAL' });
-    expect(r.find('HWPT001', 'audio')).toBeDefined();
+    expect(r.find('HWPT001', 'audio')!.fixes).toEqual([{ kind: 'move-to-hwpt', vmId: 'vm1', deviceId: 'audio', fromHwptId: 'q', toHwptId: 'p' }]);
+    // the fix applied: both in HWPT a
+    const fixed = run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'a', deviceIds: ['gpu', 'audio'] }] }), INTEL_GROUPS);
+    expect(fixed.outcome('vm1', 'audio')).toMatchObject({ ok: true, domain: 'hwpt a (manual, enforced)' });
+  });
+  it('HWPT001 where the group is on the automatic domain: the fix moves the device out of its hwpt block', () => {
+    const r = run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { backend: 'iommufd-cdev', hwpts: [{ id: 'q', name: 'b', deviceIds: ['audio'] }] }), INTEL_GROUPS);
+    expect(r.find('HWPT001', 'audio')!.fixes).toEqual([{ kind: 'move-to-hwpt', vmId: 'vm1', deviceId: 'audio', fromHwptId: 'q', toHwptId: undefined }]);
+    expect(run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { backend: 'iommufd-cdev' }), INTEL_GROUPS).outcome('vm1', 'audio')).toMatchObject({ ok: true });
   });
 });
