@@ -94,6 +94,13 @@ describe('quick fixes', () => {
     expect(codes(await t.validate(fixed))).not.toContain('REF001');
   });
 
+  it('GRP004: state acs none on the port, offered but not preferred', async () => {
+    const text = (acs: string) => `host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd\n    }\n    root-port rp at 0000:00:01.0 {${acs}\n        endpoint ep at 0000:01:00.0 {\n            acs none\n        }\n    }\n}\n`;
+    const r = await testCodeAction(t.Iommu)(text(''), 'GRP004', text('\n        acs none'));
+    expect(r.action).toMatchObject({ title: 'Declare acs none on rp (what the grouping assumed; a capture as root would tell)', isPreferred: false });
+    expect(codes(await t.validate(text('\n        acs none')))).not.toContain('GRP004');
+  });
+
   it('HWPT001: move the device to the HWPT its iommu_group is attached to, or onto the automatic domain', async () => {
     const host = HOST.replace('msi x86-vector', 'msi x86-ir');
     const vm = (body: string) => `${host}vm v on h {\n    backend iommufd-cdev\n${body}}\n`;

@@ -11,6 +11,7 @@ import type { Iommu as CoreIommu } from '../../../src-core/src/model.js';
 import { IOMMU_CAPS } from '../../../src-core/src/vocabulary.js';
 import {
   type Iommu,
+  isAcsProp,
   isAssignProp,
   isBackendProp,
   isCmdlineSetting,
@@ -166,6 +167,15 @@ export class IommuCodeActionProvider implements CodeActionProvider {
           if (!assigned) edits.push(assign ? appendToList(assign, `, ${dev.name}`) : insertMember(vm, `assign ${dev.name}`, vm.props, (p) => !isHwptDecl(p)));
         }
         edits.push(removal);
+        break;
+      }
+      case 'declare-no-acs': {
+        const dev = node(fix.deviceId);
+        if (!isPciDevice(dev) || dev.props.some(isAcsProp)) return undefined;
+        title = `Declare acs none on ${dev.name} (what the grouping assumed; a capture as root would tell)`;
+        // an assertion about hardware the file does not know: offered, never preferred
+        preferred = false;
+        edits = [insertMember(dev, 'acs none', dev.props)];
         break;
       }
       case 'set-cmdline': {

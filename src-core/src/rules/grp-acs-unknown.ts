@@ -15,7 +15,7 @@ export const grpAcsUnknownRule: Rule = {
       { rule: 'GRP-ACS-03', source: 'drivers/pci/pci.c:pci_acs_flags_enabled', versions: 'all' },
       { rule: 'SYSFS-PCI-02', source: 'drivers/pci/pci-sysfs.c:pci_read_config', versions: 'all' },
     ],
-    fix: 'Re-capture `lspci -vvv -nn -D` as root, or state `acs none` / the ACSCap/ACSCtl values in the topology.',
+    fix: 'Re-capture `lspci -vvv -nn -D` as root, or state `acs none` / the ACSCap/ACSCtl values in the topology (the quick fix states `acs none`, what the grouping assumed).',
   },
   check(ctx) {
     const out: Finding[] = [];
@@ -36,6 +36,7 @@ export const grpAcsUnknownRule: Rule = {
             return { id: x, message: o ? `${devLabel(o)} shares the group` : 'shares the group' };
           }),
           kernel: this.meta.kernel,
+          fixes: [{ kind: 'declare-no-acs', deviceId: id }],
         });
       }
     }

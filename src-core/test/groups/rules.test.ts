@@ -5,6 +5,7 @@ import { grpObservedRule } from '../../src/rules/grp-observed.js';
 import { grpSharedGroupRule } from '../../src/rules/grp-shared-group.js';
 import { grpSwitchP2pRule } from '../../src/rules/grp-switch-p2p.js';
 import { GROUP_RULES } from '../../src/rules/group-rules.js';
+import { computeGroups } from '../../src/groups/index.js';
 import type { Host, PciDevice } from '../../src/model.js';
 import { dev, host, iommu, topo } from '../builders.js';
 import { switchHost, ACS_CAP, ruleContext } from './helpers.js';
@@ -94,6 +95,11 @@ describe('GRP004 unknown ACS', () => {
     expect(f).toHaveLength(1);
     expect(f[0].elementId).toBe('rp');
     expect(f[0].related.map((r) => r.id)).toEqual(['ep']);
+    // the quick fix states what the grouping assumed; with it the groups are the same and GRP004 is gone
+    expect(f[0].fixes).toEqual([{ kind: 'declare-no-acs', deviceId: 'rp' }]);
+    const stated = { ...h, devices: h.devices.map((d) => (d.id === 'rp' ? { ...d, acs: null } : d)) };
+    expect(run(grpAcsUnknownRule, stated)).toEqual([]);
+    expect(computeGroups(stated, undefined, {}).groups.map((g) => g.deviceIds)).toEqual(computeGroups(h, undefined, {}).groups.map((g) => g.deviceIds));
   });
   it('does not fire for a single-function endpoint with unknown ACS (never consulted)', () => {
     const h = host('h', '6.6', vtd, [dev('rp', 'root-port', '00:01.0', { acs: ACS_CAP }), dev('ep', 'endpoint', '01:00.0', { parentId: 'rp' })]);
