@@ -115,6 +115,16 @@ describe('quick fixes', () => {
     // the group on the automatic domain (gpu assigned plainly): audio leaves its hwpt block and stays assigned
     await testCodeAction(t.Iommu)(vm('    assign gpu\n    hwpt b { attach audio }\n'), 'HWPT001', vm('    assign gpu, audio\n'));
     await testCodeAction(t.Iommu)(vm('    assign gpu, audio\n    hwpt b { attach audio }\n'), 'HWPT001', vm('    assign gpu, audio\n'));
+    // blocks on one line: only the emptied block goes, with the blanks before it
+    await testCodeAction(t.Iommu)(vm('    hwpt a { attach gpu } hwpt b { attach audio }\n'), 'HWPT001', vm('    hwpt a { attach gpu, audio }\n'));
+    // the device in two blocks before the target: out of both (the first block listing a device is the one used)
+    const two = vm('    assign gpu\n    hwpt b { attach audio }\n    hwpt c { attach nvme, audio }\n');
+    const twoFixed = vm('    assign gpu, audio\n    hwpt c { attach nvme }\n');
+    const hostWithNvme = host.replace('    root-port rp at', '    endpoint nvme at 0000:02:00.0 {\n        driver vfio-pci\n    }\n    root-port rp at');
+    await testCodeAction(t.Iommu)(two.replace(host, hostWithNvme), 'HWPT001', twoFixed.replace(host, hostWithNvme));
+    expect(codes(await t.validate(twoFixed.replace(host, hostWithNvme)))).not.toContain('HWPT001');
+    // a device referenced by BDF keeps that spelling
+    await testCodeAction(t.Iommu)(vm('    hwpt a { attach gpu }\n    hwpt b { attach 0000:01:00.1 }\n'), 'HWPT001', vm('    hwpt a { attach gpu, 0000:01:00.1 }\n'));
   });
 
   it('BOOT001 / BOOT002: remove the switch from the command line, keeping the kernel quotes escaped', async () => {
@@ -122,6 +132,10 @@ describe('quick fixes', () => {
     const r = await testCodeAction(t.Iommu)(host('dyndbg="file x.c +p" intel_iommu=off,sm_on'), 'BOOT001', host('dyndbg="file x.c +p" intel_iommu=sm_on'));
     expect(r.action?.title).toBe('Remove intel_iommu=off from the command line of host h');
     await testCodeAction(t.Iommu)(host('quiet nointremap'), 'BOOT002', host('quiet'));
+    // several cmdline lines: the last is the one read, and the one rewritten
+    const two = (a: string, b: string) => host(b).replace('    cmdline ', `    cmdline ${JSON.stringify(a)}\n    cmdline `);
+    await testCodeAction(t.Iommu)(two('quiet', 'intel_iommu=off iommu=pt'), 'BOOT001', two('quiet', 'iommu=pt'));
+    expect(codes(await t.validate(two('quiet', 'iommu=pt')))).not.toContain('BOOT001');
   });
 
   it('BDF001: rewrites a malformed BDF in canonical form', async () => {

@@ -1,6 +1,6 @@
 import type { Host, Iommu } from './model.js';
 import { isX86Host } from './arch.js';
-import { cmdlineEntries, type CmdlineEntry } from './kernel-cmdline.js';
+import { cmdlineEntries, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
 
 /**
  * Kernel command-line switches that turn IOMMU translation or interrupt remapping off, applied to a host
@@ -36,7 +36,7 @@ export function isModuleParamKey(key: string): boolean {
  * compare each option with `strncmp(str, "off", 3)` (`iommu_setup`, `parse_amd_iommu_options`).
  */
 function hasOption(entries: readonly CmdlineEntry[], key: string, value: string): boolean {
-  return entries.some((e) => !e.bare && e.key === key && e.value.split(',').some((o) => o.startsWith(value)));
+  return entries.some((e) => !e.bare && e.key === key && (key === 'iommu' ? x86IommuOptions(e.value) : e.value.split(',')).some((o) => o.startsWith(value)));
 }
 
 /**

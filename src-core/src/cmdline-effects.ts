@@ -4,7 +4,7 @@
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
 import { isModuleParamKey, lastSwitches, moduleParamKey } from './boot-params.js';
-import { cmdlineEntries } from './kernel-cmdline.js';
+import { cmdlineEntries, x86IommuOptions } from './kernel-cmdline.js';
 import { kstrtobool } from './groups/default-domain.js';
 import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
 import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
@@ -59,8 +59,11 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
       const known: Record<string, string> = { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' };
       // an on/off that a later intel_iommu= undoes (intel_iommu=off … intel_iommu=on): its other options still count
       const undone = x86 && last.intel !== undefined && last.intel.index !== index && value.split(',').some((o) => o.startsWith('on') || o.startsWith('off'));
-      if (!undone) onX86(options(value, known));
-      else {
+      if (!undone) {
+        // the deciding token itself (`intel_iommu=off,on`): only its last on/off counts
+        const decidedHere = last.intel?.index === index ? (last.intel.off ? { off: known.off, strict: known.strict } : { on: known.on, strict: known.strict }) : known;
+        onX86(options(value, decidedHere));
+      } else {
         const note = `VT-d ${last.intel!.off ? 'off' : 'on'} is decided by the later \`${entries[last.intel!.index].token}\``;
         const rest = options(value, { strict: known.strict });
         if (rest) read(`${rest}; ${note}`);
@@ -69,7 +72,8 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
     } else if (key === 'amd_iommu') {
       onX86(options(value, { off: 'the AMD IOMMU driver stops before translation and interrupt remapping (BOOT001)', fullflush: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' }));
     } else if (key === 'iommu') {
-      onX86(options(value, { off: 'no IOMMU: no iommu_groups (BOOT001)', nopt: 'translated default domains (DOM-DEF-01)', pt: 'identity (pass-through) default domains (DOM-DEF-01)' }));
+      // iommu_setup returns at usedac: nothing after it is read
+      onX86(options(x86IommuOptions(value).join(','), { off: 'no IOMMU: no iommu_groups (BOOT001)', nopt: 'translated default domains (DOM-DEF-01)', pt: 'identity (pass-through) default domains (DOM-DEF-01)' }));
     } else if (key === 'intremap' || key === 'nointremap') {
       const onOff = key === 'nointremap' || value.split(',').some((o) => o.startsWith('on') || o.startsWith('off'));
       const decided = last.remap;
@@ -78,8 +82,11 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
       else if (decided.index !== index) ignored(`interrupt remapping ${decided.off ? 'off' : 'on'} is decided by the later \`${entries[decided.index].token}\``);
       else if (decided.off) read('interrupt remapping off: MSIs are not isolated (BOOT002, CAP-IR-01)');
       else {
-        const earlier = entries.slice(0, index).find((e) => e.key === 'nointremap' || (e.key === 'intremap' && e.value.split(',').some((o) => o.startsWith('off'))));
-        if (earlier) read(`interrupt remapping stays on: it undoes the earlier \`${earlier.token}\` (CAP-IR-01)`);
+        const saysOff = (e: (typeof entries)[number]) => e.key === 'nointremap' || (e.key === 'intremap' && e.value.split(',').some((o) => o.startsWith('off')));
+        // an off before the deciding on, in an earlier token or in this one (`intremap=off,on`)
+        const earlier = entries.slice(0, index).find(saysOff) ?? (saysOff(entries[index]) ? entries[index] : undefined);
+        if (earlier === entries[index]) read('interrupt remapping stays on: its `on` undoes the `off` before it (CAP-IR-01)');
+        else if (earlier) read(`interrupt remapping stays on: it undoes the earlier \`${earlier.token}\` (CAP-IR-01)`);
         else ignored('interrupt remapping on is the default');
       }
     } else if (key === 'iommu.passthrough' || key === 'iommu.strict') {

@@ -127,8 +127,9 @@ export function kstrtobool(v: string): boolean | undefined {
 /**
  * `cmdline` without the options that `drop` selects: `drop(entry)` returns the comma-separated options of a `key=`
  * parameter to take out (by index), or `true` for the whole parameter. A parameter left without options goes as a
- * whole; the others keep their spelling, blanks between them and everything after `--` stay as written.
- * A rewritten value that was quoted stays quoted. Never throws.
+ * whole; the others keep their spelling and the blanks between them, and what follows the last parameter (`-- init
+ * args`) is kept from its first non-blank. A rewritten parameter keeps its quotes (around the value or the whole token).
+ * Never throws.
  */
 export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options: string[]) => boolean | number[]): string {
   const entries = cmdlineEntries(cmdline);
@@ -145,8 +146,10 @@ export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options:
     else if (Array.isArray(d) && d.length) {
       const kept = options.filter((_, i) => !d.includes(i));
       const eq = e.token.indexOf('=');
-      const quoted = e.token[eq + 1] === '"';
-      replacement = kept.length ? `${e.token.slice(0, eq + 1)}${quoted ? `"${kept.join(',')}"` : kept.join(',')}` : undefined;
+      // the quotes as written: around the value (`key="a,b"`) or around the whole token (`"key=a,b"`)
+      const open = e.token.slice(0, eq + 1) + (e.token[eq + 1] === '"' ? '"' : '');
+      const close = e.token.length > eq + 2 && e.token.endsWith('"') ? '"' : '';
+      replacement = kept.length ? `${open}${kept.join(',')}${close}` : undefined;
     }
     if (replacement === undefined) {
       keptEnd = undefined;
@@ -158,4 +161,14 @@ export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options:
   }
   const tail = cmdline.slice(last).trim();
   return tail ? (out ? `${out} ${tail}` : tail) : out;
+}
+
+/**
+ * The options of x86 `iommu=` that the kernel reads: `arch/x86/kernel/pci-dma.c:iommu_setup` returns at `usedac`, so
+ * nothing after it counts (`iommu=usedac,off` leaves the IOMMU on).
+ */
+export function x86IommuOptions(value: string): string[] {
+  const options = value.split(',');
+  const stop = options.findIndex((o) => o.startsWith('usedac'));
+  return stop < 0 ? options : options.slice(0, stop + 1);
 }

@@ -93,6 +93,10 @@ describe('switches that a later option undoes: the last on/off wins (intel_iommu
     expect(cmdlineEffects({ ...intel, cmdline: 'intel_iommu=on intel_iommu=off' })[0]).toEqual({ token: 'intel_iommu=on', read: false, effect: 'VT-d off is decided by the later `intel_iommu=off`' });
     expect(cmdlineEffects({ ...intel, cmdline: 'intremap=on' })[0]).toMatchObject({ read: false, effect: 'interrupt remapping on is the default' });
     expect(cmdlineEffects({ ...intel, cmdline: 'intremap=nosid' })[0]).toMatchObject({ read: false });
+    // on and off in one token: only the last counts, and the hover says so
+    expect(cmdlineEffects({ ...intel, cmdline: 'intel_iommu=off,on' })[0]).toEqual({ token: 'intel_iommu=off,on', read: true, effect: expect.stringMatching(/^VT-d on/) });
+    expect(cmdlineEffects({ ...intel, cmdline: 'intel_iommu=on,off' })[0].effect).toMatch(/^DMA remapping off/);
+    expect(cmdlineEffects({ ...intel, cmdline: 'intremap=off,on' })[0]).toEqual({ token: 'intremap=off,on', read: true, effect: 'interrupt remapping stays on: its `on` undoes the `off` before it (CAP-IR-01)' });
   });
 });
 
@@ -114,6 +118,14 @@ describe('next_arg edge cases, and names compared as parameq compares them', () 
     expect(cmdlineTokens('intel-iommu=off')).toEqual(['intel-iommu=off']);
     const intel = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', passthrough: true })], []);
     expect(applyBootParams({ ...intel, cmdline: 'intel-iommu=off' }).effects.map((e) => e.param)).toEqual(['intel_iommu=off']);
+  });
+
+  it('iommu_setup stops at usedac: iommu=usedac,off leaves the IOMMU on', () => {
+    const intel = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', passthrough: true })], []);
+    expect(applyBootParams({ ...intel, cmdline: 'iommu=usedac,off' }).effects).toEqual([]);
+    expect(applyBootParams({ ...intel, cmdline: 'iommu=off,usedac' }).effects).toHaveLength(1);
+    expect(policyType(globalDomainPolicy({ ...intel, cmdline: 'iommu=usedac,pt' }))).toBe('DMA-FQ');
+    expect(cmdlineEffects({ ...intel, cmdline: 'iommu=usedac,off' })[0].read).toBe(false);
   });
 
   it('options are matched by prefix, as the handlers strncmp them', () => {
@@ -165,6 +177,9 @@ describe('withoutOptions and the BOOT001 / BOOT002 quick fixes', () => {
     expect(withoutOptions('intel_iommu=off,sm_on  quiet', offOf('intel_iommu'))).toBe('intel_iommu=sm_on  quiet');
     expect(withoutOptions('a="x y" intel_iommu=off b', offOf('intel_iommu'))).toBe('a="x y" b');
     expect(withoutOptions('intel_iommu="off,sm_on"', offOf('intel_iommu'))).toBe('intel_iommu="sm_on"');
+    // a token quoted as a whole keeps both quotes (one left open would swallow the rest of the line)
+    expect(withoutOptions('"intel_iommu=off,sm_on" iommu=pt', offOf('intel_iommu'))).toBe('"intel_iommu=sm_on" iommu=pt');
+    expect(cmdlineEntries(withoutOptions('"intel_iommu=off,sm_on" iommu=pt', offOf('intel_iommu'))).map((e) => e.key)).toEqual(['intel_iommu', 'iommu']);
     expect(withoutOptions('quiet intel_iommu=off -- intel_iommu=off', offOf('intel_iommu'))).toBe('quiet -- intel_iommu=off');
     expect(withoutOptions('intel_iommu=off', offOf('intel_iommu'))).toBe('');
     expect(withoutOptions('  quiet  ', offOf('intel_iommu'))).toBe('quiet');
@@ -174,7 +189,7 @@ describe('withoutOptions and the BOOT001 / BOOT002 quick fixes', () => {
     const intel = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', passthrough: true })], []);
     const fixesOf = (cmdline: string, code: string) => simulate(topo([{ ...intel, cmdline }])).findings.filter((f) => f.code === code).map((f) => f.fixes);
     expect(fixesOf('quiet intel_iommu=off,sm_on intel-iommu=off iommu=pt', 'BOOT001')).toEqual([[{ kind: 'set-cmdline', hostId: 'h', cmdline: 'quiet intel_iommu=sm_on iommu=pt', removed: 'intel_iommu=off' }]]);
-    expect(fixesOf('nointremap intremap=nosid,off quiet', 'BOOT002')).toEqual([[{ kind: 'set-cmdline', hostId: 'h', cmdline: 'intremap=nosid quiet', removed: 'intremap=off' }]]);
+    expect(fixesOf('nointremap intremap=nosid,off quiet', 'BOOT002')).toEqual([[{ kind: 'set-cmdline', hostId: 'h', cmdline: 'intremap=nosid quiet', removed: 'nointremap, intremap=off' }]]);
     // applying the fix leaves nothing for the rule to report
     const fixed = fixesOf('nointremap intremap=nosid,off quiet', 'BOOT002')[0]![0] as { cmdline: string };
     expect(fixesOf(fixed.cmdline, 'BOOT002')).toEqual([]);

@@ -29,7 +29,7 @@ import {
 } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import type { IommuDiagnosticData } from '../language/iommu-validator.js';
-import { appendToList, insertMember, removeListElement, replaceNode, replaceProperty, type DocEdit } from './edits.js';
+import { appendToList, insertMember, removeListElement, removeListElements, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
 export class IommuCodeActionProvider implements CodeActionProvider {
   private readonly services: IommuServices;
@@ -154,19 +154,27 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         if (!isVm(vm) || !isPciDevice(dev) || !isHwptDecl(from) || (fix.toHwptId !== undefined && !isHwptDecl(to))) return undefined;
         const i = from.devices.findIndex((r) => r.ref === dev);
         if (i < 0) return undefined;
-        // the removal last: an insertion where the removed line begins must sort before it (LSP edits may not overlap)
-        const removal = removeListElement(from, 'devices', i);
+        // the reference as written (a name or a BDF), for the list it joins
+        const ref = from.devices[i].$refText || dev.name;
+        // the simulator attaches a device through the first hwpt block that lists it: out of every block but the target
+        const removals: (DocEdit | undefined)[] = [];
+        for (const p of vm.props) {
+          if (!isHwptDecl(p) || p === to) continue;
+          const at = p.devices.flatMap((r, k) => (r.ref === dev ? [k] : []));
+          if (at.length) removals.push(...(removeListElements(p, 'devices', at) ?? [undefined]));
+        }
         if (isHwptDecl(to)) {
           title = `Attach ${dev.name} to hwpt ${to.name}, where its iommu_group is`;
-          edits = [appendToList(to, `, ${dev.name}`)];
+          if (!to.devices.some((r) => r.ref === dev)) edits = [appendToList(to, `, ${ref}`)];
         } else {
           title = `Attach ${dev.name} to the automatic domain of its iommu_group (out of hwpt ${from.name})`;
-          // a device only in the hwpt block would leave the VM: keep it assigned
+          // a device only in hwpt blocks would leave the VM: keep it assigned
           const assigned = vm.props.some((p) => isAssignProp(p) && p.devices.some((r) => r.ref === dev));
           const assign = vm.props.find(isAssignProp);
-          if (!assigned) edits.push(assign ? appendToList(assign, `, ${dev.name}`) : insertMember(vm, `assign ${dev.name}`, vm.props, (p) => !isHwptDecl(p)));
+          if (!assigned) edits.push(assign ? appendToList(assign, `, ${ref}`) : insertMember(vm, `assign ${ref}`, vm.props, (p) => !isHwptDecl(p)));
         }
-        edits.push(removal);
+        // the removals last: an insertion where a removed line begins must sort before it (LSP edits may not overlap)
+        edits.push(...removals);
         break;
       }
       case 'declare-no-acs': {
@@ -181,7 +189,8 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       case 'set-cmdline': {
         const host = node(fix.hostId);
         if (!isHost(host)) return undefined;
-        const setting = host.members.find(isCmdlineSetting);
+        // the last cmdline line is the one the simulator reads (lowering keeps the last)
+        const setting = host.members.filter(isCmdlineSetting).at(-1);
         if (!setting) return undefined;
         title = `Remove ${fix.removed} from the command line of host ${host.name}`;
         // the DSL string is a JSON string: the kernel's quotes inside it are escaped

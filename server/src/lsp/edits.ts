@@ -71,12 +71,7 @@ export function removeListElement(node: AstNode, property: string, index: number
   const items = GrammarUtils.findNodesForProperty(cst, property);
   const doc = docOf(node);
   const uri = doc.uri.toString();
-  if (items.length <= 1) {
-    const text = doc.textDocument.getText();
-    const lineStart = text.lastIndexOf('\n', cst.offset - 1);
-    const start = doc.textDocument.positionAt(lineStart >= 0 ? lineStart : cst.offset);
-    return { uri, edit: { range: { start, end: doc.textDocument.positionAt(cst.end) }, newText: '' } };
-  }
+  if (items.length <= 1) return removeNode(node);
   const item = items[index];
   if (!item) return undefined;
   const range: Range =
@@ -84,6 +79,49 @@ export function removeListElement(node: AstNode, property: string, index: number
       ? { start: item.range.start, end: items[index + 1].range.start }
       : { start: endOf(items[index - 1]), end: item.range.end };
   return { uri, edit: { range, newText: '' } };
+}
+
+/**
+ * Remove `node`: with its line when it stands alone on it (only blanks before it and blanks or a comment after it),
+ * else only the node and the blanks before it on its line (`vm v on h { assign a hwpt b { attach c } }`).
+ */
+export function removeNode(node: AstNode): DocEdit | undefined {
+  const cst = node.$cstNode;
+  if (!cst) return undefined;
+  const doc = docOf(node);
+  const text = doc.textDocument.getText();
+  const lineStart = text.lastIndexOf('\n', cst.offset - 1) + 1;
+  const lineEnd = text.indexOf('\n', cst.end);
+  const before = text.slice(lineStart, cst.offset);
+  const after = text.slice(cst.end, lineEnd < 0 ? text.length : lineEnd);
+  let start = cst.offset;
+  if (/^[ \t]*$/.test(before) && /^[ \t]*(\/\/.*)?$/.test(after)) start = lineStart > 0 ? lineStart - 1 : lineStart;
+  else start = cst.offset - (/[ \t]*$/.exec(before)?.[0].length ?? 0);
+  return { uri: doc.uri.toString(), edit: { range: { start: doc.textDocument.positionAt(start), end: doc.textDocument.positionAt(cst.end) }, newText: '' } };
+}
+
+/**
+ * Remove the elements `indices` of `node`'s comma list `property` in one set of non-overlapping edits; all of them
+ * removes the node ({@link removeNode}).
+ */
+export function removeListElements(node: AstNode, property: string, indices: readonly number[]): DocEdit[] | undefined {
+  const cst = node.$cstNode;
+  if (!cst) return undefined;
+  const items = GrammarUtils.findNodesForProperty(cst, property);
+  const drop = new Set(indices.filter((i) => i >= 0 && i < items.length));
+  if (!drop.size) return [];
+  if (drop.size >= items.length) {
+    const e = removeNode(node);
+    return e ? [e] : undefined;
+  }
+  const uri = docOf(node).uri.toString();
+  let lastKept = items.length - 1;
+  while (drop.has(lastKept)) lastKept--;
+  const out: DocEdit[] = [];
+  // elements before the last kept one go with the comma after them; the trailing ones with the comma before them
+  for (const i of [...drop].sort((a, b) => a - b)) if (i < lastKept) out.push({ uri, edit: { range: { start: items[i].range.start, end: items[i + 1].range.start }, newText: '' } });
+  if (lastKept < items.length - 1) out.push({ uri, edit: { range: { start: items[lastKept].range.end, end: items[items.length - 1].range.end }, newText: '' } });
+  return out;
 }
 
 function endOf(n: CstNode) {

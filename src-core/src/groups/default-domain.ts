@@ -14,7 +14,7 @@
  * maps, AMD's identity default for PASID-capable devices, and qcom arm-smmu identity lists (DOM-DEF-03). Groups of
  * s390 units get no prediction (DOM-DEF-02 lists s390 modes that force strict, which the model cannot tell apart).
  */
-import { cmdlineEntries, kstrtobool } from '../kernel-cmdline.js';
+import { cmdlineEntries, kstrtobool, x86IommuOptions } from '../kernel-cmdline.js';
 import { atLeast, formatKernel } from '../kernel-version.js';
 import type { GroupingResult, HostAnalysis } from '../analysis.js';
 import type { Host, Iommu, KernelVersion, PciDevice } from '../model.js';
@@ -94,7 +94,7 @@ export function globalDomainPolicy(host: Host): DomainPolicy {
       const b = kstrtobool(value);
       if (b !== undefined) Object.assign(p, { strict: b, strictFrom: t });
     } else if (key === 'iommu' && arch === 'x86_64') {
-      for (const o of value.split(',')) {
+      for (const o of x86IommuOptions(value)) {
         if (o.startsWith('pt')) Object.assign(p, { passthrough: true, passthroughFrom: t, typeFromCmdline: true });
         else if (o.startsWith('nopt')) Object.assign(p, { passthrough: false, passthroughFrom: t, typeFromCmdline: true });
       }

@@ -30,8 +30,15 @@ function offSelector(param: string): ((e: CmdlineEntry, options: string[]) => bo
 function removeFix(h: Host, param: string): FixHint[] | undefined {
   const select = offSelector(param);
   if (!select || h.cmdline === undefined) return undefined;
-  const cmdline = withoutOptions(h.cmdline, select);
-  return cmdline === h.cmdline ? undefined : [{ kind: 'set-cmdline', hostId: h.id, cmdline, removed: param }];
+  // what goes, for the fix's title: `nointremap`, `intremap=off`, … each once
+  const removed = new Set<string>();
+  const cmdline = withoutOptions(h.cmdline, (e, o) => {
+    const d = select(e, o);
+    if (d === true) removed.add(e.token);
+    else if (Array.isArray(d)) for (const i of d) removed.add(`${e.key}=${o[i]}`);
+    return d;
+  });
+  return cmdline === h.cmdline ? undefined : [{ kind: 'set-cmdline', hostId: h.id, cmdline, removed: [...removed].join(', ') }];
 }
 
 /**
