@@ -109,8 +109,8 @@ export function lastOption<T extends string>(cmdline: string | undefined, key: s
 
 /**
  * `kstrtobool` (lib/kstrtox.c) as the kernel reads a command-line value: the first character `1`/`y`/`Y` is true,
- * `0`/`n`/`N` false, `on`/`of…` by the second character; anything else is rejected (undefined). Newer kernels also take `t`/`e` as true and `f`/`d` as false; the
- * release that added them is not pinned down here, so they are left out.
+ * `0`/`n`/`N` false, `on`/`of…` by the second character; anything else is rejected (undefined). Newer kernels also
+ * take `t`/`e` as true and `f`/`d` as false; the release that added them is not pinned down here, so they are left out.
  */
 export function kstrtobool(v: string): boolean | undefined {
   const c = v[0]?.toLowerCase();
