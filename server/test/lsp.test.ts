@@ -94,6 +94,19 @@ describe('quick fixes', () => {
     expect(codes(await t.validate(fixed))).not.toContain('REF001');
   });
 
+  it('VIA005 with two units and no iommu line: one action per unit, none preferred, each declaring it on the root port', async () => {
+    const text = (rp: string) =>
+      `host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    iommu dmar1 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR CR UF${rp}\n        endpoint gpu at 0000:01:00.0 {\n            acs none\n            driver vfio-pci\n        }\n    }\n}\nvm v on h {\n    assign gpu\n}\n`;
+    const { actions, text: before } = await actionsFor(text(''), 'VIA005');
+    expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([
+      ['Translate rp and the devices below it by iommu dmar0', false],
+      ['Translate rp and the devices below it by iommu dmar1', false],
+    ]);
+    expect(apply(before, actions[0])).toBe(text('\n        iommu dmar0'));
+    expect(apply(before, actions[1])).toBe(text('\n        iommu dmar1'));
+    expect(codes(await t.validate(text('\n        iommu dmar1')))).not.toContain('VIA005');
+  });
+
   it('GRP004: state acs none on the port, offered but not preferred', async () => {
     const text = (acs: string) => `host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd\n    }\n    root-port rp at 0000:00:01.0 {${acs}\n        endpoint ep at 0000:01:00.0 {\n            acs none\n        }\n    }\n}\n`;
     const r = await testCodeAction(t.Iommu)(text(''), 'GRP004', text('\n        acs none'));

@@ -40,6 +40,8 @@ export type FixHint =
   /** Attach the device where its iommu_group is: from HWPT `fromHwptId` to HWPT `toHwptId`, or (undefined) to the VM's automatic domain via `assign`. */
   | { kind: 'move-to-hwpt'; vmId: string; deviceId: string; fromHwptId: string; toHwptId?: string }
   | { kind: 'set-iommu-property'; iommuId: string; property: string; value: string }
+  /** Declare which IOMMU unit translates the device and everything below it (`iommu <unit>` on it). */
+  | { kind: 'set-device-iommu'; deviceId: string; iommuId: string }
   /** State `acs none` on the device: what the grouping assumed when its ACS capability was not recorded (GRP004). */
   | { kind: 'declare-no-acs'; deviceId: string }
   /** Replace the host's command line with `cmdline`, which no longer has `removed` (e.g. `intel_iommu=off`). */

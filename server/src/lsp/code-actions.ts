@@ -14,6 +14,7 @@ import {
   isAcsProp,
   isAssignProp,
   isBackendProp,
+  isDeviceIommuProp,
   isCmdlineSetting,
   isDriverProp,
   isHost,
@@ -175,6 +176,17 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         }
         // the removals last: an insertion where a removed line begins must sort before it (LSP edits may not overlap)
         edits.push(...removals);
+        break;
+      }
+      case 'set-device-iommu': {
+        const dev = node(fix.deviceId);
+        const unit = node(fix.iommuId);
+        if (!isPciDevice(dev) || !isIommu(unit)) return undefined;
+        title = `Translate ${dev.name} and the devices below it by iommu ${unit.name}`;
+        // one action per candidate unit: which one is right only the host can say
+        preferred = false;
+        const existing = dev.props.find(isDeviceIommuProp);
+        edits = [existing ? replaceNode(existing, `iommu ${unit.name}`) : insertMember(dev, `iommu ${unit.name}`, dev.props)];
         break;
       }
       case 'declare-no-acs': {

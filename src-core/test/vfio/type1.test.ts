@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dev, host, iommu, topo, vm } from '../builders.js';
 import { INTEL_GROUPS, intelHost, oneVm } from './fixtures.js';
 import { run } from './helpers.js';
+import { simulate } from '../../src/simulate.js';
 
 const TYPE1_MSG =
   'vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform';
@@ -129,6 +130,17 @@ describe('type1: probe refusals (VFIO-PCI-01, VFIO-CC-01)', () => {
     const r = run(oneVm(intelHost('6.12'), ['gpu']), { h: [] });
     expect(r.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'vfio-pci probe' });
     expect(r.find('VIA005', 'gpu')).toBeDefined();
+  });
+  it('VIA005 with several units and none declared: one fix per active unit, on the root port', () => {
+    const units = [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', snoopControl: true }), iommu('dmar1', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', snoopControl: true }), iommu('off', 'none')];
+    const mk = (rp: Partial<Parameters<typeof dev>[3]> = {}) =>
+      topo([host('h', '6.12', units, [dev('rp', 'root-port', '0000:00:01.0', { acs: { cap: 0x1d, ctl: 0x1d }, ...rp }), dev('gpu', 'endpoint', '0000:01:00.0', { parentId: 'rp', acs: null, driver: 'vfio-pci' })])], [vm('v', 'h', ['gpu'])]);
+    const f = simulate(mk()).findings.find((x) => x.code === 'VIA005')!;
+    expect(f.fixes).toEqual([{ kind: 'set-device-iommu', deviceId: 'rp', iommuId: 'dmar0' }, { kind: 'set-device-iommu', deviceId: 'rp', iommuId: 'dmar1' }]);
+    // the fix applied: translated, attached
+    expect(simulate(mk({ iommuId: 'dmar1' })).findings.map((x) => x.code)).not.toContain('VIA005');
+    // a unit declared but off: no such fix (the unit is known; BOOT001 or the topology says why)
+    expect(simulate(mk({ iommuId: 'off' })).findings.find((x) => x.code === 'VIA005')!.fixes).toBeUndefined();
   });
   it('unknown device id → VIA006', () => {
     const r = run(oneVm(intelHost('6.12'), ['ghost']), INTEL_GROUPS);
