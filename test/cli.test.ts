@@ -44,7 +44,7 @@ describe('iommu-topo check', () => {
     const lines = r.out.trim().split('\n');
     expect(lines).toContain('examples/intel-nosnoop-gpu.iommu:52:12: error: gpu (0000:b1:00.0) in VM training: no-snoop DMA not blocked and no kvm-vfio device → guest WBINVD is a no-op (silent corruption risk) [KVM001]');
     for (const l of lines.slice(0, -1)) expect(l).toMatch(/^examples\/[\w-]+\.iommu:\d+:\d+: (error|warning|info|hint): .+ \[[A-Z]+\d{3}\]$/);
-    expect(lines.at(-1)).toMatch(/^8 file\(s\): 5 error\(s\), \d+ warning\(s\), \d+ info, 0 hint\(s\)$/);
+    expect(lines.at(-1)).toMatch(/^9 file\(s\): 6 error\(s\), \d+ warning\(s\), \d+ info, 0 hint\(s\)$/);
   });
 
   it('exit 0 when only info findings remain', () => {
@@ -176,7 +176,7 @@ describe('iommu-topo check', () => {
     if (!node20) return; // no separate Node 20 on this machine: nothing to compare
     const r = cli(['check', 'examples', '--format', 'json'], node20);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out).summary.error).toBe(5);
+    expect(JSON.parse(r.out).summary.error).toBe(6);
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -435,6 +436,18 @@ describe('multi-file', () => {
 });
 
 describe('hover on the command line', () => {
+  it('examples/grub-cmdline.iommu: the deciding tokens, the undone one, a quoted value as one token, and init\'s arguments', async () => {
+    const text = readFileSync(new URL('../../examples/grub-cmdline.iommu', import.meta.url), 'utf8');
+    const doc = await t.validate(text);
+    const at = text.indexOf('intremap=off', text.indexOf('cmdline "'));
+    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(at) });
+    const value = (h?.contents as { value: string }).value;
+    expect(value).toContain('- `intremap=off`: interrupt remapping off: MSIs are not isolated (BOOT002, CAP-IR-01)');
+    expect(value).toContain('`intel_iommu=off` (VT-d on is decided by the later `intel_iommu=on`)');
+    expect(value).toContain('`dyndbg="file drivers/iommu/* +p"` (not read by the simulator)');
+    expect(value.split('\n').at(-1)).toBe('After `--`, for init, not the kernel: `single`');
+  });
+
   it('lists what the simulator reads from each token, and the tokens it does not read', async () => {
     const text = HOST.replace('    arch x86_64\n', '    arch x86_64\n    cmdline "quiet intel_iommu=on iommu=pt vfio_iommu_type1.allow_unsafe_interrupts=1"\n');
     const doc = await t.validate(text);

@@ -87,6 +87,22 @@ export function cmdlineEntries(cmdline: string | undefined): CmdlineEntry[] {
   return out;
 }
 
+/**
+ * What follows the bare `--` that ends the kernel's parameters (`parse_args` hands it to init as its arguments),
+ * trimmed; undefined when the line has no such `--`.
+ */
+export function initArguments(cmdline: string | undefined): string | undefined {
+  const s = cmdline ?? '';
+  const entries = cmdlineEntries(s);
+  let at = entries.length ? entries[entries.length - 1].end : 0;
+  while (at < s.length && isSpace(s.charCodeAt(at))) at++;
+  if (at >= s.length) return undefined;
+  // the stop token itself (`--`, `"--"`), up to the next blank
+  let end = at;
+  while (end < s.length && !isSpace(s.charCodeAt(end))) end++;
+  return s.slice(end).trim();
+}
+
 /** The tokens of {@link cmdlineEntries}, as written. */
 export function cmdlineTokens(cmdline: string | undefined): string[] {
   return cmdlineEntries(cmdline).map((e) => e.token);

@@ -3,7 +3,7 @@ import { applyBootParams, moduleParamsFromCmdline } from '../src/boot-params.js'
 import { cmdlineEffects } from '../src/cmdline-effects.js';
 import { globalDomainPolicy, policyType } from '../src/groups/default-domain.js';
 import { parseAcsOverride, parsePciAcsOptions } from '../src/groups/cmdline.js';
-import { cmdlineEntries, cmdlineTokens, lastOption, withoutOptions } from '../src/kernel-cmdline.js';
+import { cmdlineEntries, cmdlineTokens, initArguments, lastOption, withoutOptions } from '../src/kernel-cmdline.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo } from './builders.js';
 
@@ -193,5 +193,16 @@ describe('withoutOptions and the BOOT001 / BOOT002 quick fixes', () => {
     // applying the fix leaves nothing for the rule to report
     const fixed = fixesOf('nointremap intremap=nosid,off quiet', 'BOOT002')[0]![0] as { cmdline: string };
     expect(fixesOf(fixed.cmdline, 'BOOT002')).toEqual([]);
+  });
+});
+
+describe('initArguments: what follows the -- that ends the kernel parameters', () => {
+  it('is init\'s, trimmed; undefined without a --', () => {
+    expect(initArguments('quiet -- single  ')).toBe('single');
+    expect(initArguments('quiet "--" --firecracker-init --addr 0.0.0.0:2024')).toBe('--firecracker-init --addr 0.0.0.0:2024');
+    expect(initArguments('quiet --')).toBe('');
+    expect(initArguments('quiet a="x -- y"')).toBeUndefined();
+    expect(initArguments('quiet')).toBeUndefined();
+    expect(initArguments(undefined)).toBeUndefined();
   });
 });

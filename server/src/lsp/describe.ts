@@ -7,6 +7,7 @@ import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
+import { initArguments } from '../../../src-core/src/kernel-cmdline.js';
 import { hostArchOf } from '../../../src-core/src/arch.js';
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
@@ -156,6 +157,8 @@ export function describeCmdline(host: Host): string {
   if (!read.length) lines.push('No token changes the simulation.');
   for (const e of read) lines.push(`- \`${e.token}\`: ${e.effect}`);
   if (ignored.length) lines.push('', `Not read: ${ignored.map((e) => `\`${e.token}\` (${e.effect})`).join(', ')}`);
+  const init = initArguments(host.cmdline);
+  if (init !== undefined) lines.push('', init ? `After \`--\`, for init, not the kernel: \`${init}\`` : 'A `--` ends the kernel parameters (nothing follows for init).');
   return lines.join('\n');
 }
 
