@@ -1,6 +1,6 @@
 import type { Host, Iommu } from './model.js';
 import { isX86Host } from './arch.js';
-import { cmdlineEntries, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
+import { cmdlineEntries, lastOption, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
 
 /**
  * Kernel command-line switches that turn IOMMU translation or interrupt remapping off, applied to a host
@@ -13,13 +13,15 @@ import { cmdlineEntries, x86IommuOptions, type CmdlineEntry } from './kernel-cmd
  * - `iommu=off` (x86): no IOMMU at all (SYSFS-GRP-01 lists it as a cause of empty iommu_groups).
  * - `intremap=off` and `nointremap`: interrupt remapping disabled on Intel and AMD (CAP-IR-01).
  * - A later `intel_iommu=on` or `intremap=on` undoes an earlier off ({@link lastSwitches}).
+ * - `amd_iommu=pgtbl_v1|pgtbl_v2` sets the page-table format of AMD units that declare none (as the importer does).
  * Sources: drivers/iommu/intel/iommu.c:intel_iommu_setup, drivers/iommu/amd/init.c:parse_amd_iommu_options,
  * drivers/iommu/irq_remapping.c:setup_irqremap / setup_nointremap, arch/x86/kernel/pci-dma.c:iommu_setup.
  */
 export interface BootParamEffect {
   param: string;
   iommuIds: string[];
-  what: 'translation-off' | 'remapping-off';
+  /** `pgtable`: AMD units without a `pgtable` line take the page-table format the command line names. */
+  what: 'translation-off' | 'remapping-off' | 'pgtable';
 }
 
 /**
@@ -133,9 +135,17 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
     ids.forEach((id) => remapOff.add(id));
     if (ids.length) effects.push({ param: noIr, iommuIds: ids, what: 'remapping-off' });
   }
+  // amd_iommu=pgtbl_v1 / pgtbl_v2 (parse_amd_iommu_options, the last one winning) for the units the file leaves open;
+  // whether VFIO domains use the format on a given kernel is UNCONFIRMED (IOMMU-ENF-01), KVM002 says so
+  const pgtbl = x86 ? lastOption(host.cmdline, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'] as const) : undefined;
+  const pgtable = pgtbl === 'pgtbl_v1' ? 'v1' : pgtbl === 'pgtbl_v2' ? 'v2' : undefined;
+  const pgtableIds = pgtable ? host.iommus.filter((i) => i.driver === 'amd-vi' && i.pgtable === undefined && !translationOff.has(i.id)).map((i) => i.id) : [];
+  if (pgtableIds.length) effects.push({ param: `amd_iommu=${pgtbl}`, iommuIds: pgtableIds, what: 'pgtable' });
   if (!effects.length) return { host, effects };
+  const pgtableSet = new Set(pgtableIds);
   const iommus = host.iommus.map((i): Iommu => {
     let u = i;
+    if (pgtableSet.has(i.id)) u = { ...u, pgtable };
     if (translationOff.has(i.id)) u = { ...u, driver: 'none' };
     if (remapOff.has(i.id) || (amdOff.has(i.id) && i.driver === 'amd-vi')) u = { ...u, interruptRemapping: false, msi: u.msi === 'x86-ir' ? 'x86-vector' : u.msi };
     return u;

@@ -70,7 +70,14 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
         else ignored(note);
       }
     } else if (key === 'amd_iommu') {
-      onX86(options(value, { off: 'the AMD IOMMU driver stops before translation and interrupt remapping (BOOT001)', fullflush: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' }));
+      onX86(
+        options(value, {
+          off: 'the AMD IOMMU driver stops before translation and interrupt remapping (BOOT001)',
+          fullflush: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)',
+          pgtbl_v1: 'v1 page tables (Force-Coherent bit) for AMD units without a `pgtable` line (KVM002)',
+          pgtbl_v2: 'v2 page tables (no Force-Coherent bit) for AMD units without a `pgtable` line (KVM002)',
+        }),
+      );
     } else if (key === 'iommu') {
       // iommu_setup returns at usedac: nothing after it is read
       onX86(options(x86IommuOptions(value).join(','), { off: 'no IOMMU: no iommu_groups (BOOT001)', nopt: 'translated default domains (DOM-DEF-01)', pt: 'identity (pass-through) default domains (DOM-DEF-01)' }));

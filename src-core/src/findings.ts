@@ -44,8 +44,8 @@ export type FixHint =
   | { kind: 'set-device-iommu'; deviceId: string; iommuId: string }
   /** State `acs none` on the device: what the grouping assumed when its ACS capability was not recorded (GRP004). */
   | { kind: 'declare-no-acs'; deviceId: string }
-  /** Replace the host's command line with `cmdline`, which no longer has `removed` (e.g. `intel_iommu=off`). */
-  | { kind: 'set-cmdline'; hostId: string; cmdline: string; removed: string };
+  /** Replace the host's command line with `cmdline`, which no longer has `removed` (e.g. `intel_iommu=off`) and has `added` instead, if given. */
+  | { kind: 'set-cmdline'; hostId: string; cmdline: string; removed: string; added?: string };
 
 export interface RelatedElement {
   /** Model element id. */

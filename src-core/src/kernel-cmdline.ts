@@ -147,7 +147,7 @@ export function kstrtobool(v: string): boolean | undefined {
  * args`) is kept from its first non-blank. A rewritten parameter keeps its quotes (around the value or the whole token).
  * Never throws.
  */
-export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options: string[]) => boolean | number[]): string {
+export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options: string[]) => boolean | number[], add?: string): string {
   const entries = cmdlineEntries(cmdline);
   let out = '';
   /** End of the last kept token, when the token just before the current one was kept (its gap is reused). */
@@ -175,6 +175,8 @@ export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options:
     out += replacement;
     keptEnd = e.end;
   }
+  // an added parameter goes after the last kept one: before a `--`, after which it would be init's
+  if (add) out += (out ? ' ' : '') + add;
   const tail = cmdline.slice(last).trim();
   return tail ? (out ? `${out} ${tail}` : tail) : out;
 }

@@ -68,6 +68,8 @@ export const CMDLINE_OPTIONS: Term[] = [
   { name: 'intel_iommu=on', doc: 'Enable Intel VT-d (needed where the kernel is built with INTEL_IOMMU_DEFAULT_ON=n).' },
   { name: 'intel_iommu=off', doc: 'Turn VT-d DMA remapping off: no iommu_groups for its devices (BOOT001). Interrupt remapping stays.' },
   { name: 'amd_iommu=off', doc: 'Turn the AMD IOMMU off: no translation and no interrupt remapping (BOOT001).' },
+  { name: 'amd_iommu=pgtbl_v1', doc: 'AMD v1 page tables (with the Force-Coherent bit) for units without a `pgtable` line.' },
+  { name: 'amd_iommu=pgtbl_v2', doc: 'AMD v2 page tables: no Force-Coherent bit, so no-snoop is not blocked although coherency is reported (KVM002).' },
   { name: 'iommu=pt', doc: 'x86: identity (pass-through) default domains for host drivers (DOM-DEF-01). VFIO is not affected.' },
   { name: 'iommu=nopt', doc: 'x86: translated default domains (DOM-DEF-01).' },
   { name: 'iommu=off', doc: 'x86: no IOMMU at all (BOOT001).' },

@@ -206,3 +206,16 @@ describe('initArguments: what follows the -- that ends the kernel parameters', (
     expect(initArguments(undefined)).toBeUndefined();
   });
 });
+
+describe('amd_iommu=pgtbl_v1 / pgtbl_v2 for AMD units without a pgtable line', () => {
+  const amd = (unit: Partial<Parameters<typeof iommu>[2]> = {}) => host('h', '6.12', [iommu('ivhd0', 'amd-vi', { interruptRemapping: true, msi: 'x86-ir', ...unit })], []);
+  it('sets the format the last option names, and leaves a declared one alone', () => {
+    const pg = (cmdline: string, unit = {}) => applyBootParams({ ...amd(unit), cmdline }).host.iommus[0].pgtable;
+    expect(pg('amd_iommu=pgtbl_v2')).toBe('v2');
+    expect(pg('amd_iommu=pgtbl_v2 amd-iommu=pgtbl_v1')).toBe('v1');
+    expect(pg('quiet')).toBeUndefined();
+    expect(pg('amd_iommu=pgtbl_v2', { pgtable: 'v1' })).toBe('v1');
+    expect(applyBootParams({ ...amd(), cmdline: 'amd_iommu=pgtbl_v2' }).effects).toEqual([{ param: 'amd_iommu=pgtbl_v2', iommuIds: ['ivhd0'], what: 'pgtable' }]);
+    expect(cmdlineEffects({ ...amd(), cmdline: 'amd_iommu=pgtbl_v2' })[0]).toMatchObject({ read: true, effect: expect.stringMatching(/^v2 page tables/) });
+  });
+});

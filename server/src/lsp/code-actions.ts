@@ -204,7 +204,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         // the last cmdline line is the one the simulator reads (lowering keeps the last)
         const setting = host.members.filter(isCmdlineSetting).at(-1);
         if (!setting) return undefined;
-        title = `Remove ${fix.removed} from the command line of host ${host.name}`;
+        title = fix.added ? `Use ${fix.added} instead of ${fix.removed} on the command line of host ${host.name}` : `Remove ${fix.removed} from the command line of host ${host.name}`;
         // the DSL string is a JSON string: the kernel's quotes inside it are escaped
         edits = [replaceProperty(setting, 'value', JSON.stringify(fix.cmdline))];
         break;

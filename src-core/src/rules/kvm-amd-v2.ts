@@ -1,6 +1,23 @@
+import type { FixHint } from '../findings.js';
+import { withoutOptions } from '../kernel-cmdline.js';
 import { noBlockReason } from './coherency-common.js';
 import type { Rule } from './rule.js';
-import { devLabel, perOutcome, relIommu } from './vfio-common.js';
+import { devLabel, perOutcome, relIommu, type OutcomeView } from './vfio-common.js';
+
+/**
+ * The fix: where the unit's v2 comes from the command line (`amd_iommu=pgtbl_v2`, the unit declares no format), the
+ * command line with `pgtbl_v1` instead; where the unit declares `pgtable v2`, that line set to v1.
+ */
+function pgtableFix(v: OutcomeView): FixHint[] {
+  if (!v.iommu) return [];
+  const unitId = v.iommu.id;
+  const fromCmdline = v.hostAnalysis.bootParams?.some((e) => e.what === 'pgtable' && e.iommuIds.includes(unitId));
+  if (fromCmdline && v.host.cmdline !== undefined) {
+    const cmdline = withoutOptions(v.host.cmdline, (e, o) => (e.key === 'amd_iommu' ? o.flatMap((x, i) => (x.startsWith('pgtbl_v2') ? [i] : [])) : false), 'amd_iommu=pgtbl_v1');
+    return [{ kind: 'set-cmdline', hostId: v.host.id, cmdline, removed: 'amd_iommu=pgtbl_v2', added: 'amd_iommu=pgtbl_v1' }];
+  }
+  return [{ kind: 'set-iommu-property', iommuId: unitId, property: 'pgtable', value: 'v1' }];
+}
 
 /** KVM002: AMD v2 page table reports enforce_cache_coherency but cannot block no-snoop; KVM never emulates. */
 export const kvmAmdV2Rule: Rule = {
@@ -25,7 +42,7 @@ export const kvmAmdV2Rule: Rule = {
       elementId: v.outcome.deviceId,
       related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel)),
       kernel: this.meta.kernel,
-      fixes: v.iommu ? [{ kind: 'set-iommu-property', iommuId: v.iommu.id, property: 'pgtable', value: 'v1' }] : [],
+      fixes: pgtableFix(v),
     }));
   },
 };
