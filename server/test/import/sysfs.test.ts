@@ -176,6 +176,21 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     expect(caps('quiet -- intel_iommu=sm_on')).not.toContain('scalable-mode');
   });
 
+  it('AMD: amd_iommu=pgtbl_v2 on the command line stays there (a comment on the unit, no pgtable line), so the checker reads it and a fix of the line is a fix of the file', async () => {
+    const swap = <T,>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace(/dmar0/g, 'ivhd0').replace(/intel-iommu/g, 'amd-iommu'), typeof v === 'string' ? (v.replace(/dmar0/g, 'ivhd0') as T) : v]));
+    const amdFiles = swap(files);
+    delete amdFiles['/sys/devices/virtual/iommu/ivhd0/amd-iommu/ecap'];
+    amdFiles['/sys/devices/virtual/iommu/ivhd0/amd-iommu/cap'] = '190b0002\n';
+    amdFiles['/proc/cmdline'] = 'amd_iommu=pgtbl_v2 iommu=pt\n';
+    const r = importFromSysfs({ root: '/synthetic', fs: memFs(amdFiles, swap(links)) });
+    const u = r.host.iommus[0];
+    expect(u).toMatchObject({ name: 'ivhd0', driver: 'amd-vi' });
+    expect(u.pgtable).toBeUndefined();
+    expect(r.text).toContain('// page-table format v2: from amd_iommu=pgtbl_v2 on the command line, which the checker reads');
+    expect(r.text).not.toMatch(/^\s*pgtable /m);
+    expect(r.text).toContain('cmdline "amd_iommu=pgtbl_v2 iommu=pt"');
+  });
+
   it('IR supported but no remapped vectors → interrupt-remapping dropped, msi x86-vector', () => {
     const f2 = { ...files, '/proc/interrupts': '  CPU0\n 130: 1 PCI-MSIX-0000:01:00.0 0-edge x\n' };
     const r = importFromSysfs({ root: '/synthetic', fs: memFs(f2, links) });
