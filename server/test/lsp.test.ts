@@ -117,7 +117,7 @@ describe('quick fixes', () => {
 
   it('KVM002 with the v2 page table from the command line: the fix changes the command line, not the unit', async () => {
     const text = (cmdline: string) =>
-      `host a {\n    kernel 6.12\n    cmdline ${JSON.stringify(cmdline)}\n    iommu ivhd0 {\n        driver amd-vi\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    endpoint x at 0000:01:00.0 {\n        no-snoop on\n        driver vfio-pci\n    }\n}\nvm v on a {\n    assign x\n}\n`;
+      `host a {\n    kernel 6.14\n    cmdline ${JSON.stringify(cmdline)}\n    iommu ivhd0 {\n        driver amd-vi\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    endpoint x at 0000:01:00.0 {\n        no-snoop on\n        driver vfio-pci\n    }\n}\nvm v on a {\n    assign x\n}\n`;
     const r = await testCodeAction(t.Iommu)(text('amd_iommu=pgtbl_v2 -- single'), 'KVM002', text('amd_iommu=pgtbl_v1 -- single'));
     expect(r.action?.title).toBe('Use amd_iommu=pgtbl_v1 instead of amd_iommu=pgtbl_v2 on the command line of host a');
     expect(codes(await t.validate(text('amd_iommu=pgtbl_v1 -- single')))).not.toContain('KVM002');

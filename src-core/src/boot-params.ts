@@ -1,5 +1,6 @@
 import type { Host, Iommu } from './model.js';
 import { isX86Host } from './arch.js';
+import { atLeast } from './kernel-version.js';
 import { cmdlineEntries, lastOption, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
 
 /**
@@ -13,7 +14,8 @@ import { cmdlineEntries, lastOption, x86IommuOptions, type CmdlineEntry } from '
  * - `iommu=off` (x86): no IOMMU at all (SYSFS-GRP-01 lists it as a cause of empty iommu_groups).
  * - `intremap=off` and `nointremap`: interrupt remapping disabled on Intel and AMD (CAP-IR-01).
  * - A later `intel_iommu=on` or `intremap=on` undoes an earlier off ({@link lastSwitches}).
- * - `amd_iommu=pgtbl_v1|pgtbl_v2` sets the page-table format of AMD units that declare none (as the importer does).
+ * - `amd_iommu=pgtbl_v1|pgtbl_v2` sets the page-table format of AMD units that declare none, from 6.14 (VFIO domains
+ *   follow it only since then).
  * Sources: drivers/iommu/intel/iommu.c:intel_iommu_setup, drivers/iommu/amd/init.c:parse_amd_iommu_options,
  * drivers/iommu/irq_remapping.c:setup_irqremap / setup_nointremap, arch/x86/kernel/pci-dma.c:iommu_setup.
  */
@@ -135,9 +137,12 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
     ids.forEach((id) => remapOff.add(id));
     if (ids.length) effects.push({ param: noIr, iommuIds: ids, what: 'remapping-off' });
   }
-  // amd_iommu=pgtbl_v1 / pgtbl_v2 (parse_amd_iommu_options, the last one winning) for the units the file leaves open;
-  // whether VFIO domains use the format on a given kernel is UNCONFIRMED (IOMMU-ENF-01), KVM002 says so
-  const pgtbl = x86 ? lastOption(host.cmdline, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'] as const) : undefined;
+  // amd_iommu=pgtbl_v1 / pgtbl_v2 (parse_amd_iommu_options, the last one winning) for the units the file leaves open,
+  // from 6.14 only: before it `amd_iommu_domain_alloc` forced v1 for IOMMU_DOMAIN_UNMANAGED ("Force IOMMU v1 page
+  // table when allocating domain for pass-through devices", 6.1–6.13), so VFIO domains ignored the option, and before
+  // 6.1 it did not exist; 6.14 removed domain_alloc() (f9b80f941e0e), after which VFIO domains take amd_iommu_pgtable.
+  // Outside the reference (IOMMU-ENF-01 calls the question UNCONFIRMED); a stable backport (6.13.2) is not modelled.
+  const pgtbl = x86 && host.kernel && atLeast(host.kernel, 6, 14) ? lastOption(host.cmdline, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'] as const) : undefined;
   const pgtable = pgtbl === 'pgtbl_v1' ? 'v1' : pgtbl === 'pgtbl_v2' ? 'v2' : undefined;
   const pgtableIds = pgtable ? host.iommus.filter((i) => i.driver === 'amd-vi' && i.pgtable === undefined && !translationOff.has(i.id)).map((i) => i.id) : [];
   if (pgtableIds.length) effects.push({ param: `amd_iommu=${pgtbl}`, iommuIds: pgtableIds, what: 'pgtable' });

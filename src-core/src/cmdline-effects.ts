@@ -10,6 +10,7 @@ import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
 import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
 import type { Host } from './model.js';
 import { hostArch, isX86Host } from './arch.js';
+import { atLeast } from './kernel-version.js';
 
 /** One command-line token and what it does in the simulation; `read` false = the simulator ignores it. */
 export interface CmdlineEffect {
@@ -70,14 +71,21 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
         else ignored(note);
       }
     } else if (key === 'amd_iommu') {
-      onX86(
-        options(value, {
-          off: 'the AMD IOMMU driver stops before translation and interrupt remapping (BOOT001)',
-          fullflush: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)',
-          pgtbl_v1: 'v1 page tables (Force-Coherent bit) for AMD units without a `pgtable` line (KVM002)',
-          pgtbl_v2: 'v2 page tables (no Force-Coherent bit) for AMD units without a `pgtable` line (KVM002)',
-        }),
-      );
+      // the page-table options reach VFIO domains from 6.14 only (boot-params.ts)
+      const pgtblRead = host.kernel !== undefined && atLeast(host.kernel, 6, 14);
+      const known: Record<string, string> = {
+        off: 'the AMD IOMMU driver stops before translation and interrupt remapping (BOOT001)',
+        fullflush: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)',
+        ...(pgtblRead
+          ? {
+              pgtbl_v1: 'v1 page tables (Force-Coherent bit) for AMD units without a `pgtable` line (KVM002)',
+              pgtbl_v2: 'v2 page tables (no Force-Coherent bit) for AMD units without a `pgtable` line (KVM002)',
+            }
+          : {}),
+      };
+      const effect = options(value, known);
+      if (!effect && x86 && value.split(',').some((o) => o.startsWith('pgtbl_'))) ignored(`VFIO domains use v1 page tables before 6.14, whatever amd_iommu=pgtbl_… says${host.kernel ? '' : ' (no kernel declared)'}`);
+      else onX86(effect);
     } else if (key === 'iommu') {
       // iommu_setup returns at usedac: nothing after it is read
       onX86(options(x86IommuOptions(value).join(','), { off: 'no IOMMU: no iommu_groups (BOOT001)', nopt: 'translated default domains (DOM-DEF-01)', pt: 'identity (pass-through) default domains (DOM-DEF-01)' }));

@@ -147,7 +147,7 @@ export function kstrtobool(v: string): boolean | undefined {
  * args`) is kept from its first non-blank. A rewritten parameter keeps its quotes (around the value or the whole token).
  * Never throws.
  */
-export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options: string[]) => boolean | number[], add?: string): string {
+export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options: string[]) => boolean | number[]): string {
   const entries = cmdlineEntries(cmdline);
   let out = '';
   /** End of the last kept token, when the token just before the current one was kept (its gap is reused). */
@@ -175,8 +175,6 @@ export function withoutOptions(cmdline: string, drop: (e: CmdlineEntry, options:
     out += replacement;
     keptEnd = e.end;
   }
-  // an added parameter goes after the last kept one: before a `--`, after which it would be init's
-  if (add) out += (out ? ' ' : '') + add;
   const tail = cmdline.slice(last).trim();
   return tail ? (out ? `${out} ${tail}` : tail) : out;
 }
@@ -189,4 +187,30 @@ export function x86IommuOptions(value: string): string[] {
   const options = value.split(',');
   const stop = options.findIndex((o) => o.startsWith('usedac'));
   return stop < 0 ? options : options.slice(0, stop + 1);
+}
+
+/**
+ * `cmdline` with the last option of a `key=` parameter that starts with one of `prefixes` replaced by `replacement`,
+ * in place (the parameter keeps its other options, its spelling and its quotes; the rest of the line is untouched).
+ * Since such options are read left to right with the last one winning, this decides what the kernel reads. The same
+ * string when there is no such option. Never throws.
+ */
+export function replaceLastOption(cmdline: string, key: string, prefixes: readonly string[], replacement: string): string {
+  const entries = cmdlineEntries(cmdline);
+  for (let k = entries.length - 1; k >= 0; k--) {
+    const e = entries[k];
+    if (e.bare || e.key !== key) continue;
+    const options = e.value.split(',');
+    let i = options.length - 1;
+    while (i >= 0 && !prefixes.some((p) => options[i].startsWith(p))) i--;
+    if (i < 0) continue;
+    // the option's place in the token: the value starts after the first `=` and an opening quote
+    const eq = e.token.indexOf('=');
+    const valueStart = eq + 1 + (e.token[eq + 1] === '"' ? 1 : 0);
+    let at = valueStart;
+    for (let j = 0; j < i; j++) at += options[j].length + 1;
+    const token = e.token.slice(0, at) + replacement + e.token.slice(at + options[i].length);
+    return cmdline.slice(0, e.start) + token + cmdline.slice(e.end);
+  }
+  return cmdline;
 }

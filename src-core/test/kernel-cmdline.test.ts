@@ -3,7 +3,7 @@ import { applyBootParams, moduleParamsFromCmdline } from '../src/boot-params.js'
 import { cmdlineEffects } from '../src/cmdline-effects.js';
 import { globalDomainPolicy, policyType } from '../src/groups/default-domain.js';
 import { parseAcsOverride, parsePciAcsOptions } from '../src/groups/cmdline.js';
-import { cmdlineEntries, cmdlineTokens, initArguments, lastOption, withoutOptions } from '../src/kernel-cmdline.js';
+import { cmdlineEntries, cmdlineTokens, initArguments, lastOption, replaceLastOption, withoutOptions } from '../src/kernel-cmdline.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo } from './builders.js';
 
@@ -208,8 +208,12 @@ describe('initArguments: what follows the -- that ends the kernel parameters', (
 });
 
 describe('amd_iommu=pgtbl_v1 / pgtbl_v2 for AMD units without a pgtable line', () => {
-  const amd = (unit: Partial<Parameters<typeof iommu>[2]> = {}) => host('h', '6.12', [iommu('ivhd0', 'amd-vi', { interruptRemapping: true, msi: 'x86-ir', ...unit })], []);
-  it('sets the format the last option names, and leaves a declared one alone', () => {
+  const amd = (unit: Partial<Parameters<typeof iommu>[2]> = {}, kernel = '6.14') => host('h', kernel, [iommu('ivhd0', 'amd-vi', { interruptRemapping: true, msi: 'x86-ir', ...unit })], []);
+  it('before 6.14 VFIO domains ignore it (v1 forced for unmanaged domains 6.1–6.13, no option before 6.1)', () => {
+    for (const k of ['5.15', '6.1', '6.12', '6.13']) expect(applyBootParams({ ...amd({}, k), cmdline: 'amd_iommu=pgtbl_v2' }).host.iommus[0].pgtable, k).toBeUndefined();
+    expect(cmdlineEffects({ ...amd({}, '6.12'), cmdline: 'amd_iommu=pgtbl_v2' })[0]).toMatchObject({ read: false, effect: 'VFIO domains use v1 page tables before 6.14, whatever amd_iommu=pgtbl_… says' });
+  });
+  it('from 6.14: sets the format the last option names, and leaves a declared one alone', () => {
     const pg = (cmdline: string, unit = {}) => applyBootParams({ ...amd(unit), cmdline }).host.iommus[0].pgtable;
     expect(pg('amd_iommu=pgtbl_v2')).toBe('v2');
     expect(pg('amd_iommu=pgtbl_v2 amd-iommu=pgtbl_v1')).toBe('v1');
@@ -217,5 +221,18 @@ describe('amd_iommu=pgtbl_v1 / pgtbl_v2 for AMD units without a pgtable line', (
     expect(pg('amd_iommu=pgtbl_v2', { pgtable: 'v1' })).toBe('v1');
     expect(applyBootParams({ ...amd(), cmdline: 'amd_iommu=pgtbl_v2' }).effects).toEqual([{ param: 'amd_iommu=pgtbl_v2', iommuIds: ['ivhd0'], what: 'pgtable' }]);
     expect(cmdlineEffects({ ...amd(), cmdline: 'amd_iommu=pgtbl_v2' })[0]).toMatchObject({ read: true, effect: expect.stringMatching(/^v2 page tables/) });
+  });
+});
+
+describe('replaceLastOption', () => {
+  const v1 = (c: string) => replaceLastOption(c, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'], 'pgtbl_v1');
+  it('rewrites the deciding option in place, whatever surrounds it', () => {
+    expect(v1('quiet amd_iommu=pgtbl_v2,force_isolation -- single')).toBe('quiet amd_iommu=pgtbl_v1,force_isolation -- single');
+    expect(v1('amd_iommu=pgtbl_v2 amd_iommu=pgtbl_v1,pgtbl_v2')).toBe('amd_iommu=pgtbl_v2 amd_iommu=pgtbl_v1,pgtbl_v1');
+    expect(v1('amd-iommu="force_isolation,pgtbl_v2" dyndbg="a b')).toBe('amd-iommu="force_isolation,pgtbl_v1" dyndbg="a b');
+    expect(v1('"amd_iommu=pgtbl_v2"')).toBe('"amd_iommu=pgtbl_v1"');
+    expect(v1('quiet')).toBe('quiet');
+    expect(v1('quiet -- amd_iommu=pgtbl_v2')).toBe('quiet -- amd_iommu=pgtbl_v2');
+    expect(lastOption(v1('amd_iommu=pgtbl_v2 dyndbg="a b amd_iommu=pgtbl_v2'), 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'])).toBe('pgtbl_v1');
   });
 });

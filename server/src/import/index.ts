@@ -248,7 +248,7 @@ function decodeUnit(u: ImportedIommu & { files: Record<string, string> }, kernel
     // the checker reads amd_iommu=pgtbl_v1/v2 from the host's cmdline itself (boot-params.ts): no pgtable line, so that
     // a fix of the command line is a fix of the file
     const pg = lastOption(cmdline, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2']);
-    if (pg) u.comments.push(`page-table format ${pg.slice(6)}: from amd_iommu=${pg} on the command line, which the checker reads`);
+    if (pg) u.comments.push(`page-table format ${pg.slice(6)}: from amd_iommu=${pg} on the command line, which the checker reads there (VFIO domains follow it from 6.14)`);
     else u.comments.push('page-table format not visible in sysfs (no amd_iommu=pgtbl_v1/v2 on the command line): pgtable omitted');
   } else if (u.driver === 'arm-smmu-v3' || u.driver === 'arm-smmu') {
     u.comments.push('no capability files in sysfs for SMMUs (CAP-SMMU3-01): coherency comes from firmware and is not imported');

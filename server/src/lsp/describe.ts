@@ -158,7 +158,9 @@ export function describeCmdline(host: Host): string {
   for (const e of read) lines.push(`- \`${e.token}\`: ${e.effect}`);
   if (ignored.length) lines.push('', `Not read: ${ignored.map((e) => `\`${e.token}\` (${e.effect})`).join(', ')}`);
   const init = initArguments(host.cmdline);
-  if (init !== undefined) lines.push('', init ? `After \`--\`, for init, not the kernel: \`${init}\`` : 'A `--` ends the kernel parameters (nothing follows for init).');
+  // a code span that a backtick in the arguments cannot end early
+  const code = (t: string) => (t.includes('`') ? `\`\` ${t} \`\`` : `\`${t}\``);
+  if (init !== undefined) lines.push('', init ? `After \`--\`, for init, not the kernel: ${code(init)}` : 'A `--` ends the kernel parameters (nothing follows for init).');
   return lines.join('\n');
 }
 

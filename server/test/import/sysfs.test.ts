@@ -186,7 +186,7 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     const u = r.host.iommus[0];
     expect(u).toMatchObject({ name: 'ivhd0', driver: 'amd-vi' });
     expect(u.pgtable).toBeUndefined();
-    expect(r.text).toContain('// page-table format v2: from amd_iommu=pgtbl_v2 on the command line, which the checker reads');
+    expect(r.text).toContain('// page-table format v2: from amd_iommu=pgtbl_v2 on the command line, which the checker reads there (VFIO domains follow it from 6.14)');
     expect(r.text).not.toMatch(/^\s*pgtable /m);
     expect(r.text).toContain('cmdline "amd_iommu=pgtbl_v2 iommu=pt"');
   });

@@ -1,5 +1,5 @@
 import type { FixHint } from '../findings.js';
-import { withoutOptions } from '../kernel-cmdline.js';
+import { replaceLastOption } from '../kernel-cmdline.js';
 import { noBlockReason } from './coherency-common.js';
 import type { Rule } from './rule.js';
 import { devLabel, perOutcome, relIommu, type OutcomeView } from './vfio-common.js';
@@ -13,7 +13,8 @@ function pgtableFix(v: OutcomeView): FixHint[] {
   const unitId = v.iommu.id;
   const fromCmdline = v.hostAnalysis.bootParams?.some((e) => e.what === 'pgtable' && e.iommuIds.includes(unitId));
   if (fromCmdline && v.host.cmdline !== undefined) {
-    const cmdline = withoutOptions(v.host.cmdline, (e, o) => (e.key === 'amd_iommu' ? o.flatMap((x, i) => (x.startsWith('pgtbl_v2') ? [i] : [])) : false), 'amd_iommu=pgtbl_v1');
+    // the deciding (last) page-table option, in place: nothing is appended, so nothing lands after `--` or in a quote
+    const cmdline = replaceLastOption(v.host.cmdline, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'], 'pgtbl_v1');
     return [{ kind: 'set-cmdline', hostId: v.host.id, cmdline, removed: 'amd_iommu=pgtbl_v2', added: 'amd_iommu=pgtbl_v1' }];
   }
   return [{ kind: 'set-iommu-property', iommuId: unitId, property: 'pgtable', value: 'v1' }];

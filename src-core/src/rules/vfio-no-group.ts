@@ -12,6 +12,8 @@ function unitFixes(ctx: RuleContext, v: OutcomeView): FixHint[] | undefined {
   let top = v.device;
   for (let d = v.device, seen = 0; d && seen < 64; d = d.parentId ? ctx.device(d.parentId) : undefined, seen++) {
     if (d.iommuId) return undefined;
+    // not above a host bridge's child: a unit on the host bridge would also move its other devices (an iGPU)
+    if (d.kind === 'host-bridge') break;
     top = d;
   }
   const active = v.host.iommus.filter((u) => u.driver !== 'none');

@@ -139,6 +139,9 @@ describe('type1: probe refusals (VFIO-PCI-01, VFIO-CC-01)', () => {
     expect(f.fixes).toEqual([{ kind: 'set-device-iommu', deviceId: 'rp', iommuId: 'dmar0' }, { kind: 'set-device-iommu', deviceId: 'rp', iommuId: 'dmar1' }]);
     // the fix applied: translated, attached
     expect(simulate(mk({ iommuId: 'dmar1' })).findings.map((x) => x.code)).not.toContain('VIA005');
+    // below a host bridge: the fix goes on the root port, not on the bridge (that would move its other devices too)
+    const hb = topo([host('h', '6.12', units, [dev('hb', 'host-bridge', '0000:00:00.0'), dev('rp', 'root-port', '0000:00:01.0', { parentId: 'hb', acs: { cap: 0x1d, ctl: 0x1d } }), dev('gpu', 'endpoint', '0000:01:00.0', { parentId: 'rp', acs: null, driver: 'vfio-pci' })])], [vm('v', 'h', ['gpu'])]);
+    expect(simulate(hb).findings.find((x) => x.code === 'VIA005')!.fixes!.map((x) => (x as { deviceId: string }).deviceId)).toEqual(['rp', 'rp']);
     // a unit declared but off: no such fix (the unit is known; BOOT001 or the topology says why)
     expect(simulate(mk({ iommuId: 'off' })).findings.find((x) => x.code === 'VIA005')!.fixes).toBeUndefined();
   });
