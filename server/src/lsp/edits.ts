@@ -3,8 +3,8 @@
  * indentation, replace a property's value, or remove one element of a comma list. Pure functions of the
  * AST + document text; they never throw (undefined = cannot build the edit).
  */
-import { AstUtils, GrammarUtils, type AstNode, type CstNode } from 'langium';
-import type { Range, TextEdit } from 'vscode-languageserver-types';
+import { AstUtils, GrammarUtils, type AstNode } from 'langium';
+import type { TextEdit } from 'vscode-languageserver-types';
 
 export interface DocEdit {
   uri: string;
@@ -63,22 +63,10 @@ export function replaceNode(node: AstNode, newText: string): DocEdit | undefined
 
 /**
  * Remove element `index` of a comma-separated `property` list, including one adjacent comma. When it is
- * the only element, remove the whole `node` line.
+ * the only element, remove the node ({@link removeNode}). One case of {@link removeListElements}.
  */
 export function removeListElement(node: AstNode, property: string, index: number): DocEdit | undefined {
-  const cst = node.$cstNode;
-  if (!cst) return undefined;
-  const items = GrammarUtils.findNodesForProperty(cst, property);
-  const doc = docOf(node);
-  const uri = doc.uri.toString();
-  if (items.length <= 1) return removeNode(node);
-  const item = items[index];
-  if (!item) return undefined;
-  const range: Range =
-    index < items.length - 1
-      ? { start: item.range.start, end: items[index + 1].range.start }
-      : { start: endOf(items[index - 1]), end: item.range.end };
-  return { uri, edit: { range, newText: '' } };
+  return removeListElements(node, property, [index])?.[0];
 }
 
 /**
@@ -122,10 +110,6 @@ export function removeListElements(node: AstNode, property: string, indices: rea
   for (const i of [...drop].sort((a, b) => a - b)) if (i < lastKept) out.push({ uri, edit: { range: { start: items[i].range.start, end: items[i + 1].range.start }, newText: '' } });
   if (lastKept < items.length - 1) out.push({ uri, edit: { range: { start: items[lastKept].range.end, end: items[items.length - 1].range.end }, newText: '' } });
   return out;
-}
-
-function endOf(n: CstNode) {
-  return n.range.end;
 }
 
 /**
