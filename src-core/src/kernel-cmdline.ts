@@ -115,8 +115,13 @@ export function cmdlineTokens(cmdline: string | undefined): string[] {
  * starts with a shorter one should come first in `choices`.
  */
 export function lastOption<T extends string>(cmdline: string | undefined, key: string, choices: readonly T[]): T | undefined {
+  return lastOptionIn(cmdlineEntries(cmdline), key, choices);
+}
+
+/** {@link lastOption} over a command line already split ({@link cmdlineEntries}). */
+export function lastOptionIn<T extends string>(entries: readonly CmdlineEntry[], key: string, choices: readonly T[]): T | undefined {
   let last: T | undefined;
-  for (const e of cmdlineEntries(cmdline)) {
+  for (const e of entries) {
     if (e.bare || e.key !== key) continue;
     for (const o of e.value.split(',')) last = choices.find((c) => o.startsWith(c)) ?? last;
   }
