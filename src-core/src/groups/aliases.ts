@@ -68,8 +68,9 @@ export interface AliasQuirk {
 const MARVELL_FUNC1 = [0x9120, 0x9123, 0x9125, 0x9128, 0x9130, 0x9170, 0x9172, 0x917a, 0x9182, 0x9183, 0x91a0, 0x9215, 0x9220, 0x9230, 0x9235];
 
 /**
- * GRP-ALIAS-03 quirks that add devfns to `dma_alias_mask` (same bus). Not modelled: JMicron JMB388 ESD (no ID in the
- * reference), Switchtec NTB (needs the partition table); AMD IVRS aliases come from `dmaAliasDevfns`.
+ * GRP-ALIAS-03 quirks that add devfns to `dma_alias_mask` (same bus). JMicron JMB388 ESD is 0x197b:0x2392
+ * (`PCI_VENDOR_ID_JMICRON`, `PCI_DEVICE_ID_JMICRON_JMB388_ESD` in include/linux/pci_ids.h). Not modelled: Switchtec NTB
+ * (needs the partition table); AMD IVRS aliases come from `dmaAliasDevfns`.
  * Source: drivers/pci/quirks.c:quirk_dma_func0_alias, quirk_dma_func1_alias, quirk_fixed_dma_alias,
  * quirk_mic_x200_dma_alias, quirk_pex_vca_alias, quirk_plx_ntb_dma_alias.
  */
@@ -81,7 +82,7 @@ export function aliasQuirk(d: PciDevice): AliasQuirk | undefined {
   if (((v === 0x1180 && (id === 0xe832 || id === 0xe476)) || (v === 0x6766 && (id === 0x3d40 || id === 0x3d41))) && fn !== 0)
     return { quirk: 'quirk_dma_func0_alias', devfns: [slot << 3] };
   if (
-    ((v === 0x1b4b && MARVELL_FUNC1.includes(id)) || (v === 0x1103 && (id === 0x0642 || id === 0x0645)) || (v === 0x1c28 && id === 0x0122)) &&
+    ((v === 0x1b4b && MARVELL_FUNC1.includes(id)) || (v === 0x1103 && (id === 0x0642 || id === 0x0645)) || (v === 0x197b && id === 0x2392) || (v === 0x1c28 && id === 0x0122)) &&
     fn !== 1
   )
     return { quirk: 'quirk_dma_func1_alias', devfns: [(slot << 3) | 1] };

@@ -98,6 +98,17 @@ describe('DMA alias quirks and bridge flags (GRP-ALIAS-01..03)', () => {
     // Both functions have full ACS except fn0: fn1 is isolated, but the alias still joins them.
     expect(partition(host('h', '6.6', [iommu('u', 'intel-vtd')], [rp, { ...sata, acs: ACS_CAP }, ide]))).toEqual(sets(['rp'], ['sata', 'ide']));
   });
+  it('JMicron JMB388 ESD (0x197b:0x2392) function 0 aliases to function 1, as quirk_dma_func1_alias says', () => {
+    const rp = dev('rp', 'root-port', '00:01.0', { acs: ACS_CAP });
+    const sd = dev('sd', 'endpoint', '05:00.0', { parentId: 'rp', vendorId: 0x197b, deviceId: 0x2392, acs: ACS_CAP });
+    const f1 = dev('f1', 'endpoint', '05:00.1', { parentId: 'rp', vendorId: 0x197b, deviceId: 0x2391, acs: ACS_CAP });
+    const r = computeGroups(host('h', '6.6', [iommu('u', 'intel-vtd')], [rp, sd, f1]), undefined, {});
+    expect(r.groupOf.get('sd')).toBe(r.groupOf.get('f1'));
+    expect(r.groupOf.get('f1')!.reasons.map((x) => x.text).join(' ')).toContain('quirk_dma_func1_alias');
+    // another JMicron function (the JMB388 SD host, 0x2391) has no alias quirk: with ACS, two groups
+    const other = dev('sd', 'endpoint', '05:00.0', { parentId: 'rp', vendorId: 0x197b, deviceId: 0x2391, acs: ACS_CAP });
+    expect(partition(host('h', '6.6', [iommu('u', 'intel-vtd')], [rp, other, f1]))).toEqual(sets(['rp'], ['sd'], ['f1']));
+  });
   it('Ricoh 0xe832 function 2 aliases to function 0', () => {
     const rp = dev('rp', 'root-port', '00:01.0', { acs: ACS_CAP });
     const f0 = dev('f0', 'endpoint', '04:00.0', { parentId: 'rp', vendorId: 0x1180, deviceId: 0xe822, acs: ACS_CAP });
