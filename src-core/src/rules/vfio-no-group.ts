@@ -1,4 +1,5 @@
 import type { FixHint } from '../findings.js';
+import { resolveIommu, topologyOf } from '../groups/index.js';
 import type { Rule, RuleContext } from './rule.js';
 import { devLabel, outcomeOf, perOutcome, type OutcomeView } from './vfio-common.js';
 
@@ -21,6 +22,28 @@ function unitFixes(ctx: RuleContext, v: OutcomeView): FixHint[] | undefined {
   return active.map((u) => ({ kind: 'set-device-iommu', deviceId: top!.id, iommuId: u.id }));
 }
 
+/**
+ * Why the device has no iommu_group, for the explanation: its unit has driver `none` (turned off on the command line,
+ * which BOOT001 reports, or so in the topology), or no unit resolves for it (none declared on it or its parents, and
+ * the host has no active unit or several of them). Same resolution as the grouping (`resolveIommu`).
+ */
+function whyUntranslated(v: OutcomeView): string {
+  if (!v.device) return 'the device is not on the host';
+  const unit = resolveIommu(v.host, v.device, topologyOf(v.hostAnalysis.grouping, v.host));
+  if (unit) {
+    const off = v.hostAnalysis.bootParams?.find((e) => e.what === 'translation-off' && e.iommuIds.includes(unit.id));
+    return off ? `its IOMMU ${unit.name} is turned off by \`${off.param}\` on the kernel command line (BOOT001), so it creates no iommu_groups` : `its IOMMU ${unit.name} has driver \`none\` in the topology, so no IOMMU driver creates iommu_groups for it`;
+  }
+  const active = v.host.iommus.filter((u) => u.driver !== 'none').length;
+  const where = 'no `iommu` line on it or its parents';
+  if (active === 0) {
+    const offs = (v.hostAnalysis.bootParams ?? []).filter((e) => e.what === 'translation-off');
+    const why = offs.length ? ` (${offs.map((e) => `\`${e.param}\``).join(', ')} on the kernel command line turns translation off, BOOT001)` : '';
+    return `no IOMMU translates it: ${where}, and the host has no active IOMMU unit${why}`;
+  }
+  return `no IOMMU translates it: ${where}, and the host has ${active} active units, so the model cannot tell which one would`;
+}
+
 /** VIA005: the device has no iommu_group (no IOMMU translates it), so VFIO registration fails. */
 export const vfioNoGroupRule: Rule = {
   meta: {
@@ -38,7 +61,7 @@ export const vfioNoGroupRule: Rule = {
         code: 'VIA005',
         severity: 'error',
         message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: no iommu_group → -EINVAL at vfio-pci probe`,
-        explanation: `VFIO needs the device's iommu_group to isolate its DMA. This device is not translated by any IOMMU in the model (no \`iommuId\` on it or its parents, and the host has no single IOMMU), so \`iommu_group_get\` returns NULL and registration fails: \`${v.outcome.kernelMessage}\`. Only the unsafe noiommu mode would accept it, which KVM device assignment does not use.`,
+        explanation: `VFIO needs the device's iommu_group to isolate its DMA. Here ${whyUntranslated(v)}, so \`iommu_group_get\` returns NULL and registration fails: \`${v.outcome.kernelMessage}\`. Only the unsafe noiommu mode would accept it, which KVM device assignment does not use.`,
         elementId: v.outcome.deviceId,
         related: [],
         kernel: this.meta.kernel,

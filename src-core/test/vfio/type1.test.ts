@@ -145,6 +145,21 @@ describe('type1: probe refusals (VFIO-PCI-01, VFIO-CC-01)', () => {
     // a unit declared but off: no such fix (the unit is known; BOOT001 or the topology says why)
     expect(simulate(mk({ iommuId: 'off' })).findings.find((x) => x.code === 'VIA005')!.fixes).toBeUndefined();
   });
+  it('VIA005 says why the device is untranslated: no unit, several units, a unit with driver none, or turned off on the command line', () => {
+    const units = (...drivers: Parameters<typeof iommu>[1][]) => drivers.map((d, i) => iommu(`dmar${i}`, d, { interruptRemapping: true, msi: 'x86-ir', snoopControl: true }));
+    const mk = (us: ReturnType<typeof units>, gpu: Partial<Parameters<typeof dev>[3]> = {}, cmdline?: string) =>
+      topo([host('h', '6.12', us, [dev('rp', 'root-port', '0000:00:01.0', { acs: { cap: 0x1d, ctl: 0x1d } }), dev('gpu', 'endpoint', '0000:01:00.0', { parentId: 'rp', acs: null, driver: 'vfio-pci', ...gpu })], cmdline === undefined ? {} : { cmdline })], [vm('v', 'h', ['gpu'])]);
+    const why = (t: ReturnType<typeof mk>) => simulate(t).findings.find((x) => x.code === 'VIA005')!.explanation;
+    expect(why(mk(units('intel-vtd', 'intel-vtd')))).toContain('the host has 2 active units, so the model cannot tell which one would');
+    expect(why(mk(units('none')))).toContain('the host has no active IOMMU unit,');
+    expect(why(mk(units('intel-vtd', 'none'), { iommuId: 'dmar1' }))).toContain('its IOMMU dmar1 has driver `none` in the topology');
+    // the command line turns the declared unit off: named, with the option
+    expect(why(mk(units('intel-vtd'), { iommuId: 'dmar0' }, 'intel_iommu=off'))).toContain('its IOMMU dmar0 is turned off by `intel_iommu=off` on the kernel command line (BOOT001)');
+    // the only unit, not declared on the device, turned off: the option is named too
+    expect(why(mk(units('intel-vtd'), {}, 'quiet intel_iommu=off'))).toMatch(/no active IOMMU unit \(`intel_iommu=off` on the kernel command line turns translation off, BOOT001\)/);
+    // never the old, wrong claim for a unit that is declared
+    expect(why(mk(units('intel-vtd', 'none'), { iommuId: 'dmar1' }))).not.toContain('no single IOMMU');
+  });
   it('unknown device id → VIA006', () => {
     const r = run(oneVm(intelHost('6.12'), ['ghost']), INTEL_GROUPS);
     expect(r.find('VIA006', 'vm1')!.outcome!.errno).toBe('ENODEV');
