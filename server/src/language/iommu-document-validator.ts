@@ -178,7 +178,9 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
    * it (`iommu driver {`). Diagnostics from index `from` on are rewritten in place.
    */
   private rewriteKeywordNames(root: AstNode, diagnostics: Diagnostic[], from: number): void {
-    const text = root.$document?.textDocument;
+    // read only when an error needs it: a document made from a string or a file (the CLI) builds its TextDocument,
+    // line offsets of the whole text, on first read
+    let text: LangiumDocument['textDocument'] | undefined;
     let line = -1;
     let after = -1;
     /** Block braces whose opening the parser lost to a rewritten error: the next "unmatched '}'" is theirs. */
@@ -194,6 +196,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       const m = typeof d.message === 'string' ? /^expected a name, found '([a-z][\w-]*)'$/.exec(d.message) : null;
       // only where a name would be followed by what follows it here (`at`, `on`, `{`): `endpoint at 0000:01:00.0`
       // is a name left out, not a keyword used as one
+      if (m && this.keywords.has(m[1])) text ??= root.$document?.textDocument;
       const rest = m && this.keywords.has(m[1]) && text ? text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200) : undefined;
       if (m && rest !== undefined && NAME_FOLLOWER.test(rest)) {
         d.message = `'${m[1]}' is a keyword and cannot be a name; rename it, for example '${m[1]}_'`;
