@@ -16,14 +16,20 @@ import { cmdlineEntries, lastOptionIn, x86IommuOptions, type CmdlineEntry } from
  * - A later `intel_iommu=on` or `intremap=on` undoes an earlier off ({@link lastSwitches}).
  * - `amd_iommu=pgtbl_v1|pgtbl_v2` sets the page-table format of AMD units that declare none, from 6.14 (VFIO domains
  *   follow it only since then).
+ * - `intel_iommu=sm_off` (the last of `sm_on` / `sm_off` winning) leaves every VT-d unit in legacy mode: `intel_iommu_sm
+ *   = 0`, and `sm_supported(iommu)` is `intel_iommu_sm && ecap_smts(iommu->ecap)`, so a unit's `scalable-mode` does not
+ *   count. `sm_on` only allows it where ECAP.SMTS says the hardware can, which the model states with `scalable-mode`.
  * Sources: drivers/iommu/intel/iommu.c:intel_iommu_setup, drivers/iommu/amd/init.c:parse_amd_iommu_options,
  * drivers/iommu/irq_remapping.c:setup_irqremap / setup_nointremap, arch/x86/kernel/pci-dma.c:iommu_setup.
  */
 export interface BootParamEffect {
   param: string;
   iommuIds: string[];
-  /** `pgtable`: AMD units without a `pgtable` line take the page-table format the command line names. */
-  what: 'translation-off' | 'remapping-off' | 'pgtable';
+  /**
+   * `pgtable`: AMD units without a `pgtable` line take the page-table format the command line names;
+   * `scalable-off`: VT-d units that declare `scalable-mode` run in legacy mode (`intel_iommu=sm_off`).
+   */
+  what: 'translation-off' | 'remapping-off' | 'pgtable' | 'scalable-off';
 }
 
 /**
@@ -152,11 +158,17 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
   const pgtable = pgtbl === 'pgtbl_v1' ? 'v1' : pgtbl === 'pgtbl_v2' ? 'v2' : undefined;
   const pgtableIds = pgtable ? host.iommus.filter((i) => i.driver === 'amd-vi' && i.pgtable === undefined && !translationOff.has(i.id)).map((i) => i.id) : [];
   if (pgtableIds.length) effects.push({ param: `amd_iommu=${pgtbl}`, iommuIds: pgtableIds, what: 'pgtable' });
+  // intel_iommu=sm_off (drivers/iommu/intel/iommu.c:intel_iommu_setup, `intel_iommu_sm = 0`; sm_supported())
+  const smOff = x86 && lastOptionIn(entries, 'intel_iommu', ['sm_on', 'sm_off'] as const) === 'sm_off';
+  const legacyIds = smOff ? host.iommus.filter((i) => i.driver === 'intel-vtd' && i.scalableMode === true && !translationOff.has(i.id)).map((i) => i.id) : [];
+  if (legacyIds.length) effects.push({ param: 'intel_iommu=sm_off', iommuIds: legacyIds, what: 'scalable-off' });
   if (!effects.length) return { host, effects };
   const pgtableSet = new Set(pgtableIds);
+  const legacySet = new Set(legacyIds);
   const iommus = host.iommus.map((i): Iommu => {
     let u = i;
     if (pgtableSet.has(i.id)) u = { ...u, pgtable };
+    if (legacySet.has(i.id)) u = { ...u, scalableMode: false };
     if (translationOff.has(i.id)) u = { ...u, driver: 'none' };
     if (remapOff.has(i.id) || (amdOff.has(i.id) && i.driver === 'amd-vi')) u = { ...u, interruptRemapping: false, msi: u.msi === 'x86-ir' ? 'x86-vector' : u.msi };
     return u;

@@ -4,7 +4,7 @@
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
 import { isModuleParamKey, lastSwitches, moduleParamKey } from './boot-params.js';
-import { cmdlineEntries, x86IommuOptions } from './kernel-cmdline.js';
+import { cmdlineEntries, lastOptionIn, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
 import { kstrtobool } from './groups/default-domain.js';
 import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
 import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
@@ -36,6 +36,16 @@ function options(value: string, known: Record<string, string>): string | undefin
   return out.length ? out.join('; ') : undefined;
 }
 
+/** Index of the `intel_iommu=` entry whose `sm_on` / `sm_off` is the last one (the one that decides), or -1. */
+function lastSmIndex(entries: readonly CmdlineEntry[]): number {
+  let at = -1;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!e.bare && e.key === 'intel_iommu' && e.value.split(',').some((o) => o.startsWith('sm_on') || o.startsWith('sm_off'))) at = i;
+  }
+  return at;
+}
+
 /**
  * Every token of `host.cmdline` (up to `--`) in order, with what the simulator does with it. Never throws.
  *
@@ -58,17 +68,36 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
     const onX86 = (effect: string | undefined) => (!effect ? ignored('none of its options changes the simulation') : x86 ? read(effect) : ignored(`an x86 option; this host is ${hostArch(host)}`));
     if (key === 'intel_iommu') {
       const known: Record<string, string> = { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' };
+      // sm_on / sm_off: the last one decides (intel_iommu_sm); only sm_off changes the model (boot-params.ts)
+      const smAt = lastSmIndex(entries);
+      const hasSm = value.split(',').some((o) => o.startsWith('sm_on') || o.startsWith('sm_off'));
+      const sm = smAt === index ? lastOptionIn([entries[index]], 'intel_iommu', ['sm_on', 'sm_off'] as const) : undefined;
+      const scalable = host.iommus.some((u) => u.driver === 'intel-vtd' && u.scalableMode);
+      /** What this token's sm_off changes, when it is the deciding one (read). */
+      const smEffect = sm === 'sm_off' && scalable ? 'scalable mode off: VT-d units run in legacy mode and their `scalable-mode` does not count (IOMMU_CACHE up to 5.18, caching-mode strictness)' : undefined;
+      /** What this token's sm_on / sm_off says without changing the model: undone by a later one, or nothing to change. */
+      const smNote =
+        hasSm && smAt !== index
+          ? `scalable mode is decided by the later \`${entries[smAt].token}\``
+          : sm === 'sm_on'
+            ? "sm_on allows scalable mode where ECAP.SMTS says the hardware can; the model takes that from a unit's `scalable-mode`"
+            : sm === 'sm_off' && !scalable
+              ? 'sm_off: no VT-d unit here declares `scalable-mode`, so nothing changes'
+              : undefined;
       // an on/off that a later intel_iommu= undoes (intel_iommu=off … intel_iommu=on): its other options still count
       const undone = x86 && last.intel !== undefined && last.intel.index !== index && value.split(',').some((o) => o.startsWith('on') || o.startsWith('off'));
       if (!undone) {
         // the deciding token itself (`intel_iommu=off,on`): only its last on/off counts
         const decidedHere = last.intel?.index === index ? (last.intel.off ? { off: known.off, strict: known.strict } : { on: known.on, strict: known.strict }) : known;
-        onX86(options(value, decidedHere));
+        const effect = [options(value, decidedHere), smEffect].filter(Boolean).join('; ');
+        if (!effect && smNote && x86) ignored(smNote);
+        else onX86([effect, effect ? smNote : undefined].filter(Boolean).join('; ') || undefined);
       } else {
         const note = `VT-d ${last.intel!.off ? 'off' : 'on'} is decided by the later \`${entries[last.intel!.index].token}\``;
-        const rest = options(value, { strict: known.strict });
-        if (rest) read(`${rest}; ${note}`);
-        else ignored(note);
+        const rest = [options(value, { strict: known.strict }), smEffect].filter(Boolean).join('; ') || undefined;
+        const notes = [note, smNote].filter(Boolean).join('; ');
+        if (rest) read(`${rest}; ${notes}`);
+        else ignored(notes);
       }
     } else if (key === 'amd_iommu') {
       // the page-table options reach VFIO domains from 6.14 only (boot-params.ts)

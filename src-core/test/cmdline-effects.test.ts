@@ -22,6 +22,25 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
     expect(cmdlineEffects(h('intel_iommu=on,strict'))[0].effect).toMatch(/; strict IOTLB invalidation, deprecated spelling of iommu\.strict=1 \(DOM-DEF-01\)$/);
   });
 
+  it('intel_iommu=sm_off is read where a VT-d unit declares scalable-mode; sm_on and an undone sm_off are notes', () => {
+    const sm = { iommus: [iommu('dmar0', 'intel-vtd', { scalableMode: true })] };
+    expect(brief('intel_iommu=sm_off', sm)).toEqual(['+ intel_iommu=sm_off: scalable mode off']);
+    expect(brief('intel_iommu=sm_off')).toEqual(['- intel_iommu=sm_off: sm_off']);
+    expect(cmdlineEffects(h('intel_iommu=sm_off'))[0].effect).toContain('no VT-d unit here declares `scalable-mode`');
+    expect(brief('intel_iommu=sm_on', sm)).toEqual(['- intel_iommu=sm_on: sm_on allows scalable mode where ECAP.SMTS says the hardware can; the model takes that from a unit\'s `scalable-mode`']);
+    expect(brief('intel_iommu=sm_off intel_iommu=sm_on', sm)).toEqual([
+      '- intel_iommu=sm_off: scalable mode is decided by the later `intel_iommu=sm_on`',
+      "- intel_iommu=sm_on: sm_on allows scalable mode where ECAP.SMTS says the hardware can; the model takes that from a unit's `scalable-mode`",
+    ]);
+    // with another option in the token, both are said
+    expect(cmdlineEffects(h('intel_iommu=on,sm_off', sm))[0]).toMatchObject({ read: true });
+    expect(cmdlineEffects(h('intel_iommu=on,sm_off', sm))[0].effect).toMatch(/^VT-d on, .*; scalable mode off: VT-d units run in legacy mode/);
+    expect(cmdlineEffects(h('intel_iommu=on,sm_off intel_iommu=sm_on', sm))[0].effect).toMatch(/^VT-d on, .*; scalable mode is decided by the later `intel_iommu=sm_on`$/);
+    // an on/off undone by a later token, with the deciding sm_off in it
+    expect(cmdlineEffects(h('intel_iommu=off,sm_off intel_iommu=on', sm))[0]).toMatchObject({ read: true });
+    expect(cmdlineEffects(h('intel_iommu=off,sm_off intel_iommu=on', sm))[0].effect).toMatch(/^scalable mode off: .*; VT-d on is decided by the later `intel_iommu=on`$/);
+  });
+
   it('x86 options on another architecture, the ACS override without the patch, and a param line that wins are not read', () => {
     expect(brief('iommu=pt', { arch: 'arm64' })).toEqual(['- iommu=pt: an x86 option; this host is arm64']);
     expect(brief('pcie_acs_override=downstream')).toEqual(['- pcie_acs_override=downstream: mainline kernels have no pcie_acs_override; declare `acs-override-patch` if this kernel carries the patch']);
@@ -44,7 +63,7 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
 describe('CMDLINE_OPTIONS (completion inside cmdline)', () => {
   it('proposes only options the simulator reads (on a recent kernel: amd_iommu=pgtbl_* counts from 6.14)', () => {
     for (const o of CMDLINE_OPTIONS) {
-      const [e] = cmdlineEffects(h(o.name, { acsOverridePatch: true, kernel: { major: 6, minor: 14 } }));
+      const [e] = cmdlineEffects(h(o.name, { acsOverridePatch: true, kernel: { major: 6, minor: 14 }, iommus: [iommu('dmar0', 'intel-vtd', { scalableMode: true })] }));
       expect(e, o.name).toMatchObject({ token: o.name, read: true });
     }
   });

@@ -70,6 +70,36 @@ describe('switches that a later option undoes: the last on/off wins (intel_iommu
     expect(effectsOf('intel_iommu=off,sm_on')).toEqual(['translation-off:intel_iommu=off']);
   });
 
+  it('intel_iommu=sm_off (the last of sm_on / sm_off) takes scalable mode from the VT-d units that declare it', () => {
+    const sm = host('h', '5.18', [iommu('dmar0', 'intel-vtd', { scalableMode: true, snoopControl: false }), iommu('dmar1', 'intel-vtd', { snoopControl: true }), iommu('amd', 'amd-vi')], []);
+    const of = (cmdline: string) => applyBootParams({ ...sm, cmdline });
+    expect(of('intel_iommu=on,sm_off').effects).toEqual([{ param: 'intel_iommu=sm_off', iommuIds: ['dmar0'], what: 'scalable-off' }]);
+    expect(of('intel_iommu=on,sm_off').host.iommus.map((u) => u.scalableMode)).toEqual([false, undefined, undefined]);
+    // a later sm_on undoes it, in the same token or a later one; a later sm_off wins again
+    expect(of('intel_iommu=sm_off,sm_on').effects).toEqual([]);
+    expect(of('intel_iommu=sm_off intel_iommu=sm_on').effects).toEqual([]);
+    expect(of('intel_iommu=sm_on quiet intel_iommu=sm_off').effects.map((e) => e.what)).toEqual(['scalable-off']);
+    // sm_on alone changes nothing (the unit's own `scalable-mode` says whether the hardware can); after -- it is init's
+    expect(of('intel_iommu=sm_on').host.iommus).toBe(sm.iommus);
+    expect(of('intel_iommu=sm_on').effects).toEqual([]);
+    expect(of('quiet -- intel_iommu=sm_off').effects).toEqual([]);
+    // a unit already off keeps only that effect; another architecture does not read the option
+    expect(of('intel_iommu=off,sm_off').effects.map((e) => e.what)).toEqual(['translation-off']);
+    expect(applyBootParams({ ...sm, arch: 'arm64', cmdline: 'intel_iommu=sm_off' }).effects).toEqual([]);
+  });
+
+  it('intel_iommu=sm_off on 5.18: a non-SC unit that counted through scalable mode no longer does, so the DMA is not coherent', () => {
+    const mk = (cmdline?: string) =>
+      topo(
+        [host('h', '5.18', [iommu('dmar0', 'intel-vtd', { scalableMode: true, snoopControl: false, interruptRemapping: true, msi: 'x86-ir' })], [dev('gpu', 'endpoint', '0000:01:00.0', { iommuId: 'dmar0', driver: 'vfio-pci', noSnoop: true, acs: null })], cmdline === undefined ? {} : { cmdline })],
+        [{ id: 'v', name: 'v', hostId: 'h', backend: 'vfio-type1', kvmVfio: true, assignedIds: ['gpu'], hwpts: [], vmm: 'qemu' }],
+      );
+    const kvm = (cmdline?: string) => simulate(mk(cmdline)).vms.get('v')!;
+    expect(kvm()).toMatchObject({ kvmNoncoherent: false });
+    expect(kvm('intel_iommu=on,sm_off')).toMatchObject({ kvmNoncoherent: true, wbinvd: 'emulated' });
+    expect(kvm('intel_iommu=sm_off intel_iommu=sm_on')).toMatchObject({ kvmNoncoherent: false });
+  });
+
   it('interrupt remapping: intremap=on after nointremap or intremap=off turns it back on, and the reverse', () => {
     expect(effectsOf('nointremap intremap=on')).toEqual([]);
     expect(effectsOf('intremap=off,on')).toEqual([]);
