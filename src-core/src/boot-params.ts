@@ -1,7 +1,13 @@
 import type { Host, Iommu } from './model.js';
 import { isX86Host } from './arch.js';
 import { atLeast } from './kernel-version.js';
-import { cmdlineEntries, lastOptionIn, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
+import { cmdlineEntries, kstrtobool, lastOptionIn, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
+import type { KernelVersion } from './model.js';
+import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
+import { IOMMUFD_UNSAFE_PARAM, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
+
+/** The bool module parameters the simulator reads, by {@link moduleParamKey}. */
+export const SIMULATED_BOOL_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_PARAM, IOMMUFD_UNSAFE_PARAM, DISABLE_DENYLIST_PARAM]);
 
 /**
  * Kernel command-line switches that turn IOMMU translation or interrupt remapping off, applied to a host
@@ -69,11 +75,25 @@ export function moduleParamsFromCmdline(cmdline: string | undefined): Record<str
   return moduleParamsIn(cmdlineEntries(cmdline));
 }
 
-/** {@link moduleParamsFromCmdline} over a command line already split. */
-function moduleParamsIn(entries: readonly CmdlineEntry[]): Record<string, string> {
+/**
+ * {@link moduleParamsFromCmdline} over a command line already split. With `booted` given, the values of the bool
+ * parameters the simulator reads ({@link SIMULATED_BOOL_PARAMS}) are read as `param_set_bool` reads them on
+ * `booted.kernel` (`kstrtobool`, kernel-cmdline.ts; undefined = the newest kernel) and kept as `Y` / `N`; one it
+ * rejects changes nothing, so the parameter keeps its earlier value or its default (`param_set_bool` does not write on
+ * an error; `kernel/params.c:parse_args` reports "`true' invalid for parameter …", and a module loaded with it fails).
+ */
+function moduleParamsIn(entries: readonly CmdlineEntry[], booted?: { kernel: KernelVersion | undefined }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of entries) {
-    if (isModuleParamKey(e.key)) out[moduleParamKey(e.key)] = e.bare ? 'Y' : e.value;
+    if (!isModuleParamKey(e.key)) continue;
+    const key = moduleParamKey(e.key);
+    const value = e.bare ? 'Y' : e.value;
+    if (!booted || !SIMULATED_BOOL_PARAMS.has(key)) {
+      out[key] = value;
+      continue;
+    }
+    const b = kstrtobool(value, booted.kernel);
+    if (b !== undefined) out[key] = b ? 'Y' : 'N';
   }
   return out;
 }
@@ -84,7 +104,7 @@ function moduleParamsIn(entries: readonly CmdlineEntry[]): Record<string, string
  * {@link moduleParamKey} form. The same object when nothing changes.
  */
 function effectiveParams(host: Host, entries: readonly CmdlineEntry[]): Record<string, string> {
-  const fromCmdline = moduleParamsIn(entries);
+  const fromCmdline = moduleParamsIn(entries, { kernel: host.kernel });
   const own = Object.keys(host.params);
   if (!Object.keys(fromCmdline).length && own.every((k) => moduleParamKey(k) === k)) return host.params;
   const out = { ...fromCmdline };

@@ -3,14 +3,12 @@
  * matter here?") and reports. The effects themselves are applied where they belong (`boot-params.ts`,
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
-import { isModuleParamKey, lastSwitches, moduleParamKey } from './boot-params.js';
-import { cmdlineEntries, lastOptionIn, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
-import { kstrtobool } from './groups/default-domain.js';
-import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
-import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
+import { isModuleParamKey, lastSwitches, moduleParamKey, SIMULATED_BOOL_PARAMS } from './boot-params.js';
+import { cmdlineEntries, kstrtobool, lastOptionIn, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
+import { isTrueParamValue } from './vm/drivers.js';
 import type { Host } from './model.js';
 import { hostArch, isX86Host } from './arch.js';
-import { atLeast } from './kernel-version.js';
+import { atLeast, formatKernel } from './kernel-version.js';
 
 /** One command-line token and what it does in the simulation; `read` false = the simulator ignores it. */
 export interface CmdlineEffect {
@@ -20,8 +18,19 @@ export interface CmdlineEffect {
   effect: string;
 }
 
-/** The module parameters the simulator reads (all bool). */
-const SIMULATED_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_PARAM, IOMMUFD_UNSAFE_PARAM, DISABLE_DENYLIST_PARAM]);
+
+/** "this kernel (6.12)", or "the kernel" when none is declared (read as the newest), for messages about what it accepts. */
+function kernelName(host: Host): string {
+  return host.kernel ? `this kernel (${formatKernel(host.kernel)})` : 'the kernel';
+}
+
+/** "; `t…` / `f…` from 5.19" when `value` starts with a letter `kstrtobool` takes only on later kernels, else "". */
+function boolSince(value: string): string {
+  const c = value[0]?.toLowerCase();
+  if (c === 't' || c === 'f') return '; `t…` / `f…` from 5.19';
+  if (c === 'e' || c === 'd') return '; `e…` / `d…` from 6.16';
+  return '';
+}
 
 /**
  * Effects of the comma-separated options of `key=` (`intel_iommu=on,sm_on`), known options only, each matched by prefix
@@ -134,8 +143,8 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
         else ignored('interrupt remapping on is the default');
       }
     } else if (key === 'iommu.passthrough' || key === 'iommu.strict') {
-      const b = kstrtobool(value);
-      if (b === undefined) ignored(`'${value}' is not a boolean for the kernel (kstrtobool), so it changes nothing`);
+      const b = kstrtobool(value, host.kernel);
+      if (b === undefined) ignored(`'${value}' is not a boolean for ${kernelName(host)} (kstrtobool${boolSince(value)}), so it changes nothing`);
       else if (key === 'iommu.passthrough') read(`${b ? 'pass-through (identity)' : 'translated'} default domains (DOM-DEF-01)`);
       else read(`${b ? 'strict' : 'lazy (flush queue)'} IOTLB invalidation of translated default domains (DOM-DEF-01)`);
     } else if (key === 'pci') {
@@ -149,9 +158,12 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
       const k = moduleParamKey(key);
       const v = bare ? 'Y' : value;
       const own = params.get(k);
-      if (!SIMULATED_PARAMS.has(k)) ignored(`module parameter ${k}, which the simulator does not use`);
-      else if (own !== undefined && isTrueParamValue(own) !== isTrueParamValue(v)) ignored(`module parameter ${k}; the host's \`param\` line (${own}) is what the module ended up with and wins`);
-      else read(`module parameter ${k} ${isTrueParamValue(v) ? 'on' : 'off'} (${v}; as a \`param\` line would set it)`);
+      const b = kstrtobool(v, host.kernel);
+      if (!SIMULATED_BOOL_PARAMS.has(k)) ignored(`module parameter ${k}, which the simulator does not use`);
+      else if (own !== undefined && (b === undefined || isTrueParamValue(own) !== b)) ignored(`module parameter ${k}; the host's \`param\` line (${own}) is what the module ended up with and wins`);
+      else if (b === undefined)
+        ignored(`'${v}' is not a boolean for ${kernelName(host)} (kstrtobool${boolSince(v)}): ${k} keeps its default (off), and a module loaded with it fails to load ("\`${v}' invalid for parameter \`${k.slice(k.indexOf('.') + 1)}'")`);
+      else read(`module parameter ${k} ${b ? 'on' : 'off'} (${v}; as a \`param\` line would set it)`);
     } else {
       ignored('not read by the simulator');
     }

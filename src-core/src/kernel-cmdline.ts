@@ -8,6 +8,9 @@
  * takes 0xA0 as one (a UTF-8 no-break space would split there). Pure string handling; never throws.
  */
 
+import { atLeast } from './kernel-version.js';
+import type { KernelVersion } from './model.js';
+
 /** One parameter of the command line. */
 export interface CmdlineEntry {
   /** The parameter as written on the line, quotes included (`dyndbg="file x.c +p"`). */
@@ -129,11 +132,14 @@ export function lastOptionIn<T extends string>(entries: readonly CmdlineEntry[],
 }
 
 /**
- * `kstrtobool` (lib/kstrtox.c) as the kernel reads a command-line value: the first character `1`/`y`/`Y` is true,
- * `0`/`n`/`N` false, `on`/`of…` by the second character; anything else is rejected (undefined). Newer kernels also
- * take `t`/`e` as true and `f`/`d` as false; the release that added them is not pinned down here, so they are left out.
+ * `kstrtobool` (lib/kstrtox.c) as `kernel` reads a command-line value: by the first character, `1`/`y`/`Y` true and
+ * `0`/`n`/`N` false, `on`/`of…` by the second character; from 5.19 also `t`/`T` true and `f`/`F` false (0d6ea3ac94ca
+ * "lib/kstrtox.c: add "false"/"true" support to kstrtobool()"), from 6.16 `e`/`E` true and `d`/`D` false (ae5b3500856f
+ * "kstrtox: add support for enabled and disabled in kstrtobool()"). Anything else is rejected (undefined). `kernel`
+ * undefined = the newest behaviour. Both releases are where the commits were merged (the 5.19 and 6.16 merge windows),
+ * outside the reference.
  */
-export function kstrtobool(v: string): boolean | undefined {
+export function kstrtobool(v: string, kernel?: KernelVersion): boolean | undefined {
   const c = v[0]?.toLowerCase();
   if (c === '1' || c === 'y') return true;
   if (c === '0' || c === 'n') return false;
@@ -141,7 +147,10 @@ export function kstrtobool(v: string): boolean | undefined {
     const d = v[1]?.toLowerCase();
     if (d === 'n') return true;
     if (d === 'f') return false;
+    return undefined;
   }
+  if ((c === 't' || c === 'f') && (!kernel || atLeast(kernel, 5, 19))) return c === 't';
+  if ((c === 'e' || c === 'd') && (!kernel || atLeast(kernel, 6, 16))) return c === 'e';
   return undefined;
 }
 

@@ -56,7 +56,21 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
       '- nvidia-drm.modeset=1: module parameter nvidia_drm.modeset, which the simulator does not use',
     ]);
     // a value kstrtobool rejects
-    expect(brief('iommu.passthrough=maybe')).toEqual(["- iommu.passthrough=maybe: 'maybe' is not a boolean for the kernel"]);
+    expect(brief('iommu.passthrough=maybe')).toEqual(["- iommu.passthrough=maybe: 'maybe' is not a boolean for this kernel"]);
+    expect(cmdlineEffects(h('iommu.passthrough=maybe'))[0].effect).toBe("'maybe' is not a boolean for this kernel (6.12) (kstrtobool), so it changes nothing");
+  });
+
+  it('bool values as this kernel reads them: true/false from 5.19, enabled/disabled from 6.16', () => {
+    const k = (major: number, minor: number) => ({ kernel: { major, minor } });
+    expect(cmdlineEffects(h('iommu.strict=true', k(5, 15)))[0]).toEqual({ token: 'iommu.strict=true', read: false, effect: "'true' is not a boolean for this kernel (5.15) (kstrtobool; `t…` / `f…` from 5.19), so it changes nothing" });
+    expect(cmdlineEffects(h('iommu.strict=true', k(5, 19)))[0]).toMatchObject({ read: true, effect: 'strict IOTLB invalidation of translated default domains (DOM-DEF-01)' });
+    expect(cmdlineEffects(h('iommu.passthrough=enabled', k(6, 12)))[0].effect).toContain('`e…` / `d…` from 6.16');
+    expect(cmdlineEffects(h('iommu.passthrough=enabled', k(6, 16)))[0]).toMatchObject({ read: true, effect: 'pass-through (identity) default domains (DOM-DEF-01)' });
+    // a module parameter the kernel rejects keeps its default, and its module would not load with it
+    const [e] = cmdlineEffects(h('vfio_iommu_type1.allow_unsafe_interrupts=true', k(5, 15)));
+    expect(e.read).toBe(false);
+    expect(e.effect).toBe("'true' is not a boolean for this kernel (5.15) (kstrtobool; `t…` / `f…` from 5.19): vfio_iommu_type1.allow_unsafe_interrupts keeps its default (off), and a module loaded with it fails to load (\"`true' invalid for parameter `allow_unsafe_interrupts'\")");
+    expect(cmdlineEffects(h('vfio_iommu_type1.allow_unsafe_interrupts=true', k(6, 1)))[0]).toMatchObject({ read: true, effect: 'module parameter vfio_iommu_type1.allow_unsafe_interrupts on (true; as a `param` line would set it)' });
   });
 });
 

@@ -3,7 +3,8 @@ import { applyBootParams, moduleParamsFromCmdline } from '../src/boot-params.js'
 import { cmdlineEffects } from '../src/cmdline-effects.js';
 import { globalDomainPolicy, policyType } from '../src/groups/default-domain.js';
 import { parseAcsOverride, parsePciAcsOptions } from '../src/groups/cmdline.js';
-import { cmdlineEntries, cmdlineTokens, initArguments, lastOption, replaceLastOption, withoutOptions } from '../src/kernel-cmdline.js';
+import { cmdlineEntries, cmdlineTokens, initArguments, kstrtobool, lastOption, replaceLastOption, withoutOptions } from '../src/kernel-cmdline.js';
+import { parseKernelVersion } from '../src/kernel-version.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo } from './builders.js';
 
@@ -68,6 +69,42 @@ describe('switches that a later option undoes: the last on/off wins (intel_iommu
     expect(effectsOf('intel_iommu=on,off')).toEqual(['translation-off:intel_iommu=off']);
     // sm_on is not on
     expect(effectsOf('intel_iommu=off,sm_on')).toEqual(['translation-off:intel_iommu=off']);
+  });
+
+  it('kstrtobool as each kernel reads it: t/f from 5.19 (0d6ea3ac94ca), e/d from 6.16 (ae5b3500856f), newest without a kernel', () => {
+    const k = (major: number, minor: number) => ({ major, minor });
+    for (const [v, want] of [['1', true], ['Yes', true], ['on', true], ['0', false], ['no', false], ['OFF', false], ['of', false]] as const) expect(kstrtobool(v, k(5, 15)), v).toBe(want);
+    for (const v of ['', 'o', 'ox', 'x', '2', ' 1']) expect(kstrtobool(v), JSON.stringify(v)).toBeUndefined();
+    expect(kstrtobool('true', k(5, 18))).toBeUndefined();
+    expect(kstrtobool('true', k(5, 19))).toBe(true);
+    expect(kstrtobool('False', k(6, 1))).toBe(false);
+    expect(kstrtobool('enabled', k(6, 15))).toBeUndefined();
+    expect(kstrtobool('enabled', k(6, 16))).toBe(true);
+    expect(kstrtobool('disabled', k(6, 16))).toBe(false);
+    expect(kstrtobool('t')).toBe(true);
+    expect(kstrtobool('d')).toBe(false);
+  });
+
+  it('a bool module parameter on the command line is read as the host kernel reads it; a rejected value leaves the default', () => {
+    const noIr = host('h', '5.15', [iommu('dmar0', 'intel-vtd', { snoopControl: true, interruptRemapping: false, msi: 'x86-vector' })], [dev('nic', 'endpoint', '0000:01:00.0', { iommuId: 'dmar0', driver: 'vfio-pci', acs: null })]);
+    const run = (kernel: string, cmdline: string) => {
+      const t = topo([{ ...noIr, kernel: parseKernelVersion(kernel)!, cmdline }], [{ id: 'v', name: 'v', hostId: 'h', backend: 'vfio-type1', kvmVfio: true, assignedIds: ['nic'], hwpts: [], vmm: 'qemu' }]);
+      return simulate(t).findings.map((f) => f.code);
+    };
+    // 5.15: `true` is -EINVAL for param_set_bool, so allow_unsafe_interrupts stays off and type1 refuses (IR001)
+    expect(run('5.15', 'vfio_iommu_type1.allow_unsafe_interrupts=true')).toContain('IR001');
+    expect(run('5.15', 'vfio_iommu_type1.allow_unsafe_interrupts=1')).toContain('IR002');
+    // 5.19 reads it as true: the unsafe bypass (IR002)
+    expect(run('5.19', 'vfio_iommu_type1.allow_unsafe_interrupts=true')).toContain('IR002');
+    expect(run('5.19', 'vfio_iommu_type1.allow_unsafe_interrupts=true')).not.toContain('IR001');
+    // the value is kept as Y / N for the simulated parameters, as sysfs shows it; others keep their spelling
+    expect(applyBootParams({ ...noIr, kernel: parseKernelVersion('6.1')!, cmdline: 'vfio-pci.disable_denylist=t nvidia-drm.modeset=1' }).host.params).toEqual({ 'vfio_pci.disable_denylist': 'Y', 'nvidia_drm.modeset': '1' });
+    // a rejected value changes nothing: an earlier one stays (param_set_bool writes only on success)
+    expect(applyBootParams({ ...noIr, cmdline: 'vfio_iommu_type1.allow_unsafe_interrupts=1 vfio_iommu_type1.allow_unsafe_interrupts=true' }).host.params).toEqual({ 'vfio_iommu_type1.allow_unsafe_interrupts': 'Y' });
+    expect(applyBootParams({ ...noIr, cmdline: 'vfio_iommu_type1.allow_unsafe_interrupts=true' }).host.params).toEqual({});
+    // iommu.passthrough= the same way (default domains)
+    expect(policyType(globalDomainPolicy({ ...noIr, cmdline: 'iommu.passthrough=true' }))).toBe('DMA-FQ');
+    expect(policyType(globalDomainPolicy({ ...noIr, kernel: parseKernelVersion('6.1')!, cmdline: 'iommu.passthrough=true' }))).toBe('identity');
   });
 
   it('intel_iommu=sm_off (the last of sm_on / sm_off) takes scalable mode from the VT-d units that declare it', () => {

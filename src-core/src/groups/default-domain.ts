@@ -88,10 +88,10 @@ export function globalDomainPolicy(host: Host): DomainPolicy {
   let forcedBy: string | undefined;
   for (const { token: t, key, value } of cmdlineEntries(host.cmdline)) {
     if (key === 'iommu.passthrough') {
-      const b = kstrtobool(value);
+      const b = kstrtobool(value, host.kernel);
       if (b !== undefined) Object.assign(p, { passthrough: b, passthroughFrom: t, typeFromCmdline: true });
     } else if (key === 'iommu.strict') {
-      const b = kstrtobool(value);
+      const b = kstrtobool(value, host.kernel);
       if (b !== undefined) Object.assign(p, { strict: b, strictFrom: t });
     } else if (key === 'iommu' && arch === 'x86_64') {
       for (const o of x86IommuOptions(value)) {

@@ -37,7 +37,7 @@ export function isLegacyAllowedDriver(name: string): boolean {
 }
 
 /**
- * Boolean module parameter as `param_set_bool` / `kstrtobool` reads it: `1`, `y`, `Y`, `true`, `on` are true.
+ * Boolean module parameter as `param_set_bool` / `kstrtobool` reads it ({@link isTrueParamValue}).
  * Missing = the default (false).
  */
 export function boolParam(host: Host, key: string): boolean {
@@ -46,12 +46,12 @@ export function boolParam(host: Host, key: string): boolean {
 }
 
 /**
- * A bool module parameter's value that reads as true. `param_set_bool` reads it with `kstrtobool` (kernel-cmdline.ts):
- * `1`, `y…`, `Y…`, `on`; sysfs prints `Y` / `N`. `true` counts too (newer kernels' `kstrtobool` reads `t` as true).
+ * A bool module parameter's value (a host's `param` line: what `/sys/module/<module>/parameters/` shows, `Y` / `N`)
+ * that reads as true, as the newest `kstrtobool` reads it (kernel-cmdline.ts): `1`, `y…`, `t…`, `e…`, `on`. The
+ * command line's values are read by the host's kernel before they get here (boot-params.ts).
  */
 export function isTrueParamValue(v: string): boolean {
-  const s = v.trim();
-  return kstrtobool(s) ?? /^true$/i.test(s);
+  return kstrtobool(v.trim()) === true;
 }
 
 /** `vfio_iommu_type1.allow_unsafe_interrupts` (VFIO-IR-01). */
