@@ -492,3 +492,45 @@ describe('Langium diagnostics get stable codes', () => {
     expect(refs[59]).toBe("unknown device 'gpx59'");
   });
 });
+
+describe('placing simulator diagnostics', () => {
+  const twoVms = (assignB: string) => `host h {
+    kernel 6.8
+    iommu d0 {
+        driver intel-vtd
+        caps interrupt-remapping, snoop-control
+        msi x86-ir
+    }
+    root-port rp at 0000:00:01.0 {
+        iommu d0
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint nic at 0000:01:00.0 {
+            acs none
+            driver vfio-pci
+        }
+    }
+}
+vm a on h {
+    backend vfio-type1
+    assign nic
+}
+vm b on h {
+    backend vfio-type1
+    assign ${assignB}
+}
+`;
+  it("a finding of one VM's start-up goes on that VM's assign line, not on another VM's that it names (VIA002)", async () => {
+    const doc = await t.validate(twoVms('nic'));
+    const [d] = diagnosticsWithCode(doc, 'VIA002');
+    expect(message(d)).toMatch(/in VM b: iommu_group \d+ is already used by VM a/);
+    expect(d.range.start.line).toBe(22); // vm b's `assign nic`
+  });
+  it('the same device failing in two VMs: each diagnostic on its own VM (VIA005 with translation off)', async () => {
+    const doc = await t.validate(twoVms('0000:01:00.0').replace('    kernel 6.8\n', '    kernel 6.8\n    cmdline "intel_iommu=off"\n'));
+    const ds = diagnosticsWithCode(doc, 'VIA005');
+    expect(ds.map((d) => [d.range.start.line, message(d).match(/in VM (\w+)/)![1]])).toEqual([
+      [19, 'a'],
+      [23, 'b'],
+    ]);
+  });
+});

@@ -66,6 +66,11 @@ export interface Finding {
   elementId: string;
   /** Other elements involved (the IOMMU/bridge that causes it, the other VM, ...). */
   related: RelatedElement[];
+  /**
+   * The VM whose start-up produced the finding (every finding made from a device's attach outcome), when the element
+   * is a device: editors place it on that VM's `assign` of the device, not on another VM's that `related` may name.
+   */
+  vmId?: string;
   kernel: KernelRef[];
   outcome?: KernelOutcome;
   fixes?: FixHint[];

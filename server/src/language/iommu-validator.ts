@@ -398,13 +398,17 @@ const NO_IDS: readonly string[] = [];
 function placeFinding(f: Finding, where: PlacementContext, nodeOf: Map<string, AstNode>, vmsOf: VmsByOutcome): Placement | undefined {
   const inDoc = where.inDoc;
   const element = nodeOf.get(f.elementId);
-  // the VMs to try, in order: the element and related elements that are VMs, then (a device finding produced
-  // while simulating a VM) the VMs whose attach outcome for the device lists the code; most findings have none
+  // the VMs to try, in order: the element if it is a VM, the finding's own VM (`vmId`, set for attach outcomes), then
+  // (a device finding produced while simulating a VM) the VMs whose attach outcome for the device lists the code,
+  // then related elements that are VMs. The outcome's VM
+  // comes before related ones: "nic in VM b: iommu_group 1 is already used by VM a" relates VM a, which also assigns
+  // the device, and belongs on VM b's `assign` line. Most findings have none of these.
   let vmIds: string[] | undefined;
   if (f.elementId.startsWith('v:')) vmIds = [f.elementId];
-  for (const r of f.related) if (r.id.startsWith('v:')) (vmIds ??= []).push(r.id);
+  if (f.vmId !== undefined && !(vmIds ??= []).includes(f.vmId)) vmIds.push(f.vmId);
   const byOutcome = vmsOf.get(f.elementId)?.get(f.code);
   if (byOutcome) for (const vmId of byOutcome) if (!(vmIds ??= []).includes(vmId)) vmIds.push(vmId);
+  for (const r of f.related) if (r.id.startsWith('v:') && !(vmIds ??= []).includes(r.id)) vmIds.push(r.id);
   for (const vmId of vmIds ?? NO_IDS) {
     const vmNode = nodeOf.get(vmId);
     if (!isVm(vmNode) || !inDoc(vmNode)) continue;

@@ -27,7 +27,7 @@ export interface OutcomeView {
   caps?: DeviceCaps;
 }
 
-/** Call `fn` for every outcome tagged with `code`; collect the findings it returns. */
+/** Call `fn` for every outcome tagged with `code`; collect the findings it returns, each with the outcome's VM as `vmId`. */
 export function perOutcome(ctx: RuleContext, code: string, fn: (v: OutcomeView) => Finding | undefined): Finding[] {
   const out: Finding[] = [];
   const vms = ctx.topology.vms;
@@ -46,7 +46,10 @@ export function perOutcome(ctx: RuleContext, code: string, fn: (v: OutcomeView) 
       const iommuId = detail.iommuId ?? caps?.iommuId;
       const iommu = iommuId !== undefined ? ctx.iommu(iommuId) : undefined;
       const f = fn({ vm, host, hostAnalysis: ha, vmAnalysis: va, outcome: o, device, iommu, detail, kernel: effectiveKernel(ha.kernel), caps });
-      if (f) out.push(f);
+      if (f) {
+        f.vmId ??= vm.id;
+        out.push(f);
+      }
     }
   }
   return out;

@@ -47,7 +47,7 @@ export function summarize(input: Topology, res: SimulationResult): unknown {
       attach: a.attach.map((o) => ({ ...o, detail: digest(attachDetail(o)) })),
     };
   });
-  const findings = res.findings.map((f) => ({ code: f.code, elementId: f.elementId, severity: f.severity, message: f.message, rest: digest(f) }));
+  const findings = res.findings.map((f) => ({ code: f.code, elementId: f.elementId, severity: f.severity, message: f.message, rest: digest({ ...f, vmId: undefined }) }));
   return { hosts, vms, findings };
 }
 
