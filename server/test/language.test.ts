@@ -129,7 +129,7 @@ describe('text-level validation', () => {
     // the block is whole: the endpoint inside it and the one after it are lowered, the typo as a placeholder endpoint
     const lowered = lowerDocuments([doc.parseResult.value]);
     expect(lowered.topology.hosts[0].devices.map((d) => [d.name, d.kind])).toEqual([['rp', 'endpoint'], ['gpu', 'endpoint'], ['nic', 'endpoint']]);
-    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], unnamed: false });
+    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], references: [], unnamed: false });
     // with an IOMMU typo as well, SYN003 names both
     const both = await t.validate(text.replace('driver intel-vtd', 'driver intel-vdt'));
     expect(diagnosticsWithCode(both, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until IOMMU 'u' has a known driver and device 'rp' has a known kind (SYN002)"]);
@@ -532,5 +532,38 @@ vm b on h {
       [19, 'a'],
       [23, 'b'],
     ]);
+  });
+});
+
+describe('an iommu line that names no unit of the host', () => {
+  const host = (units: string[], ref: string) => `host h {
+    kernel 6.8
+${units.map((u) => `    iommu ${u} {\n        driver intel-vtd\n        caps interrupt-remapping, snoop-control\n        msi x86-ir\n    }`).join('\n')}
+    root-port peg at 0000:00:01.0 {
+        iommu ${ref}
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint gpu at 0000:01:00.0 {
+            acs none
+            driver vfio-pci
+        }
+    }
+}
+vm v on h {
+    backend vfio-type1
+    assign gpu
+}
+`;
+  it('is REF001 with the held-back note (SYN003), not VIA005 for the devices behind it', async () => {
+    const doc = await t.validate(host(['dmar0', 'dmar1'], 'dmar2'));
+    expect(codes(doc).sort()).toEqual(['REF001', 'SYN003']);
+    expect(message(diagnosticsWithCode(doc, 'SYN003')[0])).toBe("simulator diagnostics for host h are held back until the unknown IOMMU 'dmar2' of device 'peg' names a declared unit (REF001)");
+  });
+  it('on a host with one unit the device is not silently given that unit', async () => {
+    const doc = await t.validate(host(['dmar0'], 'dmar9'));
+    expect(codes(doc).sort()).toEqual(['REF001', 'SYN003']);
+    const lowered = lowerDocuments([doc.parseResult.value]);
+    expect(heldBackAssumes(lowered.heldBack.get('h:h')!)).toBe("the unknown IOMMU 'dmar9' of device 'peg' is taken as absent, so what follows treats the device as having no `iommu` line.");
+    // fixed, the simulator speaks again (here: nothing to report)
+    expect(codes(await t.validate(host(['dmar0'], 'dmar0')))).toEqual([]);
   });
 });

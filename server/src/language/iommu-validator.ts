@@ -269,8 +269,12 @@ function heldBackCodes(h: HeldBack, where = ''): string {
   const codes: string[] = [];
   if (h.units.length + h.devices.length + h.values.length > 0) codes.push(`SYN002${where}`);
   if (h.lines.length > 0) codes.push(`SYN000${where}`);
+  if (h.references.length > 0) codes.push(`REF001${where}`);
   return codes.length ? ` (${codes.join(', ')})` : '';
 }
+
+/** `IOMMU 'dmar2' of device 'peg'`, `IOMMUs 'a' of device 'x', 'b' of device 'y'` (the entries are quoted already). */
+const refList = (refs: readonly string[]) => `IOMMU${refs.length === 1 ? '' : 's'} ${refs.join(', ')}`;
 
 /** `line 'immu dmar0' in device 'gpu'`, `lines 'a b' in host 'h', …` (the entries are quoted already). */
 const lineList = (lines: readonly string[]) => `line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}`;
@@ -283,6 +287,7 @@ export function heldBackUntil(h: HeldBack): string {
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} a known kind`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} fixed`);
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} fixed`);
+  if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'names a declared unit' : 'name declared units'}`);
   if (h.unnamed) parts.push('it has a name');
   return parts.join(' and ');
 }
@@ -295,6 +300,7 @@ export function heldBackWithout(h: HeldBack): string {
   if (h.devices.length) parts.push(`${devices(h.devices)} of unknown kind`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)}`);
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)}`);
+  if (h.references.length) parts.push(`the unknown ${refList(h.references)}`);
   if (h.unnamed) parts.push('no name');
   return parts.join(' and ');
 }
@@ -307,6 +313,7 @@ export function heldBackAssumes(h: HeldBack): string {
   if (h.devices.length) parts.push(`${devices(h.devices)} ${has(h.devices)} an unknown kind, so what follows treats ${h.devices.length === 1 ? 'it as an endpoint' : 'them as endpoints'}`);
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} taken as absent`);
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} not read, so what follows is simulated without ${h.lines.length === 1 ? 'it' : 'them'}`);
+  if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'is' : 'are'} taken as absent, so what follows treats the device${h.references.length === 1 ? '' : 's'} as having no \`iommu\` line`);
   if (h.unnamed) parts.push('the host has no name');
   return parts.join('; ') + '.';
 }

@@ -115,6 +115,11 @@ export interface HeldBack {
    * as a unit without interrupt remapping).
    */
   lines: string[];
+  /**
+   * `iommu` lines of devices that name no unit of the host (REF001), as `'<name>' of device '<device>'`: lowered as
+   * absent, which would leave the device untranslated (VIA005) or, on a host with one active unit, translated by it.
+   */
+  references: string[];
   /** The host has no name (a parse error, SYN000): its findings could only be shown as `host ?`. */
   unnamed: boolean;
 }
@@ -215,7 +220,7 @@ export function lowerDocuments(roots: Document[]): Lowered {
   // each name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
   const hold: Hold = (hostId, what, name) => {
     let h = heldBack.get(hostId);
-    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], unnamed: false }));
+    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], references: [], unnamed: false }));
     if (what === 'unnamed') h.unnamed = true;
     else if (!h[what].includes(name)) h[what].push(name);
   };
@@ -489,6 +494,8 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
       case 'DeviceIommuProp': {
         const target = p.iommu?.ref;
         dev.iommuId = host.iommus.find((i) => i.name === target?.name)?.id;
+        // a name that resolves to no unit of this host (REF001; a unit of another host resolves nowhere here either)
+        if (dev.iommuId === undefined && p.iommu?.$refText) hold(host.id, 'references', `'${p.iommu.$refText}' of device '${dev.name}'`);
         break;
       }
       case 'ObservedGroupProp':
