@@ -1,5 +1,6 @@
 import type { FixHint } from '../findings.js';
 import { resolveIommu, topologyOf } from '../groups/index.js';
+import type { PciDevice } from '../model.js';
 import type { Rule, RuleContext } from './rule.js';
 import { devLabel, outcomeOf, perOutcome, type OutcomeView } from './vfio-common.js';
 
@@ -24,15 +25,21 @@ function unitFixes(ctx: RuleContext, v: OutcomeView): FixHint[] | undefined {
 
 /**
  * Why the device has no iommu_group, for the explanation: its unit has driver `none` (turned off on the command line,
- * which BOOT001 reports, or so in the topology), or no unit resolves for it (none declared on it or its parents, and
- * the host has no active unit or several of them). Same resolution as the grouping (`resolveIommu`).
+ * which BOOT001 reports, or so in the topology), its `iommu` (or a parent's) names no unit of the host, or no unit
+ * resolves for it (none declared on it or its parents, and the host has no active unit or several of them). Same
+ * resolution as the grouping (`resolveIommu`). The phrase follows "Here " and precedes ", so …".
  */
 function whyUntranslated(v: OutcomeView): string {
   if (!v.device) return 'the device is not on the host';
-  const unit = resolveIommu(v.host, v.device, topologyOf(v.hostAnalysis.grouping, v.host));
+  const topo = topologyOf(v.hostAnalysis.grouping, v.host);
+  const unit = resolveIommu(v.host, v.device, topo);
   if (unit) {
     const off = v.hostAnalysis.bootParams?.find((e) => e.what === 'translation-off' && e.iommuIds.includes(unit.id));
-    return off ? `its IOMMU ${unit.name} is turned off by \`${off.param}\` on the kernel command line (BOOT001), so it creates no iommu_groups` : `its IOMMU ${unit.name} has driver \`none\` in the topology, so no IOMMU driver creates iommu_groups for it`;
+    return off ? `its IOMMU ${unit.name} is turned off by \`${off.param}\` on the kernel command line (BOOT001) and creates no iommu_groups` : `its IOMMU ${unit.name} has driver \`none\` in the topology: no IOMMU driver creates iommu_groups for it`;
+  }
+  // the first `iommu` on the way up, as resolveIommu walks (it stops there whether or not the unit exists)
+  for (let d: PciDevice | undefined = v.device, steps = 0; d && steps <= topo.devices.length; d = d.parentId === undefined ? undefined : topo.device(d.parentId), steps++) {
+    if (d.iommuId !== undefined) return `\`iommu ${d.iommuId}\` on ${d === v.device ? 'it' : devLabel(d)} names no IOMMU unit of this host`;
   }
   const active = v.host.iommus.filter((u) => u.driver !== 'none').length;
   const where = 'no `iommu` line on it or its parents';
@@ -41,7 +48,7 @@ function whyUntranslated(v: OutcomeView): string {
     const why = offs.length ? ` (${offs.map((e) => `\`${e.param}\``).join(', ')} on the kernel command line turns translation off, BOOT001)` : '';
     return `no IOMMU translates it: ${where}, and the host has no active IOMMU unit${why}`;
   }
-  return `no IOMMU translates it: ${where}, and the host has ${active} active units, so the model cannot tell which one would`;
+  return `no IOMMU translates it: ${where}, and the host has ${active} active units, none declared for it (the model cannot tell which one translates it)`;
 }
 
 /** VIA005: the device has no iommu_group (no IOMMU translates it), so VFIO registration fails. */
