@@ -22,9 +22,10 @@ export const SIMULATED_BOOL_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_
  * - A later `intel_iommu=on` or `intremap=on` undoes an earlier off ({@link lastSwitches}).
  * - `amd_iommu=pgtbl_v1|pgtbl_v2` sets the page-table format of AMD units that declare none, from 6.14 (VFIO domains
  *   follow it only since then).
- * - `intel_iommu=sm_off` (the last of `sm_on` / `sm_off` winning) leaves every VT-d unit in legacy mode: `intel_iommu_sm
- *   = 0`, and `sm_supported(iommu)` is `intel_iommu_sm && ecap_smts(iommu->ecap)`, so a unit's `scalable-mode` does not
- *   count. `sm_on` only allows it where ECAP.SMTS says the hardware can, which the model states with `scalable-mode`.
+ * - `intel_iommu=sm_off` (from 5.15; the last of `sm_on` / `sm_off` winning) leaves every VT-d unit in legacy mode:
+ *   `intel_iommu_sm = 0`, and `sm_supported(iommu)` is `intel_iommu_sm && ecap_smts(iommu->ecap)`, so a unit's
+ *   `scalable-mode` does not count. `sm_on` only allows it where ECAP.SMTS says the hardware can, which the model states
+ *   with `scalable-mode`.
  * Sources: drivers/iommu/intel/iommu.c:intel_iommu_setup, drivers/iommu/amd/init.c:parse_amd_iommu_options,
  * drivers/iommu/irq_remapping.c:setup_irqremap / setup_nointremap, arch/x86/kernel/pci-dma.c:iommu_setup.
  */
@@ -145,6 +146,11 @@ export function lastSwitches(entries: readonly CmdlineEntry[]): { intel?: Switch
   return { intel, remap };
 }
 
+/** Whether `intel_iommu=sm_off` is an option of `kernel` (from 5.15, 792fb43ce2c9; undefined = the newest kernel). */
+export function smOffKnown(kernel: KernelVersion | undefined): boolean {
+  return !kernel || atLeast(kernel, 5, 15);
+}
+
 export function applyBootParams(host0: Host): { host: Host; effects: BootParamEffect[] } {
   // split once: the module parameters, the switches and the page-table option all read these
   const entries = cmdlineEntries(host0.cmdline);
@@ -178,8 +184,10 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
   const pgtable = pgtbl === 'pgtbl_v1' ? 'v1' : pgtbl === 'pgtbl_v2' ? 'v2' : undefined;
   const pgtableIds = pgtable ? host.iommus.filter((i) => i.driver === 'amd-vi' && i.pgtable === undefined && !translationOff.has(i.id)).map((i) => i.id) : [];
   if (pgtableIds.length) effects.push({ param: `amd_iommu=${pgtbl}`, iommuIds: pgtableIds, what: 'pgtable' });
-  // intel_iommu=sm_off (drivers/iommu/intel/iommu.c:intel_iommu_setup, `intel_iommu_sm = 0`; sm_supported())
-  const smOff = x86 && lastOptionIn(entries, 'intel_iommu', ['sm_on', 'sm_off'] as const) === 'sm_off';
+  // intel_iommu=sm_off (drivers/iommu/intel/iommu.c:intel_iommu_setup, `intel_iommu_sm = 0`; sm_supported()), an
+  // option from 5.15 (792fb43ce2c9, which also made INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON default y): before it the
+  // handler logs "Unknown option" and scalable mode stays as sm_on or the Kconfig default left it
+  const smOff = x86 && smOffKnown(host.kernel) && lastOptionIn(entries, 'intel_iommu', ['sm_on', 'sm_off'] as const) === 'sm_off';
   const legacyIds = smOff ? host.iommus.filter((i) => i.driver === 'intel-vtd' && i.scalableMode === true && !translationOff.has(i.id)).map((i) => i.id) : [];
   if (legacyIds.length) effects.push({ param: 'intel_iommu=sm_off', iommuIds: legacyIds, what: 'scalable-off' });
   if (!effects.length) return { host, effects };

@@ -3,7 +3,7 @@
  * matter here?") and reports. The effects themselves are applied where they belong (`boot-params.ts`,
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
-import { isModuleParamKey, lastSwitches, moduleParamKey, SIMULATED_BOOL_PARAMS } from './boot-params.js';
+import { applyBootParams, isModuleParamKey, lastSwitches, moduleParamKey, SIMULATED_BOOL_PARAMS, smOffKnown } from './boot-params.js';
 import { cmdlineEntries, kstrtobool, lastOptionIn, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
 import { isTrueParamValue } from './vm/drivers.js';
 import type { Host } from './model.js';
@@ -70,28 +70,37 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
   const params = new Map(Object.keys(host.params).map((k) => [moduleParamKey(k), host.params[k]]));
   const entries = cmdlineEntries(host.cmdline);
   const last = lastSwitches(entries);
+  let bootedHost: ReturnType<typeof applyBootParams> | undefined;
+  /** The host as booted with this command line (boot-params.ts), made when first asked. */
+  const booted = () => (bootedHost ??= applyBootParams(host));
   for (let index = 0; index < entries.length; index++) {
     const { token, key, value, bare } = entries[index];
     const read = (effect: string) => out.push({ token, read: true, effect });
     const ignored = (effect: string) => out.push({ token, read: false, effect });
     const onX86 = (effect: string | undefined) => (!effect ? ignored('none of its options changes the simulation') : x86 ? read(effect) : ignored(`an x86 option; this host is ${hostArch(host)}`));
-    if (key === 'intel_iommu') {
+    if (key === 'intel_iommu' && !x86) ignored(`an x86 option; this host is ${hostArch(host)}`);
+    else if (key === 'intel_iommu') {
       const known: Record<string, string> = { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' };
       // sm_on / sm_off: the last one decides (intel_iommu_sm); only sm_off changes the model (boot-params.ts)
       const smAt = lastSmIndex(entries);
       const hasSm = value.split(',').some((o) => o.startsWith('sm_on') || o.startsWith('sm_off'));
       const sm = smAt === index ? lastOptionIn([entries[index]], 'intel_iommu', ['sm_on', 'sm_off'] as const) : undefined;
-      const scalable = host.iommus.some((u) => u.driver === 'intel-vtd' && u.scalableMode);
+      // what the simulation does with it, from the same place (boot-params.ts): only a `scalable-off` effect counts
+      const smApplied = sm === 'sm_off' && booted().effects.some((e) => e.what === 'scalable-off');
       /** What this token's sm_off changes, when it is the deciding one (read). */
-      const smEffect = sm === 'sm_off' && scalable ? 'scalable mode off: VT-d units run in legacy mode and their `scalable-mode` does not count (IOMMU_CACHE up to 5.18, caching-mode strictness)' : undefined;
+      const smEffect = smApplied ? 'scalable mode off: VT-d units run in legacy mode and their `scalable-mode` does not count (IOMMU_CACHE up to 5.18, caching-mode strictness)' : undefined;
       /** What this token's sm_on / sm_off says without changing the model: undone by a later one, or nothing to change. */
       const smNote =
         hasSm && smAt !== index
           ? `scalable mode is decided by the later \`${entries[smAt].token}\``
           : sm === 'sm_on'
             ? "sm_on allows scalable mode where ECAP.SMTS says the hardware can; the model takes that from a unit's `scalable-mode`"
-            : sm === 'sm_off' && !scalable
-              ? 'sm_off: no VT-d unit here declares `scalable-mode`, so nothing changes'
+            : sm === 'sm_off' && !smApplied
+              ? !smOffKnown(host.kernel)
+                ? `sm_off is an unknown option before 5.15 (792fb43ce2c9): scalable mode stays as sm_on or the kernel's configuration left it`
+                : host.iommus.some((u) => u.driver === 'intel-vtd' && u.scalableMode)
+                  ? 'sm_off: VT-d translation is off, so scalable mode changes nothing'
+                  : 'sm_off: no VT-d unit here declares `scalable-mode`, so nothing changes'
               : undefined;
       // an on/off that a later intel_iommu= undoes (intel_iommu=off … intel_iommu=on): its other options still count
       const undone = x86 && last.intel !== undefined && last.intel.index !== index && value.split(',').some((o) => o.startsWith('on') || o.startsWith('off'));

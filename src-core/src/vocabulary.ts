@@ -67,7 +67,7 @@ export const DOMAIN_TYPES: Term[] = [
 export const CMDLINE_OPTIONS: Term[] = [
   { name: 'intel_iommu=on', doc: 'Enable Intel VT-d (needed where the kernel is built with INTEL_IOMMU_DEFAULT_ON=n).' },
   { name: 'intel_iommu=off', doc: 'Turn VT-d DMA remapping off: no iommu_groups for its devices (BOOT001). Interrupt remapping stays.' },
-  { name: 'intel_iommu=sm_off', doc: 'VT-d in legacy mode: a unit\'s `scalable-mode` does not count (IOMMU_CACHE up to 5.18, caching-mode strictness).' },
+  { name: 'intel_iommu=sm_off', doc: 'VT-d in legacy mode (from 5.15): a unit\'s `scalable-mode` does not count (IOMMU_CACHE up to 5.18, caching-mode strictness).' },
   { name: 'amd_iommu=off', doc: 'Turn the AMD IOMMU off: no translation and no interrupt remapping (BOOT001).' },
   { name: 'amd_iommu=pgtbl_v1', doc: 'AMD v1 page tables (with the Force-Coherent bit) for units without a `pgtable` line.' },
   { name: 'amd_iommu=pgtbl_v2', doc: 'AMD v2 page tables: no Force-Coherent bit, so no-snoop is not blocked although coherency is reported (KVM002).' },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { applyBootParams } from '../src/boot-params.js';
 import { cmdlineEffects } from '../src/cmdline-effects.js';
 import { CMDLINE_OPTIONS } from '../src/vocabulary.js';
 import { host, iommu } from './builders.js';
@@ -39,6 +40,27 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
     // an on/off undone by a later token, with the deciding sm_off in it
     expect(cmdlineEffects(h('intel_iommu=off,sm_off intel_iommu=on', sm))[0]).toMatchObject({ read: true });
     expect(cmdlineEffects(h('intel_iommu=off,sm_off intel_iommu=on', sm))[0].effect).toMatch(/^scalable mode off: .*; VT-d on is decided by the later `intel_iommu=on`$/);
+  });
+
+  it('intel_iommu=sm_off: an unknown option before 5.15, nothing to change with VT-d translation off, the same answer as the simulation', () => {
+    const sm = (extra: object = {}) => ({ iommus: [iommu('dmar0', 'intel-vtd', { scalableMode: true })], ...extra });
+    expect(cmdlineEffects(h('intel_iommu=sm_off', sm({ kernel: { major: 5, minor: 14 } })))[0]).toEqual({
+      token: 'intel_iommu=sm_off',
+      read: false,
+      effect: "sm_off is an unknown option before 5.15 (792fb43ce2c9): scalable mode stays as sm_on or the kernel's configuration left it",
+    });
+    expect(cmdlineEffects(h('intel_iommu=sm_off', sm({ kernel: { major: 5, minor: 15 } })))[0].read).toBe(true);
+    // translation off: the simulation applies no scalable-off, and the hover does not claim one
+    for (const line of ['intel_iommu=off,sm_off', 'intel_iommu=sm_off intel_iommu=off', 'iommu=off intel_iommu=sm_off']) {
+      const host = h(line, sm());
+      expect(applyBootParams(host).effects.map((e) => e.what), line).not.toContain('scalable-off');
+      const e = cmdlineEffects(host).find((x) => x.token.includes('sm_off'))!;
+      expect(e.effect, line).not.toContain('scalable mode off');
+    }
+    expect(cmdlineEffects(h('iommu=off intel_iommu=sm_off', sm()))[1]).toEqual({ token: 'intel_iommu=sm_off', read: false, effect: 'sm_off: VT-d translation is off, so scalable mode changes nothing' });
+    // on another architecture every intel_iommu= token is an x86 option
+    expect(brief('intel_iommu=sm_off', sm({ arch: 'arm64' }))).toEqual(['- intel_iommu=sm_off: an x86 option; this host is arm64']);
+    expect(brief('intel_iommu=foo', { arch: 'arm64' })).toEqual(['- intel_iommu=foo: an x86 option; this host is arm64']);
   });
 
   it('x86 options on another architecture, the ACS override without the patch, and a param line that wins are not read', () => {

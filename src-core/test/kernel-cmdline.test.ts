@@ -123,6 +123,17 @@ describe('switches that a later option undoes: the last on/off wins (intel_iommu
     // a unit already off keeps only that effect; another architecture does not read the option
     expect(of('intel_iommu=off,sm_off').effects.map((e) => e.what)).toEqual(['translation-off']);
     expect(applyBootParams({ ...sm, arch: 'arm64', cmdline: 'intel_iommu=sm_off' }).effects).toEqual([]);
+    // an unknown option before 5.15 (792fb43ce2c9 added it); without a kernel, the newest behaviour
+    expect(applyBootParams({ ...sm, kernel: { major: 5, minor: 14 }, cmdline: 'intel_iommu=sm_off' }).effects).toEqual([]);
+    expect(applyBootParams({ ...sm, kernel: undefined, cmdline: 'intel_iommu=sm_off' }).effects.map((e) => e.what)).toEqual(['scalable-off']);
+  });
+
+  it('intel_iommu=sm_off with an emulated VT-d unit (caching mode): legacy mode forces strict invalidation again', () => {
+    const cm = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { cachingMode: true, scalableMode: true, interruptRemapping: true, msi: 'x86-ir' })], [dev('ep', 'endpoint', '0000:00:03.0', { acs: null })]);
+    const policy = (cmdline?: string) => simulate(topo([cmdline === undefined ? cm : { ...cm, cmdline }])).hosts.get('h')!.domainPolicy!;
+    expect(policy().strict).toBe(false);
+    expect(policy('intel_iommu=sm_off')).toMatchObject({ strict: true });
+    expect(policy('intel_iommu=sm_off').strictFrom).toContain('caching mode');
   });
 
   it('intel_iommu=sm_off on 5.18: a non-SC unit that counted through scalable mode no longer does, so the DMA is not coherent', () => {
