@@ -312,6 +312,32 @@ describe('hover', () => {
     expect(h).toContain('IOMMU_CAP_CACHE_COHERENCY`: yes');
   });
 
+  it('on an IOMMU unit: what the kernel command line changed, as the simulation saw it', async () => {
+    const withCmdline = (cmdline: string, caps = 'interrupt-remapping, scalable-mode') =>
+      text.replace('caps interrupt-remapping', `caps ${caps}`).replace('    arch x86_64\n', `    arch x86_64\n    cmdline "${cmdline}"\n`);
+    const unitHover = async (src: string) => {
+      const doc = await t.validate(src);
+      const hover = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(src.indexOf('dmar0 {') + 1) });
+      return (hover?.contents as { value?: string } | undefined)?.value ?? '';
+    };
+    const sm = await unitHover(withCmdline('intel_iommu=on,sm_off'));
+    expect(sm).toContain('- scalable mode: no (declared yes; `intel_iommu=sm_off` on the command line)');
+    expect(sm).toContain('- interrupt remapping: yes');
+    const ir = await unitHover(withCmdline('intremap=off'));
+    expect(ir).toContain('- interrupt remapping: no (declared yes; `intremap=off` on the command line)');
+    expect(ir).toContain('- scalable mode: yes');
+    const offDoc = withCmdline('intel_iommu=off');
+    const doc = await t.validate(offDoc);
+    const dev = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(offDoc.indexOf('gpu at') + 1) });
+    expect((dev?.contents as { value: string }).value).toContain('**IOMMU** dmar0 (intel-vtd, turned off by `intel_iommu=off`)');
+    const off = await unitHover(offDoc);
+    expect(off).toMatch(/^\*\*iommu dmar0\*\* — intel-vtd, turned off by `intel_iommu=off` on the kernel command line \(BOOT001\): no iommu_groups/);
+    // without such options: the declared values, nothing added
+    const plain = await unitHover(withCmdline('quiet'));
+    expect(plain).toContain('- scalable mode: yes');
+    expect(plain).not.toContain('command line');
+  });
+
   it('on a host held back by an unknown IOMMU driver (SYN003): the device and VM hovers say so first', async () => {
     const typo = text.replace('driver intel-vtd', 'driver intel-vdt');
     const doc = await t.validate(typo);

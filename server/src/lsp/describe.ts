@@ -9,6 +9,7 @@ import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-c
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
 import { initArguments } from '../../../src-core/src/kernel-cmdline.js';
 import { hostArchOf } from '../../../src-core/src/arch.js';
+import { resolveIommu } from '../../../src-core/src/groups/index.js';
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
@@ -83,8 +84,12 @@ export function describeDevice(l: Lookup, dev: PciDevice): string {
     lines.push('**no iommu_group**');
   }
   const caps = ha?.caps.get(dev.id);
-  const unit = caps?.iommuId && host?.iommus.find((i) => i.id === caps.iommuId);
-  lines.push('', `**IOMMU** ${unit ? `${unit.name} (${unit.driver})` : 'none'}`, ...capsLines(caps));
+  // the unit that translates it; or the one that would, had the command line not turned it off (then the caps have none)
+  const declared = host && !caps?.iommuId ? resolveIommu(host, dev) : undefined;
+  const offDeclared = declared && ha?.bootParams?.find((e) => e.what === 'translation-off' && e.iommuIds.includes(declared.id));
+  const unit = caps?.iommuId ? host?.iommus.find((i) => i.id === caps.iommuId) : offDeclared ? declared : undefined;
+  const unitOff = unit && ha?.bootParams?.find((e) => e.what === 'translation-off' && e.iommuIds.includes(unit.id));
+  lines.push('', `**IOMMU** ${unit ? `${unit.name} (${unit.driver}${unitOff ? `, turned off by \`${unitOff.param}\`` : ''})` : 'none'}`, ...capsLines(caps));
   for (const vm of l.topology.vms) {
     const o = l.result.vms.get(vm.id)?.attach.find((a) => a.deviceId === dev.id);
     if (o) lines.push('', `**VM ${vm.name}**: ${outcomeLine(o)}`, ...(o.kernelMessage ? ['', '```', o.kernelMessage, '```'] : []));
@@ -100,24 +105,32 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
   const driverDoc = IOMMU_DRIVERS.find((d) => d.name === unit.driver)?.doc ?? '';
   const devices = [...(ha?.caps.values() ?? [])].filter((c) => c.iommuId === unit.id);
   const groups = new Set(devices.map((c) => ha?.grouping.groupOf.get(c.deviceId)?.number).filter((n) => n !== undefined));
-  const flags: [string, boolean | undefined][] = [
+  // what the kernel command line changed on this unit (boot-params.ts), as the simulation saw it
+  const effectOf = (what: string) => ha?.bootParams?.find((e) => e.what === what && e.iommuIds.includes(unit.id));
+  const off = effectOf('translation-off');
+  const noRemap = effectOf('remapping-off');
+  const legacy = effectOf('scalable-off');
+  const pgtableFrom = effectOf('pgtable');
+  /** `no (declared yes; \`intremap=off\` on the command line)` when the command line turned a declared flag off. */
+  const changed = (v: boolean | undefined, by: { param: string } | undefined) => (by && v !== false ? `no (declared ${v === undefined ? 'by default' : 'yes'}; \`${by.param}\` on the command line)` : undefined);
+  const flags: [string, boolean | undefined, string?][] = [
     ['snoop control (ECAP.SC)', unit.snoopControl],
-    ['interrupt remapping', unit.interruptRemapping],
-    ['scalable mode', unit.scalableMode],
+    ['interrupt remapping', noRemap ? false : unit.interruptRemapping, changed(unit.interruptRemapping, noRemap)],
+    ['scalable mode', legacy ? false : unit.scalableMode, changed(unit.scalableMode, legacy)],
     ['caching mode (emulated IOMMU)', unit.cachingMode],
     ['coherent walk', unit.coherentWalk],
     ['FEAT_COHERENCY', unit.coherent],
     ['CANWBS', unit.canwbs],
   ];
   const lines = [
-    `**iommu ${unit.name}** — ${unit.driver}`,
+    `**iommu ${unit.name}** — ${unit.driver}${off ? `, turned off by \`${off.param}\` on the kernel command line (BOOT001): no iommu_groups` : ''}`,
     '',
     driverDoc,
     '',
-    ...flags.filter(([, v]) => v !== undefined).map(([k, v]) => `- ${k}: ${yesNo(v)}`),
+    ...flags.filter(([, v]) => v !== undefined).map(([k, v, note]) => `- ${k}: ${note ?? yesNo(v)}`),
     unit.driver === 'intel-vtd' ? `- pass-through (ECAP.PT): ${unit.passthrough ? 'yes' : lacksPassthrough(unit) ? 'no (bit 6 of ecap is clear)' : 'assumed (not listed, no ecap value)'}` : '',
     unit.msi ? `- MSI controller: ${unit.msi} — ${MSI_CONTROLLERS.find((m) => m.name === unit.msi)?.doc ?? ''}` : '- MSI controller: not stated',
-    unit.pgtable ? `- page table: ${unit.pgtable}` : '',
+    unit.pgtable ? `- page table: ${unit.pgtable}` : pgtableFrom ? `- page table: ${pgtableFrom.param.endsWith('v2') ? 'v2' : 'v1'} (from \`${pgtableFrom.param}\` on the command line)` : '',
     '',
     `${devices.length} device(s) behind this unit in ${groups.size} iommu_group(s).`,
   ].filter((s) => s !== '');
