@@ -8,7 +8,8 @@ const extra = [
   { name: 'constant.numeric.bdf.iommu', match: '\\b(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\\.[0-7]\\b' },
   { name: 'constant.numeric.pci-id.iommu', match: '\\b[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\\b' },
   { name: 'constant.numeric.hex.iommu', match: '\\b0x[0-9a-fA-F]+\\b' },
-  { name: 'constant.numeric.version.iommu', match: '\\b\\d+\\.\\d+(?:\\.\\d+)?\\b' },
+  // with a distribution suffix, as the VERSION terminal takes it (6.8.0-45-generic)
+  { name: 'constant.numeric.version.iommu', match: '\\b\\d+\\.\\d+(?:\\.\\d+)?(?:[-+~][\\w.+~-]*)?' },
   { name: 'constant.language.acs-flag.iommu', match: '\\b(?:SV|TB|RR|CR|UF|EC|DT)\\b' },
   { name: 'constant.numeric.integer.iommu', match: '\\b\\d+\\b' },
 ];

@@ -352,6 +352,19 @@ describe('text-level validation', () => {
     const doc = await t.validate('host h { kernel 6 }');
     expect(codes(doc)).toContain('SYN001');
   });
+  it('a kernel version as uname -r prints it (distribution or release suffix) is one version, read as its X.Y.Z', async () => {
+    for (const [v, want] of [
+      ['6.8.0-45-generic', { major: 6, minor: 8, patch: 0 }],
+      ['6.8-rc3', { major: 6, minor: 8 }],
+      ['5.14.0-427.13.1.el9_4.x86_64', { major: 5, minor: 14, patch: 0 }],
+      ['6.1.0-18-amd64', { major: 6, minor: 1, patch: 0 }],
+      ['6.12.9+', { major: 6, minor: 12, patch: 9 }],
+    ] as const) {
+      const doc = await t.validate(`host h {\n    kernel ${v}\n    arch x86_64\n}\n`);
+      expect(codes(doc), v).toEqual([]);
+      expect(lowerDocuments([doc.parseResult.value]).topology.hosts[0].kernel, v).toEqual(want);
+    }
+  });
 });
 
 describe('parser error messages', () => {

@@ -13,7 +13,7 @@ export const IommuTopologyTerminals = {
     BDF: /[0-9a-fA-F]+:[0-9a-fA-F]+(:[0-9a-fA-F]+)?\.[0-9a-zA-Z]+/,
     PCIID: /[0-9a-fA-F]+:[0-9a-fA-F]+/,
     HEX: /0x[0-9a-fA-F]+/,
-    VERSION: /[0-9]+\.[0-9]+(\.[0-9]+)?/,
+    VERSION: /[0-9]+\.[0-9]+(\.[0-9]+)?([-+~][\w.+~-]*)?/,
     INT: /[0-9]+/,
     ID: /[_a-zA-Z][\w\-]*/,
     STRING: /"(\\.|[^"\\])*"/,
