@@ -580,3 +580,53 @@ vm v on h {
     expect(codes(await t.validate(host(['dmar0'], 'dmar0')))).toEqual([]);
   });
 });
+
+describe('REF002: duplicate names', () => {
+  const base = `host ws {
+    kernel 6.8
+    iommu d0 {
+        driver intel-vtd
+        caps interrupt-remapping, snoop-control
+        msi x86-ir
+    }
+    root-port rp at 0000:00:01.0 {
+        iommu d0
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint gpu at 0000:01:00.0 {
+            multifunction
+            acs none
+            driver vfio-pci
+        }
+        endpoint gpu_audio at 0000:01:00.1 {
+            acs none
+            driver vfio-pci
+        }
+    }
+}
+vm gaming on ws {
+    backend vfio-type1
+    assign gpu, gpu_audio
+}
+`;
+  it('a device name declared twice in a host is an error on the second, naming the first line', async () => {
+    const doc = await t.validate(base.replace('endpoint gpu_audio at', 'endpoint gpu at').replace('assign gpu, gpu_audio', 'assign gpu'));
+    const ds = diagnosticsWithCode(doc, 'REF002');
+    expect(ds.map((d) => [d.range.start.line, message(d)])).toEqual([[15, "device 'gpu' is declared twice in host ws (first at line 11): references by name would pick one of them; rename one"]]);
+  });
+  it('hosts, VMs, IOMMU units and HWPTs too; distinct names and the well-formed file have none', async () => {
+    expect(codes(await t.validate(base))).not.toContain('REF002');
+    const twoUnits = base.replace('    root-port rp', '    iommu d0 {\n        driver intel-vtd\n    }\n    root-port rp');
+    expect(diagnosticsWithCode(await t.validate(twoUnits), 'REF002').map(message)).toEqual(["IOMMU 'd0' is declared twice in host ws (first at line 3): references by name would pick one of them; rename one"]);
+    const twoVms = base + 'vm gaming on ws {\n    backend vfio-type1\n}\n';
+    expect(diagnosticsWithCode(await t.validate(twoVms), 'REF002').map(message)).toEqual(["VM 'gaming' is declared twice in this file (first at line 22): references by name would pick one of them; rename one"]);
+    const twoHosts = base + 'host ws {\n    kernel 6.8\n}\n';
+    expect(diagnosticsWithCode(await t.validate(twoHosts), 'REF002').map(message)).toEqual(["host 'ws' is declared twice (first at line 1): references by name would pick one of them; rename one"]);
+    const iommufd = base.replace('backend vfio-type1\n    assign gpu, gpu_audio', 'backend iommufd-cdev\n    hwpt a { attach gpu }\n    hwpt a { attach gpu_audio }');
+    expect(diagnosticsWithCode(await t.validate(iommufd), 'REF002').map(message)).toEqual(["HWPT 'a' is declared twice in VM gaming (first at line 24): references by name would pick one of them; rename one"]);
+  });
+  it('a host of this file with the name of an imported host', async () => {
+    await t.validate(base.replace(/vm gaming[\s\S]*$/, ''), 'file:///dup/host.iommu');
+    const doc = await t.validate('import "host.iommu"\nhost ws {\n    kernel 6.8\n}\n', 'file:///dup/vm.iommu');
+    expect(diagnosticsWithCode(doc, 'REF002').map(message)).toEqual(["host 'ws' is declared twice (first at host.iommu:1): references by name would pick one of them; rename one"]);
+  });
+});

@@ -5,7 +5,7 @@
  * Every diagnostic carries `code` (shown, with `codeDescription` linking to the README rule table) and
  * `data.code` (used by quick fixes).
  */
-import { AstUtils, type AstNode, type LangiumDocument, type LangiumSharedCoreServices, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
+import { AstUtils, UriUtils, type AstNode, type LangiumDocument, type LangiumSharedCoreServices, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
 import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
@@ -17,14 +17,17 @@ import {
   type IommuTopologyAstType,
   type PciDevice,
   isAssignProp,
+  isDocument,
   isHost,
   isHwptDecl,
+  isIommu,
   isPciDevice,
   isVm,
 } from './generated/ast.js';
 import { repairBdf } from '../lowering/bdf-text.js';
 import { isPciId } from '../lowering/lower.js';
-import { resolveImportUri } from './iommu-scope.js';
+import { importClosure, resolveImportUri } from './iommu-scope.js';
+import { walkAst } from './ast-walk.js';
 import type { IommuCoreServices } from './iommu-core-module.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import type { HeldBack } from '../lowering/lower.js';
@@ -64,7 +67,7 @@ export function registerValidationChecks(services: IommuCoreServices): void {
   const registry = services.validation.ValidationRegistry;
   const validator = services.validation.IommuValidator;
   const checks: ValidationChecks<IommuTopologyAstType> = {
-    Document: [validator.checkImports, validator.checkSimulation],
+    Document: [validator.checkImports, validator.checkDuplicateNames, validator.checkSimulation],
     PciDevice: [validator.checkBdf, validator.checkKind],
     IdProp: (n, a) => {
       for (const property of ['ids', 'subsystem'] as const) {
@@ -169,6 +172,56 @@ export class IommuValidator {
   checkKind(node: PciDevice, accept: ValidationAcceptor): void {
     if (node.kind === undefined || isKindKeyword(node.kind) || isStrayWord(node)) return;
     this.checkTerm(node, 'kind', node.kind, DEVICE_KIND_SLOT, accept);
+  }
+
+  /**
+   * REF002: names that references look up must be unique where they are looked up. Hosts (by `vm … on`, also against
+   * the hosts of imported files) and VMs of a file; IOMMU units and PCI devices of a host (devices anywhere in its
+   * tree, which `assign` and `hwpt attach` search); HWPTs of a VM. Every declaration after the first of a name is
+   * reported, naming the line of the first: `assign gpu` would otherwise pick one of them silently.
+   */
+  checkDuplicateNames(node: Document, accept: ValidationAcceptor): void {
+    const doc = AstUtils.getDocument(node);
+    const lineOf = (n: AstNode) => (n.$cstNode ? n.$cstNode.range.start.line + 1 : 0);
+    const report = (dup: AstNode & { name?: string }, first: AstNode, what: string, where: string) =>
+      accept('error', `${what} '${dup.name}' is declared twice${where} (first at ${AstUtils.getDocument(first) === doc ? `line ${lineOf(first)}` : `${UriUtils.basename(AstUtils.getDocument(first).uri)}:${lineOf(first)}`}): references by name would pick one of them; rename one`, {
+        node: dup,
+        property: 'name' as never,
+        code: 'REF002',
+        codeDescription: { href: ruleHref('REF002') },
+        data: { code: 'REF002' } satisfies IommuDiagnosticData,
+      });
+    /** Reports every node of `nodes` whose name an earlier one (or one of `before`) has. */
+    const unique = (nodes: Iterable<AstNode & { name?: string }>, what: string, where: string, before: Map<string, AstNode> = new Map()) => {
+      for (const n of nodes) {
+        if (!n.name) continue;
+        const first = before.get(n.name);
+        if (first) report(n, first, what, where);
+        else before.set(n.name, n);
+      }
+    };
+    // hosts: the imported files' hosts come first in the scope, so a host here with the same name is the duplicate
+    const importedHosts = new Map<string, AstNode>();
+    for (const d of importClosure(doc, this.services.shared.workspace.LangiumDocuments)) {
+      if (d === doc) continue;
+      const root = d.parseResult?.value;
+      if (isDocument(root)) for (const el of root.elements ?? []) if (isHost(el) && el.name && !importedHosts.has(el.name)) importedHosts.set(el.name, el);
+    }
+    const elements = node.elements ?? [];
+    unique(elements.filter(isHost), 'host', '', importedHosts);
+    unique(elements.filter(isVm), 'VM', ' in this file');
+    for (const host of elements) {
+      if (isHost(host)) {
+        unique((host.members ?? []).filter(isIommu), 'IOMMU', ` in host ${host.name ?? '?'}`);
+        const devices: PciDevice[] = [];
+        walkAst(host, (n) => {
+          if (isPciDevice(n) && !(n.bdf === undefined && isStrayWord(n))) devices.push(n);
+        });
+        unique(devices, 'device', ` in host ${host.name ?? '?'}`);
+      } else if (isVm(host)) {
+        unique((host.props ?? []).filter(isHwptDecl), 'HWPT', ` in VM ${host.name ?? '?'}`);
+      }
+    }
   }
 
   /** IMP001: every import must name an existing topology file. */
