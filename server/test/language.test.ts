@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { URI } from 'langium';
 import { MAX_BLOCK_DEPTH } from '../src/language/iommu-lexer.js';
 import { heldBackAssumes } from '../src/language/iommu-validator.js';
 import { IOMMU_PROPERTY_WORDS, lowerDocuments } from '../src/lowering/lower.js';
@@ -628,5 +629,78 @@ vm gaming on ws {
     await t.validate(base.replace(/vm gaming[\s\S]*$/, ''), 'file:///dup/host.iommu');
     const doc = await t.validate('import "host.iommu"\nhost ws {\n    kernel 6.8\n}\n', 'file:///dup/vm.iommu');
     expect(diagnosticsWithCode(doc, 'REF002').map(message)).toEqual(["host 'ws' is declared twice (first at host.iommu:1): references by name would pick one of them; rename one"]);
+  });
+});
+
+describe('VM files that import one host file are simulated together', () => {
+  const HOSTFILE = `host ws {
+    kernel 6.8
+    iommu d0 {
+        driver intel-vtd
+        caps interrupt-remapping, snoop-control
+        msi x86-ir
+    }
+    root-port rp at 0000:00:01.0 {
+        iommu d0
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint gpu at 0000:01:00.0 {
+            multifunction
+            acs none
+            driver vfio-pci
+        }
+        endpoint gpu_audio at 0000:01:00.1 {
+            acs none
+            driver vfio-pci
+        }
+    }
+}
+`;
+  const vm1 = 'import "host.iommu"\nvm gaming on ws {\n    backend vfio-type1\n    assign gpu, gpu_audio\n}\n';
+  const vm2 = 'import "host.iommu"\nvm other on ws {\n    backend iommufd-cdev\n    assign gpu_audio\n}\n';
+
+  it('a group split across two VM files is VIA002 in the later file (by URI), on its own assign line', async () => {
+    await t.validate(HOSTFILE, 'file:///multi/host.iommu');
+    const a = await t.validate(vm1, 'file:///multi/vm1.iommu');
+    const b = await t.validate(vm2, 'file:///multi/vm2.iommu');
+    // the later one: vm2's VM finds the group held by vm1's
+    expect(codes(b)).toContain('VIA002');
+    const [d] = diagnosticsWithCode(b, 'VIA002');
+    expect(d.range.start.line).toBe(3);
+    expect(message(d)).toMatch(/in VM other: .*VM gaming/);
+    // as an editor's update after vm2 appeared: vm1 and the host file are affected (a shared host) and rebuilt;
+    // vm1's simulation then has both VMs too and agrees: its VM started first and has nothing to report about it
+    await t.shared.workspace.DocumentBuilder.update([URI.parse('file:///multi/vm2.iommu')], []);
+    const simA = t.Iommu.simulation.SimulationCache.get(a);
+    expect([...simA.result.vms.keys()]).toEqual(['v:gaming', 'v:other']);
+    expect(codes(a)).not.toContain('VIA002');
+    // the host file's simulation has both VMs
+    const host = t.shared.workspace.LangiumDocuments.getDocument(URI.parse('file:///multi/host.iommu'))!;
+    expect(t.Iommu.simulation.SimulationCache.get(host).result.vms.size).toBe(2);
+    // and shows none of the VMs' start-up findings: those belong to the VM files
+    expect(codes(host)).not.toContain('VIA002');
+  });
+
+  it('an edit in one VM file re-simulates the other: removing the conflicting assign clears VIA002 there', async () => {
+    await t.validate(HOSTFILE, 'file:///multi2/host.iommu');
+    await t.validate(vm1, 'file:///multi2/vm1.iommu');
+    const b = await t.validate(vm2, 'file:///multi2/vm2.iommu');
+    expect(codes(b)).toContain('VIA002');
+    // vm1 gives the group up (both functions are in it): vm2's diagnostics follow without vm2 itself changing
+    const u1 = URI.parse('file:///multi2/vm1.iommu');
+    const fresh = t.shared.workspace.LangiumDocumentFactory.fromString(vm1.replace('    assign gpu, gpu_audio\n', ''), u1);
+    t.shared.workspace.LangiumDocuments.deleteDocument(u1);
+    t.shared.workspace.LangiumDocuments.addDocument(fresh);
+    await t.shared.workspace.DocumentBuilder.update([u1], []);
+    const b2 = t.shared.workspace.LangiumDocuments.getDocument(URI.parse('file:///multi2/vm2.iommu'))!;
+    expect(codes(b2)).not.toContain('VIA002');
+  });
+
+  it('a file on another host is not pulled in', async () => {
+    await t.validate(HOSTFILE, 'file:///multi3/host.iommu');
+    await t.validate(HOSTFILE.replace('host ws', 'host other'), 'file:///multi3/other.iommu');
+    const a = await t.validate(vm1, 'file:///multi3/vm1.iommu');
+    await t.validate('import "other.iommu"\nvm x on other {\n    backend vfio-type1\n    assign gpu_audio\n}\n', 'file:///multi3/vm9.iommu');
+    const sim = t.Iommu.simulation.SimulationCache.get(a);
+    expect(sim.together.map((d) => d.uri.path)).toEqual(['/multi3/vm1.iommu', '/multi3/host.iommu']);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Extends Langium's affected-document computation with `import`: a document is affected by a change to any
- * document it imports (transitively), even when it has no cross-reference into it (e.g. a VM without `on`).
+ * document it imports (transitively), even when it has no cross-reference into it (e.g. a VM without `on`), and by a
+ * change to a document that shares a host with it (two VM files importing one host file are simulated together,
+ * `simulatedTogether`), or to one that was deleted while it imports a host.
  */
 import { DefaultIndexManager, type LangiumDocument } from 'langium';
 import type { LangiumSharedCoreServices } from 'langium';
-import { importClosure } from './iommu-scope.js';
+import { importClosure, sharesHost } from './iommu-scope.js';
 
 export class IommuIndexManager extends DefaultIndexManager {
   private readonly sharedServices: LangiumSharedCoreServices;
@@ -16,8 +18,12 @@ export class IommuIndexManager extends DefaultIndexManager {
 
   override isAffected(document: LangiumDocument, changedUris: Set<string>): boolean {
     if (super.isAffected(document, changedUris)) return true;
-    const closure = importClosure(document, this.sharedServices.workspace.LangiumDocuments);
-    return closure.slice(1).some((d) => changedUris.has(d.uri.toString()));
+    const documents = this.sharedServices.workspace.LangiumDocuments;
+    const closure = importClosure(document, documents);
+    if (closure.slice(1).some((d) => changedUris.has(d.uri.toString()))) return true;
+    const own = document.uri.toString();
+    for (const uri of changedUris) if (uri !== own && sharesHost(document, uri, documents)) return true;
+    return false;
   }
 }
 

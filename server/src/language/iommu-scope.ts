@@ -177,6 +177,55 @@ export function importClosure(doc: LangiumDocument, documents: { getDocument(uri
   return out;
 }
 
+/** Whether the document declares a host. */
+function declaresHost(d: LangiumDocument): boolean {
+  const root = d.parseResult?.value as Document | undefined;
+  return (root?.elements ?? []).some(isHost);
+}
+
+/** Whether the document declares a VM. */
+function declaresVm(d: LangiumDocument): boolean {
+  const root = d.parseResult?.value as Document | undefined;
+  return (root?.elements ?? []).some(isVm);
+}
+
+/**
+ * The documents simulated together with `doc`: its import closure, and the closure of every other workspace document
+ * that declares VMs and imports (transitively) a document of that closure that declares a host. Two VM files that
+ * import one host file are one machine: their VMs compete for its iommu_groups (VIA002) as VMs of one file do. Sorted
+ * by URI, so every document of the group lowers them in the same order and agrees on which VM gets a group first.
+ * Just `doc` and its imports (in {@link importClosure} order) when no other document shares a host.
+ */
+export function simulatedTogether(doc: LangiumDocument, documents: { all: { toArray(): LangiumDocument[] }; getDocument(uri: URI): LangiumDocument | undefined }): LangiumDocument[] {
+  const closure = importClosure(doc, documents);
+  const hostDocs = new Set(closure.filter(declaresHost).map((d) => d.uri.toString()));
+  if (!hostDocs.size) return closure;
+  const together = new Map(closure.map((d) => [d.uri.toString(), d]));
+  const before = together.size;
+  for (const other of documents.all.toArray()) {
+    if (together.has(other.uri.toString()) || !declaresVm(other)) continue;
+    const theirs = importClosure(other, documents);
+    if (!theirs.some((d) => hostDocs.has(d.uri.toString()))) continue;
+    for (const d of theirs) together.set(d.uri.toString(), d);
+  }
+  if (together.size === before) return closure;
+  return [...together.values()].sort((a, b) => (a.uri.toString() < b.uri.toString() ? -1 : 1));
+}
+
+/**
+ * Whether a change to `changed` can change the simulation of `doc` through a shared host (see {@link simulatedTogether}):
+ * one of them imports a host file the other's closure holds. A document no longer in the workspace (deleted) counts
+ * as shared when `doc`'s closure declares a host, since what it imported is gone with it.
+ */
+export function sharesHost(doc: LangiumDocument, changedUri: string, documents: { getDocument(uri: URI): LangiumDocument | undefined }): boolean {
+  const closure = importClosure(doc, documents);
+  const hostDocs = new Set(closure.filter(declaresHost).map((d) => d.uri.toString()));
+  if (!hostDocs.size) return false;
+  const changed = documents.getDocument(URI.parse(changedUri));
+  if (!changed) return true;
+  return importClosure(changed, documents).some((d) => hostDocs.has(d.uri.toString()));
+}
+
 /** The host a VM runs on: its `on` reference, or the only visible host. */
 export function vmHost(vm: Vm, visibleHosts: (doc: LangiumDocument) => Host[]): Host | undefined {
   if (vm.host) return vm.host.ref;

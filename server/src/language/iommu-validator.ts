@@ -251,7 +251,7 @@ export class IommuValidator {
     const sim = this.services.simulation.SimulationCache.get(doc);
     const overrides = await severityOverrides(this.services.shared.workspace.ConfigurationProvider);
     const vmsOf = vmsByOutcome(sim.result.vms);
-    const where = placementContext(doc, sim.documents);
+    const where = placementContext(doc, sim.together);
     const held = sim.heldBack.size > 0 ? heldBackFilter(sim) : undefined;
     const orphans = vmsWithUnknownHost(node, sim);
     for (const f of sim.result.findings) {
@@ -465,7 +465,11 @@ function placeFinding(f: Finding, where: PlacementContext, nodeOf: Map<string, A
   // the device, and belongs on VM b's `assign` line. Most findings have none of these.
   let vmIds: string[] | undefined;
   if (f.elementId.startsWith('v:')) vmIds = [f.elementId];
-  if (f.vmId !== undefined && !(vmIds ??= []).includes(f.vmId)) vmIds.push(f.vmId);
+  if (f.vmId !== undefined) {
+    // the start-up of a VM declared in another file (one sharing this file's host): that file shows it
+    if (!inDoc(nodeOf.get(f.vmId))) return undefined;
+    if (!(vmIds ??= []).includes(f.vmId)) vmIds.push(f.vmId);
+  }
   const byOutcome = vmsOf.get(f.elementId)?.get(f.code);
   if (byOutcome) for (const vmId of byOutcome) if (!(vmIds ??= []).includes(vmId)) vmIds.push(vmId);
   for (const r of f.related) if (r.id.startsWith('v:') && !(vmIds ??= []).includes(r.id)) vmIds.push(r.id);

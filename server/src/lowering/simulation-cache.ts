@@ -1,7 +1,7 @@
 /**
  * One simulator run per document version, shared by validation, hover, inlay hints, code actions and the
- * CLI. Evicted for every document affected by a change (imports included, see IommuIndexManager), so an
- * edit in a host file re-simulates the VM files that import it.
+ * CLI. Evicted for every document affected by a change (imports and shared hosts included, see IommuIndexManager),
+ * so an edit in a host file re-simulates the VM files that import it, and an edit in one VM file the others on its host.
  */
 import { DocumentCache, DocumentState, type LangiumDocument } from 'langium';
 import type { LangiumCoreServices } from 'langium';
@@ -9,13 +9,18 @@ import type { SimulationOptions, SimulationResult } from '../../../src-core/src/
 import type { Finding } from '../../../src-core/src/findings.js';
 import { simulate } from '../../../src-core/src/simulate.js';
 import type { Document } from '../language/generated/ast.js';
-import { importClosure } from '../language/iommu-scope.js';
+import { importClosure, simulatedTogether } from '../language/iommu-scope.js';
 import { lowerDocuments, type Lowered } from './lower.js';
 
 export interface DocumentSimulation extends Lowered {
   result: SimulationResult;
-  /** The documents that were lowered together: this one first, then its imports. */
+  /** This document first, then its imports. */
   documents: LangiumDocument[];
+  /**
+   * Every document lowered into this simulation: {@link documents}, or, when other VM files share one of its hosts,
+   * those and their imports too, sorted by URI (`simulatedTogether`).
+   */
+  together: LangiumDocument[];
   /**
    * The finding a diagnostic was made from, by its code, element id and message (the first finding with all
    * three), or undefined (not a simulator diagnostic, or one from another run). For what diagnostics do not
@@ -65,8 +70,11 @@ export class SimulationCache {
   /** The simulation of `doc` together with everything it imports. Computed at most once per version. */
   get(doc: LangiumDocument): DocumentSimulation {
     return this.cache.get(doc.uri, 'sim', () => {
-      const documents = importClosure(doc, this.services.shared.workspace.LangiumDocuments);
-      const lowered = lowerDocuments(documents.map((d) => d.parseResult.value as Document));
+      const all = this.services.shared.workspace.LangiumDocuments;
+      const documents = importClosure(doc, all);
+      // with the VM files that share one of its hosts (simulatedTogether): their VMs compete for the same groups
+      const together = simulatedTogether(doc, all);
+      const lowered = lowerDocuments(together.map((d) => d.parseResult.value as Document));
       this.runs++;
       const result = simulate(lowered.topology, this.options);
       // not `...lowered`: that would read (and so build) the lazy `deviceById`
@@ -80,6 +88,7 @@ export class SimulationCache {
         },
         result,
         documents,
+        together,
         findingOf: findingLookup(result.findings),
       };
     });
