@@ -704,3 +704,21 @@ describe('VM files that import one host file are simulated together', () => {
     expect(sim.together.map((d) => d.uri.path)).toEqual(['/multi3/vm1.iommu', '/multi3/host.iommu']);
   });
 });
+
+describe('kvm-vfio without a line', () => {
+  const example = fs.readFileSync(path.resolve(__dirname, '../../examples/intel-nosnoop-gpu.iommu'), 'utf8');
+  it('a VMM known to create it (qemu) needs no line; an unknown one is assumed and KVM006 says so where it decides', async () => {
+    expect(example).toMatch(/kvm-vfio no/);
+    const noLine = example.replace(/\n\s*kvm-vfio no[^\n]*/, '');
+    const doc = await t.validate(noLine);
+    expect(codes(doc)).toContain('KVM006');
+    expect(codes(doc)).not.toContain('KVM001');
+    const vm = lowerDocuments([doc.parseResult.value]).topology.vms[0];
+    expect(vm).toMatchObject({ kvmVfio: true, kvmVfioFrom: 'assumed' });
+    const qemu = await t.validate(noLine.replace(/vmm \S+/, 'vmm qemu'));
+    expect(codes(qemu)).not.toContain('KVM006');
+    expect(lowerDocuments([qemu.parseResult.value]).topology.vms[0].kvmVfioFrom).toBe('vmm');
+    // the example as written states `kvm-vfio no`: KVM001, nothing assumed
+    expect(codes(await t.validate(example))).toContain('KVM001');
+  });
+});

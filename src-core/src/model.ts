@@ -230,6 +230,11 @@ export interface Vm {
   backend: VfioBackend;
   /** The VMM creates KVM_DEV_TYPE_VFIO and adds every group/device fd (KVM-VFIO-01). */
   kvmVfio: boolean;
+  /**
+   * Where {@link kvmVfio} comes from (vm/vmm.ts): `stated` (undefined counts so), `vmm` (a VMM known to create the
+   * device), `assumed` (unknown VMM: taken as created; KVM006 says so where it matters).
+   */
+  kvmVfioFrom?: 'stated' | 'vmm' | 'assumed';
   /** Assigned devices (ids of {@link PciDevice}) in the order the VMM opens them. */
   assignedIds: string[];
   /** Optional explicit HWPTs (iommufd backends only). Devices not listed attach to the IOAS automatically. */

@@ -12,6 +12,7 @@ import type { AstNode } from 'langium';
 import { hexDigitValue, parseBdf } from '../../../src-core/src/bdf.js';
 import { repairBdf } from './bdf-text.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
+import { kvmVfioDefault } from '../../../src-core/src/vm/vmm.js';
 import type {
   AcsCapability,
   AcsFlagName,
@@ -542,16 +543,21 @@ function lowerVm(v: Vm, register: Register, idOf: Map<AstNode, string>, roots: D
     hostId: (hostNode && idOf.get(hostNode)) ?? '',
     backend: 'vfio-type1',
     kvmVfio: true,
+    kvmVfioFrom: 'stated',
     assignedIds: [],
     hwpts: [],
   };
+  let kvmVfioStated = false;
   const deviceId = (ref: { ref?: PciDevice } | undefined) => (ref?.ref ? idOf.get(ref.ref) : undefined);
   for (const p of v.props ?? []) {
     if (isVmmProp(p)) vm.vmm = p.vmm;
     else if (isBackendProp(p)) {
       const b = term(VFIO_BACKENDS, p.backend) as VfioBackend | undefined;
       if (b) vm.backend = b;
-    } else if (isKvmVfioProp(p)) vm.kvmVfio = parseBool(p.value) ?? true;
+    } else if (isKvmVfioProp(p)) {
+      vm.kvmVfio = parseBool(p.value) ?? true;
+      kvmVfioStated = true;
+    }
     else if (isGuestNoSnoopProp(p)) vm.guestNoSnoop = parseBool(p.value);
     else if (isAssignProp(p)) {
       for (const r of p.devices ?? []) {
@@ -569,6 +575,12 @@ function lowerVm(v: Vm, register: Register, idOf: Map<AstNode, string>, roots: D
       }
       vm.hwpts.push(hw);
     }
+  }
+  // no kvm-vfio line: what the VMM is known to do, or an assumption (src-core vm/vmm.ts decides, KVM006 reports it)
+  if (!kvmVfioStated) {
+    const d = kvmVfioDefault(vm.vmm);
+    vm.kvmVfio = d.kvmVfio;
+    vm.kvmVfioFrom = d.from;
   }
   return vm;
 }

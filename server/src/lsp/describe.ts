@@ -143,7 +143,7 @@ export function describeVm(l: Lookup, vm: Vm): string {
   const va = l.result.vms.get(vm.id);
   const host = l.topology.hosts.find((h) => h.id === vm.hostId);
   const lines = [
-    `**vm ${vm.name}** on ${host ? host.name : '(no host)'} — ${vm.vmm ?? 'VMM not stated'}, backend \`${vm.backend}\`, kvm-vfio ${vm.kvmVfio ? 'yes' : 'no'}`,
+    `**vm ${vm.name}** on ${host ? host.name : '(no host)'} — ${vm.vmm ?? 'VMM not stated'}, backend \`${vm.backend}\`, kvm-vfio ${vm.kvmVfio ? 'yes' : 'no'}${vm.kvmVfioFrom === 'vmm' ? ` (${vm.vmm} creates it)` : vm.kvmVfioFrom === 'assumed' ? ' (assumed: the VMM is not known to create it; state `kvm-vfio yes` or `no`)' : ''}`,
     '',
   ];
   if (va) {

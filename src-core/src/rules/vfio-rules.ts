@@ -9,6 +9,7 @@ import { irType1Rule } from './ir-type1.js';
 import { kverBackendRule } from './kver-backend.js';
 import { kverUnknownRule } from './kver-unknown.js';
 import { kvmAmdV2Rule } from './kvm-amd-v2.js';
+import { kvmAssumedRule } from './kvm-assumed.js';
 import { kvmEmulatedRule } from './kvm-emulated.js';
 import { kvmNoHookRule } from './kvm-nohook.js';
 import { kvmNonX86Rule } from './kvm-non-x86.js';
@@ -53,6 +54,7 @@ export const VFIO_RULES: Rule[] = [
   hwptForceSnoopRule,
   hwptGroupRule,
   kvmNoHookRule,
+  kvmAssumedRule,
   kvmAmdV2Rule,
   kvmEmulatedRule,
   kvmStaticCapRule,

@@ -4,6 +4,7 @@ import { atLeast } from '../kernel-version.js';
 import { attachDetail, setAttachDetail } from './details.js';
 import { addCode, type VmRun } from './run.js';
 import type { Type1Domain } from './type1.js';
+import { kvmVfioSource } from './vmm.js';
 
 /**
  * KVM-BOX-01: 1 = IOMMU blocks no-snoop and the device uses it; 2 = blocks, does not use; 3 = does not block,
@@ -42,7 +43,7 @@ export function noncoherentDevices(run: VmRun, ok: AttachOutcome[], type1Domains
 
 /**
  * Box and KVM finding codes for each successfully attached device:
- * - x86, box 3, no kvm-vfio → KVM001 (KVM-NOHOOK-01);
+ * - x86, box 3, no kvm-vfio → KVM001 (KVM-NOHOOK-01); box 3 with a kvm-vfio device only assumed (unknown VMM) → KVM006;
  * - x86, box 3, kvm-vfio but KVM told coherent because of the AMD v2 "lie" → KVM002;
  * - x86, ≥ 6.2, static ENFORCE but the domain is not enforced, with kvm-vfio → KVM004 (IOMMUFD-CC-02 derived);
  * - x86, domain does not block no-snoop and KVM is noncoherent → KVM003 (WBINVD emulated, guest PAT/MTRR);
@@ -66,6 +67,8 @@ export function applyBoxes(run: VmRun, ok: AttachOutcome[], kvmNoncoherent: bool
       if (o.box === 3) addCode(o, 'KVM001');
       continue;
     }
+    // box 3 rests on a kvm-vfio device nobody stated (an unknown VMM): without it, this would be KVM001
+    if (o.box === 3 && kvmVfioSource(run.vm) === 'assumed') addCode(o, 'KVM006');
     if (o.box === 3 && !kvmNoncoherent && caps?.enforceIsReportedOnly === true) addCode(o, 'KVM002');
     else if (atLeast(run.kernel, 6, 2) && caps?.enforceCoherency === true && o.domainEnforced === false) addCode(o, 'KVM004');
     else if (!blocks && kvmNoncoherent) addCode(o, 'KVM003');

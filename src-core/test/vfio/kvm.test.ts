@@ -152,3 +152,28 @@ describe('end to end through simulate()', () => {
     expect(res.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 });
+
+describe('KVM006: kvm-vfio assumed for an unknown VMM', () => {
+  it('box 3 in a VM whose kvm-vfio device is only assumed: a warning that names the KVM001 it would be', () => {
+    // nic is behind dmar1 (no snoop control) and uses no-snoop: box 3 on 6.12
+    const mk = (extra: Parameters<typeof vm>[3]) => oneVm(intelHost('6.12'), ['gpu', 'audio', 'nic'], extra);
+    const r = run(mk({ vmm: 'custom-vmm', kvmVfioFrom: 'assumed' }), INTEL_GROUPS);
+    const f = r.find('KVM006', 'nic')!;
+    expect(f.severity).toBe('warning');
+    expect(f.message).toBe('nic (0000:66:00.0) in VM vm1: kvm-vfio assumed (vmm custom-vmm, no kvm-vfio line); without it this no-snoop device is KVM001 (silent corruption)');
+    // devices whose domain blocks no-snoop do not depend on it
+    expect(r.find('KVM006', 'gpu')).toBeUndefined();
+    // the simulation itself keeps the assumption: KVM told noncoherent, KVM003 as with a stated kvm-vfio
+    expect(r.vm('vm1').kvmNoncoherent).toBe(true);
+    // stated (or a VMM known to create it): no warning
+    expect(run(mk({ vmm: 'custom-vmm' }), INTEL_GROUPS).codes()).not.toContain('KVM006');
+    expect(run(mk({ vmm: 'qemu', kvmVfioFrom: 'vmm' }), INTEL_GROUPS).codes()).not.toContain('KVM006');
+    // stated no: KVM001 itself
+    expect(run(mk({ vmm: 'custom-vmm', kvmVfio: false }), INTEL_GROUPS).find('KVM001', 'nic')).toBeDefined();
+  });
+  it('kvmVfioDefault: qemu, cloud-hypervisor and crosvm create it; anything else is assumed', async () => {
+    const { kvmVfioDefault } = await import('../../src/vm/vmm.js');
+    for (const v of ['qemu', 'QEMU', 'cloud-hypervisor', 'crosvm', 'libvirt']) expect(kvmVfioDefault(v), v).toEqual({ kvmVfio: true, from: 'vmm' });
+    for (const v of ['custom-vmm', 'firecracker', undefined]) expect(kvmVfioDefault(v), String(v)).toEqual({ kvmVfio: true, from: 'assumed' });
+  });
+});
