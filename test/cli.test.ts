@@ -2,6 +2,7 @@
  * The CLI as users run it: the bundled `bin/iommu-topo.cjs` in a child process (built by `npm test`).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -153,6 +154,11 @@ describe('iommu-topo check', () => {
     const r = cli(['check', f]);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/broken\.iommu:3:\d+: error: .+/);
+    // a file outside the working directory is named by its absolute path, not ../../tmp/…
+    expect(r.out.startsWith(`${f}:3:`)).toBe(true);
+    const sarif = JSON.parse(cli(['check', f, '--format', 'sarif']).out);
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe(pathToFileURL(f).href);
+    expect(JSON.parse(cli(['check', f, '--format', 'json']).out).files[0].path).toBe(f);
     expect(r.err).not.toMatch(/internal error|at .+\.cjs/);
   });
 
@@ -203,7 +209,12 @@ describe('iommu-topo groups', () => {
     expect(j.hosts[0].groups).toEqual([]);
     expect(j.hosts[0].ungrouped).toMatchObject([{ name: 'nic', bdf: '0000:01:00.0', vms: ['v'], reason: expect.stringContaining('no IOMMU unit translates this device') }]);
     const broken = tmp('broken.iommu', 'host h {\n    kernel 6.12\n    endpoint e at 0000:01:00.0 {\n');
-    expect(cli(['groups', broken]).code).toBe(2);
+    const g = cli(['groups', broken]);
+    expect(g.code).toBe(2);
+    // stderr says why, with the position; the listing does not claim to be complete
+    expect(g.err).toMatch(new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error: .+ \\[SYN000\\]\n`));
+    expect(g.err).toContain('1 file(s) with syntax errors: devices on lines the parser could not read are missing from their groups.');
+    expect(g.out.trimEnd().split('\n').at(-1)).toBe('Group numbers are the expected ones (IDA order); membership is exact for what parsed: files with syntax errors may be missing devices (see stderr).');
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { AstUtils, DocumentState, URI, type LangiumDocument } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import type { Diagnostic } from 'vscode-languageserver-types';
@@ -53,6 +54,21 @@ export function collectFiles(inputs: string[]): string[] {
   }
   if (out.size === 0) throw new InputError(`no .iommu files found in ${inputs.join(', ')}`);
   return [...out].sort();
+}
+
+/**
+ * How the reports name a file: relative to `cwd` when it is inside it (`examples/x.iommu`), else its absolute path
+ * (`/tmp/ux/x.iommu`, not `../../tmp/ux/x.iommu`).
+ */
+export function displayPath(cwd: string, abs: string): string {
+  const rel = path.relative(cwd, abs);
+  return !rel || rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
+}
+
+/** A SARIF `artifactLocation.uri`: the relative path with `/` inside `cwd`, else a `file://` URI. */
+function sarifUri(cwd: string, abs: string): string {
+  const shown = displayPath(cwd, abs);
+  return shown === abs ? pathToFileURL(abs).href : shown.split(path.sep).join('/');
 }
 
 export interface FileReport {
@@ -111,7 +127,7 @@ export async function runCheck(files: string[], options: SimulationOptions = {},
     if (!files.includes(p)) continue;
     if (doc.state < DocumentState.Validated) throw new Error(`internal: ${p} was not validated`);
     const diagnostics = [...(doc.diagnostics ?? [])].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    const syntaxErrors = diagnostics.filter((d) => ['lexing-error', 'parsing-error'].includes((d.data as { code?: string })?.code ?? '')).length;
+    const syntaxErrors = diagnostics.filter(isSyntaxError).length;
     reports.push({ path: p, document: doc, diagnostics, syntaxErrors });
   }
   return { files: reports, services: Iommu };
@@ -137,7 +153,7 @@ export function formatText(run: CheckRun, cwd = process.cwd()): string {
   const lines: string[] = [];
   const counts = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const f of run.files) {
-    const file = path.relative(cwd, f.path) || f.path;
+    const file = displayPath(cwd, f.path);
     for (const d of f.diagnostics) {
       const sev = SEVERITY_NAME[d.severity ?? 1];
       counts[sev]++;
@@ -148,14 +164,36 @@ export function formatText(run: CheckRun, cwd = process.cwd()): string {
   return lines.join('\n');
 }
 
+/** A lexer or parser error (SYN000): the text does not parse, so parts of the file are missing from the model. */
+function isSyntaxError(d: Diagnostic): boolean {
+  const code = (d.data as { code?: string } | undefined)?.code;
+  return code === 'lexing-error' || code === 'parsing-error';
+}
+
+/**
+ * The syntax errors (as counted in {@link FileReport.syntaxErrors}) of the files in `paths`, one `file:line:col: error:
+ * … [code]` line each, then a line saying the groups of these files may lack devices. For commands that show results
+ * of files that do not parse (`groups`).
+ */
+export function syntaxErrorsText(run: CheckRun, paths: readonly string[], cwd = process.cwd()): string {
+  const lines: string[] = [];
+  for (const f of run.files) {
+    if (!paths.includes(f.path)) continue;
+    const file = displayPath(cwd, f.path);
+    for (const d of f.diagnostics) if (isSyntaxError(d)) lines.push(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: error: ${diagnosticMessage(d)} [${codeOf(d)}]`);
+  }
+  lines.push(`${paths.length} file(s) with syntax errors: devices on lines the parser could not read are missing from their groups.`);
+  return lines.join('\n');
+}
+
 const pos = (p: { line: number; character: number }) => ({ line: p.line + 1, column: p.character + 1 });
 
-/** `uri` → path relative to `cwd`, computed once per URI (related locations repeat a few files thousands of times). */
+/** `uri` → {@link displayPath}, computed once per URI (related locations repeat a few files thousands of times). */
 function relativePaths(cwd: string): (uri: string) => string {
   const cache = new Map<string, string>();
   return (uri) => {
     let rel = cache.get(uri);
-    if (rel === undefined) cache.set(uri, (rel = path.relative(cwd, URI.parse(uri).fsPath)));
+    if (rel === undefined) cache.set(uri, (rel = displayPath(cwd, URI.parse(uri).fsPath)));
     return rel;
   };
 }
@@ -195,7 +233,7 @@ export function jsonReportPieces(run: CheckRun, cwd = process.cwd(), pretty = fa
         help: ruleHref(codeOf(d)),
       };
     });
-  const filePath = (f: FileReport) => path.relative(cwd, f.path) || f.path;
+  const filePath = (f: FileReport) => displayPath(cwd, f.path);
   const header = () => ({ version: JSON_SCHEMA_VERSION, tool: { name: 'iommu-topo', version: TOOL_VERSION }, summary: { files: run.files.length, ...counts } });
   if (pretty) {
     const files = run.files.map((f) => ({ path: filePath(f), diagnostics: fileDiagnostics(f) }));
@@ -236,7 +274,7 @@ function jsonHostsAndVms(run: CheckRun, cwd: string): { hosts: unknown[]; vms: u
       const ha = sim.result.hosts.get(h.id);
       hosts.push({
         name: h.name,
-        path: path.relative(cwd, f.path),
+        path: displayPath(cwd, f.path),
         kernel: ha?.kernel ? formatKernel(ha.kernel) : null,
         groups: (ha?.grouping.groups ?? []).map((g) => ({ number: g.number, type: ha?.defaultDomains?.get(g.number)?.type ?? null, devices: g.deviceIds.map(bdfOf) })),
       });
@@ -246,7 +284,7 @@ function jsonHostsAndVms(run: CheckRun, cwd: string): { hosts: unknown[]; vms: u
       const va = sim.result.vms.get(v.id);
       vms.push({
         name: v.name,
-        path: path.relative(cwd, f.path),
+        path: displayPath(cwd, f.path),
         host: sim.topology.hosts.find((h) => h.id === v.hostId)?.name ?? null,
         backend: v.backend,
         kvmVfio: v.kvmVfio,
@@ -273,10 +311,9 @@ const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'n
 
 /** SARIF 2.1.0 log with one run; rules from the simulator's rule table. One line unless `pretty`. */
 export function formatSarif(run: CheckRun, cwd = process.cwd(), pretty = false): string {
-  const relative = relativePaths(cwd);
   const region = (r: Diagnostic['range']) => ({ startLine: r.start.line + 1, startColumn: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 });
   const results = run.files.flatMap((f) => {
-    const file = path.relative(cwd, f.path).split(path.sep).join('/');
+    const file = sarifUri(cwd, f.path);
     return f.diagnostics.map((d) => ({
       ruleId: codeOf(d),
       level: SARIF_LEVEL[SEVERITY_NAME[d.severity ?? 1]],
@@ -285,7 +322,7 @@ export function formatSarif(run: CheckRun, cwd = process.cwd(), pretty = false):
       relatedLocations: (d.relatedInformation ?? []).map((r, i) => ({
         id: i,
         message: { text: r.message },
-        physicalLocation: { artifactLocation: { uri: relative(r.location.uri).split(path.sep).join('/') }, region: region(r.location.range) },
+        physicalLocation: { artifactLocation: { uri: sarifUri(cwd, URI.parse(r.location.uri).fsPath) }, region: region(r.location.range) },
       })),
     }));
   });

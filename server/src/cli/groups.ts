@@ -4,11 +4,10 @@
  * IOMMU unit and default domain and each device's driver, VMs and findings. The data is the IOMMU Groups view's
  * (`server/src/lsp/groups-view.ts`, wire types in `server/src/protocol/groups-view.ts`).
  */
-import * as path from 'node:path';
 import { URI } from 'langium';
 import { groupsView, hostKey, mergeHostDevices } from '../lsp/groups-view.js';
 import type { GroupsViewDevice, GroupsViewHost } from '../protocol/groups-view.js';
-import type { CheckRun } from './check.js';
+import { displayPath, type CheckRun } from './check.js';
 
 /** One host of one reported file (hosts a file only imports are left to the file that declares them). */
 export interface GroupsReportHost extends GroupsViewHost {
@@ -37,7 +36,7 @@ export function groupsReport(run: CheckRun, cwd = process.cwd()): GroupsReportHo
   const out: GroupsReportHost[] = [];
   for (const h of byKey.values()) {
     if (!reported.has(h.location!.uri)) continue;
-    out.push({ ...h, path: path.relative(cwd, URI.parse(h.location!.uri).fsPath) });
+    out.push({ ...h, path: displayPath(cwd, URI.parse(h.location!.uri).fsPath) });
   }
   // in the order of the declaring files on the command line
   const order = [...reported];
@@ -52,7 +51,7 @@ function deviceLine(d: GroupsViewDevice): string {
 }
 
 /** The text listing of {@link groupsReport}: a block per host, a heading per group, a line per device. */
-export function formatGroupsText(hosts: readonly GroupsReportHost[]): string {
+export function formatGroupsText(hosts: readonly GroupsReportHost[], incomplete = false): string {
   if (!hosts.length) return 'no hosts';
   const blocks: string[] = [];
   for (const h of hosts) {
@@ -67,5 +66,8 @@ export function formatGroupsText(hosts: readonly GroupsReportHost[]): string {
     if (!h.groups.length && !h.ungrouped.length) lines.push('  no devices');
     blocks.push(lines.join('\n'));
   }
-  return blocks.join('\n\n') + '\n\nGroup numbers are the expected ones (IDA order); membership is exact.';
+  const trailer = incomplete
+    ? 'Group numbers are the expected ones (IDA order); membership is exact for what parsed: files with syntax errors may be missing devices (see stderr).'
+    : 'Group numbers are the expected ones (IDA order); membership is exact.';
+  return blocks.join('\n\n') + '\n\n' + trailer;
 }

@@ -3,12 +3,11 @@
  * bin/iommu-topo.cjs on the machine's Node (20 or newer).
  */
 import '../polyfill.js';
-import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { registerImportCommand } from './import-command.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta, rulesMarkdown } from './rules-table.js';
-import { collectFiles, exitCode, formatSarif, formatText, InputError, JSON_SCHEMA_VERSION, jsonReportPieces, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
+import { collectFiles, displayPath, exitCode, formatSarif, formatText, syntaxErrorsText, InputError, JSON_SCHEMA_VERSION, jsonReportPieces, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
 
 export function buildProgram(): Command {
   const program = new Command('iommu-topo')
@@ -51,7 +50,7 @@ export function buildProgram(): Command {
       const out: string[] = [];
       const err: string[] = [];
       for (const r of results) {
-        const rel = path.relative(process.cwd(), r.path) || r.path;
+        const rel = displayPath(process.cwd(), r.path);
         if (r.status === 'syntax-error') {
           err.push(`${rel}:${r.firstError}: cannot format a file with syntax errors\n`);
           code = 2;
@@ -77,9 +76,12 @@ export function buildProgram(): Command {
       const run = await runCheck(collectFiles(paths), { defaultKernel: defaultKernelOption(opts.defaultKernel) });
       const { groupsReport, formatGroupsText } = await import('./groups.js');
       const hosts = groupsReport(run);
-      // a file that does not parse may be missing devices: its groups are shown, and the status says so
-      process.exitCode = run.files.some((f) => f.syntaxErrors > 0) ? 2 : 0;
-      process.stdout.write((opts.format === 'json' ? JSON.stringify({ version: JSON_SCHEMA_VERSION, hosts }) : formatGroupsText(hosts)) + '\n');
+      // a file that does not parse may be missing devices: its groups are shown, stderr names the syntax errors, and
+      // the status says so (2)
+      const broken = run.files.filter((f) => f.syntaxErrors > 0);
+      process.exitCode = broken.length ? 2 : 0;
+      if (broken.length) process.stderr.write(syntaxErrorsText(run, broken.map((f) => f.path)) + '\n');
+      process.stdout.write((opts.format === 'json' ? JSON.stringify({ version: JSON_SCHEMA_VERSION, hosts }) : formatGroupsText(hosts, broken.length > 0)) + '\n');
     });
 
   registerImportCommand(program);
