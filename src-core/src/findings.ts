@@ -81,6 +81,8 @@ export interface RuleMeta {
   code: string;
   title: string;
   defaultSeverity: Severity;
+  /** When a finding of this rule takes another severity, e.g. `info when a fixed kernel gives the same groups`. */
+  severityNote?: string;
   /** One-paragraph summary for the README rule table and hovers. */
   summary: string;
   kernel: KernelRef[];

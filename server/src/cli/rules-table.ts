@@ -19,7 +19,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function rulesMarkdown(): string {
   const rows = allRuleMeta().map((m) => {
     const kernel = m.kernel.map((k) => `${k.rule}: \`${k.source}\` (${k.versions})${k.commit ? `, ${k.commit}` : ''}`).join('<br>');
-    return `| <a id="${m.code.toLowerCase()}"></a>\`${m.code}\` | ${m.defaultSeverity} | **${cell(m.title)}**. ${cell(m.summary)} | ${cell(kernel)} | ${cell(m.fix ?? '—')} |`;
+    return `| <a id="${m.code.toLowerCase()}"></a>\`${m.code}\` | ${m.defaultSeverity}${m.severityNote ? ` (${cell(m.severityNote)})` : ''} | **${cell(m.title)}**. ${cell(m.summary)} | ${cell(kernel)} | ${cell(m.fix ?? '—')} |`;
   });
   return [TABLE_BEGIN, '| Code | Severity | What it means | Kernel reference | Quick fix |', '|---|---|---|---|---|', ...rows, TABLE_END].join('\n');
 }

@@ -18,6 +18,7 @@ export const domDirectMappingRule: Rule = {
     code: 'DOM001',
     title: 'device requires a firmware 1:1 mapping (RMRR / IVMD)',
     defaultSeverity: 'error',
+    severityNote: 'warning where nothing refuses the domain: drivers other than Intel VT-d before the generic check',
     summary:
       'A device of the iommu_group has a `direct` reserved region (an RMRR or IVMD range that is not relaxable), so the kernel must keep it identity-mapped. ≥ 6.12 the IOMMU core refuses to move it to the blocking domain, which VFIO and iommufd do when they claim DMA ownership: -EINVAL at VFIO_GROUP_SET_CONTAINER or bind, "Firmware has requested this device have a 1:1 IOMMU mapping". Before that Intel VT-d refuses the attach with -EPERM ("ineligible for IOMMU domain attach due to platform RMRR requirement"); other drivers attach without the mapping (warning).',
     kernel: [

@@ -10,6 +10,7 @@ export const grpAcsTimingRule: Rule = {
     code: 'GRP005',
     title: 'ACS enabled after iommu_group formation',
     defaultSeverity: 'warning',
+    severityNote: 'info when a fixed kernel gives the same groups',
     summary:
       'On this kernel the PCI core enables ACS only after the IOMMU has formed groups: stable 6.12.75–6.12.77 (backport of "PCI: Enable ACS after configuring IOMMU for OF platforms" without the 6.15 probe-path change), and device-tree platforms before 7.0. Groups are computed from the firmware ACS Control values and are often larger than on a fixed kernel.',
     kernel: [
