@@ -535,3 +535,31 @@ describe('default domains (DOM-TYPE-01, DOM002)', () => {
     expect(await at('iommu u')).toContain('- pass-through (ECAP.PT): yes');
   });
 });
+
+describe('BOOT001 / BOOT002 underline the option that decides', () => {
+  const host = (cmdline: string) => `host h {\n    kernel 6.12\n    cmdline ${JSON.stringify(cmdline)}\n    iommu dmar0 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n}\n`;
+  const underlined = async (text: string, code: string) => {
+    const doc = await t.validate(text);
+    const d = diagnosticsWithCode(doc, code)[0];
+    return doc.textDocument.getText(d.range);
+  };
+  it('the option itself in the cmdline string, also after an escaped quote, and the last of two cmdline lines', async () => {
+    expect(await underlined(host('quiet intel_iommu=off iommu=pt'), 'BOOT001')).toBe('intel_iommu=off');
+    // a later on undoes an earlier off: the deciding one is underlined
+    expect(await underlined(host('intremap=off quiet nointremap'), 'BOOT002')).toBe('nointremap');
+    // escapes in the source (\\") do not shift the range
+    expect(await underlined(host('dyndbg="file x.c +p" intel_iommu=off'), 'BOOT001')).toBe('intel_iommu=off');
+    expect(await underlined(host('"intremap=off" quiet'), 'BOOT002')).toBe('\\"intremap=off\\"');
+    const two = host('quiet').replace('    cmdline "quiet"\n', '    cmdline "quiet"\n    cmdline "ro amd_iommu=off intel_iommu=off"\n');
+    const doc = await t.validate(two);
+    expect(diagnosticsWithCode(doc, 'BOOT001')[0].range.start.line).toBe(3);
+    expect(await underlined(two, 'BOOT001')).toBe('intel_iommu=off');
+    // hovering the underlined option: the finding's explanation, then what each token does
+    const text = host('quiet intel_iommu=off');
+    const d = await t.validate(text);
+    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(d, { textDocument: { uri: d.uri.toString() }, position: d.textDocument.positionAt(text.indexOf('intel_iommu=off') + 2) });
+    const value = (h?.contents as { value: string }).value;
+    expect(value).toMatch(/^\*\*BOOT001\*\* — /);
+    expect(value).toContain('- `intel_iommu=off`: DMA remapping off on every VT-d unit');
+  });
+});

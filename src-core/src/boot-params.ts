@@ -32,6 +32,8 @@ export const SIMULATED_BOOL_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_
 export interface BootParamEffect {
   param: string;
   iommuIds: string[];
+  /** Offsets in `host.cmdline` of the parameter that decided it (its whole token), when there is one. */
+  at?: { start: number; end: number };
   /**
    * `pgtable`: AMD units without a `pgtable` line take the page-table format the command line names;
    * `scalable-off`: VT-d units that declare `scalable-mode` run in legacy mode (`intel_iommu=sm_off`).
@@ -53,7 +55,12 @@ export function isModuleParamKey(key: string): boolean {
  * compare each option with `strncmp(str, "off", 3)` (`iommu_setup`, `parse_amd_iommu_options`).
  */
 function hasOption(entries: readonly CmdlineEntry[], key: string, value: string): boolean {
-  return entries.some((e) => !e.bare && e.key === key && (key === 'iommu' ? x86IommuOptions(e.value) : e.value.split(',')).some((o) => o.startsWith(value)));
+  return firstWithOption(entries, key, value) !== undefined;
+}
+
+/** The first `key=` parameter with an option starting with `value` ({@link hasOption}), or undefined. */
+function firstWithOption(entries: readonly CmdlineEntry[], key: string, value: string): CmdlineEntry | undefined {
+  return entries.find((e) => !e.bare && e.key === key && (key === 'iommu' ? x86IommuOptions(e.value) : e.value.split(',')).some((o) => o.startsWith(value)));
 }
 
 /**
@@ -158,14 +165,16 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
   const host = params === host0.params ? host0 : { ...host0, params };
   const effects: BootParamEffect[] = [];
   const x86 = isX86Host(host);
-  const off = (pred: (i: Iommu) => boolean, param: string) => {
+  const span = (e: CmdlineEntry | undefined) => (e ? { start: e.start, end: e.end } : undefined);
+  const off = (pred: (i: Iommu) => boolean, param: string, at: CmdlineEntry | undefined) => {
     const ids = host.iommus.filter(pred).map((i) => i.id);
-    if (ids.length) effects.push({ param, iommuIds: ids, what: 'translation-off' });
+    if (ids.length) effects.push({ param, iommuIds: ids, what: 'translation-off', at: span(at) });
   };
   const last = lastSwitches(entries);
-  if (x86 && last.intel?.off) off((i) => i.driver === 'intel-vtd', 'intel_iommu=off');
-  if (x86 && hasOption(entries, 'amd_iommu', 'off')) off((i) => i.driver === 'amd-vi', 'amd_iommu=off');
-  if (x86 && hasOption(entries, 'iommu', 'off')) off((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi', 'iommu=off');
+  if (x86 && last.intel?.off) off((i) => i.driver === 'intel-vtd', 'intel_iommu=off', entries[last.intel.index]);
+  // amd_iommu=off and iommu=off stay once said: the first one decides
+  if (x86 && hasOption(entries, 'amd_iommu', 'off')) off((i) => i.driver === 'amd-vi', 'amd_iommu=off', firstWithOption(entries, 'amd_iommu', 'off'));
+  if (x86 && hasOption(entries, 'iommu', 'off')) off((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi', 'iommu=off', firstWithOption(entries, 'iommu', 'off'));
   const noIr = last.remap?.off ? (entries[last.remap.index].key === 'nointremap' ? 'nointremap' : 'intremap=off') : undefined;
   const translationOff = new Set(effects.flatMap((e) => e.iommuIds));
   const amdOff = new Set(effects.filter((e) => e.param !== 'intel_iommu=off').flatMap((e) => e.iommuIds));
@@ -173,7 +182,7 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
   if (x86 && noIr) {
     const ids = host.iommus.filter((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi').map((i) => i.id);
     ids.forEach((id) => remapOff.add(id));
-    if (ids.length) effects.push({ param: noIr, iommuIds: ids, what: 'remapping-off' });
+    if (ids.length) effects.push({ param: noIr, iommuIds: ids, what: 'remapping-off', at: span(entries[last.remap!.index]) });
   }
   // amd_iommu=pgtbl_v1 / pgtbl_v2 (parse_amd_iommu_options, the last one winning) for the units the file leaves open,
   // from 6.14 only: before it `amd_iommu_domain_alloc` forced v1 for IOMMU_DOMAIN_UNMANAGED ("Force IOMMU v1 page

@@ -67,6 +67,12 @@ export interface Finding {
   /** Other elements involved (the IOMMU/bridge that causes it, the other VM, ...). */
   related: RelatedElement[];
   /**
+   * The part of the element the finding is about, when it is narrower than the element: `cmdline`, offsets (UTF-16
+   * code units, end exclusive) into the host's kernel command line of the deciding option (`intel_iommu=off`). Editors
+   * underline that option instead of the host's name.
+   */
+  span?: { property: 'cmdline'; start: number; end: number };
+  /**
    * The VM whose start-up produced the finding (every finding made from a device's attach outcome), when the element
    * is a device: editors place it on that VM's `assign` of the device, not on another VM's that `related` may name.
    */

@@ -6,7 +6,7 @@
  * `data.code` (used by quick fixes).
  */
 import { AstUtils, UriUtils, type AstNode, type LangiumDocument, type LangiumSharedCoreServices, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
-import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver-types';
+import type { Diagnostic, DiagnosticRelatedInformation, Range } from 'vscode-languageserver-types';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
@@ -17,6 +17,7 @@ import {
   type IommuTopologyAstType,
   type PciDevice,
   isAssignProp,
+  isCmdlineSetting,
   isDocument,
   isHost,
   isHwptDecl,
@@ -266,6 +267,7 @@ export class IommuValidator {
         node: target.node,
         property: target.property as never,
         index: target.index,
+        range: target.range,
         code: f.code,
         codeDescription: { href: ruleHref(f.code) },
         relatedInformation: related,
@@ -410,6 +412,29 @@ interface Placement {
   node: AstNode;
   property?: string;
   index?: number;
+  /** A range inside the node, when the finding is about part of a value (a `cmdline` option, {@link Finding.span}). */
+  range?: Range;
+}
+
+/**
+ * The source range of `[start, end)` of the host's kernel command line, in its last `cmdline` line (the one the
+ * lowering keeps): the offsets count characters of the string's value, which in the source are one character each
+ * except escapes (`\"` and the like two, `\uXXXX` six). Undefined when the host has no such line.
+ */
+function cmdlineRange(host: AstNode, start: number, end: number): Range | undefined {
+  if (!isHost(host)) return undefined;
+  const line = (host.members ?? []).filter(isCmdlineSetting).at(-1);
+  const cst = line && findPropertyCst(line.$cstNode, 'value');
+  const doc = line && AstUtils.getDocument(line).textDocument;
+  if (!cst || !doc) return undefined;
+  const raw = cst.text;
+  // source offset (in `raw`, after the opening quote) of each value offset
+  const at = (n: number) => {
+    let i = raw.startsWith('"') ? 1 : 0;
+    for (let k = 0; k < n && i < raw.length; k++) i += raw[i] === '\\' ? (raw[i + 1] === 'u' ? 6 : 2) : 1;
+    return Math.min(i, raw.length);
+  };
+  return { start: doc.positionAt(cst.offset + at(start)), end: doc.positionAt(cst.offset + at(end)) };
 }
 
 /** deviceId → code → the VMs whose attach outcome for that device lists that code (built once per run). */
@@ -485,7 +510,10 @@ function placeFinding(f: Finding, where: PlacementContext, nodeOf: Map<string, A
     }
     if (vmId === f.elementId || !inDoc(element)) return { node: vmNode, property: 'name' };
   }
-  if (inDoc(element)) return { node: element!, property: hasName(element!) ? 'name' : undefined };
+  if (inDoc(element)) {
+    const range = f.span?.property === 'cmdline' ? cmdlineRange(element!, f.span.start, f.span.end) : undefined;
+    return range ? { node: element!, range } : { node: element!, property: hasName(element!) ? 'name' : undefined };
+  }
   return undefined;
 }
 

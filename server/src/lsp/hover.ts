@@ -37,14 +37,15 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       const text = this.describe(document, target);
       if (text) return { contents: { kind: 'markdown', value: why ? `${text}\n\n---\n\n${why.text}` : text }, range: leaf.range };
     }
-    if (why) return { contents: { kind: 'markdown', value: why.text }, range: why.range };
-    // on the command line's string: what the simulator reads from each token
+    // on the command line's string: what the simulator reads from each token, after the findings of an option there
+    // (BOOT001 / BOOT002 underline the option that decides)
     if (isCmdlineSetting(leaf.astNode) && leaf.grammarSource?.$type !== 'Keyword' && isHost(leaf.astNode.$container)) {
       const sim = this.iommuServices.simulation.SimulationCache.get(document);
       const id = sim.idOf.get(leaf.astNode.$container);
       const host = id === undefined ? undefined : sim.topology.hosts.find((h) => h.id === id);
-      if (host) return { contents: { kind: 'markdown', value: describeCmdline(host) }, range: leaf.range };
+      if (host) return { contents: { kind: 'markdown', value: why ? `${why.text}\n\n---\n\n${describeCmdline(host)}` : describeCmdline(host) }, range: leaf.range };
     }
+    if (why) return { contents: { kind: 'markdown', value: why.text }, range: why.range };
     const term = VOCABULARY.find((t) => t.name === leaf.text);
     if (term && !leaf.grammarSource?.$type.includes('Keyword')) {
       return { contents: { kind: 'markdown', value: `**${term.name}** — ${term.doc}` }, range: leaf.range };

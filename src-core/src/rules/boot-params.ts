@@ -83,6 +83,7 @@ function findings(ctx: RuleContext, what: 'translation-off' | 'remapping-off', m
             ? `With \`${e.param}\` the IOMMU driver does not set up DMA remapping for ${names}. Their devices get no \`iommu_group\` (/sys/kernel/iommu_groups stays empty), so vfio-pci cannot register them. On Intel, interrupt remapping is still enabled (it does not depend on DMA remapping); \`amd_iommu=off\` disables both.`
             : `With \`${e.param}\` the kernel leaves interrupt remapping off ("DMAR-IR: Not enabling interrupt remapping" / no "AMD-Vi: Interrupt remapping enabled"). Device MSIs are delivered through the plain x86 vector domain, which has no isolated-MSI flag, so VFIO refuses to attach groups unless \`allow_unsafe_interrupts\` is set.`,
         elementId: h.id,
+        ...(e.at ? { span: { property: 'cmdline' as const, ...e.at } } : {}),
         related: e.iommuIds.map((id) => ({ id, message: `affected by ${e.param}` })),
         kernel: meta.kernel,
       });
