@@ -1,17 +1,22 @@
 /** Wording shared by the CC/KVM rules: why an IOMMU does (not) block no-snoop or report CACHE_COHERENCY. */
 import { atLeast } from '../kernel-version.js';
-import type { Iommu, KernelVersion } from '../model.js';
+import type { Host, Iommu, KernelVersion } from '../model.js';
 import { iommuLabel } from './vfio-common.js';
 
-/** One line on why `iommu` does not block no-snoop for this device (IOMMU-ENF-01, IOMMU-CC-01). */
-export function noBlockReason(iommu: Iommu | undefined, kernel: KernelVersion): string {
+/**
+ * One line on why `iommu` does not block no-snoop for this device (IOMMU-ENF-01, IOMMU-CC-01). Up to 5.18 the VT-d
+ * answer is global: with the (booted) `host` given, the units without snoop control or scalable mode are named.
+ */
+export function noBlockReason(iommu: Iommu | undefined, kernel: KernelVersion, host?: Host): string {
   if (!iommu) return 'no IOMMU blocks no-snoop for this device';
   const l = iommuLabel(iommu);
   switch (iommu.driver) {
-    case 'intel-vtd':
-      return atLeast(kernel, 5, 19)
-        ? `${l} has no snoop control (ECAP.SC=0)`
-        : `${l}: not every VT-d unit has snoop control or scalable mode, so IOMMU_CACHE (SNP) is not used by type1`;
+    case 'intel-vtd': {
+      if (atLeast(kernel, 5, 19)) return `${l} has no snoop control (ECAP.SC=0)`;
+      const lacking = host?.iommus.filter((u) => u.driver === 'intel-vtd' && u.snoopControl !== true && u.scalableMode !== true).map((u) => u.name) ?? [];
+      const which = lacking.length ? ` (${lacking.join(', ')} ${lacking.length === 1 ? 'has' : 'have'} neither)` : '';
+      return `${l}: not every VT-d unit has snoop control or scalable mode${which}, so up to 5.18 type1 uses IOMMU_CACHE (SNP) for no domain`;
+    }
     case 'amd-vi':
       return iommu.pgtable === 'v2' ? `${l} uses the v2 page table, which has no Force-Coherent bit` : `${l} forces coherency (FC bit)`;
     case 'arm-smmu-v3':

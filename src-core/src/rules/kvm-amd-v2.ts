@@ -39,9 +39,9 @@ export const kvmAmdV2Rule: Rule = {
       code: 'KVM002',
       severity: 'error',
       message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: AMD v2 page table reports coherency but does not block no-snoop; KVM never emulates WBINVD`,
-      explanation: `${noBlockReason(v.iommu, v.kernel)}. The driver still reports \`enforce_cache_coherency\` / IOMMU_CAP_ENFORCE_CACHE_COHERENCY as true because VFIO and iommufd cannot cope with mixed domains. KVM therefore considers the device coherent: WBINVD stays a NOP and guest PAT is ignored, while the device's no-snoop DMA really bypasses the caches (box 3). Whether v2 tables are used for VFIO domains depends on the kernel and \`amd_iommu=pgtbl_v2\` (UNCONFIRMED in the reference).`,
+      explanation: `${noBlockReason(v.iommu, v.kernel, v.host)}. The driver still reports \`enforce_cache_coherency\` / IOMMU_CAP_ENFORCE_CACHE_COHERENCY as true because VFIO and iommufd cannot cope with mixed domains. KVM therefore considers the device coherent: WBINVD stays a NOP and guest PAT is ignored, while the device's no-snoop DMA really bypasses the caches (box 3). Whether v2 tables are used for VFIO domains depends on the kernel and \`amd_iommu=pgtbl_v2\` (UNCONFIRMED in the reference).`,
       elementId: v.outcome.deviceId,
-      related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel)),
+      related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel, v.host)),
       kernel: this.meta.kernel,
       fixes: pgtableFix(v),
     }));

@@ -22,7 +22,7 @@ export const kvmAssumedRule: Rule = {
   },
   check(ctx) {
     return perOutcome(ctx, 'KVM006', (v) => {
-      const reason = noBlockReason(v.iommu, v.kernel);
+      const reason = noBlockReason(v.iommu, v.kernel, v.host);
       const vmm = v.vm.vmm === undefined ? 'no `vmm` line' : `vmm ${v.vm.vmm}`;
       return {
         code: 'KVM006',

@@ -1,7 +1,18 @@
 import { atLeast } from '../kernel-version.js';
 import { noBlockReason } from './coherency-common.js';
 import type { Rule } from './rule.js';
-import { devLabel, kernelLabel, perOutcome, relIommu } from './vfio-common.js';
+import { devLabel, kernelLabel, perOutcome, relIommu, type OutcomeView } from './vfio-common.js';
+
+/** Why the device's domain does not block no-snoop, in a few words for the message: the unit, or the global rule up to 5.18. */
+function shortNoBlock(v: OutcomeView): string {
+  if (!v.iommu) return 'no IOMMU';
+  if (v.iommu.driver === 'intel-vtd') {
+    if (atLeast(v.kernel, 5, 19)) return `${v.iommu.name} has no snoop control`;
+    const lacking = v.host.iommus.filter((u) => u.driver === 'intel-vtd' && u.snoopControl !== true && u.scalableMode !== true).map((u) => u.name);
+    return `up to 5.18 no VT-d domain gets IOMMU_CACHE while ${lacking.length ? lacking.join(', ') : 'a unit'} lacks snoop control`;
+  }
+  return `${v.iommu.name}: ${v.outcome.domain ?? 'its domain'} does not enforce coherency`;
+}
 
 /** KVM003: non-enforced domain with kvm-vfio: KVM emulates WBINVD and honours guest memory types (KVM-VFIO-02). */
 export const kvmEmulatedRule: Rule = {
@@ -26,10 +37,10 @@ export const kvmEmulatedRule: Rule = {
       return {
         code: 'KVM003',
         severity: 'info',
-        message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: ${v.outcome.domain ?? 'domain'} does not block no-snoop; KVM emulates WBINVD (box ${v.outcome.box})`,
-        explanation: `${noBlockReason(v.iommu, v.kernel)}. With the kvm-vfio device, KVM on ${kernelLabel(v)} counts the VM as having noncoherent DMA, so a guest WBINVD runs WBINVD on every physical CPU the vCPU ran on (IPIs). ${ept} On AMD NPT only WBINVD changes. ${box}`,
+        message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: no-snoop not blocked (${shortNoBlock(v)}); KVM emulates WBINVD (box ${v.outcome.box})`,
+        explanation: `${noBlockReason(v.iommu, v.kernel, v.host)}. With the kvm-vfio device, KVM on ${kernelLabel(v)} counts the VM as having noncoherent DMA, so a guest WBINVD runs WBINVD on every physical CPU the vCPU ran on (IPIs). ${ept} On AMD NPT only WBINVD changes. ${box}`,
         elementId: v.outcome.deviceId,
-        related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel)),
+        related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel, v.host)),
         kernel: this.meta.kernel,
       };
     });

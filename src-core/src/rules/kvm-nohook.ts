@@ -19,7 +19,7 @@ export const kvmNoHookRule: Rule = {
   },
   check(ctx) {
     return perOutcome(ctx, 'KVM001', (v) => {
-      const reason = noBlockReason(v.iommu, v.kernel);
+      const reason = noBlockReason(v.iommu, v.kernel, v.host);
       const assumed = v.detail.noSnoopAssumed ? ' The device\'s No-Snoop enable is not stated, so the simulator assumes the guest may use it (the guest controls that bit, VFIO-PCI-02).' : '';
       return {
         code: 'KVM001',

@@ -26,9 +26,9 @@ export const kvmNonX86Rule: Rule = {
         code: 'KVM005',
         severity: 'warning',
         message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: ${why}, and KVM on ${hostArch(v.host)} has no noncoherent-DMA hook`,
-        explanation: `${noBlockReason(v.iommu, v.kernel)}. On ${hostArch(v.host)} the kvm-vfio coherency calls are empty stubs: KVM does nothing about noncoherent DMA, whether or not the VMM creates the kvm-vfio device. Correctness depends on the platform interconnect and on the guest doing its own cache maintenance with the right memory attributes.`,
+        explanation: `${noBlockReason(v.iommu, v.kernel, v.host)}. On ${hostArch(v.host)} the kvm-vfio coherency calls are empty stubs: KVM does nothing about noncoherent DMA, whether or not the VMM creates the kvm-vfio device. Correctness depends on the platform interconnect and on the guest doing its own cache maintenance with the right memory attributes.`,
         elementId: v.outcome.deviceId,
-        related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel)),
+        related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel, v.host)),
         kernel: this.meta.kernel,
       };
     });

@@ -20,12 +20,16 @@ describe('KVM-BOX-01 matrix', () => {
     expect(r.vm('vm1')).toMatchObject({ kvmNoncoherent: true, wbinvd: 'emulated' });
     expect(r.outcome('vm1', 'gpu').codes).toContain('KVM003');
     expect(r.codes()).not.toContain('KVM001');
+    // the message says why, naming the unit that makes the global rule fail (gpu itself is behind dmar0, which has SC)
+    expect(r.find('KVM003', 'gpu')!.message).toBe('gpu (0000:65:00.0) in VM vm1: no-snoop not blocked (up to 5.18 no VT-d domain gets IOMMU_CACHE while dmar1 lacks snoop control); KVM emulates WBINVD (box 3)');
+    expect(r.find('KVM003', 'gpu')!.explanation).toContain('not every VT-d unit has snoop control or scalable mode (dmar1 has neither)');
   });
   it('≥ 5.19 Intel behind SC: boxes 1/2 safe; behind non-SC: 3 safe with kvm-vfio', () => {
     const r = run(oneVm(intelHost('5.19'), ['gpu', 'audio', 'nic']), INTEL_GROUPS);
     expect([r.outcome('vm1', 'gpu').box, r.outcome('vm1', 'audio').box, r.outcome('vm1', 'nic').box]).toEqual([1, 2, 3]);
     expect(r.vm('vm1').kvmNoncoherent).toBe(true);
     expect(r.find('KVM003', 'nic')!.severity).toBe('info');
+    expect(r.find('KVM003', 'nic')!.message).toBe('nic (0000:66:00.0) in VM vm1: no-snoop not blocked (dmar1 has no snoop control); KVM emulates WBINVD (box 3)');
     expect(r.find('KVM003', 'gpu')).toBeUndefined();
   });
   it('AMD v1: safe; AMD v2: box 3 reported coherent → KVM002', () => {
