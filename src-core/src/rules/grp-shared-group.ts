@@ -94,12 +94,14 @@ function firstEndpoint(devs: readonly PciDevice[]): PciDevice | undefined {
 }
 
 /**
- * "X shares iommu_group N with A, B; it can only be assigned together with them (bridges C may stay on pcieport)",
- * from the label of the first endpoint and the ", "-separated labels of the other members and of the `nEndpoints` of
- * them that are not bridges (`hasBridges`: some other member is a bridge).
+ * "X shares iommu_group N with A, B; to assign it, A and B must be bound to vfio-pci, pci-stub or no driver and go to
+ * no other VM (bridges may stay bound to pcieport)", from the label of the first endpoint and the ", "-separated labels
+ * of the other members and of the `nEndpoints` of them that are not bridges (`hasBridges`: some other member is a
+ * bridge). VFIO takes the group as a whole: the other endpoints need not be assigned too, but no host driver may use
+ * them (VFIO-GRP-03 / VFIO-GRP-05) and no other VM may hold the group (VIA002).
  */
 function shareMessage(first: string, others: string, endpoints: string, nEndpoints: number, hasBridges: boolean, n: number): string {
   const head = `${first} shares iommu_group ${n} with ${others}`;
   if (!nEndpoints) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
-  return `${head}; it can only be assigned together with ${endpoints}${hasBridges ? ' (bridges may stay bound to pcieport)' : ''}`;
+  return `${head}; to assign it, ${endpoints} must be bound to vfio-pci, pci-stub or no driver and go to no other VM${hasBridges ? ' (bridges may stay bound to pcieport)' : ''}`;
 }

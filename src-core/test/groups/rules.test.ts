@@ -52,7 +52,7 @@ describe('GRP002 shared group', () => {
     expect(fa.message).toContain('dsp0 (0000:02:00.0)');
     expect(fa.message).toContain('only bridges');
   });
-  it('names the endpoints that must be assigned together (EX-2)', () => {
+  it('names the endpoints that must stay with VFIO (or unbound) and out of other VMs when it is assigned (EX-2)', () => {
     const h = host('h', '6.6', vtd, [
       dev('rp', 'root-port', '00:03.1', { acs: ACS_CAP }),
       dev('gpu', 'endpoint', '0a:00.0', { parentId: 'rp', acs: null }),
@@ -61,7 +61,7 @@ describe('GRP002 shared group', () => {
     const f = run(grpSharedGroupRule, h);
     expect(f).toHaveLength(1);
     expect(f[0].elementId).toBe('gpu');
-    expect(f[0].message).toContain('it can only be assigned together with hda (0000:0a:00.1)');
+    expect(f[0].message).toBe('gpu (0000:0a:00.0) shares iommu_group 1 with hda (0000:0a:00.1); to assign it, hda (0000:0a:00.1) must be bound to vfio-pci, pci-stub or no driver and go to no other VM');
     expect(f[0].related[0].message).toContain('sibling function gpu (0000:0a:00.0)');
   });
   it('no finding when every device is alone, or when a multi-member group has no endpoint', () => {
