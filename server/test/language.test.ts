@@ -130,7 +130,7 @@ describe('text-level validation', () => {
     // the block is whole: the endpoint inside it and the one after it are lowered, the typo as a placeholder endpoint
     const lowered = lowerDocuments([doc.parseResult.value]);
     expect(lowered.topology.hosts[0].devices.map((d) => [d.name, d.kind])).toEqual([['rp', 'endpoint'], ['gpu', 'endpoint'], ['nic', 'endpoint']]);
-    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], references: [], unnamed: false });
+    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], references: [], capsUnknown: [], unnamed: false });
     // with an IOMMU typo as well, SYN003 names both
     const both = await t.validate(text.replace('driver intel-vtd', 'driver intel-vdt'));
     expect(diagnosticsWithCode(both, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until IOMMU 'u' has a known driver and device 'rp' has a known kind (SYN002)"]);

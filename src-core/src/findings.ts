@@ -87,6 +87,11 @@ export interface RuleMeta {
   code: string;
   title: string;
   defaultSeverity: Severity;
+  /**
+   * The rule's answer depends on IOMMU capabilities (interrupt remapping, snoop control, cache coherency,
+   * pass-through): an editor holds it back for a unit whose capabilities are unknown (`caps unknown`).
+   */
+  readsCaps?: boolean;
   /** When a finding of this rule takes another severity, e.g. `info when a fixed kernel gives the same groups`. */
   severityNote?: string;
   /** One-paragraph summary for the README rule table and hovers. */

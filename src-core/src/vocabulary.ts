@@ -32,6 +32,16 @@ export const IOMMU_CAPS: (Term & { field: keyof Iommu })[] = [
   { name: 'canwbs', field: 'canwbs', doc: 'IORT root-complex memory-access flag CANWBS: SMMUv3 can enforce cache coherency (6.13+).' },
 ];
 
+/**
+ * What may follow `caps`: the {@link IOMMU_CAPS}, or `unknown` (the unit's capabilities are not known, e.g. a host
+ * imported from lspci alone): the simulator then holds the host back (SYN003) instead of reading every capability as
+ * absent.
+ */
+export const IOMMU_CAP_TERMS: Term[] = [
+  ...IOMMU_CAPS,
+  { name: 'unknown', doc: 'The capabilities of this unit are not known (lspci does not show them): its host is held back (SYN003) until they are stated, from /sys/class/iommu/<unit>/.' },
+];
+
 export const MSI_CONTROLLERS: Term<MsiController>[] = [
   { name: 'x86-ir', doc: 'x86 interrupt remapping domain (Intel DMAR-IR / AMD-IR): IRQ_DOMAIN_FLAG_ISOLATED_MSI.' },
   { name: 'x86-vector', doc: 'x86 vector domain without interrupt remapping: MSIs are not isolated.' },

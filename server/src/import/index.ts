@@ -274,7 +274,8 @@ export function importFromLspci(text: string, opts: LspciImportOptions = {}): Im
   const driver = hb?.vendorId === 0x8086 ? 'intel-vtd' : hb?.vendorId === 0x1022 ? 'amd-vi' : undefined;
   if (hasGroups && driver) {
     const why = `inferred: the dump shows iommu groups and an ${driver === 'intel-vtd' ? 'Intel' : 'AMD'} host bridge at ${formatBdf(hb!.bdf)}`;
-    host.iommus.push({ name: 'iommu0', driver, caps: [], comments: [why, 'capabilities are not in lspci output: add them from /sys/class/iommu (listed caps are definitive; missing = absent)'] });
+    // lspci shows no IOMMU capabilities: `caps unknown` holds the host back (SYN003) instead of reading them as absent
+    host.iommus.push({ name: 'iommu0', driver, caps: ['unknown'], comments: [why, 'capabilities are not in lspci output: replace `caps unknown` with the unit\'s caps from /sys/class/iommu/*/ (listed caps are definitive; missing = absent)'] });
     warnings.push({ code: 'IOMMU_INFERRED', message: `IOMMU unit iommu0 (${driver}) ${why}; its capabilities are unknown`, file });
   } else {
     host.comments.push('lspci shows no IOMMU units: add an `iommu` block (driver, caps) for a complete simulation');

@@ -34,6 +34,7 @@ import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import type { HeldBack } from '../lowering/lower.js';
 import { closestTerm } from './suggest.js';
 import { ruleHref } from './rule-links.js';
+import { RULES } from '../../../src-core/src/rules/index.js';
 import { findPropertyCst } from './cst-lookup.js';
 import { DEVICE_KIND_SLOT, isKindKeyword, isStrayWord } from './stray-words.js';
 
@@ -280,7 +281,8 @@ export class IommuValidator {
         if (!isHost(host) || !where.inDoc(host)) continue;
         // a host without a name has its SYN000 ("expected a name") and nothing to put a note on
         if (!host.name) continue;
-        accept('info', `simulator diagnostics for host ${host.name} are held back until ${heldBackUntil(h)}${heldBackCodes(h)}`, {
+        const which = capsOnly(h) ? 'simulator diagnostics that depend on IOMMU capabilities (interrupt remapping, cache coherency)' : 'simulator diagnostics';
+        accept('info', `${which} for host ${host.name} are held back until ${heldBackUntil(h)}${heldBackCodes(h)}`, {
           node: host,
           property: 'name',
           code: 'SYN003',
@@ -343,6 +345,7 @@ export function heldBackUntil(h: HeldBack): string {
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} fixed`);
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} fixed`);
   if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'names a declared unit' : 'name declared units'}`);
+  if (h.capsUnknown.length) parts.push(`the capabilities of IOMMU ${quoted(h.capsUnknown)} are stated (\`caps unknown\`: see /sys/class/iommu/<unit>/)`);
   if (h.unnamed) parts.push('it has a name');
   return parts.join(' and ');
 }
@@ -356,6 +359,7 @@ export function heldBackWithout(h: HeldBack): string {
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)}`);
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)}`);
   if (h.references.length) parts.push(`the unknown ${refList(h.references)}`);
+  if (h.capsUnknown.length) parts.push(`IOMMU ${quoted(h.capsUnknown)} of unknown capabilities`);
   if (h.unnamed) parts.push('no name');
   return parts.join(' and ');
 }
@@ -369,6 +373,7 @@ export function heldBackAssumes(h: HeldBack): string {
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} taken as absent`);
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} not read, so what follows is simulated without ${h.lines.length === 1 ? 'it' : 'them'}`);
   if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'is' : 'are'} taken as absent, so what follows treats the device${h.references.length === 1 ? '' : 's'} as having no \`iommu\` line`);
+  if (h.capsUnknown.length) parts.push(`the capabilities of IOMMU ${quoted(h.capsUnknown)} are unknown, so what follows takes each as absent (no interrupt remapping, no snoop control)`);
   if (h.unnamed) parts.push('the host has no name');
   return parts.join('; ') + '.';
 }
@@ -404,8 +409,16 @@ function heldBackFilter(sim: DocumentSimulation): (f: Finding) => boolean {
   };
   return (f) => {
     const hostId = hostOf(sim.nodeOf.get(f.elementId));
-    return hostId !== undefined && sim.heldBack.has(hostId);
+    const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
+    if (!h) return false;
+    // only unknown capabilities (`caps unknown`): the grouping and ownership findings stand, those that read caps wait
+    return capsOnly(h) ? RULES.get(f.code)?.readsCaps === true : true;
   };
+}
+
+/** Whether the only reason `h` holds its host back is a unit with `caps unknown`. */
+function capsOnly(h: HeldBack): boolean {
+  return h.capsUnknown.length > 0 && !h.units.length && !h.noDriver.length && !h.devices.length && !h.values.length && !h.lines.length && !h.references.length && !h.unnamed;
 }
 
 interface Placement {

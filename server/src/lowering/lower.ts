@@ -121,6 +121,11 @@ export interface HeldBack {
    * absent, which would leave the device untranslated (VIA005) or, on a host with one active unit, translated by it.
    */
   references: string[];
+  /**
+   * IOMMU units whose capabilities are `unknown` (`caps unknown`, e.g. imported from lspci alone): read as absent,
+   * every group would lack interrupt remapping and snoop control.
+   */
+  capsUnknown: string[];
   /** The host has no name (a parse error, SYN000): its findings could only be shown as `host ?`. */
   unnamed: boolean;
 }
@@ -221,7 +226,7 @@ export function lowerDocuments(roots: Document[]): Lowered {
   // each name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
   const hold: Hold = (hostId, what, name) => {
     let h = heldBack.get(hostId);
-    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], references: [], unnamed: false }));
+    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], references: [], capsUnknown: [], unnamed: false }));
     if (what === 'unnamed') h.unnamed = true;
     else if (!h[what].includes(name)) h[what].push(name);
   };
@@ -371,6 +376,10 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, er
       } else hold(hostId, p.driver === undefined ? 'noDriver' : 'units', unit.name);
     } else if (isIommuCapsProp(p)) {
       for (const c of p.caps ?? []) {
+        if (c === 'unknown') {
+          hold(hostId, 'capsUnknown', unit.name);
+          continue;
+        }
         const cap = IOMMU_CAPS.find((t) => t.name === c);
         if (cap) (unit as unknown as Record<string, unknown>)[cap.field] = true;
         else if (c !== undefined) hold(hostId, 'values', `'${c}' of IOMMU '${unit.name}'`);

@@ -8,14 +8,14 @@
 import { CstUtils, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
-import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAPS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
+import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAP_TERMS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
 import { isCmdlineSetting, isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { findingOfDiagnostic, heldBackAssumes } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import { describeCmdline, describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
 
-const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAPS, ...MSI_CONTROLLERS, ...PGTABLE_FORMATS, ...DOMAIN_TYPES, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
+const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAP_TERMS, ...MSI_CONTROLLERS, ...PGTABLE_FORMATS, ...DOMAIN_TYPES, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
 
 export class IommuHoverProvider extends MultilineCommentHoverProvider {
   private readonly iommuServices: IommuServices;

@@ -46,7 +46,7 @@ describe('lspci parser: synthetic cases', () => {
     expect(rp.comments.join()).toMatch(/CFG-ACS-03/);
     expect(warnings.map((w) => w.code)).toContain('SPT_ACSCTL');
     const r = importFromLspci(read('lspci/synthetic-desktop-spt.txt'));
-    expect(r.host.iommus).toMatchObject([{ name: 'iommu0', driver: 'intel-vtd', caps: [] }]);
+    expect(r.host.iommus).toMatchObject([{ name: 'iommu0', driver: 'intel-vtd', caps: ['unknown'] }]);
     expect(r.warnings.map((w) => w.code)).toContain('IOMMU_INFERRED');
   });
 

@@ -9,6 +9,7 @@ export const ccProbeRule: Rule = {
   meta: {
     code: 'CC001',
     title: 'IOMMU lacks IOMMU_CAP_CACHE_COHERENCY: VFIO refuses the device',
+    readsCaps: true,
     defaultSeverity: 'error',
     summary:
       'From 5.19 VFIO registers a device only if its IOMMU reports IOMMU_CAP_CACHE_COHERENCY; otherwise vfio-pci probe fails with -22 ("vfio-pci: probe of <BDF> failed with error -22"). iommufd_device_bind checks the same cap first (-EINVAL). Affected: virtio-iommu before 6.0, non-coherent SMMUs (6.1+), POWER 5.19–6.3, drivers without a capable op.',

@@ -18,6 +18,7 @@ export const domPassthroughRule: Rule = {
   meta: {
     code: 'DOM002',
     title: 'iommu=pt has no effect on an Intel unit without pass-through (ECAP.PT)',
+    readsCaps: true,
     defaultSeverity: 'info',
     summary:
       'The command line asks for identity (pass-through) default domains, but the Intel VT-d unit does not support hardware pass-through (its `ecap` value has bit 6, PT, clear; without an `ecap` value PT is assumed). Newer kernels no longer emulate it with a 1:1 page table: `device_def_domain_type` asks for a DMA domain, so the host drivers of every group behind the unit keep translated DMA with strict IOTLB invalidation (`/sys/kernel/iommu_groups/<N>/type` reads `DMA`). VFIO assignment is not affected.',

@@ -7,6 +7,7 @@ export const hwptForceSnoopRule: Rule = {
   meta: {
     code: 'T1002',
     title: 'manual HWPT refuses the device (force-snoop / coherency mismatch)',
+    readsCaps: true,
     defaultSeverity: 'error',
     summary:
       'A coherency-enforced (force-snoop) domain refuses a device that cannot force-snoop: Intel -EOPNOTSUPP in 5.19–6.1, -EINVAL from 6.2. In 6.2–6.6 iommufd also fails (-EINVAL) trying to upgrade a non-enforced HWPT for a capable device. A manual HWPT has no fallback.',

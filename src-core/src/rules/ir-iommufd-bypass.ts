@@ -9,6 +9,7 @@ export const irIommufdBypassRule: Rule = {
   meta: {
     code: 'IR004',
     title: 'iommufd allow_unsafe_interrupts bypass in use',
+    readsCaps: true,
     defaultSeverity: 'warning',
     summary: 'No MSI isolation, but iommufd.allow_unsafe_interrupts is set: the device binds, and the kernel logs "MSI interrupts are not secure, ..." for it. The guest can forge MSIs.',
     kernel: [

@@ -9,6 +9,7 @@ export const irIommufdRule: Rule = {
   meta: {
     code: 'IR003',
     title: 'no MSI isolation: iommufd bind/attach fails',
+    readsCaps: true,
     defaultSeverity: 'error',
     summary:
       'iommufd requires isolated MSIs: -EPERM at bind (≥ 6.6) or at attach (6.2–6.5). It has its own module parameter iommufd.allow_unsafe_interrupts; vfio_iommu_type1.allow_unsafe_interrupts is ignored on iommufd paths.',

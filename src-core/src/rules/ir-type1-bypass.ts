@@ -8,6 +8,7 @@ export const irType1BypassRule: Rule = {
   meta: {
     code: 'IR002',
     title: 'type1 allow_unsafe_interrupts bypass in use',
+    readsCaps: true,
     defaultSeverity: 'warning',
     summary: 'The group has no MSI isolation, but vfio_iommu_type1.allow_unsafe_interrupts is set: the attach succeeds, nothing is logged, and the guest can forge MSIs.',
     kernel: [{ rule: 'VFIO-IR-01', source: 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_attach_group', versions: 'all' }],

@@ -9,6 +9,7 @@ export const irType1Rule: Rule = {
   meta: {
     code: 'IR001',
     title: 'no MSI isolation: type1 attach fails',
+    readsCaps: true,
     defaultSeverity: 'error',
     summary:
       'vfio_iommu_type1 attaches a group only if its MSIs are isolated (interrupt remapping / ITS). Without it the attach fails with -EPERM and the kernel logs "No interrupt remapping support". ≤ 6.2 the check is global (irq_domain_check_msi_remap) or IOMMU_CAP_INTR_REMAP; ≥ 6.3 it is per group (iommu_group_has_isolated_msi).',

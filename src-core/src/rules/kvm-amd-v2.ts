@@ -25,6 +25,7 @@ export const kvmAmdV2Rule: Rule = {
   meta: {
     code: 'KVM002',
     title: 'AMD v2 page table: coherency reported but no-snoop not blocked',
+    readsCaps: true,
     defaultSeverity: 'error',
     summary:
       'The AMD v2 page-table format has no Force-Coherent bit, but amd_iommu_enforce_cache_coherency still returns true ("lie"). KVM is told the DMA is coherent and never emulates WBINVD, so no-snoop DMA (box 3) is unsafe.',

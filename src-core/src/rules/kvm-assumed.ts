@@ -11,6 +11,7 @@ export const kvmAssumedRule: Rule = {
   meta: {
     code: 'KVM006',
     title: 'kvm-vfio assumed for an unknown VMM where it decides coherency',
+    readsCaps: true,
     defaultSeverity: 'warning',
     summary:
       'The device is in a domain that does not block no-snoop and may use it (box 3), and whether the VMM creates the kvm-vfio device is not known: the file has no `kvm-vfio` line and its `vmm` is not one known to create it (qemu, cloud-hypervisor, crosvm). The simulator assumed it does. If it does not, this is KVM001: guest WBINVD is a no-op and the device can read stale memory.',

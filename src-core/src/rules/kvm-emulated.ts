@@ -19,6 +19,7 @@ export const kvmEmulatedRule: Rule = {
   meta: {
     code: 'KVM003',
     title: 'noncoherent DMA: KVM emulates WBINVD',
+    readsCaps: true,
     defaultSeverity: 'info',
     summary:
       'The device is in a domain that does not block no-snoop and the VMM uses kvm-vfio, so KVM registers noncoherent DMA: guest WBINVD really flushes and (Intel EPT) guest memory types are honoured. Box 3 is safe; box 4 pays the cost without needing it.',

@@ -7,6 +7,7 @@ export const kvmNoHookRule: Rule = {
   meta: {
     code: 'KVM001',
     title: 'no-snoop DMA without kvm-vfio: guest cache flushes are ignored',
+    readsCaps: true,
     defaultSeverity: 'error',
     summary:
       'The IOMMU does not block no-snoop, the device may use it (box 3), and the VMM does not create the kvm-vfio device. KVM then treats all DMA as coherent: guest WBINVD is a NOP and EPT forces WB, so the device can read stale memory. The kernel prints nothing.',

@@ -8,6 +8,7 @@ export const kvmNonX86Rule: Rule = {
   meta: {
     code: 'KVM005',
     title: 'non-x86: no KVM noncoherent-DMA handling',
+    readsCaps: true,
     defaultSeverity: 'warning',
     summary:
       '__KVM_HAVE_ARCH_NONCOHERENT_DMA exists only on x86. On arm64 and others kvm-vfio coherency has no effect, so a device that is not DMA-coherent, or uses no-snoop without an enforcing SMMU (SMMUv3 CANWBS, 6.13+), relies on the platform and the guest for cache maintenance.',

@@ -9,6 +9,7 @@ export const kvmStaticCapRule: Rule = {
   meta: {
     code: 'KVM004',
     title: 'KVM trusts the static ENFORCE cap, but the domain does not block no-snoop',
+    readsCaps: true,
     defaultSeverity: 'warning',
     summary:
       'From 6.2 kvm-vfio calls a device coherent when it has IOMMU_CAP_ENFORCE_CACHE_COHERENCY, without looking at its domain. A capable device that joined a non-enforced HWPT (≥ 6.7 iommufd accepts it) is then treated as coherent although no-snoop is not blocked; once the non-capable devices leave, WBINVD becomes a NOP.',

@@ -7,6 +7,7 @@ export const t1DomainSplitRule: Rule = {
   meta: {
     code: 'T1001',
     title: 'type1 keeps groups in separate domains',
+    readsCaps: true,
     defaultSeverity: 'info',
     summary:
       'type1 shares an existing domain only with the same ops and the same coherency flag (IOMMU_CACHE prot ≤ 5.18, enforce_cache_coherency ≥ 5.19). A group with a different flag gets its own domain: mappings are replayed into it and the IOTLB footprint grows.',
