@@ -362,7 +362,8 @@ describe('text-level validation', () => {
       ['6.12.9+', { major: 6, minor: 12, patch: 9 }],
     ] as const) {
       const doc = await t.validate(`host h {\n    kernel ${v}\n    arch x86_64\n}\n`);
-      expect(codes(doc), v).toEqual([]);
+      // 5.14 is older than the modelled releases: that note only
+      expect(codes(doc), v).toEqual(want.major === 5 && want.minor < 15 ? ['KVER002'] : []);
       expect(lowerDocuments([doc.parseResult.value]).topology.hosts[0].kernel, v).toEqual(want);
     }
   });

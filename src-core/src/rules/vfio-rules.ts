@@ -7,6 +7,7 @@ import { irIommufdRule } from './ir-iommufd.js';
 import { irType1BypassRule } from './ir-type1-bypass.js';
 import { irType1Rule } from './ir-type1.js';
 import { kverBackendRule } from './kver-backend.js';
+import { kverRangeRule } from './kver-range.js';
 import { kverUnknownRule } from './kver-unknown.js';
 import { kvmAmdV2Rule } from './kvm-amd-v2.js';
 import { kvmAssumedRule } from './kvm-assumed.js';
@@ -33,6 +34,7 @@ import { vfioViabilityRule } from './vfio-viability.js';
 export const VFIO_RULES: Rule[] = [
   kverUnknownRule,
   kverBackendRule,
+  kverRangeRule,
   vfioUnknownDeviceRule,
   vfioDenylistRule,
   vfioDenylistBypassRule,

@@ -181,3 +181,13 @@ describe('KVM006: kvm-vfio assumed for an unknown VMM', () => {
     for (const v of ['custom-vmm', 'firecracker', undefined]) expect(kvmVfioDefault(v), String(v)).toEqual({ kvmVfio: true, from: 'assumed' });
   });
 });
+
+describe('KVER002: kernel outside the modelled releases', () => {
+  const h = (k: string) => topo([host('h', k, [], [])]);
+  it('older than 5.15 or newer than 7.2, by mainline release; nothing inside the range', () => {
+    const f = (k: string) => simulate(h(k)).findings.filter((x) => x.code === 'KVER002');
+    expect(f('3.10')[0]).toMatchObject({ severity: 'info', message: 'host h: kernel 3.10 is older than the modelled releases (5.15–7.2); answers follow 5.15' });
+    expect(f('7.5')[0].message).toBe('host h: kernel 7.5 is newer than the modelled releases (5.15–7.2); answers follow 7.2');
+    for (const k of ['5.15', '5.15.0', '6.12', '7.2', '7.2.13']) expect(f(k), k).toEqual([]);
+  });
+});
