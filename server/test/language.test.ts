@@ -723,3 +723,14 @@ describe('kvm-vfio without a line', () => {
     expect(codes(await t.validate(example))).toContain('KVM001');
   });
 });
+
+describe('parser messages for a brace too many or too few, and a non-ASCII character', () => {
+  it('a stray } between blocks, a missing } before the next top-level block, and ä in a name say so', async () => {
+    const stray = await t.validate('host h {\n    kernel 6.8\n}\n}\nvm v on h {\n}\n');
+    expect(diagnosticsWithCode(stray, 'SYN000').map(message)).toEqual(["unmatched '}': no block is open here (an earlier error may have closed it)"]);
+    const missing = await t.validate('host h {\n    kernel 6.8\n    endpoint gpu at 0000:01:00.0 {\n        driver vfio-pci\n}\nvm v on h {\n    assign gpu\n}\n');
+    expect(diagnosticsWithCode(missing, 'SYN000').map(message)[0]).toBe("'vm' is not a host member: a '}' is missing before it, so the host block above is still open");
+    const utf = await t.validate('host h {\n    kernel 6.8\n    endpoint gpu_\u00e4udio at 0000:01:00.0 {\n    }\n}\n');
+    expect(diagnosticsWithCode(utf, 'SYN000').map(message)[0]).toBe("unexpected character '\u00e4': names and values are written in ASCII (letters, digits, '_', '-', '.', ':'); text in quotes may hold any character");
+  });
+});

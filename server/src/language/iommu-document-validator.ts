@@ -103,6 +103,9 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     super.processLexingErrors(parseResult, diagnostics, options);
     for (let i = from; i < diagnostics.length; i++) {
       const d = diagnostics[i];
+      // chevrotain's "unexpected character: ->ä<- at offset: 41, skipped 1 characters." in words
+      const bad = typeof d.message === 'string' ? /^unexpected character: ->([\s\S]+?)<- at offset: \d+, skipped \d+ characters?\.$/.exec(d.message) : null;
+      if (bad) d.message = `unexpected character '${bad[1]}': names and values are written in ASCII (letters, digits, '_', '-', '.', ':'); text in quotes may hold any character`;
       // a mistyped block keyword the lexer repaired (iommu-lexer.ts) says what it meant, as the parser's messages do
       const replacement = typeof d.message === 'string' ? parserSuggestion(d.message) : undefined;
       if (replacement !== undefined) d.data = { ...(d.data as object), replacement };

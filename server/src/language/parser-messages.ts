@@ -119,6 +119,9 @@ function found(token: Token): string {
   return isEof(token) ? 'the end of the file' : `'${token.image}'`;
 }
 
+/** A `}` with no block open (the parser's "expected EOF" or "redundant input"). */
+const UNMATCHED_BRACE = `unmatched '}': no block is open here (an earlier error may have closed it)`;
+
 export class IommuParserErrorMessageProvider extends LangiumParserErrorMessageProvider {
   /** Block rule name → the keywords that may start one of its elements, in grammar order. */
   private readonly starts = new Map<string, string[]>();
@@ -150,6 +153,7 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
     }
     if (expected.name === 'ID' && SLOT_VALUE.has(ruleName)) return `expected ${SLOT_VALUE.get(ruleName)}, found ${found(actual)}`;
     if (Object.hasOwn(TERMINALS, expected.name)) return `expected ${TERMINALS[expected.name]}, found ${found(actual)}`;
+    if (expected.name === 'EOF' && actual.image === '}') return UNMATCHED_BRACE;
     if (expected.name === 'EOF') return super.buildMismatchTokenMessage(options);
     // any other token type is a keyword, named by its text
     return `expected '${expected.name}', found ${found(actual)}`;
@@ -191,7 +195,7 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
 
   override buildNotAllInputParsedMessage(options: NotAllInputOptions): string {
     const t = options.firstRedundant;
-    if (t.image === '}') return `unmatched '}': no block is open here (an earlier error may have closed it)`;
+    if (t.image === '}') return UNMATCHED_BRACE;
     if (isWord(t)) return this.notAnElement(t.image, 'Document', false);
     return super.buildNotAllInputParsedMessage(options);
   }
@@ -204,6 +208,9 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
   notAnElement(image: string, ruleName: string, closes: boolean): string {
     const b = BLOCKS[ruleName];
     const starts = this.starts.get(ruleName) ?? [];
+    // a top-level keyword (`vm`, `host`, `import`) inside a block that is still open: its `}` is missing above
+    if (closes && ruleName !== 'Document' && !starts.includes(image) && (this.starts.get('Document') ?? []).includes(image))
+      return `'${image}' is not ${b.what}: a '}' is missing before it, so the ${b.block} block above is still open`;
     const suggestion = starts.includes(image) ? undefined : closestTerm(image, starts);
     const list = starts.join(', ') + (closes ? `, or '}'` : '');
     return `'${image}' is not ${b.what}${suggestion ? `; did you mean '${suggestion}'?` : ''} (expected one of: ${list})`;
