@@ -130,7 +130,7 @@ describe('text-level validation', () => {
     // the block is whole: the endpoint inside it and the one after it are lowered, the typo as a placeholder endpoint
     const lowered = lowerDocuments([doc.parseResult.value]);
     expect(lowered.topology.hosts[0].devices.map((d) => [d.name, d.kind])).toEqual([['rp', 'endpoint'], ['gpu', 'endpoint'], ['nic', 'endpoint']]);
-    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], references: [], capsUnknown: [], unnamed: false });
+    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], references: [], capsUnknown: [], kernel: [], unnamed: false });
     // with an IOMMU typo as well, SYN003 names both
     const both = await t.validate(text.replace('driver intel-vtd', 'driver intel-vdt'));
     expect(diagnosticsWithCode(both, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until IOMMU 'u' has a known driver and device 'rp' has a known kind (SYN002)"]);
@@ -349,9 +349,11 @@ describe('text-level validation', () => {
     expect((await t.validate(nested(MAX_BLOCK_DEPTH - 1, true))).parseResult.lexerErrors).toEqual([]);
   });
 
-  it('SYN001: kernel version must be X.Y', async () => {
+  it('SYN001: kernel version must be X.Y; the host waits for it (SYN003) instead of assuming the default kernel (KVER000)', async () => {
     const doc = await t.validate('host h { kernel 6 }');
     expect(codes(doc)).toContain('SYN001');
+    expect(codes(doc)).not.toContain('KVER000');
+    expect(message(diagnosticsWithCode(doc, 'SYN003')[0])).toBe("simulator diagnostics for host h are held back until the kernel version '6' is X.Y or X.Y.Z (SYN001)");
   });
   it('a kernel version as uname -r prints it (distribution or release suffix) is one version, read as its X.Y.Z', async () => {
     for (const [v, want] of [

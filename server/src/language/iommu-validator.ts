@@ -326,6 +326,7 @@ function heldBackCodes(h: HeldBack, where = ''): string {
   const codes: string[] = [];
   if (h.units.length + h.devices.length + h.values.length > 0) codes.push(`SYN002${where}`);
   if (h.lines.length > 0) codes.push(`SYN000${where}`);
+  if (h.kernel.length > 0) codes.push(`SYN001${where}`);
   if (h.references.length > 0) codes.push(`REF001${where}`);
   return codes.length ? ` (${codes.join(', ')})` : '';
 }
@@ -346,6 +347,7 @@ export function heldBackUntil(h: HeldBack): string {
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} fixed`);
   if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'names a declared unit' : 'name declared units'}`);
   if (h.capsUnknown.length) parts.push(`the capabilities of IOMMU ${quoted(h.capsUnknown)} are stated (\`caps unknown\`: see /sys/class/iommu/<unit>/)`);
+  if (h.kernel.length) parts.push(`the kernel version ${quoted(h.kernel)} is X.Y or X.Y.Z`);
   if (h.unnamed) parts.push('it has a name');
   return parts.join(' and ');
 }
@@ -360,6 +362,7 @@ export function heldBackWithout(h: HeldBack): string {
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)}`);
   if (h.references.length) parts.push(`the unknown ${refList(h.references)}`);
   if (h.capsUnknown.length) parts.push(`IOMMU ${quoted(h.capsUnknown)} of unknown capabilities`);
+  if (h.kernel.length) parts.push(`the malformed kernel version ${quoted(h.kernel)}`);
   if (h.unnamed) parts.push('no name');
   return parts.join(' and ');
 }
@@ -374,6 +377,7 @@ export function heldBackAssumes(h: HeldBack): string {
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} not read, so what follows is simulated without ${h.lines.length === 1 ? 'it' : 'them'}`);
   if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'is' : 'are'} taken as absent, so what follows treats the device${h.references.length === 1 ? '' : 's'} as having no \`iommu\` line`);
   if (h.capsUnknown.length) parts.push(`the capabilities of IOMMU ${quoted(h.capsUnknown)} are unknown, so what follows takes each as absent (no interrupt remapping, no snoop control)`);
+  if (h.kernel.length) parts.push(`the kernel version ${quoted(h.kernel)} cannot be read, so what follows assumes the default kernel`);
   if (h.unnamed) parts.push('the host has no name');
   return parts.join('; ') + '.';
 }
@@ -418,7 +422,7 @@ function heldBackFilter(sim: DocumentSimulation): (f: Finding) => boolean {
 
 /** Whether the only reason `h` holds its host back is a unit with `caps unknown`. */
 function capsOnly(h: HeldBack): boolean {
-  return h.capsUnknown.length > 0 && !h.units.length && !h.noDriver.length && !h.devices.length && !h.values.length && !h.lines.length && !h.references.length && !h.unnamed;
+  return h.capsUnknown.length > 0 && !h.units.length && !h.noDriver.length && !h.devices.length && !h.values.length && !h.lines.length && !h.references.length && !h.kernel.length && !h.unnamed;
 }
 
 interface Placement {

@@ -126,6 +126,8 @@ export interface HeldBack {
    * every group would lack interrupt remapping and snoop control.
    */
   capsUnknown: string[];
+  /** A `kernel` line whose version is malformed (SYN001), as written: the host would be simulated with an assumed kernel. */
+  kernel: string[];
   /** The host has no name (a parse error, SYN000): its findings could only be shown as `host ?`. */
   unnamed: boolean;
 }
@@ -226,7 +228,7 @@ export function lowerDocuments(roots: Document[]): Lowered {
   // each name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
   const hold: Hold = (hostId, what, name) => {
     let h = heldBack.get(hostId);
-    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], references: [], capsUnknown: [], unnamed: false }));
+    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], references: [], capsUnknown: [], kernel: [], unnamed: false }));
     if (what === 'unnamed') h.unnamed = true;
     else if (!h[what].includes(name)) h[what].push(name);
   };
@@ -339,7 +341,11 @@ function lowerHost(h: Host, register: Register, hold: Hold, errors: readonly Par
     if (isIommu(m)) host.iommus.push(lowerIommu(m, hostId, register, hold, errors));
   }
   for (const m of h.members ?? []) {
-    if (isKernelSetting(m)) host.kernel = m.version ? parseKernelVersion(String(m.version)) : undefined;
+    if (isKernelSetting(m)) {
+      host.kernel = m.version ? parseKernelVersion(String(m.version)) : undefined;
+      // a malformed version (SYN001, `kernel 6`): simulated as no kernel, every answer would assume the default one
+      if (m.version !== undefined && !host.kernel) hold(hostId, 'kernel', String(m.version));
+    }
     else if (isArchSetting(m)) host.arch = term(ARCHES, m.arch) as Arch | undefined;
     else if (isFirmwareSetting(m)) host.firmware = term(FIRMWARE_KINDS, m.kind);
     else if (isCmdlineSetting(m)) host.cmdline = unquote(m.value);
