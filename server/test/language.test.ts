@@ -704,7 +704,7 @@ describe('VM files that import one host file are simulated together', () => {
     const a = await t.validate(vm1, 'file:///multi3/vm1.iommu');
     await t.validate('import "other.iommu"\nvm x on other {\n    backend vfio-type1\n    assign gpu_audio\n}\n', 'file:///multi3/vm9.iommu');
     const sim = t.Iommu.simulation.SimulationCache.get(a);
-    expect(sim.together.map((d) => d.uri.path)).toEqual(['/multi3/vm1.iommu', '/multi3/host.iommu']);
+    expect(sim.together.map((d) => d.uri.path)).toEqual(['/multi3/host.iommu', '/multi3/vm1.iommu']);
   });
 });
 
@@ -734,5 +734,26 @@ describe('parser messages for a brace too many or too few, and a non-ASCII chara
     expect(diagnosticsWithCode(missing, 'SYN000').map(message)[0]).toBe("'vm' is not a host member: a '}' is missing before it, so the host block above is still open");
     const utf = await t.validate('host h {\n    kernel 6.8\n    endpoint gpu_\u00e4udio at 0000:01:00.0 {\n    }\n}\n');
     expect(diagnosticsWithCode(utf, 'SYN000').map(message)[0]).toBe("unexpected character '\u00e4': names and values are written in ASCII (letters, digits, '_', '-', '.', ':'); text in quotes may hold any character");
+  });
+});
+
+describe('review fixes for the cross-file simulation and the cmdline span', () => {
+  it('a host file with its own VM and a VM file that imports it agree on the order, so the VIA002 shows in the later file', async () => {
+    const HOST = 'host ws {\n    kernel 6.8\n    iommu d0 {\n        driver intel-vtd\n        caps interrupt-remapping, snoop-control\n        msi x86-ir\n    }\n    root-port rp at 0000:00:01.0 {\n        iommu d0\n        acs cap SV RR CR UF ctl SV RR CR UF\n        endpoint gpu at 0000:01:00.0 {\n            acs none\n            driver vfio-pci\n        }\n    }\n}\nvm hostvm on ws {\n    backend vfio-type1\n    assign gpu\n}\n';
+    const host = await t.validate(HOST, 'file:///order/host.iommu');
+    const z = await t.validate('import "host.iommu"\nvm other on ws {\n    backend iommufd-cdev\n    assign gpu\n}\n', 'file:///order/z.iommu');
+    await t.shared.workspace.DocumentBuilder.update([z.uri], []);
+    // host.iommu < z.iommu: hostvm attaches first, z's VM is refused, in its own file
+    expect(codes(z)).toContain('VIA002');
+    expect(codes(t.shared.workspace.LangiumDocuments.getDocument(host.uri)!)).not.toContain('VIA002');
+  });
+  it('a cmdline quoted as a whole keeps its quotes in the model, and escapes do not shift the underline', async () => {
+    const host = (cmdline: string) => `host h {\n    kernel 6.12\n    cmdline ${cmdline}\n    iommu dmar0 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n}\n`;
+    const doc = await t.validate(host('"\\"intel_iommu=off\\""'));
+    expect(lowerDocuments([doc.parseResult.value]).topology.hosts[0].cmdline).toBe('"intel_iommu=off"');
+    const d = diagnosticsWithCode(doc, 'BOOT001')[0];
+    expect(doc.textDocument.getText(d.range)).toBe('\\"intel_iommu=off\\"');
+    const u = await t.validate(host('"\\u0041 intel_iommu=off"'));
+    expect(u.textDocument.getText(diagnosticsWithCode(u, 'BOOT001')[0].range)).toBe('intel_iommu=off');
   });
 });

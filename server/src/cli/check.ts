@@ -62,7 +62,7 @@ export function collectFiles(inputs: string[]): string[] {
  */
 export function displayPath(cwd: string, abs: string): string {
   const rel = path.relative(cwd, abs);
-  return !rel || rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
+  return !rel || rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel) ? abs : rel;
 }
 
 /** A SARIF `artifactLocation.uri`: the relative path with `/` inside `cwd`, else a `file://` URI. */

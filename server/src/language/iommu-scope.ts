@@ -194,21 +194,21 @@ function declaresVm(d: LangiumDocument): boolean {
  * that declares VMs and imports (transitively) a document of that closure that declares a host. Two VM files that
  * import one host file are one machine: their VMs compete for its iommu_groups (VIA002) as VMs of one file do. Sorted
  * by URI, so every document of the group lowers them in the same order and agrees on which VM gets a group first.
- * Just `doc` and its imports (in {@link importClosure} order) when no other document shares a host.
+ * Just `doc` and its imports, in {@link importClosure} order, when that closure declares no host.
  */
 export function simulatedTogether(doc: LangiumDocument, documents: { all: { toArray(): LangiumDocument[] }; getDocument(uri: URI): LangiumDocument | undefined }): LangiumDocument[] {
   const closure = importClosure(doc, documents);
   const hostDocs = new Set(closure.filter(declaresHost).map((d) => d.uri.toString()));
   if (!hostDocs.size) return closure;
   const together = new Map(closure.map((d) => [d.uri.toString(), d]));
-  const before = together.size;
   for (const other of documents.all.toArray()) {
     if (together.has(other.uri.toString()) || !declaresVm(other)) continue;
     const theirs = importClosure(other, documents);
     if (!theirs.some((d) => hostDocs.has(d.uri.toString()))) continue;
     for (const d of theirs) together.set(d.uri.toString(), d);
   }
-  if (together.size === before) return closure;
+  // always by URI once a host is involved: a host file's simulation and a VM file's must put the VMs in one order
+  // (the first to attach gets a group), whether or not other files joined
   return [...together.values()].sort((a, b) => (a.uri.toString() < b.uri.toString() ? -1 : 1));
 }
 

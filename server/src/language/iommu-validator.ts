@@ -448,8 +448,8 @@ function cmdlineRange(host: AstNode, start: number, end: number): Range | undefi
   // source offset (in `raw`, after the opening quote) of each value offset
   const at = (n: number) => {
     let i = raw.startsWith('"') ? 1 : 0;
-    for (let k = 0; k < n && i < raw.length; k++) i += raw[i] === '\\' ? (raw[i + 1] === 'u' ? 6 : 2) : 1;
-    return Math.min(i, raw.length);
+    for (let k = 0; k < n && i < raw.length; k++) i += raw[i] === '\\' ? 2 : 1;
+    return Math.min(i, raw.endsWith('"') && raw.length > 1 ? raw.length - 1 : raw.length);
   };
   return { start: doc.positionAt(cst.offset + at(start)), end: doc.positionAt(cst.offset + at(end)) };
 }

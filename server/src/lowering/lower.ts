@@ -348,7 +348,9 @@ function lowerHost(h: Host, register: Register, hold: Hold, errors: readonly Par
     }
     else if (isArchSetting(m)) host.arch = term(ARCHES, m.arch) as Arch | undefined;
     else if (isFirmwareSetting(m)) host.firmware = term(FIRMWARE_KINDS, m.kind);
-    else if (isCmdlineSetting(m)) host.cmdline = unquote(m.value);
+    // the value as Langium's STRING conversion gives it (quotes off, escapes resolved): a command line that is quoted
+    // as a whole (`cmdline "\"intel_iommu=off\""`) keeps those quotes, as the kernel sees them
+    else if (isCmdlineSetting(m)) host.cmdline = m.value ?? '';
     else if (isModuleParam(m)) {
       if (m.name && m.value !== undefined) host.params[m.name] = unquote(String(m.value));
     } else if (isAcsOverrideSetting(m)) host.acsOverridePatch = parseBool(m.value);
