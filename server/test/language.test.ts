@@ -757,3 +757,17 @@ describe('review fixes for the cross-file simulation and the cmdline span', () =
     expect(u.textDocument.getText(diagnosticsWithCode(u, 'BOOT001')[0].range)).toBe('intel_iommu=off');
   });
 });
+
+describe('a host file does not repeat the findings of VMs declared in the VM files that import it', () => {
+  it('VIA008 (a VM holds the group of an unbound member) shows on the VM in the VM file only', async () => {
+    const example = fs.readFileSync(path.resolve(__dirname, '../../examples/legacy-kernel-unbound-audio.iommu'), 'utf8');
+    const at = example.search(/\nvm /);
+    const host = await t.validate(example.slice(0, at + 1), 'file:///split/host.iommu');
+    const vm = await t.validate('import "host.iommu"\n' + example.slice(at + 1), 'file:///split/vm.iommu');
+    await t.shared.workspace.DocumentBuilder.update([vm.uri], []);
+    expect(codes(vm)).toContain('VIA008');
+    expect(codes(t.shared.workspace.LangiumDocuments.getDocument(host.uri)!)).not.toContain('VIA008');
+    // in one file, as the example is written, it is there once
+    expect(codes(await t.validate(example)).filter((c) => c === 'VIA008')).toHaveLength(1);
+  });
+});

@@ -253,7 +253,7 @@ export class IommuValidator {
     const sim = this.services.simulation.SimulationCache.get(doc);
     const overrides = await severityOverrides(this.services.shared.workspace.ConfigurationProvider);
     const vmsOf = vmsByOutcome(sim.result.vms);
-    const where = placementContext(doc, sim.together);
+    const where = placementContext(doc, sim.together, sim.documents);
     const held = sim.heldBack.size > 0 ? heldBackFilter(sim) : undefined;
     const orphans = vmsWithUnknownHost(node, sim);
     for (const f of sim.result.findings) {
@@ -479,14 +479,18 @@ function vmsByOutcome(vms: Map<string, VmAnalysis>): VmsByOutcome {
  */
 interface PlacementContext {
   inDoc(node: AstNode | undefined): boolean;
+  /** The node is declared in this document or one it imports (not only in a document simulated together with it). */
+  imported(node: AstNode | undefined): boolean;
   uriOf(node: AstNode): string;
 }
 
-function placementContext(doc: LangiumDocument, documents: readonly LangiumDocument[]): PlacementContext {
+/** `together`: every document of the simulation; `closure`: this one and its imports. */
+function placementContext(doc: LangiumDocument, together: readonly LangiumDocument[], closure: readonly LangiumDocument[]): PlacementContext {
   const uri = doc.uri.toString();
-  if (documents.length === 1 && documents[0] === doc) return { inDoc: (n) => !!n, uriOf: () => uri };
+  if (together.length === 1 && together[0] === doc) return { inDoc: (n) => !!n, imported: (n) => !!n, uriOf: () => uri };
   const uriOf = (n: AstNode) => AstUtils.getDocument(n).uri.toString();
-  return { inDoc: (n) => !!n && uriOf(n) === uri, uriOf };
+  const own = new Set(closure.map((d) => d.uri.toString()));
+  return { inDoc: (n) => !!n && uriOf(n) === uri, imported: (n) => !!n && own.has(uriOf(n)), uriOf };
 }
 
 const NO_IDS: readonly string[] = [];
@@ -515,6 +519,9 @@ function placeFinding(f: Finding, where: PlacementContext, nodeOf: Map<string, A
   const byOutcome = vmsOf.get(f.elementId)?.get(f.code);
   if (byOutcome) for (const vmId of byOutcome) if (!(vmIds ??= []).includes(vmId)) vmIds.push(vmId);
   for (const r of f.related) if (r.id.startsWith('v:') && !(vmIds ??= []).includes(r.id)) vmIds.push(r.id);
+  // a finding about VMs that are all declared in files this one does not import (VM files sharing its host, simulated
+  // together with it): those files show it, on their VMs
+  if (vmIds?.length && vmIds.every((id) => !where.imported(nodeOf.get(id)))) return undefined;
   for (const vmId of vmIds ?? NO_IDS) {
     const vmNode = nodeOf.get(vmId);
     if (!isVm(vmNode) || !inDoc(vmNode)) continue;
