@@ -771,3 +771,48 @@ describe('a host file does not repeat the findings of VMs declared in the VM fil
     expect(codes(await t.validate(example)).filter((c) => c === 'VIA008')).toHaveLength(1);
   });
 });
+
+describe('caps unknown keeps the findings that do not read capabilities', () => {
+  const file = (caps: string) => `host ws {
+    kernel 5.15
+    iommu d0 {
+        driver intel-vtd
+        caps ${caps}
+        msi x86-ir
+    }
+    root-port rp at 0000:00:01.0 {
+        iommu d0
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint gpu at 0000:01:00.0 {
+            multifunction
+            acs none
+            driver vfio-pci
+        }
+        endpoint gpu_audio at 0000:01:00.1 {
+            acs none
+            driver vfio-pci
+        }
+        endpoint gpu_usb at 0000:01:00.2 {
+            acs none
+            driver none
+        }
+    }
+}
+vm a on ws {
+    backend vfio-type1
+    assign gpu, gpu_audio
+}
+`;
+  it('on 5.15 the VM still starts in the simulation, so VIA008 (unbound member of a live group) is reported; nothing that reads caps', async () => {
+    const known = codes(await t.validate(file('interrupt-remapping, snoop-control')));
+    expect(known).toContain('VIA008');
+    const doc = await t.validate(file('unknown'));
+    const c = codes(doc);
+    expect(c).toContain('VIA008');
+    expect(c).toContain('SYN003');
+    expect(c.filter((x) => /^(IR|CC|KVM|T1)/.test(x))).toEqual([]);
+    const text = file('unknown');
+    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(text.indexOf('d0 {') + 1) });
+    expect((h?.contents as { value: string }).value).toContain('capabilities unknown (`caps unknown`)');
+  });
+});

@@ -39,7 +39,7 @@ export const IOMMU_CAPS: (Term & { field: keyof Iommu })[] = [
  */
 export const IOMMU_CAP_TERMS: Term[] = [
   ...IOMMU_CAPS,
-  { name: 'unknown', doc: 'The capabilities of this unit are not known (lspci does not show them): its host is held back (SYN003) until they are stated, from /sys/class/iommu/<unit>/.' },
+  { name: 'unknown', doc: 'The capabilities of this unit are not known (lspci does not show them): the findings that depend on them (interrupt remapping, coherency, KVM) wait (SYN003) until they are stated, from /sys/class/iommu/<unit>/; grouping and ownership are still checked.' },
 ];
 
 export const MSI_CONTROLLERS: Term<MsiController>[] = [

@@ -298,7 +298,8 @@ export class IommuValidator {
         const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
         // a VM without a name gets no simulator diagnostics (it is not lowered), so no note either
         if (!host || !h || where.inDoc(host) || !vm.name) continue;
-        accept('info', `simulator diagnostics for VM ${vm.name} are held back: its host ${host.name} (imported) has ${heldBackWithout(h)}${heldBackCodes(h, ' there')}`, {
+        const which = capsOnly(h) ? 'simulator diagnostics that depend on IOMMU capabilities' : 'simulator diagnostics';
+        accept('info', `${which} for VM ${vm.name} are held back: its host ${host.name} (imported) has ${heldBackWithout(h)}${heldBackCodes(h, ' there')}`, {
           node: vm,
           property: 'host',
           code: 'SYN003',
@@ -376,7 +377,7 @@ export function heldBackAssumes(h: HeldBack): string {
   if (h.values.length) parts.push(`the unknown ${valueList(h.values)} ${h.values.length === 1 ? 'is' : 'are'} taken as absent`);
   if (h.lines.length) parts.push(`the unreadable ${lineList(h.lines)} ${h.lines.length === 1 ? 'is' : 'are'} not read, so what follows is simulated without ${h.lines.length === 1 ? 'it' : 'them'}`);
   if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'is' : 'are'} taken as absent, so what follows treats the device${h.references.length === 1 ? '' : 's'} as having no \`iommu\` line`);
-  if (h.capsUnknown.length) parts.push(`the capabilities of IOMMU ${quoted(h.capsUnknown)} are unknown, so what follows takes each as absent (no interrupt remapping, no snoop control)`);
+  if (h.capsUnknown.length) parts.push(`the capabilities of IOMMU ${quoted(h.capsUnknown)} are unknown, so the findings that read them are held back and what follows takes the unit as capable`);
   if (h.kernel.length) parts.push(`the kernel version ${quoted(h.kernel)} cannot be read, so what follows assumes the default kernel`);
   if (h.unnamed) parts.push('the host has no name');
   return parts.join('; ') + '.';

@@ -375,6 +375,7 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, er
   const id = register(`i:${hostId.slice(2)}/${i.name ?? '?'}`, i);
   const unit: CoreIommu = { id, name: i.name ?? '?', driver: 'none' };
   let driverSet = false;
+  let capsUnknown = false;
   for (const p of i.props ?? []) {
     if (isIommuDriverProp(p)) {
       const d = term(IOMMU_DRIVERS, p.driver) as IommuDriver | undefined;
@@ -386,6 +387,7 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, er
       for (const c of p.caps ?? []) {
         if (c === 'unknown') {
           hold(hostId, 'capsUnknown', unit.name);
+          capsUnknown = true;
           continue;
         }
         const cap = IOMMU_CAPS.find((t) => t.name === c);
@@ -415,6 +417,9 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, er
   // simulated without it (a lost `caps` line makes every group lack interrupt remapping); a unit without a known
   // driver is held back for that already, and is simulated as translating nothing
   if (driverSet) for (const line of unreadableLines(i, errors)) hold(hostId, 'lines', `'${line}' in IOMMU '${unit.name}'`);
+  // `caps unknown`: the findings that read capabilities are held back (SYN003); for the others (grouping, DMA
+  // ownership, which need the VM to start) the unit is taken as a capable one, so a start does not fail on a guess
+  if (driverSet && capsUnknown) Object.assign(unit, CAPABLE_UNIT);
   // Caps listed on a unit are definitive: an Intel unit without `snoop-control` has ECAP.SC = 0.
   if (driverSet) {
     for (const cap of IOMMU_CAPS) {
@@ -430,6 +435,9 @@ function lenientBdf(text: string) {
   const repaired = repairBdf(text);
   return repaired ? parseBdf(repaired) : undefined;
 }
+
+/** What a unit with `caps unknown` is taken to have for the findings that do not read capabilities. */
+const CAPABLE_UNIT: Partial<CoreIommu> = { snoopControl: true, interruptRemapping: true, passthrough: true, coherent: true, coherentWalk: true, canwbs: true, cachingMode: false };
 
 function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: string, host: CoreHost, register: Register, hold: Hold): void {
   // A BDF that cannot be read even leniently (BDF001) leaves the device and its subtree out of the model:

@@ -21,6 +21,8 @@ export interface Lookup {
   topology: Topology;
   result: SimulationResult;
   deviceById: Map<string, { device: PciDevice; host: Host }>;
+  /** Hosts held back (SYN003) and why, from the lowering; optional. */
+  heldBack?: ReadonlyMap<string, { capsUnknown: readonly string[] }>;
 }
 
 function hostOfDevice(l: Lookup, deviceId: string): Host | undefined {
@@ -122,8 +124,9 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
     ['FEAT_COHERENCY', unit.coherent],
     ['CANWBS', unit.canwbs],
   ];
+  const capsUnknown = ha && l.heldBack?.get(host!.id)?.capsUnknown.includes(unit.name);
   const lines = [
-    `**iommu ${unit.name}** — ${unit.driver}${off ? `, turned off by \`${off.param}\` on the kernel command line (BOOT001): no iommu_groups` : ''}`,
+    `**iommu ${unit.name}** — ${unit.driver}${capsUnknown ? ' — capabilities unknown (`caps unknown`): the values below are assumed, and the findings that read them wait' : ''}${off ? `, turned off by \`${off.param}\` on the kernel command line (BOOT001): no iommu_groups` : ''}`,
     '',
     driverDoc,
     '',

@@ -96,7 +96,7 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     const sim = this.iommuServices.simulation.SimulationCache.get(document);
     const id = sim.idOf.get(node);
     if (!id) return undefined;
-    const l = { topology: sim.topology, result: sim.result, deviceById: sim.deviceById };
+    const l = { topology: sim.topology, result: sim.result, deviceById: sim.deviceById, heldBack: sim.heldBack };
     // a host with an IOMMU without a known driver or a device of unknown kind is simulated with a placeholder (SYN003): say so first
     const held = (hostId: string | undefined, text: string | undefined) => {
       const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
