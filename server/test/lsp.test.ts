@@ -463,6 +463,19 @@ describe('multi-file', () => {
     expect(codes(vmAfter)).not.toContain('VIA001');
   });
 
+  it('a VM file that starts importing the host (an edit in the editor) re-checks the VM file already importing it', async () => {
+    const HOSTFILE = 'host ws {\n    kernel 6.8\n    iommu d0 {\n        driver intel-vtd\n        caps interrupt-remapping, snoop-control\n        msi x86-ir\n    }\n    root-port rp at 0000:00:01.0 {\n        iommu d0\n        acs cap SV RR CR UF ctl SV RR CR UF\n        endpoint gpu at 0000:01:00.0 {\n            acs none\n            driver vfio-pci\n        }\n    }\n}\n';
+    await t.validate(HOSTFILE, 'file:///gain/host.iommu');
+    const a = await t.validate('vm gaming on ws {\n    backend vfio-type1\n    assign gpu\n}\n', 'file:///gain/a.iommu');
+    const b = await t.validate('import "host.iommu"\nvm other on ws {\n    backend iommufd-cdev\n    assign gpu\n}\n', 'file:///gain/b.iommu');
+    expect(codes(b)).not.toContain('VIA002');
+    // a gains the import in place, as an editor's didChange does
+    const shared = t.shared.workspace;
+    shared.TextDocuments?.set(TextDocument.create(a.uri.toString(), 'iommu', 2, 'import "host.iommu"\n' + a.textDocument.getText()));
+    await shared.DocumentBuilder.update([a.uri], []);
+    expect(codes(shared.LangiumDocuments.getDocument(b.uri)!)).toContain('VIA002');
+  });
+
   it('IMP001: a missing import is reported at the import', async () => {
     const doc = await t.validate('import "nope.iommu"\n', 'file:///ws2/a.iommu');
     expect(codes(doc)).toContain('IMP001');

@@ -22,7 +22,9 @@ export class IommuIndexManager extends DefaultIndexManager {
     const closure = importClosure(document, documents);
     if (closure.slice(1).some((d) => changedUris.has(d.uri.toString()))) return true;
     const own = document.uri.toString();
-    for (const uri of changedUris) if (uri !== own && sharesHost(document, uri, documents)) return true;
+    // an editor's copy of a changed document: it may import a host it did not before (the parse is still the old one)
+    const texts = (this.sharedServices.workspace as { TextDocuments?: { get(uri: string): { getText(): string } | undefined } }).TextDocuments;
+    for (const uri of changedUris) if (uri !== own && sharesHost(document, uri, documents, texts?.get(uri)?.getText())) return true;
     return false;
   }
 }

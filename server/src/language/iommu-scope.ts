@@ -215,15 +215,24 @@ export function simulatedTogether(doc: LangiumDocument, documents: { all: { toAr
 /**
  * Whether a change to `changed` can change the simulation of `doc` through a shared host (see {@link simulatedTogether}):
  * one of them imports a host file the other's closure holds. A document no longer in the workspace (deleted) counts
- * as shared when `doc`'s closure declares a host, since what it imported is gone with it.
+ * as shared when `doc`'s closure declares a host, since what it imported is gone with it. `newText`, the changed
+ * document's text when it is known before it is parsed again (an editor's copy), adds the imports it just gained.
  */
-export function sharesHost(doc: LangiumDocument, changedUri: string, documents: { getDocument(uri: URI): LangiumDocument | undefined }): boolean {
+export function sharesHost(doc: LangiumDocument, changedUri: string, documents: { getDocument(uri: URI): LangiumDocument | undefined }, newText?: string): boolean {
   const closure = importClosure(doc, documents);
   const hostDocs = new Set(closure.filter(declaresHost).map((d) => d.uri.toString()));
   if (!hostDocs.size) return false;
-  const changed = documents.getDocument(URI.parse(changedUri));
+  const uri = URI.parse(changedUri);
+  const changed = documents.getDocument(uri);
   if (!changed) return true;
-  return importClosure(changed, documents).some((d) => hostDocs.has(d.uri.toString()));
+  if (importClosure(changed, documents).some((d) => hostDocs.has(d.uri.toString()))) return true;
+  // its new text, not parsed yet when this is asked: an `import` it just gained of a file that reaches one of the hosts
+  if (newText === undefined) return false;
+  for (const m of newText.matchAll(/^[ \t]*import[ \t]+"([^"\n]*)"/gm)) {
+    const target = documents.getDocument(UriUtils.resolvePath(UriUtils.dirname(uri), m[1]));
+    if (target && importClosure(target, documents).some((d) => hostDocs.has(d.uri.toString()))) return true;
+  }
+  return false;
 }
 
 /** The host a VM runs on: its `on` reference, or the only visible host. */
