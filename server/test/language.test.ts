@@ -816,3 +816,15 @@ vm a on ws {
     expect((h?.contents as { value: string }).value).toContain('capabilities unknown (`caps unknown`)');
   });
 });
+
+describe('REF002 across VM files on one host', () => {
+  it('two VM files that share a host and name their VMs alike: both say so', async () => {
+    const HOST = 'host ws {\n    kernel 6.8\n    iommu d0 {\n        driver intel-vtd\n        caps interrupt-remapping, snoop-control\n        msi x86-ir\n    }\n    endpoint gpu at 0000:01:00.0 {\n        iommu d0\n        driver vfio-pci\n    }\n}\n';
+    await t.validate(HOST, 'file:///samename/host.iommu');
+    const v1 = await t.validate('import "host.iommu"\nvm g on ws {\n    assign gpu\n}\n', 'file:///samename/v1.iommu');
+    const v2 = await t.validate('import "host.iommu"\nvm g on ws {\n    backend vfio-type1\n}\n', 'file:///samename/v2.iommu');
+    await t.shared.workspace.DocumentBuilder.update([v2.uri], []);
+    expect(diagnosticsWithCode(v2, 'REF002').map(message)).toEqual(["VM 'g' is also declared in v1.iommu:2, which shares this file's host and is checked with it as one machine: give the VMs different names"]);
+    expect(diagnosticsWithCode(t.shared.workspace.LangiumDocuments.getDocument(v1.uri)!, 'REF002')).toHaveLength(1);
+  });
+});

@@ -212,6 +212,28 @@ export class IommuValidator {
     const elements = node.elements ?? [];
     unique(elements.filter(isHost), 'host', '', importedHosts);
     unique(elements.filter(isVm), 'VM', ' in this file');
+    // VMs of the other files simulated with this one (VM files on the same host): one machine, so one name each
+    const together = elements.some(isVm) ? this.services.simulation.SimulationCache.get(doc).together : [];
+    if (together.length > 1) {
+      const others = new Map<string, AstNode>();
+      for (const d of together) {
+        if (d === doc) continue;
+        const root = d.parseResult?.value;
+        if (isDocument(root)) for (const el of root.elements ?? []) if (isVm(el) && el.name && !others.has(el.name)) others.set(el.name, el);
+      }
+      for (const vm of elements.filter(isVm)) {
+        const other = vm.name ? others.get(vm.name) : undefined;
+        if (other) {
+          accept('error', `VM '${vm.name}' is also declared in ${UriUtils.basename(AstUtils.getDocument(other).uri)}:${lineOf(other)}, which shares this file's host and is checked with it as one machine: give the VMs different names`, {
+            node: vm,
+            property: 'name',
+            code: 'REF002',
+            codeDescription: { href: ruleHref('REF002') },
+            data: { code: 'REF002' } satisfies IommuDiagnosticData,
+          });
+        }
+      }
+    }
     for (const host of elements) {
       if (isHost(host)) {
         unique((host.members ?? []).filter(isIommu), 'IOMMU', ` in host ${host.name ?? '?'}`);
