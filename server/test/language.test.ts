@@ -828,3 +828,16 @@ describe('REF002 across VM files on one host', () => {
     expect(diagnosticsWithCode(t.shared.workspace.LangiumDocuments.getDocument(v1.uri)!, 'REF002')).toHaveLength(1);
   });
 });
+
+describe('REF002 for two imported host files with one host name', () => {
+  it('is reported on the import that brings in the second', async () => {
+    await t.validate('host srv {\n    kernel 6.8\n}\n', 'file:///twohosts/h1.iommu');
+    await t.validate('host srv {\n    kernel 6.12\n}\n', 'file:///twohosts/h2.iommu');
+    const vm = await t.validate('import "h1.iommu"\nimport "h2.iommu"\nvm a on srv {\n}\n', 'file:///twohosts/vm.iommu');
+    const [d] = diagnosticsWithCode(vm, 'REF002');
+    expect(message(d)).toBe("host 'srv' is declared in h1.iommu:1 and h2.iommu:1, both imported here: references by name would pick one of them; rename one");
+    expect(d.range.start.line).toBe(1);
+    // one import of a file that imports another with the same name: also once
+    expect(diagnosticsWithCode(await t.validate('import "h1.iommu"\nvm b on srv {\n}\n', 'file:///twohosts/ok.iommu'), 'REF002')).toEqual([]);
+  });
+});

@@ -202,12 +202,35 @@ export class IommuValidator {
         else before.set(n.name, n);
       }
     };
-    // hosts: the imported files' hosts come first in the scope, so a host here with the same name is the duplicate
+    // hosts: the imported files' hosts come first in the scope, so a host here with the same name is the duplicate;
+    // two imported files with one host name are reported on the import that brings in the second
     const importedHosts = new Map<string, AstNode>();
-    for (const d of importClosure(doc, this.services.shared.workspace.LangiumDocuments)) {
-      if (d === doc) continue;
-      const root = d.parseResult?.value;
-      if (isDocument(root)) for (const el of root.elements ?? []) if (isHost(el) && el.name && !importedHosts.has(el.name)) importedHosts.set(el.name, el);
+    const all = this.services.shared.workspace.LangiumDocuments;
+    const reported = new Set<string>();
+    for (const imp of node.imports ?? []) {
+      const target = imp.path ? all.getDocument(resolveImportUri(doc, imp.path)) : undefined;
+      if (!target) continue;
+      for (const d of importClosure(target, all)) {
+        if (d === doc) continue;
+        const root = d.parseResult?.value;
+        if (!isDocument(root)) continue;
+        for (const el of root.elements ?? []) {
+          if (!isHost(el) || !el.name) continue;
+          const first = importedHosts.get(el.name);
+          if (!first) importedHosts.set(el.name, el);
+          else if (first !== el && AstUtils.getDocument(first) !== d && !reported.has(el.name)) {
+            reported.add(el.name);
+            const where = (n: AstNode) => `${UriUtils.basename(AstUtils.getDocument(n).uri)}:${lineOf(n)}`;
+            accept('error', `host '${el.name}' is declared in ${where(first)} and ${where(el)}, both imported here: references by name would pick one of them; rename one`, {
+              node: imp,
+              property: 'path',
+              code: 'REF002',
+              codeDescription: { href: ruleHref('REF002') },
+              data: { code: 'REF002' } satisfies IommuDiagnosticData,
+            });
+          }
+        }
+      }
     }
     const elements = node.elements ?? [];
     unique(elements.filter(isHost), 'host', '', importedHosts);
