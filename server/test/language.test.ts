@@ -841,3 +841,19 @@ describe('REF002 for two imported host files with one host name', () => {
     expect(diagnosticsWithCode(await t.validate('import "h1.iommu"\nvm b on srv {\n}\n', 'file:///twohosts/ok.iommu'), 'REF002')).toEqual([]);
   });
 });
+
+describe('files simulated together share one simulator run', () => {
+  it('a host file and three VM files on it: one run per build for the group, the same result for each', async () => {
+    const HOST = 'host ws {\n    kernel 6.8\n    iommu d0 {\n        driver intel-vtd\n        caps interrupt-remapping, snoop-control\n        msi x86-ir\n    }\n    endpoint gpu at 0000:01:00.0 {\n        iommu d0\n        driver vfio-pci\n    }\n}\n';
+    const cache = t.Iommu.simulation.SimulationCache;
+    const docs = [await t.validate(HOST, 'file:///share/host.iommu')];
+    for (const n of [1, 2, 3]) docs.push(await t.validate(`import "host.iommu"\nvm v${n} on ws {\n}\n`, `file:///share/v${n}.iommu`));
+    await t.shared.workspace.DocumentBuilder.update([docs[3].uri], []);
+    const before = cache.runs;
+    await t.shared.workspace.DocumentBuilder.update([docs[1].uri], []);
+    const sims = docs.map((d) => cache.get(t.shared.workspace.LangiumDocuments.getDocument(d.uri)!));
+    expect(cache.runs - before).toBe(1);
+    expect(new Set(sims.map((s) => s.result)).size).toBe(1);
+    expect([...sims[0].result.vms.keys()]).toEqual(['v:v1', 'v:v2', 'v:v3']);
+  });
+});

@@ -189,6 +189,29 @@ function declaresVm(d: LangiumDocument): boolean {
   return (root?.elements ?? []).some(isVm);
 }
 
+/** Host file URI → the import closures of the VM files that reach it ({@link sharingIndex}). */
+export type SharingIndex = ReadonlyMap<string, readonly (readonly LangiumDocument[])[]>;
+
+/**
+ * For every document that declares VMs, its import closure, listed under each host file the closure holds: what
+ * {@link simulatedTogether} adds for a host, made once per workspace state instead of a scan per document.
+ */
+export function sharingIndex(documents: { all: { toArray(): LangiumDocument[] }; getDocument(uri: URI): LangiumDocument | undefined }): SharingIndex {
+  const out = new Map<string, LangiumDocument[][]>();
+  for (const d of documents.all.toArray()) {
+    if (!declaresVm(d)) continue;
+    const closure = importClosure(d, documents);
+    for (const h of closure) {
+      if (!declaresHost(h)) continue;
+      const key = h.uri.toString();
+      const list = out.get(key);
+      if (list) list.push(closure);
+      else out.set(key, [closure]);
+    }
+  }
+  return out;
+}
+
 /**
  * The documents simulated together with `doc`: its import closure, and the closure of every other workspace document
  * that declares VMs and imports (transitively) a document of that closure that declares a host. Two VM files that
@@ -196,17 +219,13 @@ function declaresVm(d: LangiumDocument): boolean {
  * by URI, so every document of the group lowers them in the same order and agrees on which VM gets a group first.
  * Just `doc` and its imports, in {@link importClosure} order, when that closure declares no host.
  */
-export function simulatedTogether(doc: LangiumDocument, documents: { all: { toArray(): LangiumDocument[] }; getDocument(uri: URI): LangiumDocument | undefined }): LangiumDocument[] {
+export function simulatedTogether(doc: LangiumDocument, documents: { all: { toArray(): LangiumDocument[] }; getDocument(uri: URI): LangiumDocument | undefined }, index?: SharingIndex): LangiumDocument[] {
   const closure = importClosure(doc, documents);
   const hostDocs = new Set(closure.filter(declaresHost).map((d) => d.uri.toString()));
   if (!hostDocs.size) return closure;
   const together = new Map(closure.map((d) => [d.uri.toString(), d]));
-  for (const other of documents.all.toArray()) {
-    if (together.has(other.uri.toString()) || !declaresVm(other)) continue;
-    const theirs = importClosure(other, documents);
-    if (!theirs.some((d) => hostDocs.has(d.uri.toString()))) continue;
-    for (const d of theirs) together.set(d.uri.toString(), d);
-  }
+  const byHost = index ?? sharingIndex(documents);
+  for (const host of hostDocs) for (const theirs of byHost.get(host) ?? []) for (const d of theirs) together.set(d.uri.toString(), d);
   // always by URI once a host is involved: a host file's simulation and a VM file's must put the VMs in one order
   // (the first to attach gets a group), whether or not other files joined
   return [...together.values()].sort((a, b) => (a.uri.toString() < b.uri.toString() ? -1 : 1));

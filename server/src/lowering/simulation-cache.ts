@@ -3,13 +3,13 @@
  * CLI. Evicted for every document affected by a change (imports and shared hosts included, see IommuIndexManager),
  * so an edit in a host file re-simulates the VM files that import it, and an edit in one VM file the others on its host.
  */
-import { DocumentCache, DocumentState, type LangiumDocument } from 'langium';
+import { DocumentCache, DocumentState, WorkspaceCache, type LangiumDocument } from 'langium';
 import type { LangiumCoreServices } from 'langium';
 import type { SimulationOptions, SimulationResult } from '../../../src-core/src/analysis.js';
 import type { Finding } from '../../../src-core/src/findings.js';
 import { simulate } from '../../../src-core/src/simulate.js';
 import type { Document } from '../language/generated/ast.js';
-import { importClosure, simulatedTogether } from '../language/iommu-scope.js';
+import { importClosure, sharingIndex, simulatedTogether, type SharingIndex } from '../language/iommu-scope.js';
 import { lowerDocuments, type Lowered } from './lower.js';
 
 export interface DocumentSimulation extends Lowered {
@@ -53,14 +53,29 @@ export class SimulationCache {
   /** Number of simulator runs so far (for tests and the benchmark: one per document version). */
   runs = 0;
 
+  /**
+   * One run per group of documents simulated together (VM files on one host, by their sorted URIs): every member gets
+   * the same lowering and result, so a workspace of N such files runs the simulator once per build, not N times.
+   * Cleared at every build.
+   */
+  private readonly groups: WorkspaceCache<string, { lowered: Lowered; result: SimulationResult; findingOf: DocumentSimulation['findingOf'] }>;
+
+  /** {@link sharingIndex} of the workspace, made once per workspace state. */
+  private readonly sharing: WorkspaceCache<'index', SharingIndex>;
+
   constructor(services: LangiumCoreServices) {
     this.services = services;
     this.cache = new DocumentCache(services.shared, DocumentState.Linked);
+    // cleared at every build's linking phase (and on deletions): a build that only adds documents (the CLI, tests)
+    // sends no update, after which a cache cleared only on updates would keep the old groups
+    this.groups = new WorkspaceCache(services.shared, DocumentState.Linked);
+    this.sharing = new WorkspaceCache(services.shared, DocumentState.Linked);
   }
 
   setOptions(options: SimulationOptions): void {
     this.options = options;
     this.cache.clear();
+    this.groups.clear();
   }
 
   getOptions(): SimulationOptions {
@@ -73,10 +88,14 @@ export class SimulationCache {
       const all = this.services.shared.workspace.LangiumDocuments;
       const documents = importClosure(doc, all);
       // with the VM files that share one of its hosts (simulatedTogether): their VMs compete for the same groups
-      const together = simulatedTogether(doc, all);
-      const lowered = lowerDocuments(together.map((d) => d.parseResult.value as Document));
-      this.runs++;
-      const result = simulate(lowered.topology, this.options);
+      const together = simulatedTogether(doc, all, this.sharing.get('index', () => sharingIndex(all)));
+      const run = () => {
+        const lowered = lowerDocuments(together.map((d) => d.parseResult.value as Document));
+        this.runs++;
+        const result = simulate(lowered.topology, this.options);
+        return { lowered, result, findingOf: findingLookup(result.findings) };
+      };
+      const { lowered, result, findingOf } = together.length > 1 ? this.groups.get(together.map((d) => d.uri.toString()).join('\n'), run) : run();
       // not `...lowered`: that would read (and so build) the lazy `deviceById`
       return {
         topology: lowered.topology,
@@ -89,7 +108,7 @@ export class SimulationCache {
         result,
         documents,
         together,
-        findingOf: findingLookup(result.findings),
+        findingOf,
       };
     });
   }
