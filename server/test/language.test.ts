@@ -585,8 +585,8 @@ vm v on h {
   });
 });
 
-describe('REF002: duplicate names', () => {
-  const base = `host ws {
+/** A host `ws` whose GPU and its audio function share an iommu_group (no ACS on them), for the multi-file tests below. */
+const WS_GPU_HOST = `host ws {
     kernel 6.8
     iommu d0 {
         driver intel-vtd
@@ -607,7 +607,13 @@ describe('REF002: duplicate names', () => {
         }
     }
 }
-vm gaming on ws {
+`;
+
+/** A host `ws` with one GPU behind a capable unit. */
+const WS_ONE_GPU = 'host ws {\n    kernel 6.8\n    iommu d0 {\n        driver intel-vtd\n        caps interrupt-remapping, snoop-control\n        msi x86-ir\n    }\n    endpoint gpu at 0000:01:00.0 {\n        iommu d0\n        driver vfio-pci\n    }\n}\n';
+
+describe('REF002: duplicate names', () => {
+  const base = WS_GPU_HOST + `vm gaming on ws {
     backend vfio-type1
     assign gpu, gpu_audio
 }
@@ -636,28 +642,7 @@ vm gaming on ws {
 });
 
 describe('VM files that import one host file are simulated together', () => {
-  const HOSTFILE = `host ws {
-    kernel 6.8
-    iommu d0 {
-        driver intel-vtd
-        caps interrupt-remapping, snoop-control
-        msi x86-ir
-    }
-    root-port rp at 0000:00:01.0 {
-        iommu d0
-        acs cap SV RR CR UF ctl SV RR CR UF
-        endpoint gpu at 0000:01:00.0 {
-            multifunction
-            acs none
-            driver vfio-pci
-        }
-        endpoint gpu_audio at 0000:01:00.1 {
-            acs none
-            driver vfio-pci
-        }
-    }
-}
-`;
+  const HOSTFILE = WS_GPU_HOST;
   const vm1 = 'import "host.iommu"\nvm gaming on ws {\n    backend vfio-type1\n    assign gpu, gpu_audio\n}\n';
   const vm2 = 'import "host.iommu"\nvm other on ws {\n    backend iommufd-cdev\n    assign gpu_audio\n}\n';
 
@@ -773,32 +758,12 @@ describe('a host file does not repeat the findings of VMs declared in the VM fil
 });
 
 describe('caps unknown keeps the findings that do not read capabilities', () => {
-  const file = (caps: string) => `host ws {
-    kernel 5.15
-    iommu d0 {
-        driver intel-vtd
-        caps ${caps}
-        msi x86-ir
-    }
-    root-port rp at 0000:00:01.0 {
-        iommu d0
-        acs cap SV RR CR UF ctl SV RR CR UF
-        endpoint gpu at 0000:01:00.0 {
-            multifunction
-            acs none
-            driver vfio-pci
-        }
-        endpoint gpu_audio at 0000:01:00.1 {
-            acs none
-            driver vfio-pci
-        }
-        endpoint gpu_usb at 0000:01:00.2 {
-            acs none
-            driver none
-        }
-    }
-}
-vm a on ws {
+  // WS_GPU_HOST on 5.15 with the unit's caps given, and a third function of the group without a driver
+  const file = (caps: string) =>
+    WS_GPU_HOST.replace('kernel 6.8', 'kernel 5.15')
+      .replace('caps interrupt-remapping, snoop-control', `caps ${caps}`)
+      .replace('            driver vfio-pci\n        }\n    }\n}', '            driver vfio-pci\n        }\n        endpoint gpu_usb at 0000:01:00.2 {\n            acs none\n            driver none\n        }\n    }\n}') +
+    `vm a on ws {
     backend vfio-type1
     assign gpu, gpu_audio
 }
@@ -819,7 +784,7 @@ vm a on ws {
 
 describe('REF002 across VM files on one host', () => {
   it('two VM files that share a host and name their VMs alike: both say so', async () => {
-    const HOST = 'host ws {\n    kernel 6.8\n    iommu d0 {\n        driver intel-vtd\n        caps interrupt-remapping, snoop-control\n        msi x86-ir\n    }\n    endpoint gpu at 0000:01:00.0 {\n        iommu d0\n        driver vfio-pci\n    }\n}\n';
+    const HOST = WS_ONE_GPU;
     await t.validate(HOST, 'file:///samename/host.iommu');
     const v1 = await t.validate('import "host.iommu"\nvm g on ws {\n    assign gpu\n}\n', 'file:///samename/v1.iommu');
     const v2 = await t.validate('import "host.iommu"\nvm g on ws {\n    backend vfio-type1\n}\n', 'file:///samename/v2.iommu');
@@ -844,7 +809,7 @@ describe('REF002 for two imported host files with one host name', () => {
 
 describe('files simulated together share one simulator run', () => {
   it('a host file and three VM files on it: one run per build for the group, the same result for each', async () => {
-    const HOST = 'host ws {\n    kernel 6.8\n    iommu d0 {\n        driver intel-vtd\n        caps interrupt-remapping, snoop-control\n        msi x86-ir\n    }\n    endpoint gpu at 0000:01:00.0 {\n        iommu d0\n        driver vfio-pci\n    }\n}\n';
+    const HOST = WS_ONE_GPU;
     const cache = t.Iommu.simulation.SimulationCache;
     const docs = [await t.validate(HOST, 'file:///share/host.iommu')];
     for (const n of [1, 2, 3]) docs.push(await t.validate(`import "host.iommu"\nvm v${n} on ws {\n}\n`, `file:///share/v${n}.iommu`));
