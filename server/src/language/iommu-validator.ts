@@ -28,7 +28,6 @@ import {
 import { repairBdf } from '../lowering/bdf-text.js';
 import { isPciId } from '../lowering/lower.js';
 import { importClosure, resolveImportUri } from './iommu-scope.js';
-import { walkAst } from './ast-walk.js';
 import type { IommuCoreServices } from './iommu-core-module.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import type { HeldBack } from '../lowering/lower.js';
@@ -260,10 +259,19 @@ export class IommuValidator {
     for (const host of elements) {
       if (isHost(host)) {
         unique((host.members ?? []).filter(isIommu), 'IOMMU', ` in host ${host.name ?? '?'}`);
+        // devices anywhere in the tree: the host's members and, recursively, each device's children (only devices are
+        // visited, not every node of the host)
         const devices: PciDevice[] = [];
-        walkAst(host, (n) => {
-          if (isPciDevice(n) && !(n.bdf === undefined && isStrayWord(n))) devices.push(n);
-        });
+        const visit = (list: readonly AstNode[] | undefined) => {
+          if (!list) return;
+          for (let k = 0; k < list.length; k++) {
+            const n = list[k];
+            if (!isPciDevice(n)) continue;
+            if (!(n.bdf === undefined && isStrayWord(n))) devices.push(n);
+            visit(n.children);
+          }
+        };
+        visit(host.members);
         unique(devices, 'device', ` in host ${host.name ?? '?'}`);
       } else if (isVm(host)) {
         unique((host.props ?? []).filter(isHwptDecl), 'HWPT', ` in VM ${host.name ?? '?'}`);
