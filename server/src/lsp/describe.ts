@@ -114,7 +114,7 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
   const legacy = effectOf('scalable-off');
   const pgtableFrom = effectOf('pgtable');
   /** `no (declared yes; \`intremap=off\` on the command line)` when the command line turned a declared flag off. */
-  const changed = (v: boolean | undefined, by: { param: string } | undefined) => (by && v !== false ? `no (declared ${v === undefined ? 'by default' : 'yes'}; \`${by.param}\` on the command line)` : undefined);
+  const changed = (v: boolean | undefined, by: { param: string } | undefined) => (by && v !== false ? `no (declared ${v === undefined ? 'through its MSI controller' : 'yes'}; \`${by.param}\` on the command line)` : undefined);
   const flags: [string, boolean | undefined, string?][] = [
     ['snoop control (ECAP.SC)', unit.snoopControl],
     ['interrupt remapping', noRemap ? false : unit.interruptRemapping, changed(unit.interruptRemapping, noRemap)],
