@@ -822,3 +822,14 @@ describe('files simulated together share one simulator run', () => {
     expect([...sims[0].result.vms.keys()]).toEqual(['v:v1', 'v:v2', 'v:v3']);
   });
 });
+
+describe('REF003: a device assigned twice in one VM', () => {
+  it('by name twice or by name and BDF: a warning on the second, naming the first line; distinct devices none', async () => {
+    const vm = (assign: string) => WS_GPU_HOST + `vm a on ws {\n    backend vfio-type1\n${assign}}\n`;
+    const twice = await t.validate(vm('    assign gpu, gpu_audio\n    assign 0000:01:00.0\n'));
+    const ds = diagnosticsWithCode(twice, 'REF003');
+    expect(ds.map((d) => [d.severity, d.range.start.line, message(d)])).toEqual([[2, 24, 'gpu is assigned twice in VM a (first at line 24): the second changes nothing']]);
+    expect(twice.textDocument.getText(ds[0].range)).toBe('0000:01:00.0');
+    expect(codes(await t.validate(vm('    assign gpu, gpu_audio\n')))).not.toContain('REF003');
+  });
+});

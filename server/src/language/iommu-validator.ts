@@ -16,6 +16,7 @@ import {
   type Document,
   type IommuTopologyAstType,
   type PciDevice,
+  type Vm,
   isAssignProp,
   isCmdlineSetting,
   isDocument,
@@ -275,6 +276,37 @@ export class IommuValidator {
         unique(devices, 'device', ` in host ${host.name ?? '?'}`);
       } else if (isVm(host)) {
         unique((host.props ?? []).filter(isHwptDecl), 'HWPT', ` in VM ${host.name ?? '?'}`);
+        this.checkAssignedTwice(host, accept);
+      }
+    }
+  }
+
+  /**
+   * REF003: the same device named twice in a VM's `assign` lines (by name or BDF, possibly in two spellings): the
+   * second changes nothing, and is usually a copy that was meant to name another device.
+   */
+  checkAssignedTwice(vm: Vm, accept: ValidationAcceptor): void {
+    const first = new Map<AstNode, { line: number }>();
+    for (const p of vm.props ?? []) {
+      if (!isAssignProp(p)) continue;
+      const refs = p.devices ?? [];
+      for (let i = 0; i < refs.length; i++) {
+        const target = refs[i].ref;
+        if (!target) continue;
+        const line = (refs[i].$refNode?.range.start.line ?? 0) + 1;
+        const seen = first.get(target);
+        if (!seen) {
+          first.set(target, { line });
+          continue;
+        }
+        accept('warning', `${target.name ?? refs[i].$refText} is assigned twice in VM ${vm.name ?? '?'} (first at line ${seen.line}): the second changes nothing`, {
+          node: p,
+          property: 'devices',
+          index: i,
+          code: 'REF003',
+          codeDescription: { href: ruleHref('REF003') },
+          data: { code: 'REF003' } satisfies IommuDiagnosticData,
+        });
       }
     }
   }
