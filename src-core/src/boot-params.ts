@@ -128,21 +128,27 @@ export interface SwitchState {
 }
 
 /**
- * The two x86 switches whose later options undo earlier ones, read in command-line order as the kernel's handlers
- * read them, each option by prefix (`strncmp`), the last one winning:
+ * The x86 switches whose later options undo earlier ones, read in command-line order as the kernel's handlers read
+ * them, each option by prefix (`strncmp`), the last one winning:
  * - `intel_iommu=` `on` / `off` (`drivers/iommu/intel/iommu.c:intel_iommu_setup`: `dmar_disabled = 0 / 1`);
+ * - `intel_iommu=` `sm_on` / `sm_off` (the same handler: `intel_iommu_sm = 1 / 0`), as `sm` with `off` for sm_off;
  * - interrupt remapping: `intremap=` `on` / `off` and `nointremap` (`drivers/iommu/irq_remapping.c:setup_irqremap,
  *   setup_nointremap`: `disable_irq_remap = 0 / 1`).
  * Undefined when the line never says. (`amd_iommu=off` and `iommu=off` have no `on`: once said, they stay.)
  */
-export function lastSwitches(entries: readonly CmdlineEntry[]): { intel?: SwitchState; remap?: SwitchState } {
+export function lastSwitches(entries: readonly CmdlineEntry[]): { intel?: SwitchState; sm?: SwitchState; remap?: SwitchState } {
   let intel: SwitchState | undefined;
+  let sm: SwitchState | undefined;
   let remap: SwitchState | undefined;
   for (let index = 0; index < entries.length; index++) {
     const e = entries[index];
     if (e.key === 'nointremap') remap = { off: true, index };
     else if (!e.bare && (e.key === 'intel_iommu' || e.key === 'intremap')) {
       for (const o of e.value.split(',')) {
+        if (e.key === 'intel_iommu' && (o.startsWith('sm_on') || o.startsWith('sm_off'))) {
+          sm = { off: o.startsWith('sm_off'), index };
+          continue;
+        }
         const off = o.startsWith('on') ? false : o.startsWith('off') ? true : undefined;
         if (off === undefined) continue;
         if (e.key === 'intel_iommu') intel = { off, index };
@@ -150,7 +156,7 @@ export function lastSwitches(entries: readonly CmdlineEntry[]): { intel?: Switch
       }
     }
   }
-  return { intel, remap };
+  return { intel, sm, remap };
 }
 
 /** Whether `intel_iommu=sm_off` is an option of `kernel` (from 5.15, 792fb43ce2c9; undefined = the newest kernel). */
@@ -196,7 +202,7 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
   // intel_iommu=sm_off (drivers/iommu/intel/iommu.c:intel_iommu_setup, `intel_iommu_sm = 0`; sm_supported()), an
   // option from 5.15 (792fb43ce2c9, which also made INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON default y): before it the
   // handler logs "Unknown option" and scalable mode stays as sm_on or the Kconfig default left it
-  const smOff = x86 && smOffKnown(host.kernel) && lastOptionIn(entries, 'intel_iommu', ['sm_on', 'sm_off'] as const) === 'sm_off';
+  const smOff = x86 && smOffKnown(host.kernel) && last.sm?.off === true;
   const legacyIds = smOff ? host.iommus.filter((i) => i.driver === 'intel-vtd' && i.scalableMode === true && !translationOff.has(i.id)).map((i) => i.id) : [];
   if (legacyIds.length) effects.push({ param: 'intel_iommu=sm_off', iommuIds: legacyIds, what: 'scalable-off' });
   if (!effects.length) return { host, effects };

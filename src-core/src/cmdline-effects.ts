@@ -4,7 +4,7 @@
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
 import { applyBootParams, isModuleParamKey, lastSwitches, moduleParamKey, SIMULATED_BOOL_PARAMS, smOffKnown } from './boot-params.js';
-import { cmdlineEntries, kstrtobool, lastOptionIn, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
+import { cmdlineEntries, kstrtobool, x86IommuOptions } from './kernel-cmdline.js';
 import { isTrueParamValue } from './vm/drivers.js';
 import type { Host } from './model.js';
 import { hostArch, isX86Host } from './arch.js';
@@ -45,16 +45,6 @@ function options(value: string, known: Record<string, string>): string | undefin
   return out.length ? out.join('; ') : undefined;
 }
 
-/** Index of the `intel_iommu=` entry whose `sm_on` / `sm_off` is the last one (the one that decides), or -1. */
-function lastSmIndex(entries: readonly CmdlineEntry[]): number {
-  let at = -1;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    if (!e.bare && e.key === 'intel_iommu' && e.value.split(',').some((o) => o.startsWith('sm_on') || o.startsWith('sm_off'))) at = i;
-  }
-  return at;
-}
-
 /**
  * Every token of `host.cmdline` (up to `--`) in order, with what the simulator does with it. Never throws.
  *
@@ -82,9 +72,9 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
     else if (key === 'intel_iommu') {
       const known: Record<string, string> = { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' };
       // sm_on / sm_off: the last one decides (intel_iommu_sm); only sm_off changes the model (boot-params.ts)
-      const smAt = lastSmIndex(entries);
+      const smAt = last.sm?.index ?? -1;
       const hasSm = value.split(',').some((o) => o.startsWith('sm_on') || o.startsWith('sm_off'));
-      const sm = smAt === index ? lastOptionIn([entries[index]], 'intel_iommu', ['sm_on', 'sm_off'] as const) : undefined;
+      const sm = smAt === index ? (last.sm!.off ? 'sm_off' : 'sm_on') : undefined;
       // what the simulation does with it, from the same place (boot-params.ts): only a `scalable-off` effect counts
       const smApplied = sm === 'sm_off' && booted().effects.some((e) => e.what === 'scalable-off');
       /** What this token's sm_off changes, when it is the deciding one (read). */
