@@ -12,7 +12,12 @@ import { hasStableBackports } from './platform.js';
  * Source: drivers/iommu/intel/iommu.c:intel_iommu_capable, domain_update_iommu_snooping (S-5.15).
  */
 export function intelLegacyAllSnoop(host: Host): boolean {
-  return host.iommus.filter((i) => i.driver === 'intel-vtd').every((i) => i.snoopControl === true || i.scalableMode === true);
+  return intelUnitsWithoutSnoop(host).length === 0;
+}
+
+/** The VT-d units of `host` with neither ECAP.SC nor scalable mode: the ones that make {@link intelLegacyAllSnoop} false. */
+export function intelUnitsWithoutSnoop(host: Host): Iommu[] {
+  return host.iommus.filter((i) => i.driver === 'intel-vtd' && i.snoopControl !== true && i.scalableMode !== true);
 }
 
 /**

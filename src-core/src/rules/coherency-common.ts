@@ -1,4 +1,5 @@
 /** Wording shared by the CC/KVM rules: why an IOMMU does (not) block no-snoop or report CACHE_COHERENCY. */
+import { intelUnitsWithoutSnoop } from '../caps/cache-coherency.js';
 import { atLeast } from '../kernel-version.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
 import { iommuLabel } from './vfio-common.js';
@@ -13,7 +14,7 @@ export function noBlockReason(iommu: Iommu | undefined, kernel: KernelVersion, h
   switch (iommu.driver) {
     case 'intel-vtd': {
       if (atLeast(kernel, 5, 19)) return `${l} has no snoop control (ECAP.SC=0)`;
-      const lacking = host?.iommus.filter((u) => u.driver === 'intel-vtd' && u.snoopControl !== true && u.scalableMode !== true).map((u) => u.name) ?? [];
+      const lacking = host ? intelUnitsWithoutSnoop(host).map((u) => u.name) : [];
       const which = lacking.length ? ` (${lacking.join(', ')} ${lacking.length === 1 ? 'has' : 'have'} neither)` : '';
       return `${l}: not every VT-d unit has snoop control or scalable mode${which}, so up to 5.18 type1 uses IOMMU_CACHE (SNP) for no domain`;
     }

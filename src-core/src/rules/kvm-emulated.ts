@@ -1,3 +1,4 @@
+import { intelUnitsWithoutSnoop } from '../caps/cache-coherency.js';
 import { atLeast } from '../kernel-version.js';
 import { noBlockReason } from './coherency-common.js';
 import type { Rule } from './rule.js';
@@ -8,7 +9,7 @@ function shortNoBlock(v: OutcomeView): string {
   if (!v.iommu) return 'no IOMMU';
   if (v.iommu.driver === 'intel-vtd') {
     if (atLeast(v.kernel, 5, 19)) return `${v.iommu.name} has no snoop control`;
-    const lacking = v.host.iommus.filter((u) => u.driver === 'intel-vtd' && u.snoopControl !== true && u.scalableMode !== true).map((u) => u.name);
+    const lacking = intelUnitsWithoutSnoop(v.host).map((u) => u.name);
     return `up to 5.18 no VT-d domain gets IOMMU_CACHE while ${lacking.length ? lacking.join(', ') : 'a unit'} lacks snoop control`;
   }
   return `${v.iommu.name}: ${v.outcome.domain ?? 'its domain'} does not enforce coherency`;
