@@ -159,6 +159,11 @@ export function lastSwitches(entries: readonly CmdlineEntry[]): { intel?: Switch
   return { intel, sm, remap };
 }
 
+/** The effect of kind `what` that applies to unit `iommuId`, among a host's `effects` (`HostAnalysis.bootParams`), if any. */
+export function bootEffectOn(effects: readonly BootParamEffect[] | undefined, what: BootParamEffect['what'], iommuId: string): BootParamEffect | undefined {
+  return effects?.find((e) => e.what === what && e.iommuIds.includes(iommuId));
+}
+
 /** Whether `intel_iommu=sm_off` is an option of `kernel` (from 5.15, 792fb43ce2c9; undefined = the newest kernel). */
 export function smOffKnown(kernel: KernelVersion | undefined): boolean {
   return !kernel || atLeast(kernel, 5, 15);

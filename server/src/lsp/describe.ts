@@ -10,6 +10,7 @@ import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
 import { initArguments } from '../../../src-core/src/kernel-cmdline.js';
 import { hostArchOf } from '../../../src-core/src/arch.js';
 import { resolveIommu } from '../../../src-core/src/groups/index.js';
+import { bootEffectOn } from '../../../src-core/src/boot-params.js';
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
@@ -88,9 +89,9 @@ export function describeDevice(l: Lookup, dev: PciDevice): string {
   const caps = ha?.caps.get(dev.id);
   // the unit that translates it; or the one that would, had the command line not turned it off (then the caps have none)
   const declared = host && !caps?.iommuId ? resolveIommu(host, dev) : undefined;
-  const offDeclared = declared && ha?.bootParams?.find((e) => e.what === 'translation-off' && e.iommuIds.includes(declared.id));
+  const offDeclared = declared && bootEffectOn(ha?.bootParams, 'translation-off', declared.id);
   const unit = caps?.iommuId ? host?.iommus.find((i) => i.id === caps.iommuId) : offDeclared ? declared : undefined;
-  const unitOff = unit && ha?.bootParams?.find((e) => e.what === 'translation-off' && e.iommuIds.includes(unit.id));
+  const unitOff = unit && bootEffectOn(ha?.bootParams, 'translation-off', unit.id);
   lines.push('', `**IOMMU** ${unit ? `${unit.name} (${unit.driver}${unitOff ? `, turned off by \`${unitOff.param}\`` : ''})` : 'none'}`, ...capsLines(caps));
   for (const vm of l.topology.vms) {
     const o = l.result.vms.get(vm.id)?.attach.find((a) => a.deviceId === dev.id);
@@ -108,11 +109,10 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
   const devices = [...(ha?.caps.values() ?? [])].filter((c) => c.iommuId === unit.id);
   const groups = new Set(devices.map((c) => ha?.grouping.groupOf.get(c.deviceId)?.number).filter((n) => n !== undefined));
   // what the kernel command line changed on this unit (boot-params.ts), as the simulation saw it
-  const effectOf = (what: string) => ha?.bootParams?.find((e) => e.what === what && e.iommuIds.includes(unit.id));
-  const off = effectOf('translation-off');
-  const noRemap = effectOf('remapping-off');
-  const legacy = effectOf('scalable-off');
-  const pgtableFrom = effectOf('pgtable');
+  const off = bootEffectOn(ha?.bootParams, 'translation-off', unit.id);
+  const noRemap = bootEffectOn(ha?.bootParams, 'remapping-off', unit.id);
+  const legacy = bootEffectOn(ha?.bootParams, 'scalable-off', unit.id);
+  const pgtableFrom = bootEffectOn(ha?.bootParams, 'pgtable', unit.id);
   /** `no (declared yes; \`intremap=off\` on the command line)` when the command line turned a declared flag off. */
   const changed = (v: boolean | undefined, by: { param: string } | undefined) => (by && v !== false ? `no (declared ${v === undefined ? 'through its MSI controller' : 'yes'}; \`${by.param}\` on the command line)` : undefined);
   const flags: [string, boolean | undefined, string?][] = [

@@ -1,3 +1,4 @@
+import { bootEffectOn } from '../boot-params.js';
 import type { FixHint } from '../findings.js';
 import { replaceLastOption } from '../kernel-cmdline.js';
 import { noBlockReason } from './coherency-common.js';
@@ -11,7 +12,7 @@ import { devLabel, perOutcome, relIommu, type OutcomeView } from './vfio-common.
 function pgtableFix(v: OutcomeView): FixHint[] {
   if (!v.iommu) return [];
   const unitId = v.iommu.id;
-  const fromCmdline = v.hostAnalysis.bootParams?.some((e) => e.what === 'pgtable' && e.iommuIds.includes(unitId));
+  const fromCmdline = bootEffectOn(v.hostAnalysis.bootParams, 'pgtable', unitId) !== undefined;
   if (fromCmdline && v.host.cmdline !== undefined) {
     // the deciding (last) page-table option, in place: nothing is appended, so nothing lands after `--` or in a quote
     const cmdline = replaceLastOption(v.host.cmdline, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'], 'pgtbl_v1');

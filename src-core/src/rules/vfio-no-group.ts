@@ -1,3 +1,4 @@
+import { bootEffectOn } from '../boot-params.js';
 import type { FixHint } from '../findings.js';
 import { resolveIommu, topologyOf } from '../groups/index.js';
 import type { PciDevice } from '../model.js';
@@ -34,7 +35,7 @@ function whyUntranslated(v: OutcomeView): string {
   const topo = topologyOf(v.hostAnalysis.grouping, v.host);
   const unit = resolveIommu(v.host, v.device, topo);
   if (unit) {
-    const off = v.hostAnalysis.bootParams?.find((e) => e.what === 'translation-off' && e.iommuIds.includes(unit.id));
+    const off = bootEffectOn(v.hostAnalysis.bootParams, 'translation-off', unit.id);
     return off ? `its IOMMU ${unit.name} is turned off by \`${off.param}\` on the kernel command line (BOOT001) and creates no iommu_groups` : `its IOMMU ${unit.name} has driver \`none\` in the topology: no IOMMU driver creates iommu_groups for it`;
   }
   // the first `iommu` on the way up, as resolveIommu walks (it stops there whether or not the unit exists)
