@@ -6,7 +6,7 @@
  */
 import { DefaultIndexManager, type LangiumDocument } from 'langium';
 import type { LangiumSharedCoreServices } from 'langium';
-import { importClosure, sharesHost } from './iommu-scope.js';
+import { hostFilesOf, importClosure, sharesHost } from './iommu-scope.js';
 
 export class IommuIndexManager extends DefaultIndexManager {
   private readonly sharedServices: LangiumSharedCoreServices;
@@ -22,9 +22,11 @@ export class IommuIndexManager extends DefaultIndexManager {
     const closure = importClosure(document, documents);
     if (closure.slice(1).some((d) => changedUris.has(d.uri.toString()))) return true;
     const own = document.uri.toString();
+    const hostDocs = hostFilesOf(closure);
+    if (!hostDocs.size) return false;
     // an editor's copy of a changed document: it may import a host it did not before (the parse is still the old one)
     const texts = (this.sharedServices.workspace as { TextDocuments?: { get(uri: string): { getText(): string } | undefined } }).TextDocuments;
-    for (const uri of changedUris) if (uri !== own && sharesHost(document, uri, documents, texts?.get(uri)?.getText())) return true;
+    for (const uri of changedUris) if (uri !== own && sharesHost(hostDocs, uri, documents, texts?.get(uri)?.getText())) return true;
     return false;
   }
 }

@@ -183,6 +183,11 @@ function declaresHost(d: LangiumDocument): boolean {
   return (root?.elements ?? []).some(isHost);
 }
 
+/** The URIs of the documents of an import closure that declare a host. */
+export function hostFilesOf(closure: readonly LangiumDocument[]): Set<string> {
+  return new Set(closure.filter(declaresHost).map((d) => d.uri.toString()));
+}
+
 /** Whether the document declares a VM. */
 function declaresVm(d: LangiumDocument): boolean {
   const root = d.parseResult?.value as Document | undefined;
@@ -213,15 +218,14 @@ export function sharingIndex(documents: { all: { toArray(): LangiumDocument[] };
 }
 
 /**
- * The documents simulated together with `doc`: its import closure, and the closure of every other workspace document
+ * The documents simulated together with a document, given its import `closure` ({@link importClosure}): that closure, and the closure of every other workspace document
  * that declares VMs and imports (transitively) a document of that closure that declares a host. Two VM files that
  * import one host file are one machine: their VMs compete for its iommu_groups (VIA002) as VMs of one file do. Sorted
  * by URI, so every document of the group lowers them in the same order and agrees on which VM gets a group first.
  * Just `doc` and its imports, in {@link importClosure} order, when that closure declares no host.
  */
-export function simulatedTogether(doc: LangiumDocument, documents: { all: { toArray(): LangiumDocument[] }; getDocument(uri: URI): LangiumDocument | undefined }, index?: SharingIndex): LangiumDocument[] {
-  const closure = importClosure(doc, documents);
-  const hostDocs = new Set(closure.filter(declaresHost).map((d) => d.uri.toString()));
+export function simulatedTogether(closure: LangiumDocument[], documents: { all: { toArray(): LangiumDocument[] }; getDocument(uri: URI): LangiumDocument | undefined }, index?: SharingIndex): LangiumDocument[] {
+  const hostDocs = hostFilesOf(closure);
   if (!hostDocs.size) return closure;
   const together = new Map(closure.map((d) => [d.uri.toString(), d]));
   const byHost = index ?? sharingIndex(documents);
@@ -232,14 +236,13 @@ export function simulatedTogether(doc: LangiumDocument, documents: { all: { toAr
 }
 
 /**
- * Whether a change to `changed` can change the simulation of `doc` through a shared host (see {@link simulatedTogether}):
- * one of them imports a host file the other's closure holds. A document no longer in the workspace (deleted) counts
- * as shared when `doc`'s closure declares a host, since what it imported is gone with it. `newText`, the changed
+ * Whether a change to `changedUri` can change the simulation of a document through a shared host (see
+ * {@link simulatedTogether}), given the host files of that document's closure ({@link hostFilesOf}): one of them imports
+ * a host file the other's closure holds. A document no longer in the workspace (deleted) counts as shared when the
+ * closure declares a host, since what it imported is gone with it. `newText`, the changed
  * document's text when it is known before it is parsed again (an editor's copy), adds the imports it just gained.
  */
-export function sharesHost(doc: LangiumDocument, changedUri: string, documents: { getDocument(uri: URI): LangiumDocument | undefined }, newText?: string): boolean {
-  const closure = importClosure(doc, documents);
-  const hostDocs = new Set(closure.filter(declaresHost).map((d) => d.uri.toString()));
+export function sharesHost(hostDocs: ReadonlySet<string>, changedUri: string, documents: { getDocument(uri: URI): LangiumDocument | undefined }, newText?: string): boolean {
   if (!hostDocs.size) return false;
   const uri = URI.parse(changedUri);
   const changed = documents.getDocument(uri);

@@ -88,7 +88,7 @@ export class SimulationCache {
       const all = this.services.shared.workspace.LangiumDocuments;
       const documents = importClosure(doc, all);
       // with the VM files that share one of its hosts (simulatedTogether): their VMs compete for the same groups
-      const together = simulatedTogether(doc, all, this.sharing.get('index', () => sharingIndex(all)));
+      const together = simulatedTogether(documents, all, this.sharing.get('index', () => sharingIndex(all)));
       const run = () => {
         const lowered = lowerDocuments(together.map((d) => d.parseResult.value as Document));
         this.runs++;
