@@ -185,14 +185,12 @@ export class IommuValidator {
   checkDuplicateNames(node: Document, accept: ValidationAcceptor): void {
     const doc = AstUtils.getDocument(node);
     const lineOf = (n: AstNode) => (n.$cstNode ? n.$cstNode.range.start.line + 1 : 0);
+    /** `file:line` of a node of another document. */
+    const at = (n: AstNode) => `${UriUtils.basename(AstUtils.getDocument(n).uri)}:${lineOf(n)}`;
+    const ref002 = (message: string, node: AstNode, property: string) =>
+      accept('error', message, { node, property: property as never, code: 'REF002', codeDescription: { href: ruleHref('REF002') }, data: { code: 'REF002' } satisfies IommuDiagnosticData });
     const report = (dup: AstNode & { name?: string }, first: AstNode, what: string, where: string) =>
-      accept('error', `${what} '${dup.name}' is declared twice${where} (first at ${AstUtils.getDocument(first) === doc ? `line ${lineOf(first)}` : `${UriUtils.basename(AstUtils.getDocument(first).uri)}:${lineOf(first)}`}): references by name would pick one of them; rename one`, {
-        node: dup,
-        property: 'name' as never,
-        code: 'REF002',
-        codeDescription: { href: ruleHref('REF002') },
-        data: { code: 'REF002' } satisfies IommuDiagnosticData,
-      });
+      ref002(`${what} '${dup.name}' is declared twice${where} (first at ${AstUtils.getDocument(first) === doc ? `line ${lineOf(first)}` : at(first)}): references by name would pick one of them; rename one`, dup, 'name');
     /** Reports every node of `nodes` whose name an earlier one (or one of `before`) has. */
     const unique = (nodes: Iterable<AstNode & { name?: string }>, what: string, where: string, before: Map<string, AstNode> = new Map()) => {
       for (const n of nodes) {
@@ -220,14 +218,7 @@ export class IommuValidator {
           if (!first) importedHosts.set(el.name, el);
           else if (first !== el && AstUtils.getDocument(first) !== d && !reported.has(el.name)) {
             reported.add(el.name);
-            const where = (n: AstNode) => `${UriUtils.basename(AstUtils.getDocument(n).uri)}:${lineOf(n)}`;
-            accept('error', `host '${el.name}' is declared in ${where(first)} and ${where(el)}, both imported here: references by name would pick one of them; rename one`, {
-              node: imp,
-              property: 'path',
-              code: 'REF002',
-              codeDescription: { href: ruleHref('REF002') },
-              data: { code: 'REF002' } satisfies IommuDiagnosticData,
-            });
+            ref002(`host '${el.name}' is declared in ${at(first)} and ${at(el)}, both imported here: references by name would pick one of them; rename one`, imp, 'path');
           }
         }
       }
@@ -246,15 +237,7 @@ export class IommuValidator {
       }
       for (const vm of elements.filter(isVm)) {
         const other = vm.name ? others.get(vm.name) : undefined;
-        if (other) {
-          accept('error', `VM '${vm.name}' is also declared in ${UriUtils.basename(AstUtils.getDocument(other).uri)}:${lineOf(other)}, which shares this file's host and is checked with it as one machine: give the VMs different names`, {
-            node: vm,
-            property: 'name',
-            code: 'REF002',
-            codeDescription: { href: ruleHref('REF002') },
-            data: { code: 'REF002' } satisfies IommuDiagnosticData,
-          });
-        }
+        if (other) ref002(`VM '${vm.name}' is also declared in ${at(other)}, which shares this file's host and is checked with it as one machine: give the VMs different names`, vm, 'name');
       }
     }
     for (const host of elements) {
