@@ -1,5 +1,5 @@
 import type { Finding } from '../findings.js';
-import { compareKernel, formatKernel } from '../kernel-version.js';
+import { compareKernel, formatKernel, inMainlineRange } from '../kernel-version.js';
 import type { KernelVersion } from '../model.js';
 import type { Rule } from './rule.js';
 
@@ -26,10 +26,9 @@ export const kverRangeRule: Rule = {
     for (const host of ctx.topology.hosts) {
       const k = host.kernel;
       if (!k) continue;
-      const x = { major: k.major, minor: k.minor };
-      const older = compareKernel(x, MODELLED_KERNELS.oldest) < 0;
-      const newer = compareKernel(x, MODELLED_KERNELS.newest) > 0;
-      if (!older && !newer) continue;
+      const { oldest, newest } = MODELLED_KERNELS;
+      if (inMainlineRange(k, [oldest.major, oldest.minor], [newest.major, newest.minor])) continue;
+      const older = compareKernel(k, oldest) < 0;
       const nearest = formatKernel(older ? MODELLED_KERNELS.oldest : MODELLED_KERNELS.newest);
       out.push({
         code: 'KVER002',
