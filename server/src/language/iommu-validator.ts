@@ -489,9 +489,9 @@ function heldBackFilter(sim: DocumentSimulation): (f: Finding) => boolean {
   };
 }
 
-/** Whether the only reason `h` holds its host back is a unit with `caps unknown`. */
+/** Whether the only reason `h` holds its host back is a unit with `caps unknown` (every other reason is empty or false). */
 function capsOnly(h: HeldBack): boolean {
-  return h.capsUnknown.length > 0 && !h.units.length && !h.noDriver.length && !h.devices.length && !h.values.length && !h.lines.length && !h.references.length && !h.kernel.length && !h.unnamed;
+  return h.capsUnknown.length > 0 && Object.entries(h).every(([k, v]) => k === 'capsUnknown' || (Array.isArray(v) ? v.length === 0 : !v));
 }
 
 interface Placement {
