@@ -126,7 +126,7 @@ export async function runCheck(files: string[], options: SimulationOptions = {},
     const p = doc.uri.fsPath;
     if (!files.includes(p)) continue;
     if (doc.state < DocumentState.Validated) throw new Error(`internal: ${p} was not validated`);
-    const diagnostics = [...(doc.diagnostics ?? [])].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    const diagnostics = byPosition(doc.diagnostics ?? []);
     const syntaxErrors = diagnostics.filter(isSyntaxError).length;
     reports.push({ path: p, document: doc, diagnostics, syntaxErrors });
   }
@@ -148,6 +148,19 @@ export function exitCode(run: CheckRun): number {
   return run.files.some((f) => f.diagnostics.some((d) => (d.severity ?? 1) === 1)) ? 1 : 0;
 }
 
+/**
+ * One diagnostic as `iommu-topo check` prints it (gcc-style): `file:line:col: severity: message [CODE]`, 1-based line
+ * and column; `file` is printed as given.
+ */
+export function diagnosticLine(file: string, d: Diagnostic): string {
+  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${SEVERITY_NAME[d.severity ?? 1]}: ${diagnosticMessage(d)} [${codeOf(d)}]`;
+}
+
+/** `diagnostics` sorted by start line, then column (a copy), the order `check` reports them in. */
+export function byPosition(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}
+
 /** gcc-style: `file:line:col: severity: message [CODE]`, 1-based line and column, paths relative to cwd. */
 export function formatText(run: CheckRun, cwd = process.cwd()): string {
   const lines: string[] = [];
@@ -155,9 +168,8 @@ export function formatText(run: CheckRun, cwd = process.cwd()): string {
   for (const f of run.files) {
     const file = displayPath(cwd, f.path);
     for (const d of f.diagnostics) {
-      const sev = SEVERITY_NAME[d.severity ?? 1];
-      counts[sev]++;
-      lines.push(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev}: ${diagnosticMessage(d)} [${codeOf(d)}]`);
+      counts[SEVERITY_NAME[d.severity ?? 1]]++;
+      lines.push(diagnosticLine(file, d));
     }
   }
   lines.push(`${run.files.length} file(s): ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info, ${counts.hint} hint(s)`);

@@ -69,7 +69,10 @@ function readInput(file: string): string {
   }
 }
 
-/** Validate the generated text with the language services; returns printable diagnostic lines. */
+/**
+ * Validate the generated text with the language services; returns its diagnostics as `iommu-topo check` prints them
+ * (`label:line:col: severity: message [CODE]`, in text order).
+ */
 async function checkText(text: string, label: string): Promise<string[]> {
   const { EmptyFileSystem, URI } = await import('langium');
   const { createIommuCoreServices } = await import('../language/iommu-core-module.js');
@@ -77,8 +80,8 @@ async function checkText(text: string, label: string): Promise<string[]> {
   const doc = shared.workspace.LangiumDocumentFactory.fromString(text, URI.file(path.resolve(label.endsWith('.iommu') ? label : `${label}.iommu`)));
   shared.workspace.LangiumDocuments.addDocument(doc);
   await shared.workspace.DocumentBuilder.build([doc], { validation: true });
-  const sev = ['', 'error', 'warning', 'info', 'hint'];
-  return (doc.diagnostics ?? []).map((d) => `${label}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev[d.severity ?? 1]}${d.code ? ` ${d.code}` : ''}: ${d.message}`);
+  const { byPosition, diagnosticLine } = await import('./check.js');
+  return byPosition(doc.diagnostics ?? []).map((d) => diagnosticLine(label, d));
 }
 
 /** Add the `import` sub-command to the CLI program. */
