@@ -64,6 +64,18 @@ describe('MDL002 / MDL006: devices nested in a function that is not a bridge', (
     ]);
   });
 
+  it('MDL002 on the bridge\'s own bus says the device may be its sibling (a lost `}`); on another bus it does not', () => {
+    const rp2 = dev('rp2', 'root-port', '00:02.0', { parentId: 'rp0', secondaryBus: 2, acs: ACS });
+    const far = dev('far', 'endpoint', '05:00.0', { parentId: 'rp0', acs: null });
+    const found = codes(mk([rp, rp2, far]), 'MDL002');
+    expect(found.map((f) => [f.elementId, f.message, f.related.map((r) => r.id)])).toEqual([
+      ['far', "far (0000:05:00.0) is on bus 05, but rp0's secondary bus is 01", ['rp0']],
+      ['rp2', "rp2 (0000:00:02.0) is on bus 00, but rp0's secondary bus is 01; rp0 is itself on bus 00, so rp2 may be its sibling with a '}' missing before it", ['rp0']],
+    ]);
+    expect(found[1].explanation).toMatch(/sibling of the bridge.*`}` that closes the bridge's block/);
+    expect(found[0].explanation).not.toMatch(/sibling/);
+  });
+
   it('MDL006: a VF in a bridge or at the top level cannot be tied to its PF, which then gets no VIA007', () => {
     const t = mk(
       [

@@ -118,6 +118,9 @@ const invalidBdf: Rule = {
   },
 };
 
+
+/** A bus number as lspci prints it: two hex digits. */
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 const busMismatch: Rule = {
   meta: meta('MDL002', 'Child device on the wrong bus', 'Devices nested in a bridge must sit on its secondary bus (and siblings on one bus). Only SR-IOV virtual functions (in their PF) and the buses of an Intel VMD domain (in the VMD endpoint) may nest in a device that is not a bridge.'),
   check(ctx: RuleContext) {
@@ -150,7 +153,11 @@ const busMismatch: Rule = {
           continue;
         }
         if (parent.secondaryBus !== undefined && d.bdf.bus !== parent.secondaryBus) {
-          out.push(finding(this.meta, d.id, `${label(d)} is on bus ${d.bdf.bus.toString(16).padStart(2, '0')}, but ${parent.name}'s secondary bus is ${parent.secondaryBus.toString(16).padStart(2, '0')}`, 'A device below a bridge is enumerated on the bridge\'s secondary bus.', [{ id: parent.id, message: 'parent bridge' }]));
+          // on the bridge's own bus, where its siblings sit: in a file that is usually a block left open (a lost `}`)
+          const sibling = d.bdf.bus === parent.bdf.bus && d.bdf.domain === parent.bdf.domain;
+          const message = `${label(d)} is on bus ${hex2(d.bdf.bus)}, but ${parent.name}'s secondary bus is ${hex2(parent.secondaryBus)}${sibling ? `; ${parent.name} is itself on bus ${hex2(d.bdf.bus)}, so ${d.name} may be its sibling with a '}' missing before it` : ''}`;
+          const explanation = `A device below a bridge is enumerated on the bridge's secondary bus.${sibling ? ` A device on the bridge's own bus is a sibling of the bridge, not a device below it: the file nests it in the bridge, which happens when the \`}\` that closes the bridge's block (or a device block inside it) is missing, and everything up to the next \`}\` then counts as below the bridge.` : ''}`;
+          out.push(finding(this.meta, d.id, message, explanation, [{ id: parent.id, message: 'parent bridge' }]));
           continue;
         }
         const first = firstChild[parentAt];
