@@ -128,6 +128,15 @@ export interface SwitchState {
 }
 
 /**
+ * What one option of `intel_iommu=` or `intremap=` switches: true for an option that starts with `off`, false for one
+ * that starts with `on`, undefined for any other. By prefix, as the kernels' handlers compare (`strncmp(str, "on", 2)`,
+ * `drivers/iommu/intel/iommu.c:intel_iommu_setup`, `drivers/iommu/irq_remapping.c:setup_irqremap`), so `onx` is `on`.
+ */
+export function switchesOff(option: string): boolean | undefined {
+  return option.startsWith('on') ? false : option.startsWith('off') ? true : undefined;
+}
+
+/**
  * The x86 switches whose later options undo earlier ones, read in command-line order as the kernel's handlers read
  * them, each option by prefix (`strncmp`), the last one winning:
  * - `intel_iommu=` `on` / `off` (`drivers/iommu/intel/iommu.c:intel_iommu_setup`: `dmar_disabled = 0 / 1`);
@@ -149,7 +158,7 @@ export function lastSwitches(entries: readonly CmdlineEntry[]): { intel?: Switch
           sm = { off: o.startsWith('sm_off'), index };
           continue;
         }
-        const off = o.startsWith('on') ? false : o.startsWith('off') ? true : undefined;
+        const off = switchesOff(o);
         if (off === undefined) continue;
         if (e.key === 'intel_iommu') intel = { off, index };
         else remap = { off, index };

@@ -3,7 +3,7 @@
  * matter here?") and reports. The effects themselves are applied where they belong (`boot-params.ts`,
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
-import { applyBootParams, isModuleParamKey, lastSwitches, moduleParamKey, SIMULATED_BOOL_PARAMS, smOffKnown } from './boot-params.js';
+import { applyBootParams, isModuleParamKey, lastSwitches, moduleParamKey, SIMULATED_BOOL_PARAMS, smOffKnown, switchesOff } from './boot-params.js';
 import { cmdlineEntries, kstrtobool, x86IommuOptions } from './kernel-cmdline.js';
 import { isTrueParamValue } from './vm/drivers.js';
 import type { Host } from './model.js';
@@ -93,7 +93,7 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
                   : 'sm_off: no VT-d unit here declares `scalable-mode`, so nothing changes'
               : undefined;
       // an on/off that a later intel_iommu= undoes (intel_iommu=off … intel_iommu=on): its other options still count
-      const undone = x86 && last.intel !== undefined && last.intel.index !== index && value.split(',').some((o) => o.startsWith('on') || o.startsWith('off'));
+      const undone = x86 && last.intel !== undefined && last.intel.index !== index && value.split(',').some((o) => switchesOff(o) !== undefined);
       if (!undone) {
         // the deciding token itself (`intel_iommu=off,on`): only its last on/off counts
         const decidedHere = last.intel?.index === index ? (last.intel.off ? { off: known.off, strict: known.strict } : { on: known.on, strict: known.strict }) : known;
@@ -127,14 +127,14 @@ export function cmdlineEffects(host: Host): CmdlineEffect[] {
       // iommu_setup returns at usedac: nothing after it is read
       onX86(options(x86IommuOptions(value).join(','), { off: 'no IOMMU: no iommu_groups (BOOT001)', nopt: 'translated default domains (DOM-DEF-01)', pt: 'identity (pass-through) default domains (DOM-DEF-01)' }));
     } else if (key === 'intremap' || key === 'nointremap') {
-      const onOff = key === 'nointremap' || value.split(',').some((o) => o.startsWith('on') || o.startsWith('off'));
+      const onOff = key === 'nointremap' || value.split(',').some((o) => switchesOff(o) !== undefined);
       const decided = last.remap;
       if (!onOff || !decided) ignored('only `intremap=off` / `on` and `nointremap` change the simulation');
       else if (!x86) ignored(`an x86 option; this host is ${hostArch(host)}`);
       else if (decided.index !== index) ignored(`interrupt remapping ${decided.off ? 'off' : 'on'} is decided by the later \`${entries[decided.index].token}\``);
       else if (decided.off) read('interrupt remapping off: MSIs are not isolated (BOOT002, CAP-IR-01)');
       else {
-        const saysOff = (e: (typeof entries)[number]) => e.key === 'nointremap' || (e.key === 'intremap' && e.value.split(',').some((o) => o.startsWith('off')));
+        const saysOff = (e: (typeof entries)[number]) => e.key === 'nointremap' || (e.key === 'intremap' && e.value.split(',').some((o) => switchesOff(o) === true));
         // an off before the deciding on, in an earlier token or in this one (`intremap=off,on`)
         const earlier = entries.slice(0, index).find(saysOff) ?? (saysOff(entries[index]) ? entries[index] : undefined);
         if (earlier === entries[index]) read('interrupt remapping stays on: its `on` undoes the `off` before it (CAP-IR-01)');

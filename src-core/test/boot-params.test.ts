@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBootParams, moduleParamsFromCmdline } from '../src/boot-params.js';
+import { applyBootParams, moduleParamsFromCmdline, switchesOff } from '../src/boot-params.js';
 import { cmdlineTokens } from '../src/kernel-cmdline.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo, vm } from './builders.js';
@@ -11,6 +11,13 @@ const intel = () =>
   ]);
 
 describe('boot parameters', () => {
+  it('an on/off option is read by prefix, as the kernel compares it; sm_on and others switch nothing', () => {
+    expect(['on', 'onx', 'off', 'offline', 'sm_on', 'sm_off', 'strict', ''].map(switchesOff)).toEqual([false, false, true, true, undefined, undefined, undefined, undefined]);
+    // the last one wins, also inside one token
+    expect(applyBootParams({ ...intel(), cmdline: 'intel_iommu=on,off' }).effects.map((e) => e.what)).toContain('translation-off');
+    expect(applyBootParams({ ...intel(), cmdline: 'intel_iommu=off,onx' }).effects.map((e) => e.what)).not.toContain('translation-off');
+  });
+
   it('tokens stop at -- (the rest belongs to init)', () => {
     expect(cmdlineTokens('a=1  b  -- intel_iommu=off')).toEqual(['a=1', 'b']);
   });
