@@ -59,7 +59,7 @@ describe('IOMMU Groups view (iommu/groups)', () => {
   });
 
   it('a host file\'s view lists the VMs and findings of the validated files that import it', async () => {
-    const host = await t.validate('host h {\n    kernel 6.12\n    iommu u {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-vector\n    }\n    endpoint nic at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n', 'file:///gv/host.iommu');
+    const host = await t.validate('host h {\n    kernel 6.12\n    iommu u {\n        driver intel-vtd\n        caps passthrough\n        msi x86-vector\n    }\n    endpoint nic at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n', 'file:///gv/host.iommu');
     await t.validate('import "host.iommu"\nvm v on h {\n    assign nic\n}\n', 'file:///gv/vm.iommu');
     // another workspace's file that does not import it adds nothing
     await t.validate('host h {\n    kernel 6.12\n    endpoint nic at 0000:01:00.0\n}\nvm other on h {\n    assign nic\n}\n', 'file:///elsewhere/x.iommu');

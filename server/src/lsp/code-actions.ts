@@ -21,6 +21,7 @@ import {
   isHwptDecl,
   isIommu,
   isIommuCapsProp,
+  isIommuMsiProp,
   isIommuDriverProp,
   isKernelSetting,
   isKvmVfioProp,
@@ -145,6 +146,11 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const capName = IOMMU_CAPS.find((c) => c.field === fix.property)?.name;
         title = capName ? `${fix.value === 'false' ? 'Remove' : 'Enable'} ${capName} on iommu ${unit.name}` : `Set ${fix.property} ${fix.value} on iommu ${unit.name}`;
         edits = [this.iommuEdit(unit, fix.property, fix.value)];
+        // turning IR on for a unit whose `msi x86-vector` line says it is off: that line goes too (else MDL007)
+        if (fix.property === 'interruptRemapping' && fix.value === 'true') {
+          const msi = unit.props.find(isIommuMsiProp);
+          if (msi?.controller === 'x86-vector') edits.push(replaceNode(msi, 'msi x86-ir'));
+        }
         break;
       }
       case 'move-to-hwpt': {

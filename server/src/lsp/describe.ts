@@ -11,6 +11,7 @@ import { initArguments } from '../../../src-core/src/kernel-cmdline.js';
 import { hostArchOf } from '../../../src-core/src/arch.js';
 import { resolveIommu } from '../../../src-core/src/groups/index.js';
 import { bootEffectOn } from '../../../src-core/src/boot-params.js';
+import { intelIrBlockers } from '../../../src-core/src/caps/msi.js';
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
 import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
@@ -101,6 +102,17 @@ export function describeDevice(l: Lookup, dev: PciDevice): string {
   return lines.join('\n');
 }
 
+/**
+ * `no (declared yes; …)` for an Intel unit that has interrupt remapping on a host where another Intel unit has none
+ * (the core's intelIrBlockers, CAP-IR-01); undefined otherwise.
+ */
+function intelIrNote(unit: Iommu, host: Host | undefined): string | undefined {
+  if (!host || unit.driver !== 'intel-vtd' || unit.interruptRemapping !== true) return undefined;
+  const blockers = intelIrBlockers(host);
+  if (!blockers.length) return undefined;
+  return `no (declared yes; ${blockers.map((u) => u.name).join(', ')} ${blockers.length > 1 ? 'have' : 'has'} none, and Intel enables interrupt remapping for every DRHD or none)`;
+}
+
 /** Hover text for an IOMMU unit. */
 export function describeIommu(l: Lookup, unit: Iommu): string {
   const host = l.topology.hosts.find((h) => h.iommus.some((i) => i.id === unit.id));
@@ -117,7 +129,7 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
   const changed = (v: boolean | undefined, by: { param: string } | undefined) => (by && v !== false ? `no (declared ${v === undefined ? 'through its MSI controller' : 'yes'}; \`${by.param}\` on the command line)` : undefined);
   const flags: [string, boolean | undefined, string?][] = [
     ['snoop control (ECAP.SC)', unit.snoopControl],
-    ['interrupt remapping', noRemap ? false : unit.interruptRemapping, changed(unit.interruptRemapping, noRemap)],
+    ['interrupt remapping', noRemap ? false : unit.interruptRemapping, changed(unit.interruptRemapping, noRemap) ?? intelIrNote(unit, host)],
     ['scalable mode', legacy ? false : unit.scalableMode, changed(unit.scalableMode, legacy)],
     ['caching mode (emulated IOMMU)', unit.cachingMode],
     ['coherent walk', unit.coherentWalk],

@@ -5,18 +5,50 @@
 import { atLeast } from '../kernel-version.js';
 import type { Arch, Host, Iommu, KernelVersion, MsiController } from '../model.js';
 
+/** An x86 unit's own interrupt-remapping statement: `interruptRemapping`, else read from its `msi` line (none = `x86-ir`). */
+function unitStatesIr(u: Iommu): boolean {
+  return u.interruptRemapping ?? (u.msi === undefined || u.msi === 'x86-ir');
+}
+
 /**
- * The MSI controller devices behind `iommu` use: `iommu.msi`, else by driver: intel-vtd / amd-vi → `x86-ir`
- * unless `interruptRemapping === false` (then `x86-vector`); s390 → `s390-zpci`; arm-smmu* → `gicv3-its`;
- * virtio-iommu (no interrupt-remapping or isolated-MSI capability of its own, CAP-VIRTIO-01) / no IOMMU → the arch default (arm64 `gicv3-its`, s390x `s390-zpci`, riscv64 `riscv-imsic`,
- * otherwise `x86-vector`).
+ * CAP-IR-01: the intel-vtd units of `host` without interrupt remapping (ECAP.IR clear, or turned off). Intel enables
+ * IR for every DRHD or for none: `intel_prepare_irq_remapping` gives up ("goto error") as soon as one unit lacks
+ * ECAP.IR, so one such unit leaves the whole host without IR. Empty when every Intel unit has it.
+ * Source: drivers/iommu/intel/irq_remapping.c:intel_prepare_irq_remapping ("First make sure all IOMMUs support IRQ
+ * remapping"), all versions.
  */
-export function msiControllerOf(iommu: Iommu | undefined, arch: Arch): MsiController {
+export function intelIrBlockers(host: Host): Iommu[] {
+  const out: Iommu[] = [];
+  for (const u of host.iommus) if (u.driver === 'intel-vtd' && !unitStatesIr(u)) out.push(u);
+  return out;
+}
+
+/**
+ * Whether interrupt remapping is on for the devices behind an x86 unit (intel-vtd / amd-vi): its own
+ * `interruptRemapping` (undefined = read from its MSI controller) and, for Intel, every other Intel unit of the host
+ * too ({@link intelIrBlockers}, CAP-IR-01). False for other drivers.
+ */
+export function x86IrEnabled(iommu: Iommu, host: Host): boolean {
+  if (iommu.driver === 'amd-vi') return unitStatesIr(iommu);
+  if (iommu.driver !== 'intel-vtd') return false;
+  return unitStatesIr(iommu) && intelIrBlockers(host).length === 0;
+}
+
+/**
+ * The MSI controller devices behind `iommu` use. intel-vtd / amd-vi: `x86-ir` when interrupt remapping is on
+ * ({@link x86IrEnabled}), else `x86-vector`, so the ≤ 6.2 and ≥ 6.3 checks read one answer; a stated `msi x86-ir` /
+ * `x86-vector` that contradicts the unit's capabilities is overridden by them (MDL007 reports it), another stated
+ * controller (`hyperv-ir`) is kept. Other drivers: `iommu.msi`, else s390 → `s390-zpci`; arm-smmu* → `gicv3-its`;
+ * virtio-iommu (no interrupt-remapping or isolated-MSI capability of its own, CAP-VIRTIO-01) / no IOMMU → the arch
+ * default (arm64 `gicv3-its`, s390x `s390-zpci`, riscv64 `riscv-imsic`, otherwise `x86-vector`).
+ */
+export function msiControllerOf(iommu: Iommu | undefined, host: Host, arch: Arch): MsiController {
+  if (iommu?.driver === 'intel-vtd' || iommu?.driver === 'amd-vi') {
+    if (iommu.msi !== undefined && iommu.msi !== 'x86-ir' && iommu.msi !== 'x86-vector') return iommu.msi;
+    return x86IrEnabled(iommu, host) ? 'x86-ir' : 'x86-vector';
+  }
   if (iommu?.msi) return iommu.msi;
   switch (iommu?.driver) {
-    case 'intel-vtd':
-    case 'amd-vi':
-      return iommu.interruptRemapping === false ? 'x86-vector' : 'x86-ir';
     case 's390':
       return 's390-zpci';
     case 'arm-smmu':
@@ -28,14 +60,15 @@ export function msiControllerOf(iommu: Iommu | undefined, arch: Arch): MsiContro
 }
 
 /**
- * VFIO-IR-01: `IOMMU_CAP_INTR_REMAP` (≤ 6.2): intel-vtd / amd-vi when IR is enabled (`interruptRemapping`,
- * undefined = derived from the MSI controller being `x86-ir`); s390 always; ARM SMMUs and virtio-iommu never.
+ * VFIO-IR-01: `IOMMU_CAP_INTR_REMAP` (≤ 6.2): intel-vtd / amd-vi when IR is enabled ({@link x86IrEnabled}: for
+ * Intel the global `irq_remapping_enabled`) and the devices' MSIs go through it (the controller
+ * {@link msiControllerOf} is `x86-ir`, not a stated `hyperv-ir`); s390 always; ARM SMMUs and virtio-iommu never.
  * Source: intel/iommu.c:intel_iommu_capable, amd/iommu.c:amd_iommu_capable, s390-iommu.c:s390_iommu_capable.
  */
-export function reportsIntrRemap(iommu: Iommu | undefined, arch: Arch): boolean {
+export function reportsIntrRemap(iommu: Iommu | undefined, host: Host): boolean {
   if (!iommu) return false;
   if (iommu.driver === 's390') return true;
-  if (iommu.driver === 'intel-vtd' || iommu.driver === 'amd-vi') return iommu.interruptRemapping ?? msiControllerOf(iommu, arch) === 'x86-ir';
+  if (iommu.driver === 'intel-vtd' || iommu.driver === 'amd-vi') return msiControllerOf(iommu, host, 'x86_64') === 'x86-ir';
   return false;
 }
 
@@ -46,7 +79,7 @@ export function reportsIntrRemap(iommu: Iommu | undefined, arch: Arch): boolean 
  * Source: kernel/irq/irqdomain.c:irq_domain_check_msi_remap, drivers/irqchip/irq-gic-v3-its.c.
  */
 export function globalMsiRemap(host: Host, arch: Arch): boolean {
-  const ctrls = host.iommus.length ? host.iommus.map((i) => msiControllerOf(i.driver === 'none' ? undefined : i, arch)) : [msiControllerOf(undefined, arch)];
+  const ctrls = host.iommus.length ? host.iommus.map((i) => msiControllerOf(i.driver === 'none' ? undefined : i, host, arch)) : [msiControllerOf(undefined, host, arch)];
   return ctrls.every((c) => c === 'gicv3-its');
 }
 
@@ -69,6 +102,6 @@ export function controllerIsolatesMsi(ctrl: MsiController, arch: Arch, kernel: K
  * ≥ 6.3 `msi_device_has_isolated_msi` (VFIO-IR-02).
  */
 export function isolatedMsi(iommu: Iommu | undefined, host: Host, arch: Arch, kernel: KernelVersion): boolean {
-  if (!atLeast(kernel, 6, 3)) return globalMsiRemap(host, arch) || reportsIntrRemap(iommu, arch);
-  return controllerIsolatesMsi(msiControllerOf(iommu, arch), arch, kernel);
+  if (!atLeast(kernel, 6, 3)) return globalMsiRemap(host, arch) || reportsIntrRemap(iommu, host);
+  return controllerIsolatesMsi(msiControllerOf(iommu, host, arch), arch, kernel);
 }

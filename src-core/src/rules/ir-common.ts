@@ -1,6 +1,6 @@
 /** Wording shared by the IR00x rules: why MSI isolation is missing for a device's IOMMU / MSI controller. */
 import { hostArch } from '../caps/platform.js';
-import { msiControllerOf } from '../caps/msi.js';
+import { intelIrBlockers, msiControllerOf } from '../caps/msi.js';
 import type { FixHint, RelatedElement } from '../findings.js';
 import { atLeast } from '../kernel-version.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
@@ -11,29 +11,38 @@ export function irRelated(host: Host, iommu: Iommu | undefined, kernel: KernelVe
   const arch = hostArch(host);
   const out: RelatedElement[] = [];
   if (iommu) {
-    const ctrl = msiControllerOf(iommu, arch);
+    const ctrl = msiControllerOf(iommu, host, arch);
     const x86 = iommu.driver === 'intel-vtd' || iommu.driver === 'amd-vi';
+    const blockers = iommu.driver === 'intel-vtd' ? intelIrBlockers(host).filter((u) => u !== iommu) : [];
     out.push({
       id: iommu.id,
-      message: x86
-        ? `${iommuLabel(iommu)} has interrupt remapping off (MSIs through ${ctrl})`
-        : `${iommuLabel(iommu)}: MSI controller ${ctrl} gives no isolated MSI${iommu.driver === 'virtio-iommu' ? ' (virtio-iommu provides none itself)' : ''}`,
+      message: !x86
+        ? `${iommuLabel(iommu)}: MSI controller ${ctrl} gives no isolated MSI${iommu.driver === 'virtio-iommu' ? ' (virtio-iommu provides none itself)' : ''}`
+        : blockers.length && !intelIrBlockers(host).includes(iommu)
+          ? `${iommuLabel(iommu)} has interrupt remapping, but the host has none (MSIs through ${ctrl}): Intel enables it for every DRHD or none (intel_prepare_irq_remapping)`
+          : `${iommuLabel(iommu)} has interrupt remapping off (MSIs through ${ctrl})`,
     });
+    for (const u of blockers) out.push({ id: u.id, message: `${iommuLabel(u)} has no interrupt remapping (ECAP.IR clear or turned off), which leaves every Intel unit of the host without it` });
   }
   if (!atLeast(kernel, 6, 3)) {
     for (const other of host.iommus) {
-      if (other === iommu || other.driver === 'none') continue;
-      const c = msiControllerOf(other, arch);
+      if (other === iommu || other.driver === 'none' || out.some((r) => r.id === other.id)) continue;
+      const c = msiControllerOf(other, host, arch);
       if (c !== 'gicv3-its') out.push({ id: other.id, message: `${iommuLabel(other)} uses MSI controller ${c} without IRQ_DOMAIN_FLAG_MSI_REMAP, so the global irq_domain_check_msi_remap() is false` });
     }
   }
   return out;
 }
 
-/** `set-iommu-property interruptRemapping=true` when the IOMMU is x86 and IR is merely off. */
-export function enableIrFix(iommu: Iommu | undefined): FixHint[] {
+/**
+ * `set-iommu-property interruptRemapping=true` for the x86 units whose missing IR leaves `iommu` without it: the
+ * unit itself (AMD, or an Intel unit without it), or, for Intel, every Intel unit of the host without it
+ * ({@link intelIrBlockers}, CAP-IR-01). Empty for other drivers.
+ */
+export function enableIrFix(iommu: Iommu | undefined, host: Host): FixHint[] {
   if (!iommu || (iommu.driver !== 'intel-vtd' && iommu.driver !== 'amd-vi')) return [];
-  return [{ kind: 'set-iommu-property', iommuId: iommu.id, property: 'interruptRemapping', value: 'true' }];
+  const units = iommu.driver === 'intel-vtd' ? intelIrBlockers(host) : [iommu];
+  return units.map((u) => ({ kind: 'set-iommu-property', iommuId: u.id, property: 'interruptRemapping', value: 'true' }));
 }
 
 /** Security warning attached to every allow_unsafe_interrupts quick fix. */

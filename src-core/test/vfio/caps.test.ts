@@ -74,6 +74,23 @@ describe('isolated MSI (VFIO-IR-01/02)', () => {
       expect(capsOf(k, iommu('u', 'amd-vi', { msi: 'x86-vector' }), ep).isolatedMsi).toBe(false);
     }
   });
+  it('Intel: one DRHD without IR leaves every unit without it, on both sides of 6.2/6.3 (CAP-IR-01)', () => {
+    const withIr = iommu('u', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir' });
+    const without = iommu('w', 'intel-vtd', { interruptRemapping: false });
+    for (const k of ['6.1', '6.2', '6.3', '6.12']) {
+      expect(capsOf(k, withIr, ep, {}, [without]).isolatedMsi).toBe(false);
+      expect(capsOf(k, withIr, ep, {}, [iommu('w', 'intel-vtd', { interruptRemapping: true })]).isolatedMsi).toBe(true);
+      // AMD units decide for themselves: an Intel-less host with one AMD unit without IR does not affect another
+      expect(capsOf(k, iommu('u', 'amd-vi', { interruptRemapping: true }), ep, {}, [iommu('w', 'amd-vi', { interruptRemapping: false })]).isolatedMsi).toBe(true);
+    }
+  });
+  it('x86: a stated msi x86-ir / x86-vector that contradicts the caps gives one answer on both sides of 6.2/6.3', () => {
+    for (const k of ['6.1', '6.12']) {
+      expect(capsOf(k, iommu('u', 'intel-vtd', { interruptRemapping: false, msi: 'x86-ir' }), ep).isolatedMsi).toBe(false);
+      expect(capsOf(k, iommu('u', 'intel-vtd', { interruptRemapping: true, msi: 'x86-vector' }), ep).isolatedMsi).toBe(true);
+      expect(capsOf(k, iommu('u', 'amd-vi', { msi: 'x86-vector' }), ep).isolatedMsi).toBe(false);
+    }
+  });
   it('arm64 ITS: ≤ 6.2 global (one GICv2m elsewhere breaks it), ≥ 6.3 per device', () => {
     const its = iommu('u', 'arm-smmu-v3', { coherent: true, msi: 'gicv3-its' });
     const v2m = iommu('w', 'arm-smmu-v3', { coherent: true, msi: 'gicv2m' });

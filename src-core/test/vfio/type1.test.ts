@@ -24,12 +24,26 @@ describe('type1: interrupt remapping (VFIO-IR-01/02)', () => {
     expect((f.fixes!.find((x) => x.kind === 'set-param') as { warning?: string }).warning).toMatch(/inject interrupts/);
   });
 
-  it('the second group fails at VFIO_GROUP_SET_CONTAINER once the IOMMU is set', () => {
+  it('AMD: the second group fails at VFIO_GROUP_SET_CONTAINER once the IOMMU is set (IR per unit)', () => {
     const h = intelHost('6.12');
+    for (const u of h.iommus) u.driver = 'amd-vi';
     h.iommus[1].interruptRemapping = false;
     const r = run(oneVm(h, ['gpu', 'nic']), INTEL_GROUPS);
     expect(r.outcome('vm1', 'gpu').ok).toBe(true);
     expect(r.outcome('vm1', 'nic')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_GROUP_SET_CONTAINER' });
+  });
+
+  it('Intel: one DRHD without IR leaves the host without it, so the first group already fails (CAP-IR-01)', () => {
+    const h = intelHost('6.12');
+    h.iommus[1].interruptRemapping = false;
+    const r = run(oneVm(h, ['gpu', 'nic']), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_SET_IOMMU' });
+    const f = r.find('IR001', 'gpu')!;
+    expect(f.related.find((x) => x.id === h.iommus[0].id)?.message).toMatch(/has interrupt remapping, but the host has none.*every DRHD or none/);
+    expect(f.related.find((x) => x.id === h.iommus[1].id)?.message).toMatch(/leaves every Intel unit of the host without it/);
+    // the quick fix turns IR on where it is missing, not on the gpu's own unit, which has it
+    expect(f.fixes).toContainEqual({ kind: 'set-iommu-property', iommuId: h.iommus[1].id, property: 'interruptRemapping', value: 'true' });
+    expect(f.fixes).not.toContainEqual(expect.objectContaining({ kind: 'set-iommu-property', iommuId: h.iommus[0].id }));
   });
 
   it.each(['1', 'Y', 'y', 'true', 'on'])('allow_unsafe_interrupts=%s bypasses silently (IR002)', (val) => {
