@@ -195,16 +195,48 @@ vm v on h {
   });
 
   it('IR001: offers enabling interrupt remapping and the allow_unsafe_interrupts parameter (with the warning)', async () => {
-    const text = HOST + 'vm v on h {\n    assign gpu, audio\n}\n';
-    const { actions } = await actionsFor(text.replace('driver snd_hda_intel', 'driver vfio-pci'), 'IR001');
+    // the unit without the interrupt-remapping capability (ECAP.IR clear), its MSIs on the x86 vector domain
+    const text = HOST.replace('caps interrupt-remapping', 'caps passthrough').replace('driver snd_hda_intel', 'driver vfio-pci') + 'vm v on h {\n    assign gpu, audio\n}\n';
+    const { actions } = await actionsFor(text, 'IR001');
     const titles = actions.map((a) => a.title);
     expect(titles.some((x) => /allow_unsafe_interrupts=1/.test(x) && /MSI|insecure|forge|unsafe/i.test(x))).toBe(true);
     const param = actions.find((a) => a.title.includes('allow_unsafe_interrupts'))!;
-    const fixed = apply(text.replace('driver snd_hda_intel', 'driver vfio-pci'), param);
+    const fixed = apply(text, param);
     expect(fixed).toContain('    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n');
     const after = await t.validate(fixed);
     expect(codes(after)).not.toContain('IR001');
     expect(codes(after)).toContain('IR002');
+    // enabling IR adds the capability and turns the contradicting `msi x86-vector` line into x86-ir (no MDL007)
+    const enable = actions.find((a) => a.title === 'Enable interrupt-remapping on iommu dmar0');
+    expect(enable, titles.join(' | ')).toBeDefined();
+    const enabled = apply(text, enable!);
+    expect(enabled).toContain('caps passthrough, interrupt-remapping\n        msi x86-ir\n');
+    const afterEnable = await t.validate(enabled);
+    expect(codes(afterEnable)).not.toContain('IR001');
+    expect(codes(afterEnable)).not.toContain('MDL007');
+  });
+
+  it('IR001 on a host with one Intel unit lacking IR: the fix enables it on that unit (intel_prepare_irq_remapping is all-or-nothing)', async () => {
+    const text = `host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    iommu dmar1 {\n        driver intel-vtd\n        caps passthrough\n    }\n    root-port rp at 0000:00:01.0 {\n        iommu dmar0\n        acs cap SV RR CR UF ctl SV RR CR UF\n        endpoint gpu at 0000:01:00.0 {\n            acs none\n            driver vfio-pci\n        }\n    }\n}\nvm v on h {\n    assign gpu\n}\n`;
+    const { actions, diagnostic } = await actionsFor(text, 'IR001');
+    expect(diagnostic.relatedInformation?.some((r) => /dmar1/.test(r.message))).toBe(true);
+    const titles = actions.map((a) => a.title);
+    expect(titles).toContain('Enable interrupt-remapping on iommu dmar1');
+    expect(titles).not.toContain('Enable interrupt-remapping on iommu dmar0');
+    const after = await t.validate(apply(text, actions.find((a) => a.title === 'Enable interrupt-remapping on iommu dmar1')!));
+    expect(codes(after)).not.toContain('IR001');
+  });
+
+  it('MDL007: an msi line that contradicts the interrupt-remapping capability, fixed by the msi line the caps imply', async () => {
+    const text = HOST + 'vm v on h {\n    assign gpu\n}\n';
+    const { actions, diagnostic } = await actionsFor(text, 'MDL007');
+    expect(diagnostic.severity).toBe(2);
+    expect(message(diagnostic)).toMatch(/x86-vector/);
+    const fix = actions.find((a) => /msi x86-ir/.test(a.title));
+    expect(fix, actions.map((a) => a.title).join(' | ')).toBeDefined();
+    const fixed = apply(text, fix!);
+    expect(fixed).toContain('caps interrupt-remapping\n        msi x86-ir\n');
+    expect(codes(await t.validate(fixed))).not.toContain('MDL007');
   });
 
   it('VIA001: assigns the whole iommu_group', async () => {

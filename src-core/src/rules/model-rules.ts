@@ -258,4 +258,43 @@ const foreignDevice: Rule = {
 };
 
 /** Model consistency rules, in evaluation order. */
-export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, strayVirtualFunction, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff];
+/**
+ * MDL007: an x86 unit (intel-vtd / amd-vi) whose `msi x86-ir` / `msi x86-vector` line contradicts its `caps`
+ * (`interrupt-remapping` present or absent). The kernel routes the MSIs of devices behind a unit with interrupt
+ * remapping on through the IR irq domain, so both cannot hold; the simulator reads the capabilities
+ * (caps/msi.ts:msiControllerOf), so ≤ 6.2 (IOMMU_CAP_INTR_REMAP) and ≥ 6.3 (the irq domain's ISOLATED_MSI) agree.
+ */
+const msiContradictsCaps: Rule = {
+  meta: {
+    code: 'MDL007',
+    title: 'MSI controller contradicts interrupt remapping',
+    summary:
+      'An Intel or AMD IOMMU unit states `msi x86-ir` without the `interrupt-remapping` capability, or `msi x86-vector` with it. With interrupt remapping on, MSIs go through the IR irq domain (x86-ir), without it through the vector domain; the checker follows `caps` and ignores the `msi` line.',
+    defaultSeverity: 'warning',
+    kernel: [{ rule: 'CAP-IR-01', source: 'drivers/iommu/intel/irq_remapping.c:intel_prepare_irq_remapping; drivers/iommu/amd/iommu.c:amd_iommu_create_irq_domain', versions: 'all' }],
+    fix: 'Set `msi` to what the capabilities say (x86-ir with interrupt-remapping, x86-vector without).',
+  },
+  check(ctx: RuleContext) {
+    const out: Finding[] = [];
+    for (const h of ctx.topology.hosts) {
+      for (const u of h.iommus) {
+        if ((u.driver !== 'intel-vtd' && u.driver !== 'amd-vi') || u.interruptRemapping === undefined) continue;
+        if (u.msi !== 'x86-ir' && u.msi !== 'x86-vector') continue;
+        if ((u.msi === 'x86-ir') === u.interruptRemapping) continue;
+        const follows = u.interruptRemapping ? 'x86-ir' : 'x86-vector';
+        out.push({
+          ...finding(
+            this.meta,
+            u.id,
+            `IOMMU ${u.name}: msi ${u.msi} contradicts its caps (${u.interruptRemapping ? 'with' : 'without'} interrupt-remapping); simulated as ${follows}`,
+            `A unit with interrupt remapping on delivers the MSIs of the devices behind it through the IR irq domain (\`x86-ir\`, IRQ_DOMAIN_FLAG_ISOLATED_MSI); without it they go through the x86 vector domain (\`x86-vector\`, not isolated). \`msi ${u.msi}\` and the caps cannot both be true. The checker follows the caps, so the kernels up to 6.2 (IOMMU_CAP_INTR_REMAP) and from 6.3 (the irq domain's ISOLATED_MSI flag) give the same answer. On a running host, \`/proc/interrupts\` tells which is right: \`IR-PCI-MSI\` chips mean remapping is on (\`iommu-topo import\` writes both lines from it).`,
+          ),
+          fixes: [{ kind: 'set-iommu-property', iommuId: u.id, property: 'msi', value: follows }],
+        });
+      }
+    }
+    return out;
+  },
+};
+
+export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, strayVirtualFunction, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff, msiContradictsCaps];
