@@ -17,7 +17,10 @@ export interface EnforceAnswer {
  * IOMMU-ENF-01 / IOMMU-ENF-03 / IOMMU-CC-01:
  * - intel-vtd: ≤ 5.18 the global all-SC-or-scalable rule (SNP via IOMMU_CACHE); ≥ 5.19 the unit's ECAP.SC
  *   (`domain_support_force_snooping`; undeclared = no SC).
- * - amd-vi: always true; with `pgtable: 'v2'` the answer is the "lie" (no FC bit) → `reportedOnly`.
+ * - amd-vi: always true; with `pgtable: 'v2'` the answer is the "lie" (no FC bit) → `reportedOnly`, from 5.19 only:
+ *   the lie is the `enforce_cache_coherency` op's answer, and the op exists from 5.19 (IOMMU-ENF-01, 6043257b1de0
+ *   "iommu: Introduce the domain op enforce_cache_coherency()"). ≤ 5.18 there is no op to lie: KVM asks
+ *   VFIO_DMA_CC_IOMMU, i.e. IOMMU_CACHE (IOMMU-CC-01, VFIO-T1-CC-02).
  * - arm-smmu-v3: ≥ 6.13 IORT CANWBS (`canwbs`), else false.
  * - everyone else: op missing → false.
  * Sources: intel/iommu.c:intel_iommu_enforce_cache_coherency, amd/iommu.c:amd_iommu_enforce_cache_coherency,
@@ -30,7 +33,7 @@ export function enforceCap(iommu: Iommu | undefined, host: Host, kernel: KernelV
     case 'intel-vtd':
       return { enforce: atLeast(kernel, 5, 19) ? iommu.snoopControl === true : intelLegacyAllSnoop(host), reportedOnly: false };
     case 'amd-vi':
-      return { enforce: true, reportedOnly: iommu.pgtable === 'v2' };
+      return { enforce: true, reportedOnly: iommu.pgtable === 'v2' && atLeast(kernel, 5, 19) };
     case 'arm-smmu-v3':
       return { enforce: atLeast(kernel, 6, 13) && iommu.canwbs === true, reportedOnly: false };
     default:

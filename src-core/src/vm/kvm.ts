@@ -44,7 +44,8 @@ export function noncoherentDevices(run: VmRun, ok: AttachOutcome[], type1Domains
 /**
  * Box and KVM finding codes for each successfully attached device:
  * - x86, box 3, no kvm-vfio → KVM001 (KVM-NOHOOK-01); box 3 with a kvm-vfio device only assumed (unknown VMM) → KVM006;
- * - x86, box 3, kvm-vfio but KVM told coherent because of the AMD v2 "lie" → KVM002;
+ * - x86, box 3, kvm-vfio but KVM told coherent because of the AMD v2 "lie" → KVM002 (≥ 5.19, where
+ *   amd_iommu_enforce_cache_coherency exists, IOMMU-ENF-01; `caps/enforce.ts:enforceCap` gates `enforceIsReportedOnly`);
  * - x86, ≥ 6.2, static ENFORCE but the domain is not enforced, with kvm-vfio → KVM004 (IOMMUFD-CC-02 derived);
  * - x86, domain does not block no-snoop and KVM is noncoherent → KVM003 (WBINVD emulated, guest PAT/MTRR);
  * - non-x86, not dma-coherent or using no-snoop, and no enforcing IOMMU → KVM005.

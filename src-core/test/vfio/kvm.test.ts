@@ -43,6 +43,16 @@ describe('KVM-BOX-01 matrix', () => {
     expect(v2.vm('v')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'nop' });
     expect(v2.find('KVM002', 'x')!.fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'i', property: 'pgtable', value: 'v1' }]);
   });
+  it('AMD v2 ≤ 5.18: no enforce_cache_coherency op to lie (IOMMU-ENF-01 ≥ 5.19) → no KVM002; from 5.19 KVM002', () => {
+    const mk = (k: string) =>
+      run(topo([host('a', k, [iommu('i', 'amd-vi', { pgtable: 'v2' })], [dev('x', 'endpoint', '01:00.0', { driver: 'vfio-pci', noSnoop: true })])], [vm('v', 'a', ['x'])]), { a: [['x']] });
+    for (const k of ['5.15', '5.18']) {
+      const r = mk(k);
+      expect(r.outcome('v', 'x').box, k).toBe(1);
+      expect(r.codes().filter((c) => c.startsWith('KVM')), k).toEqual([]);
+    }
+    expect(mk('5.19').find('KVM002', 'x')).toBeDefined();
+  });
   it('AMD v2 from the command line (amd_iommu=pgtbl_v2, no pgtable line, ≥ 6.14): KVM002, and the fix changes the command line', () => {
     const mk = (cmdline: string, kernel = '6.14') =>
       simulate(topo([host('a', kernel, [iommu('i', 'amd-vi', { interruptRemapping: true, msi: 'x86-ir' })], [dev('x', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci', noSnoop: true })], { cmdline })], [vm('v', 'a', ['x'])]));
