@@ -46,7 +46,9 @@ export function noncoherentDevices(run: VmRun, ok: AttachOutcome[], type1Domains
  * - x86, box 3, no kvm-vfio → KVM001 (KVM-NOHOOK-01); box 3 with a kvm-vfio device only assumed (unknown VMM) → KVM006;
  * - x86, box 3, kvm-vfio but KVM told coherent because of the AMD v2 "lie" → KVM002 (≥ 5.19, where
  *   amd_iommu_enforce_cache_coherency exists, IOMMU-ENF-01; `caps/enforce.ts:enforceCap` gates `enforceIsReportedOnly`);
- * - x86, ≥ 6.2, static ENFORCE but the domain is not enforced, with kvm-vfio → KVM004 (IOMMUFD-CC-02 derived);
+ * - x86, ≥ 6.2, box 3, static ENFORCE but the domain is not enforced, with kvm-vfio → KVM004 (IOMMUFD-CC-02 derived;
+ *   box 3 per KVM-BOX-01: a device that does not use no-snoop, box 4, is fine with KVM treating it as coherent, and
+ *   gets no code);
  * - x86, domain does not block no-snoop and KVM is noncoherent → KVM003 (WBINVD emulated, guest PAT/MTRR);
  * - non-x86, not dma-coherent or using no-snoop, and no enforcing IOMMU → KVM005.
  * "Uses no-snoop" = `vm.guestNoSnoop ?? device.noSnoop`, unknown → assumed to use it.
@@ -71,8 +73,11 @@ export function applyBoxes(run: VmRun, ok: AttachOutcome[], kvmNoncoherent: bool
     // box 3 rests on a kvm-vfio device nobody stated (an unknown VMM): without it, this would be KVM001
     if (o.box === 3 && kvmVfioSource(run.vm) === 'assumed') addCode(o, 'KVM006');
     if (o.box === 3 && !kvmNoncoherent && caps?.enforceIsReportedOnly === true) addCode(o, 'KVM002');
-    else if (atLeast(run.kernel, 6, 2) && caps?.enforceCoherency === true && o.domainEnforced === false) addCode(o, 'KVM004');
-    else if (!blocks && kvmNoncoherent) addCode(o, 'KVM003');
+    else if (atLeast(run.kernel, 6, 2) && caps?.enforceCoherency === true && o.domainEnforced === false) {
+      // box 4 (no no-snoop used): KVM taking the device as coherent is harmless; no KVM003 either, whose reason
+      // ("<unit> has no snoop control") would be wrong for a unit that can force-snoop
+      if (o.box === 3) addCode(o, 'KVM004');
+    } else if (!blocks && kvmNoncoherent) addCode(o, 'KVM003');
   }
 }
 

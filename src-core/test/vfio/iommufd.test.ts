@@ -70,13 +70,29 @@ describe('auto HWPT selection (IOMMUFD-CC-02, IOMMUFD-SHARE-01)', () => {
     expect(r.outcome('vm1', 'ssd')).toMatchObject({ ok: true, domain: 'hwpt#2 (auto, enforced)', domainEnforced: true });
     expect(r.codes()).not.toContain('KVM004');
   });
-  it('6.7: the capable device joins the non-enforced HWPT → KVM004 (static cap vs domain)', () => {
-    const r = run(oneVm(intelHost('6.7'), ['nic', 'ssd'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
-    expect(r.outcome('vm1', 'ssd')).toMatchObject({ ok: true, domain: 'hwpt#1 (auto, not enforced)', domainEnforced: false });
+  it('6.7: the capable device joins the non-enforced HWPT and uses no-snoop → KVM004 (static cap vs domain)', () => {
+    const h = intelHost('6.7');
+    h.devices.find((d) => d.id === 'ssd')!.noSnoop = true;
+    const r = run(oneVm(h, ['nic', 'ssd'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'ssd')).toMatchObject({ ok: true, domain: 'hwpt#1 (auto, not enforced)', domainEnforced: false, box: 3 });
     const f = r.find('KVM004', 'ssd')!;
     expect(f.severity).toBe('warning');
     expect(f.explanation).toMatch(/another device keeps the VM noncoherent/);
+    expect(f.explanation).not.toMatch(/not stated/);
     expect(f.fixes).toEqual([{ kind: 'separate-hwpt', vmId: 'vm1', deviceId: 'ssd', coherent: true }]);
+    // not stated → assumed to use no-snoop (box 3), and the explanation says so
+    delete h.devices.find((d) => d.id === 'ssd')!.noSnoop;
+    const assumed = run(oneVm(h, ['nic', 'ssd'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(assumed.find('KVM004', 'ssd')!.explanation).toMatch(/not stated, so the simulator assumes/);
+  });
+  it('6.7: the same, but the device does not use no-snoop (box 4, KVM-BOX-01) → no KVM004', () => {
+    const r = run(oneVm(intelHost('6.7'), ['nic', 'ssd'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'ssd')).toMatchObject({ ok: true, domain: 'hwpt#1 (auto, not enforced)', domainEnforced: false, box: 4 });
+    expect(r.find('KVM004', 'ssd')).toBeUndefined();
+    // and no KVM003, whose reason would name dmar0 as lacking snoop control
+    expect(r.outcome('vm1', 'ssd').codes).toEqual([]);
+    const quiet = run(oneVm(intelHost('6.7'), ['nic', 'ssd'], { backend: 'iommufd-cdev', guestNoSnoop: false }), INTEL_GROUPS);
+    expect(quiet.codes()).not.toContain('KVM004');
   });
   it('a non-capable device never joins an enforced HWPT (skipped on EINVAL)', () => {
     const r = run(oneVm(intelHost('6.12'), ['ssd', 'nic'], { backend: 'iommufd-compat' }), INTEL_GROUPS);
