@@ -9,7 +9,9 @@ export const MODELLED_KERNELS: { oldest: KernelVersion; newest: KernelVersion } 
 /**
  * KVER002: the host's kernel is older than the oldest or newer than the newest tree the reference was read from: the
  * simulator applies the nearest behaviour it knows (the ≤ 5.18 model for older kernels, the newest for newer ones),
- * which can miss what changed outside that range. Compared by mainline release (X.Y).
+ * which can miss what changed outside that range. Compared by mainline release (X.Y). The kernel is the effective one,
+ * the one the simulation uses: the declared `kernel`, else `SimulationOptions.defaultKernel` (the CLI's
+ * `--default-kernel`, the editor's `iommu.defaultKernel`); with neither, KVER000 reports the assumption instead.
  */
 export const kverRangeRule: Rule = {
   meta: {
@@ -24,8 +26,9 @@ export const kverRangeRule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const host of ctx.topology.hosts) {
-      const k = host.kernel;
+      const k = ctx.hosts.get(host.id)?.kernel;
       if (!k) continue;
+      const which = host.kernel ? 'kernel' : 'default kernel';
       const { oldest, newest } = MODELLED_KERNELS;
       if (inMainlineRange(k, [oldest.major, oldest.minor], [newest.major, newest.minor])) continue;
       const older = compareKernel(k, oldest) < 0;
@@ -33,7 +36,7 @@ export const kverRangeRule: Rule = {
       out.push({
         code: 'KVER002',
         severity: 'info',
-        message: `host ${host.name}: kernel ${formatKernel(k)} is ${older ? 'older' : 'newer'} than the modelled releases (5.15–7.2); answers follow ${nearest}`,
+        message: `host ${host.name}: ${which} ${formatKernel(k)} is ${older ? 'older' : 'newer'} than the modelled releases (5.15–7.2); answers follow ${nearest}`,
         explanation: `The simulator's reference was read from kernel trees 5.15 to 7.2. For kernel ${formatKernel(k)} it applies the behaviour it knows for ${older ? 'the oldest of them (the ≤ 5.18 VFIO model: container viability allow-list, no DMA-ownership counting)' : 'the newest of them'}; anything that changed ${older ? 'before 5.15' : 'after 7.2'} is not modelled.`,
         elementId: host.id,
         related: [],

@@ -200,4 +200,13 @@ describe('KVER002: kernel outside the modelled releases', () => {
     expect(f('7.5')[0].message).toBe('host h: kernel 7.5 is newer than the modelled releases (5.15–7.2); answers follow 7.2');
     for (const k of ['5.15', '5.15.0', '6.12', '7.2', '7.2.13']) expect(f(k), k).toEqual([]);
   });
+  it('reads the effective kernel: no declared kernel and a defaultKernel option outside the range', () => {
+    const t = topo([{ ...host('h', '6.12', [], []), kernel: undefined }]);
+    const f = (o: Parameters<typeof simulate>[1]) => simulate(t, o).findings.filter((x) => x.code === 'KVER002');
+    expect(f({ defaultKernel: { major: 5, minor: 4 } })[0]).toMatchObject({ severity: 'info', message: 'host h: default kernel 5.4 is older than the modelled releases (5.15–7.2); answers follow 5.15' });
+    expect(f({ defaultKernel: { major: 6, minor: 12 } })).toEqual([]);
+    expect(f({})).toEqual([]); // KVER000 reports the assumed 6.12
+    // a declared kernel wins over the option, as in the simulation
+    expect(simulate(h('5.4'), { defaultKernel: { major: 6, minor: 12 } }).findings.filter((x) => x.code === 'KVER002')).toHaveLength(1);
+  });
 });
