@@ -111,8 +111,8 @@ function moduleParamsIn(entries: readonly CmdlineEntry[], booted?: { kernel: Ker
  * read from `/sys/module/<module>/parameters/`, what the modules ended up with), and every key in
  * {@link moduleParamKey} form. The same object when nothing changes.
  */
-function effectiveParams(host: Host, entries: readonly CmdlineEntry[]): Record<string, string> {
-  const fromCmdline = moduleParamsIn(entries, { kernel: host.kernel });
+function effectiveParams(host: Host, entries: readonly CmdlineEntry[], kernel: KernelVersion | undefined): Record<string, string> {
+  const fromCmdline = moduleParamsIn(entries, { kernel });
   const own = Object.keys(host.params);
   if (!Object.keys(fromCmdline).length && own.every((k) => moduleParamKey(k) === k)) return host.params;
   const out = { ...fromCmdline };
@@ -178,10 +178,17 @@ export function smOffKnown(kernel: KernelVersion | undefined): boolean {
   return !kernel || atLeast(kernel, 5, 15);
 }
 
-export function applyBootParams(host0: Host): { host: Host; effects: BootParamEffect[] } {
+/**
+ * `host0` as booted with its command line (see {@link BootParamEffect} for the switches read) and the effects, for the
+ * BOOT rules and the hovers. `kernel` is the kernel the host runs as simulated: its declared one, else the
+ * `defaultKernel` option (`--default-kernel`); the version-gated options (`amd_iommu=pgtbl_v*` from 6.14,
+ * `intel_iommu=sm_off` from 5.15, `kstrtobool` spellings of module parameters) read it. Never throws; returns
+ * `host0` itself when nothing changes.
+ */
+export function applyBootParams(host0: Host, kernel: KernelVersion | undefined = host0.kernel): { host: Host; effects: BootParamEffect[] } {
   // split once: the module parameters, the switches and the page-table option all read these
   const entries = cmdlineEntries(host0.cmdline);
-  const params = effectiveParams(host0, entries);
+  const params = effectiveParams(host0, entries, kernel);
   const host = params === host0.params ? host0 : { ...host0, params };
   const effects: BootParamEffect[] = [];
   const x86 = isX86Host(host);
@@ -209,14 +216,14 @@ export function applyBootParams(host0: Host): { host: Host; effects: BootParamEf
   // table when allocating domain for pass-through devices", 6.1–6.13), so VFIO domains ignored the option, and before
   // 6.1 it did not exist; 6.14 removed domain_alloc() (f9b80f941e0e), after which VFIO domains take amd_iommu_pgtable.
   // Outside the reference (IOMMU-ENF-01 calls the question UNCONFIRMED); a stable backport (6.13.2) is not modelled.
-  const pgtbl = x86 && host.kernel && atLeast(host.kernel, 6, 14) ? lastOptionIn(entries, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'] as const) : undefined;
+  const pgtbl = x86 && kernel && atLeast(kernel, 6, 14) ? lastOptionIn(entries, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'] as const) : undefined;
   const pgtable = pgtbl === 'pgtbl_v1' ? 'v1' : pgtbl === 'pgtbl_v2' ? 'v2' : undefined;
   const pgtableIds = pgtable ? host.iommus.filter((i) => i.driver === 'amd-vi' && i.pgtable === undefined && !translationOff.has(i.id)).map((i) => i.id) : [];
   if (pgtableIds.length) effects.push({ param: `amd_iommu=${pgtbl}`, iommuIds: pgtableIds, what: 'pgtable' });
   // intel_iommu=sm_off (drivers/iommu/intel/iommu.c:intel_iommu_setup, `intel_iommu_sm = 0`; sm_supported()), an
   // option from 5.15 (792fb43ce2c9, which also made INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON default y): before it the
   // handler logs "Unknown option" and scalable mode stays as sm_on or the Kconfig default left it
-  const smOff = x86 && smOffKnown(host.kernel) && last.sm?.off === true;
+  const smOff = x86 && smOffKnown(kernel) && last.sm?.off === true;
   const legacyIds = smOff ? host.iommus.filter((i) => i.driver === 'intel-vtd' && i.scalableMode === true && !translationOff.has(i.id)).map((i) => i.id) : [];
   if (legacyIds.length) effects.push({ param: 'intel_iommu=sm_off', iommuIds: legacyIds, what: 'scalable-off' });
   if (!effects.length) return { host, effects };

@@ -23,7 +23,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
   // rules read the hosts as the kernel sees them: devices in probe order, command-line switches applied
   const boot = new Map<string, BootParamEffect[]>();
   const hostsAsBooted = input.hosts.map((h) => {
-    const applied = applyBootParams({ ...h, devices: probeOrder(h.devices) });
+    const applied = applyBootParams({ ...h, devices: probeOrder(h.devices) }, h.kernel ?? options.defaultKernel);
     boot.set(h.id, applied.effects);
     return applied.host;
   });

@@ -63,6 +63,11 @@ describe('KVM-BOX-01 matrix', () => {
     // before 6.14 VFIO domains are v1 whatever the command line says
     for (const k of ['5.15', '6.8', '6.12']) expect(mk('amd_iommu=pgtbl_v2', k).findings.map((x) => x.code), k).not.toContain('KVM002');
   });
+  it('amd_iommu=pgtbl_v2 on a host without a kernel line follows the defaultKernel option (--default-kernel)', () => {
+    const t = topo([host('a', '6.14', [iommu('i', 'amd-vi', { interruptRemapping: true, msi: 'x86-ir' })], [dev('x', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci', noSnoop: true })], { cmdline: 'amd_iommu=pgtbl_v2', kernel: undefined })], [vm('v', 'a', ['x'])]);
+    expect(simulate(t, { defaultKernel: { major: 6, minor: 14 } }).findings.map((x) => x.code)).toContain('KVM002');
+    expect(simulate(t, { defaultKernel: { major: 6, minor: 12 } }).findings.map((x) => x.code)).not.toContain('KVM002');
+  });
   it('no kvm-vfio: box 3 → KVM001 (silent corruption); box 4 fine', () => {
     const r = run(oneVm(intelHost('6.12'), ['nic'], { kvmVfio: false }), INTEL_GROUPS);
     expect(r.vm('vm1')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'nop' });
