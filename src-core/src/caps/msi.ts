@@ -18,9 +18,12 @@ function unitStatesIr(u: Iommu): boolean {
  * remapping"), all versions.
  */
 export function intelIrBlockers(host: Host): Iommu[] {
-  const out: Iommu[] = [];
-  for (const u of host.iommus) if (u.driver === 'intel-vtd' && !unitStatesIr(u)) out.push(u);
-  return out;
+  return host.iommus.filter(blocksIntelIr);
+}
+
+/** Whether `u` is an intel-vtd unit without interrupt remapping ({@link intelIrBlockers}). */
+function blocksIntelIr(u: Iommu): boolean {
+  return u.driver === 'intel-vtd' && !unitStatesIr(u);
 }
 
 /**
@@ -31,7 +34,8 @@ export function intelIrBlockers(host: Host): Iommu[] {
 export function x86IrEnabled(iommu: Iommu, host: Host): boolean {
   if (iommu.driver === 'amd-vi') return unitStatesIr(iommu);
   if (iommu.driver !== 'intel-vtd') return false;
-  return unitStatesIr(iommu) && intelIrBlockers(host).length === 0;
+  // asked for every device (isolatedMsi): a scan, not the blocker list
+  return unitStatesIr(iommu) && !host.iommus.some(blocksIntelIr);
 }
 
 /**

@@ -13,12 +13,13 @@ export function irRelated(host: Host, iommu: Iommu | undefined, kernel: KernelVe
   if (iommu) {
     const ctrl = msiControllerOf(iommu, host, arch);
     const x86 = iommu.driver === 'intel-vtd' || iommu.driver === 'amd-vi';
-    const blockers = iommu.driver === 'intel-vtd' ? intelIrBlockers(host).filter((u) => u !== iommu) : [];
+    const intelBlockers = iommu.driver === 'intel-vtd' ? intelIrBlockers(host) : [];
+    const blockers = intelBlockers.filter((u) => u !== iommu);
     out.push({
       id: iommu.id,
       message: !x86
         ? `${iommuLabel(iommu)}: MSI controller ${ctrl} gives no isolated MSI${iommu.driver === 'virtio-iommu' ? ' (virtio-iommu provides none itself)' : ''}`
-        : blockers.length && !intelIrBlockers(host).includes(iommu)
+        : blockers.length && !intelBlockers.includes(iommu)
           ? `${iommuLabel(iommu)} has interrupt remapping, but the host has none (MSIs through ${ctrl}): Intel enables it for every DRHD or none (intel_prepare_irq_remapping)`
           : `${iommuLabel(iommu)} has interrupt remapping off (MSIs through ${ctrl})`,
     });
