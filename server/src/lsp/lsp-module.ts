@@ -11,6 +11,8 @@ import { IommuFormatter } from './formatter.js';
 import { IommuHoverProvider } from './hover.js';
 import { IommuSemanticTokenProvider } from './semantic-tokens.js';
 import { IommuInlayHintProvider } from './inlay-hints.js';
+import { IommuRenameProvider } from './rename.js';
+import { IommuDocumentSymbolProvider } from './symbols.js';
 
 export const IommuLspModule: Module<IommuServices, PartialLangiumServices> = {
   lsp: {
@@ -20,5 +22,7 @@ export const IommuLspModule: Module<IommuServices, PartialLangiumServices> = {
     CompletionProvider: (services) => new IommuCompletionProvider(services),
     SemanticTokenProvider: (services) => new IommuSemanticTokenProvider(services),
     Formatter: () => new IommuFormatter(),
+    RenameProvider: (services) => new IommuRenameProvider(services),
+    DocumentSymbolProvider: (services) => new IommuDocumentSymbolProvider(services),
   },
 };

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ResponseError } from 'vscode-languageserver';
+import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver-types';
+import type { LangiumDocument } from 'langium';
+import { createTestServices } from './helpers.js';
+
+const t = createTestServices();
+afterEach(() => t.clear());
+
+const SRC = `host h {
+    kernel 6.12
+    arch x86_64
+    iommu dmar0 {
+        driver intel-vtd
+        caps snoop-control, interrupt-remapping
+        msi x86-ir
+    }
+    root-port rp at 0000:00:01.0 {
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint gpu at 0000:01:00.0 {
+            driver vfio-pci
+        }
+        endpoint nic at 0000:01:00.1 {
+            driver vfio-pci
+        }
+    }
+}
+
+vm v on h {
+    vmm qemu
+    backend iommufd-cdev
+    assign gpu, 0000:01:00.1
+    hwpt a {
+        attach gpu
+    }
+}
+`;
+
+/** The text after applying a rename's edits to `doc` (edits do not overlap). */
+function applied(doc: LangiumDocument, edits: { range: { start: unknown; end: unknown }; newText: string }[]): string {
+  const text = doc.textDocument.getText();
+  const spans = edits.map((e) => ({ from: doc.textDocument.offsetAt(e.range.start as never), to: doc.textDocument.offsetAt(e.range.end as never), text: e.newText })).sort((a, b) => b.from - a.from);
+  return spans.reduce((s, e) => s.slice(0, e.from) + e.text + s.slice(e.to), text);
+}
+
+async function rename(doc: LangiumDocument, at: string, newName: string, skip = 0) {
+  const offset = doc.textDocument.getText().indexOf(at) + skip;
+  return t.Iommu.lsp.RenameProvider!.rename(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(offset), newName });
+}
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ResponseError);
+    return (e as Error).message;
+  }
+  throw new Error('the rename was not refused');
+}
+
+describe('rename', () => {
+  it('renames the declaration and references by name, and keeps a reference written as a BDF', async () => {
+    const doc = await t.validate(SRC.replace('assign gpu, 0000:01:00.1', 'assign gpu, 0000:01:00.0, nic'));
+    const edit = await rename(doc, 'gpu at', 'accel');
+    const text = applied(doc, edit!.changes![doc.uri.toString()]);
+    expect(text).toContain('endpoint accel at 0000:01:00.0');
+    expect(text).toContain('assign accel, 0000:01:00.0, nic');
+    expect(text).toContain('attach accel');
+    // and the renamed file still checks clean of reference errors
+    const after = await t.validate(text);
+    expect((after.diagnostics ?? []).filter((d) => d.code === 'REF001')).toEqual([]);
+  });
+
+  it('renaming at a BDF-spelled reference is refused with a message, not turned into the name', async () => {
+    const doc = await t.validate(SRC);
+    const position = doc.textDocument.positionAt(doc.textDocument.getText().indexOf('0000:01:00.1\n    hwpt') + 3);
+    const message = await refusal(Promise.resolve().then(() => t.Iommu.lsp.RenameProvider!.prepareRename(doc, { textDocument: { uri: doc.uri.toString() }, position })));
+    expect(message).toBe("this reference names the device by its BDF, which a rename keeps; rename 'nic' at its name");
+    // at a name the range is the name
+    const at = doc.textDocument.positionAt(doc.textDocument.getText().indexOf('nic at'));
+    expect(await t.Iommu.lsp.RenameProvider!.prepareRename(doc, { textDocument: { uri: doc.uri.toString() }, position: at })).toEqual({ start: at, end: { line: at.line, character: at.character + 3 } });
+  });
+
+  it('refuses an invalid name, a keyword, and a name another declaration in the lookup scope has', async () => {
+    const doc = await t.validate(SRC);
+    expect(await refusal(rename(doc, 'gpu at', '0000:02:00.0'))).toMatch(/^'0000:02:00.0' is not a name/);
+    expect(await refusal(rename(doc, 'gpu at', 'my gpu'))).toMatch(/^'my gpu' is not a name/);
+    expect(await refusal(rename(doc, 'gpu at', 'endpoint'))).toBe("'endpoint' is a keyword and cannot be a name");
+    // devices anywhere in the host's tree share one scope (the root port is a level up)
+    expect(await refusal(rename(doc, 'gpu at', 'rp'))).toBe("device 'rp' already exists (line 9): references by name would pick one of them");
+    // other kinds of declaration are other scopes: an IOMMU unit may be called like a device, a VM like a host
+    expect((await rename(doc, 'iommu dmar0', 'rp', 6))!.changes![doc.uri.toString()].map((e) => e.newText)).toEqual(['rp']);
+    expect((await rename(doc, 'vm v', 'h', 3))!.changes![doc.uri.toString()].map((e) => e.newText)).toEqual(['h']);
+    // the same name: nothing to change
+    expect(await rename(doc, 'gpu at', 'gpu')).toEqual({ changes: {} });
+  });
+
+  it('refuses a VM name another VM of the file has, and an HWPT name of the same VM', async () => {
+    const doc = await t.validate(SRC + '\nvm w on h {\n    vmm qemu\n    hwpt b {\n        attach nic\n    }\n}\n');
+    expect(await refusal(rename(doc, 'vm w', 'v', 3))).toBe("VM 'v' already exists (line 20): references by name would pick one of them");
+    const two = await t.validate(SRC.replace('    hwpt a {', '    hwpt b {\n        attach nic\n    }\n    hwpt a {'));
+    expect(await refusal(rename(two, 'hwpt a', 'b', 5))).toMatch(/^HWPT 'b' already exists \(line \d+\)/);
+  });
+});
+
+describe('document symbols', () => {
+  it('give each declaration a kind and a detail', async () => {
+    const doc = await t.validate(SRC);
+    const symbols = (await t.Iommu.lsp.DocumentSymbolProvider!.getSymbols(doc, { textDocument: { uri: doc.uri.toString() } })) as DocumentSymbol[];
+    const flat = (s: DocumentSymbol[]): [string, SymbolKind, string | undefined][] => s.flatMap((x) => [[x.name, x.kind, x.detail] as [string, SymbolKind, string | undefined], ...flat(x.children ?? [])]);
+    expect(flat(symbols)).toEqual([
+      ['h', SymbolKind.Module, 'kernel 6.12 · x86_64'],
+      ['dmar0', SymbolKind.Interface, 'intel-vtd'],
+      ['rp', SymbolKind.Namespace, 'root-port 0000:00:01.0'],
+      ['gpu', SymbolKind.Object, 'endpoint 0000:01:00.0'],
+      ['nic', SymbolKind.Object, 'endpoint 0000:01:00.1'],
+      ['v', SymbolKind.Class, 'on h · qemu · iommufd-cdev'],
+      ['a', SymbolKind.Struct, 'attach gpu'],
+    ]);
+  });
+
+  it('a block being typed gets a symbol without a detail, and no throw', async () => {
+    const doc = await t.validate('host h {\n    endpoint gpu at\n');
+    const symbols = (await t.Iommu.lsp.DocumentSymbolProvider!.getSymbols(doc, { textDocument: { uri: doc.uri.toString() } })) as DocumentSymbol[];
+    expect(symbols[0]).toMatchObject({ name: 'h', kind: SymbolKind.Module });
+    expect(symbols[0].detail).toBeUndefined();
+  });
+});
