@@ -304,12 +304,19 @@ export class IommuValidator {
       if (uri.toString() === doc.uri.toString()) {
         accept('error', `a file cannot import itself`, { node: imp, property: 'path', code: 'IMP001', data: { code: 'IMP001' } });
       } else if (!documents.hasDocument(uri)) {
-        accept('error', `cannot find imported file '${imp.path}' (resolved to ${uri.path})`, {
+        // the closest path, relative to this file, of a topology file the workspace has: a typo'd name or directory
+        const here = UriUtils.dirname(doc.uri);
+        const candidates = documents.all
+          .filter((d) => d !== doc && d.uri.scheme === doc.uri.scheme && d.uri.path.endsWith('.iommu'))
+          .map((d) => UriUtils.relative(here, d.uri))
+          .toArray();
+        const suggestion = closestTerm(imp.path, candidates);
+        accept('error', `cannot find imported file '${imp.path}' (resolved to ${uri.path})${suggestion ? `; did you mean '${suggestion}'?` : ''}`, {
           node: imp,
           property: 'path',
           code: 'IMP001',
           codeDescription: { href: ruleHref('IMP001') },
-          data: { code: 'IMP001' },
+          data: { code: 'IMP001', ...(suggestion ? { replacement: JSON.stringify(suggestion) } : {}) },
         });
       }
     }

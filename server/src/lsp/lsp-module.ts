@@ -12,6 +12,7 @@ import { IommuHoverProvider } from './hover.js';
 import { IommuSemanticTokenProvider } from './semantic-tokens.js';
 import { IommuInlayHintProvider } from './inlay-hints.js';
 import { IommuRenameProvider } from './rename.js';
+import { IommuDefinitionProvider, IommuDocumentLinkProvider } from './imports.js';
 import { IommuDocumentSymbolProvider } from './symbols.js';
 
 export const IommuLspModule: Module<IommuServices, PartialLangiumServices> = {
@@ -24,5 +25,7 @@ export const IommuLspModule: Module<IommuServices, PartialLangiumServices> = {
     Formatter: () => new IommuFormatter(),
     RenameProvider: (services) => new IommuRenameProvider(services),
     DocumentSymbolProvider: (services) => new IommuDocumentSymbolProvider(services),
+    DocumentLinkProvider: (services) => new IommuDocumentLinkProvider(services),
+    DefinitionProvider: (services) => new IommuDefinitionProvider(services),
   },
 };

@@ -1,0 +1,56 @@
+import { EmptyFileSystem, URI, type LangiumDocument } from 'langium';
+import { describe, expect, it } from 'vitest';
+import { createIommuServices } from '../src/language/iommu-module.js';
+import { message } from './helpers.js';
+
+const HOST = 'host ws {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n';
+
+/** A workspace of `files` (name → text) under file:///ws/, all built with validation. */
+async function workspace(files: Record<string, string>) {
+  const s = createIommuServices(EmptyFileSystem);
+  const docs: Record<string, LangiumDocument> = {};
+  for (const [name, text] of Object.entries(files)) {
+    docs[name] = s.shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse(`file:///ws/${name}`));
+    s.shared.workspace.LangiumDocuments.addDocument(docs[name]);
+  }
+  await s.shared.workspace.DocumentBuilder.build(Object.values(docs), { validation: true });
+  return { s, docs };
+}
+
+describe('import paths', () => {
+  const VM = 'import "hosts/ws.iommu"\n\nvm v on ws {\n    assign gpu\n}\n';
+
+  it('a document link on the path, to the imported file', async () => {
+    const { s, docs } = await workspace({ 'hosts/ws.iommu': HOST, 'vm.iommu': VM });
+    const links = await s.Iommu.lsp.DocumentLinkProvider!.getDocumentLinks(docs['vm.iommu'], { textDocument: { uri: docs['vm.iommu'].uri.toString() } });
+    expect(links).toEqual([{ range: { start: { line: 0, character: 7 }, end: { line: 0, character: 23 } }, target: 'file:///ws/hosts/ws.iommu', tooltip: 'Open ws.iommu' }]);
+  });
+
+  it('go to definition on the path opens the imported file; on a reference it still goes to the declaration', async () => {
+    const { s, docs } = await workspace({ 'hosts/ws.iommu': HOST, 'vm.iommu': VM });
+    const vm = docs['vm.iommu'];
+    const def = (line: number, character: number) => s.Iommu.lsp.DefinitionProvider!.getDefinition(vm, { textDocument: { uri: vm.uri.toString() }, position: { line, character } });
+    expect((await def(0, 12))?.map((l) => l.targetUri)).toEqual(['file:///ws/hosts/ws.iommu']);
+    const toGpu = await def(3, 12);
+    expect(toGpu?.map((l) => [l.targetUri, l.targetSelectionRange.start.line])).toEqual([['file:///ws/hosts/ws.iommu', 2]]);
+    // on `import` itself: nothing
+    expect(await def(0, 2)).toBeUndefined();
+  });
+
+  it('IMP001 suggests the closest file the workspace has, and its fix replaces the path', async () => {
+    const { s, docs } = await workspace({ 'hosts/ws.iommu': HOST, 'vm.iommu': VM.replace('hosts/ws.iommu', 'host/ws.iommu') });
+    const vm = docs['vm.iommu'];
+    const d = (vm.diagnostics ?? []).find((x) => x.code === 'IMP001')!;
+    expect(message(d)).toBe("cannot find imported file 'host/ws.iommu' (resolved to /ws/host/ws.iommu); did you mean 'hosts/ws.iommu'?");
+    const actions = (await s.Iommu.lsp.CodeActionProvider!.getCodeActions(vm, { textDocument: { uri: vm.uri.toString() }, range: d.range, context: { diagnostics: [d] } })) ?? [];
+    const fix = actions.find((a) => 'edit' in a && a.edit) as { edit: { changes: Record<string, { newText: string }[]> } } | undefined;
+    expect(fix?.edit.changes[vm.uri.toString()].map((e) => e.newText)).toEqual(['"hosts/ws.iommu"']);
+  });
+
+  it('IMP001 without a close file suggests nothing', async () => {
+    const { docs } = await workspace({ 'hosts/ws.iommu': HOST, 'vm.iommu': VM.replace('hosts/ws.iommu', 'elsewhere/other-machine.iommu') });
+    const d = (docs['vm.iommu'].diagnostics ?? []).find((x) => x.code === 'IMP001')!;
+    expect(message(d)).toBe("cannot find imported file 'elsewhere/other-machine.iommu' (resolved to /ws/elsewhere/other-machine.iommu)");
+    expect((d.data as { replacement?: string }).replacement).toBeUndefined();
+  });
+});
