@@ -5,7 +5,7 @@
  * meaning; on a keyword, the grammar's documentation. Where a simulator diagnostic is, add its finding's
  * explanation and kernel references (the editor shows the diagnostic's one-line message above the hover).
  */
-import { CstUtils, type AstNode, type CstNode, type LangiumDocument } from 'langium';
+import { AstUtils, CstUtils, GrammarAST, isJSDoc, parseJSDoc, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAP_TERMS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
@@ -121,6 +121,23 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       return h && held(h.id, describeHost(l, h));
     }
     return undefined;
+  }
+
+  /**
+   * On a keyword (a device's kind keyword shows the device instead, `elementAt`): Langium's (a doc comment on the
+   * keyword itself), else, for the keyword a statement starts with (`kernel`, `acs`, `assign`, `hwpt`, …), the doc comment of the grammar
+   * rule it starts. Punctuation and value keywords (`{`, `at`, `yes`) get nothing.
+   */
+  protected override async getKeywordHoverContent(node: AstNode): Promise<Hover | undefined> {
+    const own = await super.getKeywordHoverContent(node);
+    if (own || !GrammarAST.isKeyword(node)) return own;
+    const rule = AstUtils.getContainerOfType(node, GrammarAST.isParserRule);
+    const comment = (rule as { $comment?: string } | undefined)?.$comment;
+    if (!rule || !comment || !isJSDoc(comment)) return undefined;
+    const leading = AstUtils.streamAllContents(rule).find(GrammarAST.isKeyword);
+    if (leading !== node) return undefined;
+    const doc = parseJSDoc(comment).toMarkdown().trim();
+    return doc ? { contents: { kind: 'markdown', value: `**${node.value}** — ${doc}` } } : undefined;
   }
 }
 
