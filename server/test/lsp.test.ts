@@ -227,6 +227,78 @@ vm v on h {
     expect(codes(after)).not.toContain('IR001');
   });
 
+  it('IR001 from intremap=off on the command line (CAP-IR-01): the preferred fix removes it from the cmdline and clears IR001', async () => {
+    const text = readFileSync(new URL('../../examples/grub-cmdline.iommu', import.meta.url), 'utf8');
+    const { actions } = await actionsFor(text, 'IR001');
+    const titles = actions.map((a) => a.title);
+    expect(titles[0], titles.join(' | ')).toBe('Remove intremap=off from the command line of host edge');
+    expect(actions[0].isPreferred).toBe(true);
+    expect(actions.filter((a) => a.isPreferred)).toHaveLength(1);
+    const fixed = apply(text, actions[0]);
+    expect(fixed).toContain('splash intel_iommu=off dyndbg=');
+    const after = codes(await t.validate(fixed));
+    expect(after).not.toContain('IR001');
+    expect(after).not.toContain('BOOT002');
+  });
+
+  it('a fix with a warning (allow_unsafe_interrupts) is never preferred; its title stays short, the warning in data', async () => {
+    const text = readFileSync(new URL('../../examples/virtio-iommu-nested.iommu', import.meta.url), 'utf8');
+    const { actions } = await actionsFor(text, 'IR001');
+    const unsafe = actions.find((a) => a.title.includes('allow_unsafe_interrupts'))!;
+    expect(unsafe, actions.map((a) => a.title).join(' | ')).toBeDefined();
+    expect(unsafe.isPreferred).toBe(false);
+    expect(unsafe.title).toBe('Set vfio_iommu_type1.allow_unsafe_interrupts=1 on host l1 (insecure)');
+    expect(unsafe.title.length).toBeLessThan(80);
+    expect((unsafe.data as { warning?: string }).warning).toMatch(/inject interrupts into the host/);
+    // with a safe fix before it (an IR-capable unit turned off by the command line): that one is preferred, not this
+    const grub = readFileSync(new URL('../../examples/grub-cmdline.iommu', import.meta.url), 'utf8');
+    const { actions: both } = await actionsFor(grub, 'IR001');
+    expect(both.map((a) => a.isPreferred)).toEqual([true, false]);
+    expect(both.every((a) => a.title.length < 80)).toBe(true);
+  });
+
+  it('T1002: the separate-hwpt fix moves the device out of the refusing hwpt block into its own; T1002 is gone', async () => {
+    const text = (body: string) => `host h {
+    kernel 6.12
+    arch x86_64
+    iommu dmar0 {
+        driver intel-vtd
+        caps snoop-control, interrupt-remapping
+        msi x86-ir
+    }
+    iommu dmar1 {
+        driver intel-vtd
+        caps interrupt-remapping
+        msi x86-ir
+    }
+    endpoint ssd at 0000:67:00.0 {
+        iommu dmar0
+        driver vfio-pci
+    }
+    endpoint nic at 0000:66:00.0 {
+        iommu dmar1
+        driver vfio-pci
+    }
+}
+vm v on h {
+    backend iommufd-cdev
+${body}}
+`;
+    const before = text('    hwpt shared { attach ssd, nic }\n');
+    const { actions } = await actionsFor(before, 'T1002');
+    const fix = actions.find((a) => a.title === 'Attach nic to its own non-enforcing HWPT');
+    expect(fix, actions.map((a) => a.title).join(' | ')).toBeDefined();
+    const fixed = apply(before, fix!);
+    expect(fixed).toBe(text('    hwpt shared { attach ssd }\n    hwpt nic_hwpt { attach nic }\n'));
+    expect(codes(await t.validate(fixed))).not.toContain('T1002');
+    // a block of that name already there: the new one gets another name; the device is taken out of every block
+    const taken = text('    hwpt nic_hwpt { attach ssd, nic }\n    hwpt b { attach nic }\n');
+    const r = await actionsFor(taken, 'T1002');
+    const again = apply(taken, r.actions.find((a) => a.title === 'Attach nic to its own non-enforcing HWPT')!);
+    expect(again).toBe(text('    hwpt nic_hwpt { attach ssd }\n    hwpt nic_hwpt_2 { attach nic }\n'));
+    expect(codes(await t.validate(again))).not.toContain('T1002');
+  });
+
   it('MDL007: an msi line that contradicts the interrupt-remapping capability, fixed by the msi line the caps imply', async () => {
     const text = HOST + 'vm v on h {\n    assign gpu\n}\n';
     const { actions, diagnostic } = await actionsFor(text, 'MDL007');

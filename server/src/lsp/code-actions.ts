@@ -2,6 +2,10 @@
  * Quick fixes. Dispatch on `diagnostic.data.code`; simulator findings carry their fix hints in
  * `data.fixes` (FixHint from src-core), text-level diagnostics carry `data.replacement`.
  * Edits may target another file (e.g. a host imported by the VM file).
+ *
+ * A fix hint with a `warning` (an insecure override such as `allow_unsafe_interrupts`) is never the preferred action:
+ * its title only gets the short suffix {@link INSECURE_SUFFIX} and the warning text travels in the action's `data`
+ * (`{ warning }`), as LSP servers keep titles to a short imperative phrase.
  */
 import { AstUtils, type LangiumDocument, type MaybePromise } from 'langium';
 import type { CodeActionProvider } from 'langium/lsp';
@@ -10,7 +14,10 @@ import type { FixHint } from '../../../src-core/src/findings.js';
 import type { Iommu as CoreIommu } from '../../../src-core/src/model.js';
 import { IOMMU_CAPS } from '../../../src-core/src/vocabulary.js';
 import {
+  type HwptDecl,
   type Iommu,
+  type PciDevice,
+  type Vm,
   isAcsProp,
   isAssignProp,
   isBackendProp,
@@ -32,6 +39,37 @@ import {
 import type { IommuServices } from '../language/iommu-module.js';
 import type { IommuDiagnosticData } from '../language/iommu-validator.js';
 import { appendToList, insertMember, removeListElement, removeListElements, replaceNode, replaceProperty, type DocEdit } from './edits.js';
+
+/** Title suffix of an action whose fix hint carries a `warning`; the warning itself is in the action's `data`. */
+export const INSECURE_SUFFIX = ' (insecure)';
+
+/** `data` of a quick fix built from a fix hint with a `warning`. */
+export interface IommuCodeActionData {
+  warning: string;
+}
+
+/**
+ * Edits taking `dev` out of every `hwpt` block of `vm` but `keep`: the simulator attaches a device through the first
+ * hwpt block that lists it, so a block left listing it would still decide. An `undefined` entry means an edit could not
+ * be built (the caller's action is then dropped).
+ */
+function outOfHwptBlocks(vm: Vm, dev: PciDevice, keep?: HwptDecl): (DocEdit | undefined)[] {
+  const removals: (DocEdit | undefined)[] = [];
+  for (const p of vm.props) {
+    if (!isHwptDecl(p) || p === keep) continue;
+    const at = p.devices.flatMap((r, k) => (r.ref === dev ? [k] : []));
+    if (at.length) removals.push(...(removeListElements(p, 'devices', at) ?? [undefined]));
+  }
+  return removals;
+}
+
+/** A name for a new hwpt block of `vm` from `base`: `base` itself, else `base_2`, `base_3`, … (the first one free). */
+function freeHwptName(vm: Vm, base: string): string {
+  const taken = new Set(vm.props.filter(isHwptDecl).map((p) => p.name));
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+  return name;
+}
 
 export class IommuCodeActionProvider implements CodeActionProvider {
   private readonly services: IommuServices;
@@ -55,25 +93,37 @@ export class IommuCodeActionProvider implements CodeActionProvider {
           edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: data.replacement }] } },
         });
       }
-      for (const [i, fix] of (data.fixes ?? []).entries()) {
-        const action = this.fixAction(document, diagnostic, fix, i === 0);
-        if (action) actions.push(action);
+      // the preferred fix: the first one built that may be preferred (no warning, not one of several candidates)
+      let preferredTaken = false;
+      for (const fix of data.fixes ?? []) {
+        const built = this.fixAction(document, diagnostic, fix);
+        if (!built) continue;
+        built.action.isPreferred = built.preferable && !preferredTaken;
+        preferredTaken ||= built.action.isPreferred;
+        actions.push(built.action);
       }
     }
     return actions;
   }
 
-  private fixAction(document: LangiumDocument, diagnostic: Diagnostic, fix: FixHint, preferred: boolean): CodeAction | undefined {
+  /**
+   * The quick fix for one fix hint, or undefined when no edit can be built (or it would change nothing), and whether
+   * it may be the preferred action: never for a hint with a `warning` (whose title then ends in
+   * {@link INSECURE_SUFFIX} and whose `data` holds the warning), nor for one of several candidates only the user can
+   * choose between.
+   */
+  private fixAction(document: LangiumDocument, diagnostic: Diagnostic, fix: FixHint): { action: CodeAction; preferable: boolean } | undefined {
     const sim = this.services.simulation.SimulationCache.get(document);
     const node = (id: string) => sim.nodeOf.get(id);
     const named = (id: string) => sim.deviceById.get(id)?.device.name ?? id;
     let title: string;
     let edits: (DocEdit | undefined)[] = [];
+    let preferable = true;
     switch (fix.kind) {
       case 'set-param': {
         const host = node(fix.hostId);
         if (!isHost(host)) return undefined;
-        title = `Set ${fix.param}=${fix.value} on host ${host.name}${fix.warning ? ` (${fix.warning})` : ''}`;
+        title = `Set ${fix.param}=${fix.value} on host ${host.name}`;
         const existing = host.members.find((m) => isModuleParam(m) && m.name === fix.param);
         edits = [existing ? replaceProperty(existing, 'value', fix.value) : insertMember(host, `param ${fix.param} = ${fix.value}`, host.members, (m) => !isIommu(m) && !isPciDevice(m))];
         break;
@@ -137,7 +187,12 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const dev = node(fix.deviceId);
         if (!isVm(vm) || !isPciDevice(dev)) return undefined;
         title = `Attach ${dev.name} to its own ${fix.coherent ? 'coherency-enforcing' : 'non-enforcing'} HWPT`;
-        edits = [insertMember(vm, `hwpt ${dev.name}_hwpt { attach ${dev.name} }`, vm.props)];
+        // the reference as written (a name or a BDF)
+        const ref = vm.props.flatMap((p) => (isHwptDecl(p) || isAssignProp(p) ? p.devices : [])).find((r) => r.ref === dev)?.$refText || dev.name;
+        edits = [insertMember(vm, `hwpt ${freeHwptName(vm, `${dev.name}_hwpt`)} { attach ${ref} }`, vm.props)];
+        // out of the block that refuses it (the first block listing a device is the one used), as move-to-hwpt does;
+        // the removals last: an insertion where a removed line begins must sort before it
+        edits.push(...outOfHwptBlocks(vm, dev));
         break;
       }
       case 'set-iommu-property': {
@@ -164,12 +219,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         // the reference as written (a name or a BDF), for the list it joins
         const ref = from.devices[i].$refText || dev.name;
         // the simulator attaches a device through the first hwpt block that lists it: out of every block but the target
-        const removals: (DocEdit | undefined)[] = [];
-        for (const p of vm.props) {
-          if (!isHwptDecl(p) || p === to) continue;
-          const at = p.devices.flatMap((r, k) => (r.ref === dev ? [k] : []));
-          if (at.length) removals.push(...(removeListElements(p, 'devices', at) ?? [undefined]));
-        }
+        const removals = outOfHwptBlocks(vm, dev, isHwptDecl(to) ? to : undefined);
         if (isHwptDecl(to)) {
           title = `Attach ${dev.name} to hwpt ${to.name}, where its iommu_group is`;
           if (!to.devices.some((r) => r.ref === dev)) edits = [appendToList(to, `, ${ref}`)];
@@ -190,7 +240,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         if (!isPciDevice(dev) || !isIommu(unit)) return undefined;
         title = `Translate ${dev.name} and the devices below it by iommu ${unit.name}`;
         // one action per candidate unit: which one is right only the host can say
-        preferred = false;
+        preferable = false;
         const existing = dev.props.find(isDeviceIommuProp);
         edits = [existing ? replaceNode(existing, `iommu ${unit.name}`) : insertMember(dev, `iommu ${unit.name}`, dev.props)];
         break;
@@ -200,7 +250,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         if (!isPciDevice(dev) || dev.props.some(isAcsProp)) return undefined;
         title = `Declare acs none on ${dev.name} (what the grouping assumed; a capture as root would tell)`;
         // an assertion about hardware the file does not know: offered, never preferred
-        preferred = false;
+        preferable = false;
         edits = [insertMember(dev, 'acs none', dev.props)];
         break;
       }
@@ -224,7 +274,13 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       (changes[e.uri] ??= []).push(e.edit);
     }
     if (!Object.keys(changes).length) return undefined;
-    return { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: preferred, edit: { changes } };
+    const action: CodeAction = { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: { changes } };
+    if ('warning' in fix && fix.warning) {
+      action.title += INSECURE_SUFFIX;
+      action.data = { warning: fix.warning } satisfies IommuCodeActionData;
+      preferable = false;
+    }
+    return { action, preferable };
   }
 
   /**

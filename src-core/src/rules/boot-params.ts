@@ -26,8 +26,12 @@ function offSelector(param: string): ((e: CmdlineEntry, options: string[]) => bo
   }
 }
 
-/** The quick fix of a BOOT finding: the host's command line without the options that turn `param` off. */
-function removeFix(h: Host, param: string): FixHint[] | undefined {
+/**
+ * The quick fix of a BOOT finding (and of IR001/IR003 when the command line turns IR off): a `set-cmdline` hint with
+ * the host's command line without every option that turns `param` off (`'intel_iommu=off'`, `'amd_iommu=off'`,
+ * `'iommu=off'`, `'nointremap'`, `'intremap=off'`); undefined when the host has no command line or nothing goes.
+ */
+export function removeFix(h: Host, param: string): FixHint[] | undefined {
   const select = offSelector(param);
   if (!select || h.cmdline === undefined) return undefined;
   // what goes, for the fix's title: `nointremap`, `intremap=off`, … each once

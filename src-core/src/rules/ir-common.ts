@@ -1,7 +1,9 @@
 /** Wording shared by the IR00x rules: why MSI isolation is missing for a device's IOMMU / MSI controller. */
+import { bootEffectOn, type BootParamEffect } from '../boot-params.js';
 import { hostArch } from '../caps/platform.js';
 import { intelIrBlockers, msiControllerOf } from '../caps/msi.js';
 import type { FixHint, RelatedElement } from '../findings.js';
+import { removeFix } from './boot-params.js';
 import { atLeast } from '../kernel-version.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
 import { iommuLabel } from './vfio-common.js';
@@ -36,14 +38,28 @@ export function irRelated(host: Host, iommu: Iommu | undefined, kernel: KernelVe
 }
 
 /**
- * `set-iommu-property interruptRemapping=true` for the x86 units whose missing IR leaves `iommu` without it: the
+ * The quick fixes that turn interrupt remapping on for the x86 units whose missing IR leaves `iommu` without it: the
  * unit itself (AMD, or an Intel unit without it), or, for Intel, every Intel unit of the host without it
  * ({@link intelIrBlockers}, CAP-IR-01). Empty for other drivers.
+ *
+ * `host` is the host as booted and `bootParams` its command-line effects (`HostAnalysis.bootParams`). Where the
+ * command line is what turns IR off (`intremap=off` / `nointremap`, CAP-IR-01: `setup_irqremap` / `setup_nointremap`
+ * set `disable_irq_remap`, and Intel and AMD then leave IR off whatever ECAP.IR / the IVRS say), the fix is a
+ * `set-cmdline` hint without those options (the kind BOOT002's fix has), first; the units it does not cover get
+ * `set-iommu-property interruptRemapping=true` (the hardware lacks IR, or the file does not say it has it). Whether a
+ * unit the command line turns off also lacks IR in hardware the booted host no longer tells: its property fix is
+ * offered once the command line is fixed.
  */
-export function enableIrFix(iommu: Iommu | undefined, host: Host): FixHint[] {
+export function enableIrFix(iommu: Iommu | undefined, host: Host, bootParams?: readonly BootParamEffect[]): FixHint[] {
   if (!iommu || (iommu.driver !== 'intel-vtd' && iommu.driver !== 'amd-vi')) return [];
   const units = iommu.driver === 'intel-vtd' ? intelIrBlockers(host) : [iommu];
-  return units.map((u) => ({ kind: 'set-iommu-property', iommuId: u.id, property: 'interruptRemapping', value: 'true' }));
+  const offByCmdline = units.filter((u) => bootEffectOn(bootParams, 'remapping-off', u.id) !== undefined);
+  const cmdline = offByCmdline.length ? removeFix(host, 'intremap=off')?.[0] : undefined;
+  const rest = cmdline ? units.filter((u) => !offByCmdline.includes(u)) : units;
+  return [
+    ...(cmdline ? [cmdline] : []),
+    ...rest.map((u): FixHint => ({ kind: 'set-iommu-property', iommuId: u.id, property: 'interruptRemapping', value: 'true' })),
+  ];
 }
 
 /** Security warning attached to every allow_unsafe_interrupts quick fix. */

@@ -17,7 +17,7 @@ export const irIommufdRule: Rule = {
       { rule: 'IOMMUFD-IR-01', source: 'drivers/iommu/iommufd/device.c:iommufd_device_setup_msi', versions: '6.2–6.5' },
       { rule: 'IOMMUFD-IR-02', source: 'drivers/iommu/iommufd/device.c:iommufd_device_bind', versions: '≥ 6.6', commit: 'd525a5b8cf39' },
     ],
-    fix: 'Enable interrupt remapping where possible, or set iommufd.allow_unsafe_interrupts=1 (insecure).',
+    fix: 'Remove `intremap=off` / `nointremap` from the command line, enable interrupt remapping where possible, or set iommufd.allow_unsafe_interrupts=1 (insecure).',
   },
   check(ctx) {
     return perOutcome(ctx, 'IR003', (v) => {
@@ -34,7 +34,7 @@ export const irIommufdRule: Rule = {
         related: irRelated(v.host, v.iommu, v.kernel),
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
-        fixes: [...enableIrFix(v.iommu, v.host), { kind: 'set-param', hostId: v.host.id, param: IOMMUFD_UNSAFE_PARAM, value: '1', warning: UNSAFE_WARNING }],
+        fixes: [...enableIrFix(v.iommu, v.host, v.hostAnalysis.bootParams), { kind: 'set-param', hostId: v.host.id, param: IOMMUFD_UNSAFE_PARAM, value: '1', warning: UNSAFE_WARNING }],
       };
     });
   },

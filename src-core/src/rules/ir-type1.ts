@@ -17,7 +17,7 @@ export const irType1Rule: Rule = {
       { rule: 'VFIO-IR-01', source: 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_attach_group; kernel/irq/irqdomain.c:irq_domain_check_msi_remap', versions: '≤ 6.2' },
       { rule: 'VFIO-IR-02', source: 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_attach_group; drivers/iommu/iommu.c:iommu_group_has_isolated_msi', versions: '≥ 6.3', commit: '6b1a7a00427c' },
     ],
-    fix: 'Enable interrupt remapping where the hardware supports it, or set vfio_iommu_type1.allow_unsafe_interrupts=1 (insecure).',
+    fix: 'Remove `intremap=off` / `nointremap` from the command line, enable interrupt remapping where the hardware supports it, or set vfio_iommu_type1.allow_unsafe_interrupts=1 (insecure).',
   },
   check(ctx) {
     return perOutcome(ctx, 'IR001', (v) => {
@@ -33,7 +33,7 @@ export const irType1Rule: Rule = {
         related: irRelated(v.host, v.iommu, v.kernel),
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
-        fixes: [...enableIrFix(v.iommu, v.host), { kind: 'set-param', hostId: v.host.id, param: TYPE1_UNSAFE_PARAM, value: '1', warning: UNSAFE_WARNING }],
+        fixes: [...enableIrFix(v.iommu, v.host, v.hostAnalysis.bootParams), { kind: 'set-param', hostId: v.host.id, param: TYPE1_UNSAFE_PARAM, value: '1', warning: UNSAFE_WARNING }],
       };
     });
   },

@@ -46,6 +46,29 @@ describe('type1: interrupt remapping (VFIO-IR-01/02)', () => {
     expect(f.fixes).not.toContainEqual(expect.objectContaining({ kind: 'set-iommu-property', iommuId: h.iommus[0].id }));
   });
 
+  it('IR turned off by intremap=off / nointremap on the command line: the fix removes them, not a unit property (CAP-IR-01)', () => {
+    // simulate(), not run(): the command line is applied to the host before the rules read it
+    const find = (cmdline: string, code = 'IR001', backend: 'vfio-type1' | 'iommufd-cdev' = 'vfio-type1') =>
+      simulate(oneVm(intelHost('6.12', { cmdline }), ['gpu'], { backend })).findings.find((x) => x.code === code && x.elementId === 'gpu');
+    const f = find('quiet nointremap intremap=off,nosid intel_iommu=on -- single')!;
+    expect(f.fixes![0]).toEqual({ kind: 'set-cmdline', hostId: 'h', cmdline: 'quiet intremap=nosid intel_iommu=on -- single', removed: 'nointremap, intremap=off' });
+    // both units have IR in hardware: no unit property fix (the file already says so; the server could express none)
+    expect(f.fixes!.filter((x) => x.kind === 'set-iommu-property')).toEqual([]);
+    expect(f.fixes!.at(-1)).toMatchObject({ kind: 'set-param', param: 'vfio_iommu_type1.allow_unsafe_interrupts' });
+    // the fixed command line clears IR001; a later intremap=on undoes an earlier off
+    expect(find('quiet intremap=nosid intel_iommu=on -- single')).toBeUndefined();
+    expect(find('intremap=off intremap=on')).toBeUndefined();
+    // a unit without IR in hardware as well: the command line first (the booted host no longer says which units lack
+    // IR in hardware), then, with the command line fixed, the unit
+    const h = intelHost('6.12', { cmdline: 'intremap=off' });
+    h.iommus[1].interruptRemapping = false;
+    const ir001 = (x: typeof h) => simulate(oneVm(x, ['gpu'])).findings.find((y) => y.code === 'IR001')!.fixes!;
+    expect(ir001(h)[0]).toEqual({ kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'intremap=off' });
+    expect(ir001({ ...h, cmdline: '' })[0]).toEqual({ kind: 'set-iommu-property', iommuId: 'dmar1', property: 'interruptRemapping', value: 'true' });
+    // iommufd (IR003) gets the same fix
+    expect(find('intremap=off', 'IR003', 'iommufd-cdev')!.fixes![0]).toEqual({ kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'intremap=off' });
+  });
+
   it.each(['1', 'Y', 'y', 'true', 'on'])('allow_unsafe_interrupts=%s bypasses silently (IR002)', (val) => {
     const r = run(oneVm(intelHost('6.12', { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': val } }, false), ['gpu', 'audio']), INTEL_GROUPS);
     const o = r.outcome('vm1', 'gpu');
