@@ -1,15 +1,17 @@
 /**
  * Completion: Langium proposes keywords and cross-references (devices by name and BDF, hosts, IOMMUs);
  * we add the simulator's vocabulary for value positions (drivers, capabilities, MSI controllers, backends,
- * ACS flags, architectures, firmware kinds, page-table formats, host drivers, well-known module parameters), and
- * inside a host's `cmdline "…"` string the command-line options the simulator reads.
+ * ACS flags, architectures, firmware kinds, page-table formats, host drivers, well-known module parameters and their
+ * values), and inside a host's `cmdline "…"` string the command-line options the simulator reads. The position is the
+ * grammar slot Langium's follow elements fill (an assignment, or the assignment calling a data-type rule), never a
+ * property name alone: a name being declared proposes nothing, and a member line keeps the grammar's keywords.
  */
-import { AstUtils, CstUtils, GrammarAST, type LangiumDocument, type MaybePromise } from 'langium';
-import { DefaultCompletionProvider, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
+import { AstUtils, CstUtils, GrammarAST, GrammarUtils, type LangiumDocument, type MaybePromise } from 'langium';
+import { DefaultCompletionProvider, findFirstFeatures, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
-import { isCmdlineSetting, isIommu } from '../language/generated/ast.js';
-import { CMDLINE_OPTIONS, COMMON_DRIVERS, IOMMU_DRIVERS, type Term } from '../../../src-core/src/vocabulary.js';
-import { VALUE_SLOTS } from '../language/value-slots.js';
+import { isCmdlineSetting, isModuleParam } from '../language/generated/ast.js';
+import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js';
+import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
 
 export class IommuCompletionProvider extends DefaultCompletionProvider {
   override async getCompletion(document: LangiumDocument, params: CompletionParams): Promise<CompletionList | undefined> {
@@ -47,33 +49,123 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     return { isIncomplete: false, items };
   }
 
+  /**
+   * One proposal step of Langium's completion: `next` is a grammar element that can follow the text before the cursor.
+   * A value position with a vocabulary ({@link VALUE_SLOTS}, found by {@link slotOf}) proposes that vocabulary instead of
+   * the grammar's own alternatives (which are plain IDs there); a `param` line proposes its values ({@link paramValues})
+   * next to the grammar's `yes`/`no`/… keywords, and after the name the `=` with them. Everything else (keywords,
+   * cross-references) is Langium's; a name being declared (`endpoint <name>`, `vm <name>`) has no slot vocabulary and is
+   * an ID terminal, for which Langium proposes nothing.
+   */
   protected override completionFor(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor): MaybePromise<void> {
-    const terms = this.vocabularyFor(context, next);
-    if (terms) {
-      for (const t of terms) {
-        acceptor(context, { label: t.name, kind: CompletionItemKind.EnumMember, detail: t.doc, documentation: t.doc, sortText: '0' + t.name });
-      }
-      return;
+    const slot = this.slotOf(context, next);
+    if (slot && !GrammarAST.isCrossReference(slot.assignment.terminal)) {
+      const key = `${slot.type}.${slot.property}`;
+      const vocabulary = VALUE_SLOTS[key]?.terms;
+      if (vocabulary) return this.acceptTerms(context, acceptor, vocabulary);
+      // the grammar's Bool keywords are values too: they stay, the terminals (INT, ID, …) get the known values
+      if (key === 'ModuleParam.value' && !GrammarAST.isKeyword(next.feature)) return this.acceptTerms(context, acceptor, this.paramValues(context));
+    }
+    if (GrammarAST.isKeyword(next.feature) && next.feature.value === '=' && AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule)?.name === 'ModuleParam') {
+      // Langium leaves out keywords without letters; here `=` is the only way on (besides a longer name)
+      const values = this.paramValues(context);
+      if (!values.length) return acceptor(context, { label: '=', kind: CompletionItemKind.Operator, sortText: '1=' });
+      return this.acceptTerms(context, acceptor, values.map((v) => ({ name: `= ${v.name}`, doc: v.doc })));
     }
     return super.completionFor(context, next, acceptor);
   }
 
+  private acceptTerms(context: CompletionContext, acceptor: CompletionAcceptor, terms: Term[]): void {
+    for (const t of terms) {
+      acceptor(context, { label: t.name, kind: CompletionItemKind.EnumMember, detail: t.doc, documentation: t.doc, sortText: '0' + t.name });
+    }
+  }
+
   /**
-   * The vocabulary for a value position. Langium descends into the `Name` datatype rule, so the feature's
-   * own rule is `Name`; the owning property comes from `next.property`, the owning rule from the assignment
-   * when there is one, else from the AST node at the cursor (`driver` inside an `iommu` block vs a device).
+   * The values known for the `param` line at the cursor: the well-known parameters ({@link MODULE_PARAMS}) are all bool
+   * parameters (read by `kstrtobool`, vm/drivers.ts), so `1` and `0`; nothing for another parameter.
    */
-  private vocabularyFor(context: CompletionContext, next: NextFeature): Term[] | undefined {
-    const assignment = AstUtils.getContainerOfType(next.feature, GrammarAST.isAssignment);
-    if (GrammarAST.isCrossReference(assignment?.terminal)) return undefined;
+  private paramValues(context: CompletionContext): Term[] {
+    const param = context.node && AstUtils.getContainerOfType(context.node, isModuleParam);
+    return param && MODULE_PARAMS.some((p) => p.name === param.name) ? BOOL_PARAM_VALUES : [];
+  }
+
+  /**
+   * The grammar slot (`<AST type>.<property>`, the key of {@link VALUE_SLOTS}) that `next` fills: the assignment around it
+   * in its rule, typed by the rule (or the action before it, `{infer AcsProp}`). Inside a data-type rule
+   * (`name=QualifiedName`, `value=ParamValue`) there is no assignment, and Langium's `next.property` is lost inside the
+   * rule's groups, so the slot is the assignment that calls the rule ({@link callSites}), and only where `next` starts
+   * the value (the `.` or the second ID of `a.b` continue one): when several assignments call it (`Version`), the one
+   * whose type is the AST node at the cursor or a container of it. Undefined when that leaves no single slot.
+   */
+  private slotOf(context: CompletionContext, next: NextFeature): Slot | undefined {
     const rule = AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule);
-    const direct = assignment && rule ? VALUE_SLOTS[`${rule.name}.${assignment.feature}`] : undefined;
-    if (direct) return direct.terms;
-    const property = next.property ?? assignment?.feature;
-    if (!property || (next.feature.$type !== 'RuleCall' && !assignment)) return undefined;
-    const inIommu = !!context.node && !!AstUtils.getContainerOfType(context.node, isIommu);
-    const owner = Object.keys(VALUE_SLOTS).filter((k) => k.endsWith(`.${property}`)).map((k) => VALUE_SLOTS[k].terms);
-    if (property === 'driver') return inIommu ? IOMMU_DRIVERS : COMMON_DRIVERS;
-    return owner.length && owner.every((t) => t === owner[0]) ? owner[0] : undefined;
+    if (!rule) return undefined;
+    const assignment = AstUtils.getContainerOfType(next.feature, GrammarAST.isAssignment);
+    if (assignment) return { type: assignmentOwner(assignment, rule), property: assignment.feature, assignment };
+    // an unassigned keyword of a rule (`param`, `=`, `at`) fills no slot
+    if (!GrammarUtils.isDataTypeRule(rule)) return undefined;
+    const sites = this.callSites(rule).filter((s) => this.firstFeatures(s.value!).has(next.feature));
+    if (sites.length <= 1) return sites[0];
+    const around = new Set<string>();
+    for (let n = context.node; n; n = n.$container) around.add(n.$type);
+    const here = sites.filter((s) => around.has(s.type));
+    return here.length === 1 ? here[0] : undefined;
+  }
+
+  private readonly callSiteCache = new Map<GrammarAST.ParserRule, Slot[]>();
+  private readonly firstFeatureCache = new Map<GrammarAST.ParserRule, Set<GrammarAST.AbstractElement>>();
+
+  /**
+   * The assignments that take the data-type rule `rule` as their value, directly (`value=ParamValue`) or through other
+   * data-type rules (`Bool` inside `ParamValue`); each with the data-type rule it calls as `value`.
+   */
+  private callSites(rule: GrammarAST.ParserRule, seen = new Set<GrammarAST.ParserRule>()): Slot[] {
+    const cached = this.callSiteCache.get(rule);
+    if (cached) return cached;
+    seen.add(rule);
+    const sites: Slot[] = [];
+    for (const call of AstUtils.streamAllContents(this.grammar).filter(GrammarAST.isRuleCall)) {
+      if (call.rule.ref !== rule) continue;
+      const caller = AstUtils.getContainerOfType(call, GrammarAST.isParserRule);
+      if (!caller) continue;
+      const assignment = AstUtils.getContainerOfType(call, GrammarAST.isAssignment);
+      if (assignment && !GrammarUtils.isDataTypeRule(caller)) {
+        sites.push({ type: assignmentOwner(assignment, caller), property: assignment.feature, assignment, value: rule });
+      } else if (GrammarUtils.isDataTypeRule(caller) && !seen.has(caller)) sites.push(...this.callSites(caller, seen));
+    }
+    this.callSiteCache.set(rule, sites);
+    return sites;
+  }
+
+  /** The grammar elements a value of the data-type rule `rule` can start with (through nested data-type rules). */
+  private firstFeatures(rule: GrammarAST.ParserRule): Set<GrammarAST.AbstractElement> {
+    let first = this.firstFeatureCache.get(rule);
+    if (!first) {
+      first = new Set(findFirstFeatures(rule.definition).map((stack) => stack[stack.length - 1].feature));
+      this.firstFeatureCache.set(rule, first);
+    }
+    return first;
   }
 }
+
+/** A grammar position that takes a value: the AST type and property it sets, and the grammar assignment. */
+interface Slot {
+  type: string;
+  property: string;
+  assignment: GrammarAST.Assignment;
+  /** For a slot found from inside a data-type rule: the data-type rule the assignment calls. */
+  value?: GrammarAST.ParserRule;
+}
+
+/** The AST type an assignment of `rule` sets a property of: the type of the action before it, else the rule's type. */
+function assignmentOwner(assignment: GrammarAST.Assignment, rule: GrammarAST.ParserRule): string {
+  const action = GrammarUtils.getActionAtElement(assignment);
+  return action ? GrammarUtils.getTypeName(action) : (GrammarUtils.getExplicitRuleType(rule) ?? rule.name);
+}
+
+/** The values of a bool module parameter (`param_set_bool`), as a `param` line writes them. */
+const BOOL_PARAM_VALUES: Term[] = [
+  { name: '1', doc: 'Enabled (sysfs shows Y).' },
+  { name: '0', doc: 'Disabled, the default (sysfs shows N).' },
+];

@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectCompletion } from 'langium/test';
+import { PCI_KINDS } from '../../src-core/src/vocabulary.js';
+import { MODULE_PARAMS } from '../src/language/value-slots.js';
+import { createTestServices } from './helpers.js';
+
+const t = createTestServices();
+afterEach(() => t.clear());
+
+/** The completion labels at the `<|>` of `text`. */
+async function labelsAt(text: string): Promise<string[]> {
+  let labels: string[] = [];
+  await expectCompletion(t.Iommu)({ text, index: 0, assert: (list) => (labels = list.items.map((i) => i.label)), disposeAfterCheck: true });
+  return labels;
+}
+
+const PARAM_NAMES = MODULE_PARAMS.map((p) => p.name);
+const KINDS = PCI_KINDS.map((k) => k.name);
+const HOST_KEYWORDS = ['kernel', 'arch', 'firmware', 'cmdline', 'param', 'acs-override-patch', 'iommu'];
+const DEVICE_KEYWORDS = ['id', 'class', 'multifunction', 'acs', 'no-snoop', 'dma-coherent', 'driver', 'iommu', 'observed-group', 'observed-domain',
+  'secondary-bus', 'virtual-function', 'dma-alias', 'requires-direct-mapping', 'untrusted'];
+
+describe('completion: names being declared', () => {
+  for (const text of ['host h { endpoint <|> }', 'host h { root-port <|> }', 'vm <|>', 'vm v<|>', 'host <|>', 'host h { iommu <|> }', 'vm v on h { hwpt <|> }']) {
+    it(`proposes nothing at the name in ${JSON.stringify(text)}`, async () => {
+      const labels = await labelsAt(text);
+      expect(labels).toEqual([]);
+      for (const p of PARAM_NAMES) expect(labels).not.toContain(p);
+    });
+  }
+});
+
+describe('completion: start of a member line', () => {
+  it('in a host body: the host keywords and every device kind, no firmware kinds', async () => {
+    const labels = await labelsAt('host h {\n    kernel 6.12\n    <|>\n}');
+    expect([...labels].sort()).toEqual([...HOST_KEYWORDS, ...KINDS].sort());
+    expect(labels).not.toContain('acpi');
+    expect(labels).not.toContain('devicetree');
+  });
+
+  it('in a host body, a typed prefix keeps the matching kind', async () => {
+    expect(await labelsAt('host h { endp<|> }')).toEqual(['endpoint']);
+    expect(await labelsAt('host h { root<|> }')).toEqual(['root-port']);
+  });
+
+  it('in a device body: the device properties and every device kind (child devices), no firmware kinds', async () => {
+    const labels = await labelsAt('host h { root-port r at 0000:00:01.0 { <|> } }');
+    expect([...labels].sort()).toEqual([...DEVICE_KEYWORDS, ...KINDS].sort());
+    expect(labels).not.toContain('acpi');
+    expect(await labelsAt('host h { root-port r at 0000:00:01.0 { endp<|> } }')).toEqual(['endpoint']);
+  });
+
+  it('firmware kinds stay where they belong: after `firmware`', async () => {
+    expect(await labelsAt('host h { firmware <|> }')).toEqual(['acpi', 'devicetree']);
+  });
+});
+
+describe('completion: module parameters', () => {
+  it('`param ` proposes the well-known parameter names, and only them', async () => {
+    expect(await labelsAt('host h { param <|> }')).toEqual(PARAM_NAMES);
+  });
+
+  it('a typed part of the name keeps the matching ones and replaces the whole dotted name', async () => {
+    expect(await labelsAt('host h { param vfio<|> }')).toEqual(['vfio_iommu_type1.allow_unsafe_interrupts', 'vfio_pci.disable_denylist']);
+    await expectCompletion(t.Iommu)({
+      text: 'host h { param vfio_pci.dis<|> }',
+      index: 0,
+      assert: (list) => {
+        expect(list.items.map((i) => i.label)).toEqual(['vfio_pci.disable_denylist']);
+        expect(list.items[0].textEdit).toMatchObject({ range: { start: { line: 0, character: 15 }, end: { line: 0, character: 27 } } });
+      },
+      disposeAfterCheck: true,
+    });
+  });
+
+  it('after a known name proposes `=` with its values, after an unknown one `=` only', async () => {
+    expect(await labelsAt('host h { param vfio_pci.disable_denylist <|> }')).toEqual(['= 1', '= 0']);
+    expect(await labelsAt('host h { param foo.bar <|> }')).toEqual(['=']);
+  });
+
+  it('after `=` proposes the values: 1/0 for a known (bool) parameter, the grammar words for any', async () => {
+    const known = await labelsAt('host h { param vfio_iommu_type1.allow_unsafe_interrupts = <|> }');
+    expect([...known].sort()).toEqual(['0', '1', 'false', 'no', 'off', 'on', 'true', 'yes']);
+    for (const p of PARAM_NAMES) expect(known).not.toContain(p);
+    expect([...(await labelsAt('host h { param foo = <|> }'))].sort()).toEqual(['false', 'no', 'off', 'on', 'true', 'yes']);
+  });
+});
+
+describe('completion: value slots keep their vocabulary', () => {
+  it('IOMMU and device drivers, VMM, default-domain type', async () => {
+    expect(await labelsAt('host h { iommu u { driver <|> } }')).toEqual(['intel-vtd', 'amd-vi', 'arm-smmu-v3', 'arm-smmu', 'virtio-iommu', 's390', 'none']);
+    const driver = await labelsAt('host h { endpoint x at 0000:01:00.0 { driver <|> } }');
+    expect(driver).toEqual(expect.arrayContaining(['vfio-pci', 'pci-stub', 'nvme', 'none']));
+    expect(driver).not.toContain('intel-vtd');
+    expect(await labelsAt('vm v on h { vmm <|> }')).toEqual(['qemu', 'cloud-hypervisor', 'crosvm', 'firecracker', 'libvirt']);
+    expect(await labelsAt('host h { kernel <|> }')).toEqual([]);
+  });
+});
