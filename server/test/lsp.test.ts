@@ -3,7 +3,10 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testCodeAction } from 'langium/test';
+import { AstUtils } from 'langium';
 import { codes, createTestServices, diagnosticsWithCode, message } from './helpers.js';
+import { type Document, isAssignProp, isBackendProp, isPciDevice, isVm } from '../src/language/generated/ast.js';
+import { insertMember, removeNode, type DocEdit } from '../src/lsp/edits.js';
 
 const t = createTestServices();
 afterEach(() => t.clear());
@@ -95,6 +98,52 @@ describe('quick fixes', () => {
     expect(codes(await t.validate(fixed))).not.toContain('REF001');
   });
 
+
+  it('REF003: removes the repeated reference from its list, or its whole assign line; the warning then goes', async () => {
+    const vm = (assign: string) => HOST + `vm v on h {\n    backend vfio-type1\n${assign}}\n`;
+    // in a list: only that element and its comma
+    const inList = vm('    assign gpu, audio\n    assign audio, gpu\n');
+    const a = await actionsFor(inList, 'REF003');
+    expect(a.actions.map((x) => [x.title, x.isPreferred])).toEqual([["Remove the repeated 'audio'", true]]);
+    const fixedList = apply(inList, a.actions[0]);
+    expect(fixedList).toBe(vm('    assign gpu, audio\n    assign gpu\n'));
+    // `gpu` on the second line is repeated too: one more fix leaves no REF003
+    const b = await actionsFor(fixedList, 'REF003');
+    const fixedLine = apply(fixedList, b.actions[0]);
+    expect(fixedLine).toBe(vm('    assign gpu, audio\n'));
+    expect(codes(await t.validate(fixedLine))).not.toContain('REF003');
+  });
+
+  it('REF003 in a CRLF file: the line goes with its CRLF, no stray carriage return is left', async () => {
+    const text = (HOST + 'vm v on h {\n    backend vfio-type1\n    assign gpu, audio\n    assign 0000:01:00.0\n}\n').replace(/\n/g, '\r\n');
+    const { actions } = await actionsFor(text, 'REF003');
+    expect(actions.map((x) => x.title)).toEqual(["Remove the repeated '0000:01:00.0'"]);
+    expect(apply(text, actions[0])).toBe((HOST + 'vm v on h {\n    backend vfio-type1\n    assign gpu, audio\n}\n').replace(/\n/g, '\r\n'));
+  });
+
+  it('edits in a CRLF file: an inserted line, a new block and a removed line keep CRLF, no stray carriage return', async () => {
+    const crlf = (s: string) => s.replace(/\n/g, '\r\n');
+    const text = crlf(HOST + 'vm v on h {\n    backend vfio-type1\n    assign gpu\n}\n');
+    const doc = await t.validate(text);
+    const root = doc.parseResult.value as Document;
+    const vm = root.elements.find(isVm)!;
+    const applyOne = (e: DocEdit | undefined) => TextDocument.applyEdits(TextDocument.create('file:///x.iommu', 'iommu', 1, text), [e!.edit]);
+    expect(applyOne(insertMember(vm, 'kvm-vfio yes', vm.props, (p) => !isAssignProp(p)))).toBe(crlf(HOST + 'vm v on h {\n    backend vfio-type1\n    kvm-vfio yes\n    assign gpu\n}\n'));
+    // a device without a block gets one
+    const bare = crlf(HOST.replace('root-port rp at 0000:00:01.0 {', 'endpoint nic at 0000:02:00.0\n    root-port rp at 0000:00:01.0 {'));
+    const bareDoc = await t.validate(bare);
+    const nic = AstUtils.streamAst(bareDoc.parseResult.value).filter(isPciDevice).find((d) => d.name === 'nic')!;
+    const e = insertMember(nic, 'driver vfio-pci', nic.props)!;
+    const withBlock = TextDocument.applyEdits(TextDocument.create('file:///y.iommu', 'iommu', 1, bare), [e.edit]);
+    expect(withBlock).toContain(crlf('endpoint nic at 0000:02:00.0 {\n        driver vfio-pci\n    }\n'));
+    // removing a line alone on it takes its CRLF; one with a comment after it too
+    expect(applyOne(removeNode(vm.props.find(isBackendProp)!))).toBe(crlf(HOST + 'vm v on h {\n    assign gpu\n}\n'));
+    const commented = crlf(HOST + 'vm v on h {\n    backend vfio-type1 // the default\n    assign gpu\n}\n');
+    const cDoc = await t.validate(commented);
+    const cVm = (cDoc.parseResult.value as Document).elements.find(isVm)!;
+    const removed = TextDocument.applyEdits(TextDocument.create('file:///z.iommu', 'iommu', 1, commented), [removeNode(cVm.props.find(isBackendProp)!)!.edit]);
+    expect(removed).toBe(crlf(HOST + 'vm v on h {\n    // the default\n    assign gpu\n}\n'));
+  });
   it('VIA005 with two units and no iommu line: one action per unit, none preferred, each declaring it on the root port', async () => {
     const text = (rp: string) =>
       `host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    iommu dmar1 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR CR UF${rp}\n        endpoint gpu at 0000:01:00.0 {\n            acs none\n            driver vfio-pci\n        }\n    }\n}\nvm v on h {\n    assign gpu\n}\n`;

@@ -47,6 +47,8 @@ export interface IommuDiagnosticData {
   fixes?: Finding['fixes'];
   /** Model element ids (for quick fixes that edit other places). */
   elementId?: string;
+  /** For REF003: the position of the repeated reference in its `assign` list (the quick fix removes that element). */
+  listIndex?: number;
 }
 
 /**
@@ -288,7 +290,7 @@ export class IommuValidator {
           index: i,
           code: 'REF003',
           codeDescription: { href: ruleHref('REF003') },
-          data: { code: 'REF003' } satisfies IommuDiagnosticData,
+          data: { code: 'REF003', listIndex: i } satisfies IommuDiagnosticData,
         });
       }
     }

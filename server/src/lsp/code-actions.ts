@@ -7,7 +7,7 @@
  * its title only gets the short suffix {@link INSECURE_SUFFIX} and the warning text travels in the action's `data`
  * (`{ warning }`), as LSP servers keep titles to a short imperative phrase.
  */
-import { AstUtils, type LangiumDocument, type MaybePromise } from 'langium';
+import { AstUtils, CstUtils, type LangiumDocument, type MaybePromise } from 'langium';
 import type { CodeActionProvider } from 'langium/lsp';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic } from 'vscode-languageserver';
 import type { FixHint } from '../../../src-core/src/findings.js';
@@ -93,6 +93,10 @@ export class IommuCodeActionProvider implements CodeActionProvider {
           edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: data.replacement }] } },
         });
       }
+      if (data.code === 'REF003' && data.listIndex !== undefined) {
+        const action = this.repeatedAssignFix(document, diagnostic, data.listIndex);
+        if (action) actions.push(action);
+      }
       // the preferred fix: the first one built that may be preferred (no warning, not one of several candidates)
       let preferredTaken = false;
       for (const fix of data.fixes ?? []) {
@@ -104,6 +108,27 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       }
     }
     return actions;
+  }
+
+  /**
+   * REF003's fix: remove the repeated reference (element `index` of the `assign` list the diagnostic is on; the whole
+   * line when it is the only one). Undefined when the text there is no longer that reference (an edit since).
+   */
+  private repeatedAssignFix(document: LangiumDocument, diagnostic: Diagnostic, index: number): CodeAction | undefined {
+    const root = document.parseResult.value.$cstNode;
+    const leaf = root && CstUtils.findLeafNodeAtOffset(root, document.textDocument.offsetAt(diagnostic.range.start));
+    const assign = leaf && AstUtils.getContainerOfType(leaf.astNode, isAssignProp);
+    const ref = assign?.devices[index];
+    if (!assign || !ref || ref.$refText !== document.textDocument.getText(diagnostic.range)) return undefined;
+    const edit = removeListElement(assign, 'devices', index);
+    if (!edit) return undefined;
+    return {
+      title: `Remove the repeated '${ref.$refText}'`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      isPreferred: true,
+      edit: { changes: { [edit.uri]: [edit.edit] } },
+    };
   }
 
   /**

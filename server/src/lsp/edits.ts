@@ -15,6 +15,12 @@ function docOf(node: AstNode) {
   return AstUtils.getDocument(node);
 }
 
+/** The line ending of `text`: that of its first line (`\r\n` or `\n`; `\n` for a single line). */
+export function eolOf(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+}
+
 /** Indentation (spaces/tabs) of the line where `offset` is. */
 function lineIndent(text: string, offset: number): string {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
@@ -34,15 +40,16 @@ export function insertMember(block: AstNode, line: string, members: AstNode[] = 
   const baseIndent = lineIndent(text, cst.offset);
   const open = GrammarUtils.findNodeForKeyword(cst, '{');
   const uri = doc.uri.toString();
+  const eol = eolOf(text);
   if (!open) {
     const end = doc.textDocument.positionAt(cst.end);
-    return { uri, edit: { range: { start: end, end }, newText: ` {\n${baseIndent}    ${line}\n${baseIndent}}` } };
+    return { uri, edit: { range: { start: end, end }, newText: ` {${eol}${baseIndent}    ${line}${eol}${baseIndent}}` } };
   }
   const anchors = members.filter((m) => m.$cstNode && after(m));
   const last = anchors[anchors.length - 1]?.$cstNode;
   const indent = last ? lineIndent(text, last.offset) : `${baseIndent}    `;
   const at = doc.textDocument.positionAt(last ? last.end : open.end);
-  return { uri, edit: { range: { start: at, end: at }, newText: `\n${indent}${line}` } };
+  return { uri, edit: { range: { start: at, end: at }, newText: `${eol}${indent}${line}` } };
 }
 
 /** Replace the text of `node`'s `property` (first CST node for it). */
@@ -70,7 +77,8 @@ export function removeListElement(node: AstNode, property: string, index: number
 }
 
 /**
- * Remove `node`: with its line when it stands alone on it (only blanks before it and blanks or a comment after it),
+ * Remove `node`: with its line and that line's end (`\n` or `\r\n`) when it stands alone on it (only blanks around
+ * it); up to the comment when only a comment follows it on its line (the comment stays, at the line's indentation);
  * else only the node and the blanks before it on its line (`vm v on h { assign a hwpt b { attach c } }`).
  */
 export function removeNode(node: AstNode): DocEdit | undefined {
@@ -83,9 +91,16 @@ export function removeNode(node: AstNode): DocEdit | undefined {
   const before = text.slice(lineStart, cst.offset);
   const after = text.slice(cst.end, lineEnd < 0 ? text.length : lineEnd);
   let start = cst.offset;
-  if (/^[ \t]*$/.test(before) && /^[ \t]*(\/\/.*)?$/.test(after)) start = lineStart > 0 ? lineStart - 1 : lineStart;
+  let end = cst.end;
+  const alone = /^[ \t]*$/.test(before);
+  if (alone && /^[ \t]*\r?$/.test(after)) {
+    // the line end before it (a CRLF whole); on the first line, the one after it
+    if (lineStart > 0) start = lineStart - (lineStart >= 2 && text[lineStart - 2] === '\r' ? 2 : 1);
+    else if (lineEnd >= 0) end = lineEnd + 1;
+    else start = lineStart;
+  } else if (alone && /^[ \t]*\/\//.test(after)) end = cst.end + /^[ \t]*/.exec(after)![0].length;
   else start = cst.offset - (/[ \t]*$/.exec(before)?.[0].length ?? 0);
-  return { uri: doc.uri.toString(), edit: { range: { start: doc.textDocument.positionAt(start), end: doc.textDocument.positionAt(cst.end) }, newText: '' } };
+  return { uri: doc.uri.toString(), edit: { range: { start: doc.textDocument.positionAt(start), end: doc.textDocument.positionAt(end) }, newText: '' } };
 }
 
 /**
