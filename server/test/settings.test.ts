@@ -25,6 +25,19 @@ describe('settings', () => {
     expect(codes(doc)).toContain('CC001');
   });
 
+  it('the cmdline hover reads the command line with the default kernel for a host without `kernel`', async () => {
+    const text = 'host h {\n    arch x86_64\n    cmdline "amd_iommu=pgtbl_v2"\n    iommu u {\n        driver amd-vi\n        caps interrupt-remapping\n        msi x86-ir\n    }\n}\n';
+    const hover = async () => {
+      const doc = await t.validate(text);
+      const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(text.indexOf('pgtbl_v2')) });
+      return (h?.contents as { value: string }).value;
+    };
+    expect(await hover()).toContain('VFIO domains use v1 page tables before 6.14, whatever amd_iommu=pgtbl_… says (no kernel declared)');
+    t.shared.workspace.ConfigurationProvider.updateConfiguration({ settings: { iommu: { defaultKernel: '6.14' } } });
+    await until(() => t.Iommu.simulation.SimulationCache.getOptions().defaultKernel !== undefined);
+    expect(await hover()).toContain('- `amd_iommu=pgtbl_v2`: v2 page tables (no Force-Coherent bit) for AMD units without a `pgtable` line (KVM002)');
+  });
+
   it('iommu.severityOverrides changes a rule severity or turns it off', async () => {
     t.shared.workspace.ConfigurationProvider.updateConfiguration({ settings: { iommu: { severityOverrides: { KVER000: 'error', GRP002: 'off' } } } });
     await until(() => true);

@@ -6,7 +6,7 @@
 import { applyBootParams, isModuleParamKey, lastSwitches, moduleParamKey, SIMULATED_BOOL_PARAMS, smOffKnown, switchesOff } from './boot-params.js';
 import { cmdlineEntries, kstrtobool, x86IommuOptions } from './kernel-cmdline.js';
 import { isTrueParamValue } from './vm/drivers.js';
-import type { Host } from './model.js';
+import type { Host, KernelVersion } from './model.js';
 import { hostArch, isX86Host } from './arch.js';
 import { atLeast, formatKernel } from './kernel-version.js';
 
@@ -53,8 +53,13 @@ function options(value: string, known: Record<string, string>): string | undefin
  * `pci=disable_acs_redir=` (GRP-CMD-01/02), `pcie_acs_override=` with the out-of-tree patch (GRP-CMD-03) and the
  * module parameters the simulator uses (`vfio_iommu_type1.allow_unsafe_interrupts`, `iommufd.allow_unsafe_interrupts`,
  * `vfio_pci.disable_denylist`; a `param` line of the host that disagrees wins).
+ *
+ * @param kernel the kernel the host is simulated with: its `kernel` line, else the default kernel (`--default-kernel`,
+ *   `iommu.defaultKernel`), as `simulate()` takes it; what some tokens do depends on it (`amd_iommu=pgtbl_v2` from 6.14,
+ *   `kstrtobool`'s spellings, `intel_iommu=sm_off` from 5.15).
  */
-export function cmdlineEffects(host: Host): CmdlineEffect[] {
+export function cmdlineEffects(host0: Host, kernel: KernelVersion | undefined = host0.kernel): CmdlineEffect[] {
+  const host = kernel === host0.kernel ? host0 : { ...host0, kernel };
   const out: CmdlineEffect[] = [];
   const x86 = isX86Host(host);
   const params = new Map(Object.keys(host.params).map((k) => [moduleParamKey(k), host.params[k]]));

@@ -94,6 +94,15 @@ describe('cmdlineEffects: what the simulator reads from each token', () => {
     expect(e.effect).toBe("'true' is not a boolean for this kernel (5.15) (kstrtobool; `t…` / `f…` from 5.19): vfio_iommu_type1.allow_unsafe_interrupts keeps its default (off), and a module loaded with it fails to load (\"`true' invalid for parameter `allow_unsafe_interrupts'\")");
     expect(cmdlineEffects(h('vfio_iommu_type1.allow_unsafe_interrupts=true', k(6, 1)))[0]).toMatchObject({ read: true, effect: 'module parameter vfio_iommu_type1.allow_unsafe_interrupts on (true; as a `param` line would set it)' });
   });
+
+  it('a host without `kernel` is read with the kernel passed (the default kernel, as simulate() takes it)', () => {
+    const noKernel = { ...h('iommu.strict=true'), kernel: undefined };
+    // no kernel at all: the newest behaviour, `true` is a boolean
+    expect(cmdlineEffects(noKernel)[0]).toMatchObject({ read: true });
+    expect(cmdlineEffects(noKernel, { major: 5, minor: 15 })[0]).toEqual({ token: 'iommu.strict=true', read: false, effect: "'true' is not a boolean for this kernel (5.15) (kstrtobool; `t…` / `f…` from 5.19), so it changes nothing" });
+    // a declared kernel is what the caller passes too (simulate() prefers it to the default)
+    expect(cmdlineEffects(h('iommu.strict=true', { kernel: { major: 5, minor: 15 } }))[0].read).toBe(false);
+  });
 });
 
 describe('CMDLINE_OPTIONS (completion inside cmdline)', () => {

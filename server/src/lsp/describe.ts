@@ -11,9 +11,9 @@ import { initArguments } from '../../../src-core/src/kernel-cmdline.js';
 import { hostArchOf } from '../../../src-core/src/arch.js';
 import { resolveIommu } from '../../../src-core/src/groups/index.js';
 import { bootEffectOn } from '../../../src-core/src/boot-params.js';
-import { intelIrBlockers } from '../../../src-core/src/caps/msi.js';
+import { intelIrBlockers, unitStatesIr } from '../../../src-core/src/caps/msi.js';
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
-import type { Host, Iommu, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
+import type { Host, Iommu, KernelVersion, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
 import { IOMMU_DRIVERS, MSI_CONTROLLERS } from '../../../src-core/src/vocabulary.js';
 
@@ -107,10 +107,11 @@ export function describeDevice(l: Lookup, dev: PciDevice): string {
  * (the core's intelIrBlockers, CAP-IR-01); undefined otherwise.
  */
 function intelIrNote(unit: Iommu, host: Host | undefined): string | undefined {
-  if (!host || unit.driver !== 'intel-vtd' || unit.interruptRemapping !== true) return undefined;
+  // the unit's own statement: its `interrupt-remapping` capability, else what its `msi` line implies (x86-ir)
+  if (!host || unit.driver !== 'intel-vtd' || !unitStatesIr(unit)) return undefined;
   const blockers = intelIrBlockers(host);
   if (!blockers.length) return undefined;
-  return `no (declared yes; ${blockers.map((u) => u.name).join(', ')} ${blockers.length > 1 ? 'have' : 'has'} none, and Intel enables interrupt remapping for every DRHD or none)`;
+  return `no (declared ${unit.interruptRemapping === undefined ? 'through its MSI controller' : 'yes'}; ${blockers.map((u) => u.name).join(', ')} ${blockers.length > 1 ? 'have' : 'has'} none, and Intel enables interrupt remapping for every DRHD or none)`;
 }
 
 /** Hover text for an IOMMU unit. */
@@ -129,7 +130,8 @@ export function describeIommu(l: Lookup, unit: Iommu): string {
   const changed = (v: boolean | undefined, by: { param: string } | undefined) => (by && v !== false ? `no (declared ${v === undefined ? 'through its MSI controller' : 'yes'}; \`${by.param}\` on the command line)` : undefined);
   const flags: [string, boolean | undefined, string?][] = [
     ['snoop control (ECAP.SC)', unit.snoopControl],
-    ['interrupt remapping', noRemap ? false : unit.interruptRemapping, changed(unit.interruptRemapping, noRemap) ?? intelIrNote(unit, host)],
+    // x86 units: what the unit states, also when only its `msi` line says it (unitStatesIr)
+    ['interrupt remapping', noRemap ? false : unit.driver === 'intel-vtd' || unit.driver === 'amd-vi' ? unitStatesIr(unit) : unit.interruptRemapping, changed(unit.interruptRemapping, noRemap) ?? intelIrNote(unit, host)],
     ['scalable mode', legacy ? false : unit.scalableMode, changed(unit.scalableMode, legacy)],
     ['caching mode (emulated IOMMU)', unit.cachingMode],
     ['coherent walk', unit.coherentWalk],
@@ -176,9 +178,9 @@ export function describeVm(l: Lookup, vm: Vm): string {
   return lines.join('\n');
 }
 
-/** Hover text for a host's `cmdline`: each token and what the simulator does with it (ignored ones last, in one line). */
-export function describeCmdline(host: Host): string {
-  const effects = cmdlineEffects(host);
+/** Hover text for a host's `cmdline`: each token and what the simulator does with it (ignored ones last, in one line), read with `kernel` (the one the host is simulated with; see `cmdlineEffects`). */
+export function describeCmdline(host: Host, kernel: KernelVersion | undefined = host.kernel): string {
+  const effects = cmdlineEffects(host, kernel);
   const read = effects.filter((e) => e.read);
   const ignored = effects.filter((e) => !e.read);
   const lines = ['**kernel command line** — what the simulator reads', ''];

@@ -43,7 +43,9 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       const sim = this.iommuServices.simulation.SimulationCache.get(document);
       const id = sim.idOf.get(leaf.astNode.$container);
       const host = id === undefined ? undefined : sim.topology.hosts.find((h) => h.id === id);
-      if (host) return { contents: { kind: 'markdown', value: why ? `${why.text}\n\n---\n\n${describeCmdline(host)}` : describeCmdline(host) }, range: leaf.range };
+      // with the kernel the host is simulated with (its `kernel` line, else the default kernel of the settings)
+      const text = host && describeCmdline(host, sim.result.hosts.get(host.id)?.kernel ?? host.kernel);
+      if (text) return { contents: { kind: 'markdown', value: why ? `${why.text}\n\n---\n\n${text}` : text }, range: leaf.range };
     }
     if (why) return { contents: { kind: 'markdown', value: why.text }, range: why.range };
     const term = VOCABULARY.find((t) => t.name === leaf.text);

@@ -6,7 +6,7 @@ import { atLeast } from '../kernel-version.js';
 import type { Arch, Host, Iommu, KernelVersion, MsiController } from '../model.js';
 
 /** An x86 unit's own interrupt-remapping statement: `interruptRemapping`, else read from its `msi` line (none = `x86-ir`). */
-function unitStatesIr(u: Iommu): boolean {
+export function unitStatesIr(u: Iommu): boolean {
   return u.interruptRemapping ?? (u.msi === undefined || u.msi === 'x86-ir');
 }
 
