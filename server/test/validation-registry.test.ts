@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { OperationCancelled } from 'langium';
 import { createTestServices, message } from './helpers.js';
+import type { IommuValidationRegistry } from '../src/language/iommu-validation-registry.js';
 
 describe('IommuValidationRegistry (synchronous exception wrapper)', () => {
   it('a check that throws becomes an error diagnostic on its node; other checks still run', async () => {
@@ -21,6 +22,21 @@ describe('IommuValidationRegistry (synchronous exception wrapper)', () => {
     expect(msgs).toContain('An error occurred during validation: async boom');
     expect((doc.diagnostics ?? []).find((d) => message(d).endsWith(': boom'))?.range.start).toEqual({ line: 0, character: 0 });
     expect((doc.diagnostics ?? []).some((d) => d.code === 'SYN002')).toBe(true); // the vocabulary check still ran
+  });
+
+  it('checksOf: the same checks in the same order as getChecks, per type and categories, and a check registered later is in it', () => {
+    const services = createTestServices();
+    const registry = services.Iommu.validation.ValidationRegistry as IommuValidationRegistry;
+    for (const type of ['Document', 'PciDevice', 'KernelSetting', 'Host', 'IdProp']) {
+      expect(registry.checksOf(type)).toEqual(registry.getChecks(type).toArray());
+      expect(registry.checksOf(type, ['fast'])).toEqual(registry.getChecks(type, ['fast']).toArray());
+      expect(registry.checksOf(type, ['slow'])).toEqual([]);
+    }
+    const before = registry.checksOf('Host').length;
+    registry.register({ Host: () => {} }, undefined, 'slow');
+    expect(registry.checksOf('Host')).toHaveLength(before + 1);
+    expect(registry.checksOf('Host', ['slow'])).toHaveLength(1);
+    expect(registry.checksOf('Host', ['fast'])).toHaveLength(before);
   });
 
   it('cancellation thrown by a check is not turned into a diagnostic', async () => {

@@ -1,8 +1,8 @@
 /**
  * Langium's document validator, with the per-node loop made cheaper: Langium awaits a cancellation check
  * and every (synchronous) check for each AST node, and rebuilds the check list per node. Topology files
- * have tens of thousands of nodes and few checks, so here the check lists are built once per node type
- * per run, synchronous checks are not awaited, the tree is walked with a plain recursion ({@link walkAst})
+ * have tens of thousands of nodes and few checks, so here each node type's check list is read once per run from the
+ * registry's arrays (IommuValidationRegistry.checksOf, built once until a check is registered), synchronous checks are not awaited, the tree is walked with a plain recursion ({@link walkAst})
  * instead of a stream and without reading the properties of nodes of leaf types ({@link leafTypes}), only
  * nodes with checks are queued, and cancellation is checked every 256 of them (Langium itself only yields
  * every 10 ms). Diagnostic ranges of a property come from {@link findPropertyCst}, which finds the same CST
@@ -20,6 +20,7 @@ import { isVm } from './generated/ast.js';
 import { strayWords, type StrayWord } from './stray-words.js';
 import { leafTypes } from './grammar-leaves.js';
 import { IommuParserErrorMessageProvider, parserSuggestion } from './parser-messages.js';
+import { IommuValidationRegistry } from './iommu-validation-registry.js';
 import { ruleHref } from './rule-links.js';
 import { closestTerm } from './suggest.js';
 
@@ -130,10 +131,14 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
 
   protected override async validateAstNodes(rootNode: AstNode, options: ValidationOptions, acceptor: ValidationAcceptor, cancelToken = CancellationToken.None): Promise<void> {
     if (this.profiler?.isActive('validating')) return super.validateAstNodes(rootNode, options, acceptor, cancelToken);
-    const byType = new Map<string, Check[]>();
-    const checksOf = (type: string): Check[] => {
+    const byType = new Map<string, readonly Check[]>();
+    const registry = this.validationRegistry;
+    const checksOf = (type: string): readonly Check[] => {
       let checks = byType.get(type);
-      if (!checks) byType.set(type, (checks = this.validationRegistry.getChecks(type, options.categories).toArray() as Check[]));
+      if (!checks) {
+        checks = (registry instanceof IommuValidationRegistry ? registry.checksOf(type, options.categories) : registry.getChecks(type, options.categories).toArray()) as readonly Check[];
+        byType.set(type, checks);
+      }
       return checks;
     };
     // only nodes that have checks are queued: most nodes of a topology file (names, values, references)

@@ -7,9 +7,31 @@
  * Error reporting is Langium's: cancellation is rethrown, anything else is logged and becomes an error
  * diagnostic on the node ("An error occurred during validation: …").
  */
-import { ValidationRegistry, isOperationCancelled, type AstNode, type ValidationAcceptor, type ValidationCheck } from 'langium';
+import { ValidationRegistry, isOperationCancelled, type AstNode, type ValidationAcceptor, type ValidationCategory, type ValidationCheck } from 'langium';
 
 export class IommuValidationRegistry extends ValidationRegistry {
+  /**
+   * {@link checksOf} answers by node type and categories, valid until a check is registered ({@link addEntry} clears
+   * it). Langium's `getChecks` builds a stream chain per call; the document validator asks once per node type per run.
+   */
+  private readonly checkLists = new Map<string, readonly ValidationCheck[]>();
+
+  protected override addEntry(type: string, entry: Parameters<ValidationRegistry['addEntry']>[1]): void {
+    this.checkLists.clear();
+    super.addEntry(type, entry);
+  }
+
+  /**
+   * The checks for nodes of `type` in `categories` (all when undefined), as an array: the same checks in the same
+   * order as `getChecks(type, categories)`. Do not mutate the result.
+   */
+  checksOf(type: string, categories?: readonly ValidationCategory[]): readonly ValidationCheck[] {
+    const key = categories ? `${type}\0${categories.join('\0')}` : type;
+    let list = this.checkLists.get(key);
+    if (!list) this.checkLists.set(key, (list = this.getChecks(type, categories as ValidationCategory[] | undefined).toArray()));
+    return list;
+  }
+
   protected override wrapValidationException(check: ValidationCheck, thisObj: unknown): ValidationCheck {
     return (node, accept, cancelToken) => {
       let result: unknown;
