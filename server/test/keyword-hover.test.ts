@@ -48,3 +48,47 @@ describe('hover on keywords', () => {
     expect(await hoverAt('{\n    backend', 0)).toBeUndefined();
   });
 });
+
+describe('hover on a param line and a vmm line: what the simulator takes from them', () => {
+  const text = `host h {
+    kernel 6.12
+    cmdline "intel_iommu=on vfio_iommu_type1.allow_unsafe_interrupts=1"
+    param vfio_iommu_type1.allow_unsafe_interrupts = 0
+    param kvm.ignore_msrs = "1"
+    iommu dmar0 { driver intel-vtd caps interrupt-remapping }
+    endpoint gpu at 0000:01:00.0 { driver vfio-pci }
+}
+vm a on h {
+    vmm qemu
+    assign gpu
+}
+vm b on h {
+    vmm firecracker
+    kvm-vfio no
+}
+`;
+  async function hover(at: string, delta = 1): Promise<string> {
+    const t = createTestServices();
+    const doc = await t.validate(text);
+    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(text.indexOf(at) + delta) });
+    const c = h?.contents as { value: string } | undefined;
+    return c?.value ?? '';
+  }
+  it('a modelled parameter: on/off, what the other value would do, rules and source; the command line disagreeing', async () => {
+    for (const at of ['allow_unsafe_interrupts = 0', '0\n    param kvm']) {
+      const v = await hover(at, at.startsWith('0') ? 0 : 1);
+      expect(v).toMatch(/^\*\*module parameter `vfio_iommu_type1\.allow_unsafe_interrupts`\*\* — off\n\nOff: a group without isolated MSIs fails to attach with -EPERM/);
+      expect(v).toContain("The command line's `vfio_iommu_type1.allow_unsafe_interrupts=1` says otherwise; this line is what the module ended up with and wins.");
+      expect(v).toContain('On instead: `vfio_iommu_type1_attach_group` attaches a group whose MSIs are not isolated');
+      expect(v).toContain('_Rules:_ VFIO-IR-01 (≤ 6.2) / VFIO-IR-02 (≥ 6.3); IR001 becomes IR002.');
+    }
+  });
+  it('an unmodelled parameter says so; the param keyword keeps its grammar doc', async () => {
+    expect(await hover('ignore_msrs')).toMatch(/^\*\*module parameter `kvm\.ignore_msrs`\*\* — not read by the simulator\n\nThe simulator does not read/);
+    expect(await hover('param kvm')).toMatch(/^\*\*param\*\* — /);
+  });
+  it('a vmm line: known VMM, and an unknown one under a kvm-vfio line', async () => {
+    expect(await hover('qemu')).toMatch(/^\*\*vmm qemu\*\*\n\nqemu creates the kvm-vfio device/);
+    expect(await hover('firecracker')).toMatch(/^\*\*vmm firecracker\*\*\n\nfirecracker is not one the model knows .* The VM's `kvm-vfio no` line decides/);
+  });
+});

@@ -13,6 +13,8 @@ import { resolveIommu } from '../../../src-core/src/groups/index.js';
 import { bootEffectOn } from '../../../src-core/src/boot-params.js';
 import { intelIrBlockers, unitStatesIr } from '../../../src-core/src/caps/msi.js';
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
+import { paramLineEffect } from '../../../src-core/src/module-params.js';
+import { vmmLineEffect } from '../../../src-core/src/vm/vmm.js';
 import type { Host, Iommu, KernelVersion, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
 import { IOMMU_DRIVERS, MSI_CONTROLLERS } from '../../../src-core/src/vocabulary.js';
@@ -192,6 +194,23 @@ export function describeCmdline(host: Host, kernel: KernelVersion | undefined = 
   const code = (t: string) => (t.includes('`') ? `\`\` ${t} \`\`` : `\`${t}\``);
   if (init !== undefined) lines.push('', init ? `After \`--\`, for init, not the kernel: ${code(init)}` : 'A `--` ends the kernel parameters (nothing follows for init).');
   return lines.join('\n');
+}
+
+/**
+ * Hover text for a host's `param name = value` line: what the simulator reads from it ({@link paramLineEffect}), and
+ * for a parameter it models, the rules it changes and the kernel source.
+ */
+export function describeParamLine(host: Host, name: string, value: string): string {
+  const e = paramLineEffect(host, name, value);
+  const head = `**module parameter \`${e.key}\`**${e.read ? ` — ${e.value ? 'on' : 'off'}` : ' — not read by the simulator'}`;
+  const lines = [head, '', e.effect];
+  if (e.doc) lines.push('', `${e.value ? 'Off' : 'On'} instead: ${e.value ? e.doc.off : e.doc.on}.`, '', `_Rules:_ ${e.doc.rules}. _Kernel:_ \`${e.doc.source}\``);
+  return lines.join('\n');
+}
+
+/** Hover text for a VM's `vmm` line ({@link vmmLineEffect}). */
+export function describeVmmLine(vm: Vm): string {
+  return [`**vmm ${vm.vmm ?? ''}**`, '', vmmLineEffect(vm)].join('\n');
 }
 
 /** The host's architecture as the simulator takes it, saying when no `arch` line states it. */

@@ -1,7 +1,8 @@
 /**
  * Hover: on a device, IOMMU, VM or host (its name, or a reference to it) show what the simulator computed
  * (iommu_group and why, capabilities, attach outcome per VM, coherency box); on a host's `cmdline` string, what the
- * simulator reads from each token. On a vocabulary value show its
+ * simulator reads from each token; on a `param` line, what that module parameter does (or that it is not modelled); on a
+ * `vmm` line, whether that VMM creates the kvm-vfio device. On a vocabulary value show its
  * meaning; on a keyword, the grammar's documentation. Where a simulator diagnostic is, add its finding's
  * explanation and kernel references (the editor shows the diagnostic's one-line message above the hover).
  */
@@ -9,11 +10,11 @@ import { AstUtils, CstUtils, GrammarAST, isJSDoc, parseJSDoc, type AstNode, type
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAP_TERMS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
-import { isCmdlineSetting, isHost, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
+import { isCmdlineSetting, isHost, isIommu, isModuleParam, isPciDevice, isVm, isVmmProp } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { findingOfDiagnostic, heldBackAssumes } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
-import { describeCmdline, describeDevice, describeHost, describeIommu, describeVm } from './describe.js';
+import { describeCmdline, describeDevice, describeHost, describeIommu, describeParamLine, describeVm, describeVmmLine } from './describe.js';
 
 const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAP_TERMS, ...MSI_CONTROLLERS, ...PGTABLE_FORMATS, ...DOMAIN_TYPES, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
 
@@ -47,6 +48,9 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       const text = host && describeCmdline(host, sim.result.hosts.get(host.id)?.kernel ?? host.kernel);
       if (text) return { contents: { kind: 'markdown', value: why ? `${why.text}\n\n---\n\n${text}` : text }, range: leaf.range };
     }
+    // on a `param` line's name or value, or a `vmm` line's name: what the simulator takes from it
+    const line = leaf.grammarSource?.$type === 'Keyword' ? undefined : this.describeLine(document, leaf.astNode);
+    if (line) return { contents: { kind: 'markdown', value: why ? `${why.text}\n\n---\n\n${line}` : line }, range: leaf.range };
     if (why) return { contents: { kind: 'markdown', value: why.text }, range: why.range };
     const term = VOCABULARY.find((t) => t.name === leaf.text);
     if (term && !leaf.grammarSource?.$type.includes('Keyword')) {
@@ -74,6 +78,24 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       range ??= d.range;
     }
     return range ? { text: sections.join('\n\n---\n\n'), range } : undefined;
+  }
+
+  /** Hover text for a host's `param` line or a VM's `vmm` line (`node` is the line), from the lowered model; else undefined. */
+  private describeLine(document: LangiumDocument, node: AstNode): string | undefined {
+    if (isModuleParam(node) && node.name && node.value !== undefined && isHost(node.$container)) {
+      const sim = this.iommuServices.simulation.SimulationCache.get(document);
+      const id = sim.idOf.get(node.$container);
+      const host = id === undefined ? undefined : sim.topology.hosts.find((h) => h.id === id);
+      const value = String(node.value);
+      return host && describeParamLine(host, node.name, value.length > 1 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
+    }
+    if (isVmmProp(node) && node.vmm && isVm(node.$container)) {
+      const sim = this.iommuServices.simulation.SimulationCache.get(document);
+      const id = sim.idOf.get(node.$container);
+      const vm = id === undefined ? undefined : sim.topology.vms.find((v) => v.id === id);
+      return vm && describeVmmLine(vm);
+    }
+    return undefined;
   }
 
   /** The element a hover position designates: a reference target, or the declaration whose name it is. */

@@ -28,3 +28,20 @@ export function kvmVfioDefault(vmm: string | undefined): { kvmVfio: true; from: 
 export function kvmVfioSource(vm: Vm): KvmVfioSource {
   return vm.kvmVfioFrom ?? 'stated';
 }
+
+/**
+ * What a VM's `vmm` line does in the simulation, in one or two sentences (for hovers): whether that VMM is known to
+ * create the kvm-vfio device (KVM-VFIO-01) and so what a VM without a `kvm-vfio` line is simulated with. `vm.kvmVfio`
+ * and `vm.kvmVfioFrom` are the lowered VM's (a `kvm-vfio` line makes it `stated`). Never throws.
+ */
+export function vmmLineEffect(vm: Vm): string {
+  const vmm = vm.vmm ?? '';
+  const known = VMMS_WITH_KVM_VFIO.has(vmm.toLowerCase());
+  const what = known
+    ? `${vmm} creates the kvm-vfio device (\`KVM_DEV_TYPE_VFIO\`) for its VFIO devices without being asked (KVM-VFIO-01).`
+    : `${vmm || 'This VMM'} is not one the model knows to create the kvm-vfio device (${[...VMMS_WITH_KVM_VFIO].join(', ')}).`;
+  if (kvmVfioSource(vm) === 'stated') return `${what} The VM's \`kvm-vfio ${vm.kvmVfio ? 'yes' : 'no'}\` line decides: KVM ${vm.kvmVfio ? 'learns' : 'does not learn'} of its VFIO devices.`;
+  return known
+    ? `${what} With no \`kvm-vfio\` line the VM is simulated with it: KVM learns of its VFIO devices and their coherency.`
+    : `${what} With no \`kvm-vfio\` line the simulator assumes it does, as the common VMMs do, and says so where the answer decides coherency (KVM006).`;
+}
