@@ -13,6 +13,8 @@ import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm
 export interface ModuleParamDoc {
   /** Canonical key (`module.param`, `_` for `-`, {@link moduleParamKey}). */
   key: string;
+  /** One line for completion lists. */
+  summary: string;
   /** What the kernel does when it is on (one sentence). */
   on: string;
   /** What the kernel does when it is off, the default (one sentence). */
@@ -29,6 +31,7 @@ export const MODULE_PARAM_DOCS: ReadonlyMap<string, ModuleParamDoc> = new Map(
     [
       {
         key: TYPE1_UNSAFE_PARAM,
+        summary: 'Let type1 attach groups without MSI isolation (VFIO-IR-01/02). Insecure: the guest can forge MSIs.',
         on: '`vfio_iommu_type1_attach_group` attaches a group whose MSIs are not isolated (no interrupt remapping / ITS), silently: a guest can then inject interrupts into the host',
         off: 'a group without isolated MSIs fails to attach with -EPERM ("No interrupt remapping support")',
         rules: 'VFIO-IR-01 (≤ 6.2) / VFIO-IR-02 (≥ 6.3); IR001 becomes IR002',
@@ -36,6 +39,7 @@ export const MODULE_PARAM_DOCS: ReadonlyMap<string, ModuleParamDoc> = new Map(
       },
       {
         key: IOMMUFD_UNSAFE_PARAM,
+        summary: 'Same for iommufd (IOMMUFD-IR-01/02); the type1 parameter is ignored on iommufd paths.',
         on: 'iommufd binds or attaches a device without isolated MSIs and logs a warning per device: a guest can then inject interrupts into the host (6.2+; the type1 parameter does not reach iommufd)',
         off: 'a device without isolated MSIs is refused with -EPERM',
         rules: 'IOMMUFD-IR-01 (6.2–6.5) / IOMMUFD-IR-02 (≥ 6.6); IR003 becomes IR004',
@@ -43,6 +47,7 @@ export const MODULE_PARAM_DOCS: ReadonlyMap<string, ModuleParamDoc> = new Map(
       },
       {
         key: DISABLE_DENYLIST_PARAM,
+        summary: 'Allow vfio-pci to bind devices on its denylist (VFIO-PCI-01).',
         on: 'vfio-pci binds devices on its denylist (devices with errata a guest could exploit) and logs "device denylist disabled"',
         off: 'vfio-pci refuses a denylisted device: probe fails with -EINVAL',
         rules: 'VFIO-PCI-01 (≥ 5.9); VIA010 becomes VIA011',

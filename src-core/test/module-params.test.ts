@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SIMULATED_BOOL_PARAMS } from '../src/boot-params.js';
 import { MODULE_PARAM_DOCS, paramLineEffect } from '../src/module-params.js';
 import { vmmLineEffect } from '../src/vm/vmm.js';
-import { host, iommu } from './builders.js';
+import { host, iommu, vm as makeVm } from './builders.js';
 
 const h = (cmdline?: string) => ({ ...host('h', '6.12', [iommu('dmar0', 'intel-vtd')], []), cmdline });
 
@@ -43,7 +43,7 @@ describe('paramLineEffect: what a host param line does', () => {
 });
 
 describe('vmmLineEffect: what a vmm line does', () => {
-  const vm = (vmm: string | undefined, kvmVfio: boolean, kvmVfioFrom: 'stated' | 'vmm' | 'assumed') => ({ id: 'v', name: 'v', hostId: 'h', vmm, backend: 'vfio-type1' as const, kvmVfio, kvmVfioFrom, devices: [] });
+  const vm = (vmm: string | undefined, kvmVfio: boolean, kvmVfioFrom: 'stated' | 'vmm' | 'assumed') => makeVm('v', 'h', [], { vmm, kvmVfio, kvmVfioFrom });
   it('a known VMM creates the kvm-vfio device when no line says', () => {
     expect(vmmLineEffect(vm('qemu', true, 'vmm'))).toBe(
       'qemu creates the kvm-vfio device (`KVM_DEV_TYPE_VFIO`) for its VFIO devices without being asked (KVM-VFIO-01). With no `kvm-vfio` line the VM is simulated with it: KVM learns of its VFIO devices and their coherency.',

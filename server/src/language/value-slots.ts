@@ -16,6 +16,7 @@ import {
   VFIO_BACKENDS,
   type Term,
 } from '../../../src-core/src/vocabulary.js';
+import { MODULE_PARAM_DOCS } from '../../../src-core/src/module-params.js';
 
 export interface ValueSlot {
   terms: Term[];
@@ -25,12 +26,8 @@ export interface ValueSlot {
   upperCase?: boolean;
 }
 
-/** Well-known module parameters for `param`. */
-export const MODULE_PARAMS: Term[] = [
-  { name: 'vfio_iommu_type1.allow_unsafe_interrupts', doc: 'Let type1 attach groups without MSI isolation (VFIO-IR-01/02). Insecure: the guest can forge MSIs.' },
-  { name: 'iommufd.allow_unsafe_interrupts', doc: 'Same for iommufd (IOMMUFD-IR-01/02); the type1 parameter is ignored on iommufd paths.' },
-  { name: 'vfio_pci.disable_denylist', doc: 'Allow vfio-pci to bind devices on its denylist (VFIO-PCI-01).' },
-];
+/** Well-known module parameters for `param`: the ones the simulator reads (src-core `MODULE_PARAM_DOCS`, all bool). */
+export const MODULE_PARAMS: Term[] = [...MODULE_PARAM_DOCS.values()].map((d) => ({ name: d.key, doc: d.summary }));
 
 const acs: ValueSlot = { terms: ACS_FLAGS, what: 'ACS flag', upperCase: true };
 
