@@ -173,4 +173,11 @@ describe('formatting', () => {
       after: 'host h {\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n\n    kernel 6.12\n}',
     });
   });
+
+  it('collapses runs of blank lines between members to one, and drops blank lines after { and before }', async () => {
+    await expectFormatting(t.Iommu)({
+      before: 'host h {\n\n\n    kernel 6.12\n\n\n\n    arch x86_64\n    iommu u {\n\n        driver intel-vtd\n\n\n        caps passthrough\n\n    }\n\n\n}',
+      after: 'host h {\n    kernel 6.12\n\n    arch x86_64\n    iommu u {\n        driver intel-vtd\n\n        caps passthrough\n    }\n}',
+    });
+  });
 });

@@ -1,11 +1,20 @@
 /**
  * Formatter: one member per line, 4-space indentation per block level, `{` on the declaration line, one
- * space between the tokens of a line, no space before `,` or around the `.` of a module parameter, a blank line between top-level elements.
+ * space between the tokens of a line, no space before `,` or around the `.` of a module parameter, a blank line between top-level elements;
+ * inside a block a run of blank lines between members becomes one, and none stays after `{` or before `}` (blank lines
+ * before a comment are left as written: Langium does not format the text before a hidden node).
  * Langium returns no edits for a document with syntax errors; `iommu-topo fmt --check` reports that case.
  */
 import { CstUtils, type AstNode } from 'langium';
 import { AbstractFormatter, Formatting } from 'langium/lsp';
 import { isDocument, isHost, isHwptDecl, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
+
+/**
+ * A block member's line: indented one level, after one line break, or two when the text has a blank line there (Langium's
+ * `fit` semantics: the first move whose line count is at least the existing one, else the last), so runs of blank lines
+ * collapse to one.
+ */
+const MEMBER: ReturnType<typeof Formatting.indent> = { options: {}, moves: [{ tabs: 1, lines: 1 }, { tabs: 1, lines: 2 }] };
 
 export class IommuFormatter extends AbstractFormatter {
   protected format(node: AstNode): void {
@@ -27,7 +36,11 @@ export class IommuFormatter extends AbstractFormatter {
       const close = f.keyword('}');
       this.spaceTokensBefore(node, '{');
       open.prepend(Formatting.oneSpace());
-      f.interior(open, close).prepend(Formatting.indent({ allowMore: true }));
+      // members one level in, each on its own line; a blank line between members stays, a run of them becomes one,
+      // and none is kept after `{` or before `}`
+      const interior = f.interior(open, close);
+      interior.prepend(MEMBER);
+      if (interior.nodes.length) f.cst([interior.nodes[0]]).prepend(Formatting.indent());
       close.prepend(Formatting.newLine());
       return;
     }
