@@ -96,3 +96,35 @@ describe('completion: value slots keep their vocabulary', () => {
     expect(await labelsAt('host h { kernel <|> }')).toEqual([]);
   });
 });
+
+describe('completion: device references', () => {
+  const HOST = `host h {
+    iommu u { driver intel-vtd }
+    root-port rp at 0000:00:01.0 {
+        endpoint gpu at 0000:01:00.0 { }
+        endpoint nic at 0000:01:00.1 { }
+    }
+}
+host h2 { endpoint other at 0000:02:00.0 { } }
+`;
+  async function itemsAt(text: string): Promise<string[]> {
+    let items: string[] = [];
+    await expectCompletion(t.Iommu)({ text: HOST + text, index: 0, assert: (list) => (items = [...list.items].sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? '')).map((i) => `${i.label} (${i.detail})`)), disposeAfterCheck: true });
+    return items;
+  }
+  it('each device of the VM host once, by name, with kind and BDF; endpoints before bridges', async () => {
+    expect(await itemsAt('vm v on h {\n    assign <|>\n}')).toEqual(['gpu (endpoint 0000:01:00.0)', 'nic (endpoint 0000:01:00.1)', 'rp (root-port 0000:00:01.0)']);
+  });
+  it('by BDF when a BDF is being typed (matched fuzzily, as Langium matches names)', async () => {
+    expect(await itemsAt('vm v on h {\n    assign 0000:01<|>\n}')).toEqual(['0000:01:00.0 (endpoint gpu)', '0000:01:00.1 (endpoint nic)', '0000:00:01.0 (root-port rp)']);
+  });
+  it('not what the VM already assigns; attach keeps assigned devices but not those of another HWPT', async () => {
+    expect(await itemsAt('vm v on h {\n    assign gpu, <|>\n}')).toEqual(['nic (endpoint 0000:01:00.1)', 'rp (root-port 0000:00:01.0)']);
+    expect(await itemsAt('vm v on h {\n    assign gpu\n    assign <|>\n}')).toEqual(['nic (endpoint 0000:01:00.1)', 'rp (root-port 0000:00:01.0)']);
+    expect(await itemsAt('vm v on h {\n    assign gpu\n    hwpt a { attach <|> }\n}')).toEqual(['gpu (endpoint 0000:01:00.0)', 'nic (endpoint 0000:01:00.1)', 'rp (root-port 0000:00:01.0)']);
+    expect(await itemsAt('vm v on h {\n    hwpt a { attach nic }\n    hwpt b { attach <|> }\n}')).toEqual(['gpu (endpoint 0000:01:00.0)', 'rp (root-port 0000:00:01.0)']);
+  });
+  it('a fully typed name at the cursor still completes to itself', async () => {
+    expect(await itemsAt('vm v on h {\n    assign gpu<|>\n}')).toEqual(['gpu (endpoint 0000:01:00.0)']);
+  });
+});

@@ -63,13 +63,18 @@ describe('completion', () => {
     });
   });
 
-  it('proposes declared devices of the VM host by name and BDF after `assign`', async () => {
-    await expectCompletion(t.Iommu)({
-      text: 'host h { endpoint nic at 0000:65:00.0 endpoint gpu at 0000:01:00.0 } vm v on h { assign <|> }',
-      index: 0,
-      assert: (list) => expect(list.items.map((i) => i.label)).toEqual(expect.arrayContaining(['nic', 'gpu', '0000:65:00.0', '0000:01:00.0'])),
-      disposeAfterCheck: true,
-    });
+  it('proposes declared devices of the VM host after `assign`: by name, or by BDF while one is typed', async () => {
+    for (const [at, labels] of [
+      ['<|>', ['nic', 'gpu']],
+      ['0000:65<|>', ['0000:65:00.0']],
+    ] as const) {
+      await expectCompletion(t.Iommu)({
+        text: `host h { endpoint nic at 0000:65:00.0 endpoint gpu at 0000:01:00.0 } vm v on h { assign ${at} }`,
+        index: 0,
+        assert: (list) => expect(list.items.map((i) => i.label)).toEqual(labels),
+        disposeAfterCheck: true,
+      });
+    }
   });
 
   it('inside cmdline "…" proposes the command-line options the simulator reads, for the word at the cursor', async () => {

@@ -4,12 +4,15 @@
  * ACS flags, architectures, firmware kinds, page-table formats, host drivers, well-known module parameters and their
  * values), and inside a host's `cmdline "…"` string the command-line options the simulator reads. The position is the
  * grammar slot Langium's follow elements fill (an assignment, or the assignment calling a data-type rule), never a
- * property name alone: a name being declared proposes nothing, and a member line keeps the grammar's keywords.
+ * property name alone: a name being declared proposes nothing, and a member line keeps the grammar's keywords. A device
+ * reference (`assign`, `hwpt … attach`) proposes each device of the host once (by name, or by the BDF spelling being typed),
+ * not the ones the VM already names, with its kind and BDF, bridges and ports last.
  */
-import { AstUtils, CstUtils, GrammarAST, GrammarUtils, type LangiumDocument, type MaybePromise } from 'langium';
-import { DefaultCompletionProvider, findFirstFeatures, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
+import { AstUtils, CstUtils, GrammarAST, GrammarUtils, type AstNodeDescription, type LangiumDocument, type MaybePromise, type ReferenceInfo, type Stream, stream } from 'langium';
+import { DefaultCompletionProvider, findFirstFeatures, type CompletionAcceptor, type CompletionContext, type CompletionValueItem, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
-import { isCmdlineSetting, isModuleParam } from '../language/generated/ast.js';
+import { isAssignProp, isCmdlineSetting, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
+import { BRIDGE_KINDS, type PciKind } from '../../../src-core/src/model.js';
 import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js';
 import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
 
@@ -73,6 +76,56 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
       return this.acceptTerms(context, acceptor, values.map((v) => ({ name: `= ${v.name}`, doc: v.doc })));
     }
     return super.completionFor(context, next, acceptor);
+  }
+
+  /**
+   * Device references (`assign`, `hwpt … attach`): one candidate per device, not one per spelling the scope knows it by
+   * (name, canonical BDF, short BDF): the first spelling the text typed so far matches (the name when nothing is typed).
+   * Devices the VM already names are left out: for `assign`, any device of its `assign` lines and HWPTs (assigning one
+   * twice is REF003); for `attach`, the devices of its HWPTs. Other references are Langium's.
+   */
+  protected override getReferenceCandidates(refInfo: ReferenceInfo, context: CompletionContext): Stream<AstNodeDescription> {
+    const all = super.getReferenceCandidates(refInfo, context);
+    const container = refInfo.container;
+    if (refInfo.property !== 'devices' || !(isAssignProp(container) || isHwptDecl(container))) return all;
+    const vm = AstUtils.getContainerOfType(container, isVm);
+    const typed = context.textDocument.getText().substring(context.tokenOffset, context.offset);
+    const named = new Set<PciDevice>();
+    if (vm) {
+      // the other references of this VM (the one at the cursor does not count: it is being written)
+      // `assign` leaves out what any line of the VM names (REF003); `attach` what another HWPT holds (a device
+      // attaches to one), not what an `assign` line names: moving an assigned device into a HWPT is how one is made
+      const attach = isHwptDecl(container);
+      for (const node of AstUtils.streamAllContents(vm)) {
+        if (!isHwptDecl(node) && (attach || !isAssignProp(node))) continue;
+        for (const ref of node.devices) {
+          const cst = ref.$refNode;
+          if (cst && cst.offset <= context.offset && context.offset <= cst.end) continue;
+          const target = ref.ref;
+          if (target) named.add(target);
+        }
+      }
+    }
+    const chosen = new Map<PciDevice, AstNodeDescription>();
+    for (const d of all) {
+      const node = d.node;
+      if (!isPciDevice(node) || named.has(node)) continue;
+      const earlier = chosen.get(node);
+      if (!earlier) chosen.set(node, d);
+      // a later spelling replaces the name only when the typed text matches it and not the name
+      else if (typed && !this.fuzzyMatcher.match(typed, earlier.name) && this.fuzzyMatcher.match(typed, d.name)) chosen.set(node, d);
+    }
+    return stream(chosen.values());
+  }
+
+  /** A device reference's item shows the device's kind and BDF; bridges and ports (vfio-pci refuses them, VIA003) sort last. */
+  protected override createReferenceCompletionItem(description: AstNodeDescription, refInfo: ReferenceInfo, context: CompletionContext): CompletionValueItem {
+    const item = super.createReferenceCompletionItem(description, refInfo, context);
+    const node = description.node;
+    if (!isPciDevice(node)) return item;
+    const bridge = BRIDGE_KINDS.has(node.kind as PciKind);
+    const other = description.name === node.name ? node.bdf : node.name;
+    return { ...item, detail: `${node.kind}${other && other !== description.name ? ` ${other}` : ''}`, sortText: `${bridge ? '1' : '0'}${description.name}` };
   }
 
   private acceptTerms(context: CompletionContext, acceptor: CompletionAcceptor, terms: Term[]): void {
