@@ -10,6 +10,15 @@ import { IOMMUFD_UNSAFE_PARAM, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
 export const SIMULATED_BOOL_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_PARAM, IOMMUFD_UNSAFE_PARAM, DISABLE_DENYLIST_PARAM]);
 
 /**
+ * Whether `amd_iommu=pgtbl_v1|pgtbl_v2` reaches VFIO domains on `kernel`: from 6.14 (f9b80f941e0e removed
+ * `domain_alloc()`, which forced v1 for unmanaged domains in 6.1–6.13); undefined = the newest kernel, as everywhere
+ * in the simulator.
+ */
+export function pgtblOptionRead(kernel: KernelVersion | undefined): boolean {
+  return !kernel || atLeast(kernel, 6, 14);
+}
+
+/**
  * Kernel command-line switches that turn IOMMU translation or interrupt remapping off, applied to a host
  * before simulation, and the command line's module parameters ({@link moduleParamsFromCmdline}) merged under the
  * host's `param` lines. Returns a new host (never mutates) and what was changed, for the BOOT rules.
@@ -216,7 +225,7 @@ export function applyBootParams(host0: Host, kernel: KernelVersion | undefined =
   // table when allocating domain for pass-through devices", 6.1–6.13), so VFIO domains ignored the option, and before
   // 6.1 it did not exist; 6.14 removed domain_alloc() (f9b80f941e0e), after which VFIO domains take amd_iommu_pgtable.
   // Outside the reference (IOMMU-ENF-01 calls the question UNCONFIRMED); a stable backport (6.13.2) is not modelled.
-  const pgtbl = x86 && kernel && atLeast(kernel, 6, 14) ? lastOptionIn(entries, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'] as const) : undefined;
+  const pgtbl = x86 && pgtblOptionRead(kernel) ? lastOptionIn(entries, 'amd_iommu', ['pgtbl_v1', 'pgtbl_v2'] as const) : undefined;
   const pgtable = pgtbl === 'pgtbl_v1' ? 'v1' : pgtbl === 'pgtbl_v2' ? 'v2' : undefined;
   const pgtableIds = pgtable ? host.iommus.filter((i) => i.driver === 'amd-vi' && i.pgtable === undefined && !translationOff.has(i.id)).map((i) => i.id) : [];
   if (pgtableIds.length) effects.push({ param: `amd_iommu=${pgtbl}`, iommuIds: pgtableIds, what: 'pgtable' });

@@ -3,12 +3,12 @@
  * matter here?") and reports. The effects themselves are applied where they belong (`boot-params.ts`,
  * `groups/cmdline.ts`, `groups/default-domain.ts`); this module only names them, with the reference rule of each.
  */
-import { applyBootParams, isModuleParamKey, lastSwitches, moduleParamKey, SIMULATED_BOOL_PARAMS, smOffKnown, switchesOff } from './boot-params.js';
+import { applyBootParams, isModuleParamKey, lastSwitches, moduleParamKey, pgtblOptionRead, SIMULATED_BOOL_PARAMS, smOffKnown, switchesOff } from './boot-params.js';
 import { cmdlineEntries, kstrtobool, x86IommuOptions } from './kernel-cmdline.js';
 import { isTrueParamValue } from './vm/drivers.js';
 import type { Host, KernelVersion } from './model.js';
 import { hostArch, isX86Host } from './arch.js';
-import { atLeast, formatKernel } from './kernel-version.js';
+import { formatKernel } from './kernel-version.js';
 
 /** One command-line token and what it does in the simulation; `read` false = the simulator ignores it. */
 export interface CmdlineEffect {
@@ -114,7 +114,7 @@ export function cmdlineEffects(host0: Host, kernel: KernelVersion | undefined = 
       }
     } else if (key === 'amd_iommu') {
       // the page-table options reach VFIO domains from 6.14 only (boot-params.ts)
-      const pgtblRead = host.kernel !== undefined && atLeast(host.kernel, 6, 14);
+      const pgtblRead = pgtblOptionRead(host.kernel);
       const known: Record<string, string> = {
         off: 'the AMD IOMMU driver stops before translation and interrupt remapping (BOOT001)',
         fullflush: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)',
@@ -126,7 +126,7 @@ export function cmdlineEffects(host0: Host, kernel: KernelVersion | undefined = 
           : {}),
       };
       const effect = options(value, known);
-      if (!effect && x86 && value.split(',').some((o) => o.startsWith('pgtbl_'))) ignored(`VFIO domains use v1 page tables before 6.14, whatever amd_iommu=pgtbl_… says${host.kernel ? '' : ' (no kernel declared)'}`);
+      if (!effect && x86 && value.split(',').some((o) => o.startsWith('pgtbl_'))) ignored('VFIO domains use v1 page tables before 6.14, whatever amd_iommu=pgtbl_… says');
       else onX86(effect);
     } else if (key === 'iommu') {
       // iommu_setup returns at usedac: nothing after it is read

@@ -300,6 +300,11 @@ describe('amd_iommu=pgtbl_v1 / pgtbl_v2 for AMD units without a pgtable line', (
     expect(applyBootParams({ ...amd(), cmdline: 'amd_iommu=pgtbl_v2' }).effects).toEqual([{ param: 'amd_iommu=pgtbl_v2', iommuIds: ['ivhd0'], what: 'pgtable' }]);
     expect(cmdlineEffects({ ...amd(), cmdline: 'amd_iommu=pgtbl_v2' })[0]).toMatchObject({ read: true, effect: expect.stringMatching(/^v2 page tables/) });
   });
+  it('a host without a kernel is read as the newest kernel: the option applies, in the simulation and in the hover text alike', () => {
+    const none = { ...amd(), kernel: undefined, cmdline: 'amd_iommu=pgtbl_v2' };
+    expect(applyBootParams(none, undefined).host.iommus[0].pgtable).toBe('v2');
+    expect(cmdlineEffects(none, undefined)[0]).toMatchObject({ read: true, effect: expect.stringMatching(/^v2 page tables/) });
+  });
 });
 
 describe('replaceLastOption', () => {
