@@ -54,6 +54,33 @@ function apply(text: string, action: CodeAction): string {
 }
 
 describe('quick fixes', () => {
+  it('MDL008: a misspelt param name is underlined on the name and renamed by the fix; a bad value on the value', async () => {
+    const text = HOST.replace('    arch x86_64\n', '    arch x86_64\n    param vfio-pci.disable_denylist = 0\n    param vfio_iommu_type1.allow_unsafe_interupts = 1\n    param vfio-pci.disable_denylist = maybe\n');
+    const built = await t.validate(text);
+    const src = built.textDocument.getText();
+    const found = diagnosticsWithCode(built, 'MDL008');
+    expect(found.map((d) => built.textDocument.getText(d.range)).sort()).toEqual(['maybe', 'vfio_iommu_type1.allow_unsafe_interupts']);
+    const diagnostic = found.find((d) => built.textDocument.getText(d.range) !== 'maybe')!;
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(built, { textDocument: { uri: built.uri.toString() }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    expect(message(diagnostic)).toMatch(/did you mean 'vfio_iommu_type1.allow_unsafe_interrupts'\?$/);
+    expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([["Change to 'vfio_iommu_type1.allow_unsafe_interrupts'", true]]);
+    const fixed = apply(src, actions[0]);
+    expect(fixed).toContain('    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n');
+    // the value finding stands on the last line of that parameter (the one the simulation reads), on its value
+    const after = await t.validate(fixed);
+    const rest = diagnosticsWithCode(after, 'MDL008');
+    expect(rest.map((d) => [after.textDocument.getText(d.range), d.range.start.line])).toEqual([['maybe', 5]]);
+  });
+
+  it('MDL008: a parameter name that fits two modules offers both renames, neither preferred', async () => {
+    const text = HOST.replace('    arch x86_64\n', '    arch x86_64\n    param vfio.allow_unsafe_interrupts = 1\n');
+    const { actions } = await actionsFor(text, 'MDL008');
+    expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([
+      ["Change to 'iommufd.allow_unsafe_interrupts'", false],
+      ["Change to 'vfio_iommu_type1.allow_unsafe_interrupts'", false],
+    ]);
+  });
+
   it('SYN002: replaces an unknown driver with the suggestion', async () => {
     const r = await testCodeAction(t.Iommu)('host h { kernel 6.12 iommu u { driver intel-vdt } }', 'SYN002', 'host h { kernel 6.12 iommu u { driver intel-vtd } }');
     expect(r.action?.title).toBe("Change to 'intel-vtd'");

@@ -30,6 +30,8 @@ export interface KernelOutcome {
 /** Data a quick fix needs; the language server turns it into a text edit. Never contains source positions. */
 export type FixHint =
   | { kind: 'set-param'; hostId: string; param: string; value: string; warning?: string }
+  /** Rename the host's `param` line `param` (as written; the last one of that name) to `to`. */
+  | { kind: 'rename-param'; hostId: string; param: string; to: string }
   | { kind: 'add-kvm-vfio'; vmId: string }
   | { kind: 'assign-devices'; vmId: string; deviceIds: string[] }
   | { kind: 'unassign-device'; vmId: string; deviceId: string }
@@ -69,9 +71,10 @@ export interface Finding {
   /**
    * The part of the element the finding is about, when it is narrower than the element: `cmdline`, offsets (UTF-16
    * code units, end exclusive) into the host's kernel command line of the deciding option (`intel_iommu=off`). Editors
-   * underline that option instead of the host's name.
+   * underline that option instead of the host's name. `param`: the host's `param <name> = …` line (the last one with
+   * that name as written, the one the simulation reads), its name or its value.
    */
-  span?: { property: 'cmdline'; start: number; end: number };
+  span?: { property: 'cmdline'; start: number; end: number } | { property: 'param'; name: string; part: 'name' | 'value' };
   /**
    * The VM whose start-up produced the finding (every finding made from a device's attach outcome), when the element
    * is a device: editors place it on that VM's `assign` of the device, not on another VM's that `related` may name.

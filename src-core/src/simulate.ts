@@ -69,6 +69,7 @@ export function simulate(input: Topology, options: SimulationOptions = {}): Simu
     iommu: (id) => iommuById.get(id),
     vm: (id) => vmById.get(id),
     deviceCaps: (hostId, id) => capsByHost.get(hostId)?.get(id),
+    declaredHost: (id) => input.hosts.find((h) => h.id === id),
   };
   const findings: Finding[] = [];
   for (let r = 0; r < ALL_RULES.length; r++) {

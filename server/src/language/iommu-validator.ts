@@ -15,6 +15,7 @@ import { termNames } from '../../../src-core/src/vocabulary.js';
 import {
   type Document,
   type IommuTopologyAstType,
+  type ModuleParam,
   type PciDevice,
   type Vm,
   isAssignProp,
@@ -23,6 +24,7 @@ import {
   isHost,
   isHwptDecl,
   isIommu,
+  isModuleParam,
   isPciDevice,
   isVm,
 } from './generated/ast.js';
@@ -614,9 +616,17 @@ function placeFinding(f: Finding, where: PlacementContext, nodeOf: Map<string, A
   }
   if (inDoc(element)) {
     const range = f.span?.property === 'cmdline' ? cmdlineRange(element!, f.span.start, f.span.end) : undefined;
-    return range ? { node: element!, range } : { node: element!, property: hasName(element!) ? 'name' : undefined };
+    if (range) return { node: element!, range };
+    const line = f.span?.property === 'param' ? paramLine(element!, f.span.name) : undefined;
+    if (line && f.span?.property === 'param') return { node: line, property: line[f.span.part] === undefined ? 'name' : f.span.part };
+    return { node: element!, property: hasName(element!) ? 'name' : undefined };
   }
   return undefined;
+}
+
+/** The host's last `param` line named `name` as written (the one the lowering keeps), or undefined. */
+export function paramLine(host: AstNode, name: string): ModuleParam | undefined {
+  return isHost(host) ? (host.members ?? []).filter((m): m is ModuleParam => isModuleParam(m) && m.name === name).at(-1) : undefined;
 }
 
 function hasName(node: AstNode): boolean {

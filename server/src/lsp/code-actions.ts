@@ -36,8 +36,9 @@ import {
   isPciDevice,
   isVm,
 } from '../language/generated/ast.js';
+import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import type { IommuServices } from '../language/iommu-module.js';
-import type { IommuDiagnosticData } from '../language/iommu-validator.js';
+import { paramLine, type IommuDiagnosticData } from '../language/iommu-validator.js';
 import { appendToList, insertMember, removeListElement, removeListElements, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
 /** Title suffix of an action whose fix hint carries a `warning`; the warning itself is in the action's `data`. */
@@ -149,8 +150,19 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const host = node(fix.hostId);
         if (!isHost(host)) return undefined;
         title = `Set ${fix.param}=${fix.value} on host ${host.name}`;
-        const existing = host.members.find((m) => isModuleParam(m) && m.name === fix.param);
+        // the last line of that parameter, in any spelling (`vfio-pci.` is `vfio_pci.`): the one the simulation reads
+        const existing = host.members.filter((m) => isModuleParam(m) && m.name !== undefined && moduleParamKey(m.name) === moduleParamKey(fix.param)).at(-1);
         edits = [existing ? replaceProperty(existing, 'value', fix.value) : insertMember(host, `param ${fix.param} = ${fix.value}`, host.members, (m) => !isIommu(m) && !isPciDevice(m))];
+        break;
+      }
+      case 'rename-param': {
+        const host = node(fix.hostId);
+        const line = host && paramLine(host, fix.param);
+        if (!line) return undefined;
+        title = `Change to '${fix.to}'`;
+        edits = [replaceProperty(line, 'name', fix.to)];
+        // a name that fits two modules (`vfio.allow_unsafe_interrupts`): the user chooses
+        preferable = ((diagnostic.data as IommuDiagnosticData | undefined)?.fixes ?? []).filter((f) => f.kind === 'rename-param').length === 1;
         break;
       }
       case 'add-kvm-vfio': {

@@ -17,6 +17,11 @@ export interface RuleContext {
    * fall back to the map when a hand-made context lacks it).
    */
   deviceCaps?(hostId: string, id: string): DeviceCaps | undefined;
+  /**
+   * The host as the file declares it, before `applyBootParams` (its `params` as written, without the command line's
+   * module parameters merged in). `simulate()` provides it; rules fall back to {@link RuleContext.host}.
+   */
+  declaredHost?(id: string): Host | undefined;
 }
 
 /** One diagnostic rule: one file under `src-core/src/rules/`, one stable code. */
