@@ -124,6 +124,11 @@ host h2 { endpoint other at 0000:02:00.0 { } }
     expect(await itemsAt('vm v on h {\n    assign gpu\n    hwpt a { attach <|> }\n}')).toEqual(['gpu (endpoint 0000:01:00.0)', 'nic (endpoint 0000:01:00.1)', 'rp (root-port 0000:00:01.0)']);
     expect(await itemsAt('vm v on h {\n    hwpt a { attach nic }\n    hwpt b { attach <|> }\n}')).toEqual(['gpu (endpoint 0000:01:00.0)', 'rp (root-port 0000:00:01.0)']);
   });
+  it('a BDF typed up to the device, the dot or a colon (one token, not split by the lexer)', async () => {
+    const both = ['0000:01:00.0 (endpoint gpu)', '0000:01:00.1 (endpoint nic)'];
+    for (const typed of ['0000:01:00', '0000:01:00.', '0000:01:', '01:00']) expect(await itemsAt(`vm v on h {\n    assign ${typed}<|>\n}`), typed).toEqual(both);
+    expect(await itemsAt('vm v on h {\n    assign gpu, 0000:01:00.<|>\n}')).toEqual(['0000:01:00.1 (endpoint nic)']);
+  });
   it('a fully typed name at the cursor still completes to itself', async () => {
     expect(await itemsAt('vm v on h {\n    assign gpu<|>\n}')).toEqual(['gpu (endpoint 0000:01:00.0)']);
   });

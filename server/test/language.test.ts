@@ -290,6 +290,15 @@ describe('text-level validation', () => {
     expect(d.data).toMatchObject({ replacement: '0000:65:00.0' });
   });
 
+  it('a BDF being typed (no function yet) is one malformed BDF, not a syntax error, and invents no address', async () => {
+    for (const typed of ['0000:01:00', '0000:01:00.', '0000:01:', '01:00.']) {
+      const doc = await t.validate(`host h {\n    kernel 6.12\n    root-port rp at 0000:00:01.0 {\n        endpoint x at ${typed} { }\n    }\n}\nvm v on h {\n    assign ${typed}\n}\n`);
+      expect(codes(doc).filter((c) => c !== 'GRP004').sort(), typed).toEqual(['BDF001', 'REF001']);
+      // no repair to another address: `0000:01:00` is not bus 0000, device 01, function 00 (0000:00:01.0, the root port's)
+      expect((diagnosticsWithCode(doc, 'BDF001')[0].data as { replacement?: string }).replacement, typed).toBeUndefined();
+    }
+  });
+
   it('BDF001: device number out of range has no automatic repair', async () => {
     const doc = await t.validate('host h { kernel 6.12 endpoint x at 0000:65:20.0 }');
     const [d] = diagnosticsWithCode(doc, 'BDF001');

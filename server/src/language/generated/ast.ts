@@ -10,7 +10,7 @@ export const IommuTopologyTerminals = {
     WS: /\s+/,
     ML_COMMENT: /\/\*[\s\S]*?\*\//,
     SL_COMMENT: /\/\/[^\n\r]*/,
-    BDF: /[0-9a-fA-F]+:[0-9a-fA-F]+(:[0-9a-fA-F]+)?\.[0-9a-zA-Z]+/,
+    BDF: /[0-9a-fA-F]+:[0-9a-fA-F]+(?::[0-9a-fA-F]*(?:\.[0-9a-zA-Z]*)?|\.[0-9a-zA-Z]*)/,
     PCIID: /[0-9a-fA-F]+:[0-9a-fA-F]+/,
     HEX: /0x[0-9a-fA-F]+/,
     VERSION: /[0-9]+\.[0-9]+(\.[0-9]+)?([-+~][\w.+~-]*)?/,
@@ -246,7 +246,7 @@ export function isDeviceProperty(item: unknown): item is DeviceProperty {
 export type DeviceRef = string;
 
 export function isDeviceRef(item: unknown): item is DeviceRef {
-    return (typeof item === 'string' && (/[_a-zA-Z][\w\-]*/.test(item) || /[0-9a-fA-F]+:[0-9a-fA-F]+(:[0-9a-fA-F]+)?\.[0-9a-zA-Z]+/.test(item)));
+    return (typeof item === 'string' && (/[_a-zA-Z][\w\-]*/.test(item) || /[0-9a-fA-F]+:[0-9a-fA-F]+(?::[0-9a-fA-F]*(?:\.[0-9a-zA-Z]*)?|\.[0-9a-zA-Z]*)/.test(item)));
 }
 
 /** Firmware requires a 1:1 IOMMU mapping (RMRR / IVMD `direct` region). */
