@@ -7,6 +7,7 @@ import { AstUtils } from 'langium';
 import { codes, createTestServices, diagnosticsWithCode, message } from './helpers.js';
 import { type Document, isAssignProp, isBackendProp, isPciDevice, isVm } from '../src/language/generated/ast.js';
 import { insertMember, removeNode, type DocEdit } from '../src/lsp/edits.js';
+import { applyBootParams } from '../../src-core/src/boot-params.js';
 
 const t = createTestServices();
 afterEach(() => t.clear());
@@ -70,6 +71,24 @@ describe('quick fixes', () => {
     const after = await t.validate(fixed);
     const rest = diagnosticsWithCode(after, 'MDL008');
     expect(rest.map((d) => [after.textDocument.getText(d.range), d.range.start.line])).toEqual([['maybe', 5]]);
+  });
+
+  it('REF004: a module parameter set twice (in two spellings): the earlier line is unnecessary, the fix removes it, and the last line is the one simulated', async () => {
+    const text = HOST.replace('    arch x86_64\n', '    arch x86_64\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n    param kvm.ignore_msrs = 1\n    param vfio-iommu-type1.allow_unsafe_interrupts = 0\n');
+    const doc = await t.validate(text);
+    const found = diagnosticsWithCode(doc, 'REF004');
+    expect(found.map((d) => [doc.textDocument.getText(d.range), message(d), d.severity, d.tags])).toEqual([
+      ['vfio_iommu_type1.allow_unsafe_interrupts', 'param vfio_iommu_type1.allow_unsafe_interrupts is set again at line 6 (as vfio-iommu-type1.allow_unsafe_interrupts): a parameter has one value and the last line is the one the module ended up with, so this line changes nothing', 2, [1]],
+    ]);
+    // the last line (off) is what the simulation reads, although the first spelling's key came first
+    const sim = t.Iommu.simulation.SimulationCache.get(doc);
+    const applied = applyBootParams(sim.topology.hosts[0]).host.params;
+    expect(applied['vfio_iommu_type1.allow_unsafe_interrupts']).toBe('0');
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: found[0].range, context: { diagnostics: found } })) as CodeAction[];
+    expect(actions.map((a) => a.title)).toEqual(["Remove the overridden 'param vfio_iommu_type1.allow_unsafe_interrupts' line"]);
+    const fixed = apply(doc.textDocument.getText(), actions[0]);
+    expect(fixed).toBe(HOST.replace('    arch x86_64\n', '    arch x86_64\n    param kvm.ignore_msrs = 1\n    param vfio-iommu-type1.allow_unsafe_interrupts = 0\n'));
+    expect(diagnosticsWithCode(await t.validate(fixed), 'REF004')).toEqual([]);
   });
 
   it('MDL008: a parameter name that fits two modules offers both renames, neither preferred', async () => {

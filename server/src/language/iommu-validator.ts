@@ -6,14 +6,16 @@
  * `data.code` (used by quick fixes).
  */
 import { AstUtils, UriUtils, type AstNode, type LangiumDocument, type LangiumSharedCoreServices, type ValidationAcceptor, type ValidationCheck, type ValidationChecks } from 'langium';
-import type { Diagnostic, DiagnosticRelatedInformation, Range } from 'vscode-languageserver-types';
+import { DiagnosticTag, type Diagnostic, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver-types';
 import type { VmAnalysis } from '../../../src-core/src/analysis.js';
 import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
+import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import { VALUE_SLOTS, type ValueSlot } from './value-slots.js';
 import { termNames } from '../../../src-core/src/vocabulary.js';
 import {
   type Document,
+  type Host,
   type IommuTopologyAstType,
   type ModuleParam,
   type PciDevice,
@@ -261,6 +263,7 @@ export class IommuValidator {
         };
         visit(host.members);
         unique(devices, 'device', ` in host ${host.name ?? '?'}`);
+        this.checkParamsSetTwice(host, accept);
       } else if (isVm(host)) {
         unique((host.props ?? []).filter(isHwptDecl), 'HWPT', ` in VM ${host.name ?? '?'}`);
         this.checkAssignedTwice(host, accept);
@@ -295,6 +298,32 @@ export class IommuValidator {
           data: { code: 'REF003', listIndex: i } satisfies IommuDiagnosticData,
         });
       }
+    }
+  }
+
+  /**
+   * REF004: a host's `param` lines that set the same module parameter twice (in any spelling: `vfio-pci.` is `vfio_pci.`,
+   * as `kernel/params.c:parameq` compares). A parameter has one value in `/sys/module/…/parameters/` and the lowering
+   * keeps the last line, so each earlier one changes nothing: it is reported (tagged unnecessary) with the line that
+   * overrides it, and the quick fix removes it.
+   */
+  checkParamsSetTwice(host: Host, accept: ValidationAcceptor): void {
+    const last = new Map<string, ModuleParam>();
+    const lines = (host.members ?? []).filter((m): m is ModuleParam => isModuleParam(m) && m.name !== undefined && m.value !== undefined);
+    for (const p of lines) last.set(moduleParamKey(p.name), p);
+    if (last.size === lines.length) return;
+    const lineOf = (n: AstNode) => (n.$cstNode ? n.$cstNode.range.start.line + 1 : 0);
+    for (const p of lines) {
+      const winner = last.get(moduleParamKey(p.name))!;
+      if (winner === p) continue;
+      accept('warning', `param ${p.name} is set again at line ${lineOf(winner)}${winner.name === p.name ? '' : ` (as ${winner.name})`}: a parameter has one value and the last line is the one the module ended up with, so this line changes nothing`, {
+        node: p,
+        property: 'name',
+        code: 'REF004',
+        codeDescription: { href: ruleHref('REF004') },
+        tags: [DiagnosticTag.Unnecessary],
+        data: { code: 'REF004' } satisfies IommuDiagnosticData,
+      });
     }
   }
 

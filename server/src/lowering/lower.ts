@@ -352,7 +352,12 @@ function lowerHost(h: Host, register: Register, hold: Hold, errors: readonly Par
     // as a whole (`cmdline "\"intel_iommu=off\""`) keeps those quotes, as the kernel sees them
     else if (isCmdlineSetting(m)) host.cmdline = m.value ?? '';
     else if (isModuleParam(m)) {
-      if (m.name && m.value !== undefined) host.params[m.name] = unquote(String(m.value));
+      if (m.name && m.value !== undefined) {
+        // the last line wins, also over another spelling of the same parameter (`vfio-pci.` / `vfio_pci.`): its key goes
+        // last, and the simulator merges spellings in key order (REF004 reports the earlier lines)
+        if (m.name in host.params) delete host.params[m.name];
+        host.params[m.name] = unquote(String(m.value));
+      }
     } else if (isAcsOverrideSetting(m)) host.acsOverridePatch = parseBool(m.value);
     else if (isPciDevice(m)) lowerDevice(m, undefined, hostKey, host, register, hold);
   }

@@ -39,7 +39,7 @@ import {
 import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { paramLine, type IommuDiagnosticData } from '../language/iommu-validator.js';
-import { appendToList, insertMember, removeListElement, removeListElements, replaceNode, replaceProperty, type DocEdit } from './edits.js';
+import { appendToList, insertMember, removeListElement, removeListElements, removeNode, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
 /** Title suffix of an action whose fix hint carries a `warning`; the warning itself is in the action's `data`. */
 export const INSECURE_SUFFIX = ' (insecure)';
@@ -94,6 +94,10 @@ export class IommuCodeActionProvider implements CodeActionProvider {
           edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: data.replacement }] } },
         });
       }
+      if (data.code === 'REF004') {
+        const action = this.overriddenParamFix(document, diagnostic);
+        if (action) actions.push(action);
+      }
       if (data.code === 'REF003' && data.listIndex !== undefined) {
         const action = this.repeatedAssignFix(document, diagnostic, data.listIndex);
         if (action) actions.push(action);
@@ -109,6 +113,17 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       }
     }
     return actions;
+  }
+
+  /** REF004's fix: remove the overridden `param` line the diagnostic is on (undefined when the text there changed since). */
+  private overriddenParamFix(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
+    const root = document.parseResult.value.$cstNode;
+    const leaf = root && CstUtils.findLeafNodeAtOffset(root, document.textDocument.offsetAt(diagnostic.range.start));
+    const line = leaf && AstUtils.getContainerOfType(leaf.astNode, isModuleParam);
+    if (!line?.name || line.name !== document.textDocument.getText(diagnostic.range)) return undefined;
+    const edit = removeNode(line);
+    if (!edit) return undefined;
+    return { title: `Remove the overridden 'param ${line.name}' line`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, edit: { changes: { [edit.uri]: [edit.edit] } } };
   }
 
   /**
