@@ -6,6 +6,7 @@
 import { moduleParamKey, SIMULATED_BOOL_PARAMS } from './boot-params.js';
 import { cmdlineEntries, kstrtobool } from './kernel-cmdline.js';
 import type { Host } from './model.js';
+import { meantParams } from './rules/mdl-param-line.js';
 import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
 import { IOMMUFD_UNSAFE_PARAM, isTrueParamValue, TYPE1_UNSAFE_PARAM } from './vm/drivers.js';
 
@@ -85,7 +86,10 @@ export function paramLineEffect(host: Host, name: string, value: string): ParamL
   const doc = MODULE_PARAM_DOCS.get(key);
   if (!doc || !SIMULATED_BOOL_PARAMS.has(key)) {
     const known = [...MODULE_PARAM_DOCS.keys()].map((k) => `\`${k}\``).join(', ');
-    return { key, read: false, effect: `The simulator does not read \`${key}\`; it only models ${known}.` };
+    // a likely misspelling (MDL008) names what it was probably meant to be
+    const meant = meantParams(key, host.kernel);
+    const typo = meant.length ? ` Did you mean ${meant.map((m) => `\`${m}\``).join(' or ')}? As written, the module ignores it (MDL008).` : '';
+    return { key, read: false, effect: `The simulator does not read \`${key}\`; it only models ${known}.${typo}` };
   }
   const v = value.trim();
   const on = isTrueParamValue(v);

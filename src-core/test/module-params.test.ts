@@ -40,6 +40,11 @@ describe('paramLineEffect: what a host param line does', () => {
     expect(e.value).toBeUndefined();
     expect(e.effect).toBe('The simulator does not read `kvm.ignore_msrs`; it only models `vfio_iommu_type1.allow_unsafe_interrupts`, `iommufd.allow_unsafe_interrupts`, `vfio_pci.disable_denylist`.');
   });
+
+  it('a likely misspelling of a parameter it reads says what was meant (MDL008)', () => {
+    expect(paramLineEffect(h(), 'vfio-iommu-type1.allow_unsafe_interupts', '1').effect).toMatch(/it only models .*\. Did you mean `vfio_iommu_type1\.allow_unsafe_interrupts`\? As written, the module ignores it \(MDL008\)\.$/);
+    expect(paramLineEffect(h(), 'kvm.ignore_msrs', '1').effect).not.toContain('Did you mean');
+  });
 });
 
 describe('vmmLineEffect: what a vmm line does', () => {
