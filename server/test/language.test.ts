@@ -431,6 +431,26 @@ describe('parser error messages', () => {
     expect(await parseErrors('host h {\n    iommu driver {\n        driver intel-vtd\n    }\n}\n')).toEqual(["'driver' is a keyword and cannot be a name; rename it, for example 'driver_'"]);
   });
 
+  it('a keyword in an assign / attach list is one REF001 that says so (with keyword_ as the fix), not a new host block', async () => {
+    const text = 'host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n    endpoint host at 0000:02:00.0\n}\nvm v on h {\n    assign gpu, host\n    hwpt p { attach vm }\n}\n';
+    const doc = await t.validate(text);
+    const refs = diagnosticsWithCode(doc, 'REF001');
+    expect(refs.map((d) => [doc.textDocument.getText(d.range), message(d), (d.data as { replacement?: string }).replacement])).toEqual([
+      ['host', "'host' is a keyword and cannot be a name; rename the device and its references, for example 'host_'", 'host_'],
+      ['vm', "'vm' is a keyword and cannot be a name; rename the device and its references, for example 'vm_'", 'vm_'],
+    ]);
+    // the declaration's own error, and nothing else from the parser: the VM and its hwpt block are read whole
+    expect(await parseErrors(text)).toEqual(["'host' is a keyword and cannot be a name; rename it, for example 'host_'"]);
+    const vmNode = doc.parseResult.value.elements.find((e) => e.$type === 'Vm') as unknown as { props: { $type: string }[] };
+    expect(vmNode.props.map((p) => p.$type)).toEqual(['AssignProp', 'HwptDecl']);
+    // no host read from the reference (the declaration's recovery leaves a nameless one, which gets no findings)
+    expect(doc.parseResult.value.elements.filter((e) => e.$type === 'Host' && (e as { name?: string }).name).length).toBe(1);
+    // a list left open at the end of its line does not take the next line's keyword: the hwpt block stays a block
+    const open = await t.validate('host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n}\nvm v on h {\n    assign gpu,\n    hwpt p { attach gpu }\n}\n');
+    const vm = open.parseResult.value.elements[1] as { props: { $type: string }[] };
+    expect(vm.props.map((p) => p.$type)).toContain('HwptDecl');
+  });
+
   it('a missing value of a closed vocabulary names the kind of value and its first terms', async () => {
     expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        observed-domain\n    }\n}\n')).toEqual(["expected a default-domain type such as DMA, DMA-FQ or identity, found '}'"]);
     expect(await parseErrors('host h {\n    iommu u {\n        driver intel-vtd\n        msi\n    }\n}\n')).toEqual(["expected an MSI controller such as x86-ir, x86-vector or hyperv-ir, found '}'"]);

@@ -271,6 +271,10 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       if (!isReference(ref)) return { message };
       const what = REFERENCE_TARGETS[this.reflection.getReferenceType({ container: info.node, property: info.property, reference: ref })];
       if (!what) return { message };
+      // a keyword (`assign host`, lexed as a name, iommu-lexer.ts rule 3): no device can have that name
+      if (what === 'device' && this.keywords.has(refText)) {
+        return { message: `'${refText}' is a keyword and cannot be a name; rename the device and its references, for example '${refText}_'`, replacement: `${refText}_` };
+      }
       let replacement: string | undefined;
       if (this.suggestionsLeft > 0) {
         this.suggestionsLeft--;

@@ -16,6 +16,13 @@
  * flags, and `endpont gpu at …` two flags followed by a parse error at `at` that lost the rest of the host. Here a list
  * takes the words on the line of its keyword (any word: a typo there is SYN002 "unknown ACS flag"), and on later lines
  * only known flag names (`SV`, `rr`, …), so a list may still go on over several lines. Any other token ends it.
+ *
+ * 3. Device references: a word keyword in an `assign` or `attach` list, on the line of its keyword (`assign gpu, host`),
+ *    is an ID. A device cannot be named by a keyword (`endpoint host at …` is SYN000 with the fix `host_`), but a
+ *    reference to it took the keyword as the start of the next element: `assign host` read a top-level `host` block and
+ *    lost the rest of the VM, with a bogus host and its findings. As an ID it is one unresolved reference, which
+ *    REF001 words as a keyword used as a name. Only on the keyword's line: a list left open while typing (`assign` or
+ *    `assign gpu,` at the end of a line) does not swallow the `hwpt` block on the next one.
  */
 import { DefaultLexer, type LangiumCoreServices, type LexerResult, type TokenizeOptions } from 'langium';
 import { IommuParserErrorMessageProvider } from './parser-messages.js';
@@ -100,6 +107,7 @@ export class IommuLexer extends DefaultLexer {
       }
     }
     if (d.ACS_FLAG && d.ID) retypeAcsFlags(tokens, d.ID, d.ACS_FLAG);
+    if (d.ID) retypeKeywordReferences(tokens, d.ID);
     return result;
   }
 }
@@ -198,5 +206,41 @@ export function retypeAcsFlags(tokens: IToken[], id: TokenType, flag: TokenType)
       t.tokenTypeIdx = flag.tokenTypeIdx!;
       line = t.endLine ?? line;
     } else inAcs = false;
+  }
+}
+
+/** Keywords that start a device reference list. */
+const REFERENCE_LISTS = new Set(['assign', 'attach']);
+
+/** A keyword token of a word (`host`, `vm`, `root-port`): its type is named by its text. */
+function isWordKeyword(t: IToken): boolean {
+  return t.tokenType.name === t.image && /^[a-z][a-z0-9-]*$/.test(t.image);
+}
+
+/**
+ * Rule 3 above: give each word keyword that stands as an element of an `assign` / `attach` list, on the line of the
+ * list's keyword, token type `id` (in place). An element follows the keyword or a `,` of the list. Tokens are in text
+ * order; lines are chevrotain's (1-based).
+ */
+export function retypeKeywordReferences(tokens: IToken[], id: TokenType): void {
+  /** Line of the list keyword, while a list element may follow (after it or after a `,`); -1 otherwise. */
+  let line = -1;
+  /** The previous token was the list keyword or one of its commas. */
+  let expectElement = false;
+  for (const t of tokens) {
+    const name = t.tokenType.name;
+    if (REFERENCE_LISTS.has(name)) {
+      line = t.startLine ?? -1;
+      expectElement = true;
+    } else if (line < 0) continue;
+    else if (expectElement) {
+      expectElement = false;
+      if (t.startLine !== line) line = -1;
+      else if (isWordKeyword(t)) {
+        t.tokenType = id;
+        t.tokenTypeIdx = id.tokenTypeIdx!;
+      }
+    } else if (name === ',') expectElement = true;
+    else line = -1;
   }
 }
