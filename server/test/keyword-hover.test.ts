@@ -92,3 +92,46 @@ vm b on h {
     expect(await hover('firecracker')).toMatch(/^\*\*vmm firecracker\*\*\n\nfirecracker is not one the model knows .* The VM's `kvm-vfio no` line decides/);
   });
 });
+
+describe('hover on the kernel line: the modelled behaviour that changes at a release', () => {
+  async function hoverOn(text: string, at: string): Promise<string> {
+    const t = createTestServices();
+    const doc = await t.validate(text);
+    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(text.indexOf(at) + 1) });
+    return (h?.contents as { value: string } | undefined)?.value ?? '';
+  }
+  const intel = (kernel: string) => `host h {
+    kernel ${kernel}
+    iommu u { driver intel-vtd caps snoop-control, interrupt-remapping }
+    endpoint gpu at 0000:01:00.0 { driver vfio-pci }
+}
+`;
+  it('on 6.1 an Intel host lists iommufd, the VFIO cdev and per-device MSI isolation as not yet there, with what 6.1 does instead', async () => {
+    const v = await hoverOn(intel('6.1'), '6.1');
+    expect(v).toMatch(/^\*\*kernel 6\.1\*\* — what the simulator applies at this release/);
+    const ahead = v.slice(v.indexOf('**Not yet on 6.1**'), v.indexOf('**In effect**'));
+    expect(ahead).toContain('- **6.2** iommufd: iommufd exists');
+    expect(ahead).toContain('On 6.1: only the legacy vfio_iommu_type1 container exists');
+    expect(ahead).toContain('- **6.6** VFIO: VFIO device character devices exist');
+    expect(ahead).toContain('- **6.3** VFIO / IRQ: MSI isolation is per device');
+    const inEffect = v.slice(v.indexOf('**In effect**'));
+    expect(inEffect).toContain('5.19 VFIO: VFIO claims DMA ownership of the whole iommu_group');
+    expect(inEffect).toContain('5.19 intel-vtd: IOMMU_CAP_CACHE_COHERENCY is reported for every device');
+    // gates of other drivers and architectures are left out
+    expect(v).not.toMatch(/arm-smmu|virtio-iommu|amd-vi|GICv5/);
+  });
+  it('the newest kernel has everything in effect; a kernel past the modelled releases says so (KVER002)', async () => {
+    const v = await hoverOn(intel('7.5'), '7.5');
+    expect(v).not.toContain('**Not yet');
+    expect(v).toContain('Newer than the newest modelled release (7.2): answers follow 7.2 (KVER002).');
+  });
+  it('an assumed release is marked; a stable regression is named', async () => {
+    const v = await hoverOn(intel('6.8'), '6.8');
+    expect(v).toContain('6.8 intel-vtd: a unit without hardware pass-through (ECAP.PT) always gets a translated, strict DMA default domain _(assumed:');
+    expect(await hoverOn(intel('6.12'), '6.12')).not.toContain('_(assumed: the change is in 6.12');
+    expect(await hoverOn(intel('6.12.76'), '6.12.76')).toContain('**Stable 6.12.75–6.12.77:** ACS is enabled in pci_dma_configure only after iommu_group formation');
+  });
+  it('the kernel keyword keeps its grammar doc', async () => {
+    expect(await hoverOn(intel('6.1'), 'kernel')).toMatch(/^\*\*kernel\*\* — Mainline kernel release/);
+  });
+});

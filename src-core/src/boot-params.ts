@@ -1,6 +1,6 @@
+import { GATES, since } from './kernel-gates.js';
 import type { Host, Iommu } from './model.js';
 import { isX86Host } from './arch.js';
-import { atLeast } from './kernel-version.js';
 import { cmdlineEntries, kstrtobool, lastOptionIn, x86IommuOptions, type CmdlineEntry } from './kernel-cmdline.js';
 import type { KernelVersion } from './model.js';
 import { DISABLE_DENYLIST_PARAM } from './vm/denylist.js';
@@ -15,7 +15,7 @@ export const SIMULATED_BOOL_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_
  * in the simulator.
  */
 export function pgtblOptionRead(kernel: KernelVersion | undefined): boolean {
-  return !kernel || atLeast(kernel, 6, 14);
+  return since(kernel, GATES.amdPgtblOption);
 }
 
 /**
@@ -184,7 +184,7 @@ export function bootEffectOn(effects: readonly BootParamEffect[] | undefined, wh
 
 /** Whether `intel_iommu=sm_off` is an option of `kernel` (from 5.15, 792fb43ce2c9; undefined = the newest kernel). */
 export function smOffKnown(kernel: KernelVersion | undefined): boolean {
-  return !kernel || atLeast(kernel, 5, 15);
+  return since(kernel, GATES.intelSmOff);
 }
 
 /**

@@ -8,7 +8,7 @@
  * takes 0xA0 as one (a UTF-8 no-break space would split there). Pure string handling; never throws.
  */
 
-import { atLeast } from './kernel-version.js';
+import { GATES, since } from './kernel-gates.js';
 import type { KernelVersion } from './model.js';
 
 /** One parameter of the command line. */
@@ -149,8 +149,8 @@ export function kstrtobool(v: string, kernel?: KernelVersion): boolean | undefin
     if (d === 'f') return false;
     return undefined;
   }
-  if ((c === 't' || c === 'f') && (!kernel || atLeast(kernel, 5, 19))) return c === 't';
-  if ((c === 'e' || c === 'd') && (!kernel || atLeast(kernel, 6, 16))) return c === 'e';
+  if ((c === 't' || c === 'f') && since(kernel, GATES.kstrtoboolTrueFalse)) return c === 't';
+  if ((c === 'e' || c === 'd') && since(kernel, GATES.kstrtoboolEnabledDisabled)) return c === 'e';
   return undefined;
 }
 

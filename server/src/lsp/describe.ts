@@ -4,7 +4,9 @@
  */
 import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '../../../src-core/src/analysis.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
-import { formatKernel } from '../../../src-core/src/kernel-version.js';
+import { compareKernel, formatKernel } from '../../../src-core/src/kernel-version.js';
+import { confirmed, gateRelease, hostKernelGates, type KernelGate } from '../../../src-core/src/kernel-gates.js';
+import { MODELLED_KERNELS } from '../../../src-core/src/rules/kver-range.js';
 import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
 import { initArguments } from '../../../src-core/src/kernel-cmdline.js';
@@ -241,4 +243,33 @@ function findingsSection(l: Lookup, elementId: string): string[] {
 
 function hex4(n: number): string {
   return n.toString(16).padStart(4, '0');
+}
+
+/**
+ * Hover text for a host's `kernel` line: the releases at which modelled behaviour changes that concern this host
+ * (its IOMMU drivers and architecture), split into what `kernel` already has and what it does not have yet, from the
+ * core's gate table ({@link hostKernelGates}). `kernel` is the kernel the host is simulated with; `source` says where it
+ * came from: the host's own `kernel` line, the default kernel of the settings (the line could not be read), or neither
+ * (`kernel` undefined: the newest behaviour).
+ */
+export function describeKernelLine(host: Host, kernel: KernelVersion | undefined, source: 'line' | 'default' | 'newest'): string {
+  const g = hostKernelGates(host, kernel);
+  const k = kernel ? formatKernel(kernel) : 'the newest kernel';
+  const { oldest, newest } = MODELLED_KERNELS;
+  const from = source === 'line' ? '' : source === 'default' ? ' (this line is not a version the simulator reads; the default kernel of the settings is used)' : ' (this line is not a version the simulator reads, and no default kernel is set)';
+  const lines = [`**kernel ${k}**${from} — what the simulator applies at this release`, ''];
+  if (kernel && compareKernel({ major: kernel.major, minor: kernel.minor }, oldest) < 0) lines.push(`Older than the oldest modelled release (${formatKernel(oldest)}): answers follow ${formatKernel(oldest)} (KVER002).`, '');
+  else if (kernel && compareKernel({ major: kernel.major, minor: kernel.minor }, newest) > 0) lines.push(`Newer than the newest modelled release (${formatKernel(newest)}): answers follow ${formatKernel(newest)} (KVER002).`, '');
+  const note = (gate: KernelGate) => (gate.unconfirmed && !confirmed(kernel, gate) ? ` _(assumed: ${gate.unconfirmed})_` : '');
+  for (const e of g.stable) lines.push(`**Stable ${e.range}:** ${e.what} (${e.rule}).`, '');
+  if (g.ahead.length) {
+    lines.push(`**Not yet on ${k}** (${g.ahead.length}):`);
+    for (const gate of g.ahead) lines.push(`- **${gateRelease(gate)}** ${gate.area}: ${gate.from}. On ${k}: ${gate.before}. _(${gate.rule}; \`${gate.source}\`)_`);
+    lines.push('');
+  }
+  if (g.inEffect.length) {
+    lines.push(`**In effect** (${g.inEffect.length}):`);
+    for (const gate of g.inEffect) lines.push(`- ${gateRelease(gate)} ${gate.area}: ${gate.from}${note(gate)} _(${gate.rule})_`);
+  }
+  return lines.join('\n').trimEnd();
 }

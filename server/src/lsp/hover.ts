@@ -1,7 +1,8 @@
 /**
  * Hover: on a device, IOMMU, VM or host (its name, or a reference to it) show what the simulator computed
  * (iommu_group and why, capabilities, attach outcome per VM, coherency box); on a host's `cmdline` string, what the
- * simulator reads from each token; on a `param` line, what that module parameter does (or that it is not modelled); on a
+ * simulator reads from each token; on a `param` line, what that module parameter does (or that it is not modelled); on
+ * the `kernel` line's version, which modelled behaviours that release has and which come later; on a
  * `vmm` line, whether that VMM creates the kvm-vfio device. On a vocabulary value show its
  * meaning; on a keyword, the grammar's documentation. Where a simulator diagnostic is, add its finding's
  * explanation and kernel references (the editor shows the diagnostic's one-line message above the hover).
@@ -10,11 +11,11 @@ import { AstUtils, CstUtils, GrammarAST, isJSDoc, parseJSDoc, type AstNode, type
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAP_TERMS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
-import { isCmdlineSetting, isHost, isIommu, isModuleParam, isPciDevice, isVm, isVmmProp } from '../language/generated/ast.js';
+import { isCmdlineSetting, isHost, isIommu, isKernelSetting, isModuleParam, isPciDevice, isVm, isVmmProp } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { findingOfDiagnostic, heldBackAssumes } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
-import { describeCmdline, describeDevice, describeHost, describeIommu, describeParamLine, describeVm, describeVmmLine } from './describe.js';
+import { describeCmdline, describeDevice, describeHost, describeIommu, describeKernelLine, describeParamLine, describeVm, describeVmmLine } from './describe.js';
 
 const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAP_TERMS, ...MSI_CONTROLLERS, ...PGTABLE_FORMATS, ...DOMAIN_TYPES, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
 
@@ -80,7 +81,10 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     return range ? { text: sections.join('\n\n---\n\n'), range } : undefined;
   }
 
-  /** Hover text for a host's `param` line or a VM's `vmm` line (`node` is the line), from the lowered model; else undefined. */
+  /**
+   * Hover text for a host's `param` line, its `kernel` line (the version gates, {@link describeKernelLine}) or a VM's
+   * `vmm` line (`node` is the line), from the lowered model; else undefined.
+   */
   private describeLine(document: LangiumDocument, node: AstNode): string | undefined {
     if (isModuleParam(node) && node.name && node.value !== undefined && isHost(node.$container)) {
       const sim = this.iommuServices.simulation.SimulationCache.get(document);
@@ -88,6 +92,15 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       const host = id === undefined ? undefined : sim.topology.hosts.find((h) => h.id === id);
       const value = String(node.value);
       return host && describeParamLine(host, node.name, value.length > 1 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
+    }
+    if (isKernelSetting(node) && node.version && isHost(node.$container)) {
+      const sim = this.iommuServices.simulation.SimulationCache.get(document);
+      const id = sim.idOf.get(node.$container);
+      const host = id === undefined ? undefined : sim.topology.hosts.find((h) => h.id === id);
+      // the kernel the host is simulated with: its own line when the lowering read it, else the settings' default
+      if (!host) return undefined;
+      const kernel = sim.result.hosts.get(host.id)?.kernel ?? host.kernel;
+      return describeKernelLine(host, kernel, host.kernel ? 'line' : kernel ? 'default' : 'newest');
     }
     if (isVmmProp(node) && node.vmm && isVm(node.$container)) {
       const sim = this.iommuServices.simulation.SimulationCache.get(document);

@@ -1,8 +1,8 @@
 /**
  * `device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY)` per IOMMU driver × kernel version.
  */
+import { GATES, since } from '../kernel-gates.js';
 import type { SimulationOptions } from '../analysis.js';
-import { atLeast } from '../kernel-version.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
 import { hasStableBackports } from './platform.js';
 
@@ -43,20 +43,20 @@ export function cacheCoherencyCap(
   if (!iommu) return false;
   switch (iommu.driver) {
     case 'intel-vtd':
-      return atLeast(kernel, 5, 19) ? true : intelLegacyAllSnoop(host);
+      return since(kernel, GATES.intelPerUnitSnoop) ? true : intelLegacyAllSnoop(host);
     case 'amd-vi':
     case 's390':
       return true;
     case 'arm-smmu': {
-      if (!atLeast(kernel, 6, 1)) return true;
+      if (!since(kernel, GATES.smmuCoherentWalk)) return true;
       const walk = iommu.coherentWalk === true;
-      const plusDev = atLeast(kernel, 6, 2) || hasStableBackports(kernel, options);
+      const plusDev = since(kernel, GATES.smmuDmaCoherent) || hasStableBackports(kernel, options);
       return walk || (plusDev && dmaCoherent);
     }
     case 'arm-smmu-v3':
-      return atLeast(kernel, 6, 1) ? iommu.coherent === true : true;
+      return since(kernel, GATES.smmuv3CoherencyCap) ? iommu.coherent === true : true;
     case 'virtio-iommu':
-      if (atLeast(kernel, 6, 0)) return true;
+      if (since(kernel, GATES.virtioCapable)) return true;
       return kernel.major === 5 && kernel.minor === 19 && (kernel.patch ?? 0) > 0 && options.stableBackports !== false;
     case 'none':
       return false;

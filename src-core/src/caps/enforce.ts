@@ -3,7 +3,7 @@
  * the static IOMMU_CAP_ENFORCE_CACHE_COHERENCY (≥ 6.2), or, in ≤ 5.18, `IOMMU_CACHE` mappings that set Intel SNP /
  * AMD FC.
  */
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
 import { intelLegacyAllSnoop } from './cache-coherency.js';
 
@@ -31,11 +31,11 @@ export function enforceCap(iommu: Iommu | undefined, host: Host, kernel: KernelV
   if (!iommu) return no;
   switch (iommu.driver) {
     case 'intel-vtd':
-      return { enforce: atLeast(kernel, 5, 19) ? iommu.snoopControl === true : intelLegacyAllSnoop(host), reportedOnly: false };
+      return { enforce: since(kernel, GATES.intelPerUnitSnoop) ? iommu.snoopControl === true : intelLegacyAllSnoop(host), reportedOnly: false };
     case 'amd-vi':
-      return { enforce: true, reportedOnly: iommu.pgtable === 'v2' && atLeast(kernel, 5, 19) };
+      return { enforce: true, reportedOnly: iommu.pgtable === 'v2' && since(kernel, GATES.enforceCacheCoherencyOp) };
     case 'arm-smmu-v3':
-      return { enforce: atLeast(kernel, 6, 13) && iommu.canwbs === true, reportedOnly: false };
+      return { enforce: since(kernel, GATES.smmuv3Canwbs) && iommu.canwbs === true, reportedOnly: false };
     default:
       return no;
   }

@@ -2,7 +2,7 @@
  * MSI isolation: IOMMU_CAP_INTR_REMAP / irq_domain_check_msi_remap (≤ 6.2) and msi_device_has_isolated_msi
  * (≥ 6.3), IRQ-ISO-01.
  */
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import type { Arch, Host, Iommu, KernelVersion, MsiController } from '../model.js';
 
 /** An x86 unit's own interrupt-remapping statement: `interruptRemapping`, else read from its `msi` line (none = `x86-ir`). */
@@ -96,7 +96,7 @@ export function globalMsiRemap(host: Host, arch: Arch): boolean {
 export function controllerIsolatesMsi(ctrl: MsiController, arch: Arch, kernel: KernelVersion): boolean {
   if (arch === 's390x' || ctrl === 's390-zpci') return true;
   if (ctrl === 'x86-ir' || ctrl === 'gicv3-its') return true;
-  if (ctrl === 'gicv5-its') return atLeast(kernel, 7, 0);
+  if (ctrl === 'gicv5-its') return since(kernel, GATES.gicv5Its);
   return false;
 }
 
@@ -106,6 +106,6 @@ export function controllerIsolatesMsi(ctrl: MsiController, arch: Arch, kernel: K
  * ≥ 6.3 `msi_device_has_isolated_msi` (VFIO-IR-02).
  */
 export function isolatedMsi(iommu: Iommu | undefined, host: Host, arch: Arch, kernel: KernelVersion): boolean {
-  if (!atLeast(kernel, 6, 3)) return globalMsiRemap(host, arch) || reportsIntrRemap(iommu, host);
+  if (!since(kernel, GATES.isolatedMsi)) return globalMsiRemap(host, arch) || reportsIntrRemap(iommu, host);
   return controllerIsolatesMsi(msiControllerOf(iommu, host, arch), arch, kernel);
 }

@@ -3,8 +3,9 @@
  * (GRP-ACS-05), its timing (GRP-ACS-06), capability editing (GRP-ACS-07), the SPT/UPT dword layout (CFG-ACS-03)
  * and the `pci=disable_acs_redir=` / `pci=config_acs=` command line (GRP-CMD-01/02).
  */
+import { ACS_TIMING_REGRESSION, GATES, since } from '../kernel-gates.js';
 import { ACS, type Host, type KernelVersion, type PciDevice } from '../model.js';
-import { atLeast, compareKernel, formatKernel } from '../kernel-version.js';
+import { formatKernel } from '../kernel-version.js';
 import { parsePciAcsOptions, scanAcsParam, type PciAcsOptions } from './cmdline.js';
 import { acsFlagNames, hex4 } from './names.js';
 import { isIntelPchAcsPort, isIntelSptPchPort } from './quirks.js';
@@ -50,7 +51,7 @@ export function firmwareType(host: Host): 'acpi' | 'devicetree' {
  * stable series (e.g. 6.1.y before the revert after 6.1.169) is not modelled because its range is unknown.
  */
 export function inAcsStableRegression(k: KernelVersion | undefined): boolean {
-  return !!k && k.major === 6 && k.minor === 12 && compareKernel(k, { major: 6, minor: 12, patch: 75 }) >= 0 && compareKernel(k, { major: 6, minor: 12, patch: 77 }) <= 0;
+  return !!k && ACS_TIMING_REGRESSION.matches(k);
 }
 
 /**
@@ -69,7 +70,7 @@ export function acsTiming(host: Host, kernel: KernelVersion | undefined): AcsTim
     return { acsRequested, enabledBeforeGrouping: false, cmdlineBeforeGrouping: true, cause: 'not-requested', text: 'no IOMMU driver requested ACS (pci_request_acs), so the kernel does not enable it' };
   if (inAcsStableRegression(kernel))
     return { acsRequested, enabledBeforeGrouping: false, cmdlineBeforeGrouping: false, cause: 'stable-regression', text: `${k} enables ACS in pci_dma_configure, after iommu_group formation (stable regression 6.12.75–6.12.77, backport 7a126c1b6cfa of c41e2fb67e26)` };
-  const newest = !kernel || atLeast(kernel, 7, 0);
+  const newest = since(kernel, GATES.acsAtDmaConfigure);
   if (newest)
     return { acsRequested, enabledBeforeGrouping: true, cmdlineBeforeGrouping: true, cause: 'dma-configure', text: `${k} enables ACS in pci_dma_configure before device_group` };
   if (firmwareType(host) === 'devicetree')
@@ -122,7 +123,7 @@ export function effectiveAcs(d: PciDevice, env: EffectiveAcsEnv): EffectiveAcs |
   let cap = d.acs.cap & 0x7f;
   const steps: string[] = [];
   const log: string[] = [];
-  if ((!kernel || atLeast(kernel, 7, 0)) && d.vendorId === 0x111d && (d.deviceId === 0x80b5 || d.deviceId === 0x8090) && cap & ACS.SV) {
+  if (since(kernel, GATES.idtBrokenAcsSv) && d.vendorId === 0x111d && (d.deviceId === 0x80b5 || d.deviceId === 0x8090) && cap & ACS.SV) {
     cap &= ~ACS.SV;
     steps.push('SV removed from the advertised capability (pci_disable_broken_acs_cap, IDT switch)');
     log.push('Disabling broken ACS SV; downstream device isolation reduced');
@@ -138,7 +139,7 @@ export function effectiveAcs(d: PciDevice, env: EffectiveAcsEnv): EffectiveAcs |
     if (spt) log.push('Intel SPT PCH root port ACS workaround enabled');
   }
   if (timing.cmdlineBeforeGrouping) {
-    const modern = !kernel || atLeast(kernel, 6, 11);
+    const modern = since(kernel, GATES.acsCmdlineFromFirmware);
     if (!modern && opts.disableAcsRedir !== undefined && scanAcsParam(topo, d, opts.disableAcsRedir, false).kind === 'match') {
       ctl &= ~REDIR;
       steps.push('pci=disable_acs_redir cleared RR, CR, EC');

@@ -2,8 +2,8 @@
  * DMA aliases: `pci_real_dma_dev` (Intel VMD, GRP-ALIAS-04), the devfn alias quirks (`dma_alias_mask`,
  * GRP-ALIAS-03), the bridge alias flags (GRP-ALIAS-02) and the walk `pci_for_each_dma_alias` (GRP-ALIAS-01).
  */
+import { GATES, since } from '../kernel-gates.js';
 import type { KernelVersion, PciDevice } from '../model.js';
-import { atLeast } from '../kernel-version.js';
 import { isBridge, isConventional, type HostTopology } from './topology.js';
 import { isX86Host } from '../arch.js';
 
@@ -220,7 +220,7 @@ function xlateRoot(t: PciDevice): boolean {
 
 /** {@link BridgeAliasFlags.noAlias} (ASPEED AST1150, assumed ≥ 7.0). */
 function noAlias(t: PciDevice, kernel: KernelVersion | undefined): boolean {
-  return t.vendorId === 0x1a03 && t.deviceId === 0x1150 && (!kernel || atLeast(kernel, 7, 0));
+  return t.vendorId === 0x1a03 && t.deviceId === 0x1150 && since(kernel, GATES.aspeedNoAlias);
 }
 
 /** One visit of {@link forEachDmaAlias}. */

@@ -14,8 +14,9 @@
  * maps, AMD's identity default for PASID-capable devices, and qcom arm-smmu identity lists (DOM-DEF-03). Groups of
  * s390 units get no prediction (DOM-DEF-02 lists s390 modes that force strict, which the model cannot tell apart).
  */
+import { confirmed, GATES, since } from '../kernel-gates.js';
 import { cmdlineEntries, kstrtobool, x86IommuOptions } from '../kernel-cmdline.js';
-import { atLeast, formatKernel } from '../kernel-version.js';
+import { formatKernel } from '../kernel-version.js';
 import type { GroupingResult, HostAnalysis } from '../analysis.js';
 import type { Host, Iommu, KernelVersion, PciDevice } from '../model.js';
 import { topologyOf } from './index.js';
@@ -149,16 +150,16 @@ function driverType(u: Iommu, d: PciDevice, policy: DomainPolicy, kernel: Kernel
   if (lacksPassthrough(u)) {
     // Without ECAP.PT newer kernels always ask for a (strict) DMA domain; older ones had no preference and, for an
     // identity default, emulated pass-through with a 1:1 page table.
-    if (kernel && !atLeast(kernel, 6, 8)) {
+    if (kernel && !since(kernel, GATES.intelNoPassthroughDma)) {
       return policy.passthrough ? { why: `Intel ${u.name} has no hardware pass-through (ECAP.PT); ${formatKernel(kernel)} emulates identity with a 1:1 page table (DOM-DEF-03)` } : {};
     }
     const why = `Intel ${u.name} has no hardware pass-through (ECAP.PT, bit 6 of its \`ecap\`), so \`device_def_domain_type\` asks for a DMA domain: translated, strict, whatever the host default (DOM-DEF-03)`;
-    if (kernel && !atLeast(kernel, 6, 12)) return { type: 'DMA', why, unconfirmed: `the change that made Intel units without ECAP.PT always use DMA is in 6.12 and not in 6.1; the reference dates it to about 6.8 (unconfirmed), so ${formatKernel(kernel)} may still follow the host default` };
+    if (kernel && !confirmed(kernel, GATES.intelNoPassthroughDma)) return { type: 'DMA', why, unconfirmed: `the change that made Intel units without ECAP.PT always use DMA is in 6.12 and not in 6.1; the reference dates it to about 6.8 (unconfirmed), so ${formatKernel(kernel)} may still follow the host default` };
     return { type: 'DMA', why };
   }
-  if (u.driver === 'arm-smmu-v3' && isHisiPtt(d) && (!kernel || atLeast(kernel, 6, 0))) {
+  if (u.driver === 'arm-smmu-v3' && isHisiPtt(d) && since(kernel, GATES.hisiPttIdentity)) {
     const why = `${d.name} is a HiSilicon PTT device (19e5:a12e), which \`arm_smmu_def_domain_type\` always maps 1:1 (DOM-DEF-03)`;
-    if (kernel && !atLeast(kernel, 6, 12)) return { type: 'identity', why, unconfirmed: 'the reference shows this in the 6.12 and 7.2 sources; the model dates it to 6.0, when the PTT driver was merged' };
+    if (!confirmed(kernel, GATES.hisiPttIdentity)) return { type: 'identity', why, unconfirmed: 'the reference shows this in the 6.12 and 7.2 sources; the model dates it to 6.0, when the PTT driver was merged' };
     return { type: 'identity', why };
   }
   return {};
@@ -206,7 +207,7 @@ export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined
   let type = policyType(policy);
   const why = note ? [policyText(policy), note] : [policyText(policy)];
   // before 5.15 a lazy domain is an IOMMU_DOMAIN_DMA with a flush queue: `type` shows DMA
-  if (type === 'DMA-FQ' && kernel && !atLeast(kernel, 5, 15)) {
+  if (type === 'DMA-FQ' && kernel && !since(kernel, GATES.dmaFq)) {
     type = 'DMA';
     why.push(`${formatKernel(kernel)} predates the DMA-FQ domain type (5.15): a lazy domain reads DMA`);
   }
@@ -224,7 +225,7 @@ export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined
  * downgrade.
  */
 function flushQueueDowngrade(u: Iommu, kernel: KernelVersion | undefined): { type: DefaultDomainType; why: string; unconfirmed?: string } | undefined {
-  if (u.driver !== 'virtio-iommu' || !kernel || atLeast(kernel, 6, 7)) return undefined;
+  if (u.driver !== 'virtio-iommu' || !kernel || since(kernel, GATES.virtioNoFlushQueue)) return undefined;
   return {
     type: 'DMA',
     why: `virtio-iommu ${u.name} on ${formatKernel(kernel)} has no flush-queue support, so the lazy default's DMA-FQ domain cannot be allocated and the core falls back to a strict DMA domain (DOM-DEF-02, DOM-DEF-03)`,
@@ -251,7 +252,7 @@ export function hostDefaultDomains(host: Host, grouping: GroupingResult, kernel:
   const policy = globalDomainPolicy(host);
   const byGroup = new Map<number, DefaultDomain>();
   // no `type` file before 5.11 (DOM-TYPE-01)
-  if (kernel && !atLeast(kernel, 5, 11)) return { policy, byGroup };
+  if (!since(kernel, GATES.groupTypeFile)) return { policy, byGroup };
   const topo = topologyOf(grouping, host);
   for (const g of grouping.groups) {
     const unit = g.iommuId === undefined ? undefined : host.iommus.find((u) => u.id === g.iommuId);

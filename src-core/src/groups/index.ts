@@ -4,9 +4,9 @@
  * `quirks.ts` (ACS quirk table), `acs.ts` (pci_acs_enabled / path check), `aliases.ts` (DMA aliases),
  * `algorithm.ts` (pci_device_group).
  */
+import { GATES, since } from '../kernel-gates.js';
 import type { GroupingResult, SimulationOptions } from '../analysis.js';
 import type { Host, Iommu, IommuDriver, KernelVersion, PciDevice } from '../model.js';
-import { atLeast } from '../kernel-version.js';
 import { pciAcsEnabled, type AcsEnv, type AcsVerdict } from './acs.js';
 import { acsTiming, effectiveAcs, type AcsTiming, type EffectiveAcs } from './acs-effective.js';
 import { applyDecision, genericDeviceGroup, pciDeviceGroup, type GroupingState } from './algorithm.js';
@@ -94,7 +94,7 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
   }
   const grouped = ungrouped.size ? devices.filter((d) => !ungrouped.has(d.id)) : devices;
   let passes: readonly (readonly PciDevice[])[];
-  if (kernel && !atLeast(kernel, 6, 1)) passes = [grouped];
+  if (!since(kernel, GATES.perUnitProbe)) passes = [grouped];
   else {
     /** Grouped devices by their IOMMU unit, each list in probe order (one pass per unit from 6.1). */
     const byUnit = new Map<Iommu, PciDevice[]>();

@@ -3,8 +3,8 @@
  * (GRP-QRK-01/02), the Intel PCH / SPT enable hooks (GRP-QRK-03) and the out-of-tree `pcie_acs_override` catch-all
  * (GRP-CMD-03). Source: drivers/pci/quirks.c (S-7.2 table; rows marked † in the reference are absent before 6.1).
  */
+import { GATES, since } from '../kernel-gates.js';
 import type { KernelVersion, PciDevice } from '../model.js';
-import { atLeast } from '../kernel-version.js';
 import type { AcsOverrideOptions } from './cmdline.js';
 import { isConventional, type HostTopology } from './topology.js';
 
@@ -50,7 +50,7 @@ const V = {
 
 const range = (a: number, b: number, step = 1) => Array.from({ length: Math.floor((b - a) / step) + 1 }, (_, i) => a + i * step);
 const inList = (d: PciDevice, ids: ReadonlySet<number>) => d.deviceId !== undefined && ids.has(d.deviceId);
-const pre61 = (k: KernelVersion | undefined) => k !== undefined && !atLeast(k, 6, 1);
+const pre61 = (k: KernelVersion | undefined) => !since(k, GATES.acsQuirkRows61);
 
 /** `pci_quirk_intel_pch_acs_ids[]` (GRP-QRK-02 families). */
 export const INTEL_PCH_ACS_IDS: readonly number[] = [

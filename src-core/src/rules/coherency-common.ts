@@ -1,6 +1,6 @@
 /** Wording shared by the CC/KVM rules: why an IOMMU does (not) block no-snoop or report CACHE_COHERENCY. */
+import { GATES, since } from '../kernel-gates.js';
 import { intelUnitsWithoutSnoop } from '../caps/cache-coherency.js';
-import { atLeast } from '../kernel-version.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
 import { iommuLabel } from './vfio-common.js';
 
@@ -13,7 +13,7 @@ export function noBlockReason(iommu: Iommu | undefined, kernel: KernelVersion, h
   const l = iommuLabel(iommu);
   switch (iommu.driver) {
     case 'intel-vtd': {
-      if (atLeast(kernel, 5, 19)) return `${l} has no snoop control (ECAP.SC=0)`;
+      if (since(kernel, GATES.intelPerUnitSnoop)) return `${l} has no snoop control (ECAP.SC=0)`;
       const lacking = host ? intelUnitsWithoutSnoop(host).map((u) => u.name) : [];
       const which = lacking.length ? ` (${lacking.join(', ')} ${lacking.length === 1 ? 'has' : 'have'} neither)` : '';
       return `${l}: not every VT-d unit has snoop control or scalable mode${which}, so up to 5.18 type1 uses IOMMU_CACHE (SNP) for no domain`;
@@ -21,7 +21,7 @@ export function noBlockReason(iommu: Iommu | undefined, kernel: KernelVersion, h
     case 'amd-vi':
       return iommu.pgtable === 'v2' ? `${l} uses the v2 page table, which has no Force-Coherent bit` : `${l} forces coherency (FC bit)`;
     case 'arm-smmu-v3':
-      return atLeast(kernel, 6, 13) ? `${l}: root complex lacks IORT CANWBS, enforce_cache_coherency fails` : `${l}: no enforce_cache_coherency op before 6.13`;
+      return since(kernel, GATES.smmuv3Canwbs) ? `${l}: root complex lacks IORT CANWBS, enforce_cache_coherency fails` : `${l}: no enforce_cache_coherency op before 6.13`;
     default:
       return `${l}: driver has no enforce_cache_coherency op`;
   }
@@ -37,7 +37,7 @@ export function noCcReason(iommu: Iommu | undefined, kernel: KernelVersion): str
     case 'arm-smmu-v3':
       return `${l} is not coherent (ARM_SMMU_FEAT_COHERENCY: IDR0.COHACC / firmware dma-coherent${iommu.coherent === undefined ? '; not declared, assumed false' : ''})`;
     case 'arm-smmu':
-      return atLeast(kernel, 6, 2)
+      return since(kernel, GATES.smmuDmaCoherent)
         ? `${l} has no coherent table walk (ARM_SMMU_FEAT_COHERENT_WALK) and the device is not firmware dma-coherent`
         : `${l} has no coherent table walk (ARM_SMMU_FEAT_COHERENT_WALK)`;
     default:

@@ -1,4 +1,4 @@
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import type { Rule } from './rule.js';
 import { devLabel, errnoAt, kernelLabel, outcomeOf, perOutcome, relIommu } from './vfio-common.js';
 
@@ -23,7 +23,7 @@ export const hwptForceSnoopRule: Rule = {
       const first = v.detail.hwptFirstDeviceId !== undefined ? ctx.device(v.detail.hwptFirstDeviceId) : undefined;
       const why = caps?.enforceCoherency
         ? `The HWPT was allocated by ${devLabel(first, v.detail.hwptFirstDeviceId)}, which cannot force-snoop, so it is not enforced; on ${kernelLabel(v)} iommufd tries to upgrade it for this capable device and \`enforce_cache_coherency\` fails.`
-        : `The HWPT was allocated by ${devLabel(first, v.detail.hwptFirstDeviceId)} with \`enforce_cache_coherency\` (force-snoop); this device's IOMMU cannot force-snoop, so the driver's attach refuses it (${atLeast(v.kernel, 6, 2) ? '-EINVAL since 6.2' : '-EOPNOTSUPP in 5.19–6.1'}).`;
+        : `The HWPT was allocated by ${devLabel(first, v.detail.hwptFirstDeviceId)} with \`enforce_cache_coherency\` (force-snoop); this device's IOMMU cannot force-snoop, so the driver's attach refuses it (${since(v.kernel, GATES.intelForceSnoopEinval) ? '-EINVAL since 6.2' : '-EOPNOTSUPP in 5.19–6.1'}).`;
       return {
         code: 'T1002',
         severity: 'error',

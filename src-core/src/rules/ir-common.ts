@@ -1,10 +1,10 @@
 /** Wording shared by the IR00x rules: why MSI isolation is missing for a device's IOMMU / MSI controller. */
+import { GATES, since } from '../kernel-gates.js';
 import { bootEffectOn, type BootParamEffect } from '../boot-params.js';
 import { hostArch } from '../caps/platform.js';
 import { intelIrBlockers, msiControllerOf } from '../caps/msi.js';
 import type { FixHint, RelatedElement } from '../findings.js';
 import { removeFix } from './boot-params.js';
-import { atLeast } from '../kernel-version.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
 import { iommuLabel } from './vfio-common.js';
 
@@ -27,7 +27,7 @@ export function irRelated(host: Host, iommu: Iommu | undefined, kernel: KernelVe
     });
     for (const u of blockers) out.push({ id: u.id, message: `${iommuLabel(u)} has no interrupt remapping (ECAP.IR clear or turned off), which leaves every Intel unit of the host without it` });
   }
-  if (!atLeast(kernel, 6, 3)) {
+  if (!since(kernel, GATES.isolatedMsi)) {
     for (const other of host.iommus) {
       if (other === iommu || other.driver === 'none' || out.some((r) => r.id === other.id)) continue;
       const c = msiControllerOf(other, host, arch);

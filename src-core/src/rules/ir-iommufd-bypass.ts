@@ -1,4 +1,4 @@
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import { IOMMUFD_UNSAFE_PARAM } from '../vm/drivers.js';
 import { irRelated } from './ir-common.js';
 import type { Rule } from './rule.js';
@@ -19,7 +19,7 @@ export const irIommufdBypassRule: Rule = {
   },
   check(ctx) {
     return perOutcome(ctx, 'IR004', (v) => {
-      const unconfirmed = atLeast(v.kernel, 6, 6) ? '' : ' (On 6.2–6.5 the exact wording of this warning is not confirmed by the reference; an earlier draft differed.)';
+      const unconfirmed = since(v.kernel, GATES.iommufdIrAtBind) ? '' : ' (On 6.2–6.5 the exact wording of this warning is not confirmed by the reference; an earlier draft differed.)';
       return {
         code: 'IR004',
         severity: 'warning',

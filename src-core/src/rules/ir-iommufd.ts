@@ -1,4 +1,4 @@
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import { IOMMUFD_UNSAFE_PARAM, TYPE1_UNSAFE_PARAM } from '../vm/drivers.js';
 import { enableIrFix, irRelated, UNSAFE_WARNING } from './ir-common.js';
 import type { Rule } from './rule.js';
@@ -21,7 +21,7 @@ export const irIommufdRule: Rule = {
   },
   check(ctx) {
     return perOutcome(ctx, 'IR003', (v) => {
-      const where = atLeast(v.kernel, 6, 6) ? 'in `iommufd_device_bind`, before DMA ownership is claimed' : 'when the device is attached to its IOAS/HWPT (`iommufd_device_setup_msi`)';
+      const where = since(v.kernel, GATES.iommufdIrAtBind) ? 'in `iommufd_device_bind`, before DMA ownership is claimed' : 'when the device is attached to its IOAS/HWPT (`iommufd_device_setup_msi`)';
       const ignored = v.detail.type1ParamIgnored
         ? ` Note: \`${TYPE1_UNSAFE_PARAM}\` is set on this host, but it only affects the type1 container; iommufd ignores it.`
         : '';

@@ -1,4 +1,4 @@
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import { TYPE1_UNSAFE_PARAM } from '../vm/drivers.js';
 import { enableIrFix, irRelated, UNSAFE_WARNING } from './ir-common.js';
 import type { Rule } from './rule.js';
@@ -21,7 +21,7 @@ export const irType1Rule: Rule = {
   },
   check(ctx) {
     return perOutcome(ctx, 'IR001', (v) => {
-      const how = atLeast(v.kernel, 6, 3)
+      const how = since(v.kernel, GATES.isolatedMsi)
         ? 'checks `iommu_group_has_isolated_msi()`: every device of the group must deliver MSIs through an irq domain with IRQ_DOMAIN_FLAG_ISOLATED_MSI (Intel/AMD IR, GICv3 ITS) or be on s390'
         : 'checks `irq_domain_check_msi_remap()` (true only if *every* MSI domain in the system is ITS-backed) or IOMMU_CAP_INTR_REMAP (Intel/AMD with IR on, s390)';
       return {

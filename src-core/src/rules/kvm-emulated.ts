@@ -1,5 +1,5 @@
+import { GATES, since } from '../kernel-gates.js';
 import { intelUnitsWithoutSnoop } from '../caps/cache-coherency.js';
-import { atLeast } from '../kernel-version.js';
 import { noBlockReason } from './coherency-common.js';
 import type { Rule } from './rule.js';
 import { devLabel, kernelLabel, perOutcome, relIommu, type OutcomeView } from './vfio-common.js';
@@ -8,7 +8,7 @@ import { devLabel, kernelLabel, perOutcome, relIommu, type OutcomeView } from '.
 function shortNoBlock(v: OutcomeView): string {
   if (!v.iommu) return 'no IOMMU';
   if (v.iommu.driver === 'intel-vtd') {
-    if (atLeast(v.kernel, 5, 19)) return `${v.iommu.name} has no snoop control`;
+    if (since(v.kernel, GATES.intelPerUnitSnoop)) return `${v.iommu.name} has no snoop control`;
     const lacking = intelUnitsWithoutSnoop(v.host).map((u) => u.name);
     return `up to 5.18 no VT-d domain gets IOMMU_CACHE while ${lacking.length ? lacking.join(', ') : 'a unit'} lacks snoop control`;
   }
@@ -32,7 +32,7 @@ export const kvmEmulatedRule: Rule = {
   },
   check(ctx) {
     return perOutcome(ctx, 'KVM003', (v) => {
-      const ept = atLeast(v.kernel, 6, 11)
+      const ept = since(v.kernel, GATES.kvmGuestPat)
         ? 'On Intel (≥ 6.11) EPT maps guest RAM WB without IPAT, so the guest PAT decides the memory type.'
         : 'On Intel (≤ 6.10) EPT takes the memory type from the guest MTRRs without IPAT, so guest PAT is honoured too; MTRR writes and CR0.CD toggles zap SPTEs.';
       const box = v.outcome.box === 3 ? 'The device may use no-snoop (box 3): this is what makes it safe.' : 'The device does not use no-snoop (box 4): the emulation is pure overhead.';

@@ -1,7 +1,8 @@
+import { GATES, since } from '../kernel-gates.js';
 import { moduleParamKey, SIMULATED_BOOL_PARAMS } from '../boot-params.js';
 import type { Finding, FixHint, RuleMeta } from '../findings.js';
 import { kstrtobool } from '../kernel-cmdline.js';
-import { atLeast, formatKernel } from '../kernel-version.js';
+import { formatKernel } from '../kernel-version.js';
 import type { Host, KernelVersion } from '../model.js';
 import { editDistance } from '../suggest.js';
 import { IOMMUFD_UNSAFE_PARAM } from '../vm/drivers.js';
@@ -66,7 +67,7 @@ export function meantParams(key: string, kernel?: KernelVersion): string[] {
   const near: { key: string; d: number }[] = [];
   const sameName: { key: string; d: number }[] = [];
   for (const k of SIMULATED_BOOL_PARAMS) {
-    if (k === IOMMUFD_UNSAFE_PARAM && kernel && !atLeast(kernel, 6, 2)) continue;
+    if (k === IOMMUFD_UNSAFE_PARAM && kernel && !since(kernel, GATES.iommufd)) continue;
     const d = editDistance(lower, k);
     if (d <= 2) near.push({ key: k, d });
     // the same parameter name on another module (`vfio.allow_unsafe_interrupts`): any of the modules that have it
@@ -103,7 +104,7 @@ function paramFindings(host: Host, kernel: KernelVersion | undefined): Finding[]
             `A \`param\` line is the value \`/sys/module/…/parameters/\` shows, and sysfs shows a bool parameter as \`Y\` or \`N\`. The kernel's \`param_set_bool\` takes only what \`kstrtobool\` accepts (1/0, y/n, on/off, true/false): \`modprobe ${key.replace('.', ' ')}=${value}\` fails with "\`${value}' invalid for parameter \`${key.slice(key.indexOf('.') + 1)}'", and writing it to sysfs fails with -EINVAL, leaving the default (off). The simulator reads the parameter as off.`,
           ),
         );
-      } else if (key === IOMMUFD_UNSAFE_PARAM && kernel && !atLeast(kernel, 6, 2)) {
+      } else if (key === IOMMUFD_UNSAFE_PARAM && kernel && !since(kernel, GATES.iommufd)) {
         out.push(finding(name, 'name', `${key} does not exist on ${formatKernel(kernel)}: iommufd came in 6.2`, `Kernels before 6.2 have no iommufd module, so there is no \`/sys/module/iommufd/\` and nothing reads this parameter; VFIO goes through the type1 container, where \`vfio_iommu_type1.allow_unsafe_interrupts\` applies. The line changes nothing in the simulation.`));
       }
       continue;

@@ -1,4 +1,4 @@
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import type { Rule } from './rule.js';
 import { devLabel, kernelLabel, perOutcome } from './vfio-common.js';
 
@@ -16,7 +16,7 @@ export const t1DomainSplitRule: Rule = {
   check(ctx) {
     return perOutcome(ctx, 'T1001', (v) => {
       const peers = (v.detail.domainPeers ?? []).map((p) => `${p.label} [ops ${p.ops}]`).join(', ');
-      const key = atLeast(v.kernel, 5, 19) ? '`enforce_cache_coherency`' : 'the `IOMMU_CACHE` prot bit';
+      const key = since(v.kernel, GATES.enforceCacheCoherencyOp) ? '`enforce_cache_coherency`' : 'the `IOMMU_CACHE` prot bit';
       return {
         code: 'T1001',
         severity: 'info',

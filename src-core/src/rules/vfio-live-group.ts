@@ -1,8 +1,9 @@
+import { GATES, since } from '../kernel-gates.js';
 import type { HostAnalysis, IommuGroup, VmAnalysis } from '../analysis.js';
 import { formatBdf } from '../bdf.js';
 import { effectiveKernel } from '../caps/platform.js';
 import type { Finding } from '../findings.js';
-import { atLeast, formatKernel } from '../kernel-version.js';
+import { formatKernel } from '../kernel-version.js';
 import { BRIDGE_KINDS, type KernelVersion, type PciDevice, type Vm } from '../model.js';
 import { legacyAnyDriverViable } from '../vm/ownership.js';
 import type { Rule, RuleContext } from './rule.js';
@@ -104,7 +105,7 @@ export const vfioLiveGroupRule: Rule = {
   },
   check(ctx) {
     // iommufd needs ≥ 6.2, where the notifier is gone; groups with container users are those of devices the VM got
-    return unboundMembers(ctx, (vm) => vm.backend === 'vfio-type1', (k) => !atLeast(k, 5, 19), legacyAnyDriverViable).map((m) => {
+    return unboundMembers(ctx, (vm) => vm.backend === 'vfio-type1', (k) => !since(k, GATES.dmaOwnership), legacyAnyDriverViable).map((m) => {
       const { vm, kernel, group: g, id, device: d } = m;
       return {
         code: 'VIA008',
@@ -147,7 +148,7 @@ export const vfioOwnedGroupRule: Rule = {
   check(ctx) {
     // bridges: ports bind pcieport, which sets driver_managed_dma (a conventional or PCIe-to-PCI bridge could get
     // shpchp, which does not, but that rarely binds on its own); ≤ 5.18 is VIA008
-    return unboundMembers(ctx, () => true, (k) => atLeast(k, 5, 19), (d) => BRIDGE_KINDS.has(d.kind)).map((m) => {
+    return unboundMembers(ctx, () => true, (k) => since(k, GATES.dmaOwnership), (d) => BRIDGE_KINDS.has(d.kind)).map((m) => {
       const { vm, kernel, group: g, id, device: d } = m;
       const owner = vm.backend === 'vfio-type1' ? 'VFIO (its legacy container)' : 'its iommufd context';
       return {

@@ -1,4 +1,4 @@
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import type { Rule } from './rule.js';
 import { devLabel, errnoAt, kernelLabel, outcomeOf, perOutcome } from './vfio-common.js';
 
@@ -24,7 +24,7 @@ export const vfioViabilityRule: Rule = {
     return perOutcome(ctx, 'VIA001', (v) => {
       const conflicts = v.detail.conflicts ?? [];
       const names = conflicts.map((c) => `${devLabel(ctx.device(c.deviceId), c.deviceId)} bound to ${c.driver}`).join(', ');
-      const modern = atLeast(v.kernel, 5, 19);
+      const modern = since(v.kernel, GATES.dmaOwnership);
       const g = v.hostAnalysis.grouping.groupOf.get(v.outcome.deviceId);
       const explanation = modern
         ? `On ${kernelLabel(v)} every iommu_group has a DMA owner count. A driver without \`driver_managed_dma\` (here: ${names}) counts as a kernel DMA user (\`pci_dma_configure\` → \`iommu_device_use_default_domain\`), so \`iommu_group_claim_dma_owner\` / \`iommu_device_claim_dma_owner\` refuses VFIO with -EPERM. Only vfio-pci and its variants, pci-stub and pcieport leave the group free. The VMM fails at ${v.outcome.step}; nothing is printed in the kernel log.`

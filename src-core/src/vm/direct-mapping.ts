@@ -3,8 +3,8 @@
  * an Intel RMRR other than the graphics/USB ones, an AMD IVMD range) cannot be given to VFIO or iommufd, whose
  * domains do not contain that mapping. Where the kernel refuses depends on the kernel and the IOMMU driver.
  */
+import { GATES, since } from '../kernel-gates.js';
 import type { IommuGroup } from '../analysis.js';
-import { atLeast } from '../kernel-version.js';
 import type { Iommu, KernelVersion } from '../model.js';
 import type { VmRun } from './run.js';
 
@@ -23,7 +23,7 @@ export type DirectMappingCheck = 'generic' | 'intel-rmrr' | 'none';
 
 /** The check that applies on `kernel` behind an IOMMU of `driver` (undefined: unknown unit → no driver check). */
 export function directMappingCheck(driver: Iommu['driver'] | undefined, kernel: KernelVersion): DirectMappingCheck {
-  if (atLeast(kernel, 6, 12)) return 'generic';
+  if (since(kernel, GATES.genericDirectMapping)) return 'generic';
   return driver === 'intel-vtd' ? 'intel-rmrr' : 'none';
 }
 

@@ -3,8 +3,8 @@
  * (`iommufd-cdev`, 6.6+): bind (ownership, MSI ≥ 6.6), then attach to an automatic IOAS HWPT or a manual HWPT
  * (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02, IOMMUFD-SHARE-01, IOMMU-ENF-02, DOM-RESV-01).
  */
+import { GATES, since } from '../kernel-gates.js';
 import type { AttachOutcome, DeviceCaps } from '../analysis.js';
-import { atLeast } from '../kernel-version.js';
 import type { Hwpt, Iommu } from '../model.js';
 import { setAttachDetail } from './details.js';
 import { boolParam, IOMMUFD_UNSAFE_PARAM, TYPE1_UNSAFE_PARAM } from './drivers.js';
@@ -33,7 +33,7 @@ export interface IommufdHwpt {
  * Source: drivers/iommu/intel/iommu.c:prepare_domain_attach_device (S-6.1), paging_domain_compatible (S-7.2).
  */
 export function forceSnoopAttachErrno(driver: Iommu['driver'] | undefined, kernel: VmRun['kernel']): 'EOPNOTSUPP' | 'EINVAL' {
-  return driver === 'intel-vtd' && !atLeast(kernel, 6, 2) ? 'EOPNOTSUPP' : 'EINVAL';
+  return driver === 'intel-vtd' && !since(kernel, GATES.intelForceSnoopEinval) ? 'EOPNOTSUPP' : 'EINVAL';
 }
 
 type TryResult = { ok: true; upgraded?: boolean } | { ok: false; errno: string; reason: 'force-snoop' | 'upgrade' | 'instance' };
@@ -49,7 +49,7 @@ function tryAttach(run: VmRun, hwpt: IommufdHwpt, caps: DeviceCaps | undefined, 
   const enforce = caps?.enforceCoherency === true;
   if ((hwpt.driver === 'arm-smmu' || hwpt.driver === 'arm-smmu-v3') && hwpt.iommuId !== iommu?.id) return { ok: false, errno: 'EINVAL', reason: 'instance' };
   if (hwpt.enforced && !enforce) return { ok: false, errno: forceSnoopAttachErrno(hwpt.driver, run.kernel), reason: 'force-snoop' };
-  if (!hwpt.enforced && enforce && !atLeast(run.kernel, 6, 7)) {
+  if (!hwpt.enforced && enforce && !since(run.kernel, GATES.iommufdNoUpgrade)) {
     const all = hwpt.deviceIds.every((id) => run.caps(id)?.enforceCoherency === true);
     if (!all) return { ok: false, errno: 'EINVAL', reason: 'upgrade' };
     hwpt.enforced = true;
@@ -73,7 +73,7 @@ export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): I
   const assigned = new Set(run.vm.assignedIds);
   const unsafe = boolParam(run.host, IOMMUFD_UNSAFE_PARAM);
   const type1Set = boolParam(run.host, TYPE1_UNSAFE_PARAM);
-  const irAtBind = atLeast(k, 6, 6);
+  const irAtBind = since(k, GATES.iommufdIrAtBind);
   const hwpts: IommufdHwpt[] = [];
   const manualSpec = new Map<string, Hwpt>();
   if (cdev) for (const h of run.vm.hwpts) for (const id of h.deviceIds) if (!manualSpec.has(id)) manualSpec.set(id, h);

@@ -1,6 +1,6 @@
 /** The KVM side: kvm-vfio coherency, WBINVD and the no-snoop box (KVM-VFIO-02, KVM-X86-WBINVD-01, KVM-BOX-01). */
+import { GATES, since } from '../kernel-gates.js';
 import type { AttachOutcome, CoherencyBox } from '../analysis.js';
-import { atLeast } from '../kernel-version.js';
 import { attachDetail, setAttachDetail } from './details.js';
 import { addCode, type VmRun } from './run.js';
 import type { Type1Domain } from './type1.js';
@@ -26,7 +26,7 @@ export function coherencyBox(iommuBlocksNoSnoop: boolean, usesNoSnoop: boolean):
  * vfio_group_enforced_coherent.
  */
 export function noncoherentDevices(run: VmRun, ok: AttachOutcome[], type1Domains: Type1Domain[]): string[] {
-  if (!atLeast(run.kernel, 6, 2)) {
+  if (!since(run.kernel, GATES.kvmStaticCoherency)) {
     const used = new Set(ok.map((o) => o.domain));
     const allCoherent = type1Domains.filter((d) => used.has(d.label)).every((d) => d.flag);
     return allCoherent ? [] : ok.map((o) => o.deviceId);
@@ -73,7 +73,7 @@ export function applyBoxes(run: VmRun, ok: AttachOutcome[], kvmNoncoherent: bool
     // box 3 rests on a kvm-vfio device nobody stated (an unknown VMM): without it, this would be KVM001
     if (o.box === 3 && kvmVfioSource(run.vm) === 'assumed') addCode(o, 'KVM006');
     if (o.box === 3 && !kvmNoncoherent && caps?.enforceIsReportedOnly === true) addCode(o, 'KVM002');
-    else if (atLeast(run.kernel, 6, 2) && caps?.enforceCoherency === true && o.domainEnforced === false) {
+    else if (since(run.kernel, GATES.kvmStaticCoherency) && caps?.enforceCoherency === true && o.domainEnforced === false) {
       // box 4 (no no-snoop used): KVM taking the device as coherent is harmless; no KVM003 either, whose reason
       // ("<unit> has no snoop control") would be wrong for a unit that can force-snoop
       if (o.box === 3) addCode(o, 'KVM004');

@@ -5,7 +5,8 @@
  * Sources: S-5.15 / S-6.1 `arch/x86/kvm/vmx/vmx.c:vmx_get_mt_mask`; S-6.12 / S-7.2 `vmx.c:vmx_ignore_guest_pat`,
  * `vmx_get_mt_mask`, `mmu/mmu.c:kvm_mmu_may_ignore_guest_pat`.
  */
-import { atLeast, formatKernel } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
+import { formatKernel } from '../kernel-version.js';
 import type { Host, KernelVersion } from '../model.js';
 import { isX86Host } from '../arch.js';
 
@@ -26,7 +27,7 @@ export function guestMemtypeText(host: Host, kernel: KernelVersion | undefined, 
   if (!ext) return undefined;
   const k = kernel ? formatKernel(kernel) : 'current kernels';
   if (ext === 'svm') return `AMD NPT: the guest's PAT always combines with the host's; noncoherent DMA changes only WBINVD, not memory types (KVM-X86-MEMTYPE-01)`;
-  const newer = !kernel || atLeast(kernel, 6, 11);
+  const newer = since(kernel, GATES.kvmGuestPat);
   if (!noncoherent) {
     return newer
       ? `Intel EPT on ${k}: guest RAM is WB with IPAT, so the guest's PAT is ignored (KVM_X86_QUIRK_IGNORE_GUEST_PAT, on by default; from 6.16 a VMM may turn it off on CPUs with self-snoop) (KVM-X86-MEMTYPE-01)`

@@ -1,6 +1,6 @@
 /** The group-level MSI isolation answer shared by type1 and iommufd (VFIO-IR-01/02, IOMMUFD-IR-01/02). */
+import { GATES, since } from '../kernel-gates.js';
 import type { IommuGroup } from '../analysis.js';
-import { atLeast } from '../kernel-version.js';
 import type { VmRun } from './run.js';
 
 /**
@@ -12,5 +12,5 @@ import type { VmRun } from './run.js';
  */
 export function groupHasIsolatedMsi(run: VmRun, group: IommuGroup): boolean {
   const answers = group.deviceIds.map((id) => run.caps(id)?.isolatedMsi === true);
-  return atLeast(run.kernel, 6, 3) ? answers.every(Boolean) : answers.some(Boolean);
+  return since(run.kernel, GATES.isolatedMsi) ? answers.every(Boolean) : answers.some(Boolean);
 }

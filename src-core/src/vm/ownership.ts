@@ -1,6 +1,6 @@
 /** Group viability and DMA ownership across VMs (VFIO-GRP-01/02/03/05/07/08). */
+import { GATES, since } from '../kernel-gates.js';
 import type { HostAnalysis, IommuGroup } from '../analysis.js';
-import { atLeast } from '../kernel-version.js';
 import { BRIDGE_KINDS, type Host, type KernelVersion, type PciDevice, type Topology, type VfioBackend, type Vm } from '../model.js';
 import type { OwnershipConflict } from './details.js';
 import { isDriverManagedDma, isLegacyAllowedDriver } from './drivers.js';
@@ -29,7 +29,7 @@ export function ownershipConflicts(
     if (assigned.has(id) || elsewhere.has(id)) continue;
     const d = device(id);
     if (!d || typeof d.driver !== 'string') continue;
-    const bad = atLeast(kernel, 5, 19) ? !isDriverManagedDma(d.driver) : !(legacyAnyDriverViable(d) || isLegacyAllowedDriver(d.driver));
+    const bad = since(kernel, GATES.dmaOwnership) ? !isDriverManagedDma(d.driver) : !(legacyAnyDriverViable(d) || isLegacyAllowedDriver(d.driver));
     if (bad) out.push({ deviceId: id, driver: d.driver });
   }
   return out;

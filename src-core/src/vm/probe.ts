@@ -1,6 +1,6 @@
 /** vfio-pci probe / VFIO device registration refusals (VFIO-PCI-01, VFIO-CC-01). */
+import { GATES, since } from '../kernel-gates.js';
 import { formatBdf } from '../bdf.js';
-import { atLeast } from '../kernel-version.js';
 import { BRIDGE_KINDS } from '../model.js';
 import { DISABLE_DENYLIST_PARAM, denylistEntry, denylistMessage } from './denylist.js';
 import { boolParam, isVfioPciVariantDriver } from './drivers.js';
@@ -51,7 +51,7 @@ export function probeVfioPci(run: VmRun, o: AttachOutcome): boolean {
     fail(o, 'vfio-pci probe', 'EINVAL', 'VIA005', msg);
     return false;
   }
-  if (atLeast(run.kernel, 5, 19) && run.caps(d.id)?.cacheCoherency !== true) {
+  if (since(run.kernel, GATES.vfioProbeCoherency) && run.caps(d.id)?.cacheCoherency !== true) {
     fail(o, 'vfio-pci probe', 'EINVAL', 'CC001', msg);
     return false;
   }

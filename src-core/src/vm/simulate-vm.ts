@@ -2,12 +2,12 @@
  * The VM start-up simulation: what the kernel does, step by step, when the VMM opens and attaches each
  * assigned device for the VM's backend, and what KVM concludes about coherency.
  */
+import { GATES, since } from '../kernel-gates.js';
 import type { AttachOutcome, HostAnalysis, IommuGroup, SimulationOptions, VmAnalysis } from '../analysis.js';
 import type { HostCaps } from '../caps.js';
 import { effectiveKernel, hostArch } from '../caps/platform.js';
 import { isGroupingDetails } from '../groups/index.js';
 import { HostTopology } from '../groups/topology.js';
-import { atLeast } from '../kernel-version.js';
 import type { Host, Topology, Vm } from '../model.js';
 import { setVmDetail } from './details.js';
 import { isVfioPciDriver } from './drivers.js';
@@ -65,8 +65,8 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
   }
   const result: VmAnalysis = { vmId: vm.id, attach: run.outcomes, kvmNoncoherent: false, wbinvd: x86 ? 'nop' : 'not-applicable' };
 
-  const needs = vm.backend === 'iommufd-cdev' ? ([6, 6] as const) : vm.backend === 'iommufd-compat' ? ([6, 2] as const) : undefined;
-  if (needs && !atLeast(kernel, needs[0], needs[1])) {
+  const needs = vm.backend === 'iommufd-cdev' ? GATES.vfioCdev : vm.backend === 'iommufd-compat' ? GATES.iommufd : undefined;
+  if (needs && !since(kernel, needs)) {
     const step = vm.backend === 'iommufd-cdev' ? 'open(/dev/vfio/devices/vfioX)' : 'open(/dev/iommu)';
     for (const o of run.outcomes) fail(o, step, 'ENOENT', 'KVER001');
     setVmDetail(result, { kernel, kernelAssumed: analysis.kernel === undefined, x86, noncoherentDeviceIds: [] });

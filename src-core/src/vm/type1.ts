@@ -2,7 +2,7 @@
  * The legacy container walk: VFIO_GROUP_SET_CONTAINER / VFIO_SET_IOMMU / VFIO_GROUP_GET_DEVICE_FD with
  * vfio_iommu_type1 (VFIO-GRP-03/05, VFIO-IR-01/02, VFIO-T1-CC-01, VFIO-T1-SHARE-01).
  */
-import { atLeast } from '../kernel-version.js';
+import { GATES, since } from '../kernel-gates.js';
 import type { Iommu } from '../model.js';
 import { setAttachDetail, type DomainPeer } from './details.js';
 import { boolParam, TYPE1_UNSAFE_PARAM } from './drivers.js';
@@ -32,7 +32,7 @@ export interface Type1Domain {
  */
 export function type1OpsKey(iommu: Iommu | undefined, kernel: VmRun['kernel']): string {
   const drv = iommu?.driver ?? 'none';
-  if (atLeast(kernel, 5, 19) && drv === 'amd-vi') return `${drv}:${iommu?.pgtable ?? 'v1'}`;
+  if (since(kernel, GATES.enforceCacheCoherencyOp) && drv === 'amd-vi') return `${drv}:${iommu?.pgtable ?? 'v1'}`;
   return drv;
 }
 
@@ -57,7 +57,8 @@ function canShare(d: Type1Domain, iommu: Iommu | undefined): boolean {
  */
 export function walkType1(run: VmRun, groups: GroupUse[], elsewhere: IdSet): Type1Domain[] {
   const k = run.kernel;
-  const modern = atLeast(k, 5, 19);
+  const modern = since(k, GATES.dmaOwnership);
+  const enforceOp = since(k, GATES.enforceCacheCoherencyOp);
   const assigned = new Set(run.vm.assignedIds);
   const unsafe = boolParam(run.host, TYPE1_UNSAFE_PARAM);
   const domains: Type1Domain[] = [];
@@ -100,13 +101,13 @@ export function walkType1(run: VmRun, groups: GroupUse[], elsewhere: IdSet): Typ
     const iommuId = run.caps(group.deviceIds[0])?.iommuId ?? group.iommuId;
     const iommu = run.host.iommus.find((i) => i.id === iommuId);
     const ops = type1OpsKey(iommu, k);
-    const flag = modern ? everyMember(run, group, (c) => c.enforceCoherency) : run.caps(group.deviceIds[0])?.cacheCoherency === true;
-    const enforced = modern ? flag : flag && everyMember(run, group, (c) => c.enforceCoherency);
+    const flag = enforceOp ? everyMember(run, group, (c) => c.enforceCoherency) : run.caps(group.deviceIds[0])?.cacheCoherency === true;
+    const enforced = enforceOp ? flag : flag && everyMember(run, group, (c) => c.enforceCoherency);
     const peers: DomainPeer[] = domains.map((d) => ({ label: d.label, flag: d.flag, ops: d.ops }));
     let dom = domains.find((d) => d.ops === ops && d.flag === flag && canShare(d, iommu));
     if (!dom) {
       const n = domains.length + 1;
-      const tag = modern ? (flag ? 'enforce_cache_coherency' : 'no-snoop not blocked') : flag ? 'IOMMU_CACHE' : 'no IOMMU_CACHE';
+      const tag = enforceOp ? (flag ? 'enforce_cache_coherency' : 'no-snoop not blocked') : flag ? 'IOMMU_CACHE' : 'no IOMMU_CACHE';
       dom = { label: `domain#${n} (${tag})`, ops, flag, enforced, iommuId: iommu?.id, driver: iommu?.driver, groupNumbers: [] };
       domains.push(dom);
       if (peers.some((p) => p.ops !== ops || p.flag !== flag)) {
