@@ -55,6 +55,28 @@ function apply(text: string, action: CodeAction): string {
 }
 
 describe('quick fixes', () => {
+  it('a keyword as a device name: one preferred fix renames the declaration and every reference in the file, and the file then checks clean of it', async () => {
+    const text = 'host h {\n    kernel 6.12\n    iommu u { driver intel-vtd caps interrupt-remapping }\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n    endpoint host at 0000:02:00.0 { driver vfio-pci }\n}\nvm v on h {\n    backend iommufd-cdev\n    assign gpu, host\n    hwpt p { attach host }\n}\n';
+    const doc = await t.validate(text);
+    const places = (doc.diagnostics ?? []).filter((d) => (d.data as { keywordName?: string } | undefined)?.keywordName === 'host');
+    expect(places).toHaveLength(3);
+    for (const d of places) {
+      const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: d.range, context: { diagnostics: [d] } })) as CodeAction[];
+      expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([
+        ["Rename 'host' to 'host_' here and at its 2 other places in this file", true],
+        ["Change to 'host_'", false],
+      ]);
+      const fixed = apply(text, actions[0]);
+      expect(fixed).toContain('    endpoint host_ at 0000:02:00.0');
+      expect(fixed).toContain('    assign gpu, host_\n    hwpt p { attach host_ }');
+      const after = await t.validate(fixed);
+      expect((after.diagnostics ?? []).filter((x) => x.severity === 1).map((x) => message(x))).toEqual([]);
+    }
+    // written as a name in one place only: the single replacement is the preferred fix
+    const one = await actionsFor('host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n}\nvm v on h {\n    assign gpu, host\n}\n', 'REF001');
+    expect(one.actions.map((a) => [a.title, a.isPreferred])).toEqual([["Change to 'host_'", true]]);
+  });
+
   it('MDL008: a misspelt param name is underlined on the name and renamed by the fix; a bad value on the value', async () => {
     const text = HOST.replace('    arch x86_64\n', '    arch x86_64\n    param vfio-pci.disable_denylist = 0\n    param vfio_iommu_type1.allow_unsafe_interupts = 1\n    param vfio-pci.disable_denylist = maybe\n');
     const built = await t.validate(text);

@@ -208,7 +208,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       const rest = m && this.keywords.has(m[1]) && text ? text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200) : undefined;
       if (m && rest !== undefined && NAME_FOLLOWER.test(rest)) {
         d.message = `'${m[1]}' is a keyword and cannot be a name; rename it, for example '${m[1]}_'`;
-        d.data = { ...(d.data as object), replacement: `${m[1]}_` };
+        d.data = { ...(d.data as object), replacement: `${m[1]}_`, keywordName: m[1] };
         line = d.range.start.line;
         after = d.range.end.character;
         if (/^\s*\{/.test(rest)) lostBraces++;
@@ -261,7 +261,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
    * have meant, from the same scope the linker searched; the suggestion also goes to `data.replacement` (a quick
    * fix). Unchanged for any other reference type or when the scope cannot be read.
    */
-  private linkingMessage(message: string, info: DiagnosticInfo<AstNode, string>): { message: string; replacement?: string } {
+  private linkingMessage(message: string, info: DiagnosticInfo<AstNode, string>): { message: string; replacement?: string; keywordName?: string } {
     const refText = (info.data as { refText?: string } | undefined)?.refText;
     // only "not found": Langium's "An error occurred while resolving reference …" reports an exception, not a typo
     if (!refText || typeof info.property !== 'string' || !message.startsWith('Could not resolve reference')) return { message };
@@ -273,7 +273,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       if (!what) return { message };
       // a keyword (`assign host`, lexed as a name, iommu-lexer.ts rule 3): no device can have that name
       if (what === 'device' && this.keywords.has(refText)) {
-        return { message: `'${refText}' is a keyword and cannot be a name; rename the device and its references, for example '${refText}_'`, replacement: `${refText}_` };
+        return { message: `'${refText}' is a keyword and cannot be a name; rename the device and its references, for example '${refText}_'`, replacement: `${refText}_`, keywordName: refText };
       }
       let replacement: string | undefined;
       if (this.suggestionsLeft > 0) {
@@ -297,7 +297,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     if ((info.data as { code?: string } | undefined)?.code === DocumentValidator.LinkingError) {
       const m = this.linkingMessage(message, info as DiagnosticInfo<AstNode, string>);
       message = m.message;
-      if (m.replacement !== undefined) info = { ...info, data: { ...(info.data as object), replacement: m.replacement } };
+      if (m.replacement !== undefined) info = { ...info, data: { ...(info.data as object), replacement: m.replacement, ...(m.keywordName ? { keywordName: m.keywordName } : {}) } };
     }
     if (!info.range && typeof info.property === 'string') {
       const cst = findPropertyCst(info.node.$cstNode, info.property, info.index) ?? info.node.$cstNode;

@@ -53,6 +53,11 @@ export interface IommuDiagnosticData {
   elementId?: string;
   /** For REF003: the position of the repeated reference in its `assign` list (the quick fix removes that element). */
   listIndex?: number;
+  /**
+   * A keyword written as a name (`endpoint host at …`, `assign host`): the keyword. The quick fix renames the
+   * declaration and its references in the file together (to `replacement`).
+   */
+  keywordName?: string;
 }
 
 /**

@@ -85,12 +85,15 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       const data = diagnostic.data as IommuDiagnosticData | undefined;
       if (!data?.code) continue;
       // SYN002, BDF001 and Langium's parser / linker errors carry a replacement when they have one to suggest
+      // a keyword as a name: one fix for the declaration and every reference in the file, preferred over this one place
+      const together = data.keywordName !== undefined && data.replacement !== undefined ? this.keywordRenameFix(document, diagnostic, data.keywordName, data.replacement) : undefined;
+      if (together) actions.push(together);
       if (data.replacement !== undefined) {
         actions.push({
           title: `Change to '${data.replacement}'`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
-          isPreferred: true,
+          isPreferred: !together,
           edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: data.replacement }] } },
         });
       }
@@ -113,6 +116,32 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       }
     }
     return actions;
+  }
+
+  /**
+   * The fix for a keyword written as a name (`endpoint host at …` and `assign host`, `data.keywordName`): rename it
+   * to `replacement` at every diagnostic of the file that reports the same keyword as a name, the declaration's
+   * parse error and each reference's REF001, in one edit. Undefined when the keyword is written as a name only here
+   * (the single replacement does then) or when the text at a diagnostic is no longer the keyword.
+   */
+  private keywordRenameFix(document: LangiumDocument, diagnostic: Diagnostic, keyword: string, replacement: string): CodeAction | undefined {
+    const places = (document.diagnostics ?? []).filter((d) => (d.data as IommuDiagnosticData | undefined)?.keywordName === keyword);
+    if (places.length < 2 || places.some((d) => document.textDocument.getText(d.range) !== keyword)) return undefined;
+    const seen = new Set<string>();
+    const edits = places
+      .filter((d) => {
+        const key = `${d.range.start.line}:${d.range.start.character}`;
+        return !seen.has(key) && (seen.add(key), true);
+      })
+      .map((d) => ({ range: d.range, newText: replacement }));
+    if (edits.length < 2) return undefined;
+    return {
+      title: `Rename '${keyword}' to '${replacement}' here and at its ${edits.length - 1} other place${edits.length > 2 ? 's' : ''} in this file`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      isPreferred: true,
+      edit: { changes: { [document.uri.toString()]: edits } },
+    };
   }
 
   /** REF004's fix: remove the overridden `param` line the diagnostic is on (undefined when the text there changed since). */
