@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseKernelVersion } from '../src/kernel-version.js';
-import { meantParams } from '../src/rules/mdl-param-line.js';
+import { invalidPciIds, kstrtouint, meantParams } from '../src/rules/mdl-param-line.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo, vm } from './builders.js';
 
@@ -67,6 +67,28 @@ describe('MDL008: param lines the kernel would not have', () => {
     expect(f.fixes).toBeUndefined();
     // values of parameters it does not read are not its business
     expect(mdl008({ 'kvm.ignore_msrs': 'maybe' })).toEqual([]);
+  });
+
+  it('a value the kernel refuses for a real parameter the simulator does not read: bool, uint and vfio_pci.ids, on the value', () => {
+    const found = mdl008({ 'vfio-pci.disable_idle_d3': 'maybe', 'vfio_iommu_type1.dma_entry_limit': '-1', 'vfio_pci.ids': '10de:1b80,10de,,8086-1234' });
+    expect(found.map((f) => [f.span, f.message])).toEqual([
+      [{ property: 'param', name: 'vfio-pci.disable_idle_d3', part: 'value' }, "host h: 'maybe' is not a boolean: the kernel refuses it for vfio_pci.disable_idle_d3"],
+      [{ property: 'param', name: 'vfio_iommu_type1.dma_entry_limit', part: 'value' }, "host h: '-1' is not an unsigned number: the kernel refuses it for vfio_iommu_type1.dma_entry_limit"],
+      [{ property: 'param', name: 'vfio_pci.ids', part: 'value' }, `host h: '10de', '8086-1234' are not PCI IDs: vfio-pci skips them ("invalid id string")`],
+    ]);
+    expect(found[1].explanation).toContain('(65535 DMA mappings per container)');
+    // values the kernel takes are not reported
+    expect(mdl008({ 'vfio-pci.disable_idle_d3': 'Y', 'vfio_iommu_type1.disable_hugepages': 'true', 'vfio_iommu_type1.dma_entry_limit': '0x20000', 'vfio_pci.ids': '10de:1b80:10de:11d9,1002:67df' })).toEqual([]);
+  });
+
+  it('kstrtouint and the vfio_pci.ids reader follow the kernel', () => {
+    expect(['0', '65535', '+7', '0x1F', '017', '4294967295'].map(kstrtouint)).toEqual([0, 65535, 7, 31, 15, 4294967295]);
+    expect(['', '-1', '4294967296', '08', '1.5', 'ten', '0x'].map(kstrtouint)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(invalidPciIds('10de:1b80')).toEqual([]);
+    expect(invalidPciIds('0x10de:0x1b80,10de:1b80:ffff:ffff:030000:ffff00')).toEqual([]);
+    // sscanf stops at the first field that does not parse: two fields are enough, one is not
+    expect(invalidPciIds('10de:1b80:zz')).toEqual([]);
+    expect(invalidPciIds('10de,zz:1,,:1b80')).toEqual(['10de', 'zz:1', ':1b80']);
   });
 
   it('iommufd.allow_unsafe_interrupts before 6.2 (no iommufd); from 6.2 and with no kernel (the newest) it is fine', () => {
