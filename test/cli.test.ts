@@ -204,6 +204,56 @@ describe('iommu-topo check', () => {
   });
 });
 
+describe('iommu-topo upgrade', () => {
+  it('5.15 → 6.12: the releases crossed for the host, VIA008 (BUG_ON) gone and VIA009 (-EBUSY) new on the same line; no new error → 0', () => {
+    const r = cli(['upgrade', 'examples/legacy-kernel-unbound-audio.iommu', '--to', '6.12']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe('host workstation (examples/legacy-kernel-unbound-audio.iommu): kernel 5.15.0 → 6.12');
+    expect(lines).toContain('  + 6.2 iommufd: iommufd exists (/dev/iommu, VFIO group-compat mode, the iommufd.allow_unsafe_interrupts parameter) (§7 timeline)');
+    expect(lines.some((l) => l.startsWith('  + 5.19 VFIO: VFIO claims DMA ownership of the whole iommu_group'))).toBe(true);
+    // gates of drivers this host does not have are not listed
+    expect(r.out).not.toMatch(/arm-smmu|virtio-iommu|amd-vi/);
+    expect(lines.find((l) => l.startsWith('  + examples/legacy-kernel-unbound-audio.iommu:29:18: info:'))).toMatch(/\[VIA009\]$/);
+    expect(lines.find((l) => l.startsWith('  - examples/legacy-kernel-unbound-audio.iommu:29:18: warning:'))).toMatch(/BUG_ON.*\[VIA008\]$/);
+    expect(lines.at(-2)).toBe('on 6.12: 1 new finding(s), 1 gone, in 1 file(s)');
+  });
+
+  it('a downgrade that adds an error exits 1, and lists what the host loses; json has the same data', () => {
+    const text = 'host h {\n    kernel 6.12\n    iommu u { driver intel-vtd caps snoop-control, interrupt-remapping }\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n}\nvm v on h {\n    backend iommufd-cdev\n    assign gpu\n}\n';
+    const file = tmp('down.iommu', text);
+    const r = cli(['upgrade', file, '--to', '6.1']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('  - 6.6 VFIO: no VFIO device cdev: an iommufd-cdev VMM gets -ENOENT (KVER001) (VFIO-GRP-08)');
+    expect(r.out).toMatch(/\n {2}\+ .*down\.iommu:6:\d+: error: .*\[KVER001\]/);
+    const j = cli(['upgrade', file, '--to', '6.1', '--format', 'json']);
+    expect(j.code).toBe(1);
+    const report = JSON.parse(j.out);
+    expect(report.to).toBe('6.1');
+    expect(report.hosts).toHaveLength(1);
+    expect(report.hosts[0]).toMatchObject({ name: 'h', from: '6.12', to: '6.1' });
+    expect(report.hosts[0].gates.find((g: { id: string }) => g.id === 'vfioCdev')).toMatchObject({ release: '6.6', change: 'lost', rule: 'VFIO-GRP-08' });
+    expect(report.files[0].appeared.map((d: { code: string }) => d.code)).toContain('KVER001');
+    // the same kernel: nothing crossed, nothing changes
+    const same = cli(['upgrade', file, '--to', '6.12']);
+    expect(same.code).toBe(0);
+    expect(same.out).toContain('  no modelled behaviour changes between these releases');
+    expect(same.out).toContain('on 6.12: 0 new finding(s), 0 gone, in 1 file(s)');
+  });
+
+  it('bad input: a malformed --to, a missing --to, a file with syntax errors (2)', () => {
+    expect(cli(['upgrade', 'examples', '--to', 'six']).err).toContain("--to: 'six' is not X.Y or X.Y.Z");
+    expect(cli(['upgrade', 'examples', '--to', 'six']).code).toBe(2);
+    expect(cli(['upgrade', 'examples']).code).not.toBe(0);
+    const broken = tmp('broken.iommu', 'host h {\n    kernl 6.1\n}\n');
+    const r = cli(['upgrade', broken, '--to', '6.12']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('broken.iommu:2');
+    expect(r.out).toBe('');
+  });
+});
+
 describe('iommu-topo groups', () => {
   it('text: per host a block of groups (unit · default domain · VMs) with their devices (driver, VMs, findings)', () => {
     const r = cli(['groups', 'examples/intel-nosnoop-gpu.iommu']);

@@ -108,6 +108,11 @@ export interface SimulationResult {
 export interface SimulationOptions {
   /** Kernel assumed for hosts without `kernel` (editor setting `iommu.defaultKernel`). */
   defaultKernel?: KernelVersion;
+  /**
+   * Simulate every host as if it booted this kernel, whatever its `kernel` line says (`iommu-topo upgrade --to`).
+   * Default: none (each host's own kernel, else `defaultKernel`).
+   */
+  kernelOverride?: KernelVersion;
   /** Assume stable backports are present (reference §0.3). Default true. */
   stableBackports?: boolean;
 }

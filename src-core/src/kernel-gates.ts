@@ -185,3 +185,25 @@ export function hostKernelGates(host: Pick<Host, 'arch' | 'iommus'>, kernel: Ker
     stable: kernel ? STABLE_EXCEPTIONS.filter((e) => e.matches(kernel)) : [],
   };
 }
+
+/** One gate crossed when a host moves from one kernel to another. */
+export interface CrossedGate {
+  gate: KernelGate;
+  /** `gained`: the new kernel has the newer behaviour and the old one does not (an upgrade); `lost`: the reverse. */
+  change: 'gained' | 'lost';
+}
+
+/**
+ * The gates concerning `host` whose behaviour differs between kernel `from` and kernel `to` (the effective kernels;
+ * undefined = the newest), oldest release first. Never throws.
+ */
+export function gatesBetween(host: Pick<Host, 'arch' | 'iommus'>, from: KernelVersion | undefined, to: KernelVersion | undefined): CrossedGate[] {
+  const scope: GateScope = { drivers: host.iommus.map((u) => u.driver).filter((d) => d !== 'none'), arch: hostArch(host) };
+  const out: CrossedGate[] = [];
+  for (const { gate } of kernelGates(undefined, scope)) {
+    const a = since(from, gate);
+    const b = since(to, gate);
+    if (a !== b) out.push({ gate, change: b ? 'gained' : 'lost' });
+  }
+  return out;
+}

@@ -19,7 +19,10 @@ import { simulateVm } from './vm/simulate-vm.js';
  *
  * @returns findings sorted by element id then code, plus the derived analyses for hovers and inlay hints.
  */
-export function simulate(input: Topology, options: SimulationOptions = {}): SimulationResult {
+export function simulate(given: Topology, options: SimulationOptions = {}): SimulationResult {
+  // `kernelOverride`: every host as if it booted that kernel (its `kernel` line replaced, for all rules)
+  const override = options.kernelOverride;
+  const input: Topology = override ? { hosts: given.hosts.map((h) => ({ ...h, kernel: override })), vms: given.vms } : given;
   // rules read the hosts as the kernel sees them: devices in probe order, command-line switches applied
   const boot = new Map<string, BootParamEffect[]>();
   const hostsAsBooted = input.hosts.map((h) => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACS_TIMING_REGRESSION, GATES, confirmed, gateConcerns, hostKernelGates, kernelGates, since, type KernelGate } from '../src/kernel-gates.js';
+import { ACS_TIMING_REGRESSION, GATES, confirmed, gateConcerns, gatesBetween, hostKernelGates, kernelGates, since, type KernelGate } from '../src/kernel-gates.js';
 import { simulate } from '../src/simulate.js';
 import { dev, host, iommu, topo, vm } from './builders.js';
 
@@ -97,5 +97,33 @@ describe('kernel version gates', () => {
     };
     expect(run(`${major}.${minor - 1}`)).toContain('KVER001');
     expect(run(`${major}.${minor}`)).not.toContain('KVER001');
+  });
+
+  it('gatesBetween: an upgrade gains the gates in (from, to], a downgrade loses them; same release, none', () => {
+    const h = host('h', '6.1', [iommu('u', 'intel-vtd')], []);
+    const up = gatesBetween(h, v(6, 1), v(6, 6));
+    expect(up.map((c) => [c.gate.id, c.change])).toEqual([
+      ['iommufd', 'gained'],
+      ['kvmStaticCoherency', 'gained'],
+      ['intelForceSnoopEinval', 'gained'],
+      ['isolatedMsi', 'gained'],
+      ['iommufdIrAtBind', 'gained'],
+      ['vfioCdev', 'gained'],
+    ]);
+    expect(gatesBetween(h, v(6, 6), v(6, 1)).map((c) => [c.gate.id, c.change])).toEqual(up.map((c) => [c.gate.id, 'lost']));
+    expect(gatesBetween(h, v(6, 12, 3), v(6, 12, 80))).toEqual([]);
+    // undefined = the newest kernel
+    expect(gatesBetween(h, undefined, v(7, 0))).toEqual([]);
+  });
+
+  it('kernelOverride simulates every host on that kernel, whatever its kernel line', () => {
+    const h = host('h', '6.12', [iommu('u', 'intel-vtd', { snoopControl: true, interruptRemapping: true })], [dev('gpu', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci' })]);
+    const t = topo([h], [vm('v', 'h', ['gpu'], { backend: 'iommufd-cdev' })]);
+    expect(simulate(t, {}).findings.map((f) => f.code)).not.toContain('KVER001');
+    const old = simulate(t, { kernelOverride: v(6, 1) });
+    expect(old.findings.find((f) => f.code === 'KVER001')?.message).toContain('runs 6.1');
+    expect(old.hosts.get('h')?.kernel).toEqual(v(6, 1));
+    // the topology given is left as it was
+    expect(h.kernel).toEqual(v(6, 12));
   });
 });

@@ -84,6 +84,33 @@ export function buildProgram(): Command {
       process.stdout.write((opts.format === 'json' ? JSON.stringify({ version: JSON_SCHEMA_VERSION, hosts }) : formatGroupsText(hosts, broken.length > 0)) + '\n');
     });
 
+  program
+    .command('upgrade')
+    .description('what changes if the hosts boot another kernel: the modelled releases crossed and the findings that appear or go away')
+    .argument('<paths...>', 'files or directories')
+    .requiredOption('--to <version>', 'the kernel to simulate every host on (e.g. 6.12)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--default-kernel <version>', 'kernel version for hosts that do not declare one (e.g. 6.12)')
+    .action(async (paths: string[], opts: { to: string; format: 'text' | 'json'; defaultKernel?: string }) => {
+      const to = parseKernelVersion(opts.to);
+      if (!to) throw new InputError(`--to: '${opts.to}' is not X.Y or X.Y.Z`);
+      const defaultKernel = defaultKernelOption(opts.defaultKernel);
+      const files = collectFiles(paths);
+      const current = await runCheck(files, { defaultKernel });
+      // a file that does not parse cannot be compared: say where, as `check` does, and stop
+      const broken = current.files.filter((f) => f.syntaxErrors > 0);
+      if (broken.length) {
+        process.exitCode = 2;
+        process.stderr.write(syntaxErrorsText(current, broken.map((f) => f.path)) + '\n');
+        return;
+      }
+      const target = await runCheck(files, { defaultKernel, kernelOverride: to });
+      const { upgradeReport, upgradeExitCode, formatUpgradeText, upgradeJson } = await import('./upgrade.js');
+      const report = upgradeReport(current, target, to);
+      process.exitCode = upgradeExitCode(report);
+      process.stdout.write((opts.format === 'json' ? JSON.stringify(upgradeJson(report, JSON_SCHEMA_VERSION)) : formatUpgradeText(report)) + '\n');
+    });
+
   registerImportCommand(program);
 
   program

@@ -1,0 +1,138 @@
+/**
+ * `iommu-topo upgrade <paths…> --to <version>`: what changes if the hosts boot another kernel. The files are checked
+ * twice with the same services, once as written and once with every host on the target kernel
+ * (`SimulationOptions.kernelOverride`); the report lists, per host, the modelled releases crossed (the core's gate
+ * table, `gatesBetween`), and per file the diagnostics that appear and those that go away. Diagnostics are matched
+ * by code and range, so a finding whose message only names the kernel version counts as unchanged.
+ *
+ * Exit codes: 0 = the target kernel adds no error; 1 = it adds at least one error; 2 = bad input or syntax errors.
+ */
+import { AstUtils } from 'langium';
+import { formatKernel } from '../../../src-core/src/kernel-version.js';
+import { gatesBetween, gateRelease, type CrossedGate } from '../../../src-core/src/kernel-gates.js';
+import type { KernelVersion } from '../../../src-core/src/model.js';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { diagnosticMessage, type IommuDiagnosticData } from '../language/iommu-validator.js';
+import { diagnosticLine, displayPath, type CheckRun } from './check.js';
+
+/** One host of the checked files, its kernel before and after, and the releases crossed. */
+export interface UpgradeHost {
+  name: string;
+  /** The declaring file, relative to the working directory. */
+  path: string;
+  /** The kernel it is simulated with now (`X.Y[.Z]`), or `newest` when neither a kernel line nor a default gives one. */
+  from: string;
+  to: string;
+  gates: CrossedGate[];
+}
+
+/** The diagnostics of one file that the target kernel adds and removes. */
+export interface UpgradeFile {
+  path: string;
+  appeared: Diagnostic[];
+  resolved: Diagnostic[];
+  unchanged: number;
+}
+
+export interface UpgradeReport {
+  to: string;
+  hosts: UpgradeHost[];
+  files: UpgradeFile[];
+}
+
+/** `code start end` of a diagnostic: the identity two runs of the same text share. */
+function key(d: Diagnostic): string {
+  const code = typeof d.code === 'string' ? d.code : ((d.data as IommuDiagnosticData | undefined)?.code ?? '');
+  return `${code} ${d.range.start.line}:${d.range.start.character} ${d.range.end.line}:${d.range.end.character}`;
+}
+
+/** The diagnostics of `after` with no match in `before`, matched as multisets by {@link key}. */
+function unmatched(after: readonly Diagnostic[], before: readonly Diagnostic[]): Diagnostic[] {
+  const left = new Map<string, number>();
+  for (const d of before) left.set(key(d), (left.get(key(d)) ?? 0) + 1);
+  const out: Diagnostic[] = [];
+  for (const d of after) {
+    const n = left.get(key(d)) ?? 0;
+    if (n > 0) left.set(key(d), n - 1);
+    else out.push(d);
+  }
+  return out;
+}
+
+/**
+ * Compare `current` (the files as written) with `target` (the same files, every host on `to`). Both runs must be of
+ * the same files in the same order (`runCheck` with the same list). Hosts are those the files declare, once each.
+ */
+export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVersion, cwd = process.cwd()): UpgradeReport {
+  const hosts: UpgradeHost[] = [];
+  const seen = new Set<string>();
+  for (const f of current.files) {
+    const sim = current.services.simulation.SimulationCache.get(f.document);
+    for (const h of sim.topology.hosts) {
+      // reported with the file that declares it (a VM file lists only the VMs' findings of an imported host)
+      const node = sim.nodeOf.get(h.id);
+      const where = node ? AstUtils.getDocument(node).uri.toString() : undefined;
+      const id = `${h.name}\0${where ?? f.path}`;
+      if ((where && where !== f.document.uri.toString()) || seen.has(id)) continue;
+      seen.add(id);
+      const from = sim.result.hosts.get(h.id)?.kernel;
+      hosts.push({ name: h.name, path: displayPath(cwd, f.path), from: from ? formatKernel(from) : 'newest', to: formatKernel(to), gates: gatesBetween(h, from, to) });
+    }
+  }
+  const files: UpgradeFile[] = current.files.map((f, i) => {
+    const after = target.files[i]?.diagnostics ?? [];
+    const appeared = unmatched(after, f.diagnostics);
+    const resolved = unmatched(f.diagnostics, after);
+    return { path: displayPath(cwd, f.path), appeared, resolved, unchanged: f.diagnostics.length - resolved.length };
+  });
+  return { to: formatKernel(to), hosts, files };
+}
+
+/** 1 when the target kernel adds an error-severity diagnostic, else 0. */
+export function upgradeExitCode(report: UpgradeReport): number {
+  return report.files.some((f) => f.appeared.some((d) => (d.severity ?? 1) === 1)) ? 1 : 0;
+}
+
+/**
+ * The text report: per host `host ws (file): kernel 6.1 → 6.12`, the releases crossed (`+` gained, `-` lost, with
+ * what changes), then per file the diagnostics that appear (`+`) and go away (`-`) in the `check` format.
+ */
+export function formatUpgradeText(report: UpgradeReport): string {
+  const lines: string[] = [];
+  for (const h of report.hosts) {
+    lines.push(`host ${h.name} (${h.path}): kernel ${h.from} → ${h.to}`);
+    if (!h.gates.length) lines.push('  no modelled behaviour changes between these releases');
+    for (const { gate, change } of h.gates) {
+      lines.push(`  ${change === 'gained' ? '+' : '-'} ${gateRelease(gate)} ${gate.area}: ${change === 'gained' ? gate.from : gate.before} (${gate.rule})`);
+    }
+  }
+  let added = 0;
+  let gone = 0;
+  for (const f of report.files) {
+    if (!f.appeared.length && !f.resolved.length) continue;
+    lines.push('', `${f.path}: ${f.appeared.length} new, ${f.resolved.length} gone, ${f.unchanged} unchanged`);
+    for (const d of f.appeared) lines.push(`  + ${diagnosticLine(f.path, d)}`);
+    for (const d of f.resolved) lines.push(`  - ${diagnosticLine(f.path, d)}`);
+    added += f.appeared.length;
+    gone += f.resolved.length;
+  }
+  lines.push('', `on ${report.to}: ${added} new finding(s), ${gone} gone, in ${report.files.length} file(s)`);
+  return lines.join('\n');
+}
+
+/** The JSON report (one object; `version` is the CLI's JSON schema version). */
+export function upgradeJson(report: UpgradeReport, version: number): unknown {
+  const diag = (d: Diagnostic) => ({
+    code: typeof d.code === 'string' ? d.code : ((d.data as IommuDiagnosticData | undefined)?.code ?? ''),
+    severity: ['error', 'error', 'warning', 'info', 'hint'][d.severity ?? 1],
+    message: diagnosticMessage(d),
+    line: d.range.start.line + 1,
+    column: d.range.start.character + 1,
+  });
+  return {
+    version,
+    to: report.to,
+    hosts: report.hosts.map((h) => ({ ...h, gates: h.gates.map(({ gate, change }) => ({ id: gate.id, release: gateRelease(gate), change, area: gate.area, now: change === 'gained' ? gate.from : gate.before, was: change === 'gained' ? gate.before : gate.from, rule: gate.rule, source: gate.source })) })),
+    files: report.files.map((f) => ({ path: f.path, appeared: f.appeared.map(diag), resolved: f.resolved.map(diag), unchanged: f.unchanged })),
+  };
+}
