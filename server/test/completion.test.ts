@@ -93,7 +93,6 @@ describe('completion: value slots keep their vocabulary', () => {
     expect(driver).toEqual(expect.arrayContaining(['vfio-pci', 'pci-stub', 'nvme', 'none']));
     expect(driver).not.toContain('intel-vtd');
     expect(await labelsAt('vm v on h { vmm <|> }')).toEqual(['qemu', 'cloud-hypervisor', 'crosvm', 'firecracker', 'libvirt']);
-    expect(await labelsAt('host h { kernel <|> }')).toEqual([]);
   });
 });
 
@@ -131,5 +130,22 @@ host h2 { endpoint other at 0000:02:00.0 { } }
   });
   it('a fully typed name at the cursor still completes to itself', async () => {
     expect(await itemsAt('vm v on h {\n    assign gpu<|>\n}')).toEqual(['gpu (endpoint 0000:01:00.0)']);
+  });
+});
+
+describe('completion: the kernel version', () => {
+  it('proposes the releases at which modelled behaviour changes, oldest first, each saying what changes there (LTS marked)', async () => {
+    let items: { label: string; documentation?: unknown }[] = [];
+    await expectCompletion(t.Iommu)({ text: 'host h {\n    kernel <|>\n}', index: 0, assert: (list) => (items = list.items), disposeAfterCheck: true });
+    const labels = items.map((i) => i.label);
+    expect(labels).toEqual(expect.arrayContaining(['5.15', '5.19', '6.1', '6.2', '6.3', '6.6', '6.12', '7.0']));
+    expect(labels.filter((l) => /^\d+\.\d+$/.test(l))).toEqual(labels);
+    const doc = (label: string) => String(items.find((i) => i.label === label)?.documentation ?? '');
+    expect(doc('6.2')).toMatch(/^From 6\.2: /);
+    expect(doc('6.2')).toContain('iommufd: iommufd exists (/dev/iommu');
+    expect(doc('6.12')).toMatch(/^LTS\. From 6\.12: /);
+    expect(doc('6.3')).not.toContain('LTS');
+    // the host keywords are not proposed in the value's place
+    expect(labels).not.toContain('arch');
   });
 });

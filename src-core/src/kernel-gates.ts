@@ -207,3 +207,18 @@ export function gatesBetween(host: Pick<Host, 'arch' | 'iommus'>, from: KernelVe
   }
   return out;
 }
+
+/** Mainline releases with long-term (LTS) stable series among the modelled ones (kernel.org "longterm"). */
+export const LTS_RELEASES: ReadonlySet<string> = new Set(['5.15', '6.1', '6.6', '6.12']);
+
+/** The releases at which modelled behaviour changes, oldest first, each with its gates (for completion). */
+export function gateReleases(): { release: string; lts: boolean; gates: KernelGate[] }[] {
+  const out: { release: string; lts: boolean; gates: KernelGate[] }[] = [];
+  for (const { gate } of kernelGates(undefined)) {
+    const release = gateRelease(gate);
+    const last = out[out.length - 1];
+    if (last?.release === release) last.gates.push(gate);
+    else out.push({ release, lts: LTS_RELEASES.has(release), gates: [gate] });
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ import {
   type Term,
 } from '../../../src-core/src/vocabulary.js';
 import { MODULE_PARAM_DOCS } from '../../../src-core/src/module-params.js';
+import { gateReleases } from '../../../src-core/src/kernel-gates.js';
 
 export interface ValueSlot {
   terms: Term[];
@@ -29,10 +30,20 @@ export interface ValueSlot {
 /** Well-known module parameters for `param`: the ones the simulator reads (src-core `MODULE_PARAM_DOCS`, all bool). */
 export const MODULE_PARAMS: Term[] = [...MODULE_PARAM_DOCS.values()].map((d) => ({ name: d.key, doc: d.summary }));
 
+/**
+ * Releases for a `kernel` line: those at which modelled behaviour changes (the core's gate table), each with what
+ * changes there; LTS releases say so. An open vocabulary: any `X.Y[.Z]` is valid.
+ */
+export const KERNEL_RELEASES: Term[] = gateReleases().map((r) => ({
+  name: r.release,
+  doc: `${r.lts ? 'LTS. ' : ''}From ${r.release}: ${r.gates.map((g) => `${g.area}: ${g.from}`).join('; ')}.`,
+}));
+
 const acs: ValueSlot = { terms: ACS_FLAGS, what: 'ACS flag', upperCase: true };
 
 export const VALUE_SLOTS: Record<string, ValueSlot> = {
   'ArchSetting.arch': { terms: ARCHES, what: 'architecture' },
+  'KernelSetting.version': { terms: KERNEL_RELEASES },
   'FirmwareSetting.kind': { terms: FIRMWARE_KINDS, what: 'firmware kind' },
   'IommuDriverProp.driver': { terms: IOMMU_DRIVERS, what: 'IOMMU driver' },
   'IommuCapsProp.caps': { terms: IOMMU_CAP_TERMS, what: 'IOMMU capability' },
