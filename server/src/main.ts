@@ -8,12 +8,14 @@ import { startLanguageServer } from 'langium/lsp';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { createIommuServices } from './language/iommu-module.js';
 import { installGroupsView } from './lsp/groups-view.js';
+import { installKernelUpgrade } from './lsp/kernel-upgrade.js';
 import { installSettings } from './lsp/settings.js';
 
 const connection = createConnection(ProposedFeatures.all);
 const { shared, Iommu } = createIommuServices({ connection, ...NodeFileSystem });
 installSettings(shared, Iommu);
 installGroupsView(shared, Iommu);
+installKernelUpgrade(shared, Iommu);
 // validate every topology file of the workspace at start-up, not only the open ones (Problems panel)
 shared.workspace.WorkspaceManager.initialBuildOptions = { validation: true };
 startLanguageServer(shared);

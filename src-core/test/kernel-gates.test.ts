@@ -127,3 +127,19 @@ describe('kernel version gates', () => {
     expect(h.kernel).toEqual(v(6, 12));
   });
 });
+
+describe('kernelUpgrade', () => {
+  it('matches findings across kernels by code and element: a message that only names the kernel is unchanged', async () => {
+    const { kernelUpgrade } = await import('../src/kernel-upgrade.js');
+    const h = host('h', '5.15', [iommu('u', 'intel-vtd', { snoopControl: true, interruptRemapping: true })], [dev('gpu', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci' })]);
+    const t = topo([h], [vm('v', 'h', ['gpu'], { backend: 'iommufd-compat' })]);
+    const u = kernelUpgrade(t, v(6, 2));
+    expect(u.resolved.map((f) => f.code)).toContain('KVER001');
+    expect(u.appeared.map((f) => f.code)).not.toContain('KVER001');
+    expect(u.hosts.map((x) => [x.hostId, x.gates.some((g) => g.gate.id === 'iommufd' && g.change === 'gained')])).toEqual([['h', true]]);
+    // 5.15 → 5.15.100: nothing crossed, nothing changes
+    const none = kernelUpgrade(t, v(5, 15, 100));
+    expect([none.appeared, none.resolved, none.hosts[0].gates]).toEqual([[], [], []]);
+    expect(none.unchanged).toBe(kernelUpgrade(t, v(5, 15)).unchanged);
+  });
+});
