@@ -111,6 +111,11 @@ export interface GateScope {
   arch?: Arch;
 }
 
+/** The scope of a host: its IOMMU drivers (`none` left out) and its architecture (`arch.ts:hostArch`). */
+export function hostGateScope(host: Pick<Host, 'arch' | 'iommus'>): GateScope {
+  return { drivers: host.iommus.map((u) => u.driver).filter((d) => d !== 'none'), arch: hostArch(host) };
+}
+
 /** Whether `gate` concerns a host with the IOMMU drivers and architecture of `scope`. */
 export function gateConcerns(gate: KernelGate, scope: GateScope): boolean {
   if (gate.drivers && !gate.drivers.some((d) => scope.drivers.includes(d))) return false;
@@ -176,8 +181,7 @@ export interface HostKernelGates {
  * puts every gate in effect, as the simulator does. Never throws.
  */
 export function hostKernelGates(host: Pick<Host, 'arch' | 'iommus'>, kernel: KernelVersion | undefined): HostKernelGates {
-  const scope: GateScope = { drivers: host.iommus.map((u) => u.driver).filter((d) => d !== 'none'), arch: hostArch(host) };
-  const states = kernelGates(kernel, scope);
+  const states = kernelGates(kernel, hostGateScope(host));
   return {
     kernel,
     inEffect: states.filter((s) => s.applies).map((s) => s.gate),
@@ -198,9 +202,8 @@ export interface CrossedGate {
  * undefined = the newest), oldest release first. Never throws.
  */
 export function gatesBetween(host: Pick<Host, 'arch' | 'iommus'>, from: KernelVersion | undefined, to: KernelVersion | undefined): CrossedGate[] {
-  const scope: GateScope = { drivers: host.iommus.map((u) => u.driver).filter((d) => d !== 'none'), arch: hostArch(host) };
   const out: CrossedGate[] = [];
-  for (const { gate } of kernelGates(undefined, scope)) {
+  for (const { gate } of kernelGates(undefined, hostGateScope(host))) {
     const a = since(from, gate);
     const b = since(to, gate);
     if (a !== b) out.push({ gate, change: b ? 'gained' : 'lost' });

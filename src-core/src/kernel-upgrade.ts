@@ -34,16 +34,22 @@ export function findingKey(f: Finding): string {
   return `${f.code}\0${f.elementId}\0${f.span ? JSON.stringify(f.span) : ''}\0${f.related.map((r) => r.id).join(',')}`;
 }
 
-/** The findings of `a` with no match in `b`, matched as multisets by {@link findingKey}. */
-function unmatched(a: readonly Finding[], b: readonly Finding[]): Finding[] {
+/**
+ * The items of `a` with no match in `b`, matched as multisets by `key` (an item of `b` matches one item of `a`), in
+ * the order of `a`. Used for findings here and for the CLI's diagnostics.
+ */
+export function unmatchedBy<T>(a: readonly T[], b: readonly T[], key: (x: T) => string): T[] {
   const left = new Map<string, number>();
-  for (const f of b) left.set(findingKey(f), (left.get(findingKey(f)) ?? 0) + 1);
-  const out: Finding[] = [];
-  for (const f of a) {
-    const k = findingKey(f);
+  for (const x of b) {
+    const k = key(x);
+    left.set(k, (left.get(k) ?? 0) + 1);
+  }
+  const out: T[] = [];
+  for (const x of a) {
+    const k = key(x);
     const n = left.get(k) ?? 0;
     if (n > 0) left.set(k, n - 1);
-    else out.push(f);
+    else out.push(x);
   }
   return out;
 }
@@ -59,7 +65,7 @@ export function kernelUpgrade(topology: Topology, to: KernelVersion, options: Si
     const from = current.hosts.get(h.id)?.kernel;
     return { hostId: h.id, from, gates: gatesBetween(h, from, to) };
   });
-  const appeared = unmatched(target.findings, current.findings);
-  const resolved = unmatched(current.findings, target.findings);
+  const appeared = unmatchedBy(target.findings, current.findings, findingKey);
+  const resolved = unmatchedBy(current.findings, target.findings, findingKey);
   return { to, hosts, appeared, resolved, unchanged: current.findings.length - resolved.length };
 }

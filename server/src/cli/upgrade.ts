@@ -10,6 +10,7 @@
 import { AstUtils } from 'langium';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { gatesBetween, gateRelease, type CrossedGate } from '../../../src-core/src/kernel-gates.js';
+import { unmatchedBy } from '../../../src-core/src/kernel-upgrade.js';
 import type { KernelVersion } from '../../../src-core/src/model.js';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { diagnosticMessage, type IommuDiagnosticData } from '../language/iommu-validator.js';
@@ -46,19 +47,6 @@ function key(d: Diagnostic): string {
   return `${code} ${d.range.start.line}:${d.range.start.character} ${d.range.end.line}:${d.range.end.character}`;
 }
 
-/** The diagnostics of `after` with no match in `before`, matched as multisets by {@link key}. */
-function unmatched(after: readonly Diagnostic[], before: readonly Diagnostic[]): Diagnostic[] {
-  const left = new Map<string, number>();
-  for (const d of before) left.set(key(d), (left.get(key(d)) ?? 0) + 1);
-  const out: Diagnostic[] = [];
-  for (const d of after) {
-    const n = left.get(key(d)) ?? 0;
-    if (n > 0) left.set(key(d), n - 1);
-    else out.push(d);
-  }
-  return out;
-}
-
 /**
  * Compare `current` (the files as written) with `target` (the same files, every host on `to`). Both runs must be of
  * the same files in the same order (`runCheck` with the same list). Hosts are those the files declare, once each.
@@ -81,8 +69,8 @@ export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVer
   }
   const files: UpgradeFile[] = current.files.map((f, i) => {
     const after = target.files[i]?.diagnostics ?? [];
-    const appeared = unmatched(after, f.diagnostics);
-    const resolved = unmatched(f.diagnostics, after);
+    const appeared = unmatchedBy(after, f.diagnostics, key);
+    const resolved = unmatchedBy(f.diagnostics, after, key);
     return { path: displayPath(cwd, f.path), appeared, resolved, unchanged: f.diagnostics.length - resolved.length };
   });
   return { to: formatKernel(to), hosts, files };

@@ -4,9 +4,9 @@
  */
 import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '../../../src-core/src/analysis.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
-import { compareKernel, formatKernel } from '../../../src-core/src/kernel-version.js';
+import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import { confirmed, gateRelease, hostKernelGates, type KernelGate } from '../../../src-core/src/kernel-gates.js';
-import { MODELLED_KERNELS } from '../../../src-core/src/rules/kver-range.js';
+import { MODELLED_KERNELS, outsideModelled } from '../../../src-core/src/rules/kver-range.js';
 import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
 import { initArguments } from '../../../src-core/src/kernel-cmdline.js';
@@ -255,11 +255,13 @@ function hex4(n: number): string {
 export function describeKernelLine(host: Host, kernel: KernelVersion | undefined, source: 'line' | 'default' | 'newest'): string {
   const g = hostKernelGates(host, kernel);
   const k = kernel ? formatKernel(kernel) : 'the newest kernel';
-  const { oldest, newest } = MODELLED_KERNELS;
+  const outside = kernel && outsideModelled(kernel);
   const from = source === 'line' ? '' : source === 'default' ? ' (this line is not a version the simulator reads; the default kernel of the settings is used)' : ' (this line is not a version the simulator reads, and no default kernel is set)';
   const lines = [`**kernel ${k}**${from} — what the simulator applies at this release`, ''];
-  if (kernel && compareKernel({ major: kernel.major, minor: kernel.minor }, oldest) < 0) lines.push(`Older than the oldest modelled release (${formatKernel(oldest)}): answers follow ${formatKernel(oldest)} (KVER002).`, '');
-  else if (kernel && compareKernel({ major: kernel.major, minor: kernel.minor }, newest) > 0) lines.push(`Newer than the newest modelled release (${formatKernel(newest)}): answers follow ${formatKernel(newest)} (KVER002).`, '');
+  if (outside) {
+    const edge = formatKernel(outside === 'older' ? MODELLED_KERNELS.oldest : MODELLED_KERNELS.newest);
+    lines.push(`${outside === 'older' ? 'Older than the oldest' : 'Newer than the newest'} modelled release (${edge}): answers follow ${edge} (KVER002).`, '');
+  }
   const note = (gate: KernelGate) => (gate.unconfirmed && !confirmed(kernel, gate) ? ` _(assumed: ${gate.unconfirmed})_` : '');
   for (const e of g.stable) lines.push(`**Stable ${e.range}:** ${e.what} (${e.rule}).`, '');
   if (g.ahead.length) {

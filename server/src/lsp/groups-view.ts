@@ -11,6 +11,7 @@
  */
 import { AstUtils, DocumentState, URI, type AstNode, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
+import { validatedDocument } from './validated-document.js';
 import type { Location } from 'vscode-languageserver-types';
 import { GROUPS_REQUEST, type GroupsView, type GroupsViewDevice, type GroupsViewHost, type GroupsViewParams, type GroupsViewProblem } from '../protocol/groups-view.js';
 import { isGroupingDetails } from '../../../src-core/src/groups/index.js';
@@ -146,18 +147,9 @@ export function installGroupsView(shared: LangiumSharedServices, services: Iommu
   const connection = shared.lsp?.Connection;
   if (!connection) return;
   connection.onRequest(GROUPS_REQUEST, async (params: GroupsViewParams, token): Promise<GroupsView | null> => {
-    let uri: URI;
-    try {
-      uri = URI.parse(params.uri);
-    } catch {
-      return null;
-    }
-    const documents = shared.workspace.LangiumDocuments;
-    if (!documents.hasDocument(uri)) return null;
-    await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Validated, uri, token);
-    const doc = documents.getDocument(uri);
-    if (!doc || doc.state < DocumentState.Validated) return null;
-    return groupsViewWithImporters(doc, documents, services, await severityOverrides(shared.workspace.ConfigurationProvider));
+    const doc = await validatedDocument(shared, params.uri, token);
+    if (!doc) return null;
+    return groupsViewWithImporters(doc, shared.workspace.LangiumDocuments, services, await severityOverrides(shared.workspace.ConfigurationProvider));
   });
 }
 

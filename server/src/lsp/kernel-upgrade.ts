@@ -4,8 +4,8 @@
  * with the cached simulation as written, as Markdown: per host the modelled releases crossed, then the findings that
  * appear and those that go away. The server formats; what changes is the core's.
  */
-import { DocumentState, URI } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
+import { validatedDocument } from './validated-document.js';
 import { gateRelease } from '../../../src-core/src/kernel-gates.js';
 import { kernelUpgrade } from '../../../src-core/src/kernel-upgrade.js';
 import { formatKernel, parseKernelVersion } from '../../../src-core/src/kernel-version.js';
@@ -48,20 +48,11 @@ export function installKernelUpgrade(shared: LangiumSharedServices, services: Io
   const connection = shared.lsp?.Connection;
   if (!connection) return;
   connection.onRequest(KERNEL_UPGRADE_REQUEST, async (params: KernelUpgradeParams, token): Promise<KernelUpgradeResult | null> => {
-    let uri: URI;
-    try {
-      uri = URI.parse(params.uri);
-    } catch {
-      return null;
-    }
-    const documents = shared.workspace.LangiumDocuments;
-    if (!documents.hasDocument(uri)) return null;
-    await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Validated, uri, token);
-    const doc = documents.getDocument(uri);
-    if (!doc || doc.state < DocumentState.Validated) return null;
+    const doc = await validatedDocument(shared, params.uri, token);
+    if (!doc) return null;
     if (doc.parseResult.parserErrors.length || doc.parseResult.lexerErrors.length) return { error: 'the file has syntax errors: fix them first (SYN000)' };
     const cache = services.simulation.SimulationCache;
-    const title = uri.path.split('/').pop() ?? uri.toString();
+    const title = doc.uri.path.split('/').pop() ?? doc.uri.toString();
     return kernelUpgradePreview(cache.get(doc), String(params.to ?? ''), title, cache.getOptions());
   });
 }

@@ -7,6 +7,16 @@ import type { Rule } from './rule.js';
 export const MODELLED_KERNELS: { oldest: KernelVersion; newest: KernelVersion } = { oldest: { major: 5, minor: 15 }, newest: { major: 7, minor: 2 } };
 
 /**
+ * Whether `k` lies outside the modelled releases ({@link MODELLED_KERNELS}), compared by mainline release (X.Y):
+ * `older`, `newer`, or undefined when inside. Never throws.
+ */
+export function outsideModelled(k: KernelVersion): 'older' | 'newer' | undefined {
+  const { oldest, newest } = MODELLED_KERNELS;
+  if (inMainlineRange(k, [oldest.major, oldest.minor], [newest.major, newest.minor])) return undefined;
+  return compareKernel(k, oldest) < 0 ? 'older' : 'newer';
+}
+
+/**
  * KVER002: the host's kernel is older than the oldest or newer than the newest tree the reference was read from: the
  * simulator applies the nearest behaviour it knows (the ≤ 5.18 model for older kernels, the newest for newer ones),
  * which can miss what changed outside that range. Compared by mainline release (X.Y). The kernel is the effective one,
@@ -29,9 +39,9 @@ export const kverRangeRule: Rule = {
       const k = ctx.hosts.get(host.id)?.kernel;
       if (!k) continue;
       const which = host.kernel ? 'kernel' : 'default kernel';
-      const { oldest, newest } = MODELLED_KERNELS;
-      if (inMainlineRange(k, [oldest.major, oldest.minor], [newest.major, newest.minor])) continue;
-      const older = compareKernel(k, oldest) < 0;
+      const outside = outsideModelled(k);
+      if (!outside) continue;
+      const older = outside === 'older';
       const nearest = formatKernel(older ? MODELLED_KERNELS.oldest : MODELLED_KERNELS.newest);
       out.push({
         code: 'KVER002',
