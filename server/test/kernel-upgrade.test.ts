@@ -40,4 +40,19 @@ describe('kernel upgrade preview (iommu/kernelUpgrade)', () => {
     expect([same.appeared, same.resolved]).toEqual([0, 0]);
     expect(kernelUpgradePreview(sim, 'latest', 'x.iommu')).toEqual({ error: "'latest' is not a kernel version (X.Y or X.Y.Z)" });
   });
+
+  it('findings carry the severities of iommu.severityOverrides; a code set to off is neither listed nor counted', async () => {
+    const sim = t.Iommu.simulation.SimulationCache.get(await t.validate(TEXT));
+    const plain = kernelUpgradePreview(sim, '6.1', 'x.iommu');
+    const lowered = kernelUpgradePreview(sim, '6.1', 'x.iommu', {}, { KVER001: 'warning' });
+    const off = kernelUpgradePreview(sim, '6.1', 'x.iommu', {}, { KVER001: 'off' });
+    if ('error' in plain || 'error' in lowered || 'error' in off) throw new Error('unexpected error');
+    expect(lowered.markdown).toMatch(/- \*\*KVER001\*\* \(warning\) VM v: backend iommufd-cdev/);
+    expect(lowered.markdown).not.toMatch(/KVER001\*\* \(error\)/);
+    expect(lowered.appeared).toBe(plain.appeared);
+    const kver001 = (plain.markdown.match(/- \*\*KVER001\*\*/g) ?? []).length;
+    expect(kver001).toBeGreaterThan(0);
+    expect(off.markdown.slice(off.markdown.indexOf('## New on 6.1'))).not.toContain('**KVER001**');
+    expect(off.appeared).toBe(plain.appeared - kver001);
+  });
 });
