@@ -417,34 +417,53 @@ describe('parser error messages', () => {
     expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        dma-alias 02.0,\n    }\n}\n')).toEqual(["expected a device.function such as 1f.0, found '}'"]);
   });
 
-  it('a keyword as a name is one error that says so; a name left out before a keyword keeps its message', async () => {
-    expect(await parseErrors('host h {\n    kernel 6.12\n    endpoint host at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n')).toEqual(["'host' is a keyword and cannot be a name; rename it, for example 'host_'"]);
-    expect(await parseErrors('host h {\n    kernel 6.12\n}\nvm host on h {\n}\n')).toEqual(["'host' is a keyword and cannot be a name; rename it, for example 'host_'"]);
+  it('a keyword as a name is one error that says so, and the declaration and its block are read whole; a name left out before a keyword keeps its message', async () => {
+    const syntaxErrors = async (text: string) => diagnosticsWithCode(await t.validate(text), 'SYN000').map((d) => message(d));
+    const keywordMessage = (k: string) => `'${k}' is a keyword and cannot be a name; rename it, for example '${k}_'`;
+    expect(await syntaxErrors('host h {\n    kernel 6.12\n    endpoint host at 0000:01:00.0 {\n        driver vfio-pci\n    }\n}\n')).toEqual([keywordMessage('host')]);
+    expect(await syntaxErrors('host h {\n    kernel 6.12\n}\nvm host on h {\n}\n')).toEqual([keywordMessage('host')]);
+    expect(await syntaxErrors('host vm {\n    kernel 6.12\n}\n')).toEqual([keywordMessage('vm')]);
+    expect(await syntaxErrors('host h {\n    iommu driver {\n        driver intel-vtd\n    }\n}\n')).toEqual([keywordMessage('driver')]);
+    // a mistyped kind before it, and a device on the line of its parent's `{`
+    expect(await syntaxErrors('host h {\n    root-port rp at 0000:00:01.0 { endpoint vm at 0000:01:00.0 }\n}\n')).toEqual([keywordMessage('vm')]);
     expect(await parseErrors('host h {\n    kernel 6.12\n    endpoint at 0000:01:00.0\n}\n')).toEqual(["expected a name, found 'at'"]);
     expect(await parseErrors('host h {\n    kernel 6.12\n}\nvm on h {\n}\n')).toEqual(["expected a name, found 'on'"]);
     // a name left out and a typo later on the same line: both errors stay, neither blames 'at'
     const both = await parseErrors('host h {\n    kernel 6.12\n    endpoint at 0000:01:00.0 { drivr vfio-pci }\n}\n');
     expect(both[0]).toBe("expected a name, found 'at'");
     expect(both.some((m) => m.includes("'drivr'"))).toBe(true);
-    expect(await parseErrors('host vm {\n    kernel 6.12\n}\n')).toContain("'vm' is a keyword and cannot be a name; rename it, for example 'vm_'");
-    // a block whose `{` the parser lost with the keyword: no "unmatched '}'" at its end
-    expect(await parseErrors('host h {\n    iommu driver {\n        driver intel-vtd\n    }\n}\n')).toEqual(["'driver' is a keyword and cannot be a name; rename it, for example 'driver_'"]);
+    // the rest of the host is read: the device after it exists, a VM assigns it, and no nameless host is made
+    const doc = await t.validate('host h {\n    kernel 6.12\n    iommu u { driver intel-vtd caps snoop-control, interrupt-remapping }\n    endpoint host at 0000:01:00.0 { driver vfio-pci }\n    endpoint gpu at 0000:02:00.0 { driver vfio-pci }\n}\nvm v on h {\n    assign gpu\n}\n');
+    expect((doc.diagnostics ?? []).filter((d) => d.severity === 1).map((d) => message(d))).toEqual([keywordMessage('host')]);
+    const hosts = doc.parseResult.value.elements.filter((e) => e.$type === 'Host') as unknown as { name?: string; members: { $type: string; name?: string }[] }[];
+    expect(hosts.map((h) => h.name)).toEqual(['h']);
+    expect(hosts[0].members.filter((m) => m.$type === 'PciDevice').map((m) => m.name)).toEqual(['host', 'gpu']);
+    expect(t.Iommu.simulation.SimulationCache.get(doc).result.vms.get(t.Iommu.simulation.SimulationCache.get(doc).topology.vms[0].id)?.attach.map((o) => o.ok)).toEqual([true]);
+    const sim = t.Iommu.simulation.SimulationCache.get(doc);
+    expect(sim.topology.hosts[0].devices.map((d) => d.name)).toEqual(['host', 'gpu']);
+    // a kind keyword after a property's value is not a name: there the child's name is left out
+    expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 { driver vfio-pci endpoint at 0000:02:00.0 }\n}\n')).toEqual(["expected a name, found 'at'"]);
   });
 
   it('a keyword in an assign / attach list is one REF001 that says so (with keyword_ as the fix), not a new host block', async () => {
     const text = 'host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n    endpoint host at 0000:02:00.0\n}\nvm v on h {\n    assign gpu, host\n    hwpt p { attach vm }\n}\n';
     const doc = await t.validate(text);
     const refs = diagnosticsWithCode(doc, 'REF001');
+    // the device named `host` is not offered under that name: the reference is the keyword error, not a silent match
     expect(refs.map((d) => [doc.textDocument.getText(d.range), message(d), (d.data as { replacement?: string }).replacement])).toEqual([
       ['host', "'host' is a keyword and cannot be a name; rename the device and its references, for example 'host_'", 'host_'],
       ['vm', "'vm' is a keyword and cannot be a name; rename the device and its references, for example 'vm_'", 'vm_'],
     ]);
-    // the declaration's own error, and nothing else from the parser: the VM and its hwpt block are read whole
-    expect(await parseErrors(text)).toEqual(["'host' is a keyword and cannot be a name; rename it, for example 'host_'"]);
+    // the declaration's own error, and nothing from the parser: the VM and its hwpt block are read whole
+    expect(diagnosticsWithCode(doc, 'SYN000').map((d) => message(d))).toEqual(["'host' is a keyword and cannot be a name; rename it, for example 'host_'"]);
+    expect(await parseErrors(text)).toEqual([]);
     const vmNode = doc.parseResult.value.elements.find((e) => e.$type === 'Vm') as unknown as { props: { $type: string }[] };
     expect(vmNode.props.map((p) => p.$type)).toEqual(['AssignProp', 'HwptDecl']);
-    // no host read from the reference (the declaration's recovery leaves a nameless one, which gets no findings)
-    expect(doc.parseResult.value.elements.filter((e) => e.$type === 'Host' && (e as { name?: string }).name).length).toBe(1);
+    // one host: none read from the reference or the declaration
+    expect(doc.parseResult.value.elements.filter((e) => e.$type === 'Host').length).toBe(1);
+    // the keyword-named device is still reachable by its BDF
+    const byBdf = await t.validate(text.replace('assign gpu, host', 'assign gpu, 0000:02:00.0'));
+    expect(diagnosticsWithCode(byBdf, 'REF001').map((d) => byBdf.textDocument.getText(d.range))).toEqual(['vm']);
     // a list left open at the end of its line does not take the next line's keyword: the hwpt block stays a block
     const open = await t.validate('host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n}\nvm v on h {\n    assign gpu,\n    hwpt p { attach gpu }\n}\n');
     const vm = open.parseResult.value.elements[1] as { props: { $type: string }[] };

@@ -146,8 +146,9 @@ describe('quick fixes', () => {
   it('a keyword used as a device name: the fix renames it to keyword_, and the file then parses', async () => {
     const text = HOST.replace('endpoint audio at', 'endpoint host at');
     const doc = await t.validate(text);
-    const [diagnostic] = (doc.diagnostics ?? []).filter((d) => (d.data as { code?: string } | undefined)?.code === 'parsing-error');
+    const [diagnostic] = (doc.diagnostics ?? []).filter((d) => (d.data as { keywordName?: string } | undefined)?.keywordName === 'host');
     expect(message(diagnostic)).toBe("'host' is a keyword and cannot be a name; rename it, for example 'host_'");
+    expect(doc.textDocument.getText(diagnostic.range)).toBe('host');
     const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
     expect(actions.map((a) => a.title)).toEqual(["Change to 'host_'"]);
     const fixed = apply(text, actions[0]);

@@ -12,7 +12,8 @@
  * suggests a replacement (a keyword, {@link parserSuggestion}; a declared name, {@link IommuDocumentValidator.linkingMessage}),
  * `data.replacement` for the quick fix.
  */
-import { AstUtils, Cancellation, GrammarAST, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
+import { wordKeywords } from './keywords.js';
+import { AstUtils, Cancellation, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
 import type { Diagnostic, Position } from 'vscode-languageserver-types';
 import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
@@ -21,6 +22,7 @@ import { strayWords, type StrayWord } from './stray-words.js';
 import { leafTypes } from './grammar-leaves.js';
 import { IommuParserErrorMessageProvider, parserSuggestion } from './parser-messages.js';
 import { IommuValidationRegistry } from './iommu-validation-registry.js';
+import { keywordNameMessage } from './iommu-lexer.js';
 import { ruleHref } from './rule-links.js';
 import { closestTerm } from './suggest.js';
 
@@ -61,6 +63,8 @@ function dropRepeats(diagnostics: Diagnostic[], from: number): void {
 }
 
 /** What follows a declaration's name: `at` (a device), `on` (a VM) or `{` (a host, IOMMU or HWPT), after blanks. */
+/** {@link keywordNameMessage}'s text, capturing the keyword. */
+const KEYWORD_NAME = /^'([a-z][\w-]*)' is a keyword and cannot be a name;/;
 const NAME_FOLLOWER = /^[ \t]+(?:at|on)\b|^\s*\{/;
 
 /** Only blanks and comments (the grammar's hidden terminals). */
@@ -96,7 +100,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
     this.scopes = services.references.ScopeProvider;
     this.reflection = services.shared.AstReflection;
     this.messages = services.parser.ParserErrorMessageProvider;
-    this.keywords = new Set(AstUtils.streamAllContents(services.Grammar).filter(GrammarAST.isKeyword).map((k) => k.value).filter((v) => /^[a-z]/.test(v)));
+    this.keywords = wordKeywords(services.Grammar);
   }
 
   protected override processLexingErrors(parseResult: ParseResult, diagnostics: Diagnostic[], options: ValidationOptions): void {
@@ -110,6 +114,9 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       // a mistyped block keyword the lexer repaired (iommu-lexer.ts) says what it meant, as the parser's messages do
       const replacement = typeof d.message === 'string' ? parserSuggestion(d.message) : undefined;
       if (replacement !== undefined) d.data = { ...(d.data as object), replacement };
+      // a keyword as a declaration's name (iommu-lexer.ts rule 4): the fix renames it here and at its references
+      const keyword = typeof d.message === 'string' ? KEYWORD_NAME.exec(d.message)?.[1] : undefined;
+      if (keyword !== undefined && d.message === keywordNameMessage(keyword)) d.data = { ...(d.data as object), replacement: `${keyword}_`, keywordName: keyword };
       withCode(d);
     }
   }
@@ -173,6 +180,9 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       const d = diagnostics[i];
       const replacement = typeof d.message === 'string' ? parserSuggestion(d.message) : undefined;
       if (replacement !== undefined) d.data = { ...(d.data as object), replacement };
+      // a keyword as a declaration's name (iommu-lexer.ts rule 4): the fix renames it here and at its references
+      const keyword = typeof d.message === 'string' ? KEYWORD_NAME.exec(d.message)?.[1] : undefined;
+      if (keyword !== undefined && d.message === keywordNameMessage(keyword)) d.data = { ...(d.data as object), replacement: `${keyword}_`, keywordName: keyword };
       withCode(d);
     }
   }
@@ -207,7 +217,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       if (m && this.keywords.has(m[1])) text ??= root.$document?.textDocument;
       const rest = m && this.keywords.has(m[1]) && text ? text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200) : undefined;
       if (m && rest !== undefined && NAME_FOLLOWER.test(rest)) {
-        d.message = `'${m[1]}' is a keyword and cannot be a name; rename it, for example '${m[1]}_'`;
+        d.message = keywordNameMessage(m[1]);
         d.data = { ...(d.data as object), replacement: `${m[1]}_`, keywordName: m[1] };
         line = d.range.start.line;
         after = d.range.end.character;

@@ -23,6 +23,15 @@
  *    lost the rest of the VM, with a bogus host and its findings. As an ID it is one unresolved reference, which
  *    REF001 words as a keyword used as a name. Only on the keyword's line: a list left open while typing (`assign` or
  *    `assign gpu,` at the end of a line) does not swallow the `hwpt` block on the next one.
+ *
+ * 4. Declaration names: a word keyword where a declaration's name stands is an ID, with a lexing error saying it is a
+ *    keyword (`'host' is a keyword and cannot be a name; rename it, for example 'host_'`, SYN000 with the quick fix).
+ *    That is a device kind (a kind keyword or any word) followed by the keyword and `at` (`endpoint host at …`), or
+ *    `host`, `iommu`, `hwpt` or `vm` followed by it and `{` (`vm`: or `on`), the three tokens on one line and the first
+ *    one starting the line or following a brace. The parser then reads the declaration whole: it used to stop at the
+ *    keyword, read it as the start of a new (nameless) element and lose the rest of the enclosing block, so every
+ *    device after it went missing and references to them were REF001 errors. The scope provider does not offer such a
+ *    name (iommu-scope.ts): a reference that spells it stays one REF001 that says it is a keyword (rule 3).
  */
 import { DefaultLexer, type LangiumCoreServices, type LexerResult, type TokenizeOptions } from 'langium';
 import { IommuParserErrorMessageProvider } from './parser-messages.js';
@@ -108,6 +117,7 @@ export class IommuLexer extends DefaultLexer {
     }
     if (d.ACS_FLAG && d.ID) retypeAcsFlags(tokens, d.ID, d.ACS_FLAG);
     if (d.ID) retypeKeywordReferences(tokens, d.ID);
+    if (d.ID) (result.errors as LexingError[]).push(...retypeKeywordNames(tokens, d.ID));
     return result;
   }
 }
@@ -243,4 +253,43 @@ export function retypeKeywordReferences(tokens: IToken[], id: TokenType): void {
     } else if (name === ',') expectElement = true;
     else line = -1;
   }
+}
+
+/** Kind keywords of a PCI device (the grammar's `PciDevice.kind` alternatives besides ID). */
+const DEVICE_KIND_KEYWORDS = new Set([
+  'host-bridge', 'root-port', 'switch-upstream', 'switch-downstream', 'pcie-to-pci-bridge', 'pci-to-pcie-bridge',
+  'pci-bridge', 'endpoint', 'legacy-endpoint', 'rciep', 'rc-event-collector', 'pci-device',
+]);
+/** Block keywords whose name is followed by `{`, and for `vm` also by `on`. */
+const NAMED_BLOCKS = new Set(['host', 'iommu', 'hwpt', 'vm']);
+
+/** The message of a keyword written as a declaration's name (also the parser's, rewritten in iommu-document-validator.ts). */
+export function keywordNameMessage(keyword: string): string {
+  return `'${keyword}' is a keyword and cannot be a name; rename it, for example '${keyword}_'`;
+}
+
+/**
+ * Rule 4 above: give each word keyword that stands as a declaration's name token type `id` (in place); returns a
+ * lexing error per retyped keyword ({@link keywordNameMessage}). Tokens are in text order; lines are chevrotain's.
+ */
+export function retypeKeywordNames(tokens: IToken[], id: TokenType): LexingError[] {
+  const errors: LexingError[] = [];
+  for (let i = 1; i + 1 < tokens.length; i++) {
+    const t = tokens[i];
+    if (!isWordKeyword(t)) continue;
+    const before = tokens[i - 1];
+    const after = tokens[i + 1].tokenType.name;
+    if (before.startLine !== t.startLine || tokens[i + 1].startLine !== t.startLine) continue;
+    const kind = before.tokenType.name;
+    const declares =
+      after === 'at' ? DEVICE_KIND_KEYWORDS.has(kind) || before.tokenType === id : NAMED_BLOCKS.has(kind) && (after === '{' || (after === 'on' && kind === 'vm'));
+    if (!declares) continue;
+    // the kind (or block keyword) starts its line or follows a brace: not a value at the end of a property
+    const prev = tokens[i - 2];
+    if (prev && prev.endLine === before.startLine && prev.tokenType.name !== '{' && prev.tokenType.name !== '}') continue;
+    t.tokenType = id;
+    t.tokenTypeIdx = id.tokenTypeIdx!;
+    errors.push({ offset: t.startOffset, line: t.startLine, column: t.startColumn, length: t.image.length, message: keywordNameMessage(t.image) });
+  }
+  return errors;
 }

@@ -35,6 +35,7 @@ import { walkAst } from './ast-walk.js';
 import { findPropertyCst } from './cst-lookup.js';
 import { parseBdf, formatBdf } from '../../../src-core/src/bdf.js';
 import { isStrayWord } from './stray-words.js';
+import { wordKeywords } from './keywords.js';
 import { Document, Host, Vm, isDeviceIommuProp, isDocument, isHost, isIommu, isPciDevice, isVm } from './generated/ast.js';
 
 export class IommuScopeProvider extends DefaultScopeProvider {
@@ -44,9 +45,12 @@ export class IommuScopeProvider extends DefaultScopeProvider {
   /** IOMMU-unit scope per host, same lifetime. */
   private readonly iommuScopes: WorkspaceCache<Host, Scope>;
   private readonly locator: AstNodeLocator;
+  /** Word keywords: a declaration named by one (iommu-lexer.ts rule 4, SYN000) is not offered under that name. */
+  private readonly keywords: ReadonlySet<string>;
 
   constructor(services: LangiumCoreServices) {
     super(services);
+    this.keywords = wordKeywords(services.Grammar);
     this.langiumDocuments = services.shared.workspace.LangiumDocuments;
     this.deviceScopes = new WorkspaceCache(services.shared);
     this.iommuScopes = new WorkspaceCache(services.shared);
@@ -58,7 +62,7 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     const vm = AstUtils.getContainerOfType(container, isVm);
     if (vm && context.property === 'host') {
       // a host being typed may have no name yet: it cannot be referenced
-      return new MapScope(this.visibleHosts(AstUtils.getDocument(container)).filter((h) => !!h.name).map((h) => this.descriptions.createDescription(h, h.name)));
+      return new MapScope(this.visibleHosts(AstUtils.getDocument(container)).filter((h) => !!h.name && !this.keywords.has(h.name)).map((h) => this.descriptions.createDescription(h, h.name)));
     }
     if (vm && context.property === 'devices') {
       const host = vmHost(vm, (doc) => this.visibleHosts(doc));
@@ -76,7 +80,7 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     const seen = new Set<string>();
     const out: AstNodeDescription[] = [];
     for (const m of host.members ?? []) {
-      if (!isIommu(m) || !m.name || seen.has(m.name)) continue;
+      if (!isIommu(m) || !m.name || seen.has(m.name) || this.keywords.has(m.name)) continue;
       seen.add(m.name);
       out.push(this.descriptions.createDescription(m, m.name));
     }
@@ -93,7 +97,8 @@ export class IommuScopeProvider extends DefaultScopeProvider {
     walkAst(host, (d) => {
       if (!isPciDevice(d) || !d.name) return; // descriptions need the node's name
       if (!d.bdf && isStrayWord(d)) return; // `drivr vfio-pci`: a mistyped property, not a device named vfio-pci
-      out.push(new LazyDescription(d, d.name, documentUri, this.locator));
+      // a keyword as its name (SYN000): reachable by its BDF only, so `assign host` stays an error that says why
+      if (!this.keywords.has(d.name)) out.push(new LazyDescription(d, d.name, documentUri, this.locator));
       const bdf = d.bdf ? parseBdf(d.bdf) : undefined;
       if (bdf) {
         const canonical = formatBdf(bdf);

@@ -9,7 +9,8 @@
  *   a host, the hosts visible from the file, the VMs of the file, the HWPTs of a VM). A refused rename is a
  *   `ResponseError` (`RequestFailed`) whose message says why; VS Code shows it in place of the rename box.
  */
-import { AstUtils, CstUtils, GrammarAST, type MaybePromise, type AstNode, type CstNode, type LangiumDocument } from 'langium';
+import { wordKeywords } from '../language/keywords.js';
+import { AstUtils, CstUtils, type MaybePromise, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { DefaultRenameProvider, type LangiumServices } from 'langium/lsp';
 import { LSPErrorCodes, ResponseError, type PrepareRenameParams, type RenameParams, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { Range } from 'vscode-languageserver-types';
@@ -31,7 +32,7 @@ export class IommuRenameProvider extends DefaultRenameProvider {
   constructor(services: LangiumServices) {
     super(services);
     this.services = services;
-    this.keywords = new Set(AstUtils.streamAllContents(services.Grammar).filter(GrammarAST.isKeyword).map((k) => k.value).filter((v) => /^[a-z]/.test(v)));
+    this.keywords = wordKeywords(services.Grammar);
   }
 
   /**
