@@ -402,7 +402,7 @@ describe('parser error messages', () => {
     // the lowering's list of the words that begin an IOMMU line (unreadable lines, SYN003) is the grammar's
     expect(/expected one of: (.*), or '\}'\)$/.exec(caps)![1].split(', ').sort()).toEqual([...IOMMU_PROPERTY_WORDS].sort());
     const [vm] = await parseErrors('vm v {\n    asign gpu\n}\n');
-    expect(vm).toBe("'asign' is not a VM property; did you mean 'assign'? (expected one of: vmm, backend, kvm-vfio, guest-no-snoop, assign, hwpt, or '}')");
+    expect(vm).toBe("'asign' is not a VM property; did you mean 'assign'? (expected one of: vmm, backend, kvm-vfio, kvm-vfio-add, guest-no-snoop, assign, hwpt, or '}')");
   });
 
   it('where one of a few single tokens was expected, the message names them in words, not as token sequences', async () => {

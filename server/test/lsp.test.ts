@@ -77,6 +77,19 @@ describe('quick fixes', () => {
     expect(one.actions.map((a) => [a.title, a.isPreferred])).toEqual([["Change to 'host_'", true]]);
   });
 
+  it('KVM007: kvm-vfio-add before-container on 6.1; the fix sets after-container, which clears it; an unknown order is SYN002', async () => {
+    const text = 'host h {\n    kernel 6.1\n    iommu u { driver intel-vtd caps interrupt-remapping }\n    endpoint gpu at 0000:01:00.0 { no-snoop on driver vfio-pci }\n}\nvm v on h {\n    vmm custom\n    kvm-vfio yes\n    kvm-vfio-add before-container\n    assign gpu\n}\n';
+    const { actions } = await actionsFor(text, 'KVM007');
+    expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([["Add vm v's VFIO groups to kvm-vfio after setting their container (kvm-vfio-add after-container)", true]]);
+    const fixed = apply(text, actions[0]);
+    expect(fixed).toContain('    kvm-vfio-add after-container\n');
+    expect(codes(await t.validate(fixed))).toEqual(['KVM003']);
+    // an unknown value is reported with the terms, and leaves the default order
+    const typo = await t.validate(text.replace('before-container', 'befor-container'));
+    expect(diagnosticsWithCode(typo, 'SYN002').map((d) => message(d))).toEqual(["unknown kvm-vfio add order 'befor-container'; did you mean 'before-container'? (expected one of: after-container, before-container)"]);
+    expect(codes(typo)).not.toContain('KVM007');
+  });
+
   it('MDL008: a misspelt param name is underlined on the name and renamed by the fix; a bad value on the value', async () => {
     const text = HOST.replace('    arch x86_64\n', '    arch x86_64\n    param vfio-pci.disable_denylist = 0\n    param vfio_iommu_type1.allow_unsafe_interupts = 1\n    param vfio-pci.disable_denylist = maybe\n');
     const built = await t.validate(text);

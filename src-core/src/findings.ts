@@ -37,6 +37,8 @@ export type FixHint =
   | { kind: 'unassign-device'; vmId: string; deviceId: string }
   | { kind: 'set-driver'; deviceId: string; driver: string | null }
   | { kind: 'set-backend'; vmId: string; backend: string }
+  /** Set the VM's `kvm-vfio-add` line (added after its `kvm-vfio` line when absent). */
+  | { kind: 'set-kvm-vfio-add'; vmId: string; order: 'after-container' | 'before-container' }
   | { kind: 'set-kernel'; hostId: string; version: string }
   | { kind: 'separate-hwpt'; vmId: string; deviceId: string; coherent: boolean }
   /** Attach the device where its iommu_group is: from HWPT `fromHwptId` to HWPT `toHwptId`, or (undefined) to the VM's automatic domain via `assign`. */

@@ -235,6 +235,12 @@ export interface Vm {
    * device), `assumed` (unknown VMM: taken as created; KVM006 says so where it matters).
    */
   kvmVfioFrom?: 'stated' | 'vmm' | 'assumed';
+  /**
+   * The VMM adds each VFIO group file to the kvm-vfio device before `VFIO_GROUP_SET_CONTAINER` (reference input
+   * `vmm.kvmVfioAddBeforeContainer`, KVM-VFIO-01/02). Undefined / false: after, as QEMU does. Matters for group files
+   * on kernels ≤ 6.1 only (vm/kvm.ts).
+   */
+  kvmVfioAddBeforeContainer?: boolean;
   /** Assigned devices (ids of {@link PciDevice}) in the order the VMM opens them. */
   assignedIds: string[];
   /** Optional explicit HWPTs (iommufd backends only). Devices not listed attach to the IOAS automatically. */

@@ -104,6 +104,15 @@ export const VFIO_BACKENDS: Term<VfioBackend>[] = [
   { name: 'iommufd-cdev', doc: 'VFIO device cdevs (/dev/vfio/devices/vfioN) bound to iommufd (≥ 6.6).' },
 ];
 
+/** When a VMM adds each VFIO group to the kvm-vfio device (`kvm-vfio-add`, reference input `vmm.kvmVfioAddBeforeContainer`). */
+export const KVM_VFIO_ADD_ORDERS: Term<'after-container' | 'before-container'>[] = [
+  { name: 'after-container', doc: 'KVM_DEV_VFIO_FILE_ADD after VFIO_GROUP_SET_CONTAINER (what QEMU does; the default): KVM sees the group with its container and domains.' },
+  {
+    name: 'before-container',
+    doc: 'KVM_DEV_VFIO_FILE_ADD before VFIO_GROUP_SET_CONTAINER: ≤ 5.18 the ADD fails with -EINVAL (no container user); 5.19–6.1 the group without a container counts as coherent until the next ADD or DEL (KVM-VFIO-02); ≥ 6.2 the order does not matter.',
+  },
+];
+
 export const ARCHES: Term<Arch>[] = [
   { name: 'x86_64', doc: 'x86-64: DMA is always cache-coherent for the CPU; KVM has the noncoherent-DMA hook.' },
   { name: 'arm64', doc: 'AArch64: coherency comes from firmware (dma-coherent / _CCA); KVM has no noncoherent-DMA hook.' },

@@ -14,6 +14,7 @@ import {
   PGTABLE_FORMATS,
   DOMAIN_TYPES,
   VFIO_BACKENDS,
+  KVM_VFIO_ADD_ORDERS,
   type Term,
 } from '../../../src-core/src/vocabulary.js';
 import { MODULE_PARAM_DOCS } from '../../../src-core/src/module-params.js';
@@ -51,6 +52,7 @@ export const VALUE_SLOTS: Record<string, ValueSlot> = {
   'IommuPgtableProp.format': { terms: PGTABLE_FORMATS, what: 'page-table format' },
   'ObservedDomainProp.domainType': { terms: DOMAIN_TYPES, what: 'default-domain type' },
   'BackendProp.backend': { terms: VFIO_BACKENDS, what: 'VFIO backend' },
+  'KvmVfioAddProp.order': { terms: KVM_VFIO_ADD_ORDERS, what: 'kvm-vfio add order' },
   'AcsProp.cap': acs,
   'AcsProp.ctl': acs,
   'AcsProp.firmwareCtl': acs,

@@ -40,6 +40,7 @@ import {
   PGTABLE_FORMATS,
   DOMAIN_TYPES,
   VFIO_BACKENDS,
+  KVM_VFIO_ADD_ORDERS,
   termNames,
   type Term,
 } from '../../../src-core/src/vocabulary.js';
@@ -66,6 +67,7 @@ import {
   isIommuRegisterProp,
   isKernelSetting,
   isKvmVfioProp,
+  isKvmVfioAddProp,
   isModuleParam,
   isPciDevice,
   isVm,
@@ -588,7 +590,11 @@ function lowerVm(v: Vm, register: Register, idOf: Map<AstNode, string>, roots: D
       vm.kvmVfio = parseBool(p.value) ?? true;
       kvmVfioStated = true;
     }
-    else if (isGuestNoSnoopProp(p)) vm.guestNoSnoop = parseBool(p.value);
+    else if (isKvmVfioAddProp(p)) {
+      // an unknown value is SYN002 (value-slots); it leaves the default (after the container)
+      const order = term(KVM_VFIO_ADD_ORDERS, p.order);
+      if (order) vm.kvmVfioAddBeforeContainer = order === 'before-container';
+    } else if (isGuestNoSnoopProp(p)) vm.guestNoSnoop = parseBool(p.value);
     else if (isAssignProp(p)) {
       for (const r of p.devices ?? []) {
         const did = deviceId(r);

@@ -32,6 +32,7 @@ import {
   isIommuDriverProp,
   isKernelSetting,
   isKvmVfioProp,
+  isKvmVfioAddProp,
   isModuleParam,
   isPciDevice,
   isVm,
@@ -215,6 +216,14 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         title = `Add the kvm-vfio device to vm ${vm.name}`;
         const existing = vm.props.find(isKvmVfioProp);
         edits = [existing ? replaceProperty(existing, 'value', 'yes') : insertMember(vm, 'kvm-vfio yes', vm.props, (p) => !isAssignProp(p) && !isHwptDecl(p))];
+        break;
+      }
+      case 'set-kvm-vfio-add': {
+        const vm = node(fix.vmId);
+        if (!isVm(vm)) return undefined;
+        title = `Add vm ${vm.name}'s VFIO groups to kvm-vfio ${fix.order === 'after-container' ? 'after' : 'before'} setting their container (kvm-vfio-add ${fix.order})`;
+        const existing = vm.props.find(isKvmVfioAddProp);
+        edits = [existing ? replaceProperty(existing, 'order', fix.order) : insertMember(vm, `kvm-vfio-add ${fix.order}`, vm.props, (p) => !isAssignProp(p) && !isHwptDecl(p))];
         break;
       }
       case 'assign-devices': {

@@ -10,6 +10,7 @@ import { kverBackendRule } from './kver-backend.js';
 import { kverRangeRule } from './kver-range.js';
 import { kverUnknownRule } from './kver-unknown.js';
 import { kvmAmdV2Rule } from './kvm-amd-v2.js';
+import { kvmAddOrderRule } from './kvm-add-order.js';
 import { kvmAssumedRule } from './kvm-assumed.js';
 import { kvmEmulatedRule } from './kvm-emulated.js';
 import { kvmNoHookRule } from './kvm-nohook.js';
@@ -58,6 +59,7 @@ export const VFIO_RULES: Rule[] = [
   kvmNoHookRule,
   kvmAssumedRule,
   kvmAmdV2Rule,
+  kvmAddOrderRule,
   kvmEmulatedRule,
   kvmStaticCapRule,
   kvmNonX86Rule,

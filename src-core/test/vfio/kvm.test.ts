@@ -215,3 +215,43 @@ describe('KVER002: kernel outside the modelled releases', () => {
     expect(simulate(h('5.4'), { defaultKernel: { major: 6, minor: 12 } }).findings.filter((x) => x.code === 'KVER002')).toHaveLength(1);
   });
 });
+
+describe('KVM007: kvm-vfio ADD before VFIO_GROUP_SET_CONTAINER (KVM-VFIO-01/02)', () => {
+  const before = { kvmVfioAddBeforeContainer: true, vmm: 'custom' };
+  it('5.19–6.1: the last group added has no container and counts coherent; earlier enforcing domains keep KVM coherent → KVM007 on the box-3 device', () => {
+    const r = run(oneVm(intelHost('6.1'), ['gpu', 'nic'], before), INTEL_GROUPS);
+    expect(r.outcome('vm1', 'nic').box).toBe(3);
+    expect(r.vm('vm1')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'nop' });
+    expect(r.outcome('vm1', 'nic').codes).toContain('KVM007');
+    expect(r.codes()).not.toContain('KVM003');
+    const f = r.find('KVM007', 'nic')!;
+    expect(f.severity).toBe('error');
+    expect(f.explanation).toContain('a group file without a container counts as coherent');
+    expect(f.fixes).toEqual([{ kind: 'set-kvm-vfio-add', vmId: 'vm1', order: 'after-container' }]);
+    // the same devices added after their containers: container-wide noncoherent, WBINVD emulated (KVM003, safe)
+    const after = run(oneVm(intelHost('6.1'), ['gpu', 'nic']), INTEL_GROUPS);
+    expect(after.vm('vm1')).toMatchObject({ kvmNoncoherent: true, wbinvd: 'emulated' });
+    expect(after.codes()).not.toContain('KVM007');
+  });
+  it('5.19–6.1: a non-enforcing domain added before the last group makes the VM noncoherent, so the order is harmless', () => {
+    const r = run(oneVm(intelHost('6.1'), ['nic', 'gpu'], before), INTEL_GROUPS);
+    expect(r.vm('vm1')).toMatchObject({ kvmNoncoherent: true, wbinvd: 'emulated' });
+    expect(r.codes()).not.toContain('KVM007');
+    expect(r.outcome('vm1', 'nic').codes).toContain('KVM003');
+  });
+  it('≤ 5.18: every ADD fails with -EINVAL, KVM holds no group → KVM007 even for one group; ≥ 6.2 the order does not matter', () => {
+    const old = run(oneVm(intelHost('5.15'), ['nic'], before), INTEL_GROUPS);
+    expect(old.vm('vm1')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'nop' });
+    const f = old.find('KVM007', 'nic')!;
+    expect(f.outcome?.step).toBe('KVM_DEV_VFIO_GROUP_ADD (-EINVAL)');
+    expect(f.explanation).toContain('fails with -EINVAL');
+    const single = run(oneVm(intelHost('6.1'), ['nic'], before), INTEL_GROUPS);
+    expect(single.codes()).toContain('KVM007');
+    const fixed = run(oneVm(intelHost('6.2'), ['gpu', 'nic'], before), INTEL_GROUPS);
+    expect(fixed.codes()).not.toContain('KVM007');
+    expect(fixed.vm('vm1').kvmNoncoherent).toBe(true);
+    // iommufd backends pass no group container through this path
+    const cdev = run(oneVm(intelHost('6.1'), ['nic'], { ...before, backend: 'iommufd-compat' }), INTEL_GROUPS);
+    expect(cdev.codes()).not.toContain('KVM007');
+  });
+});

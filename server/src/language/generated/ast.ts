@@ -55,6 +55,7 @@ export type IommuTopologyKeywordNames =
     | "iommu"
     | "kernel"
     | "kvm-vfio"
+    | "kvm-vfio-add"
     | "legacy-endpoint"
     | "msi"
     | "multifunction"
@@ -570,6 +571,22 @@ export function isKernelSetting(item: unknown): item is KernelSetting {
     return reflection.isInstance(item, KernelSetting.$type);
 }
 
+/** When the VMM adds each VFIO group to the kvm-vfio device: after-container (QEMU) or before-container. */
+export interface KvmVfioAddProp extends langium.AstNode {
+    readonly $container: Vm;
+    readonly $type: 'KvmVfioAddProp';
+    order: string;
+}
+
+export const KvmVfioAddProp = {
+    $type: 'KvmVfioAddProp',
+    order: 'order'
+} as const;
+
+export function isKvmVfioAddProp(item: unknown): item is KvmVfioAddProp {
+    return reflection.isInstance(item, KvmVfioAddProp.$type);
+}
+
 /** The VMM creates the kvm-vfio device and adds every group / device fd to it. */
 export interface KvmVfioProp extends langium.AstNode {
     readonly $container: Vm;
@@ -798,7 +815,7 @@ export function isVmmProp(item: unknown): item is VmmProp {
     return reflection.isInstance(item, VmmProp.$type);
 }
 
-export type VmProperty = AssignProp | BackendProp | GuestNoSnoopProp | HwptDecl | KvmVfioProp | VmmProp;
+export type VmProperty = AssignProp | BackendProp | GuestNoSnoopProp | HwptDecl | KvmVfioAddProp | KvmVfioProp | VmmProp;
 
 export const VmProperty = {
     $type: 'VmProperty'
@@ -838,6 +855,7 @@ export type IommuTopologyAstType = {
     IommuProperty: IommuProperty
     IommuRegisterProp: IommuRegisterProp
     KernelSetting: KernelSetting
+    KvmVfioAddProp: KvmVfioAddProp
     KvmVfioProp: KvmVfioProp
     ModuleParam: ModuleParam
     MultifunctionProp: MultifunctionProp
@@ -1161,6 +1179,15 @@ export class IommuTopologyAstReflection extends langium.AbstractAstReflection {
                 }
             },
             superTypes: [HostMember.$type]
+        },
+        KvmVfioAddProp: {
+            name: KvmVfioAddProp.$type,
+            properties: {
+                order: {
+                    name: KvmVfioAddProp.order
+                }
+            },
+            superTypes: [VmProperty.$type]
         },
         KvmVfioProp: {
             name: KvmVfioProp.$type,
