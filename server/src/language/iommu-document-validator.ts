@@ -12,17 +12,17 @@
  * suggests a replacement (a keyword, {@link parserSuggestion}; a declared name, {@link IommuDocumentValidator.linkingMessage}),
  * `data.replacement` for the quick fix.
  */
-import { wordKeywords } from './keywords.js';
 import { AstUtils, Cancellation, DefaultDocumentValidator, DocumentValidator, interruptAndCheck, isReference, type AstNode, type DiagnosticInfo, type LangiumCoreServices, type LangiumDocument, type ParseResult, type Reference, type ScopeProvider, type ValidationAcceptor, type ValidationOptions } from 'langium';
 import type { Diagnostic, Position } from 'vscode-languageserver-types';
 import { walkAst } from './ast-walk.js';
+import { wordKeywords } from './keywords.js';
 import { findPropertyCst } from './cst-lookup.js';
 import { isVm } from './generated/ast.js';
 import { strayWords, type StrayWord } from './stray-words.js';
 import { leafTypes } from './grammar-leaves.js';
 import { IommuParserErrorMessageProvider, parserSuggestion } from './parser-messages.js';
 import { IommuValidationRegistry } from './iommu-validation-registry.js';
-import { keywordNameMessage } from './iommu-lexer.js';
+import { keywordNameData, keywordNameMessage } from './iommu-lexer.js';
 import { ruleHref } from './rule-links.js';
 import { closestTerm } from './suggest.js';
 
@@ -62,9 +62,9 @@ function dropRepeats(diagnostics: Diagnostic[], from: number): void {
   diagnostics.length = w;
 }
 
-/** What follows a declaration's name: `at` (a device), `on` (a VM) or `{` (a host, IOMMU or HWPT), after blanks. */
 /** {@link keywordNameMessage}'s text, capturing the keyword. */
 const KEYWORD_NAME = /^'([a-z][\w-]*)' is a keyword and cannot be a name;/;
+/** What follows a declaration's name: `at` (a device), `on` (a VM) or `{` (a host, IOMMU or HWPT), after blanks. */
 const NAME_FOLLOWER = /^[ \t]+(?:at|on)\b|^\s*\{/;
 
 /** Only blanks and comments (the grammar's hidden terminals). */
@@ -116,7 +116,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       if (replacement !== undefined) d.data = { ...(d.data as object), replacement };
       // a keyword as a declaration's name (iommu-lexer.ts rule 4): the fix renames it here and at its references
       const keyword = typeof d.message === 'string' ? KEYWORD_NAME.exec(d.message)?.[1] : undefined;
-      if (keyword !== undefined && d.message === keywordNameMessage(keyword)) d.data = { ...(d.data as object), replacement: `${keyword}_`, keywordName: keyword };
+      if (keyword !== undefined && d.message === keywordNameMessage(keyword)) d.data = { ...(d.data as object), ...keywordNameData(keyword) };
       withCode(d);
     }
   }
@@ -180,9 +180,6 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       const d = diagnostics[i];
       const replacement = typeof d.message === 'string' ? parserSuggestion(d.message) : undefined;
       if (replacement !== undefined) d.data = { ...(d.data as object), replacement };
-      // a keyword as a declaration's name (iommu-lexer.ts rule 4): the fix renames it here and at its references
-      const keyword = typeof d.message === 'string' ? KEYWORD_NAME.exec(d.message)?.[1] : undefined;
-      if (keyword !== undefined && d.message === keywordNameMessage(keyword)) d.data = { ...(d.data as object), replacement: `${keyword}_`, keywordName: keyword };
       withCode(d);
     }
   }
@@ -218,7 +215,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       const rest = m && this.keywords.has(m[1]) && text ? text.getText().slice(text.offsetAt(d.range.end), text.offsetAt(d.range.end) + 200) : undefined;
       if (m && rest !== undefined && NAME_FOLLOWER.test(rest)) {
         d.message = keywordNameMessage(m[1]);
-        d.data = { ...(d.data as object), replacement: `${m[1]}_`, keywordName: m[1] };
+        d.data = { ...(d.data as object), ...keywordNameData(m[1]) };
         line = d.range.start.line;
         after = d.range.end.character;
         if (/^\s*\{/.test(rest)) lostBraces++;
@@ -283,7 +280,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       if (!what) return { message };
       // a keyword (`assign host`, lexed as a name, iommu-lexer.ts rule 3): no device can have that name
       if (what === 'device' && this.keywords.has(refText)) {
-        return { message: `'${refText}' is a keyword and cannot be a name; rename the device and its references, for example '${refText}_'`, replacement: `${refText}_`, keywordName: refText };
+        return { message: `'${refText}' is a keyword and cannot be a name; rename the device and its references, for example '${refText}_'`, ...keywordNameData(refText) };
       }
       let replacement: string | undefined;
       if (this.suggestionsLeft > 0) {

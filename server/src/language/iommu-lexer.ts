@@ -35,6 +35,7 @@
  */
 import { DefaultLexer, type LangiumCoreServices, type LexerResult, type TokenizeOptions } from 'langium';
 import { IommuParserErrorMessageProvider } from './parser-messages.js';
+import { isKindKeyword } from './stray-words.js';
 import { closestTerm } from './suggest.js';
 import { ACS_FLAGS } from '../../../src-core/src/vocabulary.js';
 
@@ -255,17 +256,17 @@ export function retypeKeywordReferences(tokens: IToken[], id: TokenType): void {
   }
 }
 
-/** Kind keywords of a PCI device (the grammar's `PciDevice.kind` alternatives besides ID). */
-const DEVICE_KIND_KEYWORDS = new Set([
-  'host-bridge', 'root-port', 'switch-upstream', 'switch-downstream', 'pcie-to-pci-bridge', 'pci-to-pcie-bridge',
-  'pci-bridge', 'endpoint', 'legacy-endpoint', 'rciep', 'rc-event-collector', 'pci-device',
-]);
 /** Block keywords whose name is followed by `{`, and for `vm` also by `on`. */
 const NAMED_BLOCKS = new Set(['host', 'iommu', 'hwpt', 'vm']);
 
 /** The message of a keyword written as a declaration's name (also the parser's, rewritten in iommu-document-validator.ts). */
 export function keywordNameMessage(keyword: string): string {
   return `'${keyword}' is a keyword and cannot be a name; rename it, for example '${keyword}_'`;
+}
+
+/** The diagnostic data of {@link keywordNameMessage}'s error: the suggested name, and the keyword for the rename-everywhere fix. */
+export function keywordNameData(keyword: string): { replacement: string; keywordName: string } {
+  return { replacement: `${keyword}_`, keywordName: keyword };
 }
 
 /**
@@ -282,7 +283,7 @@ export function retypeKeywordNames(tokens: IToken[], id: TokenType): LexingError
     if (before.startLine !== t.startLine || tokens[i + 1].startLine !== t.startLine) continue;
     const kind = before.tokenType.name;
     const declares =
-      after === 'at' ? DEVICE_KIND_KEYWORDS.has(kind) || before.tokenType === id : NAMED_BLOCKS.has(kind) && (after === '{' || (after === 'on' && kind === 'vm'));
+      after === 'at' ? isKindKeyword(kind) || before.tokenType === id : NAMED_BLOCKS.has(kind) && (after === '{' || (after === 'on' && kind === 'vm'));
     if (!declares) continue;
     // the kind (or block keyword) starts its line or follows a brace: not a value at the end of a property
     const prev = tokens[i - 2];

@@ -52,7 +52,7 @@ export function kernelUpgradePreview(
   const appeared = shown(u.appeared);
   const resolved = shown(u.resolved);
   // the findings as written that stay: all shown ones minus those that go away
-  const unchanged = shown(sim.result.findings).length - resolved.length;
+  const unchanged = sim.result.findings.filter((f) => effectiveSeverity(f, overrides) !== undefined).length - resolved.length;
   const item = (f: Finding) => `- **${f.code}** (${f.severity}) ${f.message}`;
   lines.push(`## New on ${k} (${appeared.length})`, '', ...(appeared.length ? appeared.map(item) : ['None.']), '');
   lines.push(`## Gone on ${k} (${resolved.length})`, '', ...(resolved.length ? resolved.map(item) : ['None.']), '');

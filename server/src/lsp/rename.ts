@@ -9,7 +9,6 @@
  *   a host, the hosts visible from the file, the VMs of the file, the HWPTs of a VM). A refused rename is a
  *   `ResponseError` (`RequestFailed`) whose message says why; VS Code shows it in place of the rename box.
  */
-import { wordKeywords } from '../language/keywords.js';
 import { AstUtils, CstUtils, type MaybePromise, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { DefaultRenameProvider, type LangiumServices } from 'langium/lsp';
 import { LSPErrorCodes, ResponseError, type PrepareRenameParams, type RenameParams, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
@@ -17,6 +16,7 @@ import type { Range } from 'vscode-languageserver-types';
 import { isHost, isHwptDecl, isIommu, isPciDevice, isVm, type Host } from '../language/generated/ast.js';
 import type { IommuScopeProvider } from '../language/iommu-scope.js';
 import { walkAst } from '../language/ast-walk.js';
+import { wordKeywords } from '../language/keywords.js';
 
 /** The grammar's `ID` terminal, whole. */
 const NAME = /^[_a-zA-Z][\w-]*$/;
