@@ -470,6 +470,29 @@ describe('parser error messages', () => {
     expect(vm.props.map((p) => p.$type)).toContain('HwptDecl');
   });
 
+  it("a keyword as a VM's host (`vm v on host {`) is one REF001 that says so, and the VM's block is read, not a new host block", async () => {
+    const text = 'host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n}\nvm v on host {\n    assign gpu\n}\n';
+    const doc = await t.validate(text);
+    expect(await parseErrors(text)).toEqual([]);
+    expect(diagnosticsWithCode(doc, 'SYN000')).toEqual([]);
+    const refs = diagnosticsWithCode(doc, 'REF001');
+    expect(refs.map((d) => [doc.textDocument.getText(d.range), message(d), (d.data as { replacement?: string; keywordName?: string }).replacement, (d.data as { keywordName?: string }).keywordName])).toEqual([
+      ['host', "'host' is a keyword and cannot be a name; rename the host and its references, for example 'host_'", 'host_', 'host'],
+      ['gpu', "unknown device 'gpu' (VM v's host 'host' is a keyword, which cannot be a name)", undefined, undefined],
+    ]);
+    // one host (h), and the VM keeps its assign line: nothing was read as a second host
+    const elements = doc.parseResult.value.elements;
+    expect(elements.map((e) => e.$type)).toEqual(['Host', 'Vm']);
+    expect((elements[1] as unknown as { props: { $type: string }[] }).props.map((p) => p.$type)).toEqual(['AssignProp']);
+    // a keyword VM name before `on` too
+    const both = await t.validate('host h {\n    kernel 6.12\n}\nvm vm on host {\n}\n');
+    expect(diagnosticsWithCode(both, 'REF001').map((d) => both.textDocument.getText(d.range))).toEqual(['host']);
+    expect(both.parseResult.value.elements.map((e) => e.$type)).toEqual(['Host', 'Vm']);
+    // only on the line of `vm`: a `host` keyword starting the next line stays a keyword (`vm v on` left open while typing)
+    const open = await t.validate('vm v on\nhost h {\n    kernel 6.12\n}\n');
+    expect(diagnosticsWithCode(open, 'REF001').map((d) => open.textDocument.getText(d.range))).not.toContain('host');
+  });
+
   it('a missing value of a closed vocabulary names the kind of value and its first terms', async () => {
     expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        observed-domain\n    }\n}\n')).toEqual(["expected a default-domain type such as DMA, DMA-FQ or identity, found '}'"]);
     expect(await parseErrors('host h {\n    iommu u {\n        driver intel-vtd\n        msi\n    }\n}\n')).toEqual(["expected an MSI controller such as x86-ir, x86-vector or hyperv-ir, found '}'"]);

@@ -77,6 +77,26 @@ describe('quick fixes', () => {
     expect(one.actions.map((a) => [a.title, a.isPreferred])).toEqual([["Change to 'host_'", true]]);
   });
 
+  it("a keyword as a host name used by `vm v on host`: the preferred fix renames the host and the reference, and the VM then checks against it", async () => {
+    const text = 'host host {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n}\nvm v on host {\n    assign gpu\n}\n';
+    const doc = await t.validate(text);
+    const places = (doc.diagnostics ?? []).filter((d) => (d.data as { keywordName?: string } | undefined)?.keywordName === 'host');
+    expect(places.map((d) => d.code)).toEqual(['SYN000', 'REF001']);
+    const ref = places.find((d) => d.code === 'REF001')!;
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: ref.range, context: { diagnostics: [ref] } })) as CodeAction[];
+    expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([
+      ["Rename 'host' to 'host_' here and at its 1 other place in this file", true],
+      ["Change to 'host_'", false],
+    ]);
+    const fixed = apply(text, actions[0]);
+    expect(fixed).toBe(text.replace('host host {', 'host host_ {').replace('vm v on host {', 'vm v on host_ {'));
+    const after = await t.validate(fixed);
+    expect((after.diagnostics ?? []).filter((x) => x.code === 'REF001' || x.code === 'SYN000')).toEqual([]);
+    // the VM is simulated on the renamed host: its assign resolved to the device
+    const sim = t.Iommu.simulation.SimulationCache.get(after);
+    expect(sim.topology.vms.map((v) => [v.name, v.assignedIds.length])).toEqual([['v', 1]]);
+  });
+
   it('KVM007: kvm-vfio-add before-container on 6.1; the fix sets after-container, which clears it; an unknown order is SYN002', async () => {
     const text = 'host h {\n    kernel 6.1\n    iommu u { driver intel-vtd caps interrupt-remapping }\n    endpoint gpu at 0000:01:00.0 { no-snoop on driver vfio-pci }\n}\nvm v on h {\n    vmm custom\n    kvm-vfio yes\n    kvm-vfio-add before-container\n    assign gpu\n}\n';
     const { actions } = await actionsFor(text, 'KVM007');

@@ -278,9 +278,9 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       if (!isReference(ref)) return { message };
       const what = REFERENCE_TARGETS[this.reflection.getReferenceType({ container: info.node, property: info.property, reference: ref })];
       if (!what) return { message };
-      // a keyword (`assign host`, lexed as a name, iommu-lexer.ts rule 3): no device can have that name
-      if (what === 'device' && this.keywords.has(refText)) {
-        return { message: `'${refText}' is a keyword and cannot be a name; rename the device and its references, for example '${refText}_'`, ...keywordNameData(refText) };
+      // a keyword (`assign host`, `vm v on host`, lexed as a name, iommu-lexer.ts rule 3): no device or host can have that name
+      if ((what === 'device' || what === 'host') && this.keywords.has(refText)) {
+        return { message: `'${refText}' is a keyword and cannot be a name; rename the ${what} and its references, for example '${refText}_'`, ...keywordNameData(refText) };
       }
       let replacement: string | undefined;
       if (this.suggestionsLeft > 0) {
@@ -293,7 +293,8 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       }
       // a VM's devices are looked up on its host: with that host unresolved, say so rather than blame the device
       const vm = AstUtils.getContainerOfType(info.node, isVm);
-      const hostless = !replacement && what === 'device' && vm?.host && !vm.host.ref && vm.host.$refText ? ` (VM ${vm.name ?? '?'}'s host '${vm.host.$refText}' is not declared)` : '';
+      const hostText = !replacement && what === 'device' && vm?.host && !vm.host.ref ? vm.host.$refText : undefined;
+      const hostless = hostText ? ` (VM ${vm!.name ?? '?'}'s host '${hostText}' ${this.keywords.has(hostText) ? 'is a keyword, which cannot be a name' : 'is not declared'})` : '';
       return { message: `unknown ${what} '${refText}'${replacement ? `; did you mean '${replacement}'?` : hostless}`, replacement };
     } catch {
       return { message };

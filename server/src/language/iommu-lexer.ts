@@ -23,6 +23,8 @@
  *    lost the rest of the VM, with a bogus host and its findings. As an ID it is one unresolved reference, which
  *    REF001 words as a keyword used as a name. Only on the keyword's line: a list left open while typing (`assign` or
  *    `assign gpu,` at the end of a line) does not swallow the `hwpt` block on the next one.
+ *    The same for a VM's host (`vm v on host {`, on the line of `vm`): left a keyword, it ended the VM and the VM's lines
+ *    were read as members of a new host block.
  *
  * 4. Declaration names: a word keyword where a declaration's name stands is an ID, with a lexing error saying it is a
  *    keyword (`'host' is a keyword and cannot be a name; rename it, for example 'host_'`, SYN000 with the quick fix).
@@ -230,7 +232,7 @@ function isWordKeyword(t: IToken): boolean {
 
 /**
  * Rule 3 above: give each word keyword that stands as an element of an `assign` / `attach` list, on the line of the
- * list's keyword, token type `id` (in place). An element follows the keyword or a `,` of the list. Tokens are in text
+ * list's keyword, or as the host of `vm NAME on` ({@link isVmHostKeyword}), token type `id` (in place). An element follows the keyword or a `,` of the list. Tokens are in text
  * order; lines are chevrotain's (1-based).
  */
 export function retypeKeywordReferences(tokens: IToken[], id: TokenType): void {
@@ -238,8 +240,17 @@ export function retypeKeywordReferences(tokens: IToken[], id: TokenType): void {
   let line = -1;
   /** The previous token was the list keyword or one of its commas. */
   let expectElement = false;
-  for (const t of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
     const name = t.tokenType.name;
+    if (name === 'on' && isVmHostKeyword(tokens, i, id)) {
+      const host = tokens[i + 1];
+      host.tokenType = id;
+      host.tokenTypeIdx = id.tokenTypeIdx!;
+      i++;
+      line = -1;
+      continue;
+    }
     if (REFERENCE_LISTS.has(name)) {
       line = t.startLine ?? -1;
       expectElement = true;
@@ -254,6 +265,20 @@ export function retypeKeywordReferences(tokens: IToken[], id: TokenType): void {
     } else if (name === ',') expectElement = true;
     else line = -1;
   }
+}
+
+/**
+ * The host reference of `vm NAME on KEYWORD` (`vm v on host {`): `tokens[i]` is `on`, after `vm` and a name (or a
+ * keyword written as one, rule 4), and the next token, on the same line, is a word keyword. Left a keyword, the parser
+ * would end the VM there and read `host {` as a new host block holding the VM's lines; as a name it is one REF001
+ * (a keyword cannot be a host's name) and the VM's block is read.
+ */
+function isVmHostKeyword(tokens: IToken[], i: number, id: TokenType): boolean {
+  const vm = tokens[i - 2];
+  const name = tokens[i - 1];
+  const host = tokens[i + 1];
+  if (!vm || !name || !host || vm.tokenType.name !== 'vm' || (name.tokenType !== id && !isWordKeyword(name))) return false;
+  return vm.startLine === tokens[i].startLine && host.startLine === vm.startLine && isWordKeyword(host);
 }
 
 /** Block keywords whose name is followed by `{`, and for `vm` also by `on`. */
