@@ -493,6 +493,22 @@ describe('parser error messages', () => {
     expect(diagnosticsWithCode(open, 'REF001').map((d) => open.textDocument.getText(d.range))).not.toContain('host');
   });
 
+  it('`vm v on` left open before the next top-level block: the VM lacks its host, and the block after it is read as written', async () => {
+    // chevrotain's single-token deletion used to drop `host`, read `h` as the VM's host and the host block as the VM's body
+    const text = 'vm v on\nhost h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n}\n';
+    expect(await parseErrors(text)).toEqual(["expected a name, found 'host'"]);
+    const doc = await t.validate(text);
+    expect(doc.diagnostics?.map((d) => d.code)).toEqual(['SYN000']);
+    const elements = doc.parseResult.value.elements;
+    expect(elements.map((e) => e.$type)).toEqual(['Vm', 'Host']);
+    expect((elements[1] as unknown as { members: { $type: string }[] }).members.map((m) => m.$type)).toEqual(['KernelSetting', 'PciDevice']);
+    // and before a second VM: the second VM is whole
+    const vms = await t.validate('host h {\n    kernel 6.12\n}\nvm v on\nvm w on h {\n    vmm qemu\n}\n');
+    expect(vms.diagnostics?.map((d) => [d.code, message(d)])).toEqual([['SYN000', "expected a name, found 'vm'"]]);
+    const w = vms.parseResult.value.elements[2] as unknown as { name: string; host: { ref?: { name: string } }; props: { $type: string }[] };
+    expect([w.name, w.host.ref?.name, w.props.map((p) => p.$type)]).toEqual(['w', 'h', ['VmmProp']]);
+  });
+
   it('a missing value of a closed vocabulary names the kind of value and its first terms', async () => {
     expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        observed-domain\n    }\n}\n')).toEqual(["expected a default-domain type such as DMA, DMA-FQ or identity, found '}'"]);
     expect(await parseErrors('host h {\n    iommu u {\n        driver intel-vtd\n        msi\n    }\n}\n')).toEqual(["expected an MSI controller such as x86-ir, x86-vector or hyperv-ir, found '}'"]);

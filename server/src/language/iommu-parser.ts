@@ -15,6 +15,7 @@ import { createLangiumParser, type LangiumCoreServices, type LangiumParser } fro
 /** The parts of chevrotain's recoverable parser (the `ChevrotainWrapper` inside Langium's parser) changed here. */
 interface Recovering {
   canRecoverWithSingleTokenInsertion(expected: TokenType, follows: unknown): boolean;
+  canRecoverWithSingleTokenDeletion(expected: TokenType): boolean;
   LA(howMuch: number): { tokenType?: TokenType };
   /** Follow sets used to re-synchronise after an error, by rule occurrence; computed by `performSelfAnalysis`. */
   resyncFollows: Record<string, TokenType[]>;
@@ -24,8 +25,12 @@ interface TokenType {
   name: string;
 }
 
+/** Keywords that start a top-level element (grammar rule `Document`). */
+const TOP_LEVEL_KEYWORDS: ReadonlySet<string> = new Set(['host', 'vm', 'import']);
+
 /**
- * {@link createLangiumParser}, then: no single-token insertion of `}` before a name, and ID removed from every
+ * {@link createLangiumParser}, then: no single-token insertion of `}` before a name, no single-token deletion of a keyword that starts a top-level
+ * element (`host`, `vm`, `import`), and ID removed from every
  * re-synchronisation set. If a Langium version lacks these chevrotain internals, its recovery is kept as it is (more
  * follow-on errors after a typo; parsing itself is unaffected).
  */
@@ -33,7 +38,16 @@ export function createIommuParser(services: LangiumCoreServices): LangiumParser 
   const parser = createLangiumParser(services);
   const wrapper = (parser as unknown as { wrapper?: Partial<Recovering> }).wrapper;
   const insertion = wrapper?.canRecoverWithSingleTokenInsertion;
-  if (!wrapper || typeof insertion !== 'function' || !wrapper.resyncFollows) return parser;
+  const deletion = wrapper?.canRecoverWithSingleTokenDeletion;
+  if (!wrapper || typeof insertion !== 'function' || typeof deletion !== 'function' || !wrapper.resyncFollows) return parser;
+  // `vm v on` with the host still to be typed, and `host h {` on the next line: deleting `host` would read `h` as the
+  // VM's host and the host block as the VM's body. A keyword that starts a top-level block is never deleted; the VM
+  // ends there (the name it lacks is reported) and the block after it is read as written.
+  wrapper.canRecoverWithSingleTokenDeletion = function (this: Recovering, expected) {
+    const next = this.LA(1).tokenType?.name;
+    if (next !== undefined && TOP_LEVEL_KEYWORDS.has(next)) return false;
+    return deletion.call(this, expected);
+  };
   wrapper.canRecoverWithSingleTokenInsertion = function (this: Recovering, expected, follows) {
     if (expected.name === '}' && this.LA(1).tokenType?.name === 'ID') return false;
     return insertion.call(this, expected, follows);
