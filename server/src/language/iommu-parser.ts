@@ -11,6 +11,7 @@
  * whole. Normal parsing is unchanged (lookahead still takes `word name at BDF` as a device).
  */
 import { createLangiumParser, type LangiumCoreServices, type LangiumParser } from 'langium';
+import { blockStarts } from './parser-messages.js';
 
 /** The parts of chevrotain's recoverable parser (the `ChevrotainWrapper` inside Langium's parser) changed here. */
 interface Recovering {
@@ -25,12 +26,9 @@ interface TokenType {
   name: string;
 }
 
-/** Keywords that start a top-level element (grammar rule `Document`). */
-const TOP_LEVEL_KEYWORDS: ReadonlySet<string> = new Set(['host', 'vm', 'import']);
-
 /**
- * {@link createLangiumParser}, then: no single-token insertion of `}` before a name, no single-token deletion of a keyword that starts a top-level
- * element (`host`, `vm`, `import`), and ID removed from every
+ * {@link createLangiumParser}, then: no single-token insertion of `}` before a name, no single-token deletion of a
+ * keyword that starts a top-level element (`import`, `host`, `vm`, read from the grammar), and ID removed from every
  * re-synchronisation set. If a Langium version lacks these chevrotain internals, its recovery is kept as it is (more
  * follow-on errors after a typo; parsing itself is unaffected).
  */
@@ -43,9 +41,10 @@ export function createIommuParser(services: LangiumCoreServices): LangiumParser 
   // `vm v on` with the host still to be typed, and `host h {` on the next line: deleting `host` would read `h` as the
   // VM's host and the host block as the VM's body. A keyword that starts a top-level block is never deleted; the VM
   // ends there (the name it lacks is reported) and the block after it is read as written.
+  const topLevel: ReadonlySet<string> = new Set(blockStarts(services.Grammar, 'Document'));
   wrapper.canRecoverWithSingleTokenDeletion = function (this: Recovering, expected) {
     const next = this.LA(1).tokenType?.name;
-    if (next !== undefined && TOP_LEVEL_KEYWORDS.has(next)) return false;
+    if (next !== undefined && topLevel.has(next)) return false;
     return deletion.call(this, expected);
   };
   wrapper.canRecoverWithSingleTokenInsertion = function (this: Recovering, expected, follows) {

@@ -90,6 +90,20 @@ function firstKeywords(el: GrammarAST.AbstractElement | undefined, out: Set<stri
   }
 }
 
+/**
+ * The keywords that may start an element of block rule `block` (a key of {@link BLOCKS}; `Document`: `import`, `host`,
+ * `vm`), in grammar order, read from `grammar`. Throws for a name that is not a block rule (a programming error).
+ */
+export function blockStarts(grammar: Grammar, block: string): string[] {
+  if (!Object.hasOwn(BLOCKS, block)) throw new Error(`blockStarts: '${block}' is not a block rule (${Object.keys(BLOCKS).join(', ')})`);
+  const out = new Set<string>();
+  for (const e of BLOCKS[block].elements) {
+    const rule = grammar.rules.find((r) => r.name === e);
+    if (GrammarAST.isParserRule(rule)) firstKeywords(rule.definition, out, new Set([rule]));
+  }
+  return [...out];
+}
+
 function isWord(token: Token): boolean {
   return /^[A-Za-z_][\w-]*$/.test(token.image);
 }
@@ -128,15 +142,7 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
 
   constructor(grammar: Grammar) {
     super();
-    const rules = new Map(grammar.rules.map((r) => [r.name, r]));
-    for (const [name, b] of Object.entries(BLOCKS)) {
-      const out = new Set<string>();
-      for (const e of b.elements) {
-        const rule = rules.get(e);
-        if (GrammarAST.isParserRule(rule)) firstKeywords(rule.definition, out, new Set([rule]));
-      }
-      this.starts.set(name, [...out]);
-    }
+    for (const name of Object.keys(BLOCKS)) this.starts.set(name, blockStarts(grammar, name));
   }
 
   override buildMismatchTokenMessage(options: MismatchOptions): string {
