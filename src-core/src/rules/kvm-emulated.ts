@@ -23,7 +23,7 @@ export const kvmEmulatedRule: Rule = {
     readsCaps: true,
     defaultSeverity: 'info',
     summary:
-      'The device is in a domain that does not block no-snoop and the VMM uses kvm-vfio, so KVM registers noncoherent DMA: guest WBINVD really flushes and (Intel EPT) guest memory types are honoured. Box 3 is safe; box 4 pays the cost without needing it.',
+      'The device is in a domain that does not block no-snoop and the VMM uses kvm-vfio, so KVM registers noncoherent DMA: guest WBINVD really flushes and (Intel EPT) guest memory types are honoured. If the device uses no-snoop (box 3 of the KVM-BOX-01 matrix), this emulation is what keeps it safe; if it does not (box 4), the VM pays for the flushes without needing them.',
     kernel: [
       { rule: 'KVM-VFIO-02', source: 'virt/kvm/vfio.c:kvm_vfio_update_coherency', versions: 'all' },
       { rule: 'KVM-X86-WBINVD-01', source: 'arch/x86/kvm/x86.c:kvm_emulate_wbinvd_noskip', versions: 'all' },
@@ -35,7 +35,7 @@ export const kvmEmulatedRule: Rule = {
       const ept = since(v.kernel, GATES.kvmGuestPat)
         ? 'On Intel (≥ 6.11) EPT maps guest RAM WB without IPAT, so the guest PAT decides the memory type.'
         : 'On Intel (≤ 6.10) EPT takes the memory type from the guest MTRRs without IPAT, so guest PAT is honoured too; MTRR writes and CR0.CD toggles zap SPTEs.';
-      const box = v.outcome.box === 3 ? 'The device may use no-snoop (box 3): this is what makes it safe.' : 'The device does not use no-snoop (box 4): the emulation is pure overhead.';
+      const box = v.outcome.box === 3 ? 'The device may use no-snoop (box 3): this is what makes it safe.' : 'The device does not use no-snoop (box 4): the flushes cost time (an IPI and WBINVD per CPU the vCPU ran on) without protecting anything.';
       return {
         code: 'KVM003',
         severity: 'info',
