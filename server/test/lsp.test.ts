@@ -392,6 +392,25 @@ vm v on h {
     expect(after).not.toContain('BOOT002');
   });
 
+  it('IR001 from intremap=off on a unit that lacks IR as well: one preferred fix removes the option and enables IR on the unit; IR001 is gone', async () => {
+    const grub = readFileSync(new URL('../../examples/grub-cmdline.iommu', import.meta.url), 'utf8');
+    const text = grub.replace('caps snoop-control, interrupt-remapping, passthrough\n        msi x86-ir', 'caps snoop-control, passthrough\n        msi x86-vector');
+    expect(text).not.toBe(grub);
+    const { actions } = await actionsFor(text, 'IR001');
+    const titles = actions.map((a) => a.title);
+    expect(titles[0], titles.join(' | ')).toBe('Remove intremap=off from the command line of host edge, and enable interrupt-remapping on iommu dmar0');
+    expect(actions[0].isPreferred).toBe(true);
+    expect(actions.filter((a) => a.isPreferred)).toHaveLength(1);
+    // the option alone is not offered: it would leave IR001
+    expect(titles).not.toContain('Remove intremap=off from the command line of host edge');
+    const fixed = apply(text, actions[0]);
+    expect(fixed).toContain('splash intel_iommu=off dyndbg=');
+    expect(fixed).toMatch(/caps snoop-control, passthrough, interrupt-remapping\n\s*msi x86-ir/);
+    const after = await t.validate(fixed);
+    expect(codes(after)).not.toContain('IR001');
+    expect((after.diagnostics ?? []).filter((d) => d.severity === 1).map((d) => d.code)).toEqual([]);
+  });
+
   it('a fix with a warning (allow_unsafe_interrupts) is never preferred; its title stays short, the warning in data', async () => {
     const text = readFileSync(new URL('../../examples/virtio-iommu-nested.iommu', import.meta.url), 'utf8');
     const { actions } = await actionsFor(text, 'IR001');

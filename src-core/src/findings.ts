@@ -49,7 +49,13 @@ export type FixHint =
   /** State `acs none` on the device: what the grouping assumed when its ACS capability was not recorded (GRP004). */
   | { kind: 'declare-no-acs'; deviceId: string }
   /** Replace the host's command line with `cmdline`, which no longer has `removed` (e.g. `intel_iommu=off`) and has `added` instead, if given. */
-  | { kind: 'set-cmdline'; hostId: string; cmdline: string; removed: string; added?: string };
+  | { kind: 'set-cmdline'; hostId: string; cmdline: string; removed: string; added?: string }
+  /**
+   * Several fixes as one quick fix, applied together, for when no single one clears the finding (e.g. removing
+   * `intremap=off` from the command line and stating interrupt remapping on a unit whose hardware lacks it as well).
+   * Its parts are never `all-of` themselves, and none has a `warning`.
+   */
+  | { kind: 'all-of'; fixes: FixHint[] };
 
 export interface RelatedElement {
   /** Model element id. */

@@ -9,7 +9,7 @@
  */
 import { AstUtils, CstUtils, type LangiumDocument, type MaybePromise } from 'langium';
 import type { CodeActionProvider } from 'langium/lsp';
-import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic } from 'vscode-languageserver';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import type { FixHint } from '../../../src-core/src/findings.js';
 import type { Iommu as CoreIommu } from '../../../src-core/src/model.js';
 import { IOMMU_CAPS } from '../../../src-core/src/vocabulary.js';
@@ -184,6 +184,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
    * choose between.
    */
   private fixAction(document: LangiumDocument, diagnostic: Diagnostic, fix: FixHint): { action: CodeAction; preferable: boolean } | undefined {
+    if (fix.kind === 'all-of') return this.allOfAction(document, diagnostic, fix.fixes);
     const sim = this.services.simulation.SimulationCache.get(document);
     const node = (id: string) => sim.nodeOf.get(id);
     const named = (id: string) => sim.deviceById.get(id)?.device.name ?? id;
@@ -374,6 +375,29 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   }
 
   /**
+   * An `all-of` hint: one quick fix whose edit is the edits of every part (each built as {@link fixAction} builds it),
+   * titled `<first part>, and <second part>…`. Undefined when a part cannot be built, is itself `all-of`, or when two
+   * parts' edits overlap (a client applies none of an edit with overlapping ranges). Preferable only when every part is.
+   */
+  private allOfAction(document: LangiumDocument, diagnostic: Diagnostic, fixes: readonly FixHint[]): { action: CodeAction; preferable: boolean } | undefined {
+    const parts: { action: CodeAction; preferable: boolean }[] = [];
+    for (const f of fixes) {
+      const part = f.kind === 'all-of' ? undefined : this.fixAction(document, diagnostic, f);
+      if (!part) return undefined;
+      parts.push(part);
+    }
+    if (!parts.length) return undefined;
+    const changes: Record<string, TextEdit[]> = {};
+    for (const p of parts) for (const [uri, edits] of Object.entries(p.action.edit?.changes ?? {})) (changes[uri] ??= []).push(...edits);
+    for (const edits of Object.values(changes)) if (overlapping(edits)) return undefined;
+    const title = parts.map((p, i) => (i === 0 ? p.action.title : p.action.title.charAt(0).toLowerCase() + p.action.title.slice(1))).join(', and ');
+    const action: CodeAction = { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: { changes } };
+    const warned = parts.find((p) => p.action.data);
+    if (warned) action.data = warned.action.data;
+    return { action, preferable: parts.every((p) => p.preferable) };
+  }
+
+  /**
    * `property` is a core {@link CoreIommu} field: a capability field (`interruptRemapping`) becomes an entry
    * in the `caps` list (or its removal for `false`), other fields (`pgtable`, `msi`) become a property line.
    */
@@ -402,3 +426,16 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   }
 }
 
+/** Whether two of `edits` overlap (touching ends do not; two insertions at one position do, their order being undefined). */
+function overlapping(edits: readonly TextEdit[]): boolean {
+  const before = (a: TextEdit['range']['start'], b: TextEdit['range']['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
+  const sorted = [...edits].sort((a, b) => (before(a.range.start, b.range.start) ? -1 : before(b.range.start, a.range.start) ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1].range;
+    const cur = sorted[i].range;
+    if (before(cur.start, prev.end)) return true;
+    const same = (a: TextEdit['range']['start'], b: TextEdit['range']['start']) => a.line === b.line && a.character === b.character;
+    if (same(cur.start, prev.start) && same(prev.start, prev.end) && same(cur.start, cur.end)) return true;
+  }
+  return false;
+}

@@ -2,7 +2,7 @@
 import { GATES, since } from '../kernel-gates.js';
 import { bootEffectOn, type BootParamEffect } from '../boot-params.js';
 import { hostArch } from '../caps/platform.js';
-import { intelIrBlockers, msiControllerOf } from '../caps/msi.js';
+import { intelIrBlockers, msiControllerOf, unitStatesIr } from '../caps/msi.js';
 import type { FixHint, RelatedElement } from '../findings.js';
 import { removeFix } from './boot-params.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
@@ -46,20 +46,28 @@ export function irRelated(host: Host, iommu: Iommu | undefined, kernel: KernelVe
  * command line is what turns IR off (`intremap=off` / `nointremap`, CAP-IR-01: `setup_irqremap` / `setup_nointremap`
  * set `disable_irq_remap`, and Intel and AMD then leave IR off whatever ECAP.IR / the IVRS say), the fix is a
  * `set-cmdline` hint without those options (the kind BOOT002's fix has), first; the units it does not cover get
- * `set-iommu-property interruptRemapping=true` (the hardware lacks IR, or the file does not say it has it). Whether a
- * unit the command line turns off also lacks IR in hardware the booted host no longer tells: its property fix is
- * offered once the command line is fixed.
+ * `set-iommu-property interruptRemapping=true` (the hardware lacks IR, or the file does not say it has it).
+ *
+ * Whether a unit the command line turns off also lacks IR in hardware the booted host no longer tells; `declared`, the
+ * host as the file states it (`RuleContext.declaredHost`), does. When some do, removing the option alone leaves IR off,
+ * so the command-line fix becomes one `all-of` fix: the command line and the property of each such unit together.
+ * Without `declared` the command-line fix stands alone (the units' own fixes then follow once it is applied).
  */
-export function enableIrFix(iommu: Iommu | undefined, host: Host, bootParams?: readonly BootParamEffect[]): FixHint[] {
+export function enableIrFix(iommu: Iommu | undefined, host: Host, bootParams?: readonly BootParamEffect[], declared?: Host): FixHint[] {
   if (!iommu || (iommu.driver !== 'intel-vtd' && iommu.driver !== 'amd-vi')) return [];
   const units = iommu.driver === 'intel-vtd' ? intelIrBlockers(host) : [iommu];
   const offByCmdline = units.filter((u) => bootEffectOn(bootParams, 'remapping-off', u.id) !== undefined);
   const cmdline = offByCmdline.length ? removeFix(host, 'intremap=off')?.[0] : undefined;
   const rest = cmdline ? units.filter((u) => !offByCmdline.includes(u)) : units;
-  return [
-    ...(cmdline ? [cmdline] : []),
-    ...rest.map((u): FixHint => ({ kind: 'set-iommu-property', iommuId: u.id, property: 'interruptRemapping', value: 'true' })),
-  ];
+  const enable = (u: Iommu): FixHint => ({ kind: 'set-iommu-property', iommuId: u.id, property: 'interruptRemapping', value: 'true' });
+  // the units the command line turns off that lack IR as the file states them (unitStatesIr of the declared unit)
+  const statesNoIr = (u: Iommu) => {
+    const d = declared?.iommus.find((x) => x.id === u.id);
+    return d !== undefined && !unitStatesIr(d);
+  };
+  const lacking = cmdline ? offByCmdline.filter(statesNoIr) : [];
+  const first: FixHint | undefined = cmdline && lacking.length ? { kind: 'all-of', fixes: [cmdline, ...lacking.map(enable)] } : cmdline;
+  return [...(first ? [first] : []), ...rest.map(enable)];
 }
 
 /** Security warning attached to every allow_unsafe_interrupts quick fix. */

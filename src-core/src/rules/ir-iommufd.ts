@@ -34,7 +34,7 @@ export const irIommufdRule: Rule = {
         related: irRelated(v.host, v.iommu, v.kernel),
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
-        fixes: [...enableIrFix(v.iommu, v.host, v.hostAnalysis.bootParams), { kind: 'set-param', hostId: v.host.id, param: IOMMUFD_UNSAFE_PARAM, value: '1', warning: UNSAFE_WARNING }],
+        fixes: [...enableIrFix(v.iommu, v.host, v.hostAnalysis.bootParams, ctx.declaredHost?.(v.host.id)), { kind: 'set-param', hostId: v.host.id, param: IOMMUFD_UNSAFE_PARAM, value: '1', warning: UNSAFE_WARNING }],
       };
     });
   },

@@ -33,7 +33,7 @@ export const irType1Rule: Rule = {
         related: irRelated(v.host, v.iommu, v.kernel),
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
-        fixes: [...enableIrFix(v.iommu, v.host, v.hostAnalysis.bootParams), { kind: 'set-param', hostId: v.host.id, param: TYPE1_UNSAFE_PARAM, value: '1', warning: UNSAFE_WARNING }],
+        fixes: [...enableIrFix(v.iommu, v.host, v.hostAnalysis.bootParams, ctx.declaredHost?.(v.host.id)), { kind: 'set-param', hostId: v.host.id, param: TYPE1_UNSAFE_PARAM, value: '1', warning: UNSAFE_WARNING }],
       };
     });
   },

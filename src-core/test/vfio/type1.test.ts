@@ -58,13 +58,33 @@ describe('type1: interrupt remapping (VFIO-IR-01/02)', () => {
     // the fixed command line clears IR001; a later intremap=on undoes an earlier off
     expect(find('quiet intremap=nosid intel_iommu=on -- single')).toBeUndefined();
     expect(find('intremap=off intremap=on')).toBeUndefined();
-    // a unit without IR in hardware as well: the command line first (the booted host no longer says which units lack
-    // IR in hardware), then, with the command line fixed, the unit
+    // a unit without IR in hardware as well (as the file states it): removing the option alone would leave IR off, so
+    // the first fix is both at once, the command line and that unit (not dmar0, which has IR), as one all-of fix
     const h = intelHost('6.12', { cmdline: 'intremap=off' });
     h.iommus[1].interruptRemapping = false;
     const ir001 = (x: typeof h) => simulate(oneVm(x, ['gpu'])).findings.find((y) => y.code === 'IR001')!.fixes!;
-    expect(ir001(h)[0]).toEqual({ kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'intremap=off' });
+    expect(ir001(h)[0]).toEqual({
+      kind: 'all-of',
+      fixes: [
+        { kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'intremap=off' },
+        { kind: 'set-iommu-property', iommuId: 'dmar1', property: 'interruptRemapping', value: 'true' },
+      ],
+    });
+    expect(ir001(h).filter((x) => x.kind === 'set-cmdline' || x.kind === 'set-iommu-property')).toEqual([]);
+    // with the command line fixed, the unit alone
     expect(ir001({ ...h, cmdline: '' })[0]).toEqual({ kind: 'set-iommu-property', iommuId: 'dmar1', property: 'interruptRemapping', value: 'true' });
+    // AMD: its one unit, the same way
+    const amd = intelHost('6.12', { cmdline: 'intremap=off' });
+    for (const u of amd.iommus) u.driver = 'amd-vi';
+    expect(ir001(amd)[0]).toEqual({ kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'intremap=off' });
+    amd.iommus[0].interruptRemapping = false;
+    expect(ir001(amd)[0]).toEqual({
+      kind: 'all-of',
+      fixes: [
+        { kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'intremap=off' },
+        { kind: 'set-iommu-property', iommuId: 'dmar0', property: 'interruptRemapping', value: 'true' },
+      ],
+    });
     // iommufd (IR003) gets the same fix
     expect(find('intremap=off', 'IR003', 'iommufd-cdev')!.fixes![0]).toEqual({ kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'intremap=off' });
   });
