@@ -45,6 +45,8 @@ describe('import paths', () => {
     const actions = (await s.Iommu.lsp.CodeActionProvider!.getCodeActions(vm, { textDocument: { uri: vm.uri.toString() }, range: d.range, context: { diagnostics: [d] } })) ?? [];
     const fix = actions.find((a) => 'edit' in a && a.edit) as { edit: { changes: Record<string, { newText: string }[]> } } | undefined;
     expect(fix?.edit.changes[vm.uri.toString()].map((e) => e.newText)).toEqual(['"hosts/ws.iommu"']);
+    // the title quotes the path once (the string's own quotes)
+    expect((fix as { title?: string } | undefined)?.title).toBe('Change to "hosts/ws.iommu"');
   });
 
   it('IMP001 without a close file suggests nothing', async () => {

@@ -91,7 +91,8 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       if (together) actions.push(together);
       if (data.replacement !== undefined) {
         actions.push({
-          title: `Change to '${data.replacement}'`,
+          // a string (IMP001's path) shows its own quotes
+          title: /^".*"$/s.test(data.replacement) ? `Change to ${data.replacement}` : `Change to '${data.replacement}'`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: !together,
