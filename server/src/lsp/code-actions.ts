@@ -9,7 +9,7 @@
  */
 import { AstUtils, CstUtils, type LangiumDocument, type MaybePromise } from 'langium';
 import type { CodeActionProvider } from 'langium/lsp';
-import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
 import type { FixHint } from '../../../src-core/src/findings.js';
 import type { Iommu as CoreIommu } from '../../../src-core/src/model.js';
 import { IOMMU_CAPS } from '../../../src-core/src/vocabulary.js';
@@ -427,16 +427,16 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   }
 }
 
-/** Whether two of `edits` overlap (touching ends do not; two insertions at one position do, their order being undefined). */
+/**
+ * Whether two of `edits` overlap (Langium's `CstUtils.inRange`, for which touching ends do not) or are both insertions
+ * at one position (whose order a client may choose).
+ */
 function overlapping(edits: readonly TextEdit[]): boolean {
-  const before = (a: TextEdit['range']['start'], b: TextEdit['range']['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
-  const sorted = [...edits].sort((a, b) => (before(a.range.start, b.range.start) ? -1 : before(b.range.start, a.range.start) ? 1 : 0));
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1].range;
-    const cur = sorted[i].range;
-    if (before(cur.start, prev.end)) return true;
-    const same = (a: TextEdit['range']['start'], b: TextEdit['range']['start']) => a.line === b.line && a.character === b.character;
-    if (same(cur.start, prev.start) && same(prev.start, prev.end) && same(cur.start, cur.end)) return true;
-  }
-  return false;
+  const insertionAt = (r: Range) => (r.start.line === r.end.line && r.start.character === r.end.character ? r.start : undefined);
+  const sameInsertion = (a: Range, b: Range) => {
+    const p = insertionAt(a);
+    const q = insertionAt(b);
+    return p !== undefined && q !== undefined && p.line === q.line && p.character === q.character;
+  };
+  return edits.some((a, i) => edits.slice(i + 1).some((b) => CstUtils.inRange(a.range, b.range) || sameInsertion(a.range, b.range)));
 }
