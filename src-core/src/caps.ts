@@ -21,7 +21,8 @@ import type { Arch, Host, Iommu, KernelVersion, PciDevice } from './model.js';
  *   `msi_device_has_isolated_msi` (VFIO-IR-01/02; `caps/msi.ts`).
  * - `dmaCoherent`: CAP-COH-01.
  *
- * The device's IOMMU is the group's `iommuId` when grouped, else resolved from the topology. A device with no
+ * The device's IOMMU is its own unit, resolved from the topology (`iommuOf`), even when it joined the group of a
+ * bridge behind another unit (GRP-EDGE-01). A device with no
  * IOMMU gets all-false caps except `dmaCoherent` (and `isolatedMsi` by the platform rule).
  * `kernel` undefined → {@link ASSUMED_KERNEL}. Never throws. The answers besides `dmaCoherent` depend only on the
  * device's IOMMU unit (and, for cache coherency, on `dmaCoherent`), so they are computed once per unit.
@@ -49,8 +50,6 @@ export class HostCaps {
   private readonly index: HostTopology;
   /** The index for the IOMMU walk; undefined when ids repeat (the walk then keeps `find`'s first-match answers). */
   private readonly walkIndex: HostTopology | undefined;
-  /** IOMMU units by id (the first of a repeated id, as `host.iommus.find` answers). */
-  private readonly unitById = new Map<string, Iommu>();
   /** The answers that depend on the unit alone (and on `dmaCoherent` for cache coherency), once per unit. */
   private readonly perUnit = new Map<Iommu | undefined, UnitCaps>();
   /** {@link get}'s answers so far. */
@@ -59,14 +58,13 @@ export class HostCaps {
   constructor(
     private readonly host: Host,
     kernel: KernelVersion | undefined,
-    private readonly grouping: GroupingResult,
+    grouping: GroupingResult,
     private readonly options: SimulationOptions,
   ) {
     this.k = effectiveKernel(kernel);
     this.arch = hostArch(host);
     this.index = topologyOf(grouping, host);
     this.walkIndex = this.index.uniqueIds ? this.index : undefined;
-    for (const i of host.iommus) if (!this.unitById.has(i.id)) this.unitById.set(i.id, i);
   }
 
   /** The caps `all().get(id)` would hold: those of the host's last device with this id; undefined if none has it. */
@@ -89,8 +87,11 @@ export class HostCaps {
   }
 
   private of(d: PciDevice): DeviceCaps {
-    const gid = this.grouping.groupOf.get(d.id)?.iommuId;
-    const iommu = (gid !== undefined ? this.unitById.get(gid) : undefined) ?? iommuOf(this.host, d, this.walkIndex);
+    // The device's own unit, not its group's: a device can join the group of a bridge behind another unit
+    // (GRP-EDGE-01, "nothing checks that a device and the bridge whose group it joins are behind the same IOMMU
+    // instance"), and the kernel asks the device's own unit (device_iommu_capable → dev_iommu_ops(dev)->capable;
+    // Intel's domain_support_force_snooping walks every attached device's unit).
+    const iommu = iommuOf(this.host, d, this.walkIndex);
     const dmaCoherent = deviceDmaCoherent(this.arch, d);
     let u = this.perUnit.get(iommu);
     if (!u) {

@@ -255,3 +255,36 @@ describe('KVM007: kvm-vfio ADD before VFIO_GROUP_SET_CONTAINER (KVM-VFIO-01/02)'
     expect(cdev.codes()).not.toContain('KVM007');
   });
 });
+
+describe("a device that joins the group of a bridge behind another unit keeps its own unit's caps (GRP-EDGE-01)", () => {
+  // The endpoint is translated by dmar1/ivhd1 but joins rp's group (rp has no ACS), whose unit is dmar0/ivhd0.
+  // The kernel asks the device's own unit (device_iommu_capable; Intel domain_support_force_snooping walks every
+  // attached device's unit), so the group's first unit must not lend its snoop control or IR to the endpoint.
+  const mixed = (driver: 'intel-vtd' | 'amd-vi', groupUnit: Partial<Parameters<typeof iommu>[2]>, ownUnit: Partial<Parameters<typeof iommu>[2]>) =>
+    host('h', '6.12', [iommu('u0', driver, groupUnit), iommu('u1', driver, ownUnit)], [
+      dev('rp', 'root-port', '00:01.0', { driver: 'pcieport', iommuId: 'u0', acs: null }),
+      dev('ep', 'endpoint', '01:00.0', { parentId: 'rp', iommuId: 'u1', driver: 'vfio-pci', noSnoop: true, acs: null }),
+    ]);
+  it('snoop control on the group unit only: not enforced, KVM001 without kvm-vfio', () => {
+    const h = mixed('intel-vtd', { snoopControl: true, interruptRemapping: true, msi: 'x86-ir' }, { snoopControl: false, interruptRemapping: true, msi: 'x86-ir' });
+    const res = simulate(topo([h], [vm('v', 'h', ['ep'], { kvmVfio: false })]));
+    expect(res.hosts.get('h')!.grouping.groupOf.get('ep')!.deviceIds).toEqual(['rp', 'ep']);
+    expect(res.hosts.get('h')!.caps.get('ep')).toMatchObject({ iommuId: 'u1', enforceCoherency: false });
+    expect(res.hosts.get('h')!.caps.get('rp')).toMatchObject({ iommuId: 'u0', enforceCoherency: true });
+    expect(res.vms.get('v')!.attach[0]).toMatchObject({ ok: true, domainEnforced: false });
+    expect(res.findings.filter((f) => f.elementId === 'ep').map((f) => f.code)).toContain('KVM001');
+  });
+  it('the same host with snoop control on both units is enforced and has no KVM001', () => {
+    const u = { snoopControl: true, interruptRemapping: true, msi: 'x86-ir' as const };
+    const res = simulate(topo([mixed('intel-vtd', u, u)], [vm('v', 'h', ['ep'], { kvmVfio: false })]));
+    expect(res.vms.get('v')!.attach[0]).toMatchObject({ ok: true, domainEnforced: true });
+    expect(res.findings.map((f) => f.code)).not.toContain('KVM001');
+  });
+  it('IR on the group unit only (AMD, 6.12): the endpoint has no isolated MSI, IR001', () => {
+    const h = mixed('amd-vi', { interruptRemapping: true, msi: 'x86-ir' }, { interruptRemapping: false, msi: 'x86-vector' });
+    const res = simulate(topo([h], [vm('v', 'h', ['ep'])]));
+    expect(res.hosts.get('h')!.caps.get('ep')).toMatchObject({ iommuId: 'u1', isolatedMsi: false });
+    expect(res.vms.get('v')!.attach[0]).toMatchObject({ ok: false, errno: 'EPERM' });
+    expect(res.findings.filter((f) => f.elementId === 'ep').map((f) => f.code)).toContain('IR001');
+  });
+});
