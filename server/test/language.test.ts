@@ -130,7 +130,7 @@ describe('text-level validation', () => {
     // the block is whole: the endpoint inside it and the one after it are lowered, the typo as a placeholder endpoint
     const lowered = lowerDocuments([doc.parseResult.value]);
     expect(lowered.topology.hosts[0].devices.map((d) => [d.name, d.kind])).toEqual([['rp', 'endpoint'], ['gpu', 'endpoint'], ['nic', 'endpoint']]);
-    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], references: [], capsUnknown: [], kernel: [], unnamed: false });
+    expect(lowered.heldBack.get('h:h')).toEqual({ units: [], noDriver: [], devices: ['rp'], values: [], lines: [], references: [], capsUnknown: [], kernel: [], numbers: [], unnamed: false });
     // with an IOMMU typo as well, SYN003 names both
     const both = await t.validate(text.replace('driver intel-vtd', 'driver intel-vdt'));
     expect(diagnosticsWithCode(both, 'SYN003').map((d) => message(d))).toEqual(["simulator diagnostics for host h are held back until IOMMU 'u' has a known driver and device 'rp' has a known kind (SYN002)"]);
@@ -412,9 +412,10 @@ describe('parser error messages', () => {
     expect(await parseErrors(host + 'vm v on h {\n    assign\n}\n')).toEqual(["expected a name or a PCI address such as 0000:65:00.0, found '}'"]);
     // a keyword among the alternatives is quoted
     expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        driver\n    }\n}\n')).toEqual(["expected a name or 'none', found '}'"]);
-    // the Version rule (VERSION | INT) is one kind of value, named after the keyword before it
+    // a value rule (Version, Devfn, HexByte) is one kind of value, whatever its alternatives
     expect(await parseErrors('host h {\n    kernel\n}\n')).toEqual(["expected a version such as 6.12, found '}'"]);
-    expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        dma-alias 02.0,\n    }\n}\n')).toEqual(["expected a device.function such as 1f.0, found '}'"]);
+    expect(await parseErrors('host h {\n    endpoint e at 0000:01:00.0 {\n        dma-alias 02.0,\n    }\n}\n')).toEqual(["expected a slot.function such as 1f.0, found '}'"]);
+    expect(await parseErrors('host h {\n    root-port r at 0000:00:01.0 {\n        secondary-bus\n    }\n}\n')).toEqual(["expected a hex bus number such as 1a, found '}'"]);
   });
 
   it('a keyword as a name is one error that says so, and the declaration and its block are read whole; a name left out before a keyword keeps its message', async () => {
@@ -918,5 +919,70 @@ describe('REF003: a device assigned twice in one VM', () => {
     expect(ds.map((d) => [d.severity, d.range.start.line, message(d)])).toEqual([[2, 24, 'gpu is assigned twice in VM a (first at line 24): the second changes nothing']]);
     expect(twice.textDocument.getText(ds[0].range)).toBe('0000:01:00.0');
     expect(codes(await t.validate(vm('    assign gpu, gpu_audio\n')))).not.toContain('REF003');
+  });
+});
+
+describe('secondary-bus and dma-alias take hex as lspci prints it (SYN005)', () => {
+  const hostWith = (busLine: string, aliasLine: string) => `host h {
+    kernel 6.12
+    iommu u {
+        driver intel-vtd
+        caps interrupt-remapping, snoop-control
+    }
+    root-port rp at 0000:00:01.0 {
+        acs cap SV RR CR UF ctl SV RR CR UF
+        ${busLine}
+        endpoint a at 0000:1a:00.0 {
+            ${aliasLine}
+        }
+        endpoint b at 0000:1a:0a.0
+    }
+}
+`;
+  it('a bus number without 0x is hex and a devfn may have a hex slot: no error, lowered as such', async () => {
+    for (const bus of ['secondary-bus 1a', 'secondary-bus 0x1a', 'secondary-bus 1A']) {
+      const doc = await t.validate(hostWith(bus, 'dma-alias 0a.0, 1f.7,02.1'));
+      expect(doc.parseResult.lexerErrors, bus).toEqual([]);
+      expect(doc.parseResult.parserErrors, bus).toEqual([]);
+      expect(codes(doc).filter((c) => /SYN|MDL/.test(c)), bus).toEqual([]);
+      const host = lowerDocuments([doc.parseResult.value]).topology.hosts[0];
+      expect(host.devices.find((d) => d.name === 'rp')!.secondaryBus, bus).toBe(0x1a);
+      expect(host.devices.find((d) => d.name === 'a')!.dmaAliasDevfns).toEqual([(0x0a << 3) | 0, (0x1f << 3) | 7, (0x02 << 3) | 1]);
+    }
+  });
+  it('secondary-bus 10 is bus 0x10: children on bus 10 are where the bridge says (no MDL)', async () => {
+    const doc = await t.validate(hostWith('secondary-bus 10', '').replaceAll('0000:1a:', '0000:10:'));
+    expect(codes(doc).filter((c) => /SYN|MDL/.test(c))).toEqual([]);
+    expect(lowerDocuments([doc.parseResult.value]).topology.hosts[0].devices.find((d) => d.name === 'rp')!.secondaryBus).toBe(0x10);
+  });
+  it('the alias joins the aliased function into the group (GRP-ALIAS): a devfn with a hex slot reaches the simulation', async () => {
+    const doc = await t.validate(hostWith('secondary-bus 1a', 'dma-alias 0a.0') + 'vm v on h {\n    vmm qemu\n    backend vfio-type1\n    assign a\n}\n');
+    const sim = t.Iommu.simulation.SimulationCache.get(doc);
+    const ha = [...sim.result.hosts.values()][0];
+    const group = ha.grouping.groupOf.get('d:h/a')!;
+    expect(group.deviceIds).toEqual(['d:h/a', 'd:h/b']);
+  });
+  it('a malformed value is one SYN005 each, on the value, and holds the simulation back (SYN003)', async () => {
+    const doc = await t.validate(hostWith('secondary-bus 1g', 'dma-alias 2f.7, 0a.9, 0a.0'));
+    expect(doc.parseResult.parserErrors).toEqual([]);
+    const errs = diagnosticsWithCode(doc, 'SYN005');
+    expect(errs.map(message)).toEqual([
+      "malformed bus number '1g': expected one hex byte, 00 to ff, as lspci prints it (e.g. 1a or 0x1a)",
+      "malformed devfn '2f.7': expected slot.function with a hex slot 00 to 1f and a function 0 to 7 (e.g. 0a.0 or 1f.7)",
+      "malformed devfn '0a.9': expected slot.function with a hex slot 00 to 1f and a function 0 to 7 (e.g. 0a.0 or 1f.7)",
+    ]);
+    const lines = doc.textDocument.getText().split('\n');
+    expect(errs.map((d) => lines[d.range.start.line].slice(d.range.start.character, d.range.end.character))).toEqual(['1g', '2f.7', '0a.9']);
+    const held = diagnosticsWithCode(doc, 'SYN003');
+    expect(held.map(message)).toEqual([
+      "simulator diagnostics for host h are held back until the malformed numbers '1g' of device 'rp', '2f.7' of device 'a', '0a.9' of device 'a' are fixed (SYN005)",
+    ]);
+    expect(codes(doc).filter((c) => /^(GRP|MDL)/.test(c))).toEqual([]);
+  });
+  it('a word is only what follows without a gap on the line of the keyword or its comma', async () => {
+    // a list left open at the end of a line does not take the next line's property
+    const doc = await t.validate(hostWith('secondary-bus 1a', 'dma-alias 0a.0,\n            driver vfio-pci'));
+    expect(doc.parseResult.parserErrors.map((e) => e.message)).toEqual(["expected a slot.function such as 1f.0, found 'driver'"]);
+    expect(lowerDocuments([doc.parseResult.value]).topology.hosts[0].devices.find((d) => d.name === 'a')!.driver).toBe('vfio-pci');
   });
 });

@@ -34,6 +34,12 @@
  *    keyword, read it as the start of a new (nameless) element and lose the rest of the enclosing block, so every
  *    device after it went missing and references to them were REF001 errors. The scope provider does not offer such a
  *    name (iommu-scope.ts): a reference that spells it stays one REF001 that says it is a keyword (rule 3).
+ *
+ * 5. Hex numbers without `0x`: the value of `secondary-bus` (`1a`) and each devfn of `dma-alias` (`0a.0`, `1f.7`) is
+ *    one HEX_WORD token, the characters that follow one another without a space, a comma or a brace, on the line of
+ *    the keyword (or of the comma before it). Lexed alone, `1a` was a number and a name and `0a.0` four tokens, so a
+ *    hex slot was a syntax error and a bus number such as `10` was read as decimal. Validation checks the word
+ *    (SYN005).
  */
 import { DefaultLexer, type LangiumCoreServices, type LexerResult, type TokenizeOptions } from 'langium';
 import { IommuParserErrorMessageProvider } from './parser-messages.js';
@@ -51,7 +57,9 @@ interface IToken {
   startOffset: number;
   startLine?: number;
   startColumn?: number;
+  endOffset?: number;
   endLine?: number;
+  endColumn?: number;
   tokenType: TokenType;
   tokenTypeIdx: number;
 }
@@ -121,6 +129,7 @@ export class IommuLexer extends DefaultLexer {
     if (d.ACS_FLAG && d.ID) retypeAcsFlags(tokens, d.ID, d.ACS_FLAG);
     if (d.ID) retypeKeywordReferences(tokens, d.ID);
     if (d.ID) (result.errors as LexingError[]).push(...retypeKeywordNames(tokens, d.ID));
+    if (d.HEX_WORD) joinHexWords(tokens, d.HEX_WORD);
     return result;
   }
 }
@@ -318,4 +327,66 @@ export function retypeKeywordNames(tokens: IToken[], id: TokenType): LexingError
     errors.push({ offset: t.startOffset, line: t.startLine, column: t.startColumn, length: t.image.length, message: keywordNameMessage(t.image) });
   }
   return errors;
+}
+
+/** Keywords whose value is a hex word (rule 5), and whether a `,` continues it with another one. */
+const HEX_WORD_KEYWORDS: ReadonlyMap<string, boolean> = new Map([
+  ['secondary-bus', false],
+  ['dma-alias', true],
+]);
+/** Tokens that end a hex word (and that one cannot start with). */
+const HEX_WORD_STOPS = new Set([',', '{', '}']);
+
+/**
+ * Rule 5 above: after `secondary-bus`, and after `dma-alias` and each of its commas, join the tokens that follow on
+ * the same line with no gap between them (up to a space, `,`, `{` or `}`) into one token of type `word`, in place.
+ * Tokens are in text order, with chevrotain's inclusive end offsets and 1-based lines; one pass.
+ */
+export function joinHexWords(tokens: IToken[], word: TokenType): void {
+  let w = 0;
+  /** What the next token may be: nothing of this rule's, a word's start, or (in a `dma-alias` list) a comma. */
+  let expect: 'none' | 'word' | 'comma' = 'none';
+  /** The line of the keyword, comma or word just read: the next word or comma must be on it. */
+  let line = -1;
+  let list = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const name = t.tokenType.name;
+    tokens[w++] = t;
+    const continues = HEX_WORD_KEYWORDS.get(name);
+    if (continues !== undefined) {
+      expect = 'word';
+      list = continues;
+      line = t.endLine ?? -1;
+      continue;
+    }
+    if (expect === 'none') continue;
+    if (t.startLine !== line || (expect === 'comma' && name !== ',') || (expect === 'word' && HEX_WORD_STOPS.has(name))) {
+      expect = 'none';
+      continue;
+    }
+    line = t.endLine ?? -1;
+    if (expect === 'comma') {
+      expect = 'word';
+      continue;
+    }
+    let end = t;
+    let image = t.image;
+    while (i + 1 < tokens.length) {
+      const n = tokens[i + 1];
+      if (HEX_WORD_STOPS.has(n.tokenType.name) || end.endOffset === undefined || n.startOffset !== end.endOffset + 1) break;
+      image += n.image;
+      end = n;
+      i++;
+    }
+    t.image = image;
+    t.endOffset = end.endOffset;
+    t.endLine = end.endLine;
+    t.endColumn = end.endColumn;
+    t.tokenType = word;
+    t.tokenTypeIdx = word.tokenTypeIdx!;
+    line = t.endLine ?? -1;
+    expect = list ? 'comma' : 'none';
+  }
+  tokens.length = w;
 }

@@ -31,7 +31,7 @@ import {
   isVm,
 } from './generated/ast.js';
 import { repairBdf } from '../lowering/bdf-text.js';
-import { isPciId } from '../lowering/lower.js';
+import { isPciId, parseBusNumber, parseDevfn } from '../lowering/lower.js';
 import { importClosure, resolveImportUri } from './iommu-scope.js';
 import type { IommuCoreServices } from './iommu-core-module.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
@@ -76,6 +76,9 @@ export function diagnosticMessage(d: Diagnostic): string {
   return typeof d.message === 'string' ? d.message : d.message.value;
 }
 
+/** The code fields of a SYN005 (malformed bus number or devfn) error. */
+const syn005 = { code: 'SYN005', codeDescription: { href: ruleHref('SYN005') }, data: { code: 'SYN005' } satisfies IommuDiagnosticData };
+
 export function registerValidationChecks(services: IommuCoreServices): void {
   const registry = services.validation.ValidationRegistry;
   const validator = services.validation.IommuValidator;
@@ -94,6 +97,16 @@ export function registerValidationChecks(services: IommuCoreServices): void {
             data: { code: 'SYN004' } satisfies IommuDiagnosticData,
           });
       }
+    },
+    SecondaryBusProp: (n, a) => {
+      if (n.bus !== undefined && parseBusNumber(String(n.bus)) === undefined)
+        a('error', `malformed bus number '${n.bus}': expected one hex byte, 00 to ff, as lspci prints it (e.g. 1a or 0x1a)`, { node: n, property: 'bus', ...syn005 });
+    },
+    DmaAliasProp: (n, a) => {
+      (n.devfns ?? []).forEach((t, index) => {
+        if (parseDevfn(String(t)) === undefined)
+          a('error', `malformed devfn '${t}': expected slot.function with a hex slot 00 to 1f and a function 0 to 7 (e.g. 0a.0 or 1f.7)`, { node: n, property: 'devfns', index, ...syn005 });
+      });
     },
     KernelSetting: (n, a) => {
       if (n.version !== undefined && !parseKernelVersion(String(n.version)))
@@ -441,9 +454,13 @@ function heldBackCodes(h: HeldBack, where = ''): string {
   if (h.units.length + h.devices.length + h.values.length > 0) codes.push(`SYN002${where}`);
   if (h.lines.length > 0) codes.push(`SYN000${where}`);
   if (h.kernel.length > 0) codes.push(`SYN001${where}`);
+  if (h.numbers.length > 0) codes.push(`SYN005${where}`);
   if (h.references.length > 0) codes.push(`REF001${where}`);
   return codes.length ? ` (${codes.join(', ')})` : '';
 }
+
+/** `number '1g' of device 'x'`, `numbers '0g.0' of device 'x', …` (the entries are quoted already). */
+const numberList = (numbers: readonly string[]) => `number${numbers.length === 1 ? '' : 's'} ${numbers.join(', ')}`;
 
 /** `IOMMU 'dmar2' of device 'peg'`, `IOMMUs 'a' of device 'x', 'b' of device 'y'` (the entries are quoted already). */
 const refList = (refs: readonly string[]) => `IOMMU${refs.length === 1 ? '' : 's'} ${refs.join(', ')}`;
@@ -462,6 +479,7 @@ export function heldBackUntil(h: HeldBack): string {
   if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'names a declared unit' : 'name declared units'}`);
   if (h.capsUnknown.length) parts.push(`the capabilities of IOMMU ${quoted(h.capsUnknown)} are stated (\`caps unknown\`: see /sys/class/iommu/<unit>/)`);
   if (h.kernel.length) parts.push(`the kernel version ${quoted(h.kernel)} is X.Y or X.Y.Z`);
+  if (h.numbers.length) parts.push(`the malformed ${numberList(h.numbers)} ${h.numbers.length === 1 ? 'is' : 'are'} fixed`);
   if (h.unnamed) parts.push('it has a name');
   return parts.join(' and ');
 }
@@ -477,6 +495,7 @@ export function heldBackWithout(h: HeldBack): string {
   if (h.references.length) parts.push(`the unknown ${refList(h.references)}`);
   if (h.capsUnknown.length) parts.push(`IOMMU ${quoted(h.capsUnknown)} of unknown capabilities`);
   if (h.kernel.length) parts.push(`the malformed kernel version ${quoted(h.kernel)}`);
+  if (h.numbers.length) parts.push(`the malformed ${numberList(h.numbers)}`);
   if (h.unnamed) parts.push('no name');
   return parts.join(' and ');
 }
@@ -492,6 +511,7 @@ export function heldBackAssumes(h: HeldBack): string {
   if (h.references.length) parts.push(`the unknown ${refList(h.references)} ${h.references.length === 1 ? 'is' : 'are'} taken as absent, so what follows treats the device${h.references.length === 1 ? '' : 's'} as having no \`iommu\` line`);
   if (h.capsUnknown.length) parts.push(`the capabilities of IOMMU ${quoted(h.capsUnknown)} are unknown, so the findings that read them are held back and what follows takes the unit as capable`);
   if (h.kernel.length) parts.push(`the kernel version ${quoted(h.kernel)} cannot be read, so what follows assumes the default kernel`);
+  if (h.numbers.length) parts.push(`the malformed ${numberList(h.numbers)} ${h.numbers.length === 1 ? 'is' : 'are'} left out, so what follows is simulated without ${h.numbers.length === 1 ? 'it' : 'them'}`);
   if (h.unnamed) parts.push('the host has no name');
   return parts.join('; ') + '.';
 }

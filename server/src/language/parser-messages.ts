@@ -49,6 +49,14 @@ const TERMINALS: Record<string, string> = {
   BDF: 'a PCI address such as 0000:65:00.0',
   PCIID: 'a vendor:device ID such as 10de:2684',
   VERSION: 'a version such as 6.12',
+  HEX_WORD: 'a hex number such as 1a',
+};
+
+/** Data type rules that stand for one kind of value, named as in {@link TERMINALS}. */
+const VALUE_RULES: Record<string, string> = {
+  Version: TERMINALS.VERSION,
+  Devfn: 'a slot.function such as 1f.0',
+  HexByte: 'a hex bus number such as 1a',
 };
 
 /**
@@ -167,11 +175,10 @@ export class IommuParserErrorMessageProvider extends LangiumParserErrorMessagePr
 
   override buildNoViableAltMessage(options: NoViableAltOptions): string {
     const actual = options.actual[0];
-    // the `Version` rule (VERSION | INT) is one kind of value: a kernel version after `kernel`, a devfn after
-    // `dma-alias` and its commas
-    if (options.ruleName.replace(/\u200B$/, '') === 'Version' && actual) {
-      return `expected ${options.previous?.image === 'kernel' ? TERMINALS.VERSION : 'a device.function such as 1f.0'}, found ${found(actual)}`;
-    }
+    // each of these rules is one kind of value, whatever its alternatives: a kernel version (VERSION | INT), a devfn
+    // after `dma-alias` and its commas, a bus number after `secondary-bus` (HEX_WORD, the lexer's, or a number)
+    const rule = options.ruleName.replace(/\u200B$/, '');
+    if (actual && Object.hasOwn(VALUE_RULES, rule)) return `expected ${VALUE_RULES[rule]}, found ${found(actual)}`;
     return this.oneOf(options.expectedPathsPerAlt, actual) ?? super.buildNoViableAltMessage(options);
   }
 

@@ -130,6 +130,11 @@ export interface HeldBack {
   capsUnknown: string[];
   /** A `kernel` line whose version is malformed (SYN001), as written: the host would be simulated with an assumed kernel. */
   kernel: string[];
+  /**
+   * Malformed `secondary-bus` numbers and `dma-alias` devfns (SYN005), as `'<value>' of device '<name>'`: left out, a
+   * bridge's children would look misplaced (MDL002) and a device's DMA aliases would not join its iommu_group.
+   */
+  numbers: string[];
   /** The host has no name (a parse error, SYN000): its findings could only be shown as `host ?`. */
   unnamed: boolean;
 }
@@ -160,6 +165,26 @@ export function parseNumber(text: string | number | undefined): number | undefin
   if (!text) return undefined;
   const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
   return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * A bus number as `secondary-bus` takes it: hex, as lspci and sysfs print it, with or without `0x` (`10` is bus
+ * 0x10, `1a`, `0x1a`), 00–ff; undefined otherwise (SYN005).
+ */
+export function parseBusNumber(text: string): number | undefined {
+  const m = /^(?:0x)?([0-9a-f]{1,2})$/i.exec(text);
+  return m ? parseInt(m[1], 16) : undefined;
+}
+
+/**
+ * A devfn as `dma-alias` takes it, `dd.f` with a hex slot (00–1f) and a function (0–7), as in a BDF (`0a.0`,
+ * `1f.7`); the devfn `slot << 3 | function`, or undefined (SYN005).
+ */
+export function parseDevfn(text: string): number | undefined {
+  const m = /^([0-9a-f]{1,2})\.([0-7])$/i.exec(text);
+  if (!m) return undefined;
+  const slot = parseInt(m[1], 16);
+  return slot <= 0x1f ? (slot << 3) | Number(m[2]) : undefined;
 }
 
 /**
@@ -230,7 +255,7 @@ export function lowerDocuments(roots: Document[]): Lowered {
   // each name once per host, however many unknown `driver` lines (or same-named units) it has: SYN003 lists them
   const hold: Hold = (hostId, what, name) => {
     let h = heldBack.get(hostId);
-    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], references: [], capsUnknown: [], kernel: [], unnamed: false }));
+    if (!h) heldBack.set(hostId, (h = { units: [], noDriver: [], devices: [], values: [], lines: [], references: [], capsUnknown: [], kernel: [], numbers: [], unnamed: false }));
     if (what === 'unnamed') h.unnamed = true;
     else if (!h[what].includes(name)) h[what].push(name);
   };
@@ -538,18 +563,27 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
         // an unknown value is SYN002 (value-slots); it compares with nothing
         dev.observedDomainType = term(DOMAIN_TYPES, p.domainType);
         break;
-      case 'SecondaryBusProp':
-        dev.secondaryBus = parseNumber(p.bus);
+      case 'SecondaryBusProp': {
+        // a malformed number (SYN005) would misplace the bridge's children (MDL002) and its aliases
+        const bus = p.bus === undefined ? undefined : parseBusNumber(String(p.bus));
+        if (bus !== undefined) dev.secondaryBus = bus;
+        else if (p.bus !== undefined) hold(host.id, 'numbers', `'${p.bus}' of device '${dev.name}'`);
         break;
+      }
       case 'VirtualFunctionProp':
         dev.isVirtualFunction = true;
         break;
-      case 'DmaAliasProp':
-        dev.dmaAliasDevfns = (p.devfns ?? [])
-          .map((t) => /^([0-9a-f]{1,2})\.([0-7])$/i.exec(String(t)))
-          .filter((m): m is RegExpExecArray => !!m)
-          .map((m) => (parseInt(m[1], 16) << 3) | Number(m[2]));
+      case 'DmaAliasProp': {
+        // a malformed devfn (SYN005) left out would shrink the device's iommu_group: hold the host back instead
+        const devfns: number[] = [];
+        for (const t of p.devfns ?? []) {
+          const devfn = parseDevfn(String(t));
+          if (devfn !== undefined) devfns.push(devfn);
+          else hold(host.id, 'numbers', `'${t}' of device '${dev.name}'`);
+        }
+        dev.dmaAliasDevfns = devfns;
         break;
+      }
       case 'DirectMappingProp':
         dev.requiresDirectMapping = true;
         break;

@@ -18,6 +18,7 @@ export const IommuTopologyTerminals = {
     ID: /[_a-zA-Z][\w\-]*/,
     STRING: /"(\\.|[^"\\])*"/,
     ACS_FLAG: /\u0000acs-flag\u0000/,
+    HEX_WORD: /\u0000hex-word\u0000/,
 };
 
 export type IommuTopologyTerminalNames = keyof typeof IommuTopologyTerminals;
@@ -218,6 +219,9 @@ export function isCmdlineSetting(item: unknown): item is CmdlineSetting {
     return reflection.isInstance(item, CmdlineSetting.$type);
 }
 
+export type Devfn = number | string;
+
+
 /** The IOMMU unit that translates this device's DMA (inherited by child devices). */
 export interface DeviceIommuProp extends langium.AstNode {
     readonly $container: PciDevice;
@@ -264,11 +268,11 @@ export function isDirectMappingProp(item: unknown): item is DirectMappingProp {
     return reflection.isInstance(item, DirectMappingProp.$type);
 }
 
-/** Extra devfns this function issues DMA as (DMA alias quirk), `dd.f` on the same bus. */
+/** Extra devfns this function issues DMA as (DMA alias quirk), `dd.f` on the same bus, hex slot (`0a.0`, `1f.7`). */
 export interface DmaAliasProp extends langium.AstNode {
     readonly $container: PciDevice;
     readonly $type: 'DmaAliasProp';
-    devfns: Array<Version>;
+    devfns: Array<Devfn>;
 }
 
 export const DmaAliasProp = {
@@ -722,7 +726,7 @@ export function isQualifiedName(item: unknown): item is QualifiedName {
     return typeof item === 'string';
 }
 
-/** Secondary bus number of a bridge (hex). */
+/** Secondary bus number of a bridge, hex as lspci prints it (`10`, `1a`, `0x1a`). */
 export interface SecondaryBusProp extends langium.AstNode {
     readonly $container: PciDevice;
     readonly $type: 'SecondaryBusProp';
