@@ -950,6 +950,11 @@ describe('secondary-bus and dma-alias take hex as lspci prints it (SYN005)', () 
       expect(host.devices.find((d) => d.name === 'a')!.dmaAliasDevfns).toEqual([(0x0a << 3) | 0, (0x1f << 3) | 7, (0x02 << 3) | 1]);
     }
   });
+  it('dma-alias lines add up (no REF005)', async () => {
+    const doc = await t.validate(hostWith('secondary-bus 1a', 'dma-alias 0a.0\n            dma-alias 1f.7'));
+    expect(codes(doc).filter((c) => /SYN|MDL|REF/.test(c))).toEqual([]);
+    expect(lowerDocuments([doc.parseResult.value]).topology.hosts[0].devices.find((d) => d.name === 'a')!.dmaAliasDevfns).toEqual([0x0a << 3, (0x1f << 3) | 7]);
+  });
   it('secondary-bus 10 is bus 0x10: children on bus 10 are where the bridge says (no MDL)', async () => {
     const doc = await t.validate(hostWith('secondary-bus 10', '').replaceAll('0000:1a:', '0000:10:'));
     expect(codes(doc).filter((c) => /SYN|MDL/.test(c))).toEqual([]);

@@ -146,6 +146,38 @@ describe('quick fixes', () => {
     expect(diagnosticsWithCode(await t.validate(fixed), 'REF004')).toEqual([]);
   });
 
+  it('REF005: a property written twice in a block: the earlier line is unnecessary, the fix removes it, and the last line is the one simulated', async () => {
+    const vm = 'vm v on h {\n    vmm qemu\n    kvm-vfio no\n    backend vfio-type1\n    kvm-vfio yes\n    assign gpu, audio\n}\n';
+    const text = HOST.replace('        caps interrupt-remapping\n', '        caps interrupt-remapping\n        driver intel-vtd\n') + vm;
+    const doc = await t.validate(text);
+    const found = diagnosticsWithCode(doc, 'REF005');
+    expect(found.map((d) => [doc.textDocument.getText(d.range), d.range.start.line, message(d), d.severity, d.tags])).toEqual([
+      ['driver', 4, "'driver' is set again at line 7: it holds one value and the last line is the one read, so this line changes nothing", 2, [1]],
+      ['kvm-vfio', 25, "'kvm-vfio' is set again at line 28: it holds one value and the last line is the one read, so this line changes nothing", 2, [1]],
+    ]);
+    // lines that add up are not reported: two `caps` lines, two `assign` lines
+    const adds = await t.validate(HOST.replace('        msi x86-vector\n', '        caps snoop-control\n        msi x86-vector\n') + vm.replace('    assign gpu, audio\n', '    assign gpu\n    assign audio\n').replace('    kvm-vfio no\n', ''));
+    expect(codes(adds)).not.toContain('REF005');
+    // the last kvm-vfio line is what the simulation reads
+    expect(t.Iommu.simulation.SimulationCache.get(doc).topology.vms[0].kvmVfio).toBe(true);
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: found[1].range, context: { diagnostics: [found[1]] } })) as CodeAction[];
+    expect(actions.map((a) => a.title)).toEqual(["Remove the overridden 'kvm-vfio' line"]);
+    const fixed = apply(doc.textDocument.getText(), actions[0]);
+    expect(fixed).toBe(text.replace('    kvm-vfio no\n', ''));
+    expect(diagnosticsWithCode(await t.validate(fixed), 'REF005').map((d) => d.range.start.line)).toEqual([4]);
+  });
+
+  it('a fix that edits a property written twice edits the last line, the one the simulation reads', async () => {
+    // KVM001 (no-snoop gpu, no snoop control, kvm-vfio off): the fix sets kvm-vfio on the line that counts
+    const text = HOST + 'vm v on h {\n    vmm qemu\n    kvm-vfio yes\n    kvm-vfio no\n    assign gpu, audio\n}\n';
+    const { actions } = await actionsFor(text, 'KVM001');
+    const fix = actions.find((a) => a.isPreferred)!;
+    expect(fix).toBeDefined();
+    const fixed = apply(text, fix);
+    expect(fixed).toContain('    kvm-vfio yes\n    kvm-vfio yes\n');
+    expect(codes(await t.validate(fixed))).not.toContain('KVM001');
+  });
+
   it('MDL008: a parameter name that fits two modules offers both renames, neither preferred', async () => {
     const text = HOST.replace('    arch x86_64\n', '    arch x86_64\n    param vfio.allow_unsafe_interrupts = 1\n');
     const { actions } = await actionsFor(text, 'MDL008');

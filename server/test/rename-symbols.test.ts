@@ -119,6 +119,15 @@ describe('document symbols', () => {
     ]);
   });
 
+  it('of a line written twice (REF005), the detail shows the last one, as the simulation reads it', async () => {
+    const doc = await t.validate(SRC.replace('    kernel 6.12\n', '    kernel 6.1\n    kernel 6.12\n').replace('    backend iommufd-cdev\n', '    backend vfio-type1\n    backend iommufd-cdev\n'));
+    const symbols = (await t.Iommu.lsp.DocumentSymbolProvider!.getSymbols(doc, { textDocument: { uri: doc.uri.toString() } })) as DocumentSymbol[];
+    expect(symbols.map((x) => [x.name, x.detail])).toEqual([
+      ['h', 'kernel 6.12 · x86_64'],
+      ['v', 'on h · qemu · iommufd-cdev'],
+    ]);
+  });
+
   it('a block being typed gets a symbol without a detail, and no throw', async () => {
     const doc = await t.validate('host h {\n    endpoint gpu at\n');
     const symbols = (await t.Iommu.lsp.DocumentSymbolProvider!.getSymbols(doc, { textDocument: { uri: doc.uri.toString() } })) as DocumentSymbol[];

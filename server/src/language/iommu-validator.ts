@@ -26,6 +26,7 @@ import {
   isHost,
   isHwptDecl,
   isIommu,
+  isIommuRegisterProp,
   isModuleParam,
   isPciDevice,
   isVm,
@@ -127,6 +128,30 @@ export function registerValidationChecks(services: IommuCoreServices): void {
     });
   }
   registry.register(slotChecks as ValidationChecks<IommuTopologyAstType>, validator);
+}
+
+/** Host, IOMMU, device and VM lines that hold one value: the lowering keeps the last one (REF005). */
+const SINGLE_VALUED: ReadonlySet<string> = new Set([
+  'KernelSetting', 'ArchSetting', 'FirmwareSetting', 'CmdlineSetting', 'AcsOverrideSetting',
+  'IommuDriverProp', 'IommuMsiProp', 'IommuPgtableProp',
+  'IdProp', 'ClassProp', 'MultifunctionProp', 'AcsProp', 'NoSnoopProp', 'DmaCoherentProp', 'DriverProp', 'DeviceIommuProp',
+  'ObservedGroupProp', 'ObservedDomainProp', 'SecondaryBusProp', 'VirtualFunctionProp', 'DirectMappingProp', 'UntrustedProp',
+  'VmmProp', 'BackendProp', 'KvmVfioProp', 'KvmVfioAddProp', 'GuestNoSnoopProp',
+]);
+
+/**
+ * Which value a host, IOMMU, device or VM line sets, when it holds one (two lines with one key in a block: REF005):
+ * the node type, and for `cap` / `ecap` the register; undefined for lines that add up or declare something.
+ */
+export function singleValuedKey(n: AstNode): string | undefined {
+  if (isIommuRegisterProp(n)) return n.register === undefined ? undefined : `IommuRegisterProp:${n.register}`;
+  return SINGLE_VALUED.has(n.$type) ? n.$type : undefined;
+}
+
+/** The keyword a property line starts with (`driver`, `kvm-vfio`, `cap`), as written; undefined without text. */
+export function propertyKeyword(n: AstNode): string | undefined {
+  const text = n.$cstNode?.text;
+  return text ? /^[a-z][a-z-]*/.exec(text)?.[0] : undefined;
 }
 
 /**
@@ -282,9 +307,13 @@ export class IommuValidator {
         visit(host.members);
         unique(devices, 'device', ` in host ${host.name ?? '?'}`);
         this.checkParamsSetTwice(host, accept);
+        this.checkSetTwice(host.members, accept);
+        for (const m of host.members ?? []) if (isIommu(m)) this.checkSetTwice(m.props, accept);
+        for (const d of devices) this.checkSetTwice(d.props, accept);
       } else if (isVm(host)) {
         unique((host.props ?? []).filter(isHwptDecl), 'HWPT', ` in VM ${host.name ?? '?'}`);
         this.checkAssignedTwice(host, accept);
+        this.checkSetTwice(host.props, accept);
       }
     }
   }
@@ -341,6 +370,40 @@ export class IommuValidator {
         codeDescription: { href: ruleHref('REF004') },
         tags: [DiagnosticTag.Unnecessary],
         data: { code: 'REF004' } satisfies IommuDiagnosticData,
+      });
+    }
+  }
+
+  /**
+   * REF005: a property that holds one value written twice in one block (`driver`, `kernel`, `kvm-vfio`, …; see
+   * {@link singleValuedKey}). The lowering reads the last line, so each earlier one changes nothing: it is reported
+   * (tagged unnecessary) on its keyword, with the line that overrides it, and the quick fix removes it. Lines that add
+   * up (`caps`, `assign`, `dma-alias`, `param`: REF004) are not this.
+   */
+  checkSetTwice(lines: readonly AstNode[] | undefined, accept: ValidationAcceptor): void {
+    if (!lines || lines.length < 2) return;
+    const last = new Map<string, AstNode>();
+    let repeated = false;
+    for (const n of lines) {
+      const key = singleValuedKey(n);
+      if (key === undefined) continue;
+      if (last.has(key)) repeated = true;
+      last.set(key, n);
+    }
+    if (!repeated) return;
+    for (const n of lines) {
+      const key = singleValuedKey(n);
+      const winner = key === undefined ? undefined : last.get(key);
+      const keyword = propertyKeyword(n);
+      if (!winner || winner === n || !keyword) continue;
+      const line = winner.$cstNode ? winner.$cstNode.range.start.line + 1 : 0;
+      accept('warning', `'${keyword}' is set again at line ${line}: it holds one value and the last line is the one read, so this line changes nothing`, {
+        node: n,
+        keyword,
+        code: 'REF005',
+        codeDescription: { href: ruleHref('REF005') },
+        tags: [DiagnosticTag.Unnecessary],
+        data: { code: 'REF005' } satisfies IommuDiagnosticData,
       });
     }
   }

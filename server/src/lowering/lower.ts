@@ -581,7 +581,8 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
           if (devfn !== undefined) devfns.push(devfn);
           else hold(host.id, 'numbers', `'${t}' of device '${dev.name}'`);
         }
-        dev.dmaAliasDevfns = devfns;
+        // `dma-alias` lines add up, as one list
+        dev.dmaAliasDevfns = dev.dmaAliasDevfns ? [...dev.dmaAliasDevfns, ...devfns] : devfns;
         break;
       }
       case 'DirectMappingProp':

@@ -7,7 +7,7 @@
  * its title only gets the short suffix {@link INSECURE_SUFFIX} and the warning text travels in the action's `data`
  * (`{ warning }`), as LSP servers keep titles to a short imperative phrase.
  */
-import { AstUtils, CstUtils, type LangiumDocument, type MaybePromise } from 'langium';
+import { AstUtils, CstUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
 import type { CodeActionProvider } from 'langium/lsp';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
 import type { FixHint } from '../../../src-core/src/findings.js';
@@ -39,7 +39,7 @@ import {
 } from '../language/generated/ast.js';
 import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import type { IommuServices } from '../language/iommu-module.js';
-import { paramLine, type IommuDiagnosticData } from '../language/iommu-validator.js';
+import { paramLine, propertyKeyword, singleValuedKey, type IommuDiagnosticData } from '../language/iommu-validator.js';
 import { appendToList, insertMember, removeListElement, removeListElements, removeNode, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
 /** Title suffix of an action whose fix hint carries a `warning`; the warning itself is in the action's `data`. */
@@ -103,6 +103,10 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const action = this.overriddenParamFix(document, diagnostic);
         if (action) actions.push(action);
       }
+      if (data.code === 'REF005') {
+        const action = this.overriddenLineFix(document, diagnostic);
+        if (action) actions.push(action);
+      }
       if (data.code === 'REF003' && data.listIndex !== undefined) {
         const action = this.repeatedAssignFix(document, diagnostic, data.listIndex);
         if (action) actions.push(action);
@@ -158,6 +162,21 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   }
 
   /**
+   * REF005's fix: remove the overridden line whose keyword the diagnostic is on (undefined when the text there is no
+   * longer that keyword, an edit since).
+   */
+  private overriddenLineFix(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
+    const root = document.parseResult.value.$cstNode;
+    const leaf = root && CstUtils.findLeafNodeAtOffset(root, document.textDocument.offsetAt(diagnostic.range.start));
+    const line = leaf && AstUtils.getContainerOfType(leaf.astNode, (n): n is AstNode => singleValuedKey(n) !== undefined);
+    const keyword = line && propertyKeyword(line);
+    if (!line || !keyword || keyword !== document.textDocument.getText(diagnostic.range)) return undefined;
+    const edit = removeNode(line);
+    if (!edit) return undefined;
+    return { title: `Remove the overridden '${keyword}' line`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, edit: { changes: { [edit.uri]: [edit.edit] } } };
+  }
+
+  /**
    * REF003's fix: remove the repeated reference (element `index` of the `assign` list the diagnostic is on; the whole
    * line when it is the only one). Undefined when the text there is no longer that reference (an edit since).
    */
@@ -192,6 +211,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
     let title: string;
     let edits: (DocEdit | undefined)[] = [];
     let preferable = true;
+    // a property written twice (REF005): the fixes below edit its last line, the one the simulation reads
     switch (fix.kind) {
       case 'set-param': {
         const host = node(fix.hostId);
@@ -216,7 +236,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const vm = node(fix.vmId);
         if (!isVm(vm)) return undefined;
         title = `Add the kvm-vfio device to vm ${vm.name}`;
-        const existing = vm.props.find(isKvmVfioProp);
+        const existing = vm.props.findLast(isKvmVfioProp);
         edits = [existing ? replaceProperty(existing, 'value', 'yes') : insertMember(vm, 'kvm-vfio yes', vm.props, (p) => !isAssignProp(p) && !isHwptDecl(p))];
         break;
       }
@@ -224,7 +244,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const vm = node(fix.vmId);
         if (!isVm(vm)) return undefined;
         title = `Add vm ${vm.name}'s VFIO groups to kvm-vfio ${fix.order === 'after-container' ? 'after' : 'before'} setting their container (kvm-vfio-add ${fix.order})`;
-        const existing = vm.props.find(isKvmVfioAddProp);
+        const existing = vm.props.findLast(isKvmVfioAddProp);
         edits = [existing ? replaceProperty(existing, 'order', fix.order) : insertMember(vm, `kvm-vfio-add ${fix.order}`, vm.props, (p) => !isAssignProp(p) && !isHwptDecl(p))];
         break;
       }
@@ -254,7 +274,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         if (!isPciDevice(dev)) return undefined;
         const drv = fix.driver ?? 'none';
         title = fix.driver ? `Bind ${dev.name} to ${drv}` : `Unbind ${dev.name} from its host driver`;
-        const existing = dev.props.find(isDriverProp);
+        const existing = dev.props.findLast(isDriverProp);
         edits = [existing ? replaceNode(existing, `driver ${drv}`) : insertMember(dev, `driver ${drv}`, dev.props)];
         break;
       }
@@ -262,7 +282,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const vm = node(fix.vmId);
         if (!isVm(vm)) return undefined;
         title = `Use backend ${fix.backend} for vm ${vm.name}`;
-        const existing = vm.props.find(isBackendProp);
+        const existing = vm.props.findLast(isBackendProp);
         edits = [existing ? replaceProperty(existing, 'backend', fix.backend) : insertMember(vm, `backend ${fix.backend}`, vm.props, (p) => !isAssignProp(p) && !isHwptDecl(p))];
         break;
       }
@@ -270,7 +290,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const host = node(fix.hostId);
         if (!isHost(host)) return undefined;
         title = `Use kernel ${fix.version} on host ${host.name}`;
-        const existing = host.members.find(isKernelSetting);
+        const existing = host.members.findLast(isKernelSetting);
         edits = [existing ? replaceProperty(existing, 'version', fix.version) : insertMember(host, `kernel ${fix.version}`, [])];
         break;
       }
@@ -295,7 +315,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         edits = [this.iommuEdit(unit, fix.property, fix.value)];
         // turning IR on for a unit whose `msi x86-vector` line says it is off: that line goes too (else MDL007)
         if (fix.property === 'interruptRemapping' && fix.value === 'true') {
-          const msi = unit.props.find(isIommuMsiProp);
+          const msi = unit.props.findLast(isIommuMsiProp);
           if (msi?.controller === 'x86-vector') edits.push(replaceNode(msi, 'msi x86-ir'));
         }
         break;
@@ -333,7 +353,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         title = `Translate ${dev.name} and the devices below it by iommu ${unit.name}`;
         // one action per candidate unit: which one is right only the host can say
         preferable = false;
-        const existing = dev.props.find(isDeviceIommuProp);
+        const existing = dev.props.findLast(isDeviceIommuProp);
         edits = [existing ? replaceNode(existing, `iommu ${unit.name}`) : insertMember(dev, `iommu ${unit.name}`, dev.props)];
         break;
       }

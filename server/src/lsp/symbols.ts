@@ -54,17 +54,17 @@ export class IommuDocumentSymbolProvider extends DefaultDocumentSymbolProvider {
 
 /**
  * One line that identifies a declaration (module comment's table), or undefined when there is nothing to say yet
- * (a block being typed). Reads only what the file states.
+ * (a block being typed). Reads only what the file states; of a line written twice, the last (REF005), as the simulation does.
  */
 export function detailOf(node: AstNode): string | undefined {
   const join = (parts: (string | undefined)[]) => parts.filter((p): p is string => !!p).join(' · ') || undefined;
   if (isHost(node)) {
-    const kernel = node.members?.find(isKernelSetting)?.version;
-    return join([kernel ? `kernel ${kernel}` : undefined, node.members?.find(isArchSetting)?.arch]);
+    const kernel = node.members?.findLast(isKernelSetting)?.version;
+    return join([kernel ? `kernel ${kernel}` : undefined, node.members?.findLast(isArchSetting)?.arch]);
   }
-  if (isIommu(node)) return node.props?.find(isIommuDriverProp)?.driver || undefined;
+  if (isIommu(node)) return node.props?.findLast(isIommuDriverProp)?.driver || undefined;
   if (isPciDevice(node)) return join([[node.kind, node.bdf].filter(Boolean).join(' ') || undefined]);
-  if (isVm(node)) return join([node.host?.$refText ? `on ${node.host.$refText}` : undefined, node.props?.find(isVmmProp)?.vmm, node.props?.find(isBackendProp)?.backend]);
+  if (isVm(node)) return join([node.host?.$refText ? `on ${node.host.$refText}` : undefined, node.props?.findLast(isVmmProp)?.vmm, node.props?.findLast(isBackendProp)?.backend]);
   if (isHwptDecl(node)) {
     const names = (node.devices ?? []).map((d) => d.$refText).filter(Boolean);
     return names.length ? `attach ${names.join(', ')}` : undefined;
