@@ -149,3 +149,30 @@ describe('completion: the kernel version', () => {
     expect(labels).not.toContain('arch');
   });
 });
+
+describe('completion reads past unreadable lines before the cursor', () => {
+  const IOMMU_KEYWORDS = ['driver', 'caps', 'msi', 'pgtable', 'cap', 'ecap'];
+  it('a mistyped host member line: the host keywords and device kinds on the next line', async () => {
+    expect([...(await labelsAt('host h {\n    kernl 6.12\n    <|>\n}'))].sort()).toEqual([...HOST_KEYWORDS, ...KINDS].sort());
+  });
+  it('a mistyped IOMMU property with its value (a stray word): the IOMMU keywords, not `at`, and values after them', async () => {
+    expect(await labelsAt('host h {\n    iommu u {\n        drivr intel-vtd\n        <|>\n    }\n}')).toEqual(IOMMU_KEYWORDS);
+    expect(await labelsAt('host h {\n    iommu u {\n        drivr intel-vtd\n        caps <|>\n    }\n}')).toContain('interrupt-remapping');
+  });
+  it('a mistyped device property or a bad value: the device keywords on the next line', async () => {
+    for (const bad of ['drivr vfio-pci', 'no-snoop maybe']) {
+      const labels = await labelsAt(`host h {\n    endpoint a at 0000:01:00.0 {\n        ${bad}\n        <|>\n    }\n}`);
+      expect(labels, bad).toEqual(expect.arrayContaining(DEVICE_KEYWORDS));
+      expect(labels, bad).not.toContain('at');
+    }
+  });
+  it('a mistyped VM property: backends after `backend`, devices after `assign` on later lines', async () => {
+    const host = 'host h {\n    endpoint gpu at 0000:01:00.0\n}\n';
+    expect(await labelsAt(host + 'vm v on h {\n    vmmm qemu\n    backend <|>\n}')).toEqual(['vfio-type1', 'iommufd-compat', 'iommufd-cdev']);
+    expect(await labelsAt(host + 'vm v on h {\n    kvm-vfio perhaps\n    assign <|>\n}')).toEqual(['gpu']);
+  });
+  it('an error on the cursor line is the position being completed: Langium answers it', async () => {
+    // `no-snoop` then a value being typed: the boolean keywords
+    expect(await labelsAt('host h {\n    kernl 6.12\n    endpoint a at 0000:01:00.0 {\n        no-snoop <|>\n    }\n}')).toEqual(['yes', 'no', 'on', 'off', 'true', 'false']);
+  });
+});

@@ -11,14 +11,84 @@
 import { AstUtils, CstUtils, GrammarAST, GrammarUtils, type AstNodeDescription, type LangiumDocument, type MaybePromise, type ReferenceInfo, type Stream, stream } from 'langium';
 import { DefaultCompletionProvider, findFirstFeatures, type CompletionAcceptor, type CompletionContext, type CompletionValueItem, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isAssignProp, isCmdlineSetting, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
 import { BRIDGE_KINDS, type PciKind } from '../../../src-core/src/model.js';
 import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js';
 import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
+import { strayWords } from '../language/stray-words.js';
+
+/** How many unreadable lines before the cursor {@link IommuCompletionProvider.findFeaturesAt} reads past. */
+const MAX_BLANKED_LINES = 8;
+
+/** `text` with the line holding `offset` blanked: every character but `{`, `}` and line breaks becomes a space. */
+export function blankLine(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const nl = text.indexOf('\n', offset);
+  const end = nl < 0 ? text.length : nl;
+  return text.slice(0, start) + text.slice(start, end).replace(/[^{}\r]/g, ' ') + text.slice(end);
+}
+
+/**
+ * The text of `document` with each line before line `before` (0-based) that its parse could not read blanked
+ * ({@link blankLine}): the lines of its lexer and parser errors and of its stray words (a mistyped property with a
+ * value, `drivr vfio-pci`, which parses as a device without `at`). Undefined when there is none.
+ */
+export function unreadableMask(document: LangiumDocument, before: number): string | undefined {
+  const lines = new Set<number>();
+  const { lexerErrors, parserErrors, value } = document.parseResult;
+  for (const e of lexerErrors) if (e.line !== undefined) lines.add(e.line - 1);
+  for (const e of parserErrors) if (Number.isFinite(e.token.startLine)) lines.add(e.token.startLine! - 1);
+  for (const w of strayWords(value)) lines.add(w.range.start.line);
+  let text = document.textDocument.getText();
+  const original = text;
+  for (const line of lines) {
+    if (line < 0 || line >= before) continue;
+    text = blankLine(text, document.textDocument.offsetAt({ line, character: 0 }));
+  }
+  return text === original ? undefined : text;
+}
 
 export class IommuCompletionProvider extends DefaultCompletionProvider {
   override async getCompletion(document: LangiumDocument, params: CompletionParams): Promise<CompletionList | undefined> {
-    return this.cmdlineCompletion(document, params) ?? super.getCompletion(document, params);
+    const cmdline = this.cmdlineCompletion(document, params);
+    if (cmdline) return cmdline;
+    const text = unreadableMask(document, params.position.line);
+    if (text !== undefined) this.masks.set(document.textDocument, { version: document.textDocument.version, line: params.position.line, text });
+    else this.masks.delete(document.textDocument);
+    return super.getCompletion(document, params);
+  }
+
+  /** Per open document: its text with the unreadable lines before the cursor's line blanked ({@link unreadableMask}). */
+  private readonly masks = new WeakMap<TextDocument, { version: number; line: number; text: string }>();
+
+  /**
+   * Langium's follow elements at `offset`, reading past the lines before the cursor's line that do not parse.
+   * Langium re-parses the text before the cursor without error recovery and proposes what may follow where that parse
+   * stopped: one unreadable line earlier in the file (`kernl 6.12`, `drivr intel-vtd`, `no-snoop maybe`) left every
+   * later position with nothing, or with what follows the unreadable line (`at`). Here those lines are blanked
+   * (spaces, braces kept, so offsets and blocks stay): the lines the document's parse reported (SYN000, stray words),
+   * then any line this parse still stops on, a few at most. An error on the cursor's line is left to Langium (that is
+   * the position being completed).
+   */
+  protected override findFeaturesAt(document: TextDocument, offset: number): NextFeature[] {
+    const original = document.getText({ start: { line: 0, character: 0 }, end: document.positionAt(offset) });
+    const cursorLine = document.positionAt(offset).line;
+    const mask = this.masks.get(document);
+    let text = mask && mask.version === document.version && mask.line === cursorLine ? mask.text.slice(0, offset) : original;
+    for (let attempt = 0; attempt < MAX_BLANKED_LINES; attempt++) {
+      const parsed = this.completionParser.parse(text);
+      const stop = parsed.tokens[parsed.tokenIndex];
+      // parsed to the end, or stopped on the cursor's line: Langium's answer
+      if (parsed.tokenIndex === 0 || !stop || document.positionAt(stop.startOffset).line >= cursorLine) break;
+      let blanked = blankLine(text, stop.startOffset);
+      // a brace the parse stopped at (`caps` with no value, then `}`) has nothing to blank: the line before it
+      const before = parsed.tokens[parsed.tokenIndex - 1];
+      if (blanked === text && before) blanked = blankLine(text, before.startOffset);
+      if (blanked === text) break;
+      text = blanked;
+    }
+    return text === original ? super.findFeaturesAt(document, offset) : super.findFeaturesAt(TextDocument.create(document.uri, document.languageId, document.version, text), offset);
   }
 
   /**
