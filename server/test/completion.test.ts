@@ -176,3 +176,22 @@ describe('completion reads past unreadable lines before the cursor', () => {
     expect(await labelsAt('host h {\n    kernl 6.12\n    endpoint a at 0000:01:00.0 {\n        no-snoop <|>\n    }\n}')).toEqual(['yes', 'no', 'on', 'off', 'true', 'false']);
   });
 });
+
+describe('completion in comments and lists', () => {
+  it('proposes nothing inside a comment', async () => {
+    for (const text of ['host h {\n    // a comment <|>\n}', 'host h {\n    kernel 6.12 // x <|>\n}', 'host h {\n    /* <|> */\n}', '// top <|>']) expect(await labelsAt(text), text).toEqual([]);
+  });
+  it('after a comment (on the next line, or after a closed block comment): the usual proposals', async () => {
+    for (const text of ['host h {\n    // c\n    <|>\n}', 'host h {\n    /* c */ <|>\n}']) expect([...(await labelsAt(text))].sort(), text).toEqual([...HOST_KEYWORDS, ...KINDS].sort());
+  });
+  it('a list does not offer the values it holds already (capabilities, ACS flags of that list)', async () => {
+    const caps = await labelsAt('host h {\n    iommu u {\n        driver intel-vtd\n        caps snoop-control, <|>\n    }\n}');
+    expect(caps).toContain('interrupt-remapping');
+    expect(caps).not.toContain('snoop-control');
+    const cap = await labelsAt('host h {\n    endpoint a at 0000:01:00.0 {\n        acs cap SV <|>\n    }\n}');
+    expect(cap).toContain('RR');
+    expect(cap).not.toContain('SV');
+    // ctl is another list: SV is offered there
+    expect(await labelsAt('host h {\n    endpoint a at 0000:01:00.0 {\n        acs cap SV RR ctl <|>\n    }\n}')).toContain('SV');
+  });
+});

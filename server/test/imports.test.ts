@@ -56,3 +56,18 @@ describe('import paths', () => {
     expect((d.data as { replacement?: string }).replacement).toBeUndefined();
   });
 });
+
+describe('completion of import paths', () => {
+  const labels = async (s: ReturnType<typeof createIommuServices>, doc: LangiumDocument, line: number, character: number) =>
+    (await s.Iommu.lsp.CompletionProvider!.getCompletion(doc, { textDocument: { uri: doc.uri.toString() }, position: { line, character } }))?.items ?? [];
+  it('inside the quotes: the workspace\'s other topology files, relative to this one, replacing what is between the quotes', async () => {
+    const { s, docs } = await workspace({ 'hosts/ws.iommu': HOST, 'hosts/lab.iommu': HOST.replace('ws', 'lab'), 'vms/v.iommu': 'import "ho"\n' });
+    const items = await labels(s, docs['vms/v.iommu'], 0, 10);
+    expect(items.map((i) => i.label)).toEqual(['../hosts/lab.iommu', '../hosts/ws.iommu']);
+    expect(items[0].textEdit).toEqual({ range: { start: { line: 0, character: 8 }, end: { line: 0, character: 10 } }, newText: '../hosts/lab.iommu' });
+  });
+  it('after `import`: the same files, quoted; a file imported already is not offered again', async () => {
+    const { s, docs } = await workspace({ 'ws.iommu': HOST, 'lab.iommu': HOST.replace('ws', 'lab'), 'v.iommu': 'import "ws.iommu"\nimport \n' });
+    expect((await labels(s, docs['v.iommu'], 1, 7)).map((i) => i.label)).toEqual(['"lab.iommu"']);
+  });
+});

@@ -6,13 +6,15 @@
  * grammar slot Langium's follow elements fill (an assignment, or the assignment calling a data-type rule), never a
  * property name alone: a name being declared proposes nothing, and a member line keeps the grammar's keywords. A device
  * reference (`assign`, `hwpt … attach`) proposes each device of the host once (by name, or by the BDF spelling being typed),
- * not the ones the VM already names, with its kind and BDF, bridges and ports last.
+ * not the ones the VM already names, with its kind and BDF, bridges and ports last. A list (`caps`, ACS flags) does not
+ * offer the values it holds already; `import` offers the workspace's other topology files, relative to this one; a
+ * comment gets nothing; unreadable lines before the cursor do not stop the proposals after them.
  */
-import { AstUtils, CstUtils, GrammarAST, GrammarUtils, type AstNodeDescription, type LangiumDocument, type MaybePromise, type ReferenceInfo, type Stream, stream } from 'langium';
-import { DefaultCompletionProvider, findFirstFeatures, type CompletionAcceptor, type CompletionContext, type CompletionValueItem, type NextFeature } from 'langium/lsp';
+import { AstUtils, CstUtils, GrammarAST, GrammarUtils, UriUtils, type AstNode, type AstNodeDescription, type LangiumDocument, type LangiumDocuments, type MaybePromise, type ReferenceInfo, type Stream, stream } from 'langium';
+import { DefaultCompletionProvider, findFirstFeatures, type LangiumServices, type CompletionAcceptor, type CompletionContext, type CompletionValueItem, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { isAssignProp, isCmdlineSetting, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
+import { isAssignProp, isCmdlineSetting, isDocument, isImport, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
 import { BRIDGE_KINDS, type PciKind } from '../../../src-core/src/model.js';
 import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js';
 import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
@@ -49,10 +51,33 @@ export function unreadableMask(document: LangiumDocument, before: number): strin
   return text === original ? undefined : text;
 }
 
+/** Whether `offset` is inside a comment of `document` (after `//` on its line, or between `/*` and `*\/`). */
+export function inComment(document: LangiumDocument, offset: number): boolean {
+  const root = document.parseResult?.value?.$cstNode;
+  if (!root) return false;
+  for (const at of [offset, offset - 1]) {
+    const leaf = CstUtils.findLeafNodeAtOffset(root, at);
+    if (!leaf?.hidden || !/COMMENT/.test(leaf.tokenType.name)) continue;
+    // strictly after the comment's start; a line comment runs to its line's end, a block comment ends before `*/`'s end
+    if (offset > leaf.offset && (leaf.tokenType.name === 'SL_COMMENT' ? offset <= leaf.end : offset < leaf.end || !leaf.text.endsWith('*/'))) return true;
+  }
+  return false;
+}
+
 export class IommuCompletionProvider extends DefaultCompletionProvider {
+  private readonly documents: LangiumDocuments;
+
+  constructor(services: LangiumServices) {
+    super(services);
+    this.documents = services.shared.workspace.LangiumDocuments;
+  }
+
   override async getCompletion(document: LangiumDocument, params: CompletionParams): Promise<CompletionList | undefined> {
     const cmdline = this.cmdlineCompletion(document, params);
     if (cmdline) return cmdline;
+    if (inComment(document, document.textDocument.offsetAt(params.position))) return { isIncomplete: false, items: [] };
+    const paths = this.importPathCompletion(document, params);
+    if (paths) return paths;
     const text = unreadableMask(document, params.position.line);
     if (text !== undefined) this.masks.set(document.textDocument, { version: document.textDocument.version, line: params.position.line, text });
     else this.masks.delete(document.textDocument);
@@ -89,6 +114,40 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
       text = blanked;
     }
     return text === original ? super.findFeaturesAt(document, offset) : super.findFeaturesAt(TextDocument.create(document.uri, document.languageId, document.version, text), offset);
+  }
+
+  /**
+   * The topology files an `import` of `document` may name: every other `.iommu` document of the workspace, as a path
+   * relative to `document`'s directory (the way imports resolve), not those it imports already; sorted.
+   */
+  private importablePaths(document: LangiumDocument): string[] {
+    const root = document.parseResult?.value;
+    const imported = new Set(isDocument(root) ? (root.imports ?? []).map((i) => i.path).filter((p): p is string => !!p) : []);
+    const here = UriUtils.dirname(document.uri);
+    return this.documents.all
+      .filter((d) => d !== document && d.uri.scheme === document.uri.scheme && d.uri.path.endsWith('.iommu'))
+      .map((d) => UriUtils.relative(here, d.uri))
+      .filter((p) => !imported.has(p))
+      .toArray()
+      .sort();
+  }
+
+  /**
+   * Inside the quotes of `import "…"`: {@link importablePaths}, each replacing what is between the quotes (up to the
+   * cursor when the string is not closed yet). Undefined anywhere else.
+   */
+  private importPathCompletion(document: LangiumDocument, params: CompletionParams): CompletionList | undefined {
+    const root = document.parseResult?.value?.$cstNode;
+    if (!root) return undefined;
+    const text = document.textDocument;
+    const offset = text.offsetAt(params.position);
+    const leaf = CstUtils.findLeafNodeAtOffset(root, offset) ?? CstUtils.findLeafNodeAtOffset(root, offset - 1);
+    if (!leaf || !isImport(leaf.astNode) || !leaf.text.startsWith('"')) return undefined;
+    const closed = leaf.text.length > 1 && leaf.text.endsWith('"');
+    if (offset <= leaf.offset || offset > leaf.end - (closed ? 1 : 0)) return undefined;
+    const range = { start: text.positionAt(leaf.offset + 1), end: closed ? text.positionAt(leaf.end - 1) : params.position };
+    const items = this.importablePaths(document).map((path) => ({ label: path, kind: CompletionItemKind.File, textEdit: { range, newText: path } }));
+    return { isIncomplete: false, items };
   }
 
   /**
@@ -135,9 +194,14 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     if (slot && !GrammarAST.isCrossReference(slot.assignment.terminal)) {
       const key = `${slot.type}.${slot.property}`;
       const vocabulary = VALUE_SLOTS[key]?.terms;
-      if (vocabulary) return this.acceptTerms(context, acceptor, vocabulary);
+      if (vocabulary) return this.acceptTerms(context, acceptor, slot.assignment.operator === '+=' ? this.notListed(context, slot, vocabulary) : vocabulary);
       // the grammar's Bool keywords are values too: they stay, the terminals (INT, ID, …) get the known values
       if (key === 'ModuleParam.value' && !GrammarAST.isKeyword(next.feature)) return this.acceptTerms(context, acceptor, this.paramValues(context));
+    }
+    // `import |`: the files to import, quoted
+    if (slot?.type === 'Import' && slot.property === 'path') {
+      for (const path of this.importablePaths(context.document)) acceptor(context, { label: JSON.stringify(path), kind: CompletionItemKind.File, sortText: '0' + path });
+      return;
     }
     if (GrammarAST.isKeyword(next.feature) && next.feature.value === '=' && AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule)?.name === 'ModuleParam') {
       // Langium leaves out keywords without letters; here `=` is the only way on (besides a longer name)
@@ -202,6 +266,20 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     for (const t of terms) {
       acceptor(context, { label: t.name, kind: CompletionItemKind.EnumMember, detail: t.doc, documentation: t.doc, sortText: '0' + t.name });
     }
+  }
+
+  /**
+   * `terms` without the values a list at the cursor already holds (`caps snoop-control, |` does not offer
+   * `snoop-control` again), but with the word being typed at the cursor; flags compare case-insensitively.
+   */
+  private notListed(context: CompletionContext, slot: Slot, terms: Term[]): Term[] {
+    const node = context.node && AstUtils.getContainerOfType(context.node, (n): n is AstNode => n.$type === slot.type);
+    const listed = node && (node as unknown as Record<string, unknown>)[slot.property];
+    if (!Array.isArray(listed) || !listed.length) return terms;
+    const fold = (v: unknown) => String(v).toLowerCase();
+    const typing = fold(context.textDocument.getText().slice(context.tokenOffset, context.tokenEndOffset));
+    const have = new Set(listed.map(fold).filter((v) => v !== typing));
+    return terms.filter((t) => !have.has(fold(t.name)));
   }
 
   /**
