@@ -135,3 +135,55 @@ describe('hover on the kernel line: the modelled behaviour that changes at a rel
     expect(await hoverOn(intel('6.1'), 'kernel')).toMatch(/^\*\*kernel\*\* — Mainline kernel release/);
   });
 });
+
+describe('hover on inner keywords, register lines, kvm-vfio-add values and HW page tables', () => {
+  const text = `host h {
+    kernel 6.12
+    iommu u {
+        driver intel-vtd
+        caps interrupt-remapping, snoop-control
+        msi x86-ir
+        cap 0xd2008c40660462
+        ecap 0xf0205ef
+    }
+    root-port rp at 0000:00:01.0 {
+        acs cap SV RR CR UF ctl SV RR CR UF
+        endpoint gpu at 0000:01:00.0 {
+            driver vfio-pci
+        }
+    }
+}
+vm v on h {
+    vmm qemu
+    backend iommufd-cdev
+    kvm-vfio-add after-container
+    hwpt a {
+        attach gpu
+    }
+}
+`;
+  async function hover(at: string, delta = 1): Promise<string | undefined> {
+    const doc = await t.validate(text);
+    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(text.indexOf(at) + delta) });
+    return (h?.contents as { value: string } | undefined)?.value;
+  }
+  it('both register keywords (cap, ecap) show the rule\'s doc; the acs line\'s doc has no maintainer note', async () => {
+    for (const at of ['cap 0xd2', 'ecap 0xf0']) expect(await hover(at), at).toMatch(/^\*\*e?cap\*\* — Raw Intel CAP\/ECAP register value/);
+    const acs = await hover('acs cap');
+    expect(acs).toMatch(/^\*\*acs\*\* — ACS extended capability: `acs none`/);
+    expect(acs).not.toMatch(/lexer|\.ts|ACS_FLAG/);
+  });
+  it('keywords inside a statement: acs cap / ctl, hwpt attach', async () => {
+    expect(await hover('cap SV')).toMatch(/^\*\*cap\*\* — The ACS capabilities the function has .*ACSCap/);
+    expect(await hover('ctl SV')).toMatch(/^\*\*ctl\*\* — The ACS controls enabled as read after boot/);
+    expect(await hover('attach gpu')).toMatch(/^\*\*attach\*\* — The devices the VMM attaches to this HW page table/);
+  });
+  it('a kvm-vfio-add value shows what the order does', async () => {
+    expect(await hover('after-container')).toMatch(/^\*\*after-container\*\* — KVM_DEV_VFIO_FILE_ADD after VFIO_GROUP_SET_CONTAINER/);
+  });
+  it('a hwpt name shows the page table and the outcome of each device attached to it', async () => {
+    const v = await hover('a {\n        attach', 0);
+    expect(v).toMatch(/^\*\*hwpt a\*\* in vm v — a HW page table the VMM allocates itself \(`IOMMU_HWPT_ALLOC`\) and attaches one device to\n/);
+    expect(v).toContain('| gpu (0000:01:00.0) | ✓ attaches, hwpt a (manual, enforced), coherency box 1 |');
+  });
+});

@@ -17,7 +17,7 @@ import { intelIrBlockers, unitStatesIr } from '../../../src-core/src/caps/msi.js
 import { guestMemtypeText } from '../../../src-core/src/vm/memtype.js';
 import { paramLineEffect } from '../../../src-core/src/module-params.js';
 import { vmmLineEffect } from '../../../src-core/src/vm/vmm.js';
-import type { Host, Iommu, KernelVersion, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
+import type { Host, Hwpt, Iommu, KernelVersion, PciDevice, Topology, Vm } from '../../../src-core/src/model.js';
 import { RULES } from '../../../src-core/src/rules/index.js';
 import { IOMMU_DRIVERS, MSI_CONTROLLERS } from '../../../src-core/src/vocabulary.js';
 
@@ -179,6 +179,21 @@ export function describeVm(l: Lookup, vm: Vm): string {
     );
   }
   lines.push(...findingsSection(l, vm.id));
+  return lines.join('\n');
+}
+
+/**
+ * Hover text for a VM's `hwpt` block: a manually allocated iommufd HW page table (IOMMU_HWPT_ALLOC; IOMMUFD-CC-02 in
+ * the reference), the VM's backend, and the outcome of each device attached to it, with the findings on the block.
+ */
+export function describeHwpt(l: Lookup, vm: Vm, hwpt: Hwpt): string {
+  const va = l.result.vms.get(vm.id);
+  const lines = [
+    `**hwpt ${hwpt.name}** in vm ${vm.name} — a HW page table the VMM allocates itself (\`IOMMU_HWPT_ALLOC\`) and attaches ${hwpt.deviceIds.length === 1 ? 'one device' : `${hwpt.deviceIds.length} devices`} to${vm.backend === 'iommufd-cdev' ? '' : ` (only with \`backend iommufd-cdev\`; this VM's is \`${vm.backend}\`)`}`,
+  ];
+  const outcomes = va?.attach.filter((o) => hwpt.deviceIds.includes(o.deviceId)) ?? [];
+  if (outcomes.length) lines.push('', '| device | outcome |', '|---|---|', ...outcomes.map((o) => `| ${deviceName(l, o.deviceId)} | ${outcomeLine(o)} |`));
+  lines.push(...findingsSection(l, hwpt.id));
   return lines.join('\n');
 }
 

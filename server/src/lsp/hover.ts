@@ -10,14 +10,14 @@
 import { AstUtils, CstUtils, GrammarAST, isJSDoc, parseJSDoc, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
-import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAP_TERMS, IOMMU_DRIVERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
-import { isCmdlineSetting, isHost, isIommu, isKernelSetting, isModuleParam, isPciDevice, isVm, isVmmProp } from '../language/generated/ast.js';
+import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAP_TERMS, IOMMU_DRIVERS, KVM_VFIO_ADD_ORDERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
+import { isCmdlineSetting, isHost, isHwptDecl, isIommu, isKernelSetting, isModuleParam, isPciDevice, isVm, isVmmProp } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { findingOfDiagnostic, heldBackAssumes } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
-import { describeCmdline, describeDevice, describeHost, describeIommu, describeKernelLine, describeParamLine, describeVm, describeVmmLine } from './describe.js';
+import { describeCmdline, describeDevice, describeHost, describeHwpt, describeIommu, describeKernelLine, describeParamLine, describeVm, describeVmmLine } from './describe.js';
 
-const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAP_TERMS, ...MSI_CONTROLLERS, ...PGTABLE_FORMATS, ...DOMAIN_TYPES, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS];
+const VOCABULARY = [...IOMMU_DRIVERS, ...IOMMU_CAP_TERMS, ...MSI_CONTROLLERS, ...PGTABLE_FORMATS, ...DOMAIN_TYPES, ...VFIO_BACKENDS, ...ARCHES, ...FIRMWARE_KINDS, ...ACS_FLAGS, ...PCI_KINDS, ...COMMON_DRIVERS, ...KVM_VFIO_ADD_ORDERS];
 
 export class IommuHoverProvider extends MultilineCommentHoverProvider {
   private readonly iommuServices: IommuServices;
@@ -117,7 +117,7 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     const refNode = this.references.findDeclarations(leaf)[0];
     if (refNode && (isPciDevice(refNode) || isIommu(refNode) || isVm(refNode) || isHost(refNode)) && refNode !== leaf.astNode) return refNode;
     const node = leaf.astNode;
-    if ((isPciDevice(node) || isIommu(node) || isVm(node) || isHost(node)) && this.isNameOrHeader(node, offset)) return node;
+    if ((isPciDevice(node) || isIommu(node) || isVm(node) || isHost(node) || isHwptDecl(node)) && this.isNameOrHeader(node, offset)) return node;
     return undefined;
   }
 
@@ -157,25 +157,57 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       const h = sim.topology.hosts.find((x) => x.id === id);
       return h && held(h.id, describeHost(l, h));
     }
+    if (isHwptDecl(node)) {
+      const v = sim.topology.vms.find((x) => x.hwpts.some((w) => w.id === id));
+      const w = v?.hwpts.find((x) => x.id === id);
+      return w && held(v!.hostId, describeHwpt(l, v!, w));
+    }
     return undefined;
   }
 
   /**
    * On a keyword (a device's kind keyword shows the device instead, `elementAt`): Langium's (a doc comment on the
-   * keyword itself), else, for the keyword a statement starts with (`kernel`, `acs`, `assign`, `hwpt`, …), the doc comment of the grammar
-   * rule it starts. Punctuation and value keywords (`{`, `at`, `yes`) get nothing.
+   * keyword itself), else, for a keyword a statement starts with (`kernel`, `acs`, `assign`, `hwpt`, `cap` or `ecap`,
+   * …), the doc comment of the grammar rule it starts, and for a keyword inside a statement its note
+   * ({@link INNER_KEYWORDS}: `acs … ctl`, `hwpt … attach`). Punctuation and value keywords (`{`, `at`, `yes`) get nothing.
    */
   protected override async getKeywordHoverContent(node: AstNode): Promise<Hover | undefined> {
     const own = await super.getKeywordHoverContent(node);
     if (own || !GrammarAST.isKeyword(node)) return own;
     const rule = AstUtils.getContainerOfType(node, GrammarAST.isParserRule);
-    const comment = (rule as { $comment?: string } | undefined)?.$comment;
-    if (!rule || !comment || !isJSDoc(comment)) return undefined;
-    const leading = AstUtils.streamAllContents(rule).find(GrammarAST.isKeyword);
-    if (leading !== node) return undefined;
+    if (!rule) return undefined;
+    const inner = INNER_KEYWORDS[`${rule.name}.${node.value}`];
+    if (inner) return { contents: { kind: 'markdown', value: `**${node.value}** — ${inner}` } };
+    const comment = (rule as { $comment?: string }).$comment;
+    if (!comment || !isJSDoc(comment) || !leadingKeywords(rule.definition).includes(node)) return undefined;
     const doc = parseJSDoc(comment).toMarkdown().trim();
     return doc ? { contents: { kind: 'markdown', value: `**${node.value}** — ${doc}` } } : undefined;
   }
+}
+
+/** Notes for keywords inside a statement, by `<rule>.<keyword>` (the statement's own keyword has the rule's doc comment). */
+const INNER_KEYWORDS: Record<string, string> = {
+  'AcsProp.cap': 'The ACS capabilities the function has (ACS Capability register; lspci `ACSCap:`), each flag by its lspci name.',
+  'AcsProp.ctl': 'The ACS controls enabled as read after boot (ACS Control register; lspci `ACSCtl:`). Linux enables what it can (`pci_enable_acs`), less what `pci=disable_acs_redir=` or `pci=config_acs=` turn off.',
+  'AcsProp.firmware-ctl': 'The ACS controls firmware left enabled before Linux, when known: they decide grouping when ACS is enabled only after the IOMMU groups are formed (GRP-ACS-06), and are the base `pci=config_acs=` edits (GRP-CMD-02).',
+  'HwptDecl.attach': 'The devices the VMM attaches to this HW page table (`VFIO_DEVICE_ATTACH_IOMMUFD_PT` with its ID); a device that does not fit gets `-EINVAL`, with no fallback to another HWPT.',
+  'IdProp.subsystem': 'The subsystem vendor and device ID, `vvvv:dddd` (lspci -nn `Subsystem:`), for quirks that match them.',
+};
+
+/**
+ * The keywords a rule's text can start with: through its first group element, an assignment's terminal and each
+ * alternative (`register=('cap' | 'ecap')` gives both), past actions (`{infer AcsProp} 'acs'`).
+ */
+function leadingKeywords(element: GrammarAST.AbstractElement | undefined): GrammarAST.Keyword[] {
+  if (!element) return [];
+  if (GrammarAST.isKeyword(element)) return [element];
+  if (GrammarAST.isAssignment(element)) return leadingKeywords(element.terminal);
+  if (GrammarAST.isAlternatives(element)) return element.elements.flatMap(leadingKeywords);
+  if (GrammarAST.isGroup(element)) {
+    const first = element.elements.find((e) => !GrammarAST.isAction(e));
+    return leadingKeywords(first);
+  }
+  return [];
 }
 
 /** `position` is within `range` (both ends included, as the editor shows a diagnostic's hover at either end). */

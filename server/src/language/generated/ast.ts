@@ -109,8 +109,9 @@ export function isAcsOverrideSetting(item: unknown): item is AcsOverrideSetting 
 }
 
 /**
- * ACS extended capability: `acs none`, or `acs cap SV RR CR UF ctl SV RR CR UF`. A flag is ACS_FLAG, which the lexer
- * gives to the words of an ACS line (iommu-lexer.ts), so a list without separators does not run into the next line.
+ * ACS extended capability: `acs none` (the function has none), or `acs cap SV RR CR UF ctl SV RR CR UF`: the
+ * capabilities it has (lspci `ACSCap:`), the controls enabled (`ACSCtl:`) and, when known, those firmware left
+ * enabled before Linux (`firmware-ctl`).
  */
 export interface AcsProp extends langium.AstNode {
     readonly $container: PciDevice;
