@@ -1,3 +1,4 @@
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectCompletion, expectFindReferences, expectFormatting, expectGoToDefinition, expectSymbols, highlightHelper, expectSemanticToken } from 'langium/test';
 import { SemanticTokenTypes } from 'vscode-languageserver';
@@ -177,6 +178,28 @@ describe('formatting', () => {
       before: 'host h {\n    param vfio_iommu_type1.allow_unsafe_interrupts   =  1\n\n    kernel 6.12\n}',
       after: 'host h {\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n\n    kernel 6.12\n}',
     });
+  });
+
+  const UNEVEN = 'host h {\n  // a comment\n  kernel 6.12\n    /* block */\n  iommu u {\n        // inner\n   driver intel-vtd // trailing\n  }\n}\n';
+  async function formatted(text: string, options: { tabSize: number; insertSpaces: boolean }, range?: { start: { line: number; character: number }; end: { line: number; character: number } }) {
+    const doc = await t.validate(text);
+    const f = t.Iommu.lsp.Formatter!;
+    const p = { textDocument: { uri: doc.uri.toString() }, options };
+    const edits = await (range ? f.formatDocumentRange(doc, { ...p, range }) : f.formatDocument(doc, p));
+    return TextDocument.applyEdits(doc.textDocument, edits);
+  }
+  it('indents comments that start a line like the members around them, with tabs as with spaces; a trailing comment stays', async () => {
+    expect(await formatted(UNEVEN, { tabSize: 4, insertSpaces: false })).toBe('host h {\n\t// a comment\n\tkernel 6.12\n\t/* block */\n\tiommu u {\n\t\t// inner\n\t\tdriver intel-vtd // trailing\n\t}\n}\n');
+    expect(await formatted(UNEVEN, { tabSize: 2, insertSpaces: true })).toBe('host h {\n  // a comment\n  kernel 6.12\n  /* block */\n  iommu u {\n    // inner\n    driver intel-vtd // trailing\n  }\n}\n');
+  });
+  it('range formatting changes the lines of the range only', async () => {
+    const lines = (s: string) => s.split('\n');
+    // lines 2 and 3 (`kernel`, the block comment), the selection ending at the start of line 4
+    const out = lines(await formatted(UNEVEN, { tabSize: 4, insertSpaces: true }, { start: { line: 2, character: 0 }, end: { line: 4, character: 0 } }));
+    expect(out).toEqual(lines(UNEVEN).map((l, i) => (i === 2 ? '    kernel 6.12' : i === 3 ? '    /* block */' : l)));
+    // one line, selected to its end: that line only
+    const one = lines(await formatted(UNEVEN, { tabSize: 4, insertSpaces: true }, { start: { line: 6, character: 0 }, end: { line: 6, character: 30 } }));
+    expect(one).toEqual(lines(UNEVEN).map((l, i) => (i === 6 ? '        driver intel-vtd // trailing' : l)));
   });
 
   it('collapses runs of blank lines between members to one, and drops blank lines after { and before }', async () => {

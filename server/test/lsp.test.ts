@@ -728,6 +728,9 @@ describe('inlay hints', () => {
     const labels = hints.map((h) => `${h.position.line}:${String(h.label)}`);
     expect(labels.some((l) => /^10:.*group \d+ \(2 devices\)/.test(l))).toBe(true);
     expect(labels.some((l) => /^23:.*✗ -EPERM/.test(l))).toBe(true);
+    // the gap before a hint is the editor's (paddingLeft), not a space in the label as well
+    expect(hints.length).toBeGreaterThan(0);
+    for (const h of hints) expect([String(h.label)[0] !== ' ', h.paddingLeft]).toEqual([true, true]);
   });
 
   it('a host held back by an unknown IOMMU driver (SYN003) gets none (they would all say "no group")', async () => {

@@ -2,11 +2,14 @@
  * Formatter: one member per line, 4-space indentation per block level, `{` on the declaration line, one
  * space between the tokens of a line, no space before `,` or around the `.` of a module parameter, a blank line between top-level elements;
  * inside a block a run of blank lines between members becomes one, and none stays after `{` or before `}` (blank lines
- * before a comment are left as written: Langium does not format the text before a hidden node).
+ * before a comment are left as written: Langium does not format the text before a hidden node); a comment that starts
+ * its line is indented like the members of its block, with the editor's tabs or spaces. Range formatting changes the
+ * lines of the range only.
  * Langium returns no edits for a document with syntax errors; `iommu-topo fmt --check` reports that case.
  */
-import { CstUtils, type AstNode } from 'langium';
+import { CstUtils, type AstNode, type LangiumDocument } from 'langium';
 import { AbstractFormatter, Formatting } from 'langium/lsp';
+import type { FormattingOptions, Range, TextEdit } from 'vscode-languageserver';
 import { isDocument, isHost, isHwptDecl, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
 
 /**
@@ -17,6 +20,54 @@ import { isDocument, isHost, isHwptDecl, isIommu, isPciDevice, isVm } from '../l
 const MEMBER: ReturnType<typeof Formatting.indent> = { options: {}, moves: [{ tabs: 1, lines: 1 }, { tabs: 1, lines: 2 }] };
 
 export class IommuFormatter extends AbstractFormatter {
+  /**
+   * Langium's edits for the whole document, with two corrections, then (for range and on-type formatting) only
+   * those inside `range`:
+   * - a comment that starts its line is indented to its block's depth with the editor's indentation (`options`:
+   *   a tab, or `tabSize` spaces); with tabs Langium left comments space-indented (or gave them one space);
+   * - a range keeps the edits that end inside it (an edit is the whitespace before a token, so it belongs to the
+   *   token it ends at); Langium's range formatting also changed the line after the range and skipped the first one.
+   */
+  protected override doDocumentFormat(document: LangiumDocument, options: FormattingOptions, range?: Range): TextEdit[] {
+    const edits = this.indentComments(document, options, super.doDocumentFormat(document, options));
+    if (!range) return edits;
+    const start = { line: range.start.line, character: 0 };
+    return edits.filter((e) => !before(e.range.end, start) && !before(range.end, e.range.end));
+  }
+
+  /** `edits` with each comment that starts a line indented to its block depth (see {@link doDocumentFormat}). */
+  private indentComments(document: LangiumDocument, options: FormattingOptions, edits: TextEdit[]): TextEdit[] {
+    const root = document.parseResult.value.$cstNode;
+    if (!root) return edits;
+    const text = document.textDocument;
+    const full = text.getText();
+    const unit = options.insertSpaces ? ' '.repeat(options.tabSize) : '\t';
+    let out = edits.map((e) => ({ edit: e, start: text.offsetAt(e.range.start), end: text.offsetAt(e.range.end) }));
+    const added: TextEdit[] = [];
+    let depth = 0;
+    for (const leaf of CstUtils.flattenCst(root)) {
+      if (!leaf.hidden) {
+        if (leaf.text === '{') depth++;
+        else if (leaf.text === '}') depth = Math.max(0, depth - 1);
+        continue;
+      }
+      if (!/COMMENT/.test(leaf.tokenType.name)) continue;
+      const lineStart = full.lastIndexOf('\n', leaf.offset - 1) + 1;
+      if (!/^[ \t]*$/.test(full.slice(lineStart, leaf.offset))) continue; // after code on its line: left alone
+      const indent = unit.repeat(depth);
+      // Langium's whitespace edit from the line before, ending at the comment: keep its line breaks, set the indentation
+      const across = out.find((e) => e.end === leaf.offset && e.start < lineStart && e.edit.newText.includes('\n'));
+      if (across) {
+        across.edit = { ...across.edit, newText: across.edit.newText.slice(0, across.edit.newText.lastIndexOf('\n') + 1) + indent };
+        continue;
+      }
+      // else Langium's edits inside the comment's indentation (with tabs it trimmed spaces) give way to one of ours
+      out = out.filter((e) => !(e.start >= lineStart && e.end <= leaf.offset));
+      if (full.slice(lineStart, leaf.offset) !== indent) added.push({ range: { start: text.positionAt(lineStart), end: text.positionAt(leaf.offset) }, newText: indent });
+    }
+    return [...out.map((e) => e.edit), ...added];
+  }
+
   protected format(node: AstNode): void {
     if (isDocument(node)) {
       const f = this.getNodeFormatter(node);
@@ -75,4 +126,9 @@ export class IommuFormatter extends AbstractFormatter {
 /** True when `child` is a value node owned by `owner`'s line (not a nested declaration). */
 function isLeafOf(child: AstNode, owner: AstNode): boolean {
   return child.$container === owner && !isPciDevice(child) && !isHwptDecl(child);
+}
+
+/** Position `a` comes before `b`. */
+function before(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
 }

@@ -32,7 +32,7 @@ export class IommuInlayHintProvider extends AbstractInlayHintProvider {
       const caps = ha?.caps.get(id);
       const parts = [group ? `group ${group.number}${group.deviceIds.length > 1 ? ` (${group.deviceIds.length} devices)` : ''}` : 'no group'];
       if (caps) parts.push(caps.enforceCoherency ? (caps.enforceIsReportedOnly ? 'no-snoop: reported blocked (not really)' : 'no-snoop blocked') : 'no-snoop passes');
-      accept({ position: bdf.range.end, label: ` ${parts.join(' · ')}`, kind: InlayHintKind.Type, paddingLeft: true });
+      accept({ position: bdf.range.end, label: parts.join(' · '), kind: InlayHintKind.Type, paddingLeft: true });
       return;
     }
     if (isAssignProp(node) || isHwptDecl(node)) {
@@ -50,7 +50,7 @@ export class IommuInlayHintProvider extends AbstractInlayHintProvider {
         const cst = refs[i];
         if (!o || !cst) return;
         const label = o.ok ? `✓${o.box ? ` box ${o.box}` : ''}${o.domainEnforced === false ? ' no-snoop passes' : ''}` : `✗ ${o.errno ? `-${o.errno}` : o.step}`;
-        accept({ position: cst.range.end, label: ` ${label}`, kind: InlayHintKind.Parameter, paddingLeft: true, tooltip: o.kernelMessage });
+        accept({ position: cst.range.end, label, kind: InlayHintKind.Parameter, paddingLeft: true, tooltip: o.kernelMessage });
       });
     }
   }
