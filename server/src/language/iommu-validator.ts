@@ -17,6 +17,7 @@ import {
   type Document,
   type Host,
   type IommuTopologyAstType,
+  type IommuRegisterProp,
   type ModuleParam,
   type PciDevice,
   type Vm,
@@ -26,7 +27,6 @@ import {
   isHost,
   isHwptDecl,
   isIommu,
-  isIommuRegisterProp,
   isModuleParam,
   isPciDevice,
   isVm,
@@ -144,7 +144,8 @@ const SINGLE_VALUED: ReadonlySet<string> = new Set([
  * the node type, and for `cap` / `ecap` the register; undefined for lines that add up or declare something.
  */
 export function singleValuedKey(n: AstNode): string | undefined {
-  if (isIommuRegisterProp(n)) return n.register === undefined ? undefined : `IommuRegisterProp:${n.register}`;
+  // a $type test, not the reflection's isInstance: this runs for every line of every block
+  if (n.$type === 'IommuRegisterProp') return (n as IommuRegisterProp).register === 'ecap' ? 'IommuRegisterProp:ecap' : (n as IommuRegisterProp).register === 'cap' ? 'IommuRegisterProp:cap' : undefined;
   return SINGLE_VALUED.has(n.$type) ? n.$type : undefined;
 }
 
@@ -382,15 +383,22 @@ export class IommuValidator {
    */
   checkSetTwice(lines: readonly AstNode[] | undefined, accept: ValidationAcceptor): void {
     if (!lines || lines.length < 2) return;
-    const last = new Map<string, AstNode>();
+    // runs for every block on every keystroke: one pass that keeps only the few single-valued lines, no Map unless one repeats
+    let keys: string[] | undefined;
     let repeated = false;
-    for (const n of lines) {
-      const key = singleValuedKey(n);
+    for (let i = 0; i < lines.length; i++) {
+      const key = singleValuedKey(lines[i]);
       if (key === undefined) continue;
-      if (last.has(key)) repeated = true;
-      last.set(key, n);
+      if (!keys) keys = [key];
+      else if (keys.includes(key)) repeated = true;
+      else keys.push(key);
     }
     if (!repeated) return;
+    const last = new Map<string, AstNode>();
+    for (const n of lines) {
+      const key = singleValuedKey(n);
+      if (key !== undefined) last.set(key, n);
+    }
     for (const n of lines) {
       const key = singleValuedKey(n);
       const winner = key === undefined ? undefined : last.get(key);
