@@ -195,3 +195,23 @@ describe('completion in comments and lists', () => {
     expect(await labelsAt('host h {\n    endpoint a at 0000:01:00.0 {\n        acs cap SV RR ctl <|>\n    }\n}')).toContain('SV');
   });
 });
+
+describe('completion after a statement left without its value', () => {
+  const IOMMU_KEYWORDS = ['driver', 'caps', 'msi', 'pgtable', 'cap', 'ecap'];
+  it('the next lines still parse: the keywords of the block, not the missing value', async () => {
+    expect([...(await labelsAt('host h {\n    kernel\n    arch x86_64\n    <|>\n}'))].sort()).toEqual([...HOST_KEYWORDS, ...KINDS].sort());
+    expect(await labelsAt('host h {\n    iommu u {\n        caps\n        msi x86-ir\n        <|>\n    }\n}')).toEqual(IOMMU_KEYWORDS);
+    for (const bad of ['driver', 'secondary-bus']) {
+      const labels = await labelsAt(`host h {\n    root-port a at 0000:00:01.0 {\n        ${bad}\n        no-snoop on\n        <|>\n    }\n}`);
+      expect(labels, bad).toEqual(expect.arrayContaining(DEVICE_KEYWORDS));
+    }
+  });
+  it('a block comment opened on an unreadable line stays a comment', async () => {
+    expect([...(await labelsAt('host h {\n    kernl 6.12 /* a\n    b */\n    <|>\n}'))].sort()).toEqual([...HOST_KEYWORDS, ...KINDS].sort());
+  });
+  it('a caps line does not offer what an earlier caps line of the unit lists (caps lines add up)', async () => {
+    const labels = await labelsAt('host h {\n    iommu u {\n        driver intel-vtd\n        caps snoop-control\n        caps <|>\n    }\n}');
+    expect(labels).toContain('interrupt-remapping');
+    expect(labels).not.toContain('snoop-control');
+  });
+});

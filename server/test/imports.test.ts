@@ -69,5 +69,8 @@ describe('completion of import paths', () => {
   it('after `import`: the same files, quoted; a file imported already is not offered again', async () => {
     const { s, docs } = await workspace({ 'ws.iommu': HOST, 'lab.iommu': HOST.replace('ws', 'lab'), 'v.iommu': 'import "ws.iommu"\nimport \n' });
     expect((await labels(s, docs['v.iommu'], 1, 7)).map((i) => i.label)).toEqual(['"lab.iommu"']);
+    // by the file an import resolves to, whatever its spelling
+    const other = await workspace({ 'ws.iommu': HOST, 'lab.iommu': HOST.replace('ws', 'lab'), 'n.iommu': HOST.replace('ws', 'n'), 'v.iommu': 'import "./ws.iommu"\nimport "sub/../lab.iommu"\nimport \n' });
+    expect((await labels(other.s, other.docs['v.iommu'], 2, 7)).map((i) => i.label)).toEqual(['"n.iommu"']);
   });
 });

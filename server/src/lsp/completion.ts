@@ -14,41 +14,80 @@ import { AstUtils, CstUtils, GrammarAST, GrammarUtils, UriUtils, type AstNode, t
 import { DefaultCompletionProvider, findFirstFeatures, type LangiumServices, type CompletionAcceptor, type CompletionContext, type CompletionValueItem, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { isAssignProp, isCmdlineSetting, isDocument, isImport, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
+import { isAssignProp, isCmdlineSetting, isDocument, isImport, isIommu, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
 import { BRIDGE_KINDS, type PciKind } from '../../../src-core/src/model.js';
 import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js';
 import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
 import { strayWords } from '../language/stray-words.js';
+import { resolveImportUri } from '../language/iommu-scope.js';
 
 /** How many unreadable lines before the cursor {@link IommuCompletionProvider.findFeaturesAt} reads past. */
 const MAX_BLANKED_LINES = 8;
 
-/** `text` with the line holding `offset` blanked: every character but `{`, `}` and line breaks becomes a space. */
+/**
+ * `text` with the line holding `offset` blanked: every character but `{`, `}` and line breaks becomes a space, up to a
+ * comment on the line (`//` or `/*` outside a string), which stays: blanking its opening would leave its end unmatched.
+ */
 export function blankLine(text: string, offset: number): string {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
   const nl = text.indexOf('\n', offset);
-  const end = nl < 0 ? text.length : nl;
+  let end = nl < 0 ? text.length : nl;
+  let quoted = false;
+  for (let i = start; i < end; i++) {
+    const c = text[i];
+    if (c === '"' && text[i - 1] !== '\\') quoted = !quoted;
+    else if (!quoted && c === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) {
+      end = i;
+      break;
+    }
+  }
   return text.slice(0, start) + text.slice(start, end).replace(/[^{}\r]/g, ' ') + text.slice(end);
 }
 
 /**
  * The text of `document` with each line before line `before` (0-based) that its parse could not read blanked
- * ({@link blankLine}): the lines of its lexer and parser errors and of its stray words (a mistyped property with a
- * value, `drivr vfio-pci`, which parses as a device without `at`). Undefined when there is none.
+ * ({@link blankLine}): the lines of its lexer errors, of its parser errors (`kernl 6.12`, `no-snoop maybe`; for an error
+ * on a keyword or brace that starts its line, the line before, whose statement was left without its value: `kernel`,
+ * then `arch x86_64`), and of its stray words (a mistyped property with a value,
+ * `drivr vfio-pci`, which parses as a device without `at`). Undefined when there is none.
  */
 export function unreadableMask(document: LangiumDocument, before: number): string | undefined {
   const lines = new Set<number>();
   const { lexerErrors, parserErrors, value } = document.parseResult;
+  const full = document.textDocument.getText();
   for (const e of lexerErrors) if (e.line !== undefined) lines.add(e.line - 1);
-  for (const e of parserErrors) if (Number.isFinite(e.token.startLine)) lines.add(e.token.startLine! - 1);
+  for (const e of parserErrors) {
+    const at = e.token.startOffset;
+    if (!Number.isFinite(e.token.startLine) || !Number.isFinite(at)) continue;
+    const line = e.token.startLine! - 1;
+    // a keyword or brace that starts its line is where the statement before it was found unfinished (`kernel`, then
+    // `arch x86_64`): that statement's line is the unreadable one; anything else is unreadable on its own line
+    const word = e.token.image;
+    const keywordLike = word === '}' || word === '{' || e.token.tokenType?.name === word;
+    if (firstOnLine(full, at) && keywordLike) {
+      const previous = previousLine(full, document.textDocument.offsetAt({ line, character: 0 }));
+      if (previous !== undefined) lines.add(document.textDocument.positionAt(previous).line);
+    } else lines.add(line);
+  }
   for (const w of strayWords(value)) lines.add(w.range.start.line);
-  let text = document.textDocument.getText();
-  const original = text;
+  let text = full;
   for (const line of lines) {
     if (line < 0 || line >= before) continue;
     text = blankLine(text, document.textDocument.offsetAt({ line, character: 0 }));
   }
-  return text === original ? undefined : text;
+  return text === full ? undefined : text;
+}
+
+/** An offset on the last line before the line starting at `lineStart` that holds more than blanks; undefined if none. */
+function previousLine(text: string, lineStart: number): number | undefined {
+  for (let i = lineStart - 1; i >= 0; i--) if (!/\s/.test(text[i])) return i;
+  return undefined;
+}
+
+/** Only blanks stand before `offset` on its line. */
+function firstOnLine(text: string, offset: number): boolean {
+  for (let i = offset - 1; i >= 0 && text[i] !== '\n'; i--) if (text[i] !== ' ' && text[i] !== '\t' && text[i] !== '\r') return false;
+  return true;
 }
 
 /** Whether `offset` is inside a comment of `document` (after `//` on its line, or between `/*` and `*\/`). */
@@ -101,20 +140,40 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     const cursorLine = document.positionAt(offset).line;
     const mask = this.masks.get(document);
     let text = mask && mask.version === document.version && mask.line === cursorLine ? mask.text.slice(0, offset) : original;
-    for (let attempt = 0; attempt < MAX_BLANKED_LINES; attempt++) {
-      const parsed = this.completionParser.parse(text);
+    /** Where the completion parse of `t` stops before the cursor's line (its offset), or undefined if it does not. */
+    const stopOf = (t: string): { offset: number; previous?: number } | undefined => {
+      const parsed = this.completionParser.parse(t);
       const stop = parsed.tokens[parsed.tokenIndex];
-      // parsed to the end, or stopped on the cursor's line: Langium's answer
-      if (parsed.tokenIndex === 0 || !stop || document.positionAt(stop.startOffset).line >= cursorLine) break;
-      let blanked = blankLine(text, stop.startOffset);
-      // a brace the parse stopped at (`caps` with no value, then `}`) has nothing to blank: the line before it
-      const before = parsed.tokens[parsed.tokenIndex - 1];
-      if (blanked === text && before) blanked = blankLine(text, before.startOffset);
-      if (blanked === text) break;
-      text = blanked;
+      if (parsed.tokenIndex === 0 || !stop || document.positionAt(stop.startOffset).line >= cursorLine) return undefined;
+      return { offset: stop.startOffset, previous: parsed.tokens[parsed.tokenIndex - 1]?.startOffset };
+    };
+    let stop = stopOf(text);
+    for (let attempt = 0; stop && attempt < MAX_BLANKED_LINES; attempt++) {
+      // the line the parse stopped on, or the line before it: when the stop is the first token of its line, the
+      // statement before it may be the one left unfinished (`kernel` without a version, then `arch x86_64`); the
+      // candidate that lets the parse get further wins
+      const own = blankLine(text, stop.offset);
+      const prev = stop.previous === undefined ? text : blankLine(text, stop.previous);
+      const order = firstOnLine(text, stop.offset) ? [prev, own] : [own, prev];
+      let next: string | undefined;
+      let nextStop: ReturnType<typeof stopOf>;
+      for (const candidate of order) {
+        if (candidate === text) continue;
+        const s = stopOf(candidate);
+        const further = !s || s.offset > stop.offset;
+        if (next === undefined || further) {
+          next = candidate;
+          nextStop = s;
+        }
+        if (further) break;
+      }
+      if (next === undefined) break;
+      text = next;
+      stop = nextStop;
     }
     return text === original ? super.findFeaturesAt(document, offset) : super.findFeaturesAt(TextDocument.create(document.uri, document.languageId, document.version, text), offset);
   }
+
 
   /**
    * The topology files an `import` of `document` may name: every other `.iommu` document of the workspace, as a path
@@ -122,12 +181,12 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
    */
   private importablePaths(document: LangiumDocument): string[] {
     const root = document.parseResult?.value;
-    const imported = new Set(isDocument(root) ? (root.imports ?? []).map((i) => i.path).filter((p): p is string => !!p) : []);
+    // by the file they resolve to: `./ws.iommu` and `sub/../ws.iommu` import `ws.iommu`
+    const imported = new Set(isDocument(root) ? (root.imports ?? []).filter((i) => !!i.path).map((i) => resolveImportUri(document, i.path).toString()) : []);
     const here = UriUtils.dirname(document.uri);
     return this.documents.all
-      .filter((d) => d !== document && d.uri.scheme === document.uri.scheme && d.uri.path.endsWith('.iommu'))
+      .filter((d) => d !== document && d.uri.scheme === document.uri.scheme && d.uri.path.endsWith('.iommu') && !imported.has(d.uri.toString()))
       .map((d) => UriUtils.relative(here, d.uri))
-      .filter((p) => !imported.has(p))
       .toArray()
       .sort();
   }
@@ -274,8 +333,11 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
    */
   private notListed(context: CompletionContext, slot: Slot, terms: Term[]): Term[] {
     const node = context.node && AstUtils.getContainerOfType(context.node, (n): n is AstNode => n.$type === slot.type);
-    const listed = node && (node as unknown as Record<string, unknown>)[slot.property];
-    if (!Array.isArray(listed) || !listed.length) return terms;
+    if (!node) return terms;
+    // `caps` lines add up: the unit's other caps lines count too (an `acs` line replaces the one before, REF005)
+    const lines = slot.type === 'IommuCapsProp' && isIommu(node.$container) ? node.$container.props.filter((p) => p.$type === slot.type) : [node];
+    const listed = lines.flatMap((n) => ((n as unknown as Record<string, unknown>)[slot.property] as unknown[] | undefined) ?? []);
+    if (!listed.length) return terms;
     const fold = (v: unknown) => String(v).toLowerCase();
     const typing = fold(context.textDocument.getText().slice(context.tokenOffset, context.tokenEndOffset));
     const have = new Set(listed.map(fold).filter((v) => v !== typing));
