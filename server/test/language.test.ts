@@ -984,6 +984,25 @@ describe('secondary-bus and dma-alias take hex as lspci prints it (SYN005)', () 
     ]);
     expect(codes(doc).filter((c) => /^(GRP|MDL)/.test(c))).toEqual([]);
   });
+  it('a value left out before a keyword or a string is a parse error, and the next property is still read', async () => {
+    for (const [line, msg] of [
+      ['secondary-bus driver vfio-pci', "expected a hex bus number such as 1a, found 'driver'"],
+      ['dma-alias iommu u', "expected a slot.function such as 1f.0, found 'iommu'"],
+    ]) {
+      const doc = await t.validate(hostWith('secondary-bus 1a', line));
+      expect(doc.parseResult.parserErrors.map((e) => e.message), line).toEqual([msg]);
+      expect(codes(doc), line).not.toContain('SYN005');
+      const a = lowerDocuments([doc.parseResult.value]).topology.hosts[0].devices.find((d) => d.name === 'a')!;
+      expect(line.startsWith('secondary') ? a.driver : a.iommuId, line).toBe(line.startsWith('secondary') ? 'vfio-pci' : 'i:h/u');
+    }
+    const str = await t.validate(hostWith('secondary-bus 1a', 'dma-alias "0a.0"'));
+    expect(str.parseResult.parserErrors.map((e) => e.message)).toEqual(['expected a slot.function such as 1f.0, found \'"0a.0"\'']);
+  });
+  it('a doubled comma is one parse error; the devfns after it are still read whole', async () => {
+    const doc = await t.validate(hostWith('secondary-bus 1a', 'dma-alias 1f.0,,0a.0'));
+    expect(doc.parseResult.parserErrors.length).toBe(1);
+    expect(codes(doc)).not.toContain('SYN005');
+  });
   it('a word is only what follows without a gap on the line of the keyword or its comma', async () => {
     // a list left open at the end of a line does not take the next line's property
     const doc = await t.validate(hostWith('secondary-bus 1a', 'dma-alias 0a.0,\n            driver vfio-pci'));

@@ -36,8 +36,9 @@
  *    name (iommu-scope.ts): a reference that spells it stays one REF001 that says it is a keyword (rule 3).
  *
  * 5. Hex numbers without `0x`: the value of `secondary-bus` (`1a`) and each devfn of `dma-alias` (`0a.0`, `1f.7`) is
- *    one HEX_WORD token, the characters that follow one another without a space, a comma or a brace, on the line of
- *    the keyword (or of the comma before it). Lexed alone, `1a` was a number and a name and `0a.0` four tokens, so a
+ *    one HEX_WORD token, the characters that follow one another without a space, a comma, a brace or a string, on the
+ *    line of the keyword (or of the comma before it), starting with a hex digit (a keyword there, `secondary-bus
+ *    driver vfio-pci`, is a value left out, and stays a keyword). Lexed alone, `1a` was a number and a name and `0a.0` four tokens, so a
  *    hex slot was a syntax error and a bus number such as `10` was read as decimal. Validation checks the word
  *    (SYN005).
  */
@@ -334,6 +335,8 @@ const HEX_WORD_KEYWORDS: ReadonlyMap<string, boolean> = new Map([
   ['secondary-bus', false],
   ['dma-alias', true],
 ]);
+/** The first token of a hex word: hex digits, with a `0x` or a `.` among them (`1a`, `0x1a`, `0a`, `10.0`, `ff`). */
+const HEX_START = /^[0-9a-fA-F][0-9a-fA-FxX.]*$/;
 /** Tokens that end a hex word (and that one cannot start with). */
 const HEX_WORD_STOPS = new Set([',', '{', '}']);
 
@@ -361,7 +364,7 @@ export function joinHexWords(tokens: IToken[], word: TokenType): void {
       continue;
     }
     if (expect === 'none') continue;
-    if (t.startLine !== line || (expect === 'comma' && name !== ',') || (expect === 'word' && HEX_WORD_STOPS.has(name))) {
+    if (t.startLine !== line || (expect === 'comma' && name !== ',') || (expect === 'word' && HEX_WORD_STOPS.has(name) && !(list && name === ','))) {
       expect = 'none';
       continue;
     }
@@ -370,11 +373,19 @@ export function joinHexWords(tokens: IToken[], word: TokenType): void {
       expect = 'word';
       continue;
     }
+    // a doubled comma (`1f.0,,0a.0`): still a list, the parser reports the missing element
+    if (name === ',') continue;
+    // only what can start a hex number: a keyword (`secondary-bus driver vfio-pci`, the value left out) or a string
+    // stays as it is, for the parser to report
+    if (!HEX_START.test(t.image) || isWordKeyword(t)) {
+      expect = 'none';
+      continue;
+    }
     let end = t;
     let image = t.image;
     while (i + 1 < tokens.length) {
       const n = tokens[i + 1];
-      if (HEX_WORD_STOPS.has(n.tokenType.name) || end.endOffset === undefined || n.startOffset !== end.endOffset + 1) break;
+      if (HEX_WORD_STOPS.has(n.tokenType.name) || n.image.startsWith('"') || end.endOffset === undefined || n.startOffset !== end.endOffset + 1) break;
       image += n.image;
       end = n;
       i++;
