@@ -183,7 +183,13 @@ vm v on h {
   });
   it('a hwpt name shows the page table and the outcome of each device attached to it', async () => {
     const v = await hover('a {\n        attach', 0);
-    expect(v).toMatch(/^\*\*hwpt a\*\* in vm v — a HW page table the VMM allocates itself \(`IOMMU_HWPT_ALLOC`\) and attaches one device to\n/);
+    expect(v).toMatch(/^\*\*hwpt a\*\* in vm v — a HW page table the VMM allocates itself \(`IOMMU_HWPT_ALLOC`\), with one device to attach\n/);
     expect(v).toContain('| gpu (0000:01:00.0) | ✓ attaches, hwpt a (manual, enforced), coherency box 1 |');
+  });
+  it('a device listed by an earlier hwpt block too: the later block says it is attached there', async () => {
+    const two = text.replace('    hwpt a {\n        attach gpu\n    }\n', '    hwpt a {\n        attach gpu\n    }\n    hwpt b {\n        attach gpu\n    }\n');
+    const doc = await t.validate(two);
+    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(two.indexOf('b {\n        attach')) });
+    expect((h?.contents as { value: string }).value).toContain('| gpu (0000:01:00.0) | listed by hwpt a first, attached there: ✓ attaches, hwpt a (manual, enforced)');
   });
 });

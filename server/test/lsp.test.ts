@@ -167,6 +167,16 @@ describe('quick fixes', () => {
     expect(diagnosticsWithCode(await t.validate(fixed), 'REF005').map((d) => d.range.start.line)).toEqual([4]);
   });
 
+  it('REF005 passes over a later line whose value the lowering leaves out (it has its own error), and names "later on this line"', async () => {
+    const bad = await t.validate(HOST.replace('            multifunction\n', '            multifunction\n            id 10de:2684\n            id 10de:268\n'));
+    expect(codes(bad)).toContain('SYN004');
+    expect(codes(bad)).not.toContain('REF005');
+    const gpu = t.Iommu.simulation.SimulationCache.get(bad).topology.hosts[0].devices.find((d) => d.name === 'gpu')!;
+    expect([gpu.vendorId, gpu.deviceId]).toEqual([0x10de, 0x2684]);
+    const one = await t.validate(HOST + 'vm v on h { kvm-vfio no kvm-vfio yes assign gpu, audio }\n');
+    expect(diagnosticsWithCode(one, 'REF005').map(message)).toEqual(["'kvm-vfio' is set again later on this line: it holds one value and the last line is the one read, so this line changes nothing"]);
+  });
+
   it('a fix that edits a property written twice edits the last line, the one the simulation reads', async () => {
     // KVM001 (no-snoop gpu, no snoop control, kvm-vfio off): the fix sets kvm-vfio on the line that counts
     const text = HOST + 'vm v on h {\n    vmm qemu\n    kvm-vfio yes\n    kvm-vfio no\n    assign gpu, audio\n}\n';
@@ -510,6 +520,16 @@ ${body}}
     expect(fix, actions.map((a) => a.title).join(' | ')).toBeDefined();
     const fixed = apply(text, fix!);
     expect(fixed).toContain('caps interrupt-remapping\n        msi x86-ir\n');
+    expect(codes(await t.validate(fixed))).not.toContain('MDL007');
+  });
+
+  it('MDL007 with the msi line written twice: the fix edits the last one, which the simulation reads', async () => {
+    const text = HOST.replace('        msi x86-vector\n', '        msi x86-ir\n        msi x86-vector\n') + 'vm v on h {\n    assign gpu\n}\n';
+    const { actions } = await actionsFor(text, 'MDL007');
+    const fix = actions.find((a) => /msi x86-ir/.test(a.title))!;
+    expect(fix, actions.map((a) => a.title).join(' | ')).toBeDefined();
+    const fixed = apply(text, fix);
+    expect(fixed).toContain('        msi x86-ir\n        msi x86-ir\n');
     expect(codes(await t.validate(fixed))).not.toContain('MDL007');
   });
 

@@ -12,12 +12,16 @@ import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import { VALUE_SLOTS, type ValueSlot } from './value-slots.js';
-import { termNames } from '../../../src-core/src/vocabulary.js';
+import { IOMMU_DRIVERS, KVM_VFIO_ADD_ORDERS, termNames, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
 import {
   type Document,
   type Host,
   type IommuTopologyAstType,
   type IommuRegisterProp,
+  type IdProp,
+  type BackendProp,
+  type KvmVfioAddProp,
+  type IommuDriverProp,
   type ModuleParam,
   type PciDevice,
   type Vm,
@@ -147,6 +151,25 @@ export function singleValuedKey(n: AstNode): string | undefined {
   // a $type test, not the reflection's isInstance: this runs for every line of every block
   if (n.$type === 'IommuRegisterProp') return (n as IommuRegisterProp).register === 'ecap' ? 'IommuRegisterProp:ecap' : (n as IommuRegisterProp).register === 'cap' ? 'IommuRegisterProp:cap' : undefined;
   return SINGLE_VALUED.has(n.$type) ? n.$type : undefined;
+}
+
+/**
+ * A single-valued line whose value the lowering leaves out, keeping the line before (lower.ts): a malformed `id`
+ * (SYN004), an unknown `backend`, `kvm-vfio-add` order or IOMMU `driver` (SYN002). REF005 does not count it.
+ */
+function leftOutByLowering(n: AstNode): boolean {
+  switch (n.$type) {
+    case 'IdProp':
+      return !isPciId((n as IdProp).ids);
+    case 'BackendProp':
+      return !termNames(VFIO_BACKENDS).has((n as BackendProp).backend);
+    case 'KvmVfioAddProp':
+      return !termNames(KVM_VFIO_ADD_ORDERS).has((n as KvmVfioAddProp).order);
+    case 'IommuDriverProp':
+      return !termNames(IOMMU_DRIVERS).has((n as IommuDriverProp).driver);
+    default:
+      return false;
+  }
 }
 
 /** The keyword a property line starts with (`driver`, `kvm-vfio`, `cap`), as written; undefined without text. */
@@ -394,18 +417,21 @@ export class IommuValidator {
       else keys.push(key);
     }
     if (!repeated) return;
+    // the line the lowering reads: the last one, passing over a value it leaves out (those have their own error)
     const last = new Map<string, AstNode>();
     for (const n of lines) {
       const key = singleValuedKey(n);
-      if (key !== undefined) last.set(key, n);
+      if (key !== undefined && !leftOutByLowering(n)) last.set(key, n);
     }
     for (const n of lines) {
       const key = singleValuedKey(n);
-      const winner = key === undefined ? undefined : last.get(key);
+      if (key === undefined || leftOutByLowering(n)) continue;
+      const winner = last.get(key);
       const keyword = propertyKeyword(n);
       if (!winner || winner === n || !keyword) continue;
-      const line = winner.$cstNode ? winner.$cstNode.range.start.line + 1 : 0;
-      accept('warning', `'${keyword}' is set again at line ${line}: it holds one value and the last line is the one read, so this line changes nothing`, {
+      const line = winner.$cstNode ? winner.$cstNode.range.start.line : -1;
+      const where = n.$cstNode && n.$cstNode.range.start.line === line ? 'later on this line' : `at line ${line + 1}`;
+      accept('warning', `'${keyword}' is set again ${where}: it holds one value and the last line is the one read, so this line changes nothing`, {
         node: n,
         keyword,
         code: 'REF005',

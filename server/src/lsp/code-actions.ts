@@ -433,8 +433,10 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       return this.iommuEdit(unit, 'caps', cap.name);
     }
     if (property === 'caps') {
-      const caps = unit.props.find(isIommuCapsProp);
-      if (caps?.caps.includes(value)) return undefined;
+      // caps lines add up: a value on any of them is there already; a new one goes on the last
+      const lines = unit.props.filter(isIommuCapsProp);
+      if (lines.some((l) => l.caps.includes(value))) return undefined;
+      const caps = lines.at(-1);
       if (caps?.$cstNode) {
         const doc = AstUtils.getDocument(caps);
         const pos = doc.textDocument.positionAt(caps.$cstNode.end);
@@ -442,7 +444,8 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       }
       return insertMember(unit, `caps ${value}`, unit.props, isIommuDriverProp);
     }
-    const existing = unit.props.find((p) => p.$cstNode?.text.startsWith(property + ' '));
+    // of a line written twice (REF005), the last: the one the simulation reads
+    const existing = unit.props.findLast((p) => p.$cstNode?.text.startsWith(property + ' '));
     return existing ? replaceNode(existing, `${property} ${value}`) : insertMember(unit, `${property} ${value}`, unit.props);
   }
 }

@@ -188,11 +188,18 @@ export function describeVm(l: Lookup, vm: Vm): string {
  */
 export function describeHwpt(l: Lookup, vm: Vm, hwpt: Hwpt): string {
   const va = l.result.vms.get(vm.id);
+  const n = hwpt.deviceIds.length;
   const lines = [
-    `**hwpt ${hwpt.name}** in vm ${vm.name} — a HW page table the VMM allocates itself (\`IOMMU_HWPT_ALLOC\`) and attaches ${hwpt.deviceIds.length === 1 ? 'one device' : `${hwpt.deviceIds.length} devices`} to${vm.backend === 'iommufd-cdev' ? '' : ` (only with \`backend iommufd-cdev\`; this VM's is \`${vm.backend}\`)`}`,
+    `**hwpt ${hwpt.name}** in vm ${vm.name} — a HW page table the VMM allocates itself (\`IOMMU_HWPT_ALLOC\`), ${n ? `with ${n === 1 ? 'one device' : `${n} devices`} to attach` : 'with no device to attach'}${vm.backend === 'iommufd-cdev' ? '' : ` (only with \`backend iommufd-cdev\`; this VM's is \`${vm.backend}\`)`}`,
   ];
+  // a device listed by an earlier hwpt block too is attached there (the outcome names that page table)
+  const elsewhere = (id: string) => vm.hwpts.find((w) => w.deviceIds.includes(id));
   const outcomes = va?.attach.filter((o) => hwpt.deviceIds.includes(o.deviceId)) ?? [];
-  if (outcomes.length) lines.push('', '| device | outcome |', '|---|---|', ...outcomes.map((o) => `| ${deviceName(l, o.deviceId)} | ${outcomeLine(o)} |`));
+  if (outcomes.length)
+    lines.push('', '| device | outcome |', '|---|---|', ...outcomes.map((o) => {
+      const first = elsewhere(o.deviceId);
+      return `| ${deviceName(l, o.deviceId)} | ${first && first !== hwpt ? `listed by hwpt ${first.name} first, attached there: ` : ''}${outcomeLine(o)} |`;
+    }));
   lines.push(...findingsSection(l, hwpt.id));
   return lines.join('\n');
 }
