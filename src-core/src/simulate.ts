@@ -1,3 +1,4 @@
+import { effectiveKernel } from './caps/platform.js';
 import type { DeviceCaps, GroupingResult, HostAnalysis, SimulationOptions, SimulationResult, VmAnalysis } from './analysis.js';
 import { HostCaps } from './caps.js';
 import type { Finding } from './findings.js';
@@ -26,7 +27,9 @@ export function simulate(given: Topology, options: SimulationOptions = {}): Simu
   // rules read the hosts as the kernel sees them: devices in probe order, command-line switches applied
   const boot = new Map<string, BootParamEffect[]>();
   const hostsAsBooted = input.hosts.map((h) => {
-    const applied = applyBootParams({ ...h, devices: probeOrder(h.devices) }, h.kernel ?? options.defaultKernel);
+    // the kernel every stage simulates: the host's, else the default, else the one KVER000 says is assumed (not
+    // "the newest", which the gates would read for an undefined kernel)
+    const applied = applyBootParams({ ...h, devices: probeOrder(h.devices) }, effectiveKernel(h.kernel ?? options.defaultKernel));
     boot.set(h.id, applied.effects);
     return applied.host;
   });
@@ -47,7 +50,7 @@ export function simulate(given: Topology, options: SimulationOptions = {}): Simu
   const deviceIndexes: HostTopology[] = [];
   for (const host of topology.hosts) {
     const kernel = host.kernel ?? options.defaultKernel;
-    const grouping = computeGroups(host, kernel, options);
+    const grouping = computeGroups(host, effectiveKernel(kernel), options);
     deviceIndexes.push(topologyOf(grouping, host));
     const caps = new HostCaps(host, kernel, grouping, options);
     capsByHost.set(host.id, caps);
@@ -135,7 +138,7 @@ class SimulatedHostAnalysis {
 
   /** Both default-domain properties from one computation (reading either settles the two). */
   #domains(): { policy: DomainPolicy; byGroup: Map<number, DefaultDomain> } {
-    const d = hostDefaultDomains(this.#host, this.grouping, this.kernel);
+    const d = hostDefaultDomains(this.#host, this.grouping, effectiveKernel(this.kernel));
     settle(this, 'domainPolicy', d.policy);
     settle(this, 'defaultDomains', d.byGroup);
     return d;

@@ -1,3 +1,4 @@
+import { effectiveKernel } from '../caps/platform.js';
 import { analysisDomains, lacksPassthrough } from '../groups/default-domain.js';
 import { formatKernel } from '../kernel-version.js';
 import { cmdlineEntries } from '../kernel-cmdline.js';
@@ -36,7 +37,7 @@ export const domPassthroughRule: Rule = {
       if (!host.iommus.some(lacksPassthrough)) continue;
       const ha = ctx.hosts.get(host.id);
       if (!ha) continue;
-      const kernel = ha.kernel;
+      const kernel = effectiveKernel(ha.kernel);
       const { policy, byGroup: domains } = analysisDomains(host, ha);
       if (!policy.passthrough) continue;
       for (const unit of host.iommus) {

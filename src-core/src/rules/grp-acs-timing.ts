@@ -1,3 +1,4 @@
+import { effectiveKernel } from '../caps/platform.js';
 import type { Finding, FixHint } from '../findings.js';
 import { computeGroupDetails } from '../groups/index.js';
 import { devLabel } from '../groups/names.js';
@@ -25,7 +26,7 @@ export const grpAcsTimingRule: Rule = {
       const t = details.timing;
       if (t.cause !== 'stable-regression' && t.cause !== 'devicetree-late') continue;
       if (!details.groups.length) continue;
-      const kernel = ctx.hosts.get(host.id)?.kernel ?? host.kernel ?? ctx.options.defaultKernel;
+      const kernel = effectiveKernel(ctx.hosts.get(host.id)?.kernel ?? host.kernel ?? ctx.options.defaultKernel);
       const fixed = computeGroupDetails(host, kernel, ctx.options, { acsEnabledBeforeGrouping: true });
       const changed = details.groups.filter((g) => {
         const f = new Set(g.deviceIds.map((id) => fixed.groupOf.get(id)));

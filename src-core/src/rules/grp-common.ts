@@ -1,6 +1,7 @@
 /**
  * Helpers shared by the GRP* rules: iterate hosts with their grouping details and name devices.
  */
+import { effectiveKernel } from '../caps/platform.js';
 import type { IommuGroup } from '../analysis.js';
 import { groupingDetails, type GroupingDetails, type HostTopology } from '../groups/index.js';
 import type { Host, PciDevice } from '../model.js';
@@ -16,7 +17,7 @@ export interface HostGrouping {
 export function hostGroupings(ctx: RuleContext): HostGrouping[] {
   return ctx.topology.hosts.map((host) => {
     const ha = ctx.hosts.get(host.id);
-    const kernel = ha?.kernel ?? host.kernel ?? ctx.options.defaultKernel;
+    const kernel = effectiveKernel(ha?.kernel ?? host.kernel ?? ctx.options.defaultKernel);
     return { host, details: groupingDetails(ha?.grouping, host, kernel, ctx.options) };
   });
 }

@@ -1,3 +1,4 @@
+import { effectiveKernel } from '../caps/platform.js';
 import { GATES, since } from '../kernel-gates.js';
 import { moduleParamKey, SIMULATED_BOOL_PARAMS } from '../boot-params.js';
 import type { Finding, FixHint, RuleMeta } from '../findings.js';
@@ -189,7 +190,7 @@ export const paramLineRule: Rule = {
     const out: Finding[] = [];
     for (const h of ctx.topology.hosts) {
       const declared = ctx.declaredHost?.(h.id) ?? h;
-      if (Object.keys(declared.params).length) out.push(...paramFindings(declared, declared.kernel ?? ctx.options.defaultKernel));
+      if (Object.keys(declared.params).length) out.push(...paramFindings(declared, effectiveKernel(declared.kernel ?? ctx.options.defaultKernel)));
     }
     return out;
   },
