@@ -1010,3 +1010,13 @@ describe('secondary-bus and dma-alias take hex as lspci prints it (SYN005)', () 
     expect(lowerDocuments([doc.parseResult.value]).topology.hosts[0].devices.find((d) => d.name === 'a')!.driver).toBe('vfio-pci');
   });
 });
+
+describe('acs firmware-ctl', () => {
+  it('with no flag is stated: firmware enabled nothing (0), as ctl with none is 0; absent is unknown', async () => {
+    const text = (acs: string) => `host h {\n    root-port rp at 0000:00:01.0 {\n        ${acs}\n    }\n}\n`;
+    const acsOf = async (acs: string) => lowerDocuments([(await t.validate(text(acs))).parseResult.value]).topology.hosts[0].devices[0].acs;
+    expect(await acsOf('acs cap SV RR ctl SV RR firmware-ctl')).toEqual({ cap: 0x05, ctl: 0x05, firmwareCtl: 0 });
+    expect(await acsOf('acs cap SV RR ctl SV RR firmware-ctl SV')).toEqual({ cap: 0x05, ctl: 0x05, firmwareCtl: 0x01 });
+    expect(await acsOf('acs cap SV RR ctl SV RR')).toEqual({ cap: 0x05, ctl: 0x05 });
+  });
+});

@@ -21,7 +21,7 @@ const summary = (t: Topology) => {
   const r = simulate(t);
   return {
     groups: [...r.hosts.values()].map((h) => h.grouping.groups.map((g) => g.deviceIds)),
-    domains: [...r.hosts.values()].map((h) => [...h.defaultDomains.values()].map((d) => d.type)),
+    domains: [...r.hosts.values()].map((h) => [...(h.defaultDomains?.values() ?? [])].map((d) => d.type)),
     attach: [...r.vms.values()].map((v) => v.attach.map((o) => [o.deviceId, o.ok, o.errno])),
     findings: r.findings.filter((f) => f.code !== 'KVER000').map((f) => `${f.code} ${f.elementId} ${f.message}`),
     kver000: r.findings.filter((f) => f.code === 'KVER000').length,

@@ -8,7 +8,7 @@
  * - Element ids are stable for a given text: `h:<host>`, `i:<host>/<iommu>`, `d:<host>/<device>`, `v:<vm>`,
  *   `w:<vm>/<hwpt>`. Duplicated names get a `#n` suffix so ids stay unique.
  */
-import type { AstNode } from 'langium';
+import { GrammarUtils, type AstNode } from 'langium';
 import { hexDigitValue, parseBdf } from '../../../src-core/src/bdf.js';
 import { repairBdf } from './bdf-text.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
@@ -536,7 +536,8 @@ function lowerDevice(d: PciDevice, parent: CorePciDevice | undefined, hostKey: s
         if (p.none) dev.acs = null;
         else {
           const acs: AcsCapability = { cap: acsMask(p.cap), ctl: acsMask(p.ctl) };
-          if (p.firmwareCtl?.length) acs.firmwareCtl = acsMask(p.firmwareCtl);
+          // `firmware-ctl` with no flag is stated too: firmware enabled nothing (as `ctl` with none is a Control of 0)
+          if (p.firmwareCtl?.length || (p.$cstNode && GrammarUtils.findNodeForKeyword(p.$cstNode, 'firmware-ctl'))) acs.firmwareCtl = acsMask(p.firmwareCtl ?? []);
           dev.acs = acs;
         }
         break;
