@@ -533,6 +533,22 @@ ${body}}
     expect(codes(await t.validate(fixed))).not.toContain('MDL007');
   });
 
+  it('MDL009: an Intel unit with registers and no caps line takes its capabilities from them; a caps line missing one gets the fix that adds it', async () => {
+    const regsOnly = HOST.replace('        caps interrupt-remapping\n        msi x86-vector\n', '        ecap 0xf050da\n        msi x86-ir\n');
+    const doc = await t.validate(regsOnly + 'vm v on h {\n    assign gpu, audio\n}\n');
+    expect(codes(doc)).not.toContain('IR001');
+    expect(diagnosticsWithCode(doc, 'MDL009').map(message)).toEqual([]);
+    expect(t.Iommu.simulation.SimulationCache.get(doc).topology.hosts[0].iommus[0]).toMatchObject({ snoopControl: true, interruptRemapping: true, passthrough: true });
+    // 0xf0509a: the worked decode without PT (bit 6): IR and SC set, so snoop-control is the one missing
+    const text = HOST.replace('        msi x86-vector\n', '        msi x86-ir\n        ecap 0xf0509a\n');
+    const { actions } = await actionsFor(text, 'MDL009');
+    const fix = actions.find((a) => /snoop-control/.test(a.title))!;
+    expect(fix, actions.map((a) => a.title).join(' | ')).toBeDefined();
+    const fixed = apply(text, fix);
+    expect(fixed).toContain('caps interrupt-remapping, snoop-control\n');
+    expect(codes(await t.validate(fixed))).not.toContain('MDL009');
+  });
+
   it('VIA001: assigns the whole iommu_group', async () => {
     const text = HOST.replace('msi x86-vector', 'msi x86-ir') + 'vm v on h {\n    assign gpu\n}\n';
     const { actions } = await actionsFor(text, 'VIA001');

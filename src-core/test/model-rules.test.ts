@@ -94,3 +94,23 @@ describe('MDL002 / MDL006: devices nested in a function that is not a bridge', (
     expect(codes(t, 'MDL002')).toEqual([]);
   });
 });
+
+describe('MDL009: Intel caps against the raw ecap / cap registers (CAP-VTD-02/03)', () => {
+  const unit = (extra: Parameters<typeof iommu>[2]) => topo([host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, snoopControl: false, passthrough: true, cachingMode: false, scalableMode: false, ...extra })], [dev('ep', 'endpoint', '01:00.0', { iommuId: 'dmar0' })])]);
+  const mdl009 = (t: Topology) => simulate(t).findings.filter((f) => f.code === 'MDL009');
+  it('the worked decode (ecap f050da: IR, PT, SC) with snoop-control missing: one warning with the fix that adds it', () => {
+    const f = mdl009(unit({ rawEcap: 0xf050dan, rawCap: 0xc0000020660462n }));
+    expect(f.map((x) => [x.severity, x.message])).toEqual([['warning', 'IOMMU dmar0: caps contradict its registers: ECAP.SC (bit 7) is 1 but snoop-control is not listed; simulated with the caps']]);
+    expect(f[0].fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'dmar0', property: 'caps', value: 'snoop-control' }]);
+  });
+  it('snoop-control listed but ECAP.SC clear (the false "enforced" answer): a warning, no fix', () => {
+    const f = mdl009(unit({ snoopControl: true, rawEcap: 0x5an }));
+    expect(f.map((x) => x.message)).toEqual(['IOMMU dmar0: caps contradict its registers: snoop-control is listed but ECAP.SC (bit 7) is 0; simulated with the caps']);
+    expect(f[0].fixes).toEqual([]);
+  });
+  it('agreeing registers, IR or scalable mode supported but not listed, or no registers: nothing', () => {
+    expect(mdl009(unit({ snoopControl: true, rawEcap: 0xf050dan, rawCap: 0xc0000020660462n }))).toEqual([]);
+    expect(mdl009(unit({ snoopControl: true, interruptRemapping: false, rawEcap: 0x800000f050dan }))).toEqual([]);
+    expect(mdl009(unit({}))).toEqual([]);
+  });
+});

@@ -452,6 +452,16 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, er
   // `caps unknown`: the findings that read capabilities are held back (SYN003); for the others (grouping, DMA
   // ownership, which need the VM to start) the unit is taken as a capable one, so a start does not fail on a guess
   if (driverSet && capsUnknown) Object.assign(unit, CAPABLE_UNIT);
+  // An Intel unit with register values and no `caps` line: its capabilities from the registers, as `iommu-topo import`
+  // decodes them (CAP-VTD-02/03; scalable mode is only supported there, so it stays off); MDL009 checks a caps line
+  // against them
+  if (driverSet && unit.driver === 'intel-vtd' && (unit.rawEcap !== undefined || unit.rawCap !== undefined) && !(i.props ?? []).some(isIommuCapsProp)) {
+    const bit = (reg: bigint | undefined, n: bigint) => (reg === undefined ? undefined : ((reg >> n) & 1n) === 1n);
+    unit.snoopControl = bit(unit.rawEcap, 7n);
+    unit.interruptRemapping = bit(unit.rawEcap, 3n);
+    unit.passthrough = bit(unit.rawEcap, 6n);
+    unit.cachingMode = bit(unit.rawCap, 7n);
+  }
   // Caps listed on a unit are definitive: an Intel unit without `snoop-control` has ECAP.SC = 0.
   if (driverSet) {
     for (const cap of IOMMU_CAPS) {

@@ -297,4 +297,60 @@ const msiContradictsCaps: Rule = {
   },
 };
 
-export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, strayVirtualFunction, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff, msiContradictsCaps];
+/** The Intel register bits a `caps` term stands for (CAP-VTD-02/03): register, bit, name, and whether the term may be absent with the bit set. */
+const VTD_BITS: { term: string; field: 'snoopControl' | 'interruptRemapping' | 'passthrough' | 'cachingMode' | 'scalableMode'; reg: 'rawEcap' | 'rawCap'; bit: bigint; name: string; optional?: string }[] = [
+  { term: 'snoop-control', field: 'snoopControl', reg: 'rawEcap', bit: 7n, name: 'ECAP.SC (bit 7)' },
+  { term: 'interrupt-remapping', field: 'interruptRemapping', reg: 'rawEcap', bit: 3n, name: 'ECAP.IR (bit 3)', optional: 'the hardware supports interrupt remapping; if the kernel left it off (intremap=off, a firmware opt-out), the command line or the caps say so' },
+  { term: 'passthrough', field: 'passthrough', reg: 'rawEcap', bit: 6n, name: 'ECAP.PT (bit 6)' },
+  { term: 'scalable-mode', field: 'scalableMode', reg: 'rawEcap', bit: 43n, name: 'ECAP.SMTS (bit 43)', optional: 'scalable mode is supported; whether the kernel uses it (intel_iommu=sm_on) is not in the register' },
+  { term: 'caching-mode', field: 'cachingMode', reg: 'rawCap', bit: 7n, name: 'CAP.CM (bit 7)' },
+];
+
+/**
+ * MDL009: an Intel unit whose `caps` contradict its raw `ecap` / `cap` register values (CAP-VTD-02/03): a capability
+ * listed whose bit is clear (the hardware cannot have it), or a bit set whose capability is not listed (for snoop
+ * control, pass-through and caching mode, which have no kernel switch). The simulator reads `caps`; the register is
+ * what `/sys/class/iommu/dmarN/intel-iommu/{cap,ecap}` printed, so one of the two lines is wrong.
+ */
+const capsContradictRegisters: Rule = {
+  meta: {
+    code: 'MDL009',
+    title: 'Capabilities contradict the VT-d registers',
+    summary:
+      'An Intel unit lists a capability whose bit is clear in its `ecap` / `cap` value (snoop-control: ECAP.SC bit 7, interrupt-remapping: ECAP.IR bit 3, passthrough: ECAP.PT bit 6, scalable-mode: ECAP.SMTS bit 43, caching-mode: CAP.CM bit 7), or does not list snoop-control, passthrough or caching-mode although the bit is set. The simulator reads `caps`, so an answer that depends on it (KVM001 for snoop control, IR001 for interrupt remapping) may be wrong. A unit with registers and no `caps` line takes its capabilities from the registers, as `iommu-topo import` writes them.',
+    defaultSeverity: 'warning',
+    kernel: [{ rule: 'CAP-VTD-02', source: 'drivers/iommu/intel/iommu.h (ecap_sc_support, ecap_ir_support, ecap_pass_through, ecap_smts, cap_caching_mode)', versions: 'all' }],
+    fix: 'Make the caps line match the registers (adding a missing capability is a quick fix), or correct the register value.',
+  },
+  check(ctx: RuleContext) {
+    const out: Finding[] = [];
+    for (const h of ctx.topology.hosts) {
+      for (const u of h.iommus) {
+        if (u.driver !== 'intel-vtd') continue;
+        const listedNotSet: string[] = [];
+        const setNotListed: string[] = [];
+        for (const b of VTD_BITS) {
+          const reg = u[b.reg];
+          if (reg === undefined || u[b.field] === undefined) continue;
+          const set = ((reg >> b.bit) & 1n) === 1n;
+          if (u[b.field] && !set) listedNotSet.push(`${b.term} is listed but ${b.name} is 0`);
+          else if (!u[b.field] && set && !b.optional) setNotListed.push(b.term);
+        }
+        if (!listedNotSet.length && !setNotListed.length) continue;
+        const parts = [...listedNotSet, ...setNotListed.map((t) => `${VTD_BITS.find((b) => b.term === t)!.name} is 1 but ${t} is not listed`)];
+        out.push({
+          ...finding(
+            this.meta,
+            u.id,
+            `IOMMU ${u.name}: caps contradict its registers: ${parts.join('; ')}; simulated with the caps`,
+            `\`ecap\` and \`cap\` are the unit's ECAP_REG / CAP_REG as sysfs prints them (CAP-VTD-01); each capability the simulator reads has a bit there (CAP-VTD-02/03). A capability listed whose bit is clear cannot be: the hardware does not have it (without snoop control, for example, the unit cannot block no-snoop DMA, IOMMU-ENF-01). A bit set whose capability is missing is the other way round. The simulator follows the \`caps\` line, so the answers that read that capability follow it too; correct whichever line is wrong (\`iommu-topo import\` writes both from the same registers).`,
+          ),
+          fixes: setNotListed.map((t) => ({ kind: 'set-iommu-property' as const, iommuId: u.id, property: 'caps', value: t })),
+        });
+      }
+    }
+    return out;
+  },
+};
+
+export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, strayVirtualFunction, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff, msiContradictsCaps, capsContradictRegisters];
