@@ -64,15 +64,21 @@ export function msiControllerOf(iommu: Iommu | undefined, host: Host, arch: Arch
 }
 
 /**
- * VFIO-IR-01: `IOMMU_CAP_INTR_REMAP` (≤ 6.2): intel-vtd / amd-vi when IR is enabled ({@link x86IrEnabled}: for
- * Intel the global `irq_remapping_enabled`) and the devices' MSIs go through it (the controller
+ * VFIO-IR-01: `IOMMU_CAP_INTR_REMAP` (≤ 6.2): intel-vtd / amd-vi when IR is enabled, the global
+ * `irq_remapping_enabled` (Intel: {@link x86IrEnabled}, every unit; AMD: any AMD unit with IR on) and the devices' MSIs go through it (the controller
  * {@link msiControllerOf} is `x86-ir`, not a stated `hyperv-ir`); s390 always; ARM SMMUs and virtio-iommu never.
  * Source: intel/iommu.c:intel_iommu_capable, amd/iommu.c:amd_iommu_capable, s390-iommu.c:s390_iommu_capable.
  */
 export function reportsIntrRemap(iommu: Iommu | undefined, host: Host): boolean {
   if (!iommu) return false;
   if (iommu.driver === 's390') return true;
-  if (iommu.driver === 'intel-vtd' || iommu.driver === 'amd-vi') return msiControllerOf(iommu, host, 'x86_64') === 'x86-ir';
+  if (iommu.driver === 'intel-vtd') return msiControllerOf(iommu, host, 'x86_64') === 'x86-ir';
+  // amd_iommu_capable answers the global irq_remapping_enabled: IR on for the system, whichever unit the device is on
+  // (a stated other controller, `hyperv-ir`, still says the device's MSIs do not go through it)
+  if (iommu.driver === 'amd-vi') {
+    if (iommu.msi !== undefined && iommu.msi !== 'x86-ir' && iommu.msi !== 'x86-vector') return false;
+    return host.iommus.some((u) => u.driver === 'amd-vi' && x86IrEnabled(u, host));
+  }
   return false;
 }
 
@@ -83,7 +89,8 @@ export function reportsIntrRemap(iommu: Iommu | undefined, host: Host): boolean 
  * Source: kernel/irq/irqdomain.c:irq_domain_check_msi_remap, drivers/irqchip/irq-gic-v3-its.c.
  */
 export function globalMsiRemap(host: Host, arch: Arch): boolean {
-  const ctrls = host.iommus.length ? host.iommus.map((i) => msiControllerOf(i.driver === 'none' ? undefined : i, host, arch)) : [msiControllerOf(undefined, host, arch)];
+  // a `driver none` unit translates nothing, but its stated `msi` is still an MSI domain of the system (a GICv2m)
+  const ctrls = host.iommus.length ? host.iommus.map((i) => (i.driver === 'none' ? (i.msi ?? msiControllerOf(undefined, host, arch)) : msiControllerOf(i, host, arch))) : [msiControllerOf(undefined, host, arch)];
   return ctrls.every((c) => c === 'gicv3-its');
 }
 

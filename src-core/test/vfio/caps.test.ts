@@ -99,6 +99,19 @@ describe('isolated MSI (VFIO-IR-01/02)', () => {
     expect(capsOf('6.2', its, ep, { arch: 'arm64' }).isolatedMsi).toBe(true);
     expect(capsOf('6.12', iommu('u', 'arm-smmu-v3', { msi: 'gicv3-its-preits' }), ep, { arch: 'arm64' }).isolatedMsi).toBe(false);
   });
+  it('AMD ≤ 6.2: IOMMU_CAP_INTR_REMAP is the global irq_remapping_enabled, so a device on a unit without IR passes when another AMD unit has it; ≥ 6.3 its own MSI domain decides', () => {
+    const without = iommu('w', 'amd-vi', { interruptRemapping: false });
+    const onW = dev('ep', 'endpoint', '01:00.0', { iommuId: 'w' });
+    expect(capsOf('6.1', without, onW, {}, [iommu('u', 'amd-vi', { interruptRemapping: true })]).isolatedMsi).toBe(true);
+    expect(capsOf('6.1', without, onW).isolatedMsi).toBe(false);
+    expect(capsOf('6.3', without, onW, {}, [iommu('u', 'amd-vi', { interruptRemapping: true })]).isolatedMsi).toBe(false);
+  });
+  it('arm64 ≤ 6.2: the stated MSI controller of a `driver none` unit (a GICv2m behind no SMMU) counts in the global check', () => {
+    const its = iommu('u', 'arm-smmu-v3', { coherent: true, msi: 'gicv3-its' });
+    expect(capsOf('6.2', its, ep, { arch: 'arm64' }, [iommu('n', 'none', { msi: 'gicv2m' })]).isolatedMsi).toBe(false);
+    expect(capsOf('6.2', its, ep, { arch: 'arm64' }, [iommu('n', 'none')]).isolatedMsi).toBe(true);
+    expect(capsOf('6.3', its, ep, { arch: 'arm64' }, [iommu('n', 'none', { msi: 'gicv2m' })]).isolatedMsi).toBe(true);
+  });
   it('s390 always isolated; gicv5 only from 7.0', () => {
     expect(capsOf('5.15', iommu('u', 's390'), ep, { arch: 's390x' }).isolatedMsi).toBe(true);
     expect(capsOf('6.12', iommu('u', 's390'), ep, { arch: 's390x' }).isolatedMsi).toBe(true);
