@@ -192,6 +192,14 @@ describe('formatting', () => {
     expect(await formatted(UNEVEN, { tabSize: 4, insertSpaces: false })).toBe('host h {\n\t// a comment\n\tkernel 6.12\n\t/* block */\n\tiommu u {\n\t\t// inner\n\t\tdriver intel-vtd // trailing\n\t}\n}\n');
     expect(await formatted(UNEVEN, { tabSize: 2, insertSpaces: true })).toBe('host h {\n  // a comment\n  kernel 6.12\n  /* block */\n  iommu u {\n    // inner\n    driver intel-vtd // trailing\n  }\n}\n');
   });
+  it('a CRLF document keeps CRLF line breaks, also around comments and collapsed blank lines', async () => {
+    const crlf = 'host h {\r\n  // a comment\r\n  kernel 6.12\r\n\r\n\r\n   arch x86_64\r\n}\r\n';
+    expect(await formatted(crlf, { tabSize: 4, insertSpaces: false })).toBe('host h {\r\n\t// a comment\r\n\tkernel 6.12\r\n\r\n\tarch x86_64\r\n}\r\n');
+  });
+  it('range formatting of a line after blank lines re-indents it and leaves the blank lines above', async () => {
+    const text = 'host h {\n    kernel 6.12\n\n\n   arch x86_64\n}\n';
+    expect(await formatted(text, { tabSize: 4, insertSpaces: true }, { start: { line: 4, character: 0 }, end: { line: 4, character: 14 } })).toBe('host h {\n    kernel 6.12\n\n\n    arch x86_64\n}\n');
+  });
   it('range formatting changes the lines of the range only', async () => {
     const lines = (s: string) => s.split('\n');
     // lines 2 and 3 (`kernel`, the block comment), the selection ending at the start of line 4

@@ -26,13 +26,25 @@ export class IommuFormatter extends AbstractFormatter {
    * - a comment that starts its line is indented to its block's depth with the editor's indentation (`options`:
    *   a tab, or `tabSize` spaces); with tabs Langium left comments space-indented (or gave them one space);
    * - a range keeps the edits that end inside it (an edit is the whitespace before a token, so it belongs to the
-   *   token it ends at); Langium's range formatting also changed the line after the range and skipped the first one.
+   *   token it ends at), and of an edit that starts on a line above only the indentation; Langium's range formatting
+ *   also changed the line after the range and skipped the first one;
+ * - a CRLF document gets CRLF line breaks (Langium's edits wrote `\n`).
    */
   protected override doDocumentFormat(document: LangiumDocument, options: FormattingOptions, range?: Range): TextEdit[] {
-    const edits = this.indentComments(document, options, super.doDocumentFormat(document, options));
+    let edits = this.indentComments(document, options, super.doDocumentFormat(document, options));
+    // Langium writes `\n` line breaks; a CRLF document keeps CRLF (its edits start at the `\r` of the line they join)
+    if (document.textDocument.getText().includes('\r\n')) edits = edits.map((e) => (e.newText.includes('\n') ? { ...e, newText: e.newText.replace(/\r?\n/g, '\r\n') } : e));
     if (!range) return edits;
     const start = { line: range.start.line, character: 0 };
-    return edits.filter((e) => !before(e.range.end, start) && !before(range.end, e.range.end));
+    return edits
+      .filter((e) => !before(e.range.end, start) && !before(range.end, e.range.end))
+      .map((e) => {
+        if (!before(e.range.start, start)) return e;
+        // the whitespace before the range's first token, from a line above: only its indentation is the range's
+        // (the blank lines above stay as they are)
+        const nl = e.newText.lastIndexOf('\n');
+        return { range: { start: { line: e.range.end.line, character: 0 }, end: e.range.end }, newText: e.newText.slice(nl + 1) };
+      });
   }
 
   /** `edits` with each comment that starts a line indented to its block depth (see {@link doDocumentFormat}). */
