@@ -10,7 +10,7 @@
  * offer the values it holds already; `import` offers the workspace's other topology files, relative to this one; a
  * comment gets nothing; unreadable lines before the cursor do not stop the proposals after them.
  */
-import { AstUtils, CstUtils, GrammarAST, GrammarUtils, UriUtils, type AstNode, type AstNodeDescription, type LangiumDocument, type LangiumDocuments, type MaybePromise, type ReferenceInfo, type Stream, stream } from 'langium';
+import { AstUtils, CstUtils, GrammarAST, GrammarUtils, UriUtils, type AstNode, type CstNode, type AstNodeDescription, type LangiumDocument, type LangiumDocuments, type MaybePromise, type ReferenceInfo, type Stream, stream } from 'langium';
 import { DefaultCompletionProvider, findFirstFeatures, type LangiumServices, type CompletionAcceptor, type CompletionContext, type CompletionValueItem, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -20,6 +20,19 @@ import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js'
 import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
 import { strayWords } from '../language/stray-words.js';
 import { resolveImportUri } from '../language/iommu-scope.js';
+
+/**
+ * The string leaf (`"…"`) of a node that `is` accepts, at or just before the cursor (at its end the closing quote is
+ * still to the right of the cursor), with the cursor's offset and the document's text; undefined elsewhere.
+ */
+function stringLeafAt(document: LangiumDocument, params: CompletionParams, is: (n: unknown) => boolean): { leaf: CstNode; offset: number; text: TextDocument } | undefined {
+  const root = document.parseResult?.value?.$cstNode;
+  if (!root) return undefined;
+  const text = document.textDocument;
+  const offset = text.offsetAt(params.position);
+  const leaf = CstUtils.findLeafNodeAtOffset(root, offset) ?? CstUtils.findLeafNodeAtOffset(root, offset - 1);
+  return leaf && is(leaf.astNode) && leaf.text.startsWith('"') ? { leaf, offset, text } : undefined;
+}
 
 /** How many unreadable lines before the cursor {@link IommuCompletionProvider.findFeaturesAt} reads past. */
 const MAX_BLANKED_LINES = 8;
@@ -196,12 +209,9 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
    * cursor when the string is not closed yet). Undefined anywhere else.
    */
   private importPathCompletion(document: LangiumDocument, params: CompletionParams): CompletionList | undefined {
-    const root = document.parseResult?.value?.$cstNode;
-    if (!root) return undefined;
-    const text = document.textDocument;
-    const offset = text.offsetAt(params.position);
-    const leaf = CstUtils.findLeafNodeAtOffset(root, offset) ?? CstUtils.findLeafNodeAtOffset(root, offset - 1);
-    if (!leaf || !isImport(leaf.astNode) || !leaf.text.startsWith('"')) return undefined;
+    const at = stringLeafAt(document, params, isImport);
+    if (!at) return undefined;
+    const { leaf, offset, text } = at;
     const closed = leaf.text.length > 1 && leaf.text.endsWith('"');
     if (offset <= leaf.offset || offset > leaf.end - (closed ? 1 : 0)) return undefined;
     const range = { start: text.positionAt(leaf.offset + 1), end: closed ? text.positionAt(leaf.end - 1) : params.position };
@@ -214,13 +224,9 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
    * before it), each replacing that word. Undefined anywhere else.
    */
   private cmdlineCompletion(document: LangiumDocument, params: CompletionParams): CompletionList | undefined {
-    const root = document.parseResult?.value?.$cstNode;
-    if (!root) return undefined;
-    const text = document.textDocument;
-    const offset = text.offsetAt(params.position);
-    // the leaf that holds the cursor: at its end the closing quote is still to the right of the cursor
-    const leaf = CstUtils.findLeafNodeAtOffset(root, offset) ?? CstUtils.findLeafNodeAtOffset(root, offset - 1);
-    if (!leaf || !isCmdlineSetting(leaf.astNode) || !leaf.text.startsWith('"')) return undefined;
+    const at = stringLeafAt(document, params, isCmdlineSetting);
+    if (!at) return undefined;
+    const { leaf, offset, text } = at;
     const inside = offset - leaf.offset;
     if (inside < 1 || inside > leaf.text.length - (leaf.text.length > 1 && leaf.text.endsWith('"') ? 1 : 0)) return undefined;
     const before = leaf.text.slice(1, inside);
