@@ -208,6 +208,10 @@ export function applyBootParams(host0: Host, kernel: KernelVersion | undefined =
   };
   const last = lastSwitches(entries);
   if (x86 && last.intel?.off) off((i) => i.driver === 'intel-vtd', 'intel_iommu=off', entries[last.intel.index]);
+  // intel_iommu=igfx_off (intel_iommu_setup: dmar_map_gfx = 0, S-6.12/S-7.2; in S-5.15 the same flag): a graphics-only
+  // DRHD is marked ignored, so the integrated GPU behind it gets no iommu_group (DOM-DEF-03). Its IDENTMAP_GFX side
+  // effect on 5.15 (identity for graphics devices on other units) changes default domains only and is not modelled.
+  if (x86 && !last.intel?.off && hasOption(entries, 'intel_iommu', 'igfx_off')) off((i) => i.driver === 'intel-vtd' && i.graphicsOnly === true, 'intel_iommu=igfx_off', firstWithOption(entries, 'intel_iommu', 'igfx_off'));
   // amd_iommu=off and iommu=off stay once said: the first one decides
   if (x86 && hasOption(entries, 'amd_iommu', 'off')) off((i) => i.driver === 'amd-vi', 'amd_iommu=off', firstWithOption(entries, 'amd_iommu', 'off'));
   if (x86 && hasOption(entries, 'iommu', 'off')) off((i) => i.driver === 'intel-vtd' || i.driver === 'amd-vi', 'iommu=off', firstWithOption(entries, 'iommu', 'off'));

@@ -75,7 +75,7 @@ export function cmdlineEffects(host0: Host, kernel: KernelVersion | undefined = 
     const onX86 = (effect: string | undefined) => (!effect ? ignored('none of its options changes the simulation') : x86 ? read(effect) : ignored(`an x86 option; this host is ${hostArch(host)}`));
     if (key === 'intel_iommu' && !x86) ignored(`an x86 option; this host is ${hostArch(host)}`);
     else if (key === 'intel_iommu') {
-      const known: Record<string, string> = { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)' };
+      const known: Record<string, string> = { on: 'VT-d on, as the model takes every declared intel-vtd unit (without it a kernel built with INTEL_IOMMU_DEFAULT_ON=n leaves VT-d off)', off: 'DMA remapping off on every VT-d unit: their devices get no iommu_group (BOOT001)', strict: 'strict IOTLB invalidation, deprecated spelling of iommu.strict=1 (DOM-DEF-01)', igfx_off: host.iommus.some((u) => u.driver === 'intel-vtd' && u.graphicsOnly) ? 'graphics-only DMAR units are ignored: the integrated GPU behind them gets no iommu_group (BOOT001, DOM-DEF-03)' : 'graphics-only DMAR units are ignored (DOM-DEF-03); no unit here is declared `graphics-only`, so nothing changes' };
       // sm_on / sm_off: the last one decides (intel_iommu_sm); only sm_off changes the model (boot-params.ts)
       const smAt = last.sm?.index ?? -1;
       const hasSm = value.split(',').some((o) => o.startsWith('sm_on') || o.startsWith('sm_off'));
@@ -101,13 +101,13 @@ export function cmdlineEffects(host0: Host, kernel: KernelVersion | undefined = 
       const undone = x86 && last.intel !== undefined && last.intel.index !== index && value.split(',').some((o) => switchesOff(o) !== undefined);
       if (!undone) {
         // the deciding token itself (`intel_iommu=off,on`): only its last on/off counts
-        const decidedHere = last.intel?.index === index ? (last.intel.off ? { off: known.off, strict: known.strict } : { on: known.on, strict: known.strict }) : known;
+        const decidedHere = last.intel?.index === index ? (last.intel.off ? { off: known.off, strict: known.strict } : { on: known.on, strict: known.strict, igfx_off: known.igfx_off }) : known;
         const effect = [options(value, decidedHere), smEffect].filter(Boolean).join('; ');
         if (!effect && smNote && x86) ignored(smNote);
         else onX86([effect, effect ? smNote : undefined].filter(Boolean).join('; ') || undefined);
       } else {
         const note = `VT-d ${last.intel!.off ? 'off' : 'on'} is decided by the later \`${entries[last.intel!.index].token}\``;
-        const rest = [options(value, { strict: known.strict }), smEffect].filter(Boolean).join('; ') || undefined;
+        const rest = [options(value, { strict: known.strict, igfx_off: known.igfx_off }), smEffect].filter(Boolean).join('; ') || undefined;
         const notes = [note, smNote].filter(Boolean).join('; ');
         if (rest) read(`${rest}; ${notes}`);
         else ignored(notes);

@@ -161,6 +161,11 @@ export interface Iommu {
   passthrough?: boolean;
   /** Intel CAP.CM / AMD NpCache: an emulated IOMMU inside a VM. */
   cachingMode?: boolean;
+  /**
+   * Intel DRHD whose device scope is the integrated graphics only (a graphics-only unit): `intel_iommu=igfx_off`
+   * makes the driver ignore it (DOM-DEF-03).
+   */
+  graphicsOnly?: boolean;
   /** arm-smmu v1/v2 ARM_SMMU_FEAT_COHERENT_WALK (IDR0.CTTW or firmware). */
   coherentWalk?: boolean;
   /** arm-smmu-v3 ARM_SMMU_FEAT_COHERENCY (IDR0.COHACC or firmware `dma-coherent` / IORT COHACC). */

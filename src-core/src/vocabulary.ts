@@ -27,6 +27,7 @@ export const IOMMU_CAPS: (Term & { field: keyof Iommu })[] = [
   { name: 'scalable-mode', field: 'scalableMode', doc: 'Intel scalable-mode translation (ECAP.SMTS, bit 43) in use. ≤ 5.18 counts like snoop control for IOMMU_CAP_CACHE_COHERENCY.' },
   { name: 'passthrough', field: 'passthrough', doc: 'Intel ECAP.PT (bit 6): hardware pass-through (identity default domains). Without it listed, a unit counts as lacking PT only when its `ecap` value has bit 6 clear (DOM002).' },
   { name: 'caching-mode', field: 'cachingMode', doc: 'Intel CAP.CM / AMD NpCache: an emulated IOMMU inside a VM (forces strict invalidation).' },
+  { name: 'graphics-only', field: 'graphicsOnly', doc: 'Intel DRHD whose device scope is only the integrated graphics (a graphics-only unit): intel_iommu=igfx_off makes the driver ignore it, and the iGPU then has no iommu_group (DOM-DEF-03).' },
   { name: 'coherent-walk', field: 'coherentWalk', doc: 'SMMU v1/v2 ARM_SMMU_FEAT_COHERENT_WALK (IDR0.CTTW or firmware).' },
   { name: 'coherent', field: 'coherent', doc: 'SMMUv3 ARM_SMMU_FEAT_COHERENCY (IDR0.COHACC, bit 4, or firmware dma-coherent / IORT COHACC override).' },
   { name: 'canwbs', field: 'canwbs', doc: 'IORT root-complex memory-access flag CANWBS: SMMUv3 can enforce cache coherency (6.13+).' },

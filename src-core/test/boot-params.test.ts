@@ -74,3 +74,24 @@ describe('boot parameters', () => {
     expect(applyBootParams(noIr).host).toBe(noIr);
   });
 });
+
+describe('intel_iommu=igfx_off (DOM-DEF-03)', () => {
+  const h = (cmdline: string) =>
+    host('h', '6.12', [iommu('gfx', 'intel-vtd', { graphicsOnly: true, interruptRemapping: true, snoopControl: true, msi: 'x86-ir' }), iommu('dmar1', 'intel-vtd', { interruptRemapping: true, snoopControl: true, msi: 'x86-ir' })], [
+      dev('igpu', 'rciep', '00:02.0', { iommuId: 'gfx', driver: 'vfio-pci' }),
+      dev('nic', 'rciep', '00:19.0', { iommuId: 'dmar1', driver: 'vfio-pci' }),
+    ], { cmdline });
+  it('ignores the graphics-only unit: the iGPU gets no iommu_group (BOOT001, VIA005 when assigned); the other unit is untouched', () => {
+    const r = simulate(topo([h('intel_iommu=on,igfx_off')], [vm('v', 'h', ['igpu', 'nic'])]));
+    expect(r.hosts.get('h')!.grouping.groupOf.get('igpu')).toBeUndefined();
+    expect(r.hosts.get('h')!.grouping.groupOf.get('nic')).toBeDefined();
+    expect(r.findings.filter((f) => f.code === 'BOOT001').map((f) => f.message)).toEqual(['host h: intel_iommu=igfx_off on the command line disables DMA remapping on gfx: no iommu_groups for their devices']);
+    expect(r.findings.filter((f) => f.code === 'VIA005').map((f) => f.elementId)).toEqual(['igpu']);
+    expect(r.findings.find((f) => f.code === 'BOOT001')!.fixes).toEqual([{ kind: 'set-cmdline', hostId: 'h', cmdline: 'intel_iommu=on', removed: 'intel_iommu=igfx_off' }]);
+  });
+  it('without a graphics-only unit, or with the option absent, nothing changes', () => {
+    const plain = host('h', '6.12', [iommu('dmar1', 'intel-vtd', { interruptRemapping: true, snoopControl: true, msi: 'x86-ir' })], [dev('igpu', 'rciep', '00:02.0', { driver: 'vfio-pci' })], { cmdline: 'intel_iommu=igfx_off' });
+    expect(simulate(topo([plain])).hosts.get('h')!.grouping.groupOf.get('igpu')).toBeDefined();
+    expect(simulate(topo([h('intel_iommu=on')])).hosts.get('h')!.grouping.groupOf.get('igpu')).toBeDefined();
+  });
+});

@@ -14,6 +14,8 @@ function offSelector(param: string): ((e: CmdlineEntry, options: string[]) => bo
   switch (param) {
     case 'intel_iommu=off':
       return (e, o) => (e.key === 'intel_iommu' ? optionsStarting(o, 'off') : false);
+    case 'intel_iommu=igfx_off':
+      return (e, o) => (e.key === 'intel_iommu' ? optionsStarting(o, 'igfx_off') : false);
     case 'amd_iommu=off':
       return (e, o) => (e.key === 'amd_iommu' ? optionsStarting(o, 'off') : false);
     case 'iommu=off':
@@ -53,7 +55,7 @@ const meta001: RuleMeta = {
   code: 'BOOT001',
   title: 'IOMMU translation disabled on the command line',
   defaultSeverity: 'warning',
-  summary: '`intel_iommu=off`, `amd_iommu=off` or `iommu=off`: the affected units translate nothing, their devices get no iommu_group and cannot be assigned with VFIO.',
+  summary: '`intel_iommu=off`, `amd_iommu=off` or `iommu=off` (or `intel_iommu=igfx_off` for a unit declared `graphics-only`): the affected units translate nothing, their devices get no iommu_group and cannot be assigned with VFIO.',
   kernel: [
     { rule: 'SYSFS-GRP-01', source: 'drivers/iommu/intel/iommu.c:intel_iommu_setup, drivers/iommu/amd/init.c:parse_amd_iommu_options', versions: 'all' },
     { rule: 'CAP-IR-01', source: 'drivers/iommu/intel/irq_remapping.c:intel_prepare_irq_remapping (IR independent of DMA remapping)', versions: 'all' },
