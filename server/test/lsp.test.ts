@@ -547,6 +547,13 @@ ${body}}
     const fixed = apply(text, fix);
     expect(fixed).toContain('caps interrupt-remapping, snoop-control\n');
     expect(codes(await t.validate(fixed))).not.toContain('MDL009');
+    // two capabilities missing (ecap f050da also has PT): the preferred fix adds both, which clears MDL009
+    const two = HOST.replace('        msi x86-vector\n', '        msi x86-ir\n        ecap 0xf050da\n');
+    const both = (await actionsFor(two, 'MDL009')).actions.find((a) => a.isPreferred)!;
+    expect(both.title).toMatch(/snoop-control, passthrough/);
+    const fixedBoth = apply(two, both);
+    expect(fixedBoth).toContain('caps interrupt-remapping, snoop-control, passthrough\n');
+    expect(codes(await t.validate(fixedBoth))).not.toContain('MDL009');
   });
 
   it('VIA001: assigns the whole iommu_group', async () => {

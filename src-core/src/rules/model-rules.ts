@@ -345,7 +345,8 @@ const capsContradictRegisters: Rule = {
             `IOMMU ${u.name}: caps contradict its registers: ${parts.join('; ')}; simulated with the caps`,
             `\`ecap\` and \`cap\` are the unit's ECAP_REG / CAP_REG as sysfs prints them (CAP-VTD-01); each capability the simulator reads has a bit there (CAP-VTD-02/03). A capability listed whose bit is clear cannot be: the hardware does not have it (without snoop control, for example, the unit cannot block no-snoop DMA, IOMMU-ENF-01). A bit set whose capability is missing is the other way round. The simulator follows the \`caps\` line, so the answers that read that capability follow it too; correct whichever line is wrong (\`iommu-topo import\` writes both from the same registers).`,
           ),
-          fixes: setNotListed.map((t) => ({ kind: 'set-iommu-property' as const, iommuId: u.id, property: 'caps', value: t })),
+          // all the missing ones in one fix first (one list appended to the caps line), then each alone
+          fixes: [...(setNotListed.length > 1 ? [setNotListed.join(', ')] : []), ...setNotListed].map((value) => ({ kind: 'set-iommu-property' as const, iommuId: u.id, property: 'caps', value })),
         });
       }
     }
