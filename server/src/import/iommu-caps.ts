@@ -7,30 +7,8 @@
  */
 import { atLeast, inMainlineRange } from '../../../src-core/src/kernel-version.js';
 import type { KernelVersion } from '../../../src-core/src/model.js';
-
-/** Bit positions used from Intel ECAP_REG (CAP-VTD-02, kernel `ecap_*` macros in `intel/iommu.h`). */
-export const VTD_ECAP = {
-  /** bit 0 C: page-walk coherency (legacy mode); NOT device DMA coherence. */
-  C: 0n,
-  /** bit 3 IR: interrupt remapping supported (CAP-IR-01). */
-  IR: 3n,
-  /** bit 4 EIM: extended interrupt mode (x2APIC IR). */
-  EIM: 4n,
-  /** bit 6 PT: hardware pass-through (identity domains possible, DOM-DEF-03). */
-  PT: 6n,
-  /** bit 7 SC: snoop control (can force snooping; IOMMU_CAP_ENFORCE_CACHE_COHERENCY). */
-  SC: 7n,
-  /** bit 43 SMTS: scalable-mode translation support. */
-  SMTS: 43n,
-} as const;
-
-/** Bit positions used from Intel CAP_REG (CAP-VTD-03). */
-export const VTD_CAP = {
-  /** bit 7 CM: caching mode (an emulated IOMMU inside a VM; forces strict invalidation, DOM-DEF-02). */
-  CM: 7n,
-  /** bit 59 PI: posted interrupts. */
-  PI: 59n,
-} as const;
+// the Intel bit positions are the core's (one table with the caps terms they stand for: MDL009, the lowering, DOM002)
+import { regBit, VTD_CAP, VTD_ECAP } from '../../../src-core/src/caps/vtd-registers.js';
 
 /** Decoded Intel unit. */
 export interface VtdDecoded {
@@ -43,8 +21,6 @@ export interface VtdDecoded {
   scalableModeSupported: boolean;
   cachingMode: boolean;
 }
-
-const bit = (v: bigint, b: bigint) => ((v >> b) & 1n) === 1n;
 
 /**
  * Parse a sysfs hex register (`%llx`, optional `0x`, surrounding whitespace allowed).
@@ -61,12 +37,12 @@ export function decodeVtd(cap: bigint, ecap: bigint): VtdDecoded {
   return {
     cap,
     ecap,
-    snoopControl: bit(ecap, VTD_ECAP.SC),
-    irSupported: bit(ecap, VTD_ECAP.IR),
-    eim: bit(ecap, VTD_ECAP.EIM),
-    passthrough: bit(ecap, VTD_ECAP.PT),
-    scalableModeSupported: bit(ecap, VTD_ECAP.SMTS),
-    cachingMode: bit(cap, VTD_CAP.CM),
+    snoopControl: regBit(ecap, VTD_ECAP.SC),
+    irSupported: regBit(ecap, VTD_ECAP.IR),
+    eim: regBit(ecap, VTD_ECAP.EIM),
+    passthrough: regBit(ecap, VTD_ECAP.PT),
+    scalableModeSupported: regBit(ecap, VTD_ECAP.SMTS),
+    cachingMode: regBit(cap, VTD_CAP.CM),
   };
 }
 
@@ -121,7 +97,7 @@ export function decodeAmdFeatures(text: string, kernel: KernelVersion | undefine
   }
   if (kernel && inMainlineRange(kernel, [6, 0], [6, 1])) return { efr: b, efr2: a, order: 'efr2:efr', global: false };
   if (kernel && atLeast(kernel, 6, 12)) return { efr: a, efr2: b, order: 'efr:efr2', global: true };
-  const low = (v: bigint) => [AMD_EFR.PPR, AMD_EFR.NX, AMD_EFR.GT, AMD_EFR.IA, AMD_EFR.GA].filter((x) => bit(v, x)).length;
+  const low = (v: bigint) => [AMD_EFR.PPR, AMD_EFR.NX, AMD_EFR.GT, AMD_EFR.IA, AMD_EFR.GA].filter((x) => regBit(v, x)).length;
   const aIsEfr = low(a) >= low(b);
   return {
     efr: aIsEfr ? a : b,

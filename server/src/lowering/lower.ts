@@ -9,6 +9,7 @@
  *   `w:<vm>/<hwpt>`. Duplicated names get a `#n` suffix so ids stay unique.
  */
 import { GrammarUtils, type AstNode } from 'langium';
+import { VTD_BITS, vtdBit } from '../../../src-core/src/caps/vtd-registers.js';
 import { hexDigitValue, parseBdf } from '../../../src-core/src/bdf.js';
 import { repairBdf } from './bdf-text.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
@@ -456,11 +457,7 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, er
   // decodes them (CAP-VTD-02/03; scalable mode is only supported there, so it stays off); MDL009 checks a caps line
   // against them
   if (driverSet && unit.driver === 'intel-vtd' && (unit.rawEcap !== undefined || unit.rawCap !== undefined) && !(i.props ?? []).some(isIommuCapsProp)) {
-    const bit = (reg: bigint | undefined, n: bigint) => (reg === undefined ? undefined : ((reg >> n) & 1n) === 1n);
-    unit.snoopControl = bit(unit.rawEcap, 7n);
-    unit.interruptRemapping = bit(unit.rawEcap, 3n);
-    unit.passthrough = bit(unit.rawEcap, 6n);
-    unit.cachingMode = bit(unit.rawCap, 7n);
+    for (const b of VTD_BITS) if (b.field !== 'scalableMode') unit[b.field] = vtdBit(unit, b);
   }
   // Caps listed on a unit are definitive: an Intel unit without `snoop-control` has ECAP.SC = 0.
   if (driverSet) {

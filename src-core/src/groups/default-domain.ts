@@ -14,6 +14,7 @@
  * maps, AMD's identity default for PASID-capable devices, and qcom arm-smmu identity lists (DOM-DEF-03). Groups of
  * s390 units get no prediction (DOM-DEF-02 lists s390 modes that force strict, which the model cannot tell apart).
  */
+import { regBit, VTD_ECAP } from '../caps/vtd-registers.js';
 import { confirmed, GATES, since } from '../kernel-gates.js';
 import { cmdlineEntries, kstrtobool, x86IommuOptions } from '../kernel-cmdline.js';
 import { formatKernel } from '../kernel-version.js';
@@ -134,7 +135,7 @@ export function policyType(p: DomainPolicy): DefaultDomainType {
  * nearly all VT-d hardware: a hand-written unit that does not list `passthrough` says nothing about it.
  */
 export function lacksPassthrough(u: Iommu): boolean {
-  return u.driver === 'intel-vtd' && !u.passthrough && u.rawEcap !== undefined && (u.rawEcap & 0x40n) === 0n;
+  return u.driver === 'intel-vtd' && !u.passthrough && u.rawEcap !== undefined && !regBit(u.rawEcap, VTD_ECAP.PT);
 }
 
 /** HiSilicon PCIe Tune and Trace device (PCI 19e5:a12e), which arm-smmu-v3 always gives an identity domain. */

@@ -4,6 +4,7 @@ import { isVmdDomain, kindLabel, topologyOf } from '../groups/index.js';
 import { BRIDGE_KINDS, type PciDevice } from '../model.js';
 import { bootRemappingOff, bootTranslationOff } from './boot-params.js';
 import type { Rule, RuleContext } from './rule.js';
+import { VTD_BITS, vtdBit, type VtdBit } from '../caps/vtd-registers.js';
 
 /**
  * Consistency checks on the model itself (MDL*), before any kernel behaviour: a topology that cannot exist
@@ -297,15 +298,6 @@ const msiContradictsCaps: Rule = {
   },
 };
 
-/** The Intel register bits a `caps` term stands for (CAP-VTD-02/03): register, bit, name, and whether the term may be absent with the bit set. */
-const VTD_BITS: { term: string; field: 'snoopControl' | 'interruptRemapping' | 'passthrough' | 'cachingMode' | 'scalableMode'; reg: 'rawEcap' | 'rawCap'; bit: bigint; name: string; optional?: string }[] = [
-  { term: 'snoop-control', field: 'snoopControl', reg: 'rawEcap', bit: 7n, name: 'ECAP.SC (bit 7)' },
-  { term: 'interrupt-remapping', field: 'interruptRemapping', reg: 'rawEcap', bit: 3n, name: 'ECAP.IR (bit 3)', optional: 'the hardware supports interrupt remapping; if the kernel left it off (intremap=off, a firmware opt-out), the command line or the caps say so' },
-  { term: 'passthrough', field: 'passthrough', reg: 'rawEcap', bit: 6n, name: 'ECAP.PT (bit 6)' },
-  { term: 'scalable-mode', field: 'scalableMode', reg: 'rawEcap', bit: 43n, name: 'ECAP.SMTS (bit 43)', optional: 'scalable mode is supported; whether the kernel uses it (intel_iommu=sm_on) is not in the register' },
-  { term: 'caching-mode', field: 'cachingMode', reg: 'rawCap', bit: 7n, name: 'CAP.CM (bit 7)' },
-];
-
 /**
  * MDL009: an Intel unit whose `caps` contradict its raw `ecap` / `cap` register values (CAP-VTD-02/03): a capability
  * listed whose bit is clear (the hardware cannot have it), or a bit set whose capability is not listed (for snoop
@@ -328,16 +320,16 @@ const capsContradictRegisters: Rule = {
       for (const u of h.iommus) {
         if (u.driver !== 'intel-vtd') continue;
         const listedNotSet: string[] = [];
-        const setNotListed: string[] = [];
+        const setNotListed: VtdBit[] = [];
         for (const b of VTD_BITS) {
-          const reg = u[b.reg];
-          if (reg === undefined || u[b.field] === undefined) continue;
-          const set = ((reg >> b.bit) & 1n) === 1n;
+          const set = vtdBit(u, b);
+          if (set === undefined || u[b.field] === undefined) continue;
           if (u[b.field] && !set) listedNotSet.push(`${b.term} is listed but ${b.name} is 0`);
-          else if (!u[b.field] && set && !b.optional) setNotListed.push(b.term);
+          else if (!u[b.field] && set && !b.enableable) setNotListed.push(b);
         }
         if (!listedNotSet.length && !setNotListed.length) continue;
-        const parts = [...listedNotSet, ...setNotListed.map((t) => `${VTD_BITS.find((b) => b.term === t)!.name} is 1 but ${t} is not listed`)];
+        const parts = [...listedNotSet, ...setNotListed.map((b) => `${b.name} is 1 but ${b.term} is not listed`)];
+        const missing = setNotListed.map((b) => b.term);
         out.push({
           ...finding(
             this.meta,
@@ -346,7 +338,7 @@ const capsContradictRegisters: Rule = {
             `\`ecap\` and \`cap\` are the unit's ECAP_REG / CAP_REG as sysfs prints them (CAP-VTD-01); each capability the simulator reads has a bit there (CAP-VTD-02/03). A capability listed whose bit is clear cannot be: the hardware does not have it (without snoop control, for example, the unit cannot block no-snoop DMA, IOMMU-ENF-01). A bit set whose capability is missing is the other way round. The simulator follows the \`caps\` line, so the answers that read that capability follow it too; correct whichever line is wrong (\`iommu-topo import\` writes both from the same registers).`,
           ),
           // all the missing ones in one fix first (one list appended to the caps line), then each alone
-          fixes: [...(setNotListed.length > 1 ? [setNotListed.join(', ')] : []), ...setNotListed].map((value) => ({ kind: 'set-iommu-property' as const, iommuId: u.id, property: 'caps', value })),
+          fixes: [...(missing.length > 1 ? [missing.join(', ')] : []), ...missing].map((value) => ({ kind: 'set-iommu-property' as const, iommuId: u.id, property: 'caps', value })),
         });
       }
     }
