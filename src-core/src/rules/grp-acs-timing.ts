@@ -1,4 +1,3 @@
-import { effectiveKernel } from '../caps/platform.js';
 import type { Finding, FixHint } from '../findings.js';
 import { computeGroupDetails } from '../groups/index.js';
 import { devLabel } from '../groups/names.js';
@@ -22,11 +21,10 @@ export const grpAcsTimingRule: Rule = {
   },
   check(ctx) {
     const out: Finding[] = [];
-    for (const { host, details } of hostGroupings(ctx)) {
+    for (const { host, details, kernel } of hostGroupings(ctx)) {
       const t = details.timing;
       if (t.cause !== 'stable-regression' && t.cause !== 'devicetree-late') continue;
       if (!details.groups.length) continue;
-      const kernel = effectiveKernel(ctx.hosts.get(host.id)?.kernel ?? host.kernel ?? ctx.options.defaultKernel);
       const fixed = computeGroupDetails(host, kernel, ctx.options, { acsEnabledBeforeGrouping: true });
       const changed = details.groups.filter((g) => {
         const f = new Set(g.deviceIds.map((id) => fixed.groupOf.get(id)));

@@ -4,13 +4,15 @@
 import { effectiveKernel } from '../caps/platform.js';
 import type { IommuGroup } from '../analysis.js';
 import { groupingDetails, type GroupingDetails, type HostTopology } from '../groups/index.js';
-import type { Host, PciDevice } from '../model.js';
+import type { Host, KernelVersion, PciDevice } from '../model.js';
 import type { RuleContext } from './rule.js';
 
 /** One host with its grouping details (recomputed if the analysis is missing or foreign). */
 export interface HostGrouping {
   host: Host;
   details: GroupingDetails;
+  /** The kernel the details were computed for: the simulated one, else the declared or default, else the assumed one. */
+  kernel: KernelVersion;
 }
 
 /** Every host of the topology with its {@link GroupingDetails}. */
@@ -18,7 +20,7 @@ export function hostGroupings(ctx: RuleContext): HostGrouping[] {
   return ctx.topology.hosts.map((host) => {
     const ha = ctx.hosts.get(host.id);
     const kernel = effectiveKernel(ha?.kernel ?? host.kernel ?? ctx.options.defaultKernel);
-    return { host, details: groupingDetails(ha?.grouping, host, kernel, ctx.options) };
+    return { host, details: groupingDetails(ha?.grouping, host, kernel, ctx.options), kernel };
   });
 }
 
