@@ -76,7 +76,8 @@ export function reportsIntrRemap(iommu: Iommu | undefined, host: Host): boolean 
   // amd_iommu_capable answers the global irq_remapping_enabled: IR on for the system, whichever unit the device is on
   // (a stated other controller, `hyperv-ir`, still says the device's MSIs do not go through it)
   if (iommu.driver === 'amd-vi') {
-    if (iommu.msi !== undefined && iommu.msi !== 'x86-ir' && iommu.msi !== 'x86-vector') return false;
+    const own = msiControllerOf(iommu, host, 'x86_64');
+    if (own !== 'x86-ir' && own !== 'x86-vector') return false;
     return host.iommus.some((u) => u.driver === 'amd-vi' && x86IrEnabled(u, host));
   }
   return false;
