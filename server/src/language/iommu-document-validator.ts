@@ -70,8 +70,8 @@ const NAME_FOLLOWER = /^[ \t]+(?:at|on)\b|^\s*\{/;
 /** Only blanks and comments (the grammar's hidden terminals). */
 const TRIVIA = /^(?:\s|\/\/[^\n\r]*|\/\*[\s\S]*?\*\/)*$/;
 
-/** True if `a` comes strictly before `b`. */
-function before(a: Position, b: Position): boolean {
+/** True if position `a` comes strictly before `b` (also the formatter's range test). */
+export function positionBefore(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
 
@@ -251,7 +251,7 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       let lo = 0;
       for (let hi = words.length; lo < hi; ) {
         const mid = (lo + hi) >> 1;
-        if (before(words[mid].range.start, d.range.start)) lo = mid + 1;
+        if (positionBefore(words[mid].range.start, d.range.start)) lo = mid + 1;
         else hi = mid;
       }
       const w = words[lo - 1];

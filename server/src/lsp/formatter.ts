@@ -10,6 +10,7 @@
 import { CstUtils, type AstNode, type LangiumDocument } from 'langium';
 import { AbstractFormatter, Formatting } from 'langium/lsp';
 import type { FormattingOptions, Range, TextEdit } from 'vscode-languageserver';
+import { positionBefore } from '../language/iommu-document-validator.js';
 import { isDocument, isHost, isHwptDecl, isIommu, isPciDevice, isVm } from '../language/generated/ast.js';
 
 /**
@@ -37,9 +38,9 @@ export class IommuFormatter extends AbstractFormatter {
     if (!range) return edits;
     const start = { line: range.start.line, character: 0 };
     return edits
-      .filter((e) => !before(e.range.end, start) && !before(range.end, e.range.end))
+      .filter((e) => !positionBefore(e.range.end, start) && !positionBefore(range.end, e.range.end))
       .map((e) => {
-        if (!before(e.range.start, start)) return e;
+        if (!positionBefore(e.range.start, start)) return e;
         // the whitespace before the range's first token, from a line above: only its indentation is the range's
         // (the blank lines above stay as they are)
         const nl = e.newText.lastIndexOf('\n');
@@ -138,9 +139,4 @@ export class IommuFormatter extends AbstractFormatter {
 /** True when `child` is a value node owned by `owner`'s line (not a nested declaration). */
 function isLeafOf(child: AstNode, owner: AstNode): boolean {
   return child.$container === owner && !isPciDevice(child) && !isHwptDecl(child);
-}
-
-/** Position `a` comes before `b`. */
-function before(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
