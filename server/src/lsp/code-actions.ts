@@ -152,13 +152,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
 
   /** REF004's fix: remove the overridden `param` line the diagnostic is on (undefined when the text there changed since). */
   private overriddenParamFix(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
-    const root = document.parseResult.value.$cstNode;
-    const leaf = root && CstUtils.findLeafNodeAtOffset(root, document.textDocument.offsetAt(diagnostic.range.start));
-    const line = leaf && AstUtils.getContainerOfType(leaf.astNode, isModuleParam);
-    if (!line?.name || line.name !== document.textDocument.getText(diagnostic.range)) return undefined;
-    const edit = removeNode(line);
-    if (!edit) return undefined;
-    return { title: `Remove the overridden 'param ${line.name}' line`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, edit: { changes: { [edit.uri]: [edit.edit] } } };
+    return this.removeOverriddenLine(document, diagnostic, isModuleParam, (line) => (line.name ? { text: line.name, label: `param ${line.name}` } : undefined));
   }
 
   /**
@@ -166,14 +160,26 @@ export class IommuCodeActionProvider implements CodeActionProvider {
    * longer that keyword, an edit since).
    */
   private overriddenLineFix(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
+    const single = (n: AstNode): n is AstNode => singleValuedKey(n) !== undefined;
+    return this.removeOverriddenLine(document, diagnostic, single, (line) => {
+      const keyword = propertyKeyword(line);
+      return keyword ? { text: keyword, label: keyword } : undefined;
+    });
+  }
+
+  /**
+   * The fix that removes the line (an `is` node) holding the diagnostic's start, titled with `shown(line).label`;
+   * undefined when the text at the diagnostic is no longer `shown(line).text` (an edit since) or nothing can be removed.
+   */
+  private removeOverriddenLine<T extends AstNode>(document: LangiumDocument, diagnostic: Diagnostic, is: (n: AstNode) => n is T, shown: (line: T) => { text: string; label: string } | undefined): CodeAction | undefined {
     const root = document.parseResult.value.$cstNode;
     const leaf = root && CstUtils.findLeafNodeAtOffset(root, document.textDocument.offsetAt(diagnostic.range.start));
-    const line = leaf && AstUtils.getContainerOfType(leaf.astNode, (n): n is AstNode => singleValuedKey(n) !== undefined);
-    const keyword = line && propertyKeyword(line);
-    if (!line || !keyword || keyword !== document.textDocument.getText(diagnostic.range)) return undefined;
+    const line = leaf && AstUtils.getContainerOfType(leaf.astNode, is);
+    const s = line ? shown(line) : undefined;
+    if (!line || !s || s.text !== document.textDocument.getText(diagnostic.range)) return undefined;
     const edit = removeNode(line);
     if (!edit) return undefined;
-    return { title: `Remove the overridden '${keyword}' line`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, edit: { changes: { [edit.uri]: [edit.edit] } } };
+    return { title: `Remove the overridden '${s.label}' line`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, edit: { changes: { [edit.uri]: [edit.edit] } } };
   }
 
   /**
