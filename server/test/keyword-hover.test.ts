@@ -23,13 +23,15 @@ vm v on h {
 }
 `;
 
-/** The hover's markdown at the first `at` in SRC, `skip` characters in. */
-async function hoverAt(at: string, skip = 1): Promise<string | undefined> {
-  const doc = await t.validate(SRC);
-  const offset = SRC.indexOf(at) + skip;
-  const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(offset) });
+/** The hover's markdown at the first `at` in `text`, `skip` characters in; undefined when there is none. */
+async function hoverIn(text: string, at: string, skip = 1): Promise<string | undefined> {
+  const doc = await t.validate(text);
+  const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(text.indexOf(at) + skip) });
   return h && typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : undefined;
 }
+
+/** The hover's markdown at the first `at` in SRC, `skip` characters in. */
+const hoverAt = (at: string, skip = 1) => hoverIn(SRC, at, skip);
 
 describe('hover on keywords', () => {
   it('a statement keyword shows the doc comment of its grammar rule', async () => {
@@ -162,11 +164,7 @@ vm v on h {
     }
 }
 `;
-  async function hover(at: string, delta = 1): Promise<string | undefined> {
-    const doc = await t.validate(text);
-    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(text.indexOf(at) + delta) });
-    return (h?.contents as { value: string } | undefined)?.value;
-  }
+  const hover = (at: string, delta = 1) => hoverIn(text, at, delta);
   it('both register keywords (cap, ecap) show the rule\'s doc; the acs line\'s doc has no maintainer note', async () => {
     for (const at of ['cap 0xd2', 'ecap 0xf0']) expect(await hover(at), at).toMatch(/^\*\*e?cap\*\* — Raw Intel CAP\/ECAP register value/);
     const acs = await hover('acs cap');
@@ -188,8 +186,6 @@ vm v on h {
   });
   it('a device listed by an earlier hwpt block too: the later block says it is attached there', async () => {
     const two = text.replace('    hwpt a {\n        attach gpu\n    }\n', '    hwpt a {\n        attach gpu\n    }\n    hwpt b {\n        attach gpu\n    }\n');
-    const doc = await t.validate(two);
-    const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(two.indexOf('b {\n        attach')) });
-    expect((h?.contents as { value: string }).value).toContain('| gpu (0000:01:00.0) | listed by hwpt a first, attached there: ✓ attaches, hwpt a (manual, enforced)');
+    expect(await hoverIn(two, 'b {\n        attach', 0)).toContain('| gpu (0000:01:00.0) | listed by hwpt a first, attached there: ✓ attaches, hwpt a (manual, enforced)');
   });
 });
