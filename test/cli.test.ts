@@ -242,6 +242,18 @@ describe('iommu-topo upgrade', () => {
     expect(same.out).toContain('on 6.12: 0 new finding(s), 0 gone, in 1 file(s)');
   });
 
+  it('a host without a kernel line goes from the assumed 6.12 (KVER000): the gates it crosses match the findings that change', () => {
+    // amd_iommu=pgtbl_v2 reaches VFIO domains from 6.14: the simulation (6.12) has no KVM002, 7.0 has it
+    const text = 'host h {\n    arch x86_64\n    cmdline "amd_iommu=pgtbl_v2"\n    iommu u {\n        driver amd-vi\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    root-port rp at 0000:00:01.0 {\n        endpoint gpu at 0000:01:00.0 { no-snoop true driver vfio-pci }\n    }\n}\nvm v on h {\n    vmm qemu\n    assign gpu\n}\n';
+    const file = tmp('nokernel.iommu', text);
+    const r = cli(['upgrade', file, '--to', '7.0']);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/: kernel 6\.12 \(assumed\) → 7\.0$/);
+    expect(lines.some((l) => l.startsWith('  + 6.14 amd-vi: `amd_iommu=pgtbl_v1|pgtbl_v2` chooses the page table of VFIO domains too'))).toBe(true);
+    expect(r.out).toMatch(/\n {2}\+ .*nokernel\.iommu:15:\d+: error: .*\[KVM002\]/);
+    expect(JSON.parse(cli(['upgrade', file, '--to', '7.0', '--format', 'json']).out).hosts[0].from).toBe('6.12 (assumed)');
+  });
+
   it('bad input: a malformed --to, a missing --to, a file with syntax errors (2)', () => {
     expect(cli(['upgrade', 'examples', '--to', 'six']).err).toContain("--to: 'six' is not X.Y or X.Y.Z");
     expect(cli(['upgrade', 'examples', '--to', 'six']).code).toBe(2);

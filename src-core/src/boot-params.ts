@@ -11,8 +11,8 @@ export const SIMULATED_BOOL_PARAMS: ReadonlySet<string> = new Set([TYPE1_UNSAFE_
 
 /**
  * Whether `amd_iommu=pgtbl_v1|pgtbl_v2` reaches VFIO domains on `kernel`: from 6.14 (f9b80f941e0e removed
- * `domain_alloc()`, which forced v1 for unmanaged domains in 6.1–6.13); undefined = the newest kernel, as everywhere
- * in the simulator.
+ * `domain_alloc()`, which forced v1 for unmanaged domains in 6.1–6.13); undefined = the assumed kernel (6.12), as
+ * everywhere in the simulator.
  */
 export function pgtblOptionRead(kernel: KernelVersion | undefined): boolean {
   return since(kernel, GATES.amdPgtblOption);
@@ -95,7 +95,7 @@ export function moduleParamsFromCmdline(cmdline: string | undefined): Record<str
 /**
  * {@link moduleParamsFromCmdline} over a command line already split. With `booted` given, the values of the bool
  * parameters the simulator reads ({@link SIMULATED_BOOL_PARAMS}) are read as `param_set_bool` reads them on
- * `booted.kernel` (`kstrtobool`, kernel-cmdline.ts; undefined = the newest kernel) and kept as `Y` / `N`; one it
+ * `booted.kernel` (`kstrtobool`, kernel-cmdline.ts; undefined = the assumed kernel) and kept as `Y` / `N`; one it
  * rejects changes nothing, so the parameter keeps its earlier value or its default (`param_set_bool` does not write on
  * an error; `kernel/params.c:parse_args` reports "`true' invalid for parameter …", and a module loaded with it fails).
  */
@@ -182,7 +182,7 @@ export function bootEffectOn(effects: readonly BootParamEffect[] | undefined, wh
   return effects?.find((e) => e.what === what && e.iommuIds.includes(iommuId));
 }
 
-/** Whether `intel_iommu=sm_off` is an option of `kernel` (from 5.15, 792fb43ce2c9; undefined = the newest kernel). */
+/** Whether `intel_iommu=sm_off` is an option of `kernel` (from 5.15, 792fb43ce2c9; undefined = the assumed kernel). */
 export function smOffKnown(kernel: KernelVersion | undefined): boolean {
   return since(kernel, GATES.intelSmOff);
 }

@@ -136,7 +136,7 @@ export function lastOptionIn<T extends string>(entries: readonly CmdlineEntry[],
  * `0`/`n`/`N` false, `on`/`of…` by the second character; from 5.19 also `t`/`T` true and `f`/`F` false (0d6ea3ac94ca
  * "lib/kstrtox.c: add "false"/"true" support to kstrtobool()"), from 6.16 `e`/`E` true and `d`/`D` false (ae5b3500856f
  * "kstrtox: add support for enabled and disabled in kstrtobool()"). Anything else is rejected (undefined). `kernel`
- * undefined = the newest behaviour. Both releases are where the commits were merged (the 5.19 and 6.16 merge windows),
+ * undefined = the assumed kernel (6.12). Both releases are where the commits were merged (the 5.19 and 6.16 merge windows),
  * outside the reference.
  */
 export function kstrtobool(v: string, kernel?: KernelVersion): boolean | undefined {

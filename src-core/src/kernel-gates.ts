@@ -7,7 +7,7 @@
  * Each entry names the reference rule (../shared/reference) and the kernel source of the change. Where the
  * reference does not confirm the release, `unconfirmed` says what is assumed.
  */
-import { atLeast, formatKernel } from './kernel-version.js';
+import { ASSUMED_KERNEL, atLeast, formatKernel } from './kernel-version.js';
 import { hostArch } from './arch.js';
 import type { Arch, Host, Iommu, KernelVersion } from './model.js';
 
@@ -87,18 +87,21 @@ export type GateId = keyof typeof GATES;
 
 /**
  * True when `kernel` has the newer behaviour of `gate` (mainline release ≥ `gate.since`). `kernel` undefined = the
- * newest kernel, as everywhere in the simulator, so always true. Never throws.
+ * kernel the simulator assumes for a host without one ({@link ASSUMED_KERNEL}, 6.12, as KVER000 says), so gates of
+ * later releases are false for it. Never throws.
  */
 export function since(kernel: KernelVersion | undefined, gate: KernelGate): boolean {
-  return !kernel || atLeast(kernel, gate.since[0], gate.since[1]);
+  const k = kernel ?? ASSUMED_KERNEL;
+  return atLeast(k, gate.since[0], gate.since[1]);
 }
 
 /**
  * False when `kernel` has the newer behaviour of `gate` only by the model's assumption: it is older than the first
- * release the reference confirms (`gate.confirmedSince`). True otherwise, and for `kernel` undefined. Never throws.
+ * release the reference confirms (`gate.confirmedSince`). True otherwise; `kernel` undefined is the assumed kernel (6.12). Never throws.
  */
 export function confirmed(kernel: KernelVersion | undefined, gate: KernelGate): boolean {
-  return !kernel || !gate.confirmedSince || atLeast(kernel, gate.confirmedSince[0], gate.confirmedSince[1]);
+  const k = kernel ?? ASSUMED_KERNEL;
+  return !gate.confirmedSince || atLeast(k, gate.confirmedSince[0], gate.confirmedSince[1]);
 }
 
 /** `X.Y` of a gate's release. */
@@ -166,7 +169,7 @@ export const STABLE_EXCEPTIONS: readonly StableException[] = [ACS_TIMING_REGRESS
 
 /** What {@link hostKernelGates} reports for one host. */
 export interface HostKernelGates {
-  /** The kernel the host is simulated with; undefined = the newest behaviour (no kernel line, no default). */
+  /** The kernel the host is simulated with; undefined = none given (no kernel line, no default): the assumed kernel. */
   kernel: KernelVersion | undefined;
   /** Gates concerning the host that `kernel` has, oldest release first. */
   inEffect: KernelGate[];
@@ -179,7 +182,7 @@ export interface HostKernelGates {
 /**
  * The version gates that concern `host` (by its IOMMU drivers and architecture, {@link gateConcerns}), split by
  * whether `kernel` has them. `kernel` is the effective kernel (the host's `kernel`, else the default kernel); undefined
- * puts every gate in effect, as the simulator does. Never throws.
+ * is the assumed kernel ({@link ASSUMED_KERNEL}), as the simulator reads it. Never throws.
  */
 export function hostKernelGates(host: Pick<Host, 'arch' | 'iommus'>, kernel: KernelVersion | undefined): HostKernelGates {
   const states = kernelGates(kernel, hostGateScope(host));
@@ -200,7 +203,7 @@ export interface CrossedGate {
 
 /**
  * The gates concerning `host` whose behaviour differs between kernel `from` and kernel `to` (the effective kernels;
- * undefined = the newest), oldest release first. Never throws.
+ * undefined = the assumed kernel, {@link ASSUMED_KERNEL}), oldest release first. Never throws.
  */
 export function gatesBetween(host: Pick<Host, 'arch' | 'iommus'>, from: KernelVersion | undefined, to: KernelVersion | undefined): CrossedGate[] {
   const out: CrossedGate[] = [];

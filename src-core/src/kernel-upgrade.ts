@@ -12,7 +12,7 @@ import { simulate } from './simulate.js';
 /** One host's part of {@link KernelUpgrade}. */
 export interface HostUpgrade {
   hostId: string;
-  /** The kernel the host is simulated with as written (undefined = the newest behaviour). */
+  /** The kernel the host is simulated with as written (undefined = none given: the assumed kernel, ASSUMED_KERNEL). */
   from: KernelVersion | undefined;
   gates: CrossedGate[];
 }

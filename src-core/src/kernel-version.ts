@@ -1,6 +1,12 @@
 import type { KernelVersion } from './model.js';
 
 /**
+ * Kernel assumed when a host declares none and no `defaultKernel` option is set (reported by KVER000):
+ * 6.12, the newest long-term series the reference read in source (S-6.12).
+ */
+export const ASSUMED_KERNEL: KernelVersion = { major: 6, minor: 12 };
+
+/**
  * Parse `X.Y` or `X.Y.Z` (an optional `-suffix` such as `-fc-v782` or `-rc3` is ignored).
  * Returns undefined for anything else; never throws.
  * "7.x" follows 6.19 (see ../shared/reference/kernel-rules-vfio-kvm.md §0.1).

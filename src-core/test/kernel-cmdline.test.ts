@@ -71,7 +71,7 @@ describe('switches that a later option undoes: the last on/off wins (intel_iommu
     expect(effectsOf('intel_iommu=off,sm_on')).toEqual(['translation-off:intel_iommu=off']);
   });
 
-  it('kstrtobool as each kernel reads it: t/f from 5.19 (0d6ea3ac94ca), e/d from 6.16 (ae5b3500856f), newest without a kernel', () => {
+  it('kstrtobool as each kernel reads it: t/f from 5.19 (0d6ea3ac94ca), e/d from 6.16 (ae5b3500856f), the assumed 6.12 without a kernel', () => {
     const k = (major: number, minor: number) => ({ major, minor });
     for (const [v, want] of [['1', true], ['Yes', true], ['on', true], ['0', false], ['no', false], ['OFF', false], ['of', false]] as const) expect(kstrtobool(v, k(5, 15)), v).toBe(want);
     for (const v of ['', 'o', 'ox', 'x', '2', ' 1']) expect(kstrtobool(v), JSON.stringify(v)).toBeUndefined();
@@ -82,7 +82,7 @@ describe('switches that a later option undoes: the last on/off wins (intel_iommu
     expect(kstrtobool('enabled', k(6, 16))).toBe(true);
     expect(kstrtobool('disabled', k(6, 16))).toBe(false);
     expect(kstrtobool('t')).toBe(true);
-    expect(kstrtobool('d')).toBe(false);
+    expect(kstrtobool('d')).toBeUndefined();
   });
 
   it('a bool module parameter on the command line is read as the host kernel reads it; a rejected value leaves the default', () => {
@@ -300,10 +300,11 @@ describe('amd_iommu=pgtbl_v1 / pgtbl_v2 for AMD units without a pgtable line', (
     expect(applyBootParams({ ...amd(), cmdline: 'amd_iommu=pgtbl_v2' }).effects).toEqual([{ param: 'amd_iommu=pgtbl_v2', iommuIds: ['ivhd0'], what: 'pgtable' }]);
     expect(cmdlineEffects({ ...amd(), cmdline: 'amd_iommu=pgtbl_v2' })[0]).toMatchObject({ read: true, effect: expect.stringMatching(/^v2 page tables/) });
   });
-  it('a host without a kernel is read as the newest kernel: the option applies, in the simulation and in the hover text alike', () => {
+  it('a host without a kernel is read as the assumed kernel (6.12, KVER000): the option is not read, in the simulation and in the hover text alike', () => {
     const none = { ...amd(), kernel: undefined, cmdline: 'amd_iommu=pgtbl_v2' };
-    expect(applyBootParams(none, undefined).host.iommus[0].pgtable).toBe('v2');
-    expect(cmdlineEffects(none, undefined)[0]).toMatchObject({ read: true, effect: expect.stringMatching(/^v2 page tables/) });
+    expect(applyBootParams(none, undefined).host.iommus[0].pgtable).toBeUndefined();
+    expect(simulate({ hosts: [none], vms: [] }).hosts.get(none.id)?.bootParams?.some((e) => /pgtbl/.test(JSON.stringify(e)))).toBe(false);
+    expect(cmdlineEffects(none, undefined)[0]).toMatchObject({ read: false });
   });
 });
 

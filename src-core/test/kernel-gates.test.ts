@@ -78,8 +78,10 @@ describe('kernel version gates', () => {
     expect(ids(g.ahead)).toEqual(expect.arrayContaining(['iommufd', 'vfioCdev', 'isolatedMsi', 'iommufdIrAtBind', 'genericDirectMapping', 'kvmGuestPat']));
     expect(ids([...g.inEffect, ...g.ahead]).filter((id) => /smmu|virtio|amd|gicv5|hisi/i.test(id))).toEqual([]);
     expect(g.stable).toEqual([]);
+    // no kernel: the assumed 6.12, as the simulation reads it (KVER000)
     const none = hostKernelGates(h, undefined);
-    expect(none.ahead).toEqual([]);
+    expect(ids(none.ahead)).toEqual(ids(hostKernelGates(h, v(6, 12)).ahead));
+    expect(ids(none.ahead)).toContain('acsAtDmaConfigure');
   });
 
   it('hostKernelGates names the stable ACS-timing regression on 6.12.75–6.12.77 only', () => {
@@ -112,8 +114,9 @@ describe('kernel version gates', () => {
     ]);
     expect(gatesBetween(h, v(6, 6), v(6, 1)).map((c) => [c.gate.id, c.change])).toEqual(up.map((c) => [c.gate.id, 'lost']));
     expect(gatesBetween(h, v(6, 12, 3), v(6, 12, 80))).toEqual([]);
-    // undefined = the newest kernel
-    expect(gatesBetween(h, undefined, v(7, 0))).toEqual([]);
+    // undefined = the assumed kernel (6.12): a host without a kernel line crosses the 6.13–7.0 gates on the way to 7.0
+    expect(gatesBetween(h, undefined, v(7, 0))).toEqual(gatesBetween(h, v(6, 12), v(7, 0)));
+    expect(gatesBetween(h, undefined, v(7, 0)).length).toBeGreaterThan(0);
   });
 
   it('kernelOverride simulates every host on that kernel, whatever its kernel line', () => {

@@ -8,7 +8,7 @@
  * Exit codes: 0 = the target kernel adds no error; 1 = it adds at least one error; 2 = bad input or syntax errors.
  */
 import { AstUtils } from 'langium';
-import { formatKernel } from '../../../src-core/src/kernel-version.js';
+import { ASSUMED_KERNEL, formatKernel } from '../../../src-core/src/kernel-version.js';
 import { gatesBetween, gateRelease, type CrossedGate } from '../../../src-core/src/kernel-gates.js';
 import { unmatchedBy } from '../../../src-core/src/kernel-upgrade.js';
 import type { KernelVersion } from '../../../src-core/src/model.js';
@@ -21,7 +21,10 @@ export interface UpgradeHost {
   name: string;
   /** The declaring file, relative to the working directory. */
   path: string;
-  /** The kernel it is simulated with now (`X.Y[.Z]`), or `newest` when neither a kernel line nor a default gives one. */
+  /**
+   * The kernel it is simulated with now (`X.Y[.Z]`), or `6.12 (assumed)` when neither a kernel line nor a default gives
+   * one (the kernel the simulator assumes, KVER000).
+   */
   from: string;
   to: string;
   gates: CrossedGate[];
@@ -64,7 +67,7 @@ export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVer
       if ((where && where !== f.document.uri.toString()) || seen.has(id)) continue;
       seen.add(id);
       const from = sim.result.hosts.get(h.id)?.kernel;
-      hosts.push({ name: h.name, path: displayPath(cwd, f.path), from: from ? formatKernel(from) : 'newest', to: formatKernel(to), gates: gatesBetween(h, from, to) });
+      hosts.push({ name: h.name, path: displayPath(cwd, f.path), from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to) });
     }
   }
   const files: UpgradeFile[] = current.files.map((f, i) => {

@@ -4,7 +4,7 @@
  */
 import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '../../../src-core/src/analysis.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
-import { formatKernel } from '../../../src-core/src/kernel-version.js';
+import { ASSUMED_KERNEL, formatKernel } from '../../../src-core/src/kernel-version.js';
 import { confirmed, gateRelease, hostKernelGates, type KernelGate } from '../../../src-core/src/kernel-gates.js';
 import { MODELLED_KERNELS, outsideModelled } from '../../../src-core/src/rules/kver-range.js';
 import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
@@ -272,13 +272,13 @@ function hex4(n: number): string {
  * (its IOMMU drivers and architecture), split into what `kernel` already has and what it does not have yet, from the
  * core's gate table ({@link hostKernelGates}). `kernel` is the kernel the host is simulated with; `source` says where it
  * came from: the host's own `kernel` line, the default kernel of the settings (the line could not be read), or neither
- * (`kernel` undefined: the newest behaviour).
+ * (`kernel` undefined: the kernel the simulator assumes, 6.12, as KVER000 says).
  */
-export function describeKernelLine(host: Host, kernel: KernelVersion | undefined, source: 'line' | 'default' | 'newest'): string {
+export function describeKernelLine(host: Host, kernel: KernelVersion | undefined, source: 'line' | 'default' | 'assumed'): string {
   const g = hostKernelGates(host, kernel);
-  const k = kernel ? formatKernel(kernel) : 'the newest kernel';
+  const k = formatKernel(kernel ?? ASSUMED_KERNEL);
   const outside = kernel && outsideModelled(kernel);
-  const from = source === 'line' ? '' : source === 'default' ? ' (this line is not a version the simulator reads; the default kernel of the settings is used)' : ' (this line is not a version the simulator reads, and no default kernel is set)';
+  const from = source === 'line' ? '' : source === 'default' ? ' (this line is not a version the simulator reads; the default kernel of the settings is used)' : ' (this line is not a version the simulator reads, and no default kernel is set: the simulator assumes this release, KVER000)';
   const lines = [`**kernel ${k}**${from} — what the simulator applies at this release`, ''];
   if (outside) {
     const edge = formatKernel(outside === 'older' ? MODELLED_KERNELS.oldest : MODELLED_KERNELS.newest);

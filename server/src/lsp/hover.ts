@@ -100,7 +100,7 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       // the kernel the host is simulated with: its own line when the lowering read it, else the settings' default
       if (!host) return undefined;
       const kernel = sim.result.hosts.get(host.id)?.kernel ?? host.kernel;
-      return describeKernelLine(host, kernel, host.kernel ? 'line' : kernel ? 'default' : 'newest');
+      return describeKernelLine(host, kernel, host.kernel ? 'line' : kernel ? 'default' : 'assumed');
     }
     if (isVmmProp(node) && node.vmm && isVm(node.$container)) {
       const sim = this.iommuServices.simulation.SimulationCache.get(document);

@@ -9,7 +9,7 @@ import type { LangiumSharedServices } from 'langium/lsp';
 import { validatedDocument } from './validated-document.js';
 import { gateRelease } from '../../../src-core/src/kernel-gates.js';
 import { kernelUpgrade } from '../../../src-core/src/kernel-upgrade.js';
-import { formatKernel, parseKernelVersion } from '../../../src-core/src/kernel-version.js';
+import { ASSUMED_KERNEL, formatKernel, parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import type { Finding } from '../../../src-core/src/findings.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { effectiveSeverity, severityOverrides } from '../language/iommu-validator.js';
@@ -38,7 +38,7 @@ export function kernelUpgradePreview(
   const lines = [`# Kernel ${k}: what changes for ${title}`, ''];
   for (const id of sim.heldBack.keys()) lines.push(`_Host ${name(id)}: its simulation is held back (SYN003) until the file names every IOMMU driver and device kind; the comparison may miss what depends on them._`, '');
   for (const h of u.hosts) {
-    lines.push(`## host ${name(h.hostId)}: kernel ${h.from ? formatKernel(h.from) : 'newest'} → ${k}`, '');
+    lines.push(`## host ${name(h.hostId)}: kernel ${h.from ? formatKernel(h.from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`} → ${k}`, '');
     if (!h.gates.length) lines.push('No modelled behaviour changes between these releases.', '');
     for (const { gate, change } of h.gates) {
       lines.push(`- **${change === 'gained' ? '+' : '−'} ${gateRelease(gate)}** ${gate.area}: ${change === 'gained' ? gate.from : gate.before} _(${gate.rule})_`);

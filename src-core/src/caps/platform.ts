@@ -5,6 +5,9 @@
 import type { SimulationOptions } from '../analysis.js';
 import { resolveIommu, type HostTopology } from '../groups/topology.js';
 import type { Arch, Host, Iommu, KernelVersion, PciDevice } from '../model.js';
+import { ASSUMED_KERNEL } from '../kernel-version.js';
+
+export { ASSUMED_KERNEL };
 
 /** {@link hostArch} lives in `arch.ts` (one rule for the whole simulator); re-exported for the capability tables. */
 export { hostArch } from '../arch.js';
@@ -26,12 +29,6 @@ export function iommuOf(host: Host, device: PciDevice, topo?: HostTopology): Iom
   const u = resolveIommu(host, device, topo);
   return u && u.driver !== 'none' ? u : undefined;
 }
-
-/**
- * Kernel assumed when a host declares none and no `defaultKernel` option is set (reported by KVER000):
- * 6.12, the newest long-term series the reference read in source (S-6.12).
- */
-export const ASSUMED_KERNEL: KernelVersion = { major: 6, minor: 12 };
 
 /** `kernel ?? ASSUMED_KERNEL`. */
 export function effectiveKernel(kernel: KernelVersion | undefined): KernelVersion {

@@ -5,7 +5,7 @@
  */
 import { ACS_TIMING_REGRESSION, GATES, since } from '../kernel-gates.js';
 import { ACS, type Host, type KernelVersion, type PciDevice } from '../model.js';
-import { formatKernel } from '../kernel-version.js';
+import { ASSUMED_KERNEL, formatKernel } from '../kernel-version.js';
 import { parsePciAcsOptions, scanAcsParam, type PciAcsOptions } from './cmdline.js';
 import { acsFlagNames, hex4 } from './names.js';
 import { isIntelPchAcsPort, isIntelSptPchPort } from './quirks.js';
@@ -55,13 +55,13 @@ export function inAcsStableRegression(k: KernelVersion | undefined): boolean {
 }
 
 /**
- * GRP-ACS-06: when ACS is enabled relative to group formation. `kernel` undefined = newest behaviour.
+ * GRP-ACS-06: when ACS is enabled relative to group formation. `kernel` undefined = the assumed kernel (6.12).
  * Never throws. Source: S-6.12 drivers/pci/pci.c:pci_acs_init, drivers/iommu/of_iommu.c:of_iommu_configure;
  * S-7.2 drivers/pci/pci-driver.c:pci_dma_configure, drivers/iommu/iommu.c:iommu_init_device.
  */
 export function acsTiming(host: Host, kernel: KernelVersion | undefined): AcsTiming {
   const acsRequested = host.iommus.some((i) => i.driver !== 'none' && i.driver !== 's390');
-  const k = kernel ? formatKernel(kernel) : 'the newest kernel';
+  const k = formatKernel(kernel ?? ASSUMED_KERNEL);
   if (host.acsEnabledBeforeGrouping !== undefined) {
     const on = host.acsEnabledBeforeGrouping;
     return { acsRequested, enabledBeforeGrouping: on && acsRequested, cmdlineBeforeGrouping: on, cause: 'override', text: `the host states ACS was ${on ? '' : 'not '}enabled before iommu_group formation` };

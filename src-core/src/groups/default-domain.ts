@@ -246,7 +246,7 @@ export function policyText(p: DomainPolicy): string {
  * Every group's default domain on one host: `policy` from {@link globalDomainPolicy}, and `byGroup` from group number
  * to {@link groupDefaultDomain}. `host` is the host as booted (command-line switches applied, see `boot-params.ts`:
  * a unit turned off has no groups anyway); `grouping` its grouping; `kernel` the effective kernel (undefined =
- * newest behaviour). Groups of an s390 unit, groups whose probing the kernel refuses, and every group before 5.11
+ * the assumed kernel, 6.12). Groups of an s390 unit, groups whose probing the kernel refuses, and every group before 5.11
  * (no `type` file) are left out. Never throws.
  */
 export function hostDefaultDomains(host: Host, grouping: GroupingResult, kernel: KernelVersion | undefined): { policy: DomainPolicy; byGroup: Map<number, DefaultDomain> } {

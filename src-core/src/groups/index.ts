@@ -48,7 +48,7 @@ export interface GroupingOverrides {
 }
 
 /**
- * Full grouping run for one host (GRP-ALG-01 with GRP-ORD-01 probe order). `kernel` undefined = newest behaviour.
+ * Full grouping run for one host (GRP-ALG-01 with GRP-ORD-01 probe order). `kernel` undefined = the assumed kernel (6.12).
  * Probe order: from 6.1 each IOMMU unit's registration (in `host.iommus` order) probes the devices behind it in
  * device order; before 6.1 one pass in device order. Devices whose IOMMU resolves to nothing or to driver `none` get
  * no group. s390 → one group per function. Never throws.

@@ -20,7 +20,7 @@ export interface QuirkAnswer {
 /** Inputs the quirk functions read besides the device itself. */
 export interface QuirkEnv {
   topo: HostTopology;
-  /** Effective kernel version (undefined = newest behaviour). */
+  /** Effective kernel version (undefined = the assumed kernel, 6.12). */
   kernel: KernelVersion | undefined;
   /** An ACPI IVRS table exists (the host has an AMD-Vi IOMMU). */
   ivrs: boolean;
