@@ -127,10 +127,9 @@ describe('hover on the kernel line: the modelled behaviour that changes at a rel
     expect(v).not.toContain('**Not yet');
     expect(v).toContain('Newer than the newest modelled release (7.2): answers follow 7.2 (KVER002).');
   });
-  it('an assumed release is marked; a stable regression is named', async () => {
-    const v = await hoverOn(intel('6.8'), '6.8');
-    expect(v).toContain('6.8 intel-vtd: a unit without hardware pass-through (ECAP.PT) always gets a translated, strict DMA default domain _(assumed:');
-    expect(await hoverOn(intel('6.12'), '6.12')).not.toContain('_(assumed: the change is in 6.12');
+  it('the release of a change is where it was merged (Intel without ECAP.PT: 6.12); a stable regression is named', async () => {
+    expect(await hoverOn(intel('6.8'), '6.8')).toContain('- **6.12** intel-vtd: a unit without hardware pass-through (ECAP.PT) always gets a translated, strict DMA default domain. On 6.8:');
+    expect(await hoverOn(intel('6.12'), '6.12')).toContain('- 6.12 intel-vtd: a unit without hardware pass-through (ECAP.PT) always gets a translated, strict DMA default domain _(DOM-DEF-03)_');
     expect(await hoverOn(intel('6.12.76'), '6.12.76')).toContain('**Stable 6.12.75–6.12.77:** ACS is enabled in pci_dma_configure only after iommu_group formation');
   });
   it('the kernel keyword keeps its grammar doc', async () => {

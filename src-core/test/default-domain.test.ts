@@ -109,11 +109,11 @@ describe('group default domains (DOM-DEF-02, DOM-DEF-03)', () => {
     expect(types({ ...noPt, kernel: { major: 6, minor: 1 } })).toMatchObject({ nic: 'identity' });
     const old = simulate(topo([{ ...noPt, kernel: { major: 6, minor: 1 } }])).hosts.get('h')!;
     expect(old.defaultDomains!.get(old.grouping.groupOf.get('nic')?.number ?? -1)?.why.join(' ')).toContain('1:1 page table');
-    // between the two the reference does not pin the release down
-    const mid = simulate(topo([{ ...noPt, kernel: { major: 6, minor: 10 } }])).hosts.get('h')!;
-    const d = mid.defaultDomains!.get(mid.grouping.groupOf.get('nic')!.number)!;
+    // the change (184bee388d46) was merged for 6.12: 6.11 still emulates identity
+    expect(types({ ...noPt, kernel: { major: 6, minor: 11 } })).toMatchObject({ nic: 'identity' });
+    const at = simulate(topo([{ ...noPt, kernel: { major: 6, minor: 12, patch: 0 } }])).hosts.get('h')!;
+    const d = at.defaultDomains!.get(at.grouping.groupOf.get('nic')!.number)!;
     expect(d).toMatchObject({ type: 'DMA', by: 'iommu-driver' });
-    expect(d.unconfirmed).toContain('6.8');
   });
 
   it('arm-smmu-v3 gives the HiSilicon PTT device an identity domain under a strict default', () => {
@@ -125,8 +125,9 @@ describe('group default domains (DOM-DEF-02, DOM-DEF-03)', () => {
     // identity wins a conflict between members; with an untrusted member the kernel refuses to probe: no prediction
     expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [other, ptt], undefined)?.type).toBe('identity');
     expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt, { ...other, untrusted: true }], undefined)).toBeUndefined();
-    // before 6.12 the reference does not show the PTT rule
-    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt], { major: 6, minor: 6 })?.unconfirmed).toContain('6.0');
+    // merged for 6.1 (24b6c7798a01): 6.0 follows the host default
+    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt], { major: 6, minor: 1 })).toMatchObject({ type: 'identity', by: 'iommu-driver' });
+    expect(groupDefaultDomain(globalDomainPolicy({ ...intel(), arch: 'arm64' }), u, [ptt], { major: 6, minor: 0 })).toMatchObject({ type: 'DMA', by: 'host-default' });
   });
 
   it('the analysis builds default domains on first read, as plain data (JSON), and none for a unit turned off', () => {
@@ -150,12 +151,13 @@ describe('DOM002: iommu=pt on an Intel unit without ECAP.PT', () => {
     expect(f[0].fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'dmar0', property: 'passthrough', value: 'true' }]);
   });
 
-  it('not without a pass-through request, with ECAP.PT, before 6.8, or when a later token undoes it', () => {
+  it('not without a pass-through request, with ECAP.PT, before 6.12, or when a later token undoes it', () => {
     expect(codes(intel('6.12', NO_PT))).not.toContain('DOM002');
     expect(codes(intel('6.12', { passthrough: true }, { cmdline: 'iommu=pt' }))).not.toContain('DOM002');
     expect(codes(intel('6.1', NO_PT, { cmdline: 'iommu=pt' }))).not.toContain('DOM002');
     expect(codes(intel('6.12', NO_PT, { cmdline: 'iommu=pt iommu.passthrough=0' }))).not.toContain('DOM002');
-    expect(codes(intel('6.10', NO_PT, { cmdline: 'iommu.passthrough=1' }))).toContain('DOM002');
+    expect(codes(intel('6.11', NO_PT, { cmdline: 'iommu.passthrough=1' }))).not.toContain('DOM002');
+    expect(codes(intel('6.12', NO_PT, { cmdline: 'iommu.passthrough=1' }))).toContain('DOM002');
   });
 });
 
@@ -197,10 +199,10 @@ describe('flush queue (DOM-DEF-02)', () => {
     const u = iommu('viommu', 'virtio-iommu', { msi: 'x86-vector' });
     return groupDefaultDomain(globalDomainPolicy(host('g', kernel, [u], [])), u, [dev('net', 'endpoint', '0000:01:00.0')], host('g', kernel, [], []).kernel);
   };
-  it('virtio-iommu: DMA-FQ from 6.7 (deferred flush); before it the DMA_FQ allocation fails and the core falls back to DMA', () => {
+  it('virtio-iommu: DMA-FQ from 6.8 (deferred flush); before it the DMA_FQ allocation fails and the core falls back to DMA', () => {
     expect(virt('6.12')).toMatchObject({ type: 'DMA-FQ', by: 'host-default' });
-    expect(virt('6.12')?.unconfirmed).toBeUndefined();
-    expect(virt('6.6')).toMatchObject({ type: 'DMA', by: 'iommu-driver', unconfirmed: expect.stringContaining('6.7') });
+    expect(virt('6.8')).toMatchObject({ type: 'DMA-FQ', by: 'host-default' });
+    expect(virt('6.7')).toMatchObject({ type: 'DMA', by: 'iommu-driver' });
     expect(virt('6.1')).toMatchObject({ type: 'DMA', by: 'iommu-driver' });
     expect(virt('6.1')?.why[0]).toContain('falls back to a strict DMA domain');
     // other drivers keep the flush queue

@@ -5,7 +5,7 @@
 import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '../../../src-core/src/analysis.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { ASSUMED_KERNEL, formatKernel } from '../../../src-core/src/kernel-version.js';
-import { confirmed, gateRelease, hostKernelGates, type KernelGate } from '../../../src-core/src/kernel-gates.js';
+import { gateRelease, hostKernelGates, type KernelGate } from '../../../src-core/src/kernel-gates.js';
 import { MODELLED_KERNELS, outsideModelled } from '../../../src-core/src/rules/kver-range.js';
 import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-core/src/groups/default-domain.js';
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
@@ -57,12 +57,11 @@ export function outcomeLine(o: AttachOutcome): string {
   return `${status}${domain}${box}`;
 }
 
-/** The group's default domain (DOM-TYPE-01) as hover lines: its type, why, and what the reference leaves unconfirmed. */
+/** The group's default domain (DOM-TYPE-01) as hover lines: its type and why. */
 function domainLines(d: DefaultDomain | undefined, n: number): string[] {
   if (!d) return [];
   return [
     `- default domain \`${d.type}\` (\`/sys/kernel/iommu_groups/${n}/type\`, the host's own DMA; VFIO and iommufd attach domains of their own): ${d.why.join('; ')}`,
-    ...(d.unconfirmed ? [`- unconfirmed: ${d.unconfirmed}`] : []),
   ];
 }
 
@@ -284,7 +283,7 @@ export function describeKernelLine(host: Host, kernel: KernelVersion | undefined
     const edge = formatKernel(outside === 'older' ? MODELLED_KERNELS.oldest : MODELLED_KERNELS.newest);
     lines.push(`${outside === 'older' ? 'Older than the oldest' : 'Newer than the newest'} modelled release (${edge}): answers follow ${edge} (KVER002).`, '');
   }
-  const note = (gate: KernelGate) => (gate.unconfirmed && !confirmed(kernel, gate) ? ` _(assumed: ${gate.unconfirmed})_` : '');
+  const note = (gate: KernelGate) => (gate.unconfirmed ? ` _(assumed: ${gate.unconfirmed})_` : '');
   for (const e of g.stable) lines.push(`**Stable ${e.range}:** ${e.what} (${e.rule}).`, '');
   if (g.ahead.length) {
     lines.push(`**Not yet on ${k}** (${g.ahead.length}):`);

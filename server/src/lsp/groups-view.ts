@@ -158,5 +158,5 @@ export { GROUPS_REQUEST, type GroupsView } from '../protocol/groups-view.js';
 /** The view's `domainType` / `domainWhy` of a group from the simulator's default domain (none if it has none). */
 function domainOf(d: DefaultDomain | undefined): { domainType?: string; domainWhy?: string } {
   if (!d) return {};
-  return { domainType: d.type, domainWhy: [...d.why, ...(d.unconfirmed ? [`unconfirmed: ${d.unconfirmed}`] : [])].join('; ') };
+  return { domainType: d.type, domainWhy: d.why.join('; ') };
 }

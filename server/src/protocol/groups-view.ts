@@ -44,7 +44,7 @@ export interface GroupsViewGroup {
   iommu?: string;
   /** Predicted default domain, `/sys/kernel/iommu_groups/<N>/type` (`DMA`, `DMA-FQ`, `identity`; DOM-TYPE-01). */
   domainType?: string;
-  /** Why the group has that default domain (sentences naming the reference rules), unconfirmed parts included. */
+  /** Why the group has that default domain (sentences naming the reference rules). */
   domainWhy?: string;
   /** Members in probe order. */
   devices: GroupsViewDevice[];

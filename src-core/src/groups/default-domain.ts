@@ -15,7 +15,7 @@
  * s390 units get no prediction (DOM-DEF-02 lists s390 modes that force strict, which the model cannot tell apart).
  */
 import { regBit, VTD_ECAP } from '../caps/vtd-registers.js';
-import { confirmed, GATES, since } from '../kernel-gates.js';
+import { GATES, since } from '../kernel-gates.js';
 import { cmdlineEntries, kstrtobool, x86IommuOptions } from '../kernel-cmdline.js';
 import { formatKernel } from '../kernel-version.js';
 import type { GroupingResult, HostAnalysis } from '../analysis.js';
@@ -49,11 +49,6 @@ export interface DefaultDomain {
   by: 'host-default' | 'iommu-driver' | 'untrusted';
   /** Why, most decisive first, e.g. "translated, lazy invalidation: the x86 Kconfig default … (DOM-DEF-01)". */
   why: string[];
-  /**
-   * Set when the prediction depends on a kernel change whose first release the reference does not pin down:
-   * what is unconfirmed. The type is the reference's best estimate.
-   */
-  unconfirmed?: string;
 }
 
 export { kstrtobool } from '../kernel-cmdline.js';
@@ -145,9 +140,8 @@ function isHisiPtt(d: PciDevice): boolean {
 
 /**
  * The driver's `def_domain_type(dev)` for one member (DOM-DEF-03): `identity`, `DMA`, or undefined (no preference).
- * `unconfirmed` is set when the answer rests on a change of unconfirmed release.
  */
-function driverType(u: Iommu, d: PciDevice, policy: DomainPolicy, kernel: KernelVersion | undefined): { type?: DefaultDomainType; why?: string; unconfirmed?: string } {
+function driverType(u: Iommu, d: PciDevice, policy: DomainPolicy, kernel: KernelVersion | undefined): { type?: DefaultDomainType; why?: string } {
   if (lacksPassthrough(u)) {
     // Without ECAP.PT newer kernels always ask for a (strict) DMA domain; older ones had no preference and, for an
     // identity default, emulated pass-through with a 1:1 page table.
@@ -155,12 +149,10 @@ function driverType(u: Iommu, d: PciDevice, policy: DomainPolicy, kernel: Kernel
       return policy.passthrough ? { why: `Intel ${u.name} has no hardware pass-through (ECAP.PT); ${formatKernel(kernel)} emulates identity with a 1:1 page table (DOM-DEF-03)` } : {};
     }
     const why = `Intel ${u.name} has no hardware pass-through (ECAP.PT, bit 6 of its \`ecap\`), so \`device_def_domain_type\` asks for a DMA domain: translated, strict, whatever the host default (DOM-DEF-03)`;
-    if (kernel && !confirmed(kernel, GATES.intelNoPassthroughDma)) return { type: 'DMA', why, unconfirmed: `the change that made Intel units without ECAP.PT always use DMA is in 6.12 and not in 6.1; the reference dates it to about 6.8 (unconfirmed), so ${formatKernel(kernel)} may still follow the host default` };
     return { type: 'DMA', why };
   }
   if (u.driver === 'arm-smmu-v3' && isHisiPtt(d) && since(kernel, GATES.hisiPttIdentity)) {
     const why = `${d.name} is a HiSilicon PTT device (19e5:a12e), which \`arm_smmu_def_domain_type\` always maps 1:1 (DOM-DEF-03)`;
-    if (!confirmed(kernel, GATES.hisiPttIdentity)) return { type: 'identity', why, unconfirmed: 'the reference shows this in the 6.12 and 7.2 sources; the model dates it to 6.0, when the PTT driver was merged' };
     return { type: 'identity', why };
   }
   return {};
@@ -176,14 +168,13 @@ function driverType(u: Iommu, d: PciDevice, policy: DomainPolicy, kernel: Kernel
  * - otherwise the global policy's type, where a `DMA-FQ` the driver cannot give becomes `DMA` (virtio-iommu before
  *   deferred-flush support, see `flushQueueDowngrade`), and reads `DMA` before 5.15 (no DMA-FQ type yet).
  *
- * `unit` is the group's IOMMU (undefined: policy only); `members` in probe order; `kernel` undefined = newest
- * behaviour. Never throws.
+ * `unit` is the group's IOMMU (undefined: policy only); `members` in probe order; `kernel` undefined = the assumed
+ * kernel (6.12). Never throws.
  */
 export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined, members: readonly PciDevice[], kernel: KernelVersion | undefined): DefaultDomain | undefined {
   let preferred: DefaultDomainType | undefined;
   let preferredWhy: string | undefined;
-  let unconfirmed: string | undefined;
-  /** A driver remark that does not change the type (Intel without ECAP.PT before 6.8). */
+  /** A driver remark that does not change the type (Intel without ECAP.PT before 6.12). */
   let note: string | undefined;
   for (const d of unit ? members : []) {
     const t = driverType(unit!, d, policy, kernel);
@@ -194,7 +185,6 @@ export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined
     if (preferred === undefined || (preferred !== t.type && t.type === 'identity')) {
       preferred = t.type;
       preferredWhy = t.why;
-      unconfirmed = t.unconfirmed;
     }
   }
   const untrusted = members.find((d) => d.untrusted);
@@ -204,7 +194,7 @@ export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined
     if (preferred && preferred !== 'DMA') return undefined;
     return { type: 'DMA', by: 'untrusted', why: [`${untrusted.name} is untrusted (external-facing), which forces a translated, strict DMA domain on its group (DOM-DEF-02)`] };
   }
-  if (preferred) return { type: preferred, by: 'iommu-driver', why: [preferredWhy!, policyText(policy)], ...(unconfirmed ? { unconfirmed } : {}) };
+  if (preferred) return { type: preferred, by: 'iommu-driver', why: [preferredWhy!, policyText(policy)] };
   let type = policyType(policy);
   const why = note ? [policyText(policy), note] : [policyText(policy)];
   // before 5.15 a lazy domain is an IOMMU_DOMAIN_DMA with a flush queue: `type` shows DMA
@@ -213,24 +203,23 @@ export function groupDefaultDomain(policy: DomainPolicy, unit: Iommu | undefined
     why.push(`${formatKernel(kernel)} predates the DMA-FQ domain type (5.15): a lazy domain reads DMA`);
   }
   const fq = type === 'DMA-FQ' && unit ? flushQueueDowngrade(unit, kernel) : undefined;
-  if (fq) return { type: fq.type, by: 'iommu-driver', why: [fq.why, ...why], ...(fq.unconfirmed ? { unconfirmed: fq.unconfirmed } : {}) };
+  if (fq) return { type: fq.type, by: 'iommu-driver', why: [fq.why, ...why] };
   return { type, by: 'host-default', why };
 }
 
 /**
  * DOM-DEF-02 / DOM-DEF-03: a DMA-FQ default domain the driver cannot give becomes DMA. virtio-iommu accepted only
  * UNMANAGED, DMA and IDENTITY domains until it gained `flush_iotlb_all` and IOMMU_CAP_DEFERRED_FLUSH ("iommu/virtio:
- * Add ops->flush_iotlb_all and enable deferred flush", 6.7 cycle): the DMA_FQ allocation fails and the core falls
- * back to DMA ("Failed to allocate default IOMMU domain of type … Falling back to IOMMU_DOMAIN_DMA"). The reference
- * confirms the capability for virtio-iommu in 6.12 only, so the 6.7 boundary is marked unconfirmed. Undefined = no
+ * Add ops->flush_iotlb_all and enable deferred flush", merged for 6.8): the DMA_FQ allocation fails and the core
+ * falls back to DMA ("Failed to allocate default IOMMU domain of type … Falling back to IOMMU_DOMAIN_DMA"). The
+ * reference shows the capability in the 6.12 source; the release is that of the IOMMU pull for 6.8. Undefined = no
  * downgrade.
  */
-function flushQueueDowngrade(u: Iommu, kernel: KernelVersion | undefined): { type: DefaultDomainType; why: string; unconfirmed?: string } | undefined {
+function flushQueueDowngrade(u: Iommu, kernel: KernelVersion | undefined): { type: DefaultDomainType; why: string } | undefined {
   if (u.driver !== 'virtio-iommu' || !kernel || since(kernel, GATES.virtioNoFlushQueue)) return undefined;
   return {
     type: 'DMA',
     why: `virtio-iommu ${u.name} on ${formatKernel(kernel)} has no flush-queue support, so the lazy default's DMA-FQ domain cannot be allocated and the core falls back to a strict DMA domain (DOM-DEF-02, DOM-DEF-03)`,
-    unconfirmed: "the reference confirms virtio-iommu's deferred-flush support in 6.12; the model dates it to 6.7 from the patch series",
   };
 }
 

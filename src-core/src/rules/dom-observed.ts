@@ -41,7 +41,7 @@ export const domObservedRule: Rule = {
           code: 'DOM003',
           severity: 'info',
           message: `simulator predicts default domain ${predicted.type} for iommu_group ${g.number}; the host had ${seen.join(' and ')} (${first.name})`,
-          explanation: `The prediction: ${predicted.why.join('; ')}.${predicted.unconfirmed ? ` Unconfirmed: ${predicted.unconfirmed}.` : ''} The host's \`/sys/kernel/iommu_groups/<N>/type\` read ${seen.join(' and ')}. Inputs the model does not have: the distribution's Kconfig (IOMMU_DEFAULT_PASSTHROUGH, or strict instead of lazy), memory encryption (SME/SEV/TDX switching a Kconfig pass-through default back to translated), Intel's integrated-GPU and Azalia identity maps, AMD's identity default for PASID-capable devices, qcom arm-smmu identity lists; or someone wrote the group's \`type\` file after boot (DOM-TYPE-01).`,
+          explanation: `The prediction: ${predicted.why.join('; ')}. The host's \`/sys/kernel/iommu_groups/<N>/type\` read ${seen.join(' and ')}. Inputs the model does not have: the distribution's Kconfig (IOMMU_DEFAULT_PASSTHROUGH, or strict instead of lazy), memory encryption (SME/SEV/TDX switching a Kconfig pass-through default back to translated), Intel's integrated-GPU and Azalia identity maps, AMD's identity default for PASID-capable devices, qcom arm-smmu identity lists; or someone wrote the group's \`type\` file after boot (DOM-TYPE-01).`,
           elementId: first.id,
           related: members.filter((d) => d !== first).map((d) => ({ id: d.id, message: `same iommu_group ${g.number}, observed ${d.observedDomainType}` })),
           kernel: this.meta.kernel,

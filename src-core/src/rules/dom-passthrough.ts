@@ -24,7 +24,7 @@ export const domPassthroughRule: Rule = {
     summary:
       'The command line asks for identity (pass-through) default domains, but the Intel VT-d unit does not support hardware pass-through (its `ecap` value has bit 6, PT, clear; without an `ecap` value PT is assumed). Newer kernels no longer emulate it with a 1:1 page table: `device_def_domain_type` asks for a DMA domain, so the host drivers of every group behind the unit keep translated DMA with strict IOTLB invalidation (`/sys/kernel/iommu_groups/<N>/type` reads `DMA`). VFIO assignment is not affected.',
     kernel: [
-      { rule: 'DOM-DEF-03', source: 'drivers/iommu/intel/iommu.c:device_def_domain_type', versions: '≥ 6.12; about 6.8, unconfirmed; not in 6.1' },
+      { rule: 'DOM-DEF-03', source: 'drivers/iommu/intel/iommu.c:device_def_domain_type', versions: '≥ 6.12 (184bee388d46)' },
       { rule: 'DOM-DEF-01', source: 'arch/x86/kernel/pci-dma.c:iommu_setup, drivers/iommu/iommu.c:iommu_set_def_domain_type', versions: 'all' },
       { rule: 'DOM-TYPE-01', source: 'drivers/iommu/iommu.c:iommu_group_show_type', versions: '≥ 5.11' },
     ],
@@ -45,15 +45,14 @@ export const domPassthroughRule: Rule = {
         // the unit's groups that the driver (not an untrusted member) turned to DMA
         const groups = ha.grouping.groups.filter((g) => g.iommuId === unit.id && domains.get(g.number)?.by === 'iommu-driver' && domains.get(g.number)?.type === 'DMA');
         if (!groups.length) continue;
-        const unconfirmed = domains.get(groups[0].number)?.unconfirmed;
         const numbers = groups.map((g) => g.number);
         const list = numbers.length > 8 ? `${numbers.slice(0, 8).join(', ')}, … (${numbers.length})` : numbers.join(', ');
         const on = kernel ? `on ${formatKernel(kernel)}` : 'on current kernels';
         out.push({
           code: 'DOM002',
           severity: 'info',
-          message: `IOMMU ${unit.name} has no hardware pass-through (ECAP.PT): ${policy.passthroughFrom} is ignored for its iommu_group${numbers.length === 1 ? '' : 's'} ${list}, which get strict DMA domains ${on}${unconfirmed ? ' (release of the change unconfirmed)' : ''}`,
-          explanation: `The command line asks for identity default domains (${policy.passthroughFrom}, DOM-DEF-01). Intel's \`device_def_domain_type\` returns IOMMU_DOMAIN_DMA for every device of a unit whose extended capability register lacks PT (bit 6), and the IOMMU core follows the driver's preference: the host drivers of these groups keep translated DMA, invalidated strictly on each unmap (no flush queue), and \`/sys/kernel/iommu_groups/<N>/type\` reads \`DMA\`. Older kernels (6.1) emulated pass-through with a 1:1 page table instead.${unconfirmed ? ` Here: ${unconfirmed}.` : ''} Assigning these devices to a VM is not affected: VFIO and iommufd replace the default domain.`,
+          message: `IOMMU ${unit.name} has no hardware pass-through (ECAP.PT): ${policy.passthroughFrom} is ignored for its iommu_group${numbers.length === 1 ? '' : 's'} ${list}, which get strict DMA domains ${on}`,
+          explanation: `The command line asks for identity default domains (${policy.passthroughFrom}, DOM-DEF-01). Intel's \`device_def_domain_type\` returns IOMMU_DOMAIN_DMA for every device of a unit whose extended capability register lacks PT (bit 6), and the IOMMU core follows the driver's preference: the host drivers of these groups keep translated DMA, invalidated strictly on each unmap (no flush queue), and \`/sys/kernel/iommu_groups/<N>/type\` reads \`DMA\`. Kernels before 6.12 emulated pass-through with a 1:1 page table instead (184bee388d46 changed it). Assigning these devices to a VM is not affected: VFIO and iommufd replace the default domain.`,
           elementId: unit.id,
           related: [],
           kernel: this.meta.kernel,

@@ -12,8 +12,8 @@ import type { VmRun } from './run.js';
  * Which check refuses a group with a `require_direct` member:
  * - `generic` (S-6.12, S-7.2; drivers/iommu/iommu.c:__iommu_device_set_domain, a48ce36e2786 "iommu: Prevent
  *   RESV_DIRECT devices from blocking domains"): the move to the blocking domain when VFIO / iommufd claims DMA
- *   ownership fails with -EINVAL, for every IOMMU driver. The reference dates its first release only to 6.2–6.12
- *   (UNCONFIRMED); the simulator applies it from 6.12, the first snapshot that has it.
+ *   ownership fails with -EINVAL, for every IOMMU driver. The reference dates its first release only to 6.2–6.12;
+ *   the commit was merged for 6.6 (IOMMU pull for 6.6), which the simulator applies.
  * - `intel-rmrr` (Intel before that; S-6.1, drivers/iommu/intel/iommu.c:intel_iommu_attach_device,
  *   `device_is_rmrr_locked`): attaching the group to an unmanaged (VFIO / iommufd) domain fails with -EPERM.
  * - `none`: no refusal is known to the reference (other drivers before the generic check); the attach goes

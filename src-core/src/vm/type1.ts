@@ -44,9 +44,9 @@ function canShare(d: Type1Domain, iommu: Iommu | undefined): boolean {
 
 /**
  * Walk the type1 container start-up for the VM's groups (in first-open order), filling outcomes:
- * 1. ≥ 5.19 `VFIO_GROUP_SET_CONTAINER` claims DMA ownership → -EPERM on a conflict (VFIO-GRP-05), then (≥ 6.12)
+ * 1. ≥ 5.19 `VFIO_GROUP_SET_CONTAINER` claims DMA ownership → -EPERM on a conflict (VFIO-GRP-05), then (≥ 6.6)
  *    -EINVAL for a member that requires a direct mapping (DOM-RESV-01, generic check).
- * 2. attach (at `VFIO_SET_IOMMU` for the first group, `VFIO_GROUP_SET_CONTAINER` later): Intel before 6.12 refuses an
+ * 2. attach (at `VFIO_SET_IOMMU` for the first group, `VFIO_GROUP_SET_CONTAINER` later): Intel before 6.6 refuses an
  *    RMRR-locked member → -EPERM (DOM-RESV-01); MSI isolation →
  *    -EPERM + pr_warn unless `vfio_iommu_type1.allow_unsafe_interrupts` (VFIO-IR-01/02); coherency flag
  *    (VFIO-T1-CC-01); share an existing domain with the same ops and flag in list order (VFIO-T1-SHARE-01).

@@ -47,8 +47,8 @@ describe('DOM001: firmware 1:1 mapping (DOM-RESV-01)', () => {
     expect(r.find('DOM001')).toBeUndefined();
   });
 
-  it('Intel before 6.12: the attach fails with -EPERM and the RMRR message, at VFIO_SET_IOMMU or a later VFIO_GROUP_SET_CONTAINER', () => {
-    for (const k of ['5.15', '6.1', '6.6']) {
+  it('Intel before 6.6: the attach fails with -EPERM and the RMRR message, at VFIO_SET_IOMMU or a later VFIO_GROUP_SET_CONTAINER', () => {
+    for (const k of ['5.15', '6.1', '6.5']) {
       const first = run(oneVm(withDirect(intelHost(k), 'gpu'), ['gpu']), INTEL_GROUPS);
       expect(first.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_SET_IOMMU', kernelMessage: INTEL_RMRR_MESSAGE, codes: ['DOM001'] });
       expect(first.find('DOM001', 'gpu')!.explanation).toContain('device_is_rmrr_locked');
@@ -56,15 +56,17 @@ describe('DOM001: firmware 1:1 mapping (DOM-RESV-01)', () => {
     const later = run(oneVm(withDirect(intelHost('6.1'), 'nic'), ['gpu', 'nic']), INTEL_GROUPS);
     expect(later.outcome('vm1', 'gpu').ok).toBe(true);
     expect(later.outcome('vm1', 'nic')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_GROUP_SET_CONTAINER' });
+    // from 6.6 (a48ce36e2786) the IOMMU core refuses first, for every driver
+    expect(run(oneVm(withDirect(intelHost('6.6'), 'gpu'), ['gpu']), INTEL_GROUPS).outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EINVAL', kernelMessage: REQUIRE_DIRECT_MESSAGE });
   });
 
-  it('Intel before 6.12: the attach refusal comes before the MSI check (no IR001)', () => {
+  it('Intel before 6.6: the attach refusal comes before the MSI check (no IR001)', () => {
     const r = run(oneVm(withDirect(intelHost('6.1', {}, false), 'gpu'), ['gpu']), INTEL_GROUPS);
     expect(r.outcome('vm1', 'gpu').codes).toEqual(['DOM001']);
     expect(r.find('IR001')).toBeUndefined();
   });
 
-  it('other drivers before 6.12: not refused, a warning; from 6.12 refused', () => {
+  it('other drivers before 6.6: not refused, a warning; from 6.6 refused', () => {
     const mk = (k: string) =>
       topo([host('a', k, [iommu('ivhd0', 'amd-vi', { interruptRemapping: true })], [dev('x', 'endpoint', '01:00.0', { iommuId: 'ivhd0', driver: 'vfio-pci', noSnoop: false, requiresDirectMapping: true })])], [vm('v', 'a', ['x'])]);
     const old = run(mk('6.1'), { a: [['x']] });
@@ -73,16 +75,19 @@ describe('DOM001: firmware 1:1 mapping (DOM-RESV-01)', () => {
     expect(f.severity).toBe('warning');
     expect(f.message).toBe('x (0000:01:00.0) in VM v: firmware requires a 1:1 IOMMU mapping for this device; kernel 6.1 does not refuse the VFIO domain, which lacks that mapping');
     expect(f.outcome).toBeUndefined();
-    expect(run(mk('6.12'), { a: [['x']] }).outcome('v', 'x')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'VFIO_GROUP_SET_CONTAINER' });
+    expect(run(mk('6.5'), { a: [['x']] }).outcome('v', 'x')).toMatchObject({ ok: true, codes: ['DOM001'] });
+    expect(run(mk('6.6'), { a: [['x']] }).outcome('v', 'x')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'VFIO_GROUP_SET_CONTAINER' });
   });
 
-  it('iommufd: -EINVAL at bind from 6.12; Intel before that -EPERM at attach', () => {
+  it('iommufd: -EINVAL at bind from 6.6; Intel before that -EPERM at attach (iommufd-compat, the cdev arrives in 6.6)', () => {
     const cdev = run(oneVm(withDirect(intelHost('6.12'), 'gpu'), ['gpu', 'audio'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
     for (const id of ['gpu', 'audio']) expect(cdev.outcome('vm1', id)).toMatchObject({ ok: false, errno: 'EINVAL', step: 'VFIO_DEVICE_BIND_IOMMUFD', kernelMessage: REQUIRE_DIRECT_MESSAGE });
     const compat = run(oneVm(withDirect(intelHost('6.12'), 'gpu'), ['gpu'], { backend: 'iommufd-compat' }), INTEL_GROUPS);
     expect(compat.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'VFIO_GROUP_GET_DEVICE_FD' });
-    const intel = run(oneVm(withDirect(intelHost('6.6'), 'gpu'), ['gpu'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
-    expect(intel.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', kernelMessage: INTEL_RMRR_MESSAGE, codes: ['DOM001'] });
+    const cdev66 = run(oneVm(withDirect(intelHost('6.6'), 'gpu'), ['gpu'], { backend: 'iommufd-cdev' }), INTEL_GROUPS);
+    expect(cdev66.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EINVAL', step: 'VFIO_DEVICE_BIND_IOMMUFD', kernelMessage: REQUIRE_DIRECT_MESSAGE });
+    const intel = run(oneVm(withDirect(intelHost('6.5'), 'gpu'), ['gpu'], { backend: 'iommufd-compat' }), INTEL_GROUPS);
+    expect(intel.outcome('vm1', 'gpu')).toMatchObject({ ok: false, errno: 'EPERM', kernelMessage: INTEL_RMRR_MESSAGE, codes: ['DOM001'] });
   });
 
   it('no requires-direct-mapping: no DOM001 and no change in outcomes', () => {
