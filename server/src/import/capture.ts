@@ -11,10 +11,13 @@
  * bridge's BDF); `group=` is empty when the device has no iommu_group; `driver=` empty when unbound.
  *
  * `host-summary.txt`: `## <section>` headers (`uname`, `cmdline`, `cpuinfo-model`, `iommu_groups`, `class_iommu`,
- * `modules`, `proc_interrupts`, `dmesg`, `lspci`) each followed by that command's output.
+ * `modules`, `proc_interrupts`, `dmesg`, `lspci`) each followed by that command's output. `modules` holds
+ * `/sys/module/<module>/parameters/<name> = <value>` lines: the parameters the sysfs importer reads become `param`
+ * lines in the same way ({@link parseCaptureModuleParams}).
  */
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import type { RawPciFunction } from './build.js';
+import { MODULE_PARAM_FILES } from './sysfs.js';
 import { bdfOrThrow } from './build.js';
 import { parseHexBytes } from './config-space.js';
 import { ImportError } from './types.js';
@@ -53,6 +56,29 @@ export function parseCaptureSummary(text: string, file: string): CaptureSummary 
   });
   flush();
   return { sections };
+}
+
+/**
+ * The module parameters of a capture's `## modules` section, by `module.name`: its
+ * `/sys/module/<module>/parameters/<name> = <value>` lines, keeping only the parameters the sysfs importer reads
+ * ({@link MODULE_PARAM_FILES}), with the value trimmed as the sysfs importer trims the file's content. Other lines
+ * (other parameters, anything else the capture script printed there) are ignored; a parameter listed twice keeps
+ * its last value.
+ */
+export function parseCaptureModuleParams(text: string): Record<string, string> {
+  const wanted: ReadonlySet<string> = new Set(MODULE_PARAM_FILES);
+  const found = new Map<string, string>();
+  for (const l of text.split(/\r?\n/)) {
+    const m = /^\s*\/sys\/module\/([^/\s]+)\/parameters\/([^/\s=]+)\s*=(.*)$/.exec(l);
+    if (!m) continue;
+    const key = `${m[1]}.${m[2]}`;
+    const v = m[3].trim();
+    if (wanted.has(key) && v !== '') found.set(key, v);
+  }
+  // in the sysfs importer's order, so both importers print the same `param` lines for the same facts
+  const out: Record<string, string> = {};
+  for (const key of MODULE_PARAM_FILES) if (found.has(key)) out[key] = found.get(key)!;
+  return out;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { KernelVersion } from '../../../src-core/src/model.js';
 import { lastOption } from '../../../src-core/src/kernel-cmdline.js';
 import { isTrueParamValue } from '../../../src-core/src/vm/drivers.js';
 import { applyInterrupts, assignNames, buildDevices, sanitizeId, type RawPciFunction } from './build.js';
-import { parseCapturePciSysfs, parseCaptureSummary } from './capture.js';
+import { parseCaptureModuleParams, parseCapturePciSysfs, parseCaptureSummary } from './capture.js';
 import { decodeAmdFeatures, decodeVtd, parseHexRegister, AMD_CAPHDR } from './iommu-caps.js';
 import { parseProcInterrupts, type InterruptFacts } from './interrupts.js';
 import { parseLspci } from './lspci.js';
@@ -109,6 +109,13 @@ function finish(host: ImportedHost, warnings: ImportWarning[]): ImportResult {
   return { text: printHost(host), warnings, host };
 }
 
+/** Record the module parameters that are on as the host's `param` lines (the same rule for every importer). */
+function setParams(host: ImportedHost, moduleParams: Record<string, string>): void {
+  // only the parameters that are on: an off bool is the default, and a line per unloaded-module default is noise
+  const on = Object.entries(moduleParams).filter(([, v]) => isTrueParamValue(v));
+  if (on.length > 0) host.params = on;
+}
+
 function baseHost(opts: CommonImportOptions, source: string): ImportedHost {
   return {
     name: sanitizeId(opts.name ?? 'imported', 'imported'),
@@ -136,9 +143,7 @@ export function importFromSysfs(opts: SysfsImportOptions): ImportResult {
   host.arch = opts.arch ?? archOf(snap.arch);
   if (!host.arch && snap.iommus.some((u) => /^(dmar|ivhd)\d+$/.test(u.name))) host.arch = 'x86_64';
   if (snap.cmdline !== undefined) host.cmdline = snap.cmdline;
-  // only the parameters that are on: an off bool is the default, and a line per unloaded-module default is noise
-  const on = Object.entries(snap.moduleParams).filter(([, v]) => isTrueParamValue(v));
-  if (on.length > 0) host.params = on;
+  setParams(host, snap.moduleParams);
 
   // Groups: consistency with the per-device links, types (DOM-TYPE-01), vfio-noiommu (SYSFS-GRP-01).
   const byBdf = new Map(snap.functions.map((r) => [formatBdf(r.bdf), r]));
@@ -310,6 +315,8 @@ export function importFromCapture(opts: CaptureImportOptions): ImportResult {
     }
     const cmd = s.sections.get('cmdline')?.text.trim();
     if (cmd) host.cmdline = cmd;
+    const modules = s.sections.get('modules');
+    if (modules) setParams(host, parseCaptureModuleParams(modules.text));
     const groups = s.sections.get('iommu_groups')?.text.trim();
     const cls = s.sections.get('class_iommu')?.text ?? '';
     const classEntries = cls.split('\n').filter((l) => /^[l-]/.test(l) && !/\s\.\.?$/.test(l));

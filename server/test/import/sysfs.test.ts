@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { describe, expect, it } from 'vitest';
 import { decodeAmdFeatures, decodeVtd } from '../../src/import/iommu-caps.js';
-import { ImportError, importFromCapture, importFromSysfs, type SysfsFs } from '../../src/import/index.js';
+import { createDirFs, ImportError, importFromCapture, importFromSysfs, type SysfsFs } from '../../src/import/index.js';
 import { FIX, read } from './helpers.js';
 import { codes, createTestServices } from '../helpers.js';
 
@@ -61,6 +61,27 @@ describe('capture format (real firecracker guest)', () => {
   it('a truncated config line → located error', () => {
     const text = read('firecracker-capture/pci-sysfs.txt').replace(/(config 0000:00:02\.0 +(?:[0-9a-f]{2} ){100})[^\n]*/, '$1');
     expect(() => importFromCapture({ ...base(), pciSysfsText: text })).toThrow(/^pci-sysfs\.txt:6: 0000:00:02\.0: config dump has 100 bytes/);
+  });
+  it('## modules: the same param lines as the sysfs importer writes for the same /sys/module files', () => {
+    const modules = {
+      '/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts': 'Y',
+      '/sys/module/vfio_pci/parameters/disable_denylist': 'Y',
+      '/sys/module/iommufd/parameters/allow_unsafe_interrupts': 'N',
+      '/sys/module/kvm/parameters/ignore_msrs': 'Y',
+    };
+    const section = Object.entries(modules).map(([f, v]) => `${f} = ${v}`).join('\n');
+    const summary = read('firecracker-capture/host-summary.txt').replace(/^## modules\n/m, `## modules\n${section}\n`);
+    const cap = importFromCapture({ ...base(), summaryText: summary });
+    const root = path.join(FIX, 'sysfs-this-vm-root');
+    const dir = createDirFs(root);
+    const withModules: SysfsFs = { ...dir, readFile: (p) => (p in modules ? new TextEncoder().encode(`${modules[p as keyof typeof modules]}\n`) : dir.readFile(p)) };
+    const sys = importFromSysfs({ root, fs: withModules });
+    const params = (text: string) => text.split('\n').filter((l) => /^\s*param /.test(l));
+    expect(params(sys.text)).toEqual(['    param vfio_iommu_type1.allow_unsafe_interrupts = Y', '    param vfio_pci.disable_denylist = Y']);
+    expect(params(cap.text)).toEqual(params(sys.text));
+    expect(cap.host.params).toEqual(sys.host.params);
+    // the real capture lists only kvm's parameters: no param line
+    expect(params(importFromCapture(base()).text)).toEqual([]);
   });
   it('garbage lines → located error', () => {
     expect(() => importFromCapture({ ...base(), pciSysfsText: 'device 0000:00:00.0 vendor=0x8086\nwhat is this\n' })).toThrow(/^pci-sysfs\.txt:1: 0000:00:00\.0: vendor=, device= and class= are required/);
