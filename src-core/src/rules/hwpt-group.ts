@@ -8,7 +8,10 @@ export const hwptGroupRule: Rule = {
     title: 'iommu_group members in different HWPTs',
     defaultSeverity: 'error',
     summary: 'iommufd attaches whole groups: every device of an iommu_group bound to one context must use the same HW page table. Attaching one to a different HWPT fails with -EINVAL.',
-    kernel: [{ rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_hw_pagetable_attach ("igroup->hwpt differs")', versions: '≥ 6.2' }],
+    kernel: [
+      { rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_hw_pagetable_attach ("igroup->hwpt differs")', versions: '≥ 6.2' },
+      { rule: 'IOMMUFD-SHARE-01', source: 'drivers/iommu/iommufd/device.c:iommufd_device_auto_get_domain', versions: '≥ 6.2' },
+    ],
     fix: 'Put all devices of the group in the same HWPT: the quick fix moves the device to the HWPT its group is attached to (or out of its `hwpt` block, onto the automatic domain).',
   },
   check(ctx) {
@@ -18,7 +21,10 @@ export const hwptGroupRule: Rule = {
         code: 'HWPT001',
         severity: 'error',
         message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: its iommu_group is already attached to another HWPT → ${errnoAt(v.outcome)}`,
-        explanation: `Only the first device of an iommu_group really attaches the group; ${devLabel(first, v.detail.hwptFirstDeviceId)} attached it to a different HWPT than ${v.detail.hwptName ?? 'the one requested'}. \`iommufd_hw_pagetable_attach\` refuses a second HWPT for the same group with -EINVAL.`,
+        explanation:
+          v.detail.hwptName !== undefined
+            ? `Only the first device of an iommu_group really attaches the group; ${devLabel(first, v.detail.hwptFirstDeviceId)} attached it to a different HWPT than ${v.detail.hwptName}. \`iommufd_hw_pagetable_attach\` refuses a second HWPT for the same group with -EINVAL.`
+            : `Only the first device of an iommu_group really attaches the group; ${devLabel(first, v.detail.hwptFirstDeviceId)} attached it to a manual HWPT. This device is in no \`hwpt\` block, so it attaches to the IOAS, and \`iommufd_device_auto_get_domain\` only picks or allocates automatic HWPTs (manual ones are never chosen, IOMMUFD-SHARE-01): \`iommufd_hw_pagetable_attach\` refuses that second HWPT for the group with -EINVAL. List the device in the group's \`hwpt\` block.`,
         elementId: v.outcome.deviceId,
         related: first ? [{ id: first.id, message: 'same iommu_group, attached first' }] : [],
         kernel: this.meta.kernel,

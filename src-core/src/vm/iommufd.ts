@@ -127,9 +127,12 @@ export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): I
       }
       const spec = manualSpec.get(o.deviceId);
       if (groupHwpt) {
+        // a device named in a hwpt block wants that manual HWPT; one without goes through the IOAS, whose automatic
+        // HWPTs are the only ones iommufd_device_auto_get_domain picks ("manually created HWPTs are never chosen
+        // automatically", IOMMUFD-SHARE-01): either way a HWPT other than the group's is refused (VFIO-GRP-07)
         const want = spec ? manualBySpec.get(spec) : undefined;
-        if (spec && want !== groupHwpt) {
-          fail(o, attachStep, 'EINVAL', 'HWPT001', undefined, { hwptName: spec.name, hwptFirstDeviceId: groupHwpt.deviceIds[0], hwptOwnId: spec.id, hwptGroupId: groupHwpt.spec?.id });
+        if (spec ? want !== groupHwpt : groupHwpt.manual) {
+          fail(o, attachStep, 'EINVAL', 'HWPT001', undefined, { hwptName: spec?.name, hwptFirstDeviceId: groupHwpt.deviceIds[0], hwptOwnId: spec?.id, hwptGroupId: groupHwpt.spec?.id });
           continue;
         }
         groupHwpt.deviceIds.push(o.deviceId);

@@ -133,4 +133,16 @@ describe('manual HWPTs (T1002, HWPT001)', () => {
     expect(r.find('HWPT001', 'audio')!.fixes).toEqual([{ kind: 'move-to-hwpt', vmId: 'vm1', deviceId: 'audio', fromHwptId: 'q', toHwptId: undefined }]);
     expect(run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { backend: 'iommufd-cdev' }), INTEL_GROUPS).outcome('vm1', 'audio')).toMatchObject({ ok: true });
   });
+  it('HWPT001 where the group is on a manual HWPT and a member is in no hwpt block: the IOAS never picks a manual HWPT', () => {
+    // whichever of the two attaches first, the other fails: the group cannot be on two HWPTs (IOMMUFD-SHARE-01, VFIO-GRP-07)
+    for (const assigned of [['gpu', 'audio'], ['audio', 'gpu']]) {
+      const r = run(oneVm(intelHost('6.12'), assigned, { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'a', deviceIds: ['gpu'] }] }), INTEL_GROUPS);
+      const failed = ['gpu', 'audio'].filter((id) => !r.outcome('vm1', id).ok);
+      expect(failed, assigned.join()).toHaveLength(1);
+      expect(r.outcome('vm1', failed[0])).toMatchObject({ errno: 'EINVAL', step: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT' });
+      expect(r.find('HWPT001', failed[0])).toBeDefined();
+    }
+    const r = run(oneVm(intelHost('6.12'), ['gpu', 'audio'], { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'a', deviceIds: ['gpu'] }] }), INTEL_GROUPS);
+    if (!r.outcome('vm1', 'audio').ok) expect(r.find('HWPT001', 'audio')!.explanation).toContain('never chosen');
+  });
 });
