@@ -38,6 +38,12 @@ export interface AttachDetail {
   /** T1002 / HWPT001: the HWPT that refused the device and the device it was allocated by. */
   hwptName?: string;
   hwptFirstDeviceId?: string;
+  /**
+   * T1002: why the HWPT refused the device: `force-snoop` (enforced HWPT, device cannot force-snoop), `upgrade`
+   * (6.2–6.6: the non-enforced HWPT could not be upgraded for this capable device), `instance` (an ARM SMMU domain of
+   * another SMMU instance).
+   */
+  hwptRefusal?: 'force-snoop' | 'upgrade' | 'instance';
   /** HWPT001: the device's own HWPT (its `hwpt` block's id), and the group's HWPT: a `hwpt` block's id, or undefined when iommufd allocated it (auto domain). */
   hwptOwnId?: string;
   hwptGroupId?: string;

@@ -147,7 +147,7 @@ export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): I
         if (existing) {
           const r = tryAttach(run, existing, caps, iommu);
           if (!r.ok) {
-            fail(o, attachStep, r.errno, 'T1002', undefined, { hwptName: spec.name, hwptFirstDeviceId: existing.deviceIds[0] });
+            fail(o, attachStep, r.errno, 'T1002', undefined, { hwptName: spec.name, hwptFirstDeviceId: existing.deviceIds[0], hwptRefusal: r.reason });
             continue;
           }
           target = existing;

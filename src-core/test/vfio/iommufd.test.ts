@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { INTEL_GROUPS, intelHost, oneVm } from './fixtures.js';
 import { run } from './helpers.js';
+import { dev, host, iommu, topo, vm } from '../builders.js';
+import { simulate } from '../../src/simulate.js';
 
 const WARN =
   'MSI interrupts are not secure, they cannot be isolated by the platform. Check that platform features like interrupt remapping are enabled. Use the "allow_unsafe_interrupts" module parameter to override';
@@ -106,6 +108,18 @@ describe('auto HWPT selection (IOMMUFD-CC-02, IOMMUFD-SHARE-01)', () => {
 });
 
 describe('manual HWPTs (T1002, HWPT001)', () => {
+  it('T1002 for a device behind another SMMU instance says so, not force-snoop', () => {
+    const smmu = (name: string) => iommu(name, 'arm-smmu-v3', { coherent: true, msi: 'gicv3-its' });
+    const d = (name: string, bdf: string, unit: string) => dev(name, 'rciep', bdf, { iommuId: unit, dmaCoherent: true, noSnoop: false, driver: 'vfio-pci' });
+    const h = host('a', '6.12', [smmu('smmu0'), smmu('smmu1')], [d('d0', '0000:00:01.0', 'smmu0'), d('d1', '0001:00:01.0', 'smmu1')], { arch: 'arm64' });
+    const r = simulate(topo([h], [vm('v', 'a', ['d0', 'd1'], { backend: 'iommufd-cdev', hwpts: [{ id: 'w', name: 'shared', deviceIds: ['d0', 'd1'] }] })]));
+    const f = r.findings.find((x) => x.code === 'T1002' && x.elementId === 'd1')!;
+    expect(f.outcome).toMatchObject({ errno: 'EINVAL' });
+    expect(f.explanation).toContain('this device is behind smmu1');
+    expect(f.explanation).toContain('behind smmu0');
+    expect(f.explanation).not.toContain('cannot force-snoop');
+    expect(f.related.map((x) => x.message)).toContain("another SMMU instance than HWPT shared's");
+  });
   it('enforced manual HWPT refuses a non-SC device with EINVAL (≥ 6.2)', () => {
     const r = run(oneVm(intelHost('6.12'), ['ssd', 'nic'], { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'shared', deviceIds: ['ssd', 'nic'] }] }), INTEL_GROUPS);
     expect(r.outcome('vm1', 'ssd')).toMatchObject({ ok: true, domain: 'hwpt shared (manual, enforced)' });
