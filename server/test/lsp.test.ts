@@ -641,6 +641,100 @@ ${body}}
   });
 });
 
+describe('quick fixes that insert a line keep a trailing comment on its line', () => {
+  const UNIT = (caps: string) => `    iommu dmar0 {\n        driver intel-vtd\n${caps}    }\n`;
+  const EP = '    endpoint a at 0000:01:00.0 {\n        driver vfio-pci\n    }\n';
+  const VM = '\nvm v on h {\n    vmm qemu\n    assign a\n}\n';
+  const TWO_UNITS = '    iommu dmar0 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    iommu dmar1 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n';
+  const T1002 = (vm: string) =>
+    'host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd\n        caps snoop-control, interrupt-remapping\n        msi x86-ir\n    }\n    iommu dmar1 {\n        driver intel-vtd\n        caps interrupt-remapping\n        msi x86-ir\n    }\n' +
+    '    endpoint ssd at 0000:67:00.0 {\n        iommu dmar0\n        driver vfio-pci\n    }\n    endpoint nic at 0000:66:00.0 {\n        iommu dmar1\n        driver vfio-pci\n    }\n}\n\nvm v on h {\n    backend iommufd-cdev\n' + vm + '}\n';
+  // [name, text, code, title prefix, the text after the fix]
+  const cases: [string, string, string, string, string][] = [
+    [
+      'IR001 param after `kernel 6.12 // LTS`',
+      'host h {\n    kernel 6.12 // LTS\n' + UNIT('        caps snoop-control\n        msi x86-vector\n') + EP + '}\n' + VM,
+      'IR001',
+      'Set vfio_iommu_type1.allow_unsafe_interrupts=1',
+      'host h {\n    kernel 6.12 // LTS\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n' + UNIT('        caps snoop-control\n        msi x86-vector\n') + EP + '}\n' + VM,
+    ],
+    [
+      'KVER000 after `host h { // the lab box`',
+      'host h { // the lab box\n' + UNIT('        caps interrupt-remapping\n        msi x86-ir\n') + EP + '}\n',
+      'KVER000',
+      'Use kernel 6.12',
+      'host h { // the lab box\n    kernel 6.12\n' + UNIT('        caps interrupt-remapping\n        msi x86-ir\n') + EP + '}\n',
+    ],
+    [
+      'GRP004 after `root-port rp at … { // slot 1`',
+      'host h {\n    kernel 6.12\n' + UNIT('') + '    root-port rp at 0000:00:01.0 { // slot 1\n        endpoint ep at 0000:01:00.0 {\n            acs none\n        }\n    }\n}\n',
+      'GRP004',
+      'Declare acs none on rp',
+      'host h {\n    kernel 6.12\n' + UNIT('') + '    root-port rp at 0000:00:01.0 { // slot 1\n        acs none\n        endpoint ep at 0000:01:00.0 {\n            acs none\n        }\n    }\n}\n',
+    ],
+    [
+      'GRP004 on a device without a block, a comment after it',
+      'host h {\n    kernel 6.12\n' + UNIT('        caps interrupt-remapping, snoop-control\n        msi x86-ir\n') + '    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR CR UF\n        endpoint gpu at 0000:01:00.0 {\n            multifunction\n            acs none\n            driver vfio-pci\n        }\n        endpoint audio at 0000:01:00.1 // HDMI audio\n    }\n}\n',
+      'GRP004',
+      'Declare acs none on audio',
+      'host h {\n    kernel 6.12\n' + UNIT('        caps interrupt-remapping, snoop-control\n        msi x86-ir\n') + '    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR CR UF\n        endpoint gpu at 0000:01:00.0 {\n            multifunction\n            acs none\n            driver vfio-pci\n        }\n        endpoint audio at 0000:01:00.1 { // HDMI audio\n            acs none\n        }\n    }\n}\n',
+    ],
+    [
+      'VIA005 after `acs … // from lspci`',
+      'host h {\n    kernel 6.12\n' + TWO_UNITS + '    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR CR UF // from lspci\n        endpoint gpu at 0000:01:00.0 {\n            acs none\n            driver vfio-pci\n        }\n    }\n}\n\nvm v on h {\n    assign gpu\n}\n',
+      'VIA005',
+      'Translate rp and the devices below it by iommu dmar0',
+      'host h {\n    kernel 6.12\n' + TWO_UNITS + '    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR CR UF // from lspci\n        iommu dmar0\n        endpoint gpu at 0000:01:00.0 {\n            acs none\n            driver vfio-pci\n        }\n    }\n}\n\nvm v on h {\n    assign gpu\n}\n',
+    ],
+    [
+      'IR001 caps after `driver intel-vtd // VT-d`',
+      'host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd // VT-d\n    }\n' + EP + '}\n' + VM,
+      'IR001',
+      'Enable interrupt-remapping',
+      'host h {\n    kernel 6.12\n    iommu dmar0 {\n        driver intel-vtd // VT-d\n        caps interrupt-remapping\n    }\n' + EP + '}\n' + VM,
+    ],
+    [
+      'T1002 after `hwpt shared { attach ssd, nic } // one table`',
+      T1002('    hwpt shared { attach ssd, nic } // one table\n'),
+      'T1002',
+      'Attach nic to its own',
+      T1002('    hwpt shared { attach ssd } // one table\n    hwpt nic_hwpt { attach nic }\n'),
+    ],
+    [
+      'T1002 after a closed block comment',
+      T1002('    hwpt shared { attach ssd, nic } /* one */ /* table */\n'),
+      'T1002',
+      'Attach nic to its own',
+      T1002('    hwpt shared { attach ssd } /* one */ /* table */\n    hwpt nic_hwpt { attach nic }\n'),
+    ],
+    [
+      'T1002 in a VM block written on one line: the new hwpt block goes on that line',
+      T1002('').replace('vm v on h {\n    backend iommufd-cdev\n}\n', 'vm v on h { backend iommufd-cdev hwpt shared { attach ssd, nic } }\n'),
+      'T1002',
+      'Attach nic to its own',
+      T1002('').replace('vm v on h {\n    backend iommufd-cdev\n}\n', 'vm v on h { backend iommufd-cdev hwpt shared { attach ssd } hwpt nic_hwpt { attach nic } }\n'),
+    ],
+    [
+      'IR001 param after a member that shares the line of `{`: indented as a member',
+      'host h { kernel 6.12\n' + UNIT('        caps snoop-control\n        msi x86-vector\n') + EP + '}\n' + VM,
+      'IR001',
+      'Set vfio_iommu_type1.allow_unsafe_interrupts=1',
+      'host h { kernel 6.12\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n' + UNIT('        caps snoop-control\n        msi x86-vector\n') + EP + '}\n' + VM,
+    ],
+  ];
+  for (const [name, text, code, title, expected] of cases) {
+    for (const eol of ['\n', '\r\n']) {
+      it(`${name}${eol === '\r\n' ? ' (CRLF)' : ''}`, async () => {
+        const crlf = (s: string) => s.replace(/\n/g, eol);
+        const { actions } = await actionsFor(crlf(text), code);
+        const fix = actions.find((a) => a.title.startsWith(title));
+        expect(fix, actions.map((a) => a.title).join('; ')).toBeDefined();
+        expect(apply(crlf(text), fix!)).toBe(crlf(expected));
+      });
+    }
+  }
+});
+
 describe('hover', () => {
   const text = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci') + 'vm v on h {\n    assign gpu, audio\n}\n';
 

@@ -28,9 +28,38 @@ function lineIndent(text: string, offset: number): string {
 }
 
 /**
+ * Where the rest of the line from `offset` is only blanks and comments (a `//` comment, or block comments closed
+ * on that line): the line's end (before its `\r\n` or `\n`), so that an inserted line goes after a trailing
+ * comment, which stays on its line. Else undefined (more text follows on the line, or a block comment goes on).
+ */
+export function endOfCommentedLine(text: string, offset: number): number | undefined {
+  let i = offset;
+  for (;;) {
+    while (text[i] === ' ' || text[i] === '\t') i++;
+    if (text.startsWith('//', i)) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+      break;
+    }
+    if (text.startsWith('/*', i)) {
+      const close = text.indexOf('*/', i + 2);
+      const nl = text.indexOf('\n', i);
+      if (close < 0 || (nl >= 0 && nl < close)) return undefined;
+      i = close + 2;
+      continue;
+    }
+    break;
+  }
+  if (i < text.length && text[i] !== '\n' && text[i] !== '\r') return undefined;
+  return i > offset && text[i - 1] === '\r' ? i - 1 : i;
+}
+
+/**
  * Insert `line` as a new member of `block` (a node whose CST contains `{ … }`), after the last member that
- * `after` accepts (or right after `{` when none). If the node has no block (e.g. `endpoint x at BDF`),
- * a block is created.
+ * `after` accepts (or right after `{` when none): on a new line after it, and after the comment that ends its line
+ * (`kernel 6.12 // LTS`: the comment stays there). In a block written on one line (more members or `}` follow the
+ * anchor on its line) the member goes on that line, after the anchor. If the node has no block
+ * (e.g. `endpoint x at BDF`), a block is created, and a comment after the node stays on the line of its `{`.
  */
 export function insertMember(block: AstNode, line: string, members: AstNode[] = [], after: (n: AstNode) => boolean = () => true): DocEdit | undefined {
   const doc = docOf(block);
@@ -41,14 +70,28 @@ export function insertMember(block: AstNode, line: string, members: AstNode[] = 
   const open = GrammarUtils.findNodeForKeyword(cst, '{');
   const uri = doc.uri.toString();
   const eol = eolOf(text);
+  const pos = (offset: number) => doc.textDocument.positionAt(offset);
   if (!open) {
-    const end = doc.textDocument.positionAt(cst.end);
-    return { uri, edit: { range: { start: end, end }, newText: ` {${eol}${baseIndent}    ${line}${eol}${baseIndent}}` } };
+    const end = pos(cst.end);
+    const lineEnd = endOfCommentedLine(text, cst.end);
+    // `endpoint x at BDF // nic`: `{` before the comment, the comment kept after it
+    const comment = lineEnd !== undefined ? text.slice(cst.end, lineEnd) : '';
+    const range = { start: end, end: lineEnd !== undefined ? pos(lineEnd) : end };
+    return { uri, edit: { range, newText: ` {${comment}${eol}${baseIndent}    ${line}${eol}${baseIndent}}` } };
   }
   const anchors = members.filter((m) => m.$cstNode && after(m));
   const last = anchors[anchors.length - 1]?.$cstNode;
-  const indent = last ? lineIndent(text, last.offset) : `${baseIndent}    `;
-  const at = doc.textDocument.positionAt(last ? last.end : open.end);
+  const anchorEnd = last ? last.end : open.end;
+  const lineEnd = endOfCommentedLine(text, anchorEnd);
+  if (lineEnd === undefined) {
+    // a one-line block (`vm v on h { backend iommufd-cdev hwpt s { attach a } }`): on that line
+    const at = pos(anchorEnd);
+    return { uri, edit: { range: { start: at, end: at }, newText: ` ${line}` } };
+  }
+  // the anchor's indentation, unless it shares the line of `{` (`host h { kernel 6.12`)
+  const sharesOpenLine = !last || text.lastIndexOf('\n', last.offset - 1) < open.offset;
+  const indent = sharesOpenLine ? `${baseIndent}    ` : lineIndent(text, last.offset);
+  const at = pos(lineEnd);
   return { uri, edit: { range: { start: at, end: at }, newText: `${eol}${indent}${line}` } };
 }
 
