@@ -101,6 +101,17 @@ describe('rename', () => {
     const two = await t.validate(SRC.replace('    hwpt a {', '    hwpt b {\n        attach nic\n    }\n    hwpt a {'));
     expect(await refusal(rename(two, 'hwpt a', 'b', 5))).toMatch(/^HWPT 'b' already exists \(line \d+\)/);
   });
+
+  it('refuses a VM name a VM of another VM file on the same host has (simulated together, REF002), not one of an unrelated file', async () => {
+    const host = SRC.slice(0, SRC.indexOf('\nvm v on h'));
+    await t.validate(host, 'file:///renvm/host.iommu');
+    const v1 = await t.validate('import "host.iommu"\n\nvm v1 on h {\n    assign gpu\n}\n', 'file:///renvm/vm1.iommu');
+    await t.validate('import "host.iommu"\n\nvm v2 on h {\n    assign nic\n}\n', 'file:///renvm/vm2.iommu');
+    // a host of the same name in another file, not imported: another machine
+    await t.validate(host + '\nvm v3 on h {\n    assign nic\n}\n', 'file:///renvm/other.iommu');
+    expect(await refusal(rename(v1, 'vm v1', 'v2', 3))).toBe("VM 'v2' already exists (vm2.iommu:3), a VM file on the same host, checked with this one as one machine: both files would report REF002");
+    expect((await rename(v1, 'vm v1', 'v3', 3))!.changes![v1.uri.toString()].map((e) => e.newText)).toEqual(['v3']);
+  });
 });
 
 describe('document symbols', () => {

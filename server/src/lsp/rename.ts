@@ -6,15 +6,16 @@
  *   rename, and a BDF is what the user chose to write there;
  * - the new name must be a name the grammar takes (the `ID` terminal, not a keyword) and must not be taken by another
  *   declaration where references look the name up (REF002's scopes: the devices of a host's whole tree, the units of
- *   a host, the hosts visible from the file, the VMs of the file, the HWPTs of a VM). A refused rename is a
- *   `ResponseError` (`RequestFailed`) whose message says why; VS Code shows it in place of the rename box.
+ *   a host, the hosts visible from the file, the VMs of the file and of the VM files simulated with it (on the same
+ *   host), the HWPTs of a VM). A refused rename is a `ResponseError` (`RequestFailed`) whose message says why;
+ *   VS Code shows it in place of the rename box.
  */
 import { AstUtils, CstUtils, type MaybePromise, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { DefaultRenameProvider, type LangiumServices } from 'langium/lsp';
 import { LSPErrorCodes, ResponseError, type PrepareRenameParams, type RenameParams, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { Range } from 'vscode-languageserver-types';
 import { isHost, isHwptDecl, isIommu, isPciDevice, isVm, type Host } from '../language/generated/ast.js';
-import type { IommuScopeProvider } from '../language/iommu-scope.js';
+import { importClosure, simulatedTogether, type IommuScopeProvider } from '../language/iommu-scope.js';
 import { walkAst } from '../language/ast-walk.js';
 import { wordKeywords } from '../language/keywords.js';
 
@@ -66,6 +67,8 @@ export class IommuRenameProvider extends DefaultRenameProvider {
     if (!NAME.test(newName)) throw refuse(`'${newName}' is not a name: names start with a letter or '_' and hold only letters, digits, '_' and '-'`);
     if (this.keywords.has(newName)) throw refuse(`'${newName}' is a keyword and cannot be a name`);
     const clash = this.peers(target).find((n) => n !== target && n.name === newName);
+    if (clash && isVm(clash) && AstUtils.getDocument(clash) !== AstUtils.getDocument(target))
+      throw refuse(`VM '${newName}' already exists${where(clash, document)}, a VM file on the same host, checked with this one as one machine: both files would report REF002`);
     if (clash) throw refuse(`${what(target)} '${newName}' already exists${where(clash, document)}: references by name would pick one of them`);
     const changes: Record<string, TextEdit[]> = {};
     const docs = this.services.shared.workspace.LangiumDocuments;
@@ -94,7 +97,14 @@ export class IommuRenameProvider extends DefaultRenameProvider {
     if (isIommu(target)) return (AstUtils.getContainerOfType(target, isHost)?.members ?? []).filter(isIommu);
     if (isHwptDecl(target)) return (AstUtils.getContainerOfType(target, isVm)?.props ?? []).filter(isHwptDecl);
     const doc = AstUtils.getDocument(target);
-    if (isVm(target)) return (doc.parseResult.value as { elements?: AstNode[] }).elements?.filter(isVm) ?? [];
+    if (isVm(target)) {
+      // the VMs of the file and of the files simulated with it (VM files on the same host: one machine, REF002)
+      // (worked out afresh: a document's cached simulation may predate a VM file added since)
+      const all = this.services.shared.workspace.LangiumDocuments;
+      const docs = simulatedTogether(importClosure(doc, all), all);
+      if (!docs.includes(doc)) docs.unshift(doc);
+      return docs.flatMap((d) => (d.parseResult?.value as { elements?: AstNode[] } | undefined)?.elements?.filter(isVm) ?? []);
+    }
     if (isHost(target)) {
       // every document that can see this host (it, and files that import it) must keep host names unique
       const out = new Set<Host>();
