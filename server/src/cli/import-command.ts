@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { ImportError, importFromCapture, importFromLspci, importFromSysfs, type ImportResult } from '../import/index.js';
+import { fsErrorLine, fsErrorReason } from './fs-errors.js';
 
 interface ImportCliOptions {
   sysfsRoot?: string;
@@ -29,13 +30,27 @@ interface ImportCliOptions {
   check: boolean;
 }
 
-/** Run the import for parsed options. Returns the result; throws ImportError (malformed input) or Error (usage). */
+/** The path options, by flag: an empty value is an error, not the option left out (or `.`). */
+const PATH_OPTIONS = [
+  ['sysfsRoot', '--sysfs-root'],
+  ['lspci', '--lspci'],
+  ['capture', '--capture'],
+  ['interrupts', '--interrupts'],
+  ['output', '--output'],
+] as const;
+
+/**
+ * Run the import for parsed options. Returns the result; throws ImportError (malformed input, a malformed or empty
+ * `--kernel` or `--name`) or UsageError (two sources, an empty path option, a capture that is not a directory, an
+ * input that cannot be read).
+ */
 export function runImport(opts: ImportCliOptions): ImportResult {
+  for (const [key, flag] of PATH_OPTIONS) if (opts[key] === '') throw new UsageError(`${flag}: empty path`);
   const sources = [opts.sysfsRoot !== undefined, opts.lspci !== undefined, opts.capture !== undefined].filter(Boolean).length;
   if (sources > 1) throw new UsageError('give only one of --sysfs-root, --lspci, --capture');
   let interruptsText: string | undefined;
   let interruptsFile: string | undefined;
-  if (opts.interrupts) {
+  if (opts.interrupts !== undefined) {
     interruptsFile = opts.interrupts;
     interruptsText = readInput(opts.interrupts);
   }
@@ -44,6 +59,7 @@ export function runImport(opts: ImportCliOptions): ImportResult {
     return importFromLspci(readInput(opts.lspci), { ...common, file: opts.lspci === '-' ? '<stdin>' : opts.lspci });
   }
   if (opts.capture !== undefined) {
+    requireDirectory('--capture', opts.capture);
     const pci = path.join(opts.capture, 'pci-sysfs.txt');
     const sum = path.join(opts.capture, 'host-summary.txt');
     return importFromCapture({
@@ -56,16 +72,38 @@ export function runImport(opts: ImportCliOptions): ImportResult {
   }
   const root = opts.sysfsRoot ?? '/';
   if (!fs.existsSync(root)) throw new UsageError(`--sysfs-root ${root}: no such directory`);
+  requireDirectory('--sysfs-root', root);
   return importFromSysfs({ ...common, root });
 }
 
 class UsageError extends Error {}
 
+/** @throws UsageError `<flag>: <dir> is not a directory` (or `…: no such directory`, `…: cannot read: …`) */
+function requireDirectory(flag: string, dir: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' || code === 'ENOTDIR' ? `${flag}: ${dir}: no such directory` : `${flag}: ${fsErrorLine(dir, e)}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`${flag}: ${dir} is not a directory`);
+}
+
 function readInput(file: string): string {
   try {
     return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${file}: no such file` : fsErrorLine(file === '-' ? '<stdin>' : file, e));
+  }
+}
+
+/** Write the generated text to `-o FILE`. @throws UsageError `<file>: cannot write: <reason>` */
+function writeOutput(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw new UsageError(`${file}: cannot write: ${fsErrorReason(e, 'write')}`);
   }
 }
 
@@ -118,8 +156,15 @@ export function registerImportCommand(program: Command): void {
         const loc = w.file ? `${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ` : '';
         process.stderr.write(`iommu-topo: warning: ${loc}${w.message}\n`);
       }
-      if (opts.output) fs.writeFileSync(opts.output, result.text);
-      else process.stdout.write(result.text);
+      if (opts.output !== undefined) {
+        try {
+          writeOutput(opts.output, result.text);
+        } catch (e) {
+          process.stderr.write(`iommu-topo import: ${(e as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+      } else process.stdout.write(result.text);
       if (opts.check) {
         for (const line of await checkText(result.text, opts.output ?? `${result.host.name}.iommu`)) process.stderr.write(`${line}\n`);
       }

@@ -37,9 +37,9 @@ export { parseLspci } from './lspci.js';
 
 /** Options shared by all importers. */
 export interface CommonImportOptions {
-  /** Host name in the generated file (sanitised to a DSL identifier). Default: `imported`. */
+  /** Host name in the generated file (sanitised to a DSL identifier). Default: `imported`; an empty one is an error. */
   name?: string;
-  /** Kernel version `X.Y[.Z]` to print (overrides what the source says). */
+  /** Kernel version `X.Y[.Z]` to print (overrides what the source says); an empty one is an error. */
   kernel?: string;
   /** `/proc/interrupts` text for interrupt-remapping detection (CAP-IR-01), and its label for messages. */
   interruptsText?: string;
@@ -76,6 +76,17 @@ function kernelOf(text: string | undefined, label: string): { kernel?: KernelVer
   const k = m ? parseKernelVersion(m[1]) : undefined;
   if (!k) throw new ImportError(label, undefined, `'${text.trim().slice(0, 40)}' is not a kernel version X.Y[.Z]`);
   return { kernel: k, comment: m![1] !== text.trim() ? `kernel release ${text.trim()}` : undefined };
+}
+
+/**
+ * The `kernel` option's version. Unlike a source's version text, a given option is never read as absent: an empty
+ * one is as malformed as `abc`.
+ * @throws ImportError('--kernel') when it is not X.Y[.Z]
+ */
+function kernelOption(text: string): { kernel: KernelVersion; comment?: string } {
+  if (!text.trim()) throw new ImportError('--kernel', undefined, `'${text}' is not a kernel version X.Y[.Z]`);
+  const kv = kernelOf(text, '--kernel'); // throws for any other text that is not a version
+  return { kernel: kv.kernel!, comment: kv.comment };
 }
 
 function archOf(text: string | undefined): ImportedHost['arch'] | undefined {
@@ -116,7 +127,9 @@ function setParams(host: ImportedHost, moduleParams: Record<string, string>): vo
   if (on.length > 0) host.params = on;
 }
 
+/** @throws ImportError('--name') for a given but empty (or blank) host name, which would silently become `imported`. */
 function baseHost(opts: CommonImportOptions, source: string): ImportedHost {
+  if (opts.name !== undefined && !opts.name.trim()) throw new ImportError('--name', undefined, `'${opts.name}' is not a host name (empty)`);
   return {
     name: sanitizeId(opts.name ?? 'imported', 'imported'),
     iommus: [],
@@ -137,9 +150,9 @@ export function importFromSysfs(opts: SysfsImportOptions): ImportResult {
   const snap = readSysfs(f, warnings);
   const host = baseHost(opts, opts.root === '/' ? 'the live host (/sys)' : `the sysfs tree ${opts.root}`);
 
-  const kv = opts.kernel ? kernelOf(opts.kernel, '--kernel') : kernelOf(snap.osrelease, f.describe('/proc/sys/kernel/osrelease'));
+  const kv = opts.kernel !== undefined ? kernelOption(opts.kernel) : kernelOf(snap.osrelease, f.describe('/proc/sys/kernel/osrelease'));
   if (kv.kernel) host.kernel = formatKernel(kv.kernel);
-  if (kv.comment && !opts.kernel) host.comments.push(kv.comment);
+  if (kv.comment && opts.kernel === undefined) host.comments.push(kv.comment);
   host.arch = opts.arch ?? archOf(snap.arch);
   if (!host.arch && snap.iommus.some((u) => /^(dmar|ivhd)\d+$/.test(u.name))) host.arch = 'x86_64';
   if (snap.cmdline !== undefined) host.cmdline = snap.cmdline;
@@ -269,7 +282,7 @@ export function importFromLspci(text: string, opts: LspciImportOptions = {}): Im
   const warnings: ImportWarning[] = [];
   const { devices, hasGroups, hasDrivers } = parseLspci(text, file, warnings);
   const host = baseHost(opts, `lspci output ${file}`);
-  if (opts.kernel) host.kernel = formatKernel(kernelOf(opts.kernel, '--kernel').kernel!);
+  if (opts.kernel !== undefined) host.kernel = formatKernel(kernelOption(opts.kernel).kernel);
   host.devices = devices;
   if (!hasGroups) host.comments.push('no "IOMMU group:" lines in the dump (no IOMMU active, or pciutils < 3.7): observed groups unknown');
   if (!hasDrivers) host.comments.push('no "Kernel driver in use:" lines in the dump: drivers unknown');
@@ -304,7 +317,7 @@ export function importFromCapture(opts: CaptureImportOptions): ImportResult {
     const file = opts.summaryFile ?? '<host-summary>';
     const s = parseCaptureSummary(opts.summaryText, file);
     const uname = s.sections.get('uname')?.text.trim();
-    if (!opts.kernel && uname) {
+    if (opts.kernel === undefined && uname) {
       const m = /^Linux \S+ (\S+) .* (\S+) GNU\/Linux$/.exec(uname) ?? /^Linux \S+ (\S+)/.exec(uname);
       if (m) {
         const kv = kernelOf(m[1], `${file}:${s.sections.get('uname')!.line}`);
@@ -328,7 +341,7 @@ export function importFromCapture(opts: CaptureImportOptions): ImportResult {
     const pi = s.sections.get('proc_interrupts');
     if (pi && pi.text.trim()) interrupts = { text: pi.text, file: `${file}:${pi.line}` };
   }
-  if (opts.kernel) host.kernel = formatKernel(kernelOf(opts.kernel, '--kernel').kernel!);
+  if (opts.kernel !== undefined) host.kernel = formatKernel(kernelOption(opts.kernel).kernel);
   host.devices = buildDevices(raws, warnings);
   const irq = readInterrupts(opts, interrupts);
   applyInterrupts(host, irq.facts, warnings, irq.file);

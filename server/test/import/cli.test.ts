@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerImportCommand, runImport } from '../../src/cli/import-command.js';
+import { fsErrorReason } from '../../src/cli/fs-errors.js';
 import { FIX } from './helpers.js';
 
 describe('iommu-topo import (CLI)', () => {
@@ -50,6 +53,53 @@ describe('iommu-topo import (CLI)', () => {
     const bad = await run(['--sysfs-root', path.join(FIX, 'sysfs-this-vm-root'), '--interrupts', path.join(FIX, 'lspci/garbage.txt'), '--no-check']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/garbage\.txt:1: expected the \/proc\/interrupts header/);
+  });
+
+  it('file-system errors: one located line and exit 2, nothing written (-o into a missing directory, onto a directory, under a file; --capture a file)', async () => {
+    const cap = path.join(FIX, 'firecracker-capture');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-import-'));
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const cases: [string[], string][] = [
+      [['--capture', cap, '-o', path.join(dir, 'missing/x.iommu')], `iommu-topo import: ${path.join(dir, 'missing/x.iommu')}: cannot write: no such directory\n`],
+      [['--capture', cap, '-o', dir], `iommu-topo import: ${dir}: cannot write: is a directory\n`],
+      [['--capture', cap, '-o', path.join(file, 'x.iommu')], `iommu-topo import: ${path.join(file, 'x.iommu')}: cannot write: a component of the path is not a directory\n`],
+      [['--capture', path.join(cap, 'pci-sysfs.txt')], `iommu-topo import: --capture: ${path.join(cap, 'pci-sysfs.txt')} is not a directory\n`],
+      [['--capture', path.join(dir, 'nope')], `iommu-topo import: --capture: ${path.join(dir, 'nope')}: no such directory\n`],
+      [['--sysfs-root', file], `iommu-topo import: --sysfs-root: ${file} is not a directory\n`],
+    ];
+    for (const [args, err] of cases) {
+      const r = await run([...args, '--no-check']);
+      expect({ args, code: r.code, err: r.err, out: r.out }).toEqual({ args, code: 2, err, out: '' });
+    }
+    expect(fs.readdirSync(dir)).toEqual(['a-file']);
+  });
+
+  it('empty option values are errors like malformed ones, not the option left out', async () => {
+    const cap = path.join(FIX, 'firecracker-capture');
+    const kernelAbc = await run(['--capture', cap, '--kernel', 'abc', '--no-check']);
+    expect(kernelAbc.err).toBe("ImportError: --kernel: 'abc' is not a kernel version X.Y[.Z]\n");
+    const cases: [string[], string][] = [
+      [['--capture', cap, '--kernel', ''], "ImportError: --kernel: '' is not a kernel version X.Y[.Z]\n"],
+      [['--capture', cap, '--name', ''], "ImportError: --name: '' is not a host name (empty)\n"],
+      [['--capture', ''], 'iommu-topo import: --capture: empty path\n'],
+      [['--lspci', ''], 'iommu-topo import: --lspci: empty path\n'],
+      [['--sysfs-root', ''], 'iommu-topo import: --sysfs-root: empty path\n'],
+      [['--capture', cap, '--interrupts', ''], 'iommu-topo import: --interrupts: empty path\n'],
+      [['--capture', cap, '-o', ''], 'iommu-topo import: --output: empty path\n'],
+    ];
+    for (const [args, err] of cases) {
+      const r = await run([...args, '--no-check']);
+      expect({ args, code: r.code, err: r.err, out: r.out }).toEqual({ args, code: 2, err, out: '' });
+    }
+  });
+
+  it('fsErrorReason: known codes in words, others without Node\'s code prefix and call suffix', () => {
+    const err = (code: string, message: string) => Object.assign(new Error(message), { code });
+    expect(fsErrorReason(err('EACCES', "EACCES: permission denied, scandir '/x'"))).toBe('permission denied');
+    expect(fsErrorReason(err('ENOENT', "ENOENT: no such file or directory, open '/x/y'"), 'write')).toBe('no such directory');
+    expect(fsErrorReason(err('EROFS', "EROFS: read-only file system, open '/x'"), 'write')).toBe('read-only file system');
+    expect(fsErrorReason(err('EWEIRD', "EWEIRD: something odd, open '/x'"))).toBe('something odd');
   });
 
   it('rejects two sources', () => {
