@@ -25,6 +25,26 @@ function tmp(name: string, text: string): string {
   return p;
 }
 
+/**
+ * The CLI run by a user who cannot bypass file permissions: as root (tests in a container), `setpriv` to nobody
+ * (65534), so that a mode-000 file is unreadable; otherwise the current user. Undefined when running as root
+ * without `setpriv`.
+ */
+function cliUnprivileged(args: string[], cwd: string): { code: number | null; out: string; err: string } | undefined {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot && !fs.existsSync('/usr/bin/setpriv')) return undefined;
+  const cmd = asRoot ? ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin] : [process.execPath, bin];
+  const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A fresh directory anyone can enter (mkdtemp makes it 0700), for {@link cliUnprivileged}. */
+function openDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-perm-'));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
 /** The machine's own Node (not the node@22 devDependency npm puts first on PATH), if there is one. */
 function systemNode(): string | undefined {
   for (const p of ['/usr/local/bin/node', '/usr/bin/node']) {
@@ -165,6 +185,56 @@ describe('iommu-topo check', () => {
     const r = cli(['check', 'does/not/exist.iommu']);
     expect(r.code).toBe(2);
     expect(r.err).toBe('iommu-topo: does/not/exist.iommu: no such file or directory\n');
+  });
+
+  it('a named file that is not .iommu: exit 2, one line naming it relative to the working directory (check, fmt, groups)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-notiommu-'));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'sub/foo.txt'), 'host h {\n}\n');
+    const inDir = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8' });
+    for (const cmd of ['check', 'fmt', 'groups']) {
+      const r = inDir([cmd, 'sub/foo.txt']);
+      expect({ cmd, code: r.status, err: r.stderr }).toEqual({ cmd, code: 2, err: 'iommu-topo: sub/foo.txt: not a topology file (expected .iommu)\n' });
+    }
+    // a directory still takes only its *.iommu files
+    expect(inDir(['check', 'sub']).stderr).toBe('iommu-topo: no .iommu files found in sub\n');
+  });
+
+  it('file-system errors are one located line, exit 2: a path under a regular file, unreadable files and directories', () => {
+    const f = tmp('host.iommu', 'host h {\n}\n');
+    const under = cli(['check', path.join(f, 'x.iommu')]);
+    expect(under.code).toBe(2);
+    expect(under.err).toBe(`iommu-topo: ${path.join(f, 'x.iommu')}: no such file or directory\n`);
+    const dir = openDir();
+    fs.mkdirSync(path.join(dir, 'tree/locked'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tree/ok.iommu'), 'host h {\n}\n');
+    fs.writeFileSync(path.join(dir, 'tree/locked/a.iommu'), 'host g {\n}\n');
+    fs.writeFileSync(path.join(dir, 'unread.iommu'), 'host h {\n}\n');
+    fs.writeFileSync(path.join(dir, 'ro.iommu'), 'host h {kernel 6.12}\n');
+    fs.chmodSync(path.join(dir, 'tree/locked'), 0o000);
+    fs.chmodSync(path.join(dir, 'unread.iommu'), 0o000);
+    fs.chmodSync(path.join(dir, 'ro.iommu'), 0o444);
+    const run = (args: string[]) => cliUnprivileged(args, dir);
+    if (!run(['rules'])) return; // root without setpriv: permissions cannot be tested here
+    const expectLine = (args: string[], line: string) => {
+      const r = run(args)!;
+      expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 2, err: `iommu-topo: ${line}\n` });
+    };
+    expectLine(['check', 'tree'], `${path.join('tree', 'locked')}: cannot read: permission denied`);
+    expectLine(['check', 'unread.iommu'], 'unread.iommu: cannot read: permission denied');
+    expectLine(['check', path.join('tree', 'locked', 'a.iommu')], `${path.join('tree', 'locked', 'a.iommu')}: cannot read: permission denied`);
+    expectLine(['fmt', '--check', 'unread.iommu'], 'unread.iommu: cannot read: permission denied');
+    expectLine(['groups', 'unread.iommu'], 'unread.iommu: cannot read: permission denied');
+    expectLine(['fmt', 'ro.iommu'], 'ro.iommu: cannot write: permission denied');
+    expect(fs.readFileSync(path.join(dir, 'ro.iommu'), 'utf8')).toBe('host h {kernel 6.12}\n');
+    fs.chmodSync(path.join(dir, 'tree/locked'), 0o755);
+  });
+
+  it('an empty option value is rejected like a malformed one, not taken as absent (exit 2)', () => {
+    for (const cmd of ['check', 'groups', 'upgrade']) {
+      const r = cli([cmd, 'examples/desktop-gpu-passthrough.iommu', '--default-kernel', '', ...(cmd === 'upgrade' ? ['--to', '6.12'] : [])]);
+      expect({ cmd, code: r.code, err: r.err }).toEqual({ cmd, code: 2, err: "iommu-topo: --default-kernel: '' is not X.Y or X.Y.Z\n" });
+    }
   });
 
   it('exit 2 on a file with syntax errors, reported with its position', () => {
@@ -315,12 +385,30 @@ describe('iommu-topo fmt', () => {
     expect(fs.readFileSync(f, 'utf8')).toBe('host h {\n    kernel 6.12\n}\n');
   });
 
-  it('a file with syntax errors: exit 2, located message, file untouched', () => {
-    const f = tmp('bad.iommu', 'host h { kernel 6.12 endpoint at }\n');
-    const r = cli(['fmt', f]);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/bad\.iommu:1: .*cannot format a file with syntax errors/);
-    expect(fs.readFileSync(f, 'utf8')).toBe('host h { kernel 6.12 endpoint at }\n');
+  it('a file with syntax errors: exit 2, its first syntax error as check reports it, file untouched', () => {
+    const text = 'host h {\n    kernel 6.12\n    drivr x\n}\n';
+    const f = tmp('bad.iommu', text);
+    const firstSyntaxError = cli(['check', f]).out.split('\n').find((l) => / error: .*\[SYN000\]$/.test(l))!;
+    expect(firstSyntaxError).toMatch(/^.*bad\.iommu:3:5: error: 'drivr' is not a host member \(expected one of: /);
+    for (const args of [['fmt', f], ['fmt', '--check', f]]) {
+      const r = cli(args);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`${firstSyntaxError}\n${f}: cannot format a file with syntax errors\n`);
+      expect(r.out).toBe('');
+    }
+    expect(fs.readFileSync(f, 'utf8')).toBe(text);
+  });
+
+  it('an empty file is formatted and stays empty; a UTF-8 byte order mark is kept', () => {
+    const empty = tmp('empty.iommu', '');
+    expect(cli(['fmt', '--check', empty])).toMatchObject({ code: 0, out: '' });
+    expect(cli(['fmt', empty])).toMatchObject({ code: 0, out: '' });
+    expect(fs.readFileSync(empty, 'utf8')).toBe('');
+    const bom = tmp('bom.iommu', '\uFEFFhost h {kernel 6.12}\n');
+    expect(cli(['fmt', bom]).code).toBe(0);
+    expect(fs.readFileSync(bom, 'utf8')).toBe('\uFEFFhost h {\n    kernel 6.12\n}\n');
+    expect(cli(['fmt', '--check', bom])).toMatchObject({ code: 0, out: '' });
+    expect(cli(['fmt', '--check', tmp('bomonly.iommu', '\uFEFF')])).toMatchObject({ code: 0, out: '' });
   });
 });
 

@@ -15,6 +15,7 @@ import { formatBdf } from '../../../src-core/src/bdf.js';
 import type { SimulationOptions } from '../../../src-core/src/analysis.js';
 import type { Finding } from '../../../src-core/src/findings.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
+import { fsErrorLine } from './fs-errors.js';
 import { allRuleMeta } from './rules-table.js';
 import { createIommuCoreServices, type IommuCoreServices } from '../language/iommu-core-module.js';
 import { diagnosticMessage, findingOfDiagnostic, type IommuDiagnosticData } from '../language/iommu-validator.js';
@@ -30,11 +31,22 @@ export class InputError extends Error {}
 
 const SEVERITY_NAME = ['error', 'error', 'warning', 'info', 'hint'] as const; // LSP DiagnosticSeverity 1..4
 
-/** Expand files and directories (recursively, `*.iommu`) into absolute file paths, sorted. Throws InputError. */
-export function collectFiles(inputs: string[]): string[] {
+/**
+ * Expand files and directories (recursively, `*.iommu`) into absolute file paths, sorted. Throws InputError, located
+ * at the path as the reports show it ({@link displayPath}): a path that does not exist or cannot be read, a directory
+ * that cannot be listed, or a file named explicitly that is not a `.iommu` file.
+ */
+export function collectFiles(inputs: string[], cwd = process.cwd()): string[] {
   const out = new Set<string>();
+  const shown = (abs: string) => displayPath(cwd, abs);
   const walk = (p: string) => {
-    for (const entry of fs.readdirSync(p, { withFileTypes: true })) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(p, { withFileTypes: true });
+    } catch (e) {
+      throw new InputError(fsErrorLine(shown(p), e));
+    }
+    for (const entry of entries) {
       if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
       const full = path.join(p, entry.name);
       if (entry.isDirectory()) walk(full);
@@ -42,14 +54,16 @@ export function collectFiles(inputs: string[]): string[] {
     }
   };
   for (const input of inputs) {
-    const abs = path.resolve(input);
+    const abs = path.resolve(cwd, input);
     let st: fs.Stats;
     try {
       st = fs.statSync(abs);
-    } catch {
-      throw new InputError(`${input}: no such file or directory`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(code === 'ENOENT' || code === 'ENOTDIR' ? `${shown(abs)}: no such file or directory` : fsErrorLine(shown(abs), e));
     }
     if (st.isDirectory()) walk(abs);
+    else if (!abs.endsWith('.iommu')) throw new InputError(`${shown(abs)}: not a topology file (expected .iommu)`);
     else out.add(abs);
   }
   if (out.size === 0) throw new InputError(`no .iommu files found in ${inputs.join(', ')}`);
@@ -106,7 +120,7 @@ export async function runCheck(files: string[], options: SimulationOptions = {},
     try {
       doc = await documents.getOrCreateDocument(URI.file(file));
     } catch (e) {
-      if (files.includes(file)) throw new InputError(`${file}: cannot read: ${(e as Error).message}`);
+      if (files.includes(file)) throw new InputError(fsErrorLine(displayPath(process.cwd(), file), e));
       continue; // a missing import: reported as IMP001 by the validator
     }
     loaded.push(doc);

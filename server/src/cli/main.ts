@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { registerImportCommand } from './import-command.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { allRuleMeta, rulesMarkdown } from './rules-table.js';
-import { collectFiles, displayPath, exitCode, formatSarif, formatText, syntaxErrorsText, InputError, JSON_SCHEMA_VERSION, jsonReportPieces, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
+import { collectFiles, diagnosticLine, displayPath, exitCode, formatSarif, formatText, syntaxErrorsText, InputError, JSON_SCHEMA_VERSION, jsonReportPieces, runCheck, TOOL_VERSION, type OutputFormat } from './check.js';
 
 export function buildProgram(): Command {
   const program = new Command('iommu-topo')
@@ -46,20 +46,25 @@ export function buildProgram(): Command {
       // loaded here: the formatter is an LSP service, and `check` runs without the language server's half
       const { formatFiles, writeFormatted } = await import('./fmt.js');
       const results = await formatFiles(files);
+      const notWritten = opts.check ? new Map<string, string>() : writeFormatted(results);
       let code = 0;
       const out: string[] = [];
       const err: string[] = [];
       for (const r of results) {
         const rel = displayPath(process.cwd(), r.path);
         if (r.status === 'syntax-error') {
-          err.push(`${rel}:${r.firstError}: cannot format a file with syntax errors\n`);
+          // the first syntax error as `check` prints it, then why the file is left alone
+          if (r.firstError) err.push(`${diagnosticLine(rel, r.firstError)}\n`);
+          err.push(`${rel}: cannot format a file with syntax errors\n`);
+          code = 2;
+        } else if (notWritten.has(r.path)) {
+          err.push(`iommu-topo: ${notWritten.get(r.path)}\n`);
           code = 2;
         } else if (r.status === 'changed') {
           out.push(`${rel}${opts.check ? ': not formatted' : ': formatted'}\n`);
           if (opts.check && code === 0) code = 1;
         }
       }
-      if (!opts.check) writeFormatted(results);
       // status and files first: a reader that closes stdout early (EPIPE) must not change either
       process.exitCode = code;
       if (err.length) process.stderr.write(err.join(''));
@@ -129,9 +134,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** `--default-kernel`'s value as a version; undefined when not given. Throws InputError for a malformed one. */
+/** `--default-kernel`'s value as a version; undefined when not given. Throws InputError for a malformed (or empty) one. */
 function defaultKernelOption(text: string | undefined) {
-  if (!text) return undefined;
+  if (text === undefined) return undefined;
   const v = parseKernelVersion(text);
   if (!v) throw new InputError(`--default-kernel: '${text}' is not X.Y or X.Y.Z`);
   return v;
