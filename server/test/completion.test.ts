@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectCompletion } from 'langium/test';
-import { PCI_KINDS } from '../../src-core/src/vocabulary.js';
+import { ACS_FLAGS, PCI_KINDS } from '../../src-core/src/vocabulary.js';
 import { MODULE_PARAMS } from '../src/language/value-slots.js';
 import { createTestServices } from './helpers.js';
 
@@ -193,6 +193,27 @@ describe('completion in comments and lists', () => {
     expect(cap).not.toContain('SV');
     // ctl is another list: SV is offered there
     expect(await labelsAt('host h {\n    endpoint a at 0000:01:00.0 {\n        acs cap SV RR ctl <|>\n    }\n}')).toContain('SV');
+  });
+});
+
+describe('completion in the middle of an acs line', () => {
+  const FLAGS = ACS_FLAGS.map((f) => f.name);
+  const dev = (line: string, after = '\n        driver pcieport') => `host h {\n    root-port rp at 0000:00:01.0 {\n        ${line}${after}\n    }\n}`;
+  const sorted = (l: string[]) => [...l].sort();
+  it('offers only the remaining flags and acs keywords, not the device properties and kinds that may follow', async () => {
+    expect(sorted(await labelsAt(dev('acs cap SV RR ctl SV <|>')))).toEqual(sorted([...FLAGS.filter((f) => f !== 'SV'), 'firmware-ctl']));
+    expect(sorted(await labelsAt(dev('acs cap SV <|>')))).toEqual(sorted([...FLAGS.filter((f) => f !== 'SV'), 'ctl', 'firmware-ctl']));
+    expect(sorted(await labelsAt(dev('acs <|>')))).toEqual(sorted(['none', 'cap', 'ctl', 'firmware-ctl']));
+    // a word being typed, and a block written on one line
+    const typing = await labelsAt(dev('acs cap SV d<|>'));
+    expect(typing).toContain('DT');
+    expect(typing.filter((l) => !FLAGS.includes(l) && l !== 'ctl' && l !== 'firmware-ctl')).toEqual([]);
+    expect(sorted(await labelsAt('host h {\n    endpoint a at 0000:01:00.0 { acs cap SV ctl <|> }\n}'))).toEqual(sorted([...FLAGS, 'firmware-ctl']));
+  });
+  it('after acs none, and on the next line: the properties again', async () => {
+    expect(await labelsAt(dev('acs none <|>', ''))).toContain('driver');
+    const next = await labelsAt(dev('acs cap SV RR\n        <|>', ''));
+    for (const k of ['driver', 'id', 'endpoint']) expect(next).toContain(k);
   });
 });
 

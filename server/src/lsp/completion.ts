@@ -7,14 +7,15 @@
  * property name alone: a name being declared proposes nothing, and a member line keeps the grammar's keywords. A device
  * reference (`assign`, `hwpt … attach`) proposes each device of the host once (by name, or by the BDF spelling being typed),
  * not the ones the VM already names, with its kind and BDF, bridges and ports last. A list (`caps`, ACS flags) does not
- * offer the values it holds already; `import` offers the workspace's other topology files, relative to this one; a
+ * offer the values it holds already, and in the middle of an `acs` line only that line's flags and keywords are offered;
+ * `import` offers the workspace's other topology files, relative to this one; a
  * comment gets nothing; unreadable lines before the cursor do not stop the proposals after them.
  */
 import { AstUtils, CstUtils, GrammarAST, GrammarUtils, UriUtils, type AstNode, type CstNode, type AstNodeDescription, type LangiumDocument, type LangiumDocuments, type MaybePromise, type ReferenceInfo, type Stream, stream } from 'langium';
 import { DefaultCompletionProvider, findFirstFeatures, type LangiumServices, type CompletionAcceptor, type CompletionContext, type CompletionValueItem, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { isAssignProp, isCmdlineSetting, isDocument, isImport, isIommu, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
+import { isAcsProp, isAssignProp, isCmdlineSetting, isDocument, isImport, isIommu, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
 import { BRIDGE_KINDS, type PciKind } from '../../../src-core/src/model.js';
 import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js';
 import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
@@ -255,6 +256,13 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
    * an ID terminal, for which Langium proposes nothing.
    */
   protected override completionFor(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor): MaybePromise<void> {
+    // in the middle of an `acs` line (`acs cap SV RR ctl SV |`): only how that line goes on (its flags, `ctl`,
+    // `firmware-ctl`), not the properties and kinds that may syntactically follow the property there
+    if (this.continuesAcsLine(context)) {
+      const inAcs = AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule)?.name === 'AcsProp';
+      // the `acs` keyword of the rule starts another acs property
+      if (!inAcs || (GrammarAST.isKeyword(next.feature) && next.feature.value === 'acs')) return;
+    }
     const slot = this.slotOf(context, next);
     if (slot && !GrammarAST.isCrossReference(slot.assignment.terminal)) {
       const key = `${slot.type}.${slot.property}`;
@@ -275,6 +283,27 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
       return this.acceptTerms(context, acceptor, values.map((v) => ({ name: `= ${v.name}`, doc: v.doc })));
     }
     return super.completionFor(context, next, acceptor);
+  }
+
+  private readonly acsLines = new WeakMap<CompletionContext, boolean>();
+
+  /**
+   * Whether the token being completed continues an `acs` property (not `acs none`) on its line: the last token before
+   * it, on the same line, is that property's keyword, a list keyword or a flag.
+   */
+  private continuesAcsLine(context: CompletionContext): boolean {
+    let known = this.acsLines.get(context);
+    if (known === undefined) {
+      known = false;
+      const root = context.document.parseResult?.value?.$cstNode;
+      const before = root && context.tokenOffset > 0 ? CstUtils.findLeafNodeBeforeOffset(root, context.tokenOffset - 1) : undefined;
+      if (before && !before.hidden && before.end <= context.tokenOffset && isAcsProp(before.astNode) && !before.astNode.none) {
+        const between = context.textDocument.getText().slice(before.end, context.tokenOffset);
+        known = !between.includes('\n');
+      }
+      this.acsLines.set(context, known);
+    }
+    return known;
   }
 
   /**
