@@ -114,3 +114,33 @@ describe('MDL009: Intel caps against the raw ecap / cap registers (CAP-VTD-02/03
     expect(mdl009(unit({}))).toEqual([]);
   });
 });
+
+describe('MDL010 / MDL011: hwpt blocks that change nothing', () => {
+  const h = host('h', '6.12', [iommu('u', 'intel-vtd', { snoopControl: true, interruptRemapping: true })], [
+    dev('gpu', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci' }),
+    dev('nic', 'endpoint', '0000:02:00.0', { driver: 'vfio-pci' }),
+  ]);
+  const find = (backend: Vm['backend'], hwpts: Vm['hwpts']) => simulate(topo([h], [vm('v', 'h', ['gpu', 'nic'], { backend, hwpts })])).findings.filter((f) => f.code === 'MDL010' || f.code === 'MDL011');
+  it('MDL010: a hwpt block on vfio-type1 or iommufd-compat is ignored; the fix switches to the device cdev', () => {
+    for (const backend of ['vfio-type1', 'iommufd-compat'] as const) {
+      const f = find(backend, [{ id: 'w1', name: 'shared', deviceIds: ['gpu', 'nic'] }]);
+      expect(f.map((x) => [x.code, x.elementId]), backend).toEqual([['MDL010', 'w1']]);
+      expect(f[0].message).toBe(`hwpt shared in VM v: backend ${backend} cannot attach devices to a manual HWPT; the block is ignored and its devices are simulated as assigned`);
+      expect(f[0].fixes).toEqual([{ kind: 'set-backend', vmId: 'v', backend: 'iommufd-cdev' }]);
+    }
+    expect(find('iommufd-cdev', [{ id: 'w1', name: 'shared', deviceIds: ['gpu', 'nic'] }])).toEqual([]);
+  });
+  it('MDL011: a device in two hwpt blocks is attached through the first; the later listing is reported', () => {
+    const f = find('iommufd-cdev', [
+      { id: 'w1', name: 'a', deviceIds: ['gpu'] },
+      { id: 'w2', name: 'b', deviceIds: ['gpu', 'nic'] },
+    ]);
+    expect(f.map((x) => [x.code, x.elementId])).toEqual([['MDL011', 'w2']]);
+    expect(f[0].message).toBe('gpu (0000:01:00.0) in VM v is listed in hwpt a and hwpt b: it is attached through hwpt a, the first');
+    expect(f[0].related).toEqual([{ id: 'w1', message: 'gpu is attached through this HWPT' }]);
+    // the simulation agrees: gpu is on hwpt a
+    const r = simulate(topo([h], [vm('v', 'h', ['gpu', 'nic'], { backend: 'iommufd-cdev', hwpts: [{ id: 'w1', name: 'a', deviceIds: ['gpu'] }, { id: 'w2', name: 'b', deviceIds: ['gpu', 'nic'] }] })]));
+    expect(r.vms.get('v')!.attach.find((o) => o.deviceId === 'gpu')?.domain).toMatch(/^hwpt a /);
+    expect(find('iommufd-cdev', [{ id: 'w1', name: 'a', deviceIds: ['gpu'] }, { id: 'w2', name: 'b', deviceIds: ['nic'] }])).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+import type { Finding } from '../findings.js';
+import { devLabel } from './vfio-common.js';
+import type { Rule } from './rule.js';
+
+/**
+ * MDL010: a VM's `hwpt` blocks on a backend that cannot name a HW page table. Only the VFIO device cdev
+ * (`iommufd-cdev`, ≥ 6.6) attaches a device to a HWPT chosen by the VMM (`VFIO_DEVICE_ATTACH_IOMMUFD_PT` with the id
+ * `IOMMU_HWPT_ALLOC` returned, IOMMUFD-CC-02); the group fd paths (`vfio-type1`, and `iommufd-compat`, where iommufd
+ * stands in for the container) attach whole groups to the container's domains or the IOAS's automatic HWPTs. The
+ * simulator assigns the block's devices and ignores the block, so what the user meant is not what is simulated.
+ */
+export const hwptWithoutCdevRule: Rule = {
+  meta: {
+    code: 'MDL010',
+    title: '`hwpt` block on a backend without manual HWPTs',
+    summary:
+      'A VM declares a `hwpt` block but its backend is `vfio-type1` or `iommufd-compat`. Only the VFIO device cdev (`backend iommufd-cdev`) can attach a device to a manually allocated HWPT (IOMMU_HWPT_ALLOC + VFIO_DEVICE_ATTACH_IOMMUFD_PT); on the group fd paths the container or the IOAS picks the domains. The devices are simulated as assigned and the block is ignored.',
+    defaultSeverity: 'warning',
+    kernel: [
+      { rule: 'IOMMUFD-CC-02', source: 'drivers/iommu/iommufd/hw_pagetable.c:iommufd_hwpt_alloc; drivers/vfio/device_cdev.c:vfio_df_ioctl_attach_pt', versions: '≥ 6.6 (device cdev)' },
+      { rule: 'VFIO-GRP-08', source: 'drivers/vfio/device_cdev.c:vfio_df_ioctl_bind_iommufd', versions: '≥ 6.6' },
+    ],
+    fix: 'Use `backend iommufd-cdev`, or turn the block into an `assign` line.',
+  },
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const vm of ctx.topology.vms) {
+      if (vm.backend === 'iommufd-cdev' || !vm.hwpts.length) continue;
+      for (const h of vm.hwpts) {
+        out.push({
+          code: this.meta.code,
+          severity: this.meta.defaultSeverity,
+          message: `hwpt ${h.name} in VM ${vm.name}: backend ${vm.backend} cannot attach devices to a manual HWPT; the block is ignored and its devices are simulated as assigned`,
+          explanation: `A manual HWPT is allocated with IOMMU_HWPT_ALLOC and a device is put on it with VFIO_DEVICE_ATTACH_IOMMUFD_PT, an ioctl of the VFIO device cdev (\`/dev/vfio/devices/vfioX\`, ≥ 6.6). With \`backend ${vm.backend}\` the VMM opens group fds: ${vm.backend === 'vfio-type1' ? 'the type1 container creates and shares its own IOMMU domains' : 'iommufd stands in for the container and attaches each group to an automatic HWPT of the IOAS'}, and no HWPT can be named. The simulator therefore assigns the block's devices and ignores the grouping it asks for.`,
+          elementId: h.id,
+          related: [{ id: vm.id, message: `backend ${vm.backend}` }],
+          kernel: this.meta.kernel,
+          fixes: [{ kind: 'set-backend', vmId: vm.id, backend: 'iommufd-cdev' }],
+        });
+      }
+    }
+    return out;
+  },
+};
+
+/**
+ * MDL011: a device listed in two `hwpt` blocks of one VM. A device is attached to one HW page table at a time; the
+ * simulator attaches it through the first block that lists it (vm/iommufd.ts), so a later listing changes nothing.
+ */
+export const deviceInTwoHwptsRule: Rule = {
+  meta: {
+    code: 'MDL011',
+    title: 'device in two `hwpt` blocks',
+    summary:
+      'A VM lists one device in two `hwpt` blocks. VFIO_DEVICE_ATTACH_IOMMUFD_PT puts a device on one HW page table (a second attach replaces the first, or fails for a group already attached elsewhere); the simulator attaches it through the first block that lists it, so the later listing changes nothing.',
+    defaultSeverity: 'warning',
+    kernel: [{ rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_hw_pagetable_attach', versions: '≥ 6.6 (device cdev)' }],
+    fix: 'Remove the device from one of the blocks.',
+  },
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const vm of ctx.topology.vms) {
+      if (vm.hwpts.length < 2) continue;
+      const first = new Map<string, (typeof vm.hwpts)[number]>();
+      for (const h of vm.hwpts) {
+        for (const id of h.deviceIds) {
+          const earlier = first.get(id);
+          if (!earlier) {
+            first.set(id, h);
+            continue;
+          }
+          if (earlier === h) continue;
+          const d = ctx.device(id);
+          out.push({
+            code: this.meta.code,
+            severity: this.meta.defaultSeverity,
+            message: `${devLabel(d, id)} in VM ${vm.name} is listed in hwpt ${earlier.name} and hwpt ${h.name}: it is attached through hwpt ${earlier.name}, the first`,
+            explanation: `A device is on one HW page table at a time. The simulator attaches it through the first \`hwpt\` block that lists it (hwpt ${earlier.name}); listing it in hwpt ${h.name} too changes nothing. If the device was meant to be on hwpt ${h.name}, remove it from hwpt ${earlier.name}.`,
+            elementId: h.id,
+            related: [{ id: earlier.id, message: `${d?.name ?? id} is attached through this HWPT` }],
+            kernel: this.meta.kernel,
+          });
+        }
+      }
+    }
+    return out;
+  },
+};
