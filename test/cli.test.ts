@@ -368,6 +368,23 @@ describe('iommu-topo groups', () => {
   });
 });
 
+describe('iommu-topo groups json positions', () => {
+  it('each host and device has a source like check json (relative path, 1-based), beside the LSP location (URI, 0-based)', () => {
+    const j = JSON.parse(cli(['groups', 'examples/intel-nosnoop-gpu.iommu', '--format', 'json']).out);
+    const lines = fs.readFileSync(path.join(root, 'examples/intel-nosnoop-gpu.iommu'), 'utf8').split('\n');
+    const h = j.hosts[0];
+    expect(h.source.path).toBe('examples/intel-nosnoop-gpu.iommu');
+    // the location keeps its meaning: the same place, 0-based in the file's URI
+    expect(h.location.uri).toBe(pathToFileURL(path.join(root, 'examples/intel-nosnoop-gpu.iommu')).href);
+    expect(h.source.range.start).toEqual({ line: h.location.range.start.line + 1, column: h.location.range.start.character + 1 });
+    const { start, end } = h.source.range;
+    expect(lines[start.line - 1].slice(start.column - 1, end.column - 1)).toBe('xeon');
+    const gpu = j.hosts[0].groups.flatMap((g: { devices: unknown[] }) => g.devices).find((d: { name: string }) => d.name === 'gpu');
+    expect(gpu.source.path).toBe('examples/intel-nosnoop-gpu.iommu');
+    expect(lines[gpu.source.range.start.line - 1].slice(gpu.source.range.start.column - 1, gpu.source.range.end.column - 1)).toBe('gpu');
+  });
+});
+
 describe('iommu-topo fmt', () => {
   it('--check: clean examples exit 0; an unformatted file exits 1 and is not modified', () => {
     expect(cli(['fmt', '--check', 'examples']).code).toBe(0);

@@ -5,14 +5,41 @@
  * (`server/src/lsp/groups-view.ts`, wire types in `server/src/protocol/groups-view.ts`).
  */
 import { URI } from 'langium';
+import type { Location } from 'vscode-languageserver-types';
 import { groupsView, hostKey, mergeHostDevices } from '../lsp/groups-view.js';
-import type { GroupsViewDevice, GroupsViewHost } from '../protocol/groups-view.js';
+import type { GroupsViewDevice, GroupsViewGroup, GroupsViewHost } from '../protocol/groups-view.js';
 import { displayPath, type CheckRun } from './check.js';
 
+/**
+ * Where a name is declared, as `check --format json` gives positions: the path as the reports show it (relative
+ * inside the working directory) and 1-based lines and columns. (`location`, kept as it was, is the LSP view's:
+ * a `file://` URI and 0-based positions.)
+ */
+export interface GroupsReportSource {
+  path: string;
+  range: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+
+/** A device of {@link GroupsReportHost}: the view's device plus its {@link GroupsReportSource} (null if not placed). */
+export interface GroupsReportDevice extends GroupsViewDevice {
+  source: GroupsReportSource | null;
+}
+
 /** One host of one reported file (hosts a file only imports are left to the file that declares them). */
-export interface GroupsReportHost extends GroupsViewHost {
+export interface GroupsReportHost extends Omit<GroupsViewHost, 'groups' | 'ungrouped'> {
   /** The declaring file, relative to the working directory. */
   path: string;
+  /** The host's name in that file, 1-based (null if not placed). */
+  source: GroupsReportSource | null;
+  groups: (Omit<GroupsViewGroup, 'devices'> & { devices: GroupsReportDevice[] })[];
+  ungrouped: GroupsReportDevice[];
+}
+
+/** `location` as a {@link GroupsReportSource}, the path shown relative to `cwd` (cached per URI by `paths`). */
+function sourceOf(location: Location | undefined, path: (uri: string) => string): GroupsReportSource | null {
+  if (!location) return null;
+  const pos = (p: { line: number; character: number }) => ({ line: p.line + 1, column: p.character + 1 });
+  return { path: path(location.uri), range: { start: pos(location.range.start), end: pos(location.range.end) } };
 }
 
 /**
@@ -33,10 +60,23 @@ export function groupsReport(run: CheckRun, cwd = process.cwd()): GroupsReportHo
       else mergeHostDevices(seen, h);
     }
   }
+  const paths = new Map<string, string>();
+  const shown = (uri: string) => {
+    let p = paths.get(uri);
+    if (p === undefined) paths.set(uri, (p = displayPath(cwd, URI.parse(uri).fsPath)));
+    return p;
+  };
+  const device = (d: GroupsViewDevice): GroupsReportDevice => ({ ...d, source: sourceOf(d.location, shown) });
   const out: GroupsReportHost[] = [];
   for (const h of byKey.values()) {
     if (!reported.has(h.location!.uri)) continue;
-    out.push({ ...h, path: displayPath(cwd, URI.parse(h.location!.uri).fsPath) });
+    out.push({
+      ...h,
+      path: shown(h.location!.uri),
+      source: sourceOf(h.location, shown),
+      groups: h.groups.map((g) => ({ ...g, devices: g.devices.map(device) })),
+      ungrouped: h.ungrouped.map(device),
+    });
   }
   // in the order of the declaring files on the command line
   const order = [...reported];
