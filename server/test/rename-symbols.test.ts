@@ -146,3 +146,31 @@ describe('document symbols', () => {
     expect(symbols[0].detail).toBeUndefined();
   });
 });
+
+describe('workspace symbols', () => {
+  const names = (list: { name: string; kind: SymbolKind; containerName?: string; location: unknown }[]) => list.map((x) => [x.name, x.kind, x.containerName]);
+  it('find hosts and VMs, and the IOMMU units, devices (the whole tree) and HWPTs in them, with their container', async () => {
+    const doc = await t.validate(SRC, 'file:///wsym/a.iommu');
+    const provider = t.shared.lsp.WorkspaceSymbolProvider!;
+    const all = await provider.getSymbols({ query: '' });
+    expect(names(all as never)).toEqual([
+      ['h', SymbolKind.Module, undefined],
+      ['v', SymbolKind.Class, undefined],
+      ['dmar0', SymbolKind.Interface, 'h'],
+      ['rp', SymbolKind.Namespace, 'h'],
+      ['gpu', SymbolKind.Object, 'h'],
+      ['nic', SymbolKind.Object, 'h'],
+      ['a', SymbolKind.Struct, 'v'],
+    ]);
+    // a location at the name
+    const gpu = (await provider.getSymbols({ query: 'gpu' })).find((x) => x.name === 'gpu')!;
+    expect(gpu.location).toEqual({ uri: doc.uri.toString(), range: { start: { line: 10, character: 17 }, end: { line: 10, character: 20 } } });
+    expect((await provider.getSymbols({ query: 'dmar' })).map((x) => x.name)).toEqual(['dmar0']);
+  });
+  it('leave out a stray word (a mistyped property the parser took as a device) and never throw on a block being typed', async () => {
+    await t.validate('host h {\n    endpoint gpu at 0000:01:00.0 {\n        drivr vfio-pci\n    }\n    endpoint nic at\n', 'file:///wsym/b.iommu');
+    const got = await t.shared.lsp.WorkspaceSymbolProvider!.getSymbols({ query: '' });
+    expect(got.map((x) => x.name)).not.toContain('vfio-pci');
+    expect(got.map((x) => x.name)).toContain('gpu');
+  });
+});

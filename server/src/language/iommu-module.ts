@@ -16,7 +16,7 @@ import { IommuTopologyGeneratedModule, IommuTopologyGeneratedSharedModule } from
 import { IommuSharedModule, IommuTopologyModule, type IommuAddedServices } from './iommu-core-module.js';
 import { registerValidationChecks } from './iommu-validator.js';
 import { IommuLspModule } from '../lsp/lsp-module.js';
-import { IommuNodeKindProvider } from '../lsp/symbols.js';
+import { IommuNodeKindProvider, IommuWorkspaceSymbolProvider } from '../lsp/symbols.js';
 import { IommuDocumentUpdateHandler } from '../lsp/document-update-handler.js';
 
 export { IommuSharedModule, IommuTopologyModule, type IommuAddedServices, type IommuCoreServices } from './iommu-core-module.js';
@@ -26,6 +26,7 @@ const IommuSharedLspModule: Module<LangiumSharedServices, PartialLangiumSharedSe
   lsp: {
     DocumentUpdateHandler: (services) => new IommuDocumentUpdateHandler(services),
     NodeKindProvider: () => new IommuNodeKindProvider(),
+    WorkspaceSymbolProvider: (services) => new IommuWorkspaceSymbolProvider(services),
   },
 };
 

@@ -12,11 +12,16 @@
  * | endpoint    | Object      | `endpoint 0000:01:00.0`                  |
  * | `vm`        | Class       | `on ws · qemu · iommufd-cdev`            |
  * | `hwpt`      | Struct      | `attach gpu, nic`                        |
+ *
+ * Workspace symbols ("Go to Symbol in Workspace") are the index's hosts and VMs, as Langium finds them, plus the
+ * IOMMU units and devices of every host (container: the host) and the HWPTs of every VM (container: the VM).
  */
-import type { AstNode, AstNodeDescription, CstNode, LangiumDocument } from 'langium';
-import { DefaultDocumentSymbolProvider, DefaultNodeKindProvider } from 'langium/lsp';
-import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver-types';
-import { isArchSetting, isBackendProp, isHost, isHwptDecl, isIommu, isIommuDriverProp, isKernelSetting, isPciDevice, isVm, isVmmProp } from '../language/generated/ast.js';
+import { GrammarUtils, interruptAndCheck, type AstNode, type AstNodeDescription, type CstNode, type LangiumDocument, type LangiumDocuments } from 'langium';
+import { DefaultDocumentSymbolProvider, DefaultNodeKindProvider, DefaultWorkspaceSymbolProvider, type LangiumSharedServices } from 'langium/lsp';
+import { CancellationToken, type WorkspaceSymbolParams } from 'vscode-languageserver';
+import { SymbolKind, type DocumentSymbol, type WorkspaceSymbol } from 'vscode-languageserver-types';
+import { isArchSetting, isBackendProp, isDocument, isHost, isHwptDecl, isIommu, isIommuDriverProp, isKernelSetting, isPciDevice, isVm, isVmmProp, type PciDevice } from '../language/generated/ast.js';
+import { isStrayWord } from '../language/stray-words.js';
 
 /** Device kinds that have a secondary bus (devices below them), shown as containers in the outline. */
 const BRIDGE_KINDS = new Set(['host-bridge', 'root-port', 'switch-upstream', 'switch-downstream', 'pcie-to-pci-bridge', 'pci-to-pcie-bridge', 'pci-bridge']);
@@ -40,6 +45,55 @@ export class IommuNodeKindProvider extends DefaultNodeKindProvider {
       default:
         return super.getSymbolKind(node);
     }
+  }
+}
+
+/**
+ * Langium's workspace symbols (the exported hosts and VMs) and the declarations inside them: each host's IOMMU units
+ * and devices (its whole tree; not a stray word, a mistyped property the parser took as a device), each VM's HWPTs.
+ * One pass over those nodes per request; the name is matched first, a location is made only for a match.
+ */
+export class IommuWorkspaceSymbolProvider extends DefaultWorkspaceSymbolProvider {
+  private readonly documents: LangiumDocuments;
+
+  constructor(services: LangiumSharedServices) {
+    super(services);
+    this.documents = services.workspace.LangiumDocuments;
+  }
+
+  override async getSymbols(params: WorkspaceSymbolParams, cancelToken = CancellationToken.None): Promise<WorkspaceSymbol[]> {
+    const out = await super.getSymbols(params, cancelToken);
+    const query = params.query.toLowerCase();
+    for (const doc of this.documents.all) {
+      await interruptAndCheck(cancelToken);
+      const root = doc.parseResult?.value;
+      if (!isDocument(root)) continue;
+      const uri = doc.uri.toString();
+      const add = (node: AstNode & { name?: string }, container: string | undefined) => {
+        const name = node.name;
+        if (!name || !this.fuzzyMatcher.match(query, name)) return;
+        const nameNode = node.$cstNode && GrammarUtils.findNodeForProperty(node.$cstNode, 'name');
+        if (!nameNode) return;
+        out.push({ name, kind: this.nodeKindProvider.getSymbolKind(node), location: { uri, range: nameNode.range }, ...(container ? { containerName: container } : {}) });
+      };
+      for (const el of root.elements ?? []) {
+        if (isHost(el)) {
+          const host = el.name;
+          const devices = (list: readonly PciDevice[] | undefined) => {
+            for (const d of list ?? []) {
+              if (d.bdf === undefined && isStrayWord(d)) continue;
+              add(d, host);
+              devices(d.children);
+            }
+          };
+          for (const m of el.members ?? []) {
+            if (isIommu(m)) add(m, host);
+            else if (isPciDevice(m)) devices([m]);
+          }
+        } else if (isVm(el)) for (const p of el.props ?? []) if (isHwptDecl(p)) add(p, el.name);
+      }
+    }
+    return out;
   }
 }
 
