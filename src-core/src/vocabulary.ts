@@ -58,7 +58,7 @@ export const MSI_CONTROLLERS: Term<MsiController>[] = [
 
 export const PGTABLE_FORMATS: Term<'v1' | 'v2'>[] = [
   { name: 'v1', doc: 'AMD v1 (host) page table: PTE FC bit forces coherency.' },
-  { name: 'v2', doc: 'AMD v2 (guest-format) page table: no FC bit; coherency is reported but not enforced.' },
+  { name: 'v2', doc: 'AMD v2 (guest-format) page table: no FC bit; coherency is reported but not enforced. VFIO and iommufd domains use it from 6.14; before, they get v1 page tables whatever the unit uses.' },
 ];
 
 /** Values of `/sys/kernel/iommu_groups/<N>/type` (DOM-TYPE-01, `drivers/iommu/iommu.c:iommu_group_show_type`). */

@@ -7,6 +7,17 @@ import { GATES, since } from '../kernel-gates.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
 import { intelLegacyAllSnoop } from './cache-coherency.js';
 
+/**
+ * The page-table format of the VFIO (unmanaged) domains an AMD unit gives VFIO and iommufd on `kernel`: its `pgtable`
+ * from 6.14 (f9b80f941e0e removed `domain_alloc()`: "If the admin is forcing v2 … force it everywhere, including for
+ * VFIO"); v1 before, whatever the unit's DMA domains use (6.1–6.13 `amd_iommu_domain_alloc` forced v1 for
+ * IOMMU_DOMAIN_UNMANAGED; before 6.1 DMA domains had no v2). The same gate as `amd_iommu=pgtbl_v2` (boot-params.ts).
+ * Outside the reference (IOMMU-ENF-01 calls the question UNCONFIRMED); the 6.13.y stable backport is not modelled.
+ */
+export function vfioPgtable(iommu: Iommu, kernel: KernelVersion): 'v1' | 'v2' {
+  return iommu.pgtable === 'v2' && since(kernel, GATES.amdPgtblOption) ? 'v2' : 'v1';
+}
+
 /** Result of {@link enforceCap}: `reportedOnly` = the kernel says yes but no-snoop is not blocked. */
 export interface EnforceAnswer {
   enforce: boolean;
@@ -17,10 +28,9 @@ export interface EnforceAnswer {
  * IOMMU-ENF-01 / IOMMU-ENF-03 / IOMMU-CC-01:
  * - intel-vtd: ≤ 5.18 the global all-SC-or-scalable rule (SNP via IOMMU_CACHE); ≥ 5.19 the unit's ECAP.SC
  *   (`domain_support_force_snooping`; undeclared = no SC).
- * - amd-vi: always true; with `pgtable: 'v2'` the answer is the "lie" (no FC bit) → `reportedOnly`, from 5.19 only:
- *   the lie is the `enforce_cache_coherency` op's answer, and the op exists from 5.19 (IOMMU-ENF-01, 6043257b1de0
- *   "iommu: Introduce the domain op enforce_cache_coherency()"). ≤ 5.18 there is no op to lie: KVM asks
- *   VFIO_DMA_CC_IOMMU, i.e. IOMMU_CACHE (IOMMU-CC-01, VFIO-T1-CC-02).
+ * - amd-vi: always true; with a v2 page table for VFIO domains ({@link vfioPgtable}: `pgtable v2`, from 6.14) the
+ *   answer is the "lie" (no FC bit) → `reportedOnly` (IOMMU-ENF-01: the `enforce_cache_coherency` op, from 5.19,
+ *   6043257b1de0, answers yes). Before 6.14 VFIO domains are v1, so there is nothing to lie about.
  * - arm-smmu-v3: ≥ 6.13 IORT CANWBS (`canwbs`), else false.
  * - everyone else: op missing → false.
  * Sources: intel/iommu.c:intel_iommu_enforce_cache_coherency, amd/iommu.c:amd_iommu_enforce_cache_coherency,
@@ -33,7 +43,7 @@ export function enforceCap(iommu: Iommu | undefined, host: Host, kernel: KernelV
     case 'intel-vtd':
       return { enforce: since(kernel, GATES.intelPerUnitSnoop) ? iommu.snoopControl === true : intelLegacyAllSnoop(host), reportedOnly: false };
     case 'amd-vi':
-      return { enforce: true, reportedOnly: iommu.pgtable === 'v2' && since(kernel, GATES.enforceCacheCoherencyOp) };
+      return { enforce: true, reportedOnly: vfioPgtable(iommu, kernel) === 'v2' };
     case 'arm-smmu-v3':
       return { enforce: since(kernel, GATES.smmuv3Canwbs) && iommu.canwbs === true, reportedOnly: false };
     default:

@@ -1,6 +1,7 @@
 /** Wording shared by the CC/KVM rules: why an IOMMU does (not) block no-snoop or report CACHE_COHERENCY. */
 import { GATES, since } from '../kernel-gates.js';
 import { intelUnitsWithoutSnoop } from '../caps/cache-coherency.js';
+import { vfioPgtable } from '../caps/enforce.js';
 import type { Host, Iommu, KernelVersion } from '../model.js';
 import { iommuLabel } from './vfio-common.js';
 
@@ -19,7 +20,7 @@ export function noBlockReason(iommu: Iommu | undefined, kernel: KernelVersion, h
       return `${l}: not every VT-d unit has snoop control or scalable mode${which}, so up to 5.18 type1 uses IOMMU_CACHE (SNP) for no domain`;
     }
     case 'amd-vi':
-      return iommu.pgtable === 'v2' ? `${l} uses the v2 page table, which has no Force-Coherent bit` : `${l} forces coherency (FC bit)`;
+      return vfioPgtable(iommu, kernel) === 'v2' ? `${l} uses the v2 page table, which has no Force-Coherent bit` : `${l} forces coherency (FC bit)`;
     case 'arm-smmu-v3':
       return since(kernel, GATES.smmuv3Canwbs) ? `${l}: root complex lacks IORT CANWBS, enforce_cache_coherency fails` : `${l}: no enforce_cache_coherency op before 6.13`;
     default:

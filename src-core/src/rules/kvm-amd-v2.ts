@@ -31,7 +31,7 @@ export const kvmAmdV2Rule: Rule = {
     summary:
       'The AMD v2 page-table format has no Force-Coherent bit, but amd_iommu_enforce_cache_coherency still returns true ("lie"). KVM is told the DMA is coherent and never emulates WBINVD, so no-snoop DMA (box 3) is unsafe.',
     kernel: [
-      { rule: 'IOMMU-ENF-01', source: 'drivers/iommu/amd/iommu.c:amd_iommu_enforce_cache_coherency', versions: '≥ 5.19' },
+      { rule: 'IOMMU-ENF-01', source: 'drivers/iommu/amd/iommu.c:amd_iommu_enforce_cache_coherency (VFIO domains v2 from 6.14, f9b80f941e0e)', versions: '≥ 6.14' },
       { rule: 'KVM-BOX-01', source: 'derived', versions: 'x86' },
     ],
     fix: 'Use the v1 page table for DMA domains (amd_iommu=pgtbl_v1).',
@@ -41,7 +41,7 @@ export const kvmAmdV2Rule: Rule = {
       code: 'KVM002',
       severity: 'error',
       message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: AMD v2 page table reports coherency but does not block no-snoop; KVM never emulates WBINVD`,
-      explanation: `${noBlockReason(v.iommu, v.kernel, v.host)}. The driver still reports \`enforce_cache_coherency\` / IOMMU_CAP_ENFORCE_CACHE_COHERENCY as true because VFIO and iommufd cannot cope with mixed domains. KVM therefore considers the device coherent: WBINVD stays a NOP and guest PAT is ignored, while the device's no-snoop DMA really bypasses the caches (box 3). Whether v2 tables are used for VFIO domains depends on the kernel and \`amd_iommu=pgtbl_v2\` (UNCONFIRMED in the reference).`,
+      explanation: `${noBlockReason(v.iommu, v.kernel, v.host)}. The driver still reports \`enforce_cache_coherency\` / IOMMU_CAP_ENFORCE_CACHE_COHERENCY as true because VFIO and iommufd cannot cope with mixed domains. KVM therefore considers the device coherent: WBINVD stays a NOP and guest PAT is ignored, while the device's no-snoop DMA really bypasses the caches (box 3). VFIO and iommufd domains use the unit's v2 page table from 6.14 (f9b80f941e0e removed the \`domain_alloc()\` path that forced them to v1 in 6.1–6.13); the reference leaves the release open.`,
       elementId: v.outcome.deviceId,
       related: relIommu(v.iommu, noBlockReason(v.iommu, v.kernel, v.host)),
       kernel: this.meta.kernel,

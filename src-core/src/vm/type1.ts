@@ -3,6 +3,7 @@
  * vfio_iommu_type1 (VFIO-GRP-03/05, VFIO-IR-01/02, VFIO-T1-CC-01, VFIO-T1-SHARE-01).
  */
 import { GATES, since } from '../kernel-gates.js';
+import { vfioPgtable } from '../caps/enforce.js';
 import type { Iommu } from '../model.js';
 import { setAttachDetail, type DomainPeer } from './details.js';
 import { boolParam, TYPE1_UNSAFE_PARAM } from './drivers.js';
@@ -28,11 +29,11 @@ export interface Type1Domain {
 
 /**
  * VFIO-T1-SHARE-01 "same ops": ≤ 5.18 per driver `iommu_ops`; ≥ 5.19 per `iommu_domain_ops`, which also
- * separates AMD v1 and v2 page tables.
+ * separates AMD v1 and v2 page tables (VFIO domains are v2 only from 6.14, {@link vfioPgtable}).
  */
 export function type1OpsKey(iommu: Iommu | undefined, kernel: VmRun['kernel']): string {
   const drv = iommu?.driver ?? 'none';
-  if (since(kernel, GATES.enforceCacheCoherencyOp) && drv === 'amd-vi') return `${drv}:${iommu?.pgtable ?? 'v1'}`;
+  if (since(kernel, GATES.enforceCacheCoherencyOp) && drv === 'amd-vi') return `${drv}:${vfioPgtable(iommu!, kernel)}`;
   return drv;
 }
 

@@ -34,7 +34,7 @@ describe('KVM-BOX-01 matrix', () => {
   });
   it('AMD v1: safe; AMD v2: box 3 reported coherent → KVM002', () => {
     const mk = (pg: 'v1' | 'v2') =>
-      run(topo([host('a', '6.12', [iommu('i', 'amd-vi', { pgtable: pg })], [dev('x', 'endpoint', '01:00.0', { driver: 'vfio-pci', noSnoop: true })])], [vm('v', 'a', ['x'])]), { a: [['x']] });
+      run(topo([host('a', '6.14', [iommu('i', 'amd-vi', { pgtable: pg })], [dev('x', 'endpoint', '01:00.0', { driver: 'vfio-pci', noSnoop: true })])], [vm('v', 'a', ['x'])]), { a: [['x']] });
     const v1 = mk('v1');
     expect(v1.outcome('v', 'x').box).toBe(1);
     expect(v1.codes().filter((c) => c.startsWith('KVM'))).toEqual([]);
@@ -43,15 +43,15 @@ describe('KVM-BOX-01 matrix', () => {
     expect(v2.vm('v')).toMatchObject({ kvmNoncoherent: false, wbinvd: 'nop' });
     expect(v2.find('KVM002', 'x')!.fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'i', property: 'pgtable', value: 'v1' }]);
   });
-  it('AMD v2 ≤ 5.18: no enforce_cache_coherency op to lie (IOMMU-ENF-01 ≥ 5.19) → no KVM002; from 5.19 KVM002', () => {
+  it('AMD pgtable v2 before 6.14: VFIO domains are v1 whatever the unit uses (f9b80f941e0e) → no KVM002; from 6.14 KVM002', () => {
     const mk = (k: string) =>
       run(topo([host('a', k, [iommu('i', 'amd-vi', { pgtable: 'v2' })], [dev('x', 'endpoint', '01:00.0', { driver: 'vfio-pci', noSnoop: true })])], [vm('v', 'a', ['x'])]), { a: [['x']] });
-    for (const k of ['5.15', '5.18']) {
+    for (const k of ['5.15', '5.18', '5.19', '6.1', '6.6', '6.13']) {
       const r = mk(k);
       expect(r.outcome('v', 'x').box, k).toBe(1);
       expect(r.codes().filter((c) => c.startsWith('KVM')), k).toEqual([]);
     }
-    expect(mk('5.19').find('KVM002', 'x')).toBeDefined();
+    expect(mk('6.14').find('KVM002', 'x')).toBeDefined();
   });
   it('AMD v2 from the command line (amd_iommu=pgtbl_v2, no pgtable line, ≥ 6.14): KVM002, and the fix changes the command line', () => {
     const mk = (cmdline: string, kernel = '6.14') =>

@@ -243,14 +243,17 @@ describe('type1: domain sharing (VFIO-T1-SHARE-01)', () => {
     expect(r.outcome('vm1', 'nic').domain).toBe('domain#1 (no IOMMU_CACHE)');
     expect(r.find('T1001')).toBeUndefined();
   });
-  it('AMD v1 and v2 domains have different ops from 5.19', () => {
-    const h = host('a', '6.12', [iommu('i0', 'amd-vi'), iommu('i1', 'amd-vi', { pgtable: 'v2' })], [
+  it('AMD v1 and v2 domains have different ops (≥ 5.19), and VFIO domains are v2 only from 6.14', () => {
+    const mk = (k: string) => host('a', k, [iommu('i0', 'amd-vi'), iommu('i1', 'amd-vi', { pgtable: 'v2' })], [
       dev('x', 'endpoint', '01:00.0', { iommuId: 'i0', driver: 'vfio-pci', noSnoop: false }),
       dev('y', 'endpoint', '02:00.0', { iommuId: 'i1', driver: 'vfio-pci', noSnoop: false }),
     ]);
-    const r = run(topo([h], [vm('v', 'a', ['x', 'y'])]), { a: [['x'], ['y']] });
+    const r = run(topo([mk('6.14')], [vm('v', 'a', ['x', 'y'])]), { a: [['x'], ['y']] });
     expect(r.outcome('v', 'x').domain).not.toBe(r.outcome('v', 'y').domain);
     expect(r.outcome('v', 'y').codes).toContain('T1001');
+    // 6.13: both units give VFIO v1 domains, which share
+    const old = run(topo([mk('6.13')], [vm('v', 'a', ['x', 'y'])]), { a: [['x'], ['y']] });
+    expect(old.outcome('v', 'x').domain).toBe(old.outcome('v', 'y').domain);
   });
 });
 
