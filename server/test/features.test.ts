@@ -192,6 +192,29 @@ describe('formatting', () => {
     expect(await formatted(UNEVEN, { tabSize: 4, insertSpaces: false })).toBe('host h {\n\t// a comment\n\tkernel 6.12\n\t/* block */\n\tiommu u {\n\t\t// inner\n\t\tdriver intel-vtd // trailing\n\t}\n}\n');
     expect(await formatted(UNEVEN, { tabSize: 2, insertSpaces: true })).toBe('host h {\n  // a comment\n  kernel 6.12\n  /* block */\n  iommu u {\n    // inner\n    driver intel-vtd // trailing\n  }\n}\n');
   });
+  it('an hwpt block with a comment inside is laid out as a block (attach one level in, `}` on its own line); without one it stays on one line; idempotent', async () => {
+    const H = 'host h {\n    kernel 6.12\n    endpoint a at 0000:01:00.0\n    endpoint b at 0000:02:00.0\n}\n\n';
+    const vm = (body: string) => H + 'vm v on h {\n    backend iommufd-cdev\n' + body + '}\n';
+    const spaces = { tabSize: 4, insertSpaces: true };
+    const cases: [string, string][] = [
+      ['    hwpt p {\n        attach a, b // the pair\n    }\n', '    hwpt p {\n        attach a, b // the pair\n    }\n'],
+      ['    hwpt p { attach a, b // the pair\n    }\n', '    hwpt p {\n        attach a, b // the pair\n    }\n'],
+      ['    hwpt p {\n        // the pair\n        attach a, b\n    }\n', '    hwpt p {\n        // the pair\n        attach a, b\n    }\n'],
+      ['    hwpt p { /* the pair */ attach a, b }\n', '    hwpt p { /* the pair */\n        attach a, b\n    }\n'],
+      ['    hwpt p { attach a,\n        // and b\n        b }\n', '    hwpt p {\n        attach a,\n        // and b\n        b\n    }\n'],
+      // no comment inside (one after the block is outside it): one line
+      ['    hwpt p {\n        attach a,   b\n    }\n', '    hwpt p { attach a, b }\n'],
+      ['    hwpt p { attach a, b } // the pair\n', '    hwpt p { attach a, b } // the pair\n'],
+    ];
+    for (const [body, expected] of cases) {
+      const once = await formatted(vm(body), spaces);
+      expect(once, body).toBe(vm(expected));
+      expect(await formatted(once, spaces), body).toBe(once);
+    }
+    expect(await formatted(vm('    hwpt p { attach a, b // the pair\n    }\n'), { tabSize: 4, insertSpaces: false })).toBe(vm('    hwpt p {\n        attach a, b // the pair\n    }\n').replace(/^    /gm, '\t').replace(/^\t    /gm, '\t\t'));
+    const crlf = (x: string) => x.replace(/\n/g, '\r\n');
+    expect(await formatted(crlf(vm('    hwpt p { attach a, b // the pair\n    }\n')), spaces)).toBe(crlf(vm('    hwpt p {\n        attach a, b // the pair\n    }\n')));
+  });
   it('a CRLF document keeps CRLF line breaks, also around comments and collapsed blank lines', async () => {
     const crlf = 'host h {\r\n  // a comment\r\n  kernel 6.12\r\n\r\n\r\n   arch x86_64\r\n}\r\n';
     expect(await formatted(crlf, { tabSize: 4, insertSpaces: false })).toBe('host h {\r\n\t// a comment\r\n\tkernel 6.12\r\n\r\n\tarch x86_64\r\n}\r\n');

@@ -3,7 +3,8 @@
  * space between the tokens of a line, no space before `,` or around the `.` of a module parameter, a blank line between top-level elements;
  * inside a block a run of blank lines between members becomes one, and none stays after `{` or before `}` (blank lines
  * before a comment are left as written: Langium does not format the text before a hidden node); a comment that starts
- * its line is indented like the members of its block, with the editor's tabs or spaces. Range formatting changes the
+ * its line is indented like the members of its block, with the editor's tabs or spaces. `hwpt NAME { attach a, b }` stays
+ * on one line, unless a comment is inside it: then it is a block like the others. Range formatting changes the
  * lines of the range only.
  * Langium returns no edits for a document with syntax errors; `iommu-topo fmt --check` reports that case.
  */
@@ -111,6 +112,14 @@ export class IommuFormatter extends AbstractFormatter {
     if (isHwptDecl(node)) {
       // `hwpt name { attach a, b }` stays on one line
       this.spaceTokensBefore(node, undefined);
+      // unless a comment is inside it (a trailing `// …` would swallow the `}`): then an ordinary block, `attach` on
+      // its own line one level in, `}` on its own line
+      const cst = node.$cstNode;
+      if (cst && CstUtils.flattenCst(cst).some((l) => l.hidden && /COMMENT/.test(l.tokenType.name))) {
+        const f = this.getNodeFormatter(node);
+        f.keyword('attach').prepend(Formatting.indent());
+        f.keyword('}').prepend(Formatting.newLine());
+      }
       return;
     }
     // a property line: one space between tokens, none before a comma
