@@ -629,6 +629,21 @@ ${body}}
     expect(codes(await t.validate(base + 'vm v on h {\n    assign gpu, audio\n}\n'))).not.toContain('DOM001');
   });
 
+  it('VIA001 whole-group fix: a member whose name is a keyword (it cannot be referenced by it) is added by its BDF', async () => {
+    const host = HOST.replace('endpoint audio at', 'endpoint host at');
+    for (const [vm, expected] of [
+      ['vm v on h {\n    assign gpu\n}\n', 'vm v on h {\n    assign gpu, 0000:01:00.1\n}\n'],
+      ['vm v on h {\n    vmm qemu\n    hwpt p { attach gpu }\n}\n', 'vm v on h {\n    vmm qemu\n    hwpt p { attach gpu }\n    assign 0000:01:00.1\n}\n'],
+    ]) {
+      const { actions, text } = await actionsFor(host + vm, 'VIA001');
+      const fix = actions.find((a) => a.title.startsWith('Assign the whole iommu_group'));
+      expect(fix, actions.map((a) => a.title).join('; ')).toBeDefined();
+      const fixed = apply(text, fix!);
+      expect(fixed).toBe(host + expected);
+      expect(codes(await t.validate(fixed))).not.toContain('REF001');
+    }
+  });
+
   it('KVM001: adds the kvm-vfio device', async () => {
     const text = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci') + 'vm v on h {\n    kvm-vfio no\n    assign gpu, audio\n}\n';
     const { actions } = await actionsFor(text, 'KVM001');

@@ -11,7 +11,8 @@ import { AstUtils, CstUtils, type AstNode, type LangiumDocument, type MaybePromi
 import type { CodeActionProvider } from 'langium/lsp';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
 import type { FixHint } from '../../../src-core/src/findings.js';
-import type { Iommu as CoreIommu } from '../../../src-core/src/model.js';
+import type { Bdf, Iommu as CoreIommu } from '../../../src-core/src/model.js';
+import { formatBdf } from '../../../src-core/src/bdf.js';
 import { IOMMU_CAPS } from '../../../src-core/src/vocabulary.js';
 import {
   type HwptDecl,
@@ -40,6 +41,7 @@ import {
 import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { paramLine, propertyKeyword, singleValuedKey, type IommuDiagnosticData } from '../language/iommu-validator.js';
+import { wordKeywords } from '../language/keywords.js';
 import { appendToList, insertMember, removeListElement, removeListElements, removeNode, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
 /** Title suffix of an action whose fix hint carries a `warning`; the warning itself is in the action's `data`. */
@@ -78,6 +80,19 @@ export class IommuCodeActionProvider implements CodeActionProvider {
 
   constructor(services: IommuServices) {
     this.services = services;
+  }
+
+  private keywordSet: ReadonlySet<string> | undefined;
+
+  /**
+   * How an `assign` / `attach` list can name the simulated device `device` (element `id`): by its name when that is a
+   * name a reference can spell (an ID, not a keyword), else by its BDF; the id when the device is unknown.
+   */
+  private referenceTo(id: string, device: { name?: string; bdf: Bdf } | undefined): string {
+    if (!device) return id;
+    this.keywordSet ??= wordKeywords(this.services.Grammar);
+    const name = device.name;
+    return name && /^[_a-zA-Z][\w-]*$/.test(name) && !this.keywordSet.has(name) ? name : formatBdf(device.bdf);
   }
 
   getCodeActions(document: LangiumDocument, params: CodeActionParams): MaybePromise<Array<Command | CodeAction>> {
@@ -259,8 +274,10 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         if (!isVm(vm)) return undefined;
         const names = fix.deviceIds.map(named);
         title = `Assign the whole iommu_group to vm ${vm.name}: add ${names.join(', ')}`;
+        // by name, or by BDF when the name cannot be written as a reference (a keyword: `endpoint host at …`)
+        const refs = fix.deviceIds.map((id) => this.referenceTo(id, sim.deviceById.get(id)?.device));
         const assign = vm.props.find(isAssignProp);
-        edits = [assign ? appendToList(assign, `, ${names.join(', ')}`) : insertMember(vm, `assign ${names.join(', ')}`, vm.props)];
+        edits = [assign ? appendToList(assign, `, ${refs.join(', ')}`) : insertMember(vm, `assign ${refs.join(', ')}`, vm.props)];
         break;
       }
       case 'unassign-device': {
