@@ -556,6 +556,23 @@ ${body}}
     expect(codes(await t.validate(fixedBoth))).not.toContain('MDL009');
   });
 
+  it('MDL012: SMMUv2 coherent-walk on an SMMUv3 unit; the fix swaps it for coherent, which clears MDL012 and CC001; caps unknown is not flagged', async () => {
+    const arm = (caps: string) =>
+      `host a {\n    kernel 6.12\n    arch arm64\n    iommu smmu0 {\n        driver arm-smmu-v3\n        caps ${caps}\n        msi gicv3-its\n    }\n    rciep nic at 0000:00:01.0 { dma-coherent true driver vfio-pci }\n}\nvm v on a {\n    assign nic\n}\n`;
+    for (const caps of ['coherent-walk', 'canwbs, coherent-walk']) {
+      const text = arm(caps);
+      expect(codes(await t.validate(text)), caps).toContain('CC001');
+      const { actions } = await actionsFor(text, 'MDL012');
+      const fix = actions.find((a) => a.isPreferred) ?? actions[0];
+      const fixed = apply(text, fix);
+      expect(fixed, fix.title).toContain(`caps ${caps.replace(/,? ?coherent-walk/, '') ? caps.replace(', coherent-walk', '') + ', ' : ''}coherent\n`);
+      const after = codes(await t.validate(fixed));
+      expect(after).not.toContain('MDL012');
+      expect(after).not.toContain('CC001');
+    }
+    expect(codes(await t.validate(arm('unknown')))).not.toContain('MDL012');
+  });
+
   it('VIA001: assigns the whole iommu_group', async () => {
     const text = HOST.replace('msi x86-vector', 'msi x86-ir') + 'vm v on h {\n    assign gpu\n}\n';
     const { actions } = await actionsFor(text, 'VIA001');

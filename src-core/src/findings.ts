@@ -44,6 +44,8 @@ export type FixHint =
   /** Attach the device where its iommu_group is: from HWPT `fromHwptId` to HWPT `toHwptId`, or (undefined) to the VM's automatic domain via `assign`. */
   | { kind: 'move-to-hwpt'; vmId: string; deviceId: string; fromHwptId: string; toHwptId?: string }
   | { kind: 'set-iommu-property'; iommuId: string; property: string; value: string }
+  /** On the unit's `caps` line that lists capability `from` (the last such line), write capability `to` in its place. */
+  | { kind: 'replace-iommu-cap'; iommuId: string; from: string; to: string }
   /** Declare which IOMMU unit translates the device and everything below it (`iommu <unit>` on it). */
   | { kind: 'set-device-iommu'; deviceId: string; iommuId: string }
   /** State `acs none` on the device: what the grouping assumed when its ACS capability was not recorded (GRP004). */

@@ -20,17 +20,20 @@ export const IOMMU_DRIVERS: Term<IommuDriver>[] = [
   { name: 'none', doc: 'No IOMMU translates these devices: no iommu_group, VFIO cannot assign them (except unsafe no-IOMMU mode).' },
 ];
 
-/** DSL capability names → the {@link Iommu} boolean field they set. */
-export const IOMMU_CAPS: (Term & { field: keyof Iommu })[] = [
-  { name: 'snoop-control', field: 'snoopControl', doc: 'Intel ECAP.SC (bit 7): the unit can force snooping (ignore PCIe No-Snoop). Feeds IOMMU_CAP_ENFORCE_CACHE_COHERENCY.' },
-  { name: 'interrupt-remapping', field: 'interruptRemapping', doc: 'Interrupt remapping supported and enabled (Intel ECAP.IR on every DRHD and DMAR INTR_REMAP flag; AMD IR). Gives isolated MSI.' },
-  { name: 'scalable-mode', field: 'scalableMode', doc: 'Intel scalable-mode translation (ECAP.SMTS, bit 43) in use. ≤ 5.18 counts like snoop control for IOMMU_CAP_CACHE_COHERENCY.' },
-  { name: 'passthrough', field: 'passthrough', doc: 'Intel ECAP.PT (bit 6): hardware pass-through (identity default domains). Without it listed, a unit counts as lacking PT only when its `ecap` value has bit 6 clear (DOM002).' },
-  { name: 'caching-mode', field: 'cachingMode', doc: 'Intel CAP.CM / AMD NpCache: an emulated IOMMU inside a VM (forces strict invalidation).' },
-  { name: 'graphics-only', field: 'graphicsOnly', doc: 'Intel DRHD whose device scope is only the integrated graphics (a graphics-only unit): intel_iommu=igfx_off makes the driver ignore it, and the iGPU then has no iommu_group (DOM-DEF-03).' },
-  { name: 'coherent-walk', field: 'coherentWalk', doc: 'SMMU v1/v2 ARM_SMMU_FEAT_COHERENT_WALK (IDR0.CTTW or firmware).' },
-  { name: 'coherent', field: 'coherent', doc: 'SMMUv3 ARM_SMMU_FEAT_COHERENCY (IDR0.COHACC, bit 4, or firmware dma-coherent / IORT COHACC override).' },
-  { name: 'canwbs', field: 'canwbs', doc: 'IORT root-complex memory-access flag CANWBS: SMMUv3 can enforce cache coherency (6.13+).' },
+/**
+ * DSL capability names → the {@link Iommu} boolean field they set, and the drivers whose simulation reads it (a
+ * capability of another driver's hardware, e.g. SMMUv2 `coherent-walk` on an SMMUv3 unit, changes nothing: MDL012).
+ */
+export const IOMMU_CAPS: (Term & { field: keyof Iommu; drivers: readonly IommuDriver[] })[] = [
+  { name: 'snoop-control', field: 'snoopControl', drivers: ['intel-vtd'], doc: 'Intel ECAP.SC (bit 7): the unit can force snooping (ignore PCIe No-Snoop). Feeds IOMMU_CAP_ENFORCE_CACHE_COHERENCY.' },
+  { name: 'interrupt-remapping', field: 'interruptRemapping', drivers: ['intel-vtd', 'amd-vi'], doc: 'Interrupt remapping supported and enabled (Intel ECAP.IR on every DRHD and DMAR INTR_REMAP flag; AMD IR). Gives isolated MSI.' },
+  { name: 'scalable-mode', field: 'scalableMode', drivers: ['intel-vtd'], doc: 'Intel scalable-mode translation (ECAP.SMTS, bit 43) in use. ≤ 5.18 counts like snoop control for IOMMU_CAP_CACHE_COHERENCY.' },
+  { name: 'passthrough', field: 'passthrough', drivers: ['intel-vtd'], doc: 'Intel ECAP.PT (bit 6): hardware pass-through (identity default domains). Without it listed, a unit counts as lacking PT only when its `ecap` value has bit 6 clear (DOM002).' },
+  { name: 'caching-mode', field: 'cachingMode', drivers: ['intel-vtd', 'amd-vi'], doc: 'Intel CAP.CM / AMD NpCache: an emulated IOMMU inside a VM (forces strict invalidation).' },
+  { name: 'graphics-only', field: 'graphicsOnly', drivers: ['intel-vtd'], doc: 'Intel DRHD whose device scope is only the integrated graphics (a graphics-only unit): intel_iommu=igfx_off makes the driver ignore it, and the iGPU then has no iommu_group (DOM-DEF-03).' },
+  { name: 'coherent-walk', field: 'coherentWalk', drivers: ['arm-smmu'], doc: 'SMMU v1/v2 ARM_SMMU_FEAT_COHERENT_WALK (IDR0.CTTW or firmware).' },
+  { name: 'coherent', field: 'coherent', drivers: ['arm-smmu-v3'], doc: 'SMMUv3 ARM_SMMU_FEAT_COHERENCY (IDR0.COHACC, bit 4, or firmware dma-coherent / IORT COHACC override).' },
+  { name: 'canwbs', field: 'canwbs', drivers: ['arm-smmu-v3'], doc: 'IORT root-complex memory-access flag CANWBS: SMMUv3 can enforce cache coherency (6.13+).' },
 ];
 
 /**

@@ -144,3 +144,24 @@ describe('MDL010 / MDL011: hwpt blocks that change nothing', () => {
     expect(find('iommufd-cdev', [{ id: 'w1', name: 'a', deviceIds: ['gpu'] }, { id: 'w2', name: 'b', deviceIds: ['nic'] }])).toEqual([]);
   });
 });
+
+describe('MDL012: a capability of another IOMMU driver', () => {
+  const arm = (driver: 'arm-smmu-v3' | 'arm-smmu', extra: object) => host('a', '6.12', [iommu('u', driver, { msi: 'gicv3-its', ...extra })], [dev('nic', 'rciep', '0000:00:01.0', { driver: 'vfio-pci', dmaCoherent: true })], { arch: 'arm64' });
+  const mdl = (h: ReturnType<typeof arm>) => simulate(topo([h])).findings.filter((f) => f.code === 'MDL012');
+  it('SMMUv2 coherent-walk on an SMMUv3 unit: ignored, and the fix swaps it for coherent', () => {
+    const [f, ...rest] = mdl(arm('arm-smmu-v3', { coherentWalk: true }));
+    expect(rest).toEqual([]);
+    expect(f.message).toBe("IOMMU u: 'coherent-walk' is not a capability of arm-smmu-v3; ignored (did you mean 'coherent'?)");
+    expect(f.fixes).toEqual([{ kind: 'replace-iommu-cap', iommuId: 'u', from: 'coherent-walk', to: 'coherent' }]);
+    // and with coherent listed too, only the removal
+    expect(mdl(arm('arm-smmu-v3', { coherentWalk: true, coherent: true }))[0].fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'u', property: 'coherentWalk', value: 'false' }]);
+    expect(mdl(arm('arm-smmu', { coherentWalk: true }))).toEqual([]);
+  });
+  it('Intel and Arm capabilities on an AMD unit; nothing for the driver\'s own', () => {
+    const h = host('h', '6.12', [iommu('ivhd0', 'amd-vi', { interruptRemapping: true, snoopControl: true, canwbs: true, cachingMode: true })], []);
+    const [f] = simulate(topo([h])).findings.filter((x) => x.code === 'MDL012');
+    expect(f.message).toBe("IOMMU ivhd0: 'snoop-control', 'canwbs' are not capabilities of amd-vi; ignored");
+    expect(f.fixes?.map((x) => x.kind === 'set-iommu-property' && x.property)).toEqual(['snoopControl', 'canwbs']);
+    expect(simulate(topo([host('h', '6.12', [iommu('d', 'intel-vtd', { interruptRemapping: true, snoopControl: true, passthrough: true, graphicsOnly: false })], [])])).findings.filter((x) => x.code === 'MDL012')).toEqual([]);
+  });
+});

@@ -468,7 +468,11 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, er
   if (driverSet) for (const line of unreadableLines(i, errors)) hold(hostId, 'lines', `'${line}' in IOMMU '${unit.name}'`);
   // `caps unknown`: the findings that read capabilities are held back (SYN003); for the others (grouping, DMA
   // ownership, which need the VM to start) the unit is taken as a capable one, so a start does not fail on a guess
-  if (driverSet && capsUnknown) Object.assign(unit, CAPABLE_UNIT);
+  if (driverSet && capsUnknown) {
+    // only what this driver reads (IOMMU_CAPS[].drivers): a capability of other hardware would be MDL012
+    const rec = unit as unknown as Record<string, unknown>;
+    for (const cap of IOMMU_CAPS) if (cap.field in CAPABLE_UNIT && cap.drivers.includes(unit.driver)) rec[cap.field] = CAPABLE_UNIT[cap.field];
+  }
   // An Intel unit with register values and no `caps` line: its capabilities from the registers, as `iommu-topo import`
   // decodes them (CAP-VTD-02/03; scalable mode is only supported there, so it stays off); MDL009 checks a caps line
   // against them

@@ -343,6 +343,16 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         }
         break;
       }
+      case 'replace-iommu-cap': {
+        const unit = node(fix.iommuId);
+        if (!isIommu(unit)) return undefined;
+        // the caps line the value is on (the last one: caps lines add up, and each value counts once)
+        const line = unit.props.filter(isIommuCapsProp).findLast((p) => p.caps.includes(fix.from));
+        if (!line) return undefined;
+        title = `Replace ${fix.from} by ${fix.to} on iommu ${unit.name}`;
+        edits = [replaceProperty(line, 'caps', fix.to, line.caps.lastIndexOf(fix.from))];
+        break;
+      }
       case 'move-to-hwpt': {
         const vm = node(fix.vmId);
         const dev = node(fix.deviceId);

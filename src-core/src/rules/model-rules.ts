@@ -1,7 +1,8 @@
 import { devfn, formatBdf, invalidBdfFields, isPciAddress, sameBus } from '../bdf.js';
-import type { Finding, RuleMeta } from '../findings.js';
+import type { Finding, FixHint, RuleMeta } from '../findings.js';
 import { isVmdDomain, kindLabel, topologyOf } from '../groups/index.js';
-import { BRIDGE_KINDS, type PciDevice } from '../model.js';
+import { BRIDGE_KINDS, type Iommu, type PciDevice } from '../model.js';
+import { IOMMU_CAPS } from '../vocabulary.js';
 import { bootRemappingOff, bootTranslationOff } from './boot-params.js';
 import type { Rule, RuleContext } from './rule.js';
 import { VTD_BITS, vtdBit, type VtdBit } from '../caps/vtd-registers.js';
@@ -346,4 +347,55 @@ const capsContradictRegisters: Rule = {
   },
 };
 
-export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, strayVirtualFunction, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff, msiContradictsCaps, capsContradictRegisters];
+/** The capability of the other Arm SMMU generation that a unit probably meant (SMMUv2 coherent walk vs SMMUv3 coherency). */
+const MEANT: Partial<Record<string, Partial<Record<Iommu['driver'], string>>>> = {
+  'coherent-walk': { 'arm-smmu-v3': 'coherent' },
+  coherent: { 'arm-smmu': 'coherent-walk' },
+};
+
+/**
+ * MDL012: a unit lists a capability its driver does not have (IOMMU_CAPS[].drivers): `snoop-control` on an AMD unit,
+ * SMMUv2 `coherent-walk` on an SMMUv3 unit. The simulation of that driver never reads it, so an answer the user expects
+ * from it (e.g. IOMMU_CAP_CACHE_COHERENCY from `coherent-walk` on SMMUv3, CC001) does not follow.
+ */
+const capOfOtherDriver: Rule = {
+  meta: {
+    code: 'MDL012',
+    title: 'Capability of another IOMMU driver',
+    summary:
+      'A unit lists a capability that its driver does not have (for example `coherent-walk`, an SMMU v1/v2 feature, on an `arm-smmu-v3` unit, or `snoop-control`, an Intel ECAP bit, on an `amd-vi` unit). The simulation of that driver does not read it, so it changes nothing.',
+    defaultSeverity: 'warning',
+    kernel: [
+      { rule: 'IOMMU-CC-02', source: 'intel/iommu.c:intel_iommu_capable, amd/iommu.c:amd_iommu_capable, arm-smmu-v3.c:arm_smmu_capable, arm-smmu.c:arm_smmu_capable', versions: 'all' },
+    ],
+    fix: 'Remove the capability, or list the one this driver has (SMMUv3 `coherent` instead of `coherent-walk`, SMMU v1/v2 `coherent-walk` instead of `coherent`).',
+  },
+  check(ctx: RuleContext) {
+    const out: Finding[] = [];
+    for (const h of ctx.topology.hosts) {
+      for (const u of h.iommus) {
+        if (u.driver === 'none') continue;
+        const foreign = IOMMU_CAPS.filter((c) => u[c.field] === true && !c.drivers.includes(u.driver));
+        if (!foreign.length) continue;
+        const names = foreign.map((c) => c.name);
+        const meant = foreign.map((c) => MEANT[c.name]?.[u.driver]).filter((m): m is string => m !== undefined && u[IOMMU_CAPS.find((c) => c.name === m)!.field] !== true);
+        out.push({
+          ...finding(
+            this.meta,
+            u.id,
+            `IOMMU ${u.name}: ${names.map((n) => `'${n}'`).join(', ')} ${names.length === 1 ? 'is not a capability' : 'are not capabilities'} of ${u.driver}; ignored${meant.length ? ` (did you mean '${meant.join("', '")}'?)` : ''}`,
+            `${foreign.map((c) => `\`${c.name}\` is read for ${c.drivers.join(' and ')} units only`).join('; ')}. The ${u.driver} driver has no such capability, so the simulation of this unit does not read ${names.length === 1 ? 'it' : 'them'}: an answer you expect from ${names.length === 1 ? 'it' : 'them'} (IOMMU_CAP_CACHE_COHERENCY, enforce_cache_coherency, interrupt remapping) does not follow.${meant.length ? ` The ${u.driver} capability of that meaning is \`${meant.join('`, `')}\`.` : ''}`,
+          ),
+          // per listed capability: the one of this driver that means the same in its place, when there is one; else out
+          fixes: foreign.map((c): FixHint => {
+            const instead = MEANT[c.name]?.[u.driver];
+            return instead && meant.includes(instead) ? { kind: 'replace-iommu-cap', iommuId: u.id, from: c.name, to: instead } : { kind: 'set-iommu-property', iommuId: u.id, property: c.field, value: 'false' };
+          }),
+        });
+      }
+    }
+    return out;
+  },
+};
+
+export const MODEL_RULES: Rule[] = [invalidBdf, duplicateBdf, busMismatch, strayVirtualFunction, vmHost, foreignDevice, bootTranslationOff, bootRemappingOff, msiContradictsCaps, capsContradictRegisters, capOfOtherDriver];

@@ -48,10 +48,11 @@ export function bigHost(devices: number, seed: number, shape: BigHostShape = {})
   for (let u = 0; u < nUnits; u++)
     units.push(
       iommu(`${name}-dmar${u}`, driver, {
-        snoopControl: u % 4 !== 3,
-        scalableMode: u % 3 === 0,
+        // each driver's own capabilities only (another driver's would be MDL012, and is never read)
+        snoopControl: driver === 'intel-vtd' ? u % 4 !== 3 : undefined,
+        scalableMode: driver === 'intel-vtd' ? u % 3 === 0 : undefined,
         pgtable: driver === 'amd-vi' && u % 2 ? 'v2' : undefined,
-        coherent: u % 2 === 0,
+        coherent: driver === 'arm-smmu-v3' ? u % 2 === 0 : undefined,
         msi: r() < 0.25 ? 'x86-vector' : undefined,
       }),
     );
