@@ -172,13 +172,18 @@ export interface Iommu {
   coherent?: boolean;
   /** ACPI IORT root-complex memory-access flag CANWBS (arm-smmu-v3, read by 6.13+). */
   canwbs?: boolean;
-  /** AMD page-table format used for DMA/VFIO domains. */
+  /** AMD page-table format used for DMA domains (VFIO domains: from 6.14, `caps/enforce.ts:vfioPgtable`). */
   pgtable?: 'v1' | 'v2';
   /** MSI controller the devices behind this unit use. */
   msi?: MsiController;
   /** Raw Intel CAP_REG / ECAP_REG or AMD EFR values, when imported (informational; decoded by the importer). */
   rawCap?: bigint;
   rawEcap?: bigint;
+  /**
+   * The capability fields were decoded from {@link rawEcap} / {@link rawCap} (an Intel unit written with register
+   * values and no `caps` list): a fix corrects the register, and a capability listed on its own would replace them.
+   */
+  capsFromRegisters?: boolean;
 }
 
 export type Arch = 'x86_64' | 'arm64' | 's390x' | 'ppc64le' | 'riscv64';

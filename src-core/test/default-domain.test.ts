@@ -141,14 +141,28 @@ describe('group default domains (DOM-DEF-02, DOM-DEF-03)', () => {
 });
 
 describe('DOM002: iommu=pt on an Intel unit without ECAP.PT', () => {
-  it('reported at the unit with its groups, with a fix that declares the capability', () => {
+  it('reported at the unit with its groups; fixes: drop iommu=pt (it does nothing on this host), or correct the ecap value', () => {
     const r = simulate(topo([intel('6.12', NO_PT, { cmdline: 'iommu=pt' })], [vm('v', 'h', ['nic'])]));
     const f = r.findings.filter((x) => x.code === 'DOM002');
     expect(f).toHaveLength(1);
     expect(f[0].elementId).toBe('dmar0');
     // the untrusted device's group is DMA for its own reason and is not listed
     expect(f[0].message).toBe('IOMMU dmar0 has no hardware pass-through (ECAP.PT): iommu=pt is ignored for its iommu_groups 0, 1, 2, which get strict DMA domains on 6.12');
-    expect(f[0].fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'dmar0', property: 'passthrough', value: 'true' }]);
+    const ecap = `0x${(NO_PT.rawEcap! | 0x40n).toString(16)}`;
+    expect(f[0].fixes).toEqual([
+      { kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'iommu=pt' },
+      { kind: 'all-of', fixes: [{ kind: 'set-iommu-property', iommuId: 'dmar0', property: 'ecap', value: ecap }, { kind: 'set-iommu-property', iommuId: 'dmar0', property: 'passthrough', value: 'true' }] },
+    ]);
+    // a unit whose caps come from its registers: the register alone; a second unit with PT keeps iommu=pt useful
+    const regs = simulate(topo([intel('6.12', { ...NO_PT, capsFromRegisters: true }, { cmdline: 'quiet iommu=pt,soft' })], [vm('v', 'h', ['nic'])])).findings.find((x) => x.code === 'DOM002')!;
+    expect(regs.fixes).toEqual([
+      { kind: 'set-cmdline', hostId: 'h', cmdline: 'quiet iommu=soft', removed: 'iommu=pt,soft' },
+      { kind: 'set-iommu-property', iommuId: 'dmar0', property: 'ecap', value: ecap },
+    ]);
+    const two = intel('6.12', NO_PT, { cmdline: 'iommu=pt' });
+    two.iommus.push(iommu('dmar1', 'intel-vtd', { passthrough: true, interruptRemapping: true }));
+    two.devices = two.devices.map((d) => (d.id === 'rp' ? { ...d, iommuId: 'dmar0' } : d.id === 'rp2' ? { ...d, iommuId: 'dmar1' } : d));
+    expect(simulate(topo([two])).findings.find((x) => x.code === 'DOM002')!.fixes!.map((x) => x.kind)).toEqual(['all-of']);
   });
 
   it('not without a pass-through request, with ECAP.PT, before 6.12, or when a later token undoes it', () => {

@@ -478,6 +478,7 @@ function lowerIommu(i: Iommu, hostId: string, register: Register, hold: Hold, er
   // against them
   if (driverSet && unit.driver === 'intel-vtd' && (unit.rawEcap !== undefined || unit.rawCap !== undefined) && !(i.props ?? []).some(isIommuCapsProp)) {
     for (const b of VTD_BITS) if (b.field !== 'scalableMode') unit[b.field] = vtdBit(unit, b);
+    unit.capsFromRegisters = true;
   }
   // Caps listed on a unit are definitive: an Intel unit without `snoop-control` has ECAP.SC = 0.
   if (driverSet) {

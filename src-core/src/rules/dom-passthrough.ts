@@ -1,13 +1,38 @@
 import { effectiveKernel } from '../caps/platform.js';
 import { analysisDomains, lacksPassthrough } from '../groups/default-domain.js';
 import { formatKernel } from '../kernel-version.js';
-import { cmdlineEntries } from '../kernel-cmdline.js';
-import type { Finding } from '../findings.js';
+import { cmdlineEntries, kstrtobool, withoutOptions } from '../kernel-cmdline.js';
+import type { Finding, FixHint } from '../findings.js';
+import type { Host, Iommu } from '../model.js';
+import { VTD_ECAP } from '../caps/vtd-registers.js';
 import type { Rule } from './rule.js';
 
 /** Whether the command line has a parameter that can ask for pass-through (DOM-DEF-01); without one DOM002 cannot fire. */
 function asksPassthrough(cmdline: string): boolean {
   return cmdline.includes('iommu') && cmdlineEntries(cmdline).some((e) => e.key === 'iommu' || e.key === 'iommu.passthrough');
+}
+
+/**
+ * DOM002's fixes. Where pass-through does nothing on this host (every translating unit is an Intel one without PT),
+ * first: the command line without the option that asks for it. Then, for a register value that is wrong (the unit does
+ * have PT): bit 6 set in its `ecap`, and `passthrough` listed too when the unit has a `caps` list (a register-only
+ * unit takes its capabilities from the register; a `caps` line of its own would replace them).
+ */
+function passthroughFixes(host: Host, unit: Iommu, from: string | undefined): FixHint[] {
+  const out: FixHint[] = [];
+  const translating = host.iommus.filter((u) => u.driver !== 'none');
+  if (from && host.cmdline !== undefined && translating.every(lacksPassthrough)) {
+    // every request for it (a later one would take over): `iommu.passthrough=<true>`, and `iommu=pt…` options
+    const cmdline = withoutOptions(host.cmdline, (e, options) =>
+      e.key === 'iommu.passthrough' ? kstrtobool(e.value, host.kernel) === true : e.key === 'iommu' ? options.flatMap((o, i) => (o.startsWith('pt') ? [i] : [])) : false,
+    );
+    if (cmdline !== host.cmdline) out.push({ kind: 'set-cmdline', hostId: host.id, cmdline, removed: from });
+  }
+  if (unit.rawEcap !== undefined) {
+    const ecap: FixHint = { kind: 'set-iommu-property', iommuId: unit.id, property: 'ecap', value: `0x${(unit.rawEcap | (1n << BigInt(VTD_ECAP.PT))).toString(16)}` };
+    out.push(unit.capsFromRegisters ? ecap : { kind: 'all-of', fixes: [ecap, { kind: 'set-iommu-property', iommuId: unit.id, property: 'passthrough', value: 'true' }] });
+  }
+  return out;
 }
 
 /**
@@ -51,12 +76,12 @@ export const domPassthroughRule: Rule = {
         out.push({
           code: 'DOM002',
           severity: 'info',
-          message: `IOMMU ${unit.name} has no hardware pass-through (ECAP.PT): ${policy.passthroughFrom} is ignored for its iommu_group${numbers.length === 1 ? '' : 's'} ${list}, which get strict DMA domains ${on}`,
+          message: `IOMMU ${unit.name} has no hardware pass-through (ECAP.PT): ${policy.passthroughFrom} is ignored for its iommu_group${numbers.length === 1 ? '' : 's'} ${list}, which ${numbers.length === 1 ? 'gets a strict DMA domain' : 'get strict DMA domains'} ${on}`,
           explanation: `The command line asks for identity default domains (${policy.passthroughFrom}, DOM-DEF-01). Intel's \`device_def_domain_type\` returns IOMMU_DOMAIN_DMA for every device of a unit whose extended capability register lacks PT (bit 6), and the IOMMU core follows the driver's preference: the host drivers of these groups keep translated DMA, invalidated strictly on each unmap (no flush queue), and \`/sys/kernel/iommu_groups/<N>/type\` reads \`DMA\`. Kernels before 6.12 emulated pass-through with a 1:1 page table instead (184bee388d46 changed it). Assigning these devices to a VM is not affected: VFIO and iommufd replace the default domain.`,
           elementId: unit.id,
           related: [],
           kernel: this.meta.kernel,
-          fixes: [{ kind: 'set-iommu-property', iommuId: unit.id, property: 'passthrough', value: 'true' }],
+          fixes: passthroughFixes(host, unit, policy.passthroughFrom),
         });
       }
     }
