@@ -324,6 +324,18 @@ describe('iommu-topo upgrade', () => {
     expect(JSON.parse(cli(['upgrade', file, '--to', '7.0', '--format', 'json']).out).hosts[0].from).toBe('6.12 (assumed)');
   });
 
+  it('a POWER host (ARCH001, not simulated): check gives the one warning, groups says why, upgrade lists no releases for it', () => {
+    const file = tmp('power.iommu', 'host p {\n    kernel 6.6\n    arch ppc64le\n    endpoint nvme at 0000:01:00.0 { driver vfio-pci }\n}\nvm v on p {\n    assign nvme\n}\n');
+    const c = cli(['check', file]);
+    expect(c.code).toBe(0);
+    expect(c.out).toMatch(/power\.iommu:1:6: warning: host p: POWER \(ppc64le\) is not simulated; no finding is given for its devices and VMs \[ARCH001\]\n/);
+    expect(c.out).not.toMatch(/VIA005|KVER/);
+    expect(cli(['groups', file]).out).toContain('  POWER (ppc64le) is not simulated; no finding is given for its devices and VMs (ARCH001)');
+    const u = cli(['upgrade', file, '--to', '6.12']);
+    expect(u.out).not.toContain('host p');
+    expect(u.out).toContain('on 6.12: 0 new finding(s), 0 gone, in 1 file(s)');
+  });
+
   it('bad input: a malformed --to, a missing --to, a file with syntax errors (2)', () => {
     expect(cli(['upgrade', 'examples', '--to', 'six']).err).toContain("--to: 'six' is not X.Y or X.Y.Z");
     expect(cli(['upgrade', 'examples', '--to', 'six']).code).toBe(2);

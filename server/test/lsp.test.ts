@@ -8,6 +8,7 @@ import { codes, createTestServices, diagnosticsWithCode, message } from './helpe
 import { type Document, isAssignProp, isBackendProp, isPciDevice, isVm } from '../src/language/generated/ast.js';
 import { insertMember, removeNode, type DocEdit } from '../src/lsp/edits.js';
 import { applyBootParams } from '../../src-core/src/boot-params.js';
+import { groupsView } from '../src/lsp/groups-view.js';
 
 const t = createTestServices();
 afterEach(() => t.clear());
@@ -1058,5 +1059,21 @@ describe('BOOT001 / BOOT002 underline the option that decides', () => {
     const value = (h?.contents as { value: string }).value;
     expect(value).toMatch(/^\*\*BOOT001\*\* — /);
     expect(value).toContain('- `intel_iommu=off`: DMA remapping off on every VT-d unit');
+  });
+});
+
+describe('a host the simulator does not model (ARCH001)', () => {
+  const ppc = 'host p {\n    kernel 6.6\n    arch ppc64le\n    root-port rp0 at 0000:00:01.0 {\n        endpoint nvme at 0000:01:00.0 { driver vfio-pci }\n    }\n}\nvm v on p {\n    assign nvme\n}\n';
+  it('one ARCH001 on the host; hovers, inlay hints and the groups view answer without findings or a crash', async () => {
+    const doc = await t.validate(ppc);
+    expect(codes(doc)).toEqual(['ARCH001']);
+    for (const needle of ['nvme at', 'rp0', 'p {', 'v on', 'assign nvme']) {
+      const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(ppc.indexOf(needle) + 1) });
+      expect(h === undefined || typeof (h.contents as { value: string }).value === 'string', needle).toBe(true);
+    }
+    const hints = (await t.Iommu.lsp.InlayHintProvider!.getInlayHints(doc, { textDocument: { uri: doc.uri.toString() }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } })) ?? [];
+    expect(hints).toEqual([]);
+    const view = groupsView(doc, t.Iommu.simulation.SimulationCache.get(doc));
+    expect(view.hosts).toMatchObject([{ name: 'p', kernel: '6.6', heldBack: 'POWER (ppc64le) is not simulated; no finding is given for its devices and VMs (ARCH001)', groups: [] }]);
   });
 });

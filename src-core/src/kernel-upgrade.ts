@@ -61,7 +61,8 @@ export function unmatchedBy<T>(a: readonly T[], b: readonly T[], key: (x: T) => 
  */
 export function kernelUpgrade(topology: Topology, to: KernelVersion, options: SimulationOptions = {}, current = simulate(topology, options)): KernelUpgrade {
   const target = simulate(topology, { ...options, kernelOverride: to });
-  const hosts = topology.hosts.map((h) => {
+  // hosts the simulator leaves out (ARCH001) cross no modelled release
+  const hosts = topology.hosts.filter((h) => current.hosts.has(h.id)).map((h) => {
     const from = current.hosts.get(h.id)?.kernel;
     return { hostId: h.id, from, gates: gatesBetween(h, from, to) };
   });

@@ -12,18 +12,25 @@ import { ALL_RULES } from './rules/index.js';
 import type { RuleContext } from './rules/rule.js';
 import { VmAssignments } from './vm/ownership.js';
 import { simulateVm } from './vm/simulate-vm.js';
+import { UNMODELLED_ARCHES } from './rules/arch-unmodelled.js';
+import { hostArch } from './arch.js';
 
 /**
  * Run the whole simulator on a topology: group formation per host, per-device capabilities, the VM start-up
  * sequence per VM, then every rule. Pure and synchronous; never throws on a well-typed model (a rule that
- * throws is reported as an `INT001` internal-error finding instead of aborting the run).
+ * throws is reported as an `INT001` internal-error finding instead of aborting the run). Hosts of an architecture the
+ * model does not cover (POWER, RISC-V: `UNMODELLED_ARCHES`) and the VMs on them are left out, with one ARCH001 each;
+ * their ids are then absent from the result's `hosts` and `vms`.
  *
  * @returns findings sorted by element id then code, plus the derived analyses for hovers and inlay hints.
  */
 export function simulate(given: Topology, options: SimulationOptions = {}): SimulationResult {
   // `kernelOverride`: every host as if it booted that kernel (its `kernel` line replaced, for all rules)
   const override = options.kernelOverride;
-  const input: Topology = override ? { hosts: given.hosts.map((h) => ({ ...h, kernel: override })), vms: given.vms } : given;
+  const all: Topology = override ? { hosts: given.hosts.map((h) => ({ ...h, kernel: override })), vms: given.vms } : given;
+  // hosts of an architecture outside the model (ARCH001) are left out, with the VMs on them
+  const notSimulated = all.hosts.filter((h) => UNMODELLED_ARCHES.has(hostArch(h)));
+  const input: Topology = notSimulated.length ? withoutHosts(all, notSimulated) : all;
   // rules read the hosts as the kernel sees them: devices in probe order, command-line switches applied
   const boot = new Map<string, BootParamEffect[]>();
   const hostsAsBooted = input.hosts.map((h) => {
@@ -76,6 +83,7 @@ export function simulate(given: Topology, options: SimulationOptions = {}): Simu
     vm: (id) => vmById.get(id),
     deviceCaps: (hostId, id) => capsByHost.get(hostId)?.get(id),
     declaredHost: (id) => input.hosts.find((h) => h.id === id),
+    notSimulated,
   };
   const findings: Finding[] = [];
   for (let r = 0; r < ALL_RULES.length; r++) {
@@ -199,6 +207,12 @@ function sortFindings(findings: Finding[]): void {
     rank.set(codes[i], r);
   }
   findings.sort((a, b) => (a.elementId < b.elementId ? -1 : a.elementId > b.elementId ? 1 : rank.get(a.code)! - rank.get(b.code)!));
+}
+
+/** `topology` without the hosts `drop` and the VMs on them. */
+function withoutHosts(topology: Topology, drop: readonly Host[]): Topology {
+  const ids = new Set(drop.map((h) => h.id));
+  return { hosts: topology.hosts.filter((h) => !ids.has(h.id)), vms: topology.vms.filter((v) => !ids.has(v.hostId)) };
 }
 
 /**

@@ -121,8 +121,8 @@ export const ARCHES: Term<Arch>[] = [
   { name: 'x86_64', doc: 'x86-64: DMA is always cache-coherent for the CPU; KVM has the noncoherent-DMA hook.' },
   { name: 'arm64', doc: 'AArch64: coherency comes from firmware (dma-coherent / _CCA); KVM has no noncoherent-DMA hook.' },
   { name: 's390x', doc: 's390x.' },
-  { name: 'ppc64le', doc: 'POWER (spapr TCE IOMMU).' },
-  { name: 'riscv64', doc: 'RISC-V 64.' },
+  { name: 'ppc64le', doc: 'POWER (spapr TCE IOMMU, groups per Partitionable Endpoint): not simulated, the host gets ARCH001 only.' },
+  { name: 'riscv64', doc: 'RISC-V 64: not simulated, the host gets ARCH001 only.' },
 ];
 
 export const FIRMWARE_KINDS: Term<'acpi' | 'devicetree'>[] = [

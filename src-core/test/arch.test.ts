@@ -7,7 +7,7 @@ import { globalDomainPolicy, policyType } from '../src/groups/default-domain.js'
 import type { Host } from '../src/model.js';
 import { simulate } from '../src/simulate.js';
 import { x86VirtExtension } from '../src/vm/memtype.js';
-import { dev, host, iommu, topo } from './builders.js';
+import { dev, host, iommu, topo, vm } from './builders.js';
 
 const hostArchSource = (h: Host) => hostArchOf(h).source;
 
@@ -59,5 +59,19 @@ describe('one architecture for the whole simulator (arch.ts:hostArch)', () => {
     expect(firmwareType(bare(host('h', '6.12', [iommu('dmar0', 'intel-vtd')], [])))).toBe('acpi');
     expect(x86VirtExtension(smmuHost())).toBeUndefined();
     expect(x86VirtExtension(bare(host('h', '6.12', [iommu('dmar0', 'intel-vtd')], [])))).toBe('vmx');
+  });
+});
+
+describe('ARCH001: POWER and RISC-V hosts are not simulated', () => {
+  it('a ppc64le host with an assigned device: one ARCH001, no VIA005 and no other finding for it or its VM; other hosts as before', () => {
+    const ppc = host('p', '6.6', [], [dev('nvme', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci', acs: null })], { arch: 'ppc64le' });
+    const x86 = host('x', '6.12', [iommu('u', 'intel-vtd', { snoopControl: true, interruptRemapping: true, msi: 'x86-ir' })], [dev('gpu', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci', acs: null })]);
+    const r = simulate(topo([ppc, x86], [vm('v', 'p', ['nvme']), vm('w', 'x', ['gpu'])]));
+    expect(r.findings.filter((f) => f.elementId === 'p' || f.elementId === 'nvme' || f.elementId === 'v').map((f) => f.code)).toEqual(['ARCH001']);
+    expect(r.findings.find((f) => f.code === 'ARCH001')!.message).toBe('host p: POWER (ppc64le) is not simulated; no finding is given for its devices and VMs');
+    expect(r.hosts.has('p')).toBe(false);
+    expect(r.vms.has('v')).toBe(false);
+    expect(r.vms.get('w')?.attach[0]).toMatchObject({ deviceId: 'gpu', ok: true });
+    expect(simulate(topo([host('r', '6.12', [], [], { arch: 'riscv64' })])).findings.map((f) => f.code)).toEqual(['ARCH001']);
   });
 });

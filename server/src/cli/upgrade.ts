@@ -66,6 +66,8 @@ export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVer
       const id = `${h.name}\0${where ?? f.path}`;
       if ((where && where !== f.document.uri.toString()) || seen.has(id)) continue;
       seen.add(id);
+      // a host the simulator leaves out (ARCH001) crosses no modelled release
+      if (!sim.result.hosts.has(h.id)) continue;
       const from = sim.result.hosts.get(h.id)?.kernel;
       hosts.push({ name: h.name, path: displayPath(cwd, f.path), from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to) });
     }

@@ -59,7 +59,13 @@ export function groupsView(doc: LangiumDocument, sim: DocumentSimulation, overri
     const analysis = sim.result.hosts.get(host.id);
     const held = sim.heldBack.get(host.id);
     // a host without a name (a parse error) is not shown, as it gets no diagnostics
-    if (!analysis || held?.unnamed) continue;
+    if (held?.unnamed) continue;
+    if (!analysis) {
+      // not simulated (an architecture outside the model, ARCH001): listed, with why and no groups
+      const why = sim.result.findings.find((f) => f.code === 'ARCH001' && f.elementId === host.id);
+      if (why) hosts.push({ name: host.name, kernel: host.kernel ? formatKernel(host.kernel) : undefined, location: locationOf(sim.nodeOf.get(host.id)), heldBack: `${why.message.replace(/^host \S+: /, '')} (ARCH001)`, groups: [], ungrouped: [] });
+      continue;
+    }
     const device = (d: PciDevice, reason: string): GroupsViewDevice => ({
       name: d.name,
       bdf: formatBdf(d.bdf),

@@ -28,8 +28,10 @@ export class IommuInlayHintProvider extends AbstractInlayHintProvider {
       // a host simulated with a placeholder IOMMU (SYN003) gets no hints: they would all say "no group"
       if (host && sim.heldBack.has(host.id)) return;
       const ha = host && sim.result.hosts.get(host.id);
-      const group = ha?.grouping.groupOf.get(id);
-      const caps = ha?.caps.get(id);
+      // a host the simulator leaves out (an architecture it does not model, ARCH001): nothing is predicted
+      if (!ha) return;
+      const group = ha.grouping.groupOf.get(id);
+      const caps = ha.caps.get(id);
       const parts = [group ? `group ${group.number}${group.deviceIds.length > 1 ? ` (${group.deviceIds.length} devices)` : ''}` : 'no group'];
       if (caps) parts.push(caps.enforceCoherency ? (caps.enforceIsReportedOnly ? 'no-snoop: reported blocked (not really)' : 'no-snoop blocked') : 'no-snoop passes');
       accept({ position: bdf.range.end, label: parts.join(' · '), kind: InlayHintKind.Type, paddingLeft: true });

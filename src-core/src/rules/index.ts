@@ -1,3 +1,4 @@
+import { archUnmodelledRule } from './arch-unmodelled.js';
 import { domObservedRule } from './dom-observed.js';
 import { domPassthroughRule } from './dom-passthrough.js';
 import { GROUP_RULES } from './group-rules.js';
@@ -8,7 +9,7 @@ import type { Rule } from './rule.js';
 import { VFIO_RULES } from './vfio-rules.js';
 
 /** Every rule, in evaluation order. The README rule table is generated from their `meta`. */
-export const ALL_RULES: Rule[] = [...MODEL_RULES, paramLineRule, hwptWithoutCdevRule, deviceInTwoHwptsRule, ...GROUP_RULES, domPassthroughRule, domObservedRule, ...VFIO_RULES];
+export const ALL_RULES: Rule[] = [archUnmodelledRule, ...MODEL_RULES, paramLineRule, hwptWithoutCdevRule, deviceInTwoHwptsRule, ...GROUP_RULES, domPassthroughRule, domObservedRule, ...VFIO_RULES];
 
 /** Rule metadata by code. */
 export const RULES = new Map(ALL_RULES.map((r) => [r.meta.code, r.meta]));

@@ -22,6 +22,11 @@ export interface RuleContext {
    * module parameters merged in). `simulate()` provides it; rules fall back to {@link RuleContext.host}.
    */
   declaredHost?(id: string): Host | undefined;
+  /**
+   * Hosts of an architecture the simulator does not model ({@link UNMODELLED_ARCHES}), left out of {@link topology}
+   * with their VMs, as declared. `simulate()` provides it (empty when there are none).
+   */
+  notSimulated?: readonly Host[];
 }
 
 /** One diagnostic rule: one file under `src-core/src/rules/`, one stable code. */
