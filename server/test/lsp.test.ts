@@ -331,6 +331,10 @@ describe('quick fixes', () => {
     // the group on the automatic domain (gpu assigned plainly): audio leaves its hwpt block and stays assigned
     await testCodeAction(t.Iommu)(vm('    assign gpu\n    hwpt b { attach audio }\n'), 'HWPT001', vm('    assign gpu, audio\n'));
     await testCodeAction(t.Iommu)(vm('    assign gpu, audio\n    hwpt b { attach audio }\n'), 'HWPT001', vm('    assign gpu, audio\n'));
+    // the group on a manual HWPT, audio in no block (the IOAS never picks a manual HWPT): audio joins that block
+    const joined = await testCodeAction(t.Iommu)(vm('    hwpt a { attach gpu }\n    assign audio\n'), 'HWPT001', vm('    hwpt a { attach gpu, audio }\n    assign audio\n'));
+    expect(joined.action?.title).toBe('Attach audio to hwpt a, where its iommu_group is');
+    expect(codes(await t.validate(vm('    hwpt a { attach gpu, audio }\n    assign audio\n')))).not.toContain('HWPT001');
     // blocks on one line: only the emptied block goes, with the blanks before it
     await testCodeAction(t.Iommu)(vm('    hwpt a { attach gpu } hwpt b { attach audio }\n'), 'HWPT001', vm('    hwpt a { attach gpu, audio }\n'));
     // the device in two blocks before the target: out of both (the first block listing a device is the one used)

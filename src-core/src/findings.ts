@@ -41,8 +41,11 @@ export type FixHint =
   | { kind: 'set-kvm-vfio-add'; vmId: string; order: 'after-container' | 'before-container' }
   | { kind: 'set-kernel'; hostId: string; version: string }
   | { kind: 'separate-hwpt'; vmId: string; deviceId: string; coherent: boolean }
-  /** Attach the device where its iommu_group is: from HWPT `fromHwptId` to HWPT `toHwptId`, or (undefined) to the VM's automatic domain via `assign`. */
-  | { kind: 'move-to-hwpt'; vmId: string; deviceId: string; fromHwptId: string; toHwptId?: string }
+  /**
+   * Attach the device where its iommu_group is: from HWPT `fromHwptId` (undefined: the device is in no `hwpt` block)
+   * to HWPT `toHwptId`, or (undefined) to the VM's automatic domain via `assign`.
+   */
+  | { kind: 'move-to-hwpt'; vmId: string; deviceId: string; fromHwptId?: string; toHwptId?: string }
   | { kind: 'set-iommu-property'; iommuId: string; property: string; value: string }
   /** On the unit's `caps` line that lists capability `from` (the last such line), write capability `to` in its place. */
   | { kind: 'replace-iommu-cap'; iommuId: string; from: string; to: string }

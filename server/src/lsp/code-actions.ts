@@ -356,8 +356,16 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       case 'move-to-hwpt': {
         const vm = node(fix.vmId);
         const dev = node(fix.deviceId);
-        const from = node(fix.fromHwptId);
         const to = fix.toHwptId === undefined ? undefined : node(fix.toHwptId);
+        if (fix.fromHwptId === undefined) {
+          // the device is in no hwpt block (attached through the IOAS): into the block of its group's HWPT
+          if (!isVm(vm) || !isPciDevice(dev) || !isHwptDecl(to)) return undefined;
+          const written = vm.props.flatMap((p) => (isAssignProp(p) ? p.devices : [])).find((r) => r.ref === dev)?.$refText || dev.name;
+          title = `Attach ${dev.name} to hwpt ${to.name}, where its iommu_group is`;
+          edits = [appendToList(to, `, ${written}`)];
+          break;
+        }
+        const from = node(fix.fromHwptId);
         if (!isVm(vm) || !isPciDevice(dev) || !isHwptDecl(from) || (fix.toHwptId !== undefined && !isHwptDecl(to))) return undefined;
         const i = from.devices.findIndex((r) => r.ref === dev);
         if (i < 0) return undefined;

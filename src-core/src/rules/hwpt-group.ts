@@ -29,7 +29,8 @@ export const hwptGroupRule: Rule = {
         related: first ? [{ id: first.id, message: 'same iommu_group, attached first' }] : [],
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
-        ...(v.detail.hwptOwnId ? { fixes: [{ kind: 'move-to-hwpt' as const, vmId: v.vm.id, deviceId: v.outcome.deviceId, fromHwptId: v.detail.hwptOwnId, toHwptId: v.detail.hwptGroupId }] } : {}),
+        // out of its block to the group's HWPT or the automatic domain; a device in no block into the group's HWPT's
+        ...(v.detail.hwptOwnId || v.detail.hwptGroupId ? { fixes: [{ kind: 'move-to-hwpt' as const, vmId: v.vm.id, deviceId: v.outcome.deviceId, fromHwptId: v.detail.hwptOwnId, toHwptId: v.detail.hwptGroupId }] } : {}),
       };
     });
   },
