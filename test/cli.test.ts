@@ -324,6 +324,20 @@ describe('iommu-topo upgrade', () => {
     expect(JSON.parse(cli(['upgrade', file, '--to', '7.0', '--format', 'json']).out).hosts[0].from).toBe('6.12 (assumed)');
   });
 
+  it('a VM file alone: the host it imports is listed, with the releases it crosses (once, however many VM files)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-upgrade-'));
+    fs.writeFileSync(path.join(dir, 'host.iommu'), 'host h {\n    kernel 6.1\n    iommu u { driver intel-vtd caps snoop-control, interrupt-remapping }\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n    endpoint nic at 0000:02:00.0 { driver vfio-pci }\n}\n');
+    fs.writeFileSync(path.join(dir, 'vm1.iommu'), 'import "host.iommu"\nvm a on h {\n    assign gpu\n}\n');
+    fs.writeFileSync(path.join(dir, 'vm2.iommu'), 'import "host.iommu"\nvm b on h {\n    assign nic\n}\n');
+    const r = cli(['upgrade', path.join(dir, 'vm1.iommu'), path.join(dir, 'vm2.iommu'), '--to', '6.6']);
+    const heads = r.out.split('\n').filter((l) => l.startsWith('host '));
+    expect(heads).toHaveLength(1);
+    expect(heads[0]).toMatch(/^host h \(.*host\.iommu\): kernel 6\.1 → 6\.6$/);
+    expect(r.out).toContain('  + 6.2 iommufd:');
+    // with the host file too: still once, from the host file
+    expect(cli(['upgrade', path.join(dir, 'host.iommu'), path.join(dir, 'vm1.iommu'), '--to', '6.6']).out.split('\n').filter((l) => l.startsWith('host '))).toHaveLength(1);
+  });
+
   it('a POWER host (ARCH001, not simulated): check gives the one warning, groups says why, upgrade lists no releases for it', () => {
     const file = tmp('power.iommu', 'host p {\n    kernel 6.6\n    arch ppc64le\n    endpoint nvme at 0000:01:00.0 { driver vfio-pci }\n}\nvm v on p {\n    assign nvme\n}\n');
     const c = cli(['check', file]);
@@ -370,6 +384,10 @@ describe('iommu-topo groups', () => {
     expect(j.hosts.map((h: { name: string; path: string }) => [h.name, path.basename(h.path)])).toEqual([['h', 'host.iommu']]);
     expect(j.hosts[0].groups).toEqual([]);
     expect(j.hosts[0].ungrouped).toMatchObject([{ name: 'nic', bdf: '0000:01:00.0', vms: ['v'], reason: expect.stringContaining('no IOMMU unit translates this device') }]);
+    // the VM file alone: the host it imports, with its VMs
+    const alone = JSON.parse(cli(['groups', path.join(dir, 'vms.iommu'), '--format', 'json']).out);
+    expect(alone.hosts.map((h: { name: string; path: string }) => [h.name, path.basename(h.path)])).toEqual([['h', 'host.iommu']]);
+    expect(alone.hosts[0].ungrouped).toMatchObject([{ name: 'nic', vms: ['v'] }]);
     const broken = tmp('broken.iommu', 'host h {\n    kernel 6.12\n    endpoint e at 0000:01:00.0 {\n');
     const g = cli(['groups', broken]);
     expect(g.code).toBe(2);

@@ -43,9 +43,10 @@ function sourceOf(location: Location | undefined, path: (uri: string) => string)
 }
 
 /**
- * The hosts declared by the files of `run`, in file order, with their predicted groups. A host is simulated with
- * every file that declares or imports it; the VMs and findings of its devices are merged over those runs, so a host
- * file checked together with the VM files that import it lists their VMs.
+ * The hosts declared or imported by the files of `run` (those the files declare first, in file order; then imported
+ * ones, so `groups vm.iommu` shows the host it imports), with their predicted groups. A host is simulated with every
+ * file that declares or imports it; the VMs and findings of its devices are merged over those runs, so a host file
+ * checked together with the VM files that import it lists their VMs.
  */
 export function groupsReport(run: CheckRun, cwd = process.cwd()): GroupsReportHost[] {
   const reported = new Set(run.files.map((f) => f.document.uri.toString()));
@@ -69,7 +70,6 @@ export function groupsReport(run: CheckRun, cwd = process.cwd()): GroupsReportHo
   const device = (d: GroupsViewDevice): GroupsReportDevice => ({ ...d, source: sourceOf(d.location, shown) });
   const out: GroupsReportHost[] = [];
   for (const h of byKey.values()) {
-    if (!reported.has(h.location!.uri)) continue;
     out.push({
       ...h,
       path: shown(h.location!.uri),
@@ -78,9 +78,13 @@ export function groupsReport(run: CheckRun, cwd = process.cwd()): GroupsReportHo
       ungrouped: h.ungrouped.map(device),
     });
   }
-  // in the order of the declaring files on the command line
+  // in the order of the declaring files on the command line, hosts of imported files after them (stable sort)
   const order = [...reported];
-  return out.sort((a, b) => order.indexOf(a.location!.uri) - order.indexOf(b.location!.uri));
+  const rank = (h: GroupsReportHost) => {
+    const i = order.indexOf(h.location!.uri);
+    return i < 0 ? order.length : i;
+  };
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 function deviceLine(d: GroupsViewDevice): string {

@@ -7,7 +7,7 @@
  *
  * Exit codes: 0 = the target kernel adds no error; 1 = it adds at least one error; 2 = bad input or syntax errors.
  */
-import { AstUtils } from 'langium';
+import { AstUtils, URI } from 'langium';
 import { ASSUMED_KERNEL, formatKernel } from '../../../src-core/src/kernel-version.js';
 import { gatesBetween, gateRelease, type CrossedGate } from '../../../src-core/src/kernel-gates.js';
 import { unmatchedBy } from '../../../src-core/src/kernel-upgrade.js';
@@ -52,24 +52,25 @@ function key(d: Diagnostic): string {
 
 /**
  * Compare `current` (the files as written) with `target` (the same files, every host on `to`). Both runs must be of
- * the same files in the same order (`runCheck` with the same list). Hosts are those the files declare, once each.
+ * the same files in the same order (`runCheck` with the same list). Hosts are those the files declare, and those they import whose file is not among them, once each.
  */
 export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVersion, cwd = process.cwd()): UpgradeReport {
   const hosts: UpgradeHost[] = [];
   const seen = new Set<string>();
+  const given = new Set(current.files.map((f) => f.document.uri.toString()));
   for (const f of current.files) {
     const sim = current.services.simulation.SimulationCache.get(f.document);
     for (const h of sim.topology.hosts) {
-      // reported with the file that declares it (a VM file lists only the VMs' findings of an imported host)
+      // reported with the file that declares it when that file is checked too; a VM file alone reports the host it imports
       const node = sim.nodeOf.get(h.id);
       const where = node ? AstUtils.getDocument(node).uri.toString() : undefined;
       const id = `${h.name}\0${where ?? f.path}`;
-      if ((where && where !== f.document.uri.toString()) || seen.has(id)) continue;
+      if ((where && where !== f.document.uri.toString() && given.has(where)) || seen.has(id)) continue;
       seen.add(id);
       // a host the simulator leaves out (ARCH001) crosses no modelled release
       if (!sim.result.hosts.has(h.id)) continue;
       const from = sim.result.hosts.get(h.id)?.kernel;
-      hosts.push({ name: h.name, path: displayPath(cwd, f.path), from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to) });
+      hosts.push({ name: h.name, path: displayPath(cwd, where ? URI.parse(where).fsPath : f.path), from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to) });
     }
   }
   const files: UpgradeFile[] = current.files.map((f, i) => {
