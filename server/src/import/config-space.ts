@@ -107,7 +107,8 @@ export interface ConfigSpaceFacts {
  * Decode a config-space image.
  *
  * @param bytes the image, offset 0 first. At least 64 bytes (the standard header) are required.
- * @param opts.cfgSize the device's config size if known (sysfs file size); decides whether a missing extended
+ * @param opts.cfgSize the device's config size if known (sysfs file size; below 256 it is a copied non-root read
+ *   and is ignored); decides whether a missing extended
  *   capability means "absent" (cfgSize 256: the kernel sees no extended space either, so ACS is absent) or
  *   "unknown" (image shorter than cfgSize).
  * @throws Error (plain, unlocated; callers wrap it in an ImportError with their file) when the image is shorter
@@ -124,7 +125,9 @@ export function decodeConfigSpace(bytes: Uint8Array, opts: { cfgSize?: number } 
   const vendorId = u16(0);
   if (vendorId === 0xffff || vendorId === 0x0000) throw new Error(`vendor ID is 0x${vendorId.toString(16).padStart(4, '0')}: no device or failed read`);
   const problems: string[] = [];
-  const cfgSize = opts.cfgSize;
+  // a config file is 256 (PCI) or 4096 (PCIe) bytes in sysfs, whoever reads it; a smaller file is a copy of what a
+  // non-root read returned (the 64-byte header), which says nothing about the device's real size
+  const cfgSize = opts.cfgSize !== undefined && opts.cfgSize >= 256 ? opts.cfgSize : undefined;
   const truncated = cfgSize !== undefined ? L < cfgSize : L < 256;
   const headerType = u8(0x0e);
   const headerLayout = headerType & 0x7f;

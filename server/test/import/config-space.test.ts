@@ -41,6 +41,14 @@ describe('decodeConfigSpace on real dumps', () => {
     expect(f.acs).toBeNull();
   });
 
+  it('a 64-byte config file (a copy of a non-root read) is a truncated read, not a device with a 64-byte config space', () => {
+    const head = hexFile('lspci/pciutils-cap-rcec.hex').slice(0, 64);
+    const f = decodeConfigSpace(head, { cfgSize: 64 });
+    expect(f.truncated).toBe(true);
+    expect(f.cfgSize).toBeUndefined();
+    expect(decodeConfigSpace(hexFile('lspci/pciutils-cap-rcec.hex'), { cfgSize: 4096 }).truncated).toBe(true);
+  });
+
   it('firecracker virtio function (real capture, 256 bytes): conventional PCI, caps 0x40… MSI-X at 0x98', () => {
     const line = read('firecracker-capture/pci-sysfs.txt').split('\n').find((l) => l.startsWith('config 0000:00:03.0'))!;
     const bytes = parseHexBytes(line.replace(/^config \S+/, ''));
