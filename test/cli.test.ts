@@ -324,6 +324,14 @@ describe('iommu-topo upgrade', () => {
     expect(JSON.parse(cli(['upgrade', file, '--to', '7.0', '--format', 'json']).out).hosts[0].from).toBe('6.12 (assumed)');
   });
 
+  it('a warning that becomes an error on the target (DOM001 on an AMD host, 6.5 → 6.6) counts as new: exit 1', () => {
+    const file = tmp('direct.iommu', 'host a {\n    kernel 6.5\n    iommu ivhd0 {\n        driver amd-vi\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    endpoint x at 0000:01:00.0 {\n        requires-direct-mapping\n        driver vfio-pci\n    }\n}\nvm v on a {\n    assign x\n}\n');
+    const r = cli(['upgrade', file, '--to', '6.6']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/\n {2}\+ .*direct\.iommu:\d+:\d+: error: .*\[DOM001\]/);
+    expect(r.out).toMatch(/\n {2}- .*direct\.iommu:\d+:\d+: warning: .*\[DOM001\]/);
+  });
+
   it('a VM file alone: the host it imports is listed, with the releases it crosses (once, however many VM files)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-upgrade-'));
     fs.writeFileSync(path.join(dir, 'host.iommu'), 'host h {\n    kernel 6.1\n    iommu u { driver intel-vtd caps snoop-control, interrupt-remapping }\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n    endpoint nic at 0000:02:00.0 { driver vfio-pci }\n}\n');
@@ -346,7 +354,10 @@ describe('iommu-topo upgrade', () => {
     expect(c.out).not.toMatch(/VIA005|KVER/);
     expect(cli(['groups', file]).out).toContain('  POWER (ppc64le) is not simulated; no finding is given for its devices and VMs (ARCH001)');
     const u = cli(['upgrade', file, '--to', '6.12']);
-    expect(u.out).not.toContain('host p');
+    expect(u.out).toMatch(/^host p \(.*power\.iommu\): POWER \(ppc64le\) is not simulated; no finding is given for its devices and VMs \(ARCH001\)$/m);
+    expect(u.out).not.toContain('kernel 6.6 →');
+    expect(JSON.parse(cli(['check', file, '--format', 'json']).out).hosts[0]).toMatchObject({ name: 'p', kernel: '6.6' });
+    expect(cli(['groups', file]).out).not.toContain('no devices');
     expect(u.out).toContain('on 6.12: 0 new finding(s), 0 gone, in 1 file(s)');
   });
 

@@ -209,6 +209,10 @@ describe('completion in the middle of an acs line', () => {
     expect(typing).toContain('DT');
     expect(typing.filter((l) => !FLAGS.includes(l) && l !== 'ctl' && l !== 'firmware-ctl')).toEqual([]);
     expect(sorted(await labelsAt('host h {\n    endpoint a at 0000:01:00.0 { acs cap SV ctl <|> }\n}'))).toEqual(sorted([...FLAGS, 'firmware-ctl']));
+    // a list keyword the line has already, after the cursor, is not offered again
+    const before = await labelsAt(dev('acs cap <|> ctl SV'));
+    expect(before).not.toContain('ctl');
+    expect(before).toContain('SV');
   });
   it('after acs none, and on the next line: the properties again', async () => {
     expect(await labelsAt(dev('acs none <|>', ''))).toContain('driver');

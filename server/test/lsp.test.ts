@@ -576,6 +576,11 @@ ${body}}
       expect(after).not.toContain('CC001');
     }
     expect(codes(await t.validate(arm('unknown')))).not.toContain('MDL012');
+    // on a second caps line: the removal takes it from that line
+    const amd = 'host h {\n    kernel 6.12\n    iommu ivhd1 {\n        driver amd-vi\n        caps interrupt-remapping\n        caps passthrough, snoop-control\n        msi x86-ir\n    }\n}\n';
+    const { actions } = await actionsFor(amd, 'MDL012');
+    expect(actions.map((a) => a.title).sort()).toEqual(['Remove passthrough on iommu ivhd1', 'Remove snoop-control on iommu ivhd1']);
+    expect(apply(amd, actions.find((a) => /passthrough/.test(a.title))!)).toContain('        caps interrupt-remapping\n        caps snoop-control\n');
   });
 
   it('VIA001: assigns the whole iommu_group', async () => {
@@ -1071,10 +1076,15 @@ describe('a host the simulator does not model (ARCH001)', () => {
   it('one ARCH001 on the host; hovers, inlay hints and the groups view answer without findings or a crash', async () => {
     const doc = await t.validate(ppc);
     expect(codes(doc)).toEqual(['ARCH001']);
-    for (const needle of ['nvme at', 'rp0', 'p {', 'v on', 'assign nvme']) {
-      const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(ppc.indexOf(needle) + 1) });
-      expect(h === undefined || typeof (h.contents as { value: string }).value === 'string', needle).toBe(true);
-    }
+    const hover = async (needle: string, skip = 1) => {
+      const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(ppc.indexOf(needle) + skip) });
+      return h === undefined ? undefined : (h.contents as { value: string }).value;
+    };
+    for (const needle of ['rp0', 'assign nvme']) expect(await hover(needle), needle).not.toMatch(/\*\*no iommu_group\*\*/);
+    expect(await hover('p {')).toContain('ARCH001');
+    expect(await hover('nvme at')).toContain('POWER (ppc64le) is not simulated');
+    expect(await hover('nvme at')).not.toContain('no iommu_group');
+    expect(await hover('vm v', 3)).toContain('Its host: POWER (ppc64le) is not simulated');
     const hints = (await t.Iommu.lsp.InlayHintProvider!.getInlayHints(doc, { textDocument: { uri: doc.uri.toString() }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } })) ?? [];
     expect(hints).toEqual([]);
     const view = groupsView(doc, t.Iommu.simulation.SimulationCache.get(doc));

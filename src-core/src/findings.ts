@@ -40,7 +40,8 @@ export type FixHint =
   /** Set the VM's `kvm-vfio-add` line (added after its `kvm-vfio` line when absent). */
   | { kind: 'set-kvm-vfio-add'; vmId: string; order: 'after-container' | 'before-container' }
   | { kind: 'set-kernel'; hostId: string; version: string }
-  | { kind: 'separate-hwpt'; vmId: string; deviceId: string; coherent: boolean }
+  /** Attach the device to a HWPT of its own: `coherent` says what it enforces; `instance`: it is behind another SMMU instance. */
+  | { kind: 'separate-hwpt'; vmId: string; deviceId: string; coherent: boolean; instance?: boolean }
   /**
    * Attach the device where its iommu_group is: from HWPT `fromHwptId` (undefined: the device is in no `hwpt` block)
    * to HWPT `toHwptId`, or (undefined) to the VM's automatic domain via `assign`.

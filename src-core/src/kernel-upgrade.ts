@@ -29,9 +29,12 @@ export interface KernelUpgrade {
   unchanged: number;
 }
 
-/** The identity of a finding across two runs of one topology: code, element, span and related element ids. */
+/**
+ * The identity of a finding across two runs of one topology: code, severity, element, span and related element ids
+ * (with the severity, a warning that becomes an error on the other kernel is one finding gone and one new).
+ */
 export function findingKey(f: Finding): string {
-  return `${f.code}\0${f.elementId}\0${f.span ? JSON.stringify(f.span) : ''}\0${f.related.map((r) => r.id).join(',')}`;
+  return `${f.code}\0${f.severity}\0${f.elementId}\0${f.span ? JSON.stringify(f.span) : ''}\0${f.related.map((r) => r.id).join(',')}`;
 }
 
 /**

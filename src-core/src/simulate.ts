@@ -19,7 +19,7 @@ import { hostArch } from './arch.js';
  * Run the whole simulator on a topology: group formation per host, per-device capabilities, the VM start-up
  * sequence per VM, then every rule. Pure and synchronous; never throws on a well-typed model (a rule that
  * throws is reported as an `INT001` internal-error finding instead of aborting the run). Hosts of an architecture the
- * model does not cover (POWER, RISC-V: `UNMODELLED_ARCHES`) and the VMs on them are left out, with one ARCH001 each;
+ * model does not cover (POWER: `UNMODELLED_ARCHES`) and the VMs on them are left out, with one ARCH001 each;
  * their ids are then absent from the result's `hosts` and `vms`.
  *
  * @returns findings sorted by element id then code, plus the derived analyses for hovers and inlay hints.

@@ -122,7 +122,7 @@ export const ARCHES: Term<Arch>[] = [
   { name: 'arm64', doc: 'AArch64: coherency comes from firmware (dma-coherent / _CCA); KVM has no noncoherent-DMA hook.' },
   { name: 's390x', doc: 's390x.' },
   { name: 'ppc64le', doc: 'POWER (spapr TCE IOMMU, groups per Partitionable Endpoint): not simulated, the host gets ARCH001 only.' },
-  { name: 'riscv64', doc: 'RISC-V 64: not simulated, the host gets ARCH001 only.' },
+  { name: 'riscv64', doc: 'RISC-V 64.' },
 ];
 
 export const FIRMWARE_KINDS: Term<'acpi' | 'devicetree'>[] = [

@@ -72,6 +72,10 @@ describe('ARCH001: POWER and RISC-V hosts are not simulated', () => {
     expect(r.hosts.has('p')).toBe(false);
     expect(r.vms.has('v')).toBe(false);
     expect(r.vms.get('w')?.attach[0]).toMatchObject({ deviceId: 'gpu', ok: true });
-    expect(simulate(topo([host('r', '6.12', [], [], { arch: 'riscv64' })])).findings.map((f) => f.code)).toEqual(['ARCH001']);
+    // RISC-V is simulated (virtio-iommu groups with pci_device_group, GRP-DRV-01)
+    const rv = host('r', '6.12', [iommu('viommu', 'virtio-iommu')], [dev('nic', 'endpoint', '0000:00:01.0', { driver: 'vfio-pci' })], { arch: 'riscv64' });
+    const rr = simulate(topo([rv], [vm('l2', 'r', ['nic'], { backend: 'iommufd-cdev' })]));
+    expect(rr.findings.map((f) => f.code)).not.toContain('ARCH001');
+    expect(rr.hosts.get('r')?.grouping.groupOf.has('nic')).toBe(true);
   });
 });

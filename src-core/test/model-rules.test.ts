@@ -129,6 +129,12 @@ describe('MDL010 / MDL011: hwpt blocks that change nothing', () => {
       expect(f[0].fixes).toEqual([{ kind: 'set-backend', vmId: 'v', backend: 'iommufd-cdev' }]);
     }
     expect(find('iommufd-cdev', [{ id: 'w1', name: 'shared', deviceIds: ['gpu', 'nic'] }])).toEqual([]);
+    // before 6.6 there is no device cdev: no fix that would fail the VM (KVER001)
+    const old = simulate(topo([{ ...h, kernel: { major: 6, minor: 2 } }], [vm('v', 'h', ['gpu', 'nic'], { backend: 'vfio-type1', hwpts: [{ id: 'w1', name: 'shared', deviceIds: ['gpu'] }] })])).findings.find((x) => x.code === 'MDL010')!;
+    expect(old.fixes).toBeUndefined();
+    expect(old.explanation).toContain('not on 6.2');
+    // MDL011 stays quiet where MDL010 says the blocks are ignored
+    expect(find('vfio-type1', [{ id: 'w1', name: 'a', deviceIds: ['gpu'] }, { id: 'w2', name: 'b', deviceIds: ['gpu'] }]).map((x) => x.code)).toEqual(['MDL010', 'MDL010']);
   });
   it('MDL011: a device in two hwpt blocks is attached through the first; the later listing is reported', () => {
     const f = find('iommufd-cdev', [

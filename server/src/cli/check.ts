@@ -301,7 +301,8 @@ function jsonHostsAndVms(run: CheckRun, cwd: string): { hosts: unknown[]; vms: u
       hosts.push({
         name: h.name,
         path: displayPath(cwd, f.path),
-        kernel: ha?.kernel ? formatKernel(ha.kernel) : null,
+        // as simulated (its line, else the default kernel); a host left out (ARCH001) keeps its declared one
+        kernel: ha ? (ha.kernel ? formatKernel(ha.kernel) : null) : h.kernel ? formatKernel(h.kernel) : null,
         groups: (ha?.grouping.groups ?? []).map((g) => ({ number: g.number, type: ha?.defaultDomains?.get(g.number)?.type ?? null, devices: g.deviceIds.map(bdfOf) })),
       });
     }

@@ -107,7 +107,7 @@ export function formatGroupsText(hosts: readonly GroupsReportHost[], incomplete 
       lines.push(`  IOMMU Group ${g.number}${about ? `  ${about}` : ''}`, ...g.devices.map(deviceLine));
     }
     if (h.ungrouped.length) lines.push('  no IOMMU group', ...h.ungrouped.map(deviceLine));
-    if (!h.groups.length && !h.ungrouped.length) lines.push('  no devices');
+    if (!h.groups.length && !h.ungrouped.length && !h.heldBack) lines.push('  no devices');
     blocks.push(lines.join('\n'));
   }
   const trailer = incomplete

@@ -28,6 +28,8 @@ export interface UpgradeHost {
   from: string;
   to: string;
   gates: CrossedGate[];
+  /** Set for a host the simulator leaves out (POWER, ARCH001): why; `gates` is then empty. */
+  notSimulated?: string;
 }
 
 /** The diagnostics of one file that the target kernel adds and removes. */
@@ -44,10 +46,14 @@ export interface UpgradeReport {
   files: UpgradeFile[];
 }
 
-/** `code start end` of a diagnostic: the identity two runs of the same text share. */
+/**
+ * `code severity start end` of a diagnostic: the identity two runs of the same text share. The severity is part of it,
+ * so a warning that becomes an error on the target kernel (DOM001 when the generic check arrives) shows as one gone
+ * and one new: the gate must see the new error.
+ */
 function key(d: Diagnostic): string {
   const code = typeof d.code === 'string' ? d.code : ((d.data as IommuDiagnosticData | undefined)?.code ?? '');
-  return `${code} ${d.range.start.line}:${d.range.start.character} ${d.range.end.line}:${d.range.end.character}`;
+  return `${code} ${d.severity ?? ''} ${d.range.start.line}:${d.range.start.character} ${d.range.end.line}:${d.range.end.character}`;
 }
 
 /**
@@ -67,8 +73,12 @@ export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVer
       const id = `${h.name}\0${where ?? f.path}`;
       if ((where && where !== f.document.uri.toString() && given.has(where)) || seen.has(id)) continue;
       seen.add(id);
-      // a host the simulator leaves out (ARCH001) crosses no modelled release
-      if (!sim.result.hosts.has(h.id)) continue;
+      // a host the simulator leaves out (ARCH001) crosses no modelled release: listed with why
+      if (!sim.result.hosts.has(h.id)) {
+        const why = sim.result.findings.find((x) => x.code === 'ARCH001' && x.elementId === h.id);
+        if (why) hosts.push({ name: h.name, path: displayPath(cwd, where ? URI.parse(where).fsPath : f.path), from: h.kernel ? formatKernel(h.kernel) : '', to: formatKernel(to), gates: [], notSimulated: `${why.message.replace(/^host \S+: /, '')} (ARCH001)` });
+        continue;
+      }
       const from = sim.result.hosts.get(h.id)?.kernel;
       hosts.push({ name: h.name, path: displayPath(cwd, where ? URI.parse(where).fsPath : f.path), from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to) });
     }
@@ -94,6 +104,10 @@ export function upgradeExitCode(report: UpgradeReport): number {
 export function formatUpgradeText(report: UpgradeReport): string {
   const lines: string[] = [];
   for (const h of report.hosts) {
+    if (h.notSimulated) {
+      lines.push(`host ${h.name} (${h.path}): ${h.notSimulated}`);
+      continue;
+    }
     lines.push(`host ${h.name} (${h.path}): kernel ${h.from} → ${h.to}`);
     if (!h.gates.length) lines.push('  no modelled behaviour changes between these releases');
     for (const { gate, change } of h.gates) {

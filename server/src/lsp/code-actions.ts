@@ -321,7 +321,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const vm = node(fix.vmId);
         const dev = node(fix.deviceId);
         if (!isVm(vm) || !isPciDevice(dev)) return undefined;
-        title = `Attach ${dev.name} to its own ${fix.coherent ? 'coherency-enforcing' : 'non-enforcing'} HWPT`;
+        title = fix.instance ? `Attach ${dev.name} to its own HWPT (it is behind another SMMU instance)` : `Attach ${dev.name} to its own ${fix.coherent ? 'coherency-enforcing' : 'non-enforcing'} HWPT`;
         // the reference as written (a name or a BDF)
         const ref = vm.props.flatMap((p) => (isHwptDecl(p) || isAssignProp(p) ? p.devices : [])).find((r) => r.ref === dev)?.$refText || dev.name;
         edits = [insertMember(vm, `hwpt ${freeHwptName(vm, `${dev.name}_hwpt`)} { attach ${ref} }`, vm.props)];
@@ -466,10 +466,10 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   private iommuEdit(unit: Iommu, property: string, value: string): DocEdit | undefined {
     const cap = IOMMU_CAPS.find((c) => c.field === property);
     if (cap) {
-      const caps = unit.props.find(isIommuCapsProp);
       if (value === 'false') {
-        const i = caps?.caps.indexOf(cap.name) ?? -1;
-        return caps && i >= 0 ? removeListElement(caps, 'caps', i) : undefined;
+        // from the caps line that lists it (caps lines add up: it may be on any of them)
+        const caps = unit.props.filter(isIommuCapsProp).findLast((l) => l.caps.includes(cap.name));
+        return caps ? removeListElement(caps, 'caps', caps.caps.lastIndexOf(cap.name)) : undefined;
       }
       return this.iommuEdit(unit, 'caps', cap.name);
     }

@@ -258,10 +258,13 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
   protected override completionFor(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor): MaybePromise<void> {
     // in the middle of an `acs` line (`acs cap SV RR ctl SV |`): only how that line goes on (its flags, `ctl`,
     // `firmware-ctl`), not the properties and kinds that may syntactically follow the property there
-    if (this.continuesAcsLine(context)) {
+    const acs = this.continuesAcsLine(context);
+    if (acs) {
       const inAcs = AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule)?.name === 'AcsProp';
       // the `acs` keyword of the rule starts another acs property
       if (!inAcs || (GrammarAST.isKeyword(next.feature) && next.feature.value === 'acs')) return;
+      // a list keyword the line has already (`acs cap | ctl SV`: not `ctl` again)
+      if (GrammarAST.isKeyword(next.feature) && this.lineHasKeyword(acs, next.feature.value)) return;
     }
     const slot = this.slotOf(context, next);
     if (slot && !GrammarAST.isCrossReference(slot.assignment.terminal)) {
@@ -285,25 +288,30 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     return super.completionFor(context, next, acceptor);
   }
 
-  private readonly acsLines = new WeakMap<CompletionContext, boolean>();
+  private readonly acsLines = new WeakMap<CompletionContext, AstNode | null>();
 
   /**
-   * Whether the token being completed continues an `acs` property (not `acs none`) on its line: the last token before
-   * it, on the same line, is that property's keyword, a list keyword or a flag.
+   * The `acs` property (not `acs none`) that the token being completed continues on its line, or undefined: the last
+   * token before it, on the same line, is that property's keyword, a list keyword or a flag.
    */
-  private continuesAcsLine(context: CompletionContext): boolean {
+  private continuesAcsLine(context: CompletionContext): AstNode | undefined {
     let known = this.acsLines.get(context);
     if (known === undefined) {
-      known = false;
+      known = null;
       const root = context.document.parseResult?.value?.$cstNode;
       const before = root && context.tokenOffset > 0 ? CstUtils.findLeafNodeBeforeOffset(root, context.tokenOffset - 1) : undefined;
       if (before && !before.hidden && before.end <= context.tokenOffset && isAcsProp(before.astNode) && !before.astNode.none) {
         const between = context.textDocument.getText().slice(before.end, context.tokenOffset);
-        known = !between.includes('\n');
+        if (!between.includes('\n')) known = before.astNode;
       }
       this.acsLines.set(context, known);
     }
-    return known;
+    return known ?? undefined;
+  }
+
+  /** Whether keyword `keyword` is one of the tokens of the line `node` (its own CST leaves, rule calls included). */
+  private lineHasKeyword(node: AstNode, keyword: string): boolean {
+    return node.$cstNode ? CstUtils.streamCst(node.$cstNode).some((n) => !n.hidden && n.text === keyword && (n as { tokenType?: { name?: string } }).tokenType?.name === keyword) : false;
   }
 
   /**

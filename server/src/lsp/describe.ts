@@ -82,6 +82,11 @@ export function describeDevice(l: Lookup, dev: PciDevice): string {
   const group = ha?.grouping.groupOf.get(dev.id);
   const ids = dev.vendorId !== undefined ? ` \`${hex4(dev.vendorId)}:${hex4(dev.deviceId ?? 0)}\`` : '';
   const lines = [`**${dev.kind} ${dev.name}** \`${formatBdf(dev.bdf)}\`${ids}`, ''];
+  // a host the simulator leaves out (ARCH001): nothing is predicted for its devices
+  if (host && !ha) {
+    const why = l.result.findings.find((f) => f.code === 'ARCH001' && f.elementId === host.id);
+    if (why) return [...lines, `${why.message.replace(/^host \S+: /, 'Host: ')} (ARCH001).`].join('\n');
+  }
   if (group) {
     const others = group.deviceIds.filter((id) => id !== dev.id);
     lines.push(`**iommu_group ${group.number}** (expected number; membership is exact)${others.length ? ` with ${others.map((o) => deviceName(l, o)).join(', ')}` : ' — alone'}`);
@@ -176,6 +181,9 @@ export function describeVm(l: Lookup, vm: Vm): string {
       '|---|---|',
       ...va.attach.map((o) => `| ${deviceName(l, o.deviceId)} | ${outcomeLine(o)} |`),
     );
+  } else {
+    const why = host && l.result.findings.find((f) => f.code === 'ARCH001' && f.elementId === host.id);
+    if (why) lines.push(`${why.message.replace(/^host \S+: /, 'Its host: ')} (ARCH001).`);
   }
   lines.push(...findingsSection(l, vm.id));
   return lines.join('\n');

@@ -5,24 +5,24 @@ import type { Rule } from './rule.js';
 
 /**
  * Architectures whose IOMMU and VFIO paths the simulator does not model, so a host of one is not simulated (ARCH001):
- * - `ppc64le`: the spapr TCE IOMMU forms iommu_groups per Partitionable Endpoint in platform code, not with the PCI
- *   algorithm (GRP-ALG-01 note), VFIO uses `vfio_iommu_spapr_tce` (no MSI check, IRQ-ISO-01), and VFIO refuses its
- *   devices on 5.19–6.3 for lack of iommu_ops (IOMMU-CC-02, fixed in 6.4 by a940904443e4);
- * - `riscv64`: the RISC-V IOMMU driver has no `capable` op (IOMMU-CC-02) and no other rule of the reference covers it.
- * Simulating them with the x86/Arm rules would report every assigned device as having no iommu_group.
+ * `ppc64le`: the spapr TCE IOMMU forms iommu_groups per Partitionable Endpoint in platform code, not with the PCI
+ * algorithm (GRP-ALG-01 note), VFIO uses `vfio_iommu_spapr_tce` (no MSI check, IRQ-ISO-01), and VFIO refuses its
+ * devices on 5.19–6.3 for lack of iommu_ops (IOMMU-CC-02, fixed in 6.4 by a940904443e4). Simulating it with the
+ * x86/Arm rules would report every assigned device as having no iommu_group. (RISC-V is simulated: its modelled units,
+ * virtio-iommu for one, group with `pci_device_group`, GRP-DRV-01.)
  */
-export const UNMODELLED_ARCHES: ReadonlySet<Arch> = new Set<Arch>(['ppc64le', 'riscv64']);
+export const UNMODELLED_ARCHES: ReadonlySet<Arch> = new Set<Arch>(['ppc64le']);
 
 /** ARCH001: a host of an architecture the simulator does not model; nothing about it or its VMs is predicted. */
 export const archUnmodelledRule: Rule = {
   meta: {
     code: 'ARCH001',
-    title: 'Architecture not simulated',
+    title: 'POWER host not simulated',
     defaultSeverity: 'warning',
     summary:
-      'The host is POWER (ppc64le) or RISC-V (riscv64). Their IOMMU paths are outside the model: POWER forms iommu_groups per Partitionable Endpoint in platform code and assigns devices through the spapr TCE IOMMU (vfio_iommu_spapr_tce), RISC-V has no capability reporting the reference covers. The host and its VMs are not simulated, so no other finding is given for them.',
+      'The host is POWER (ppc64le), whose IOMMU path is outside the model: it forms iommu_groups per Partitionable Endpoint in platform code and assigns devices through the spapr TCE IOMMU (vfio_iommu_spapr_tce). The host and its VMs are not simulated, so no other finding is given for them.',
     kernel: [
-      { rule: 'IOMMU-CC-02', source: 'arch/powerpc/kernel/iommu.c (a940904443e4, 6.4: iommu_ops for spapr); drivers/iommu/riscv', versions: 'all' },
+      { rule: 'IOMMU-CC-02', source: 'arch/powerpc/kernel/iommu.c (a940904443e4, 6.4: iommu_ops for spapr)', versions: 'all' },
       { rule: 'IRQ-ISO-01', source: 'drivers/vfio/vfio_iommu_spapr_tce.c (no MSI check)', versions: 'all' },
     ],
   },
@@ -33,8 +33,8 @@ export const archUnmodelledRule: Rule = {
       out.push({
         code: this.meta.code,
         severity: this.meta.defaultSeverity,
-        message: `host ${h.name}: ${arch === 'ppc64le' ? 'POWER (ppc64le)' : 'RISC-V (riscv64)'} is not simulated; no finding is given for its devices and VMs`,
-        explanation: `${arch === 'ppc64le' ? 'On POWER the spapr TCE IOMMU forms iommu_groups per Partitionable Endpoint in platform code (not with the PCI ACS algorithm), VFIO uses the vfio_iommu_spapr_tce backend, which has no MSI isolation check, and from 5.19 to 6.3 VFIO refuses its devices because the platform had no iommu_ops to report IOMMU_CAP_CACHE_COHERENCY (fixed in 6.4, a940904443e4).' : 'The RISC-V IOMMU driver reports no capabilities the reference covers.'} The simulator models the x86 and Arm paths only; rather than predict with the wrong rules (every device would appear to have no iommu_group), it leaves this host (architecture ${source === 'stated' ? 'stated by its `arch` line' : 'inferred'}) and its VMs out.`,
+        message: `host ${h.name}: POWER (${arch}) is not simulated; no finding is given for its devices and VMs`,
+        explanation: `On POWER the spapr TCE IOMMU forms iommu_groups per Partitionable Endpoint in platform code (not with the PCI ACS algorithm), VFIO uses the vfio_iommu_spapr_tce backend, which has no MSI isolation check, and from 5.19 to 6.3 VFIO refuses its devices because the platform had no iommu_ops to report IOMMU_CAP_CACHE_COHERENCY (fixed in 6.4, a940904443e4). The simulator models the x86, Arm and s390 paths; rather than predict with the wrong rules (every device would appear to have no iommu_group), it leaves this host (architecture ${source === 'stated' ? 'stated by its `arch` line' : 'inferred'}) and its VMs out.`,
         elementId: h.id,
         related: [],
         kernel: this.meta.kernel,

@@ -39,7 +39,7 @@ export const hwptForceSnoopRule: Rule = {
         related: [...(first ? [{ id: first.id, message: `allocated HWPT ${v.detail.hwptName ?? '?'}` }] : []), ...relIommu(v.iommu, instance ? `another SMMU instance than HWPT ${v.detail.hwptName ?? '?'}'s` : caps?.enforceCoherency ? 'unit can force-snoop' : 'unit cannot force-snoop (no snoop control)')],
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
-        fixes: [{ kind: 'separate-hwpt', vmId: v.vm.id, deviceId: v.outcome.deviceId, coherent: caps?.enforceCoherency === true }],
+        fixes: [{ kind: 'separate-hwpt', vmId: v.vm.id, deviceId: v.outcome.deviceId, coherent: caps?.enforceCoherency === true, ...(instance ? { instance: true } : {}) }],
       };
     });
   },

@@ -1,4 +1,7 @@
+import { effectiveKernel } from '../caps/platform.js';
 import type { Finding } from '../findings.js';
+import { GATES, since } from '../kernel-gates.js';
+import { formatKernel } from '../kernel-version.js';
 import { devLabel } from './vfio-common.js';
 import type { Rule } from './rule.js';
 
@@ -20,22 +23,25 @@ export const hwptWithoutCdevRule: Rule = {
       { rule: 'IOMMUFD-CC-02', source: 'drivers/iommu/iommufd/hw_pagetable.c:iommufd_hwpt_alloc; drivers/vfio/device_cdev.c:vfio_df_ioctl_attach_pt', versions: '≥ 6.6 (device cdev)' },
       { rule: 'VFIO-GRP-08', source: 'drivers/vfio/device_cdev.c:vfio_df_ioctl_bind_iommufd', versions: '≥ 6.6' },
     ],
-    fix: 'Use `backend iommufd-cdev`, or turn the block into an `assign` line.',
+    fix: 'Use `backend iommufd-cdev` (from 6.6; the quick fix), or turn the block into an `assign` line.',
   },
   check(ctx) {
     const out: Finding[] = [];
     for (const vm of ctx.topology.vms) {
       if (vm.backend === 'iommufd-cdev' || !vm.hwpts.length) continue;
+      // the cdev exists from 6.6 (VFIO-GRP-08): before, switching backends would fail the VM (KVER001), so no fix
+      const kernel = effectiveKernel(ctx.hosts.get(vm.hostId)?.kernel);
+      const cdev = since(kernel, GATES.vfioCdev);
       for (const h of vm.hwpts) {
         out.push({
           code: this.meta.code,
           severity: this.meta.defaultSeverity,
           message: `hwpt ${h.name} in VM ${vm.name}: backend ${vm.backend} cannot attach devices to a manual HWPT; the block is ignored and its devices are simulated as assigned`,
-          explanation: `A manual HWPT is allocated with IOMMU_HWPT_ALLOC and a device is put on it with VFIO_DEVICE_ATTACH_IOMMUFD_PT, an ioctl of the VFIO device cdev (\`/dev/vfio/devices/vfioX\`, ≥ 6.6). With \`backend ${vm.backend}\` the VMM opens group fds: ${vm.backend === 'vfio-type1' ? 'the type1 container creates and shares its own IOMMU domains' : 'iommufd stands in for the container and attaches each group to an automatic HWPT of the IOAS'}, and no HWPT can be named. The simulator therefore assigns the block's devices and ignores the grouping it asks for.`,
+          explanation: `A manual HWPT is allocated with IOMMU_HWPT_ALLOC and a device is put on it with VFIO_DEVICE_ATTACH_IOMMUFD_PT, an ioctl of the VFIO device cdev (\`/dev/vfio/devices/vfioX\`, ≥ 6.6${cdev ? '' : `; not on ${formatKernel(kernel)}, so the block cannot take effect on this kernel`}). With \`backend ${vm.backend}\` the VMM opens group fds: ${vm.backend === 'vfio-type1' ? 'the type1 container creates and shares its own IOMMU domains' : 'iommufd stands in for the container and attaches each group to an automatic HWPT of the IOAS'}, and no HWPT can be named. The simulator therefore assigns the block's devices and ignores the grouping it asks for.`,
           elementId: h.id,
           related: [{ id: vm.id, message: `backend ${vm.backend}` }],
           kernel: this.meta.kernel,
-          fixes: [{ kind: 'set-backend', vmId: vm.id, backend: 'iommufd-cdev' }],
+          ...(cdev ? { fixes: [{ kind: 'set-backend' as const, vmId: vm.id, backend: 'iommufd-cdev' }] } : {}),
         });
       }
     }
@@ -60,7 +66,8 @@ export const deviceInTwoHwptsRule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const vm of ctx.topology.vms) {
-      if (vm.hwpts.length < 2) continue;
+      // on the group fd backends every block is ignored (MDL010), so no block attaches anything
+      if (vm.hwpts.length < 2 || vm.backend !== 'iommufd-cdev') continue;
       const first = new Map<string, (typeof vm.hwpts)[number]>();
       for (const h of vm.hwpts) {
         for (const id of h.deviceIds) {

@@ -119,6 +119,7 @@ describe('manual HWPTs (T1002, HWPT001)', () => {
     expect(f.explanation).toContain('behind smmu0');
     expect(f.explanation).not.toContain('cannot force-snoop');
     expect(f.related.map((x) => x.message)).toContain("another SMMU instance than HWPT shared's");
+    expect(f.fixes).toEqual([{ kind: 'separate-hwpt', vmId: 'v', deviceId: 'd1', coherent: false, instance: true }]);
   });
   it('enforced manual HWPT refuses a non-SC device with EINVAL (≥ 6.2)', () => {
     const r = run(oneVm(intelHost('6.12'), ['ssd', 'nic'], { backend: 'iommufd-cdev', hwpts: [{ id: 'p', name: 'shared', deviceIds: ['ssd', 'nic'] }] }), INTEL_GROUPS);
