@@ -583,6 +583,15 @@ ${body}}
     expect(apply(amd, actions.find((a) => /passthrough/.test(a.title))!)).toContain('        caps interrupt-remapping\n        caps snoop-control\n');
   });
 
+  it('MDL011: a device in two hwpt blocks; the fix takes it out of the later block (and the block when it is left empty)', async () => {
+    const host = HOST.replace('msi x86-vector', 'msi x86-ir');
+    const vm = (body: string) => `${host}vm v on h {\n    backend iommufd-cdev\n${body}}\n`;
+    const r = await testCodeAction(t.Iommu)(vm('    hwpt a { attach gpu }\n    hwpt b { attach audio, gpu }\n'), 'MDL011', vm('    hwpt a { attach gpu }\n    hwpt b { attach audio }\n'));
+    expect(r.action?.title).toBe('Remove gpu from hwpt b');
+    expect(codes(await t.validate(vm('    hwpt a { attach gpu }\n    hwpt b { attach audio }\n')))).not.toContain('MDL011');
+    await testCodeAction(t.Iommu)(vm('    hwpt a { attach gpu, audio }\n    hwpt b { attach gpu }\n'), 'MDL011', vm('    hwpt a { attach gpu, audio }\n'));
+  });
+
   it('VIA001: assigns the whole iommu_group', async () => {
     const text = HOST.replace('msi x86-vector', 'msi x86-ir') + 'vm v on h {\n    assign gpu\n}\n';
     const { actions } = await actionsFor(text, 'VIA001');

@@ -144,6 +144,7 @@ describe('MDL010 / MDL011: hwpt blocks that change nothing', () => {
     expect(f.map((x) => [x.code, x.elementId])).toEqual([['MDL011', 'w2']]);
     expect(f[0].message).toBe('gpu (0000:01:00.0) in VM v is listed in hwpt a and hwpt b: it is attached through hwpt a, the first');
     expect(f[0].related).toEqual([{ id: 'w1', message: 'gpu is attached through this HWPT' }]);
+    expect(f[0].fixes).toEqual([{ kind: 'unlist-from-hwpt', vmId: 'v', hwptId: 'w2', deviceId: 'gpu' }]);
     // the simulation agrees: gpu is on hwpt a
     const r = simulate(topo([h], [vm('v', 'h', ['gpu', 'nic'], { backend: 'iommufd-cdev', hwpts: [{ id: 'w1', name: 'a', deviceIds: ['gpu'] }, { id: 'w2', name: 'b', deviceIds: ['gpu', 'nic'] }] })]));
     expect(r.vms.get('v')!.attach.find((o) => o.deviceId === 'gpu')?.domain).toMatch(/^hwpt a /);

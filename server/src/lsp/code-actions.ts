@@ -343,6 +343,17 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         }
         break;
       }
+      case 'unlist-from-hwpt': {
+        const vm = node(fix.vmId);
+        const hw = node(fix.hwptId);
+        const dev = node(fix.deviceId);
+        if (!isVm(vm) || !isHwptDecl(hw) || !isPciDevice(dev)) return undefined;
+        const at = hw.devices.flatMap((r, k) => (r.ref === dev ? [k] : []));
+        if (!at.length) return undefined;
+        title = `Remove ${dev.name} from hwpt ${hw.name}`;
+        edits = removeListElements(hw, 'devices', at) ?? [];
+        break;
+      }
       case 'replace-iommu-cap': {
         const unit = node(fix.iommuId);
         if (!isIommu(unit)) return undefined;

@@ -61,7 +61,7 @@ export const deviceInTwoHwptsRule: Rule = {
       'A VM lists one device in two `hwpt` blocks. VFIO_DEVICE_ATTACH_IOMMUFD_PT puts a device on one HW page table (a second attach replaces the first, or fails for a group already attached elsewhere); the simulator attaches it through the first block that lists it, so the later listing changes nothing.',
     defaultSeverity: 'warning',
     kernel: [{ rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_hw_pagetable_attach', versions: '≥ 6.6 (device cdev)' }],
-    fix: 'Remove the device from one of the blocks.',
+    fix: 'Remove the device from one of the blocks (the quick fix takes it out of the later one).',
   },
   check(ctx) {
     const out: Finding[] = [];
@@ -86,6 +86,7 @@ export const deviceInTwoHwptsRule: Rule = {
             elementId: h.id,
             related: [{ id: earlier.id, message: `${d?.name ?? id} is attached through this HWPT` }],
             kernel: this.meta.kernel,
+            fixes: [{ kind: 'unlist-from-hwpt', vmId: vm.id, hwptId: h.id, deviceId: id }],
           });
         }
       }
