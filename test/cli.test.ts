@@ -358,6 +358,12 @@ describe('iommu-topo upgrade', () => {
     expect(u.out).not.toContain('kernel 6.6 →');
     expect(JSON.parse(cli(['check', file, '--format', 'json']).out).hosts[0]).toMatchObject({ name: 'p', kernel: '6.6' });
     expect(cli(['groups', file]).out).not.toContain('no devices');
+    // a VM file that imports the POWER host says so too (the host's warning is in the host file)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-power-'));
+    fs.copyFileSync(file, path.join(dir, 'host.iommu'));
+    fs.writeFileSync(path.join(dir, 'host.iommu'), fs.readFileSync(file, 'utf8').replace(/vm v on p \{[\s\S]*$/, ''));
+    fs.writeFileSync(path.join(dir, 'vm.iommu'), 'import "host.iommu"\nvm b on p {\n    assign nvme\n}\n');
+    expect(cli(['check', path.join(dir, 'vm.iommu')]).out).toMatch(/vm\.iommu:2:4: warning: VM b: its host p is POWER \(ppc64le\) and is not simulated; no finding is given for this VM \[ARCH001\]/);
     expect(u.out).toContain('on 6.12: 0 new finding(s), 0 gone, in 1 file(s)');
   });
 

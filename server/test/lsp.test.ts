@@ -9,6 +9,7 @@ import { type Document, isAssignProp, isBackendProp, isPciDevice, isVm } from '.
 import { insertMember, removeNode, type DocEdit } from '../src/lsp/edits.js';
 import { applyBootParams } from '../../src-core/src/boot-params.js';
 import { groupsView } from '../src/lsp/groups-view.js';
+import { describeHost } from '../src/lsp/describe.js';
 
 const t = createTestServices();
 afterEach(() => t.clear());
@@ -576,11 +577,32 @@ ${body}}
       expect(after).not.toContain('CC001');
     }
     expect(codes(await t.validate(arm('unknown')))).not.toContain('MDL012');
+    // caps unknown with register values: the assumed capabilities are not the file's, no MDL009
+    const unknownRegs = 'host h {\n    kernel 6.12\n    iommu d {\n        driver intel-vtd\n        caps unknown\n        ecap 0xf0050e\n    }\n}\n';
+    expect(codes(await t.validate(unknownRegs))).not.toContain('MDL009');
     // on a second caps line: the removal takes it from that line
     const amd = 'host h {\n    kernel 6.12\n    iommu ivhd1 {\n        driver amd-vi\n        caps interrupt-remapping\n        caps passthrough, snoop-control\n        msi x86-ir\n    }\n}\n';
     const { actions } = await actionsFor(amd, 'MDL012');
     expect(actions.map((a) => a.title).sort()).toEqual(['Remove passthrough on iommu ivhd1', 'Remove snoop-control on iommu ivhd1']);
     expect(apply(amd, actions.find((a) => /passthrough/.test(a.title))!)).toContain('        caps interrupt-remapping\n        caps snoop-control\n');
+  });
+
+  it('MDL010: the preferred fix turns the ignored hwpt block into assign (nothing simulated changes); switching backend is the other', async () => {
+    const host = HOST.replace('msi x86-vector', 'msi x86-ir');
+    const vm = (body: string) => `${host}vm v on h {\n    backend vfio-type1\n${body}}\n`;
+    const before = vm('    assign gpu\n    hwpt p { attach audio, gpu } // both\n');
+    const { actions } = await actionsFor(before, 'MDL010');
+    expect(actions.map((a) => [a.title, a.isPreferred === true])).toEqual([
+      ['Turn hwpt p into an assign line (this backend ignores it)', true],
+      ['Use backend iommufd-cdev for vm v', false],
+    ]);
+    const fixed = apply(before, actions[0]);
+    expect(fixed).toContain('    assign gpu, audio\n');
+    expect(fixed).not.toContain('hwpt p');
+    const norm = (c: string[]) => c.filter((x) => x !== 'MDL010').sort();
+    expect(norm(codes(await t.validate(fixed)))).toEqual(norm(codes(await t.validate(before))));
+    // no assign line yet: one is written
+    expect(apply(vm('    hwpt p { attach gpu }\n'), (await actionsFor(vm('    hwpt p { attach gpu }\n'), 'MDL010')).actions[0])).toContain('    assign gpu\n');
   });
 
   it('MDL011: a device in two hwpt blocks; the fix takes it out of the later block (and the block when it is left empty)', async () => {
@@ -1084,13 +1106,15 @@ describe('a host the simulator does not model (ARCH001)', () => {
   const ppc = 'host p {\n    kernel 6.6\n    arch ppc64le\n    root-port rp0 at 0000:00:01.0 {\n        endpoint nvme at 0000:01:00.0 { driver vfio-pci }\n    }\n}\nvm v on p {\n    assign nvme\n}\n';
   it('one ARCH001 on the host; hovers, inlay hints and the groups view answer without findings or a crash', async () => {
     const doc = await t.validate(ppc);
-    expect(codes(doc)).toEqual(['ARCH001']);
+    expect(codes(doc)).toEqual(['ARCH001', 'ARCH001']);
     const hover = async (needle: string, skip = 1) => {
       const h = await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(ppc.indexOf(needle) + skip) });
       return h === undefined ? undefined : (h.contents as { value: string }).value;
     };
     for (const needle of ['rp0', 'assign nvme']) expect(await hover(needle), needle).not.toMatch(/\*\*no iommu_group\*\*/);
     expect(await hover('p {')).toContain('ARCH001');
+    const sim = t.Iommu.simulation.SimulationCache.get(doc);
+    expect(describeHost(sim, sim.topology.hosts[0])).toMatch(/^\*\*host p\*\* — kernel 6\.6, ppc64le/);
     expect(await hover('nvme at')).toContain('POWER (ppc64le) is not simulated');
     expect(await hover('nvme at')).not.toContain('no iommu_group');
     expect(await hover('vm v', 3)).toContain('Its host: POWER (ppc64le) is not simulated');

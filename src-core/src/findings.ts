@@ -48,6 +48,8 @@ export type FixHint =
    */
   | { kind: 'move-to-hwpt'; vmId: string; deviceId: string; fromHwptId?: string; toHwptId?: string }
   | { kind: 'set-iommu-property'; iommuId: string; property: string; value: string }
+  /** Replace `hwpt` block `hwptId` of the VM by its devices on the VM's `assign` line (what the simulation does already). */
+  | { kind: 'hwpt-to-assign'; vmId: string; hwptId: string }
   /** Take the device out of `hwpt` block `hwptId` of the VM (the block goes when it is left empty). */
   | { kind: 'unlist-from-hwpt'; vmId: string; hwptId: string; deviceId: string }
   /** On the unit's `caps` line that lists capability `from` (the last such line), write capability `to` in its place. */

@@ -31,6 +31,7 @@ export function simulate(given: Topology, options: SimulationOptions = {}): Simu
   // hosts of an architecture outside the model (ARCH001) are left out, with the VMs on them
   const notSimulated = all.hosts.filter((h) => UNMODELLED_ARCHES.has(hostArch(h)));
   const input: Topology = notSimulated.length ? withoutHosts(all, notSimulated) : all;
+  const notSimulatedVms = notSimulated.length ? all.vms.filter((v) => notSimulated.some((h) => h.id === v.hostId)) : [];
   // rules read the hosts as the kernel sees them: devices in probe order, command-line switches applied
   const boot = new Map<string, BootParamEffect[]>();
   const hostsAsBooted = input.hosts.map((h) => {
@@ -84,6 +85,7 @@ export function simulate(given: Topology, options: SimulationOptions = {}): Simu
     deviceCaps: (hostId, id) => capsByHost.get(hostId)?.get(id),
     declaredHost: (id) => input.hosts.find((h) => h.id === id),
     notSimulated,
+    notSimulatedVms,
   };
   const findings: Finding[] = [];
   for (let r = 0; r < ALL_RULES.length; r++) {

@@ -67,7 +67,8 @@ describe('ARCH001: POWER and RISC-V hosts are not simulated', () => {
     const ppc = host('p', '6.6', [], [dev('nvme', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci', acs: null })], { arch: 'ppc64le' });
     const x86 = host('x', '6.12', [iommu('u', 'intel-vtd', { snoopControl: true, interruptRemapping: true, msi: 'x86-ir' })], [dev('gpu', 'endpoint', '0000:01:00.0', { driver: 'vfio-pci', acs: null })]);
     const r = simulate(topo([ppc, x86], [vm('v', 'p', ['nvme']), vm('w', 'x', ['gpu'])]));
-    expect(r.findings.filter((f) => f.elementId === 'p' || f.elementId === 'nvme' || f.elementId === 'v').map((f) => f.code)).toEqual(['ARCH001']);
+    expect(r.findings.filter((f) => f.elementId === 'p' || f.elementId === 'nvme' || f.elementId === 'v').map((f) => [f.code, f.elementId])).toEqual([['ARCH001', 'p'], ['ARCH001', 'v']]);
+    expect(r.findings.find((f) => f.elementId === 'v')!.message).toBe('VM v: its host p is POWER (ppc64le) and is not simulated; no finding is given for this VM');
     expect(r.findings.find((f) => f.code === 'ARCH001')!.message).toBe('host p: POWER (ppc64le) is not simulated; no finding is given for its devices and VMs');
     expect(r.hosts.has('p')).toBe(false);
     expect(r.vms.has('v')).toBe(false);

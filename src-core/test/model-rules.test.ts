@@ -126,15 +126,18 @@ describe('MDL010 / MDL011: hwpt blocks that change nothing', () => {
       const f = find(backend, [{ id: 'w1', name: 'shared', deviceIds: ['gpu', 'nic'] }]);
       expect(f.map((x) => [x.code, x.elementId]), backend).toEqual([['MDL010', 'w1']]);
       expect(f[0].message).toBe(`hwpt shared in VM v: backend ${backend} cannot attach devices to a manual HWPT; the block is ignored and its devices are simulated as assigned`);
-      expect(f[0].fixes).toEqual([{ kind: 'set-backend', vmId: 'v', backend: 'iommufd-cdev' }]);
+      expect(f[0].fixes).toEqual([{ kind: 'hwpt-to-assign', vmId: 'v', hwptId: 'w1' }, { kind: 'set-backend', vmId: 'v', backend: 'iommufd-cdev' }]);
     }
     expect(find('iommufd-cdev', [{ id: 'w1', name: 'shared', deviceIds: ['gpu', 'nic'] }])).toEqual([]);
     // before 6.6 there is no device cdev: no fix that would fail the VM (KVER001)
     const old = simulate(topo([{ ...h, kernel: { major: 6, minor: 2 } }], [vm('v', 'h', ['gpu', 'nic'], { backend: 'vfio-type1', hwpts: [{ id: 'w1', name: 'shared', deviceIds: ['gpu'] }] })])).findings.find((x) => x.code === 'MDL010')!;
-    expect(old.fixes).toBeUndefined();
+    expect(old.fixes).toEqual([{ kind: 'hwpt-to-assign', vmId: 'v', hwptId: 'w1' }]);
     expect(old.explanation).toContain('not on 6.2');
     // MDL011 stays quiet where MDL010 says the blocks are ignored
     expect(find('vfio-type1', [{ id: 'w1', name: 'a', deviceIds: ['gpu'] }, { id: 'w2', name: 'b', deviceIds: ['gpu'] }]).map((x) => x.code)).toEqual(['MDL010', 'MDL010']);
+    // nor before 6.6 on iommufd-cdev (no device cdev: KVER001)
+    const cdev65 = simulate(topo([{ ...h, kernel: { major: 6, minor: 5 } }], [vm('v', 'h', ['gpu'], { backend: 'iommufd-cdev', hwpts: [{ id: 'w1', name: 'a', deviceIds: ['gpu'] }, { id: 'w2', name: 'b', deviceIds: ['gpu'] }] })])).findings;
+    expect(cdev65.map((x) => x.code)).not.toContain('MDL011');
   });
   it('MDL011: a device in two hwpt blocks is attached through the first; the later listing is reported', () => {
     const f = find('iommufd-cdev', [

@@ -343,6 +343,20 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         }
         break;
       }
+      case 'hwpt-to-assign': {
+        const vm = node(fix.vmId);
+        const hw = node(fix.hwptId);
+        if (!isVm(vm) || !isHwptDecl(hw)) return undefined;
+        // its devices as written, but those the VM assigns already
+        const assigned = new Set(vm.props.flatMap((p) => (isAssignProp(p) ? p.devices.map((r) => r.ref) : [])));
+        const refs = hw.devices.filter((r, k) => !assigned.has(r.ref) && hw.devices.findIndex((o) => o.ref === r.ref) === k).map((r) => r.$refText);
+        title = `Turn hwpt ${hw.name} into an assign line (this backend ignores it)`;
+        const assign = vm.props.findLast(isAssignProp);
+        if (refs.length) edits.push(assign ? appendToList(assign, `, ${refs.join(', ')}`) : insertMember(vm, `assign ${refs.join(', ')}`, vm.props, (p) => !isHwptDecl(p)));
+        // the removal last: an insertion where the removed block begins must sort before it
+        edits.push(removeNode(hw));
+        break;
+      }
       case 'unlist-from-hwpt': {
         const vm = node(fix.vmId);
         const hw = node(fix.hwptId);

@@ -253,7 +253,9 @@ function archText(host: Host): string {
 /** Hover text for a host. */
 export function describeHost(l: Lookup, host: Host): string {
   const ha = l.result.hosts.get(host.id);
-  const lines = [`**host ${host.name}** — kernel ${ha?.kernel ? formatKernel(ha.kernel) : 'unknown'}, ${archText(host)}`, ''];
+  // the kernel simulated with; a host left out (ARCH001) shows the one it declares
+  const kernel = ha ? ha.kernel : host.kernel;
+  const lines = [`**host ${host.name}** — kernel ${kernel ? formatKernel(kernel) : 'unknown'}, ${archText(host)}`, ''];
   if (ha) {
     lines.push(`${ha.grouping.groups.length} iommu_group(s); ACS enabled before grouping: ${yesNo(ha.grouping.acsEnabledBeforeGrouping)}`, '');
     if (ha.domainPolicy) lines.push(`Default domains: ${policyText(ha.domainPolicy)}`, '');

@@ -40,6 +40,20 @@ export const archUnmodelledRule: Rule = {
         kernel: this.meta.kernel,
       });
     }
+    // each VM too: a VM file that imports the host shows its own note (the host's is in the host's file)
+    for (const v of ctx.notSimulatedVms ?? []) {
+      const h = ctx.notSimulated?.find((x) => x.id === v.hostId);
+      if (!h) continue;
+      out.push({
+        code: this.meta.code,
+        severity: this.meta.defaultSeverity,
+        message: `VM ${v.name}: its host ${h.name} is POWER (${hostArchOf(h).arch}) and is not simulated; no finding is given for this VM`,
+        explanation: `The host is left out of the simulation (see ARCH001 on host ${h.name}), and its VMs with it: nothing about this VM's device assignment is predicted.`,
+        elementId: v.id,
+        related: [{ id: h.id, message: 'not simulated (POWER)' }],
+        kernel: this.meta.kernel,
+      });
+    }
     return out;
   },
 };

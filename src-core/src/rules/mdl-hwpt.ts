@@ -23,7 +23,7 @@ export const hwptWithoutCdevRule: Rule = {
       { rule: 'IOMMUFD-CC-02', source: 'drivers/iommu/iommufd/hw_pagetable.c:iommufd_hwpt_alloc; drivers/vfio/device_cdev.c:vfio_df_ioctl_attach_pt', versions: '≥ 6.6 (device cdev)' },
       { rule: 'VFIO-GRP-08', source: 'drivers/vfio/device_cdev.c:vfio_df_ioctl_bind_iommufd', versions: '≥ 6.6' },
     ],
-    fix: 'Use `backend iommufd-cdev` (from 6.6; the quick fix), or turn the block into an `assign` line.',
+    fix: 'Turn the block into an `assign` line (the quick fix; nothing simulated changes), or use `backend iommufd-cdev` (from 6.6; a quick fix too, after which the block takes effect and is checked).',
   },
   check(ctx) {
     const out: Finding[] = [];
@@ -41,7 +41,9 @@ export const hwptWithoutCdevRule: Rule = {
           elementId: h.id,
           related: [{ id: vm.id, message: `backend ${vm.backend}` }],
           kernel: this.meta.kernel,
-          ...(cdev ? { fixes: [{ kind: 'set-backend' as const, vmId: vm.id, backend: 'iommufd-cdev' }] } : {}),
+          // first the fix that changes no outcome (the block as the assign line it is simulated as); the backend switch
+          // makes the block take effect, with what that brings (HWPT001, T1002, IR003 at bind), so it is not preferred
+          fixes: [{ kind: 'hwpt-to-assign', vmId: vm.id, hwptId: h.id }, ...(cdev ? [{ kind: 'set-backend' as const, vmId: vm.id, backend: 'iommufd-cdev' }] : [])],
         });
       }
     }
@@ -66,8 +68,9 @@ export const deviceInTwoHwptsRule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const vm of ctx.topology.vms) {
-      // on the group fd backends every block is ignored (MDL010), so no block attaches anything
-      if (vm.hwpts.length < 2 || vm.backend !== 'iommufd-cdev') continue;
+      // on the group fd backends every block is ignored (MDL010), and before 6.6 there is no device cdev (KVER001):
+      // no block attaches anything
+      if (vm.hwpts.length < 2 || vm.backend !== 'iommufd-cdev' || !since(effectiveKernel(ctx.hosts.get(vm.hostId)?.kernel), GATES.vfioCdev)) continue;
       const first = new Map<string, (typeof vm.hwpts)[number]>();
       for (const h of vm.hwpts) {
         for (const id of h.deviceIds) {

@@ -312,6 +312,8 @@ const capsContradictRegisters: Rule = {
     summary:
       'An Intel unit lists a capability whose bit is clear in its `ecap` / `cap` value (snoop-control: ECAP.SC bit 7, interrupt-remapping: ECAP.IR bit 3, passthrough: ECAP.PT bit 6, scalable-mode: ECAP.SMTS bit 43, caching-mode: CAP.CM bit 7), or does not list snoop-control, passthrough or caching-mode although the bit is set. The simulator reads `caps`, so an answer that depends on it (KVM001 for snoop control, IR001 for interrupt remapping) may be wrong. A unit with registers and no `caps` line takes its capabilities from the registers, as `iommu-topo import` writes them.',
     defaultSeverity: 'warning',
+    // a `caps unknown` unit is assumed capable (lowering): its caps are not the file's, so this waits with the others (SYN003)
+    readsCaps: true,
     kernel: [{ rule: 'CAP-VTD-02', source: 'drivers/iommu/intel/iommu.h (ecap_sc_support, ecap_ir_support, ecap_pass_through, ecap_smts, cap_caching_mode)', versions: 'all' }],
     fix: 'Make the caps line match the registers (adding a missing capability is a quick fix), or correct the register value.',
   },

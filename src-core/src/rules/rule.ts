@@ -27,6 +27,8 @@ export interface RuleContext {
    * with their VMs, as declared. `simulate()` provides it (empty when there are none).
    */
   notSimulated?: readonly Host[];
+  /** The VMs on {@link notSimulated} hosts, left out with them. */
+  notSimulatedVms?: readonly Vm[];
 }
 
 /** One diagnostic rule: one file under `src-core/src/rules/`, one stable code. */
