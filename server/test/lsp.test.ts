@@ -583,8 +583,22 @@ ${body}}
     // on a second caps line: the removal takes it from that line
     const amd = 'host h {\n    kernel 6.12\n    iommu ivhd1 {\n        driver amd-vi\n        caps interrupt-remapping\n        caps passthrough, snoop-control\n        msi x86-ir\n    }\n}\n';
     const { actions } = await actionsFor(amd, 'MDL012');
-    expect(actions.map((a) => a.title).sort()).toEqual(['Remove passthrough on iommu ivhd1', 'Remove snoop-control on iommu ivhd1']);
-    expect(apply(amd, actions.find((a) => /passthrough/.test(a.title))!)).toContain('        caps interrupt-remapping\n        caps snoop-control\n');
+    expect(actions.map((a) => [a.title, a.isPreferred === true])).toEqual([
+      ['Remove snoop-control, passthrough from iommu ivhd1', true],
+      ['Remove snoop-control from iommu ivhd1', false],
+      ['Remove passthrough from iommu ivhd1', false],
+    ]);
+    expect(apply(amd, actions[2])).toContain('        caps interrupt-remapping\n        caps snoop-control\n');
+    // the combined fix clears MDL012 (the emptied line goes)
+    const both = apply(amd, actions[0]);
+    expect(both).toContain('        caps interrupt-remapping\n        msi x86-ir\n');
+    expect(codes(await t.validate(both))).not.toContain('MDL012');
+    // one capability on two caps lines: out of both
+    const twice = amd.replace('        caps interrupt-remapping\n', '        caps interrupt-remapping, snoop-control // again\n');
+    const fix = (await actionsFor(twice, 'MDL012')).actions.find((a) => a.title === 'Remove snoop-control from iommu ivhd1')!;
+    const fixed = apply(twice, fix);
+    expect(fixed).not.toContain('snoop-control');
+    expect(codes(await t.validate(apply(twice, (await actionsFor(twice, 'MDL012')).actions[0])))).not.toContain('MDL012');
   });
 
   it('MDL010: the preferred fix turns the ignored hwpt block into assign (nothing simulated changes); switching backend is the other', async () => {

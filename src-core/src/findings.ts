@@ -52,6 +52,8 @@ export type FixHint =
   | { kind: 'hwpt-to-assign'; vmId: string; hwptId: string }
   /** Take the device out of `hwpt` block `hwptId` of the VM (the block goes when it is left empty). */
   | { kind: 'unlist-from-hwpt'; vmId: string; hwptId: string; deviceId: string }
+  /** Take capabilities `caps` out of every `caps` line of the unit that lists them (a line left empty goes). */
+  | { kind: 'remove-iommu-caps'; iommuId: string; caps: string[] }
   /** On the unit's `caps` line that lists capability `from` (the last such line), write capability `to` in its place. */
   | { kind: 'replace-iommu-cap'; iommuId: string; from: string; to: string }
   /** Declare which IOMMU unit translates the device and everything below it (`iommu <unit>` on it). */

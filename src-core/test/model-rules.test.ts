@@ -164,14 +164,18 @@ describe('MDL012: a capability of another IOMMU driver', () => {
     expect(f.message).toBe("IOMMU u: 'coherent-walk' is not a capability of arm-smmu-v3; ignored (did you mean 'coherent'?)");
     expect(f.fixes).toEqual([{ kind: 'replace-iommu-cap', iommuId: 'u', from: 'coherent-walk', to: 'coherent' }]);
     // and with coherent listed too, only the removal
-    expect(mdl(arm('arm-smmu-v3', { coherentWalk: true, coherent: true }))[0].fixes).toEqual([{ kind: 'set-iommu-property', iommuId: 'u', property: 'coherentWalk', value: 'false' }]);
+    expect(mdl(arm('arm-smmu-v3', { coherentWalk: true, coherent: true }))[0].fixes).toEqual([{ kind: 'remove-iommu-caps', iommuId: 'u', caps: ['coherent-walk'] }]);
     expect(mdl(arm('arm-smmu', { coherentWalk: true }))).toEqual([]);
   });
   it('Intel and Arm capabilities on an AMD unit; nothing for the driver\'s own', () => {
     const h = host('h', '6.12', [iommu('ivhd0', 'amd-vi', { interruptRemapping: true, snoopControl: true, canwbs: true, cachingMode: true })], []);
     const [f] = simulate(topo([h])).findings.filter((x) => x.code === 'MDL012');
     expect(f.message).toBe("IOMMU ivhd0: 'snoop-control', 'canwbs' are not capabilities of amd-vi; ignored");
-    expect(f.fixes?.map((x) => x.kind === 'set-iommu-property' && x.property)).toEqual(['snoopControl', 'canwbs']);
+    expect(f.fixes).toEqual([
+      { kind: 'remove-iommu-caps', iommuId: 'ivhd0', caps: ['snoop-control', 'canwbs'] },
+      { kind: 'remove-iommu-caps', iommuId: 'ivhd0', caps: ['snoop-control'] },
+      { kind: 'remove-iommu-caps', iommuId: 'ivhd0', caps: ['canwbs'] },
+    ]);
     expect(simulate(topo([host('h', '6.12', [iommu('d', 'intel-vtd', { interruptRemapping: true, snoopControl: true, passthrough: true, graphicsOnly: false })], [])])).findings.filter((x) => x.code === 'MDL012')).toEqual([]);
   });
 });

@@ -368,6 +368,18 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         edits = removeListElements(hw, 'devices', at) ?? [];
         break;
       }
+      case 'remove-iommu-caps': {
+        const unit = node(fix.iommuId);
+        if (!isIommu(unit)) return undefined;
+        title = `Remove ${fix.caps.join(', ')} from iommu ${unit.name}`;
+        // from every caps line that lists one of them (caps lines add up)
+        for (const line of unit.props.filter(isIommuCapsProp)) {
+          const at = line.caps.flatMap((c, k) => (fix.caps.includes(c) ? [k] : []));
+          if (at.length) edits.push(...(removeListElements(line, 'caps', at) ?? [undefined]));
+        }
+        if (!edits.length) return undefined;
+        break;
+      }
       case 'replace-iommu-cap': {
         const unit = node(fix.iommuId);
         if (!isIommu(unit)) return undefined;

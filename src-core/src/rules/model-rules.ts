@@ -389,10 +389,14 @@ const capOfOtherDriver: Rule = {
             `${foreign.map((c) => `\`${c.name}\` is read for ${c.drivers.join(' and ')} units only`).join('; ')}. The ${u.driver} driver has no such capability, so the simulation of this unit does not read ${names.length === 1 ? 'it' : 'them'}: an answer you expect from ${names.length === 1 ? 'it' : 'them'} (IOMMU_CAP_CACHE_COHERENCY, enforce_cache_coherency, interrupt remapping) does not follow.${meant.length ? ` The ${u.driver} capability of that meaning is \`${meant.join('`, `')}\`.` : ''}`,
           ),
           // per listed capability: the one of this driver that means the same in its place, when there is one; else out
-          fixes: foreign.map((c): FixHint => {
-            const instead = MEANT[c.name]?.[u.driver];
-            return instead && meant.includes(instead) ? { kind: 'replace-iommu-cap', iommuId: u.id, from: c.name, to: instead } : { kind: 'set-iommu-property', iommuId: u.id, property: c.field, value: 'false' };
-          }),
+          // (from every caps line); with several, first one fix that takes them all out
+          fixes: [
+            ...(foreign.length > 1 ? [{ kind: 'remove-iommu-caps' as const, iommuId: u.id, caps: names }] : []),
+            ...foreign.map((c): FixHint => {
+              const instead = MEANT[c.name]?.[u.driver];
+              return instead && meant.includes(instead) ? { kind: 'replace-iommu-cap', iommuId: u.id, from: c.name, to: instead } : { kind: 'remove-iommu-caps', iommuId: u.id, caps: [c.name] };
+            }),
+          ],
         });
       }
     }
