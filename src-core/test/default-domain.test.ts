@@ -156,9 +156,12 @@ describe('DOM002: iommu=pt on an Intel unit without ECAP.PT', () => {
     // a unit whose caps come from its registers: the register alone; a second unit with PT keeps iommu=pt useful
     const regs = simulate(topo([intel('6.12', { ...NO_PT, capsFromRegisters: true }, { cmdline: 'quiet iommu=pt,soft' })], [vm('v', 'h', ['nic'])])).findings.find((x) => x.code === 'DOM002')!;
     expect(regs.fixes).toEqual([
-      { kind: 'set-cmdline', hostId: 'h', cmdline: 'quiet iommu=soft', removed: 'iommu=pt,soft' },
+      { kind: 'set-cmdline', hostId: 'h', cmdline: 'quiet iommu=soft', removed: 'iommu=pt' },
       { kind: 'set-iommu-property', iommuId: 'dmar0', property: 'ecap', value: ecap },
     ]);
+    // every pass-through request goes, and the title names each
+    const both = simulate(topo([intel('6.12', NO_PT, { cmdline: 'iommu.passthrough=1 iommu=pt' })])).findings.find((x) => x.code === 'DOM002')!;
+    expect(both.fixes![0]).toEqual({ kind: 'set-cmdline', hostId: 'h', cmdline: '', removed: 'iommu.passthrough=1 and iommu=pt' });
     const two = intel('6.12', NO_PT, { cmdline: 'iommu=pt' });
     two.iommus.push(iommu('dmar1', 'intel-vtd', { passthrough: true, interruptRemapping: true }));
     two.devices = two.devices.map((d) => (d.id === 'rp' ? { ...d, iommuId: 'dmar0' } : d.id === 'rp2' ? { ...d, iommuId: 'dmar1' } : d));

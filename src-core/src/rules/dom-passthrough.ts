@@ -22,11 +22,21 @@ function passthroughFixes(host: Host, unit: Iommu, from: string | undefined): Fi
   const out: FixHint[] = [];
   const translating = host.iommus.filter((u) => u.driver !== 'none');
   if (from && host.cmdline !== undefined && translating.every(lacksPassthrough)) {
-    // every request for it (a later one would take over): `iommu.passthrough=<true>`, and `iommu=pt…` options
-    const cmdline = withoutOptions(host.cmdline, (e, options) =>
-      e.key === 'iommu.passthrough' ? kstrtobool(e.value, host.kernel) === true : e.key === 'iommu' ? options.flatMap((o, i) => (o.startsWith('pt') ? [i] : [])) : false,
-    );
-    if (cmdline !== host.cmdline) out.push({ kind: 'set-cmdline', hostId: host.id, cmdline, removed: from });
+    // every request for it (a later one would take over): `iommu.passthrough=<true>`, and `iommu=pt…` options; the
+    // fix's title names each one taken out
+    const removed: string[] = [];
+    const cmdline = withoutOptions(host.cmdline, (e, options) => {
+      if (e.key === 'iommu.passthrough') {
+        const on = kstrtobool(e.value, host.kernel) === true;
+        if (on) removed.push(e.token);
+        return on;
+      }
+      if (e.key !== 'iommu') return false;
+      const at = options.flatMap((o, i) => (o.startsWith('pt') ? [i] : []));
+      for (const i of at) removed.push(`iommu=${options[i]}`);
+      return at;
+    });
+    if (cmdline !== host.cmdline) out.push({ kind: 'set-cmdline', hostId: host.id, cmdline, removed: [...new Set(removed)].join(' and ') || from });
   }
   if (unit.rawEcap !== undefined) {
     const ecap: FixHint = { kind: 'set-iommu-property', iommuId: unit.id, property: 'ecap', value: `0x${(unit.rawEcap | (1n << BigInt(VTD_ECAP.PT))).toString(16)}` };
