@@ -4,7 +4,7 @@
  * need this once each, and big topology files have thousands. Here the assignment of each grammar element
  * is looked up once and remembered, and the search stops at the wanted occurrence.
  */
-import { GrammarAST, type AstNode, type CstNode } from 'langium';
+import { GrammarAST, isCompositeCstNode, isLeafCstNode, type AstNode, type CstNode } from 'langium';
 
 type Feature = string | null;
 const featureOf = new WeakMap<object, Feature>();
@@ -58,4 +58,20 @@ export function findPropertyCst(cst: CstNode | undefined, property: string, inde
   const found = last;
   owner = last = undefined; // keep no AST alive
   return found;
+}
+
+/**
+ * True if keyword `keyword` is one of the tokens of `cst`'s own rule: a keyword leaf of the node, or of a composite
+ * node of the same AST node (the one a rule call wraps around the rule's tokens); other rule calls are not searched.
+ * What `GrammarUtils.findNodeForKeyword` answers for such a keyword, without a tree stream per call (the lowering asks
+ * it for every `acs` line of a host).
+ */
+export function hasKeyword(cst: CstNode | undefined, keyword: string): boolean {
+  if (!cst || !isCompositeCstNode(cst)) return false;
+  for (const c of cst.content) {
+    if (isLeafCstNode(c)) {
+      if (!c.hidden && c.tokenType.name === keyword) return true;
+    } else if (c.astNode === cst.astNode && hasKeyword(c, keyword)) return true;
+  }
+  return false;
 }

@@ -8,7 +8,8 @@
  * - Element ids are stable for a given text: `h:<host>`, `i:<host>/<iommu>`, `d:<host>/<device>`, `v:<vm>`,
  *   `w:<vm>/<hwpt>`. Duplicated names get a `#n` suffix so ids stay unique.
  */
-import { isCompositeCstNode, isLeafCstNode, type AstNode, type CstNode } from 'langium';
+import { type AstNode } from 'langium';
+import { hasKeyword } from '../language/cst-lookup.js';
 import { VTD_BITS, vtdBit } from '../../../src-core/src/caps/vtd-registers.js';
 import { hexDigitValue, parseBdf } from '../../../src-core/src/bdf.js';
 import { repairBdf } from './bdf-text.js';
@@ -219,22 +220,6 @@ function hexPart(text: string | undefined, k: 0 | 1): number | undefined {
   if (colon < 0) return undefined;
   const next = text.indexOf(':', colon + 1);
   return hexField(text, colon + 1, next < 0 ? text.length : next);
-}
-
-/**
- * True if keyword `keyword` is one of the tokens of `cst`'s own rule: a leaf of the node, or of a composite node
- * of the same AST node (the one a rule call wraps around the rule's tokens); other rule calls are not
- * searched. What `GrammarUtils.findNodeForKeyword` answers for such a keyword, without a tree stream per line (this runs
- * for every `acs` line of a host).
- */
-function hasKeyword(cst: CstNode | undefined, keyword: string): boolean {
-  if (!cst || !isCompositeCstNode(cst)) return false;
-  for (const c of cst.content) {
-    if (isLeafCstNode(c)) {
-      if (!c.hidden && c.text === keyword) return true;
-    } else if (c.astNode === cst.astNode && hasKeyword(c, keyword)) return true; // a rule call's node around the rule's own
-  }
-  return false;
 }
 
 /** ACS flag bits by upper-case name. */

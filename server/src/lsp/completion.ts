@@ -21,6 +21,7 @@ import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js'
 import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
 import { strayWords } from '../language/stray-words.js';
 import { resolveImportUri } from '../language/iommu-scope.js';
+import { hasKeyword } from '../language/cst-lookup.js';
 
 /**
  * The string leaf (`"…"`) of a node that `is` accepts, at or just before the cursor (at its end the closing quote is
@@ -264,7 +265,7 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
       // the `acs` keyword of the rule starts another acs property
       if (!inAcs || (GrammarAST.isKeyword(next.feature) && next.feature.value === 'acs')) return;
       // a list keyword the line has already (`acs cap | ctl SV`: not `ctl` again)
-      if (GrammarAST.isKeyword(next.feature) && this.lineHasKeyword(acs, next.feature.value)) return;
+      if (GrammarAST.isKeyword(next.feature) && hasKeyword(acs.$cstNode, next.feature.value)) return;
     }
     const slot = this.slotOf(context, next);
     if (slot && !GrammarAST.isCrossReference(slot.assignment.terminal)) {
@@ -307,11 +308,6 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
       this.acsLines.set(context, known);
     }
     return known ?? undefined;
-  }
-
-  /** Whether keyword `keyword` is one of the tokens of the line `node` (its own CST leaves, rule calls included). */
-  private lineHasKeyword(node: AstNode, keyword: string): boolean {
-    return node.$cstNode ? CstUtils.streamCst(node.$cstNode).some((n) => !n.hidden && n.text === keyword && (n as { tokenType?: { name?: string } }).tokenType?.name === keyword) : false;
   }
 
   /**
