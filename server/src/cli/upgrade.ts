@@ -12,6 +12,7 @@ import { ASSUMED_KERNEL, formatKernel } from '../../../src-core/src/kernel-versi
 import { gatesBetween, gateRelease, type CrossedGate } from '../../../src-core/src/kernel-gates.js';
 import { unmatchedBy } from '../../../src-core/src/kernel-upgrade.js';
 import type { KernelVersion } from '../../../src-core/src/model.js';
+import { notSimulatedReason } from '../../../src-core/src/rules/arch-unmodelled.js';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { diagnosticMessage, type IommuDiagnosticData } from '../language/iommu-validator.js';
 import { diagnosticLine, displayPath, type CheckRun } from './check.js';
@@ -73,14 +74,15 @@ export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVer
       const id = `${h.name}\0${where ?? f.path}`;
       if ((where && where !== f.document.uri.toString() && given.has(where)) || seen.has(id)) continue;
       seen.add(id);
+      const path = displayPath(cwd, where ? URI.parse(where).fsPath : f.path);
       // a host the simulator leaves out (ARCH001) crosses no modelled release: listed with why
       if (!sim.result.hosts.has(h.id)) {
-        const why = sim.result.findings.find((x) => x.code === 'ARCH001' && x.elementId === h.id);
-        if (why) hosts.push({ name: h.name, path: displayPath(cwd, where ? URI.parse(where).fsPath : f.path), from: h.kernel ? formatKernel(h.kernel) : '', to: formatKernel(to), gates: [], notSimulated: `${why.message.replace(/^host \S+: /, '')} (ARCH001)` });
+        const why = notSimulatedReason(h);
+        if (why) hosts.push({ name: h.name, path, from: h.kernel ? formatKernel(h.kernel) : '', to: formatKernel(to), gates: [], notSimulated: `${why} (ARCH001)` });
         continue;
       }
       const from = sim.result.hosts.get(h.id)?.kernel;
-      hosts.push({ name: h.name, path: displayPath(cwd, where ? URI.parse(where).fsPath : f.path), from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to) });
+      hosts.push({ name: h.name, path, from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to) });
     }
   }
   const files: UpgradeFile[] = current.files.map((f, i) => {

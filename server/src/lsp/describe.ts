@@ -11,6 +11,7 @@ import { lacksPassthrough, policyText, type DefaultDomain } from '../../../src-c
 import { cmdlineEffects } from '../../../src-core/src/cmdline-effects.js';
 import { initArguments } from '../../../src-core/src/kernel-cmdline.js';
 import { hostArchOf } from '../../../src-core/src/arch.js';
+import { notSimulatedReason } from '../../../src-core/src/rules/arch-unmodelled.js';
 import { resolveIommu } from '../../../src-core/src/groups/index.js';
 import { bootEffectOn } from '../../../src-core/src/boot-params.js';
 import { intelIrBlockers, unitStatesIr } from '../../../src-core/src/caps/msi.js';
@@ -83,10 +84,8 @@ export function describeDevice(l: Lookup, dev: PciDevice): string {
   const ids = dev.vendorId !== undefined ? ` \`${hex4(dev.vendorId)}:${hex4(dev.deviceId ?? 0)}\`` : '';
   const lines = [`**${dev.kind} ${dev.name}** \`${formatBdf(dev.bdf)}\`${ids}`, ''];
   // a host the simulator leaves out (ARCH001): nothing is predicted for its devices
-  if (host && !ha) {
-    const why = l.result.findings.find((f) => f.code === 'ARCH001' && f.elementId === host.id);
-    if (why) return [...lines, `${why.message.replace(/^host \S+: /, 'Host: ')} (ARCH001).`].join('\n');
-  }
+  const why = host && !ha ? notSimulatedReason(host) : undefined;
+  if (why) return [...lines, `Host: ${why} (ARCH001).`].join('\n');
   if (group) {
     const others = group.deviceIds.filter((id) => id !== dev.id);
     lines.push(`**iommu_group ${group.number}** (expected number; membership is exact)${others.length ? ` with ${others.map((o) => deviceName(l, o)).join(', ')}` : ' — alone'}`);
@@ -182,8 +181,8 @@ export function describeVm(l: Lookup, vm: Vm): string {
       ...va.attach.map((o) => `| ${deviceName(l, o.deviceId)} | ${outcomeLine(o)} |`),
     );
   } else {
-    const why = host && l.result.findings.find((f) => f.code === 'ARCH001' && f.elementId === host.id);
-    if (why) lines.push(`${why.message.replace(/^host \S+: /, 'Its host: ')} (ARCH001).`);
+    const why = host && notSimulatedReason(host);
+    if (why) lines.push(`Its host: ${why} (ARCH001).`);
   }
   lines.push(...findingsSection(l, vm.id));
   return lines.join('\n');

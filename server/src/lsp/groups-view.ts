@@ -19,6 +19,7 @@ import type { DefaultDomain } from '../../../src-core/src/groups/default-domain.
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { formatKernel } from '../../../src-core/src/kernel-version.js';
 import type { PciDevice } from '../../../src-core/src/model.js';
+import { notSimulatedReason } from '../../../src-core/src/rules/arch-unmodelled.js';
 import { findPropertyCst } from '../language/cst-lookup.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { effectiveSeverity, heldBackUntil, severityOverrides } from '../language/iommu-validator.js';
@@ -62,8 +63,8 @@ export function groupsView(doc: LangiumDocument, sim: DocumentSimulation, overri
     if (held?.unnamed) continue;
     if (!analysis) {
       // not simulated (an architecture outside the model, ARCH001): listed, with why and no groups
-      const why = sim.result.findings.find((f) => f.code === 'ARCH001' && f.elementId === host.id);
-      if (why) hosts.push({ name: host.name, kernel: host.kernel ? formatKernel(host.kernel) : undefined, location: locationOf(sim.nodeOf.get(host.id)), heldBack: `${why.message.replace(/^host \S+: /, '')} (ARCH001)`, groups: [], ungrouped: [] });
+      const why = notSimulatedReason(host);
+      if (why) hosts.push({ name: host.name, kernel: host.kernel ? formatKernel(host.kernel) : undefined, location: locationOf(sim.nodeOf.get(host.id)), heldBack: `${why} (ARCH001)`, groups: [], ungrouped: [] });
       continue;
     }
     const device = (d: PciDevice, reason: string): GroupsViewDevice => ({

@@ -1,6 +1,6 @@
-import { hostArchOf } from '../arch.js';
+import { hostArch, hostArchOf } from '../arch.js';
 import type { Finding } from '../findings.js';
-import type { Arch } from '../model.js';
+import type { Arch, Host } from '../model.js';
 import type { Rule } from './rule.js';
 
 /**
@@ -12,6 +12,16 @@ import type { Rule } from './rule.js';
  * virtio-iommu for one, group with `pci_device_group`, GRP-DRV-01.)
  */
 export const UNMODELLED_ARCHES: ReadonlySet<Arch> = new Set<Arch>(['ppc64le']);
+
+/**
+ * Why `host` is not simulated, as ARCH001 says it after the host's name (`POWER (ppc64le) is not simulated; no finding
+ * is given for its devices and VMs`), or undefined for a host of a modelled architecture. For the hover, the groups
+ * view and `upgrade`, which show that text in place of predictions.
+ */
+export function notSimulatedReason(host: Pick<Host, 'arch' | 'iommus'>): string | undefined {
+  const arch = hostArch(host);
+  return UNMODELLED_ARCHES.has(arch) ? `POWER (${arch}) is not simulated; no finding is given for its devices and VMs` : undefined;
+}
 
 /** ARCH001: a host of an architecture the simulator does not model; nothing about it or its VMs is predicted. */
 export const archUnmodelledRule: Rule = {
@@ -29,11 +39,11 @@ export const archUnmodelledRule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const h of ctx.notSimulated ?? []) {
-      const { arch, source } = hostArchOf(h);
+      const { source } = hostArchOf(h);
       out.push({
         code: this.meta.code,
         severity: this.meta.defaultSeverity,
-        message: `host ${h.name}: POWER (${arch}) is not simulated; no finding is given for its devices and VMs`,
+        message: `host ${h.name}: ${notSimulatedReason(h)}`,
         explanation: `On POWER the spapr TCE IOMMU forms iommu_groups per Partitionable Endpoint in platform code (not with the PCI ACS algorithm), VFIO uses the vfio_iommu_spapr_tce backend, which has no MSI isolation check, and from 5.19 to 6.3 VFIO refuses its devices because the platform had no iommu_ops to report IOMMU_CAP_CACHE_COHERENCY (fixed in 6.4, a940904443e4). The simulator models the x86, Arm and s390 paths; rather than predict with the wrong rules (every device would appear to have no iommu_group), it leaves this host (architecture ${source === 'stated' ? 'stated by its `arch` line' : 'inferred'}) and its VMs out.`,
         elementId: h.id,
         related: [],
