@@ -701,6 +701,18 @@ ${body}}
     expect(codes(await t.validate(base + 'vm v on h {\n    assign gpu, audio\n}\n'))).not.toContain('DOM001');
   });
 
+  it('the unassign fix removes every mention of the device, also one listed twice on a line (REF003)', async () => {
+    const base = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci');
+    const text = base.replace('no-snoop on\n', 'no-snoop on\n            requires-direct-mapping\n') + 'vm v on h {\n    assign gpu, audio, gpu\n}\n';
+    const doc = await t.validate(text);
+    const diagnostic = diagnosticsWithCode(doc, 'DOM001').find((d) => d.message.startsWith('gpu '))!;
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    const fixed = apply(text, actions.find((a) => a.title === 'Remove gpu from vm v')!);
+    expect(fixed).toContain('    assign audio\n');
+    expect(fixed).not.toMatch(/assign[^\n]*gpu/);
+    expect(diagnosticsWithCode(await t.validate(fixed), 'DOM001').map((d) => d.message)).toEqual(['audio (0000:01:00.1) in VM v: firmware requires a 1:1 IOMMU mapping for gpu (0000:01:00.0) → -EINVAL at VFIO_GROUP_SET_CONTAINER']);
+  });
+
   it('VIA001 whole-group fix: a member whose name is a keyword (it cannot be referenced by it) is added by its BDF', async () => {
     const host = HOST.replace('endpoint audio at', 'endpoint host at');
     for (const [vm, expected] of [

@@ -42,7 +42,7 @@ import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { paramLine, propertyKeyword, singleValuedKey, type IommuDiagnosticData } from '../language/iommu-validator.js';
 import { wordKeywords } from '../language/keywords.js';
-import { appendToList, insertMember, removeListElement, removeListElements, removeNode, replaceNode, replaceProperty, type DocEdit } from './edits.js';
+import { appendToList, insertMember, removeListElement, removeListElementsWhere, removeNode, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
 /** Title suffix of an action whose fix hint carries a `warning`; the warning itself is in the action's `data`. */
 export const INSECURE_SUFFIX = ' (insecure)';
@@ -60,9 +60,7 @@ export interface IommuCodeActionData {
 function outOfHwptBlocks(vm: Vm, dev: PciDevice, keep?: HwptDecl): (DocEdit | undefined)[] {
   const removals: (DocEdit | undefined)[] = [];
   for (const p of vm.props) {
-    if (!isHwptDecl(p) || p === keep) continue;
-    const at = p.devices.flatMap((r, k) => (r.ref === dev ? [k] : []));
-    if (at.length) removals.push(...(removeListElements(p, 'devices', at) ?? [undefined]));
+    if (isHwptDecl(p) && p !== keep) removals.push(...(removeListElementsWhere(p, 'devices', (r) => r.ref === dev) ?? [undefined]));
   }
   return removals;
 }
@@ -285,11 +283,8 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const dev = node(fix.deviceId);
         if (!isVm(vm) || !isPciDevice(dev)) return undefined;
         title = `Remove ${dev.name} from vm ${vm.name}`;
-        for (const p of vm.props) {
-          if (!isAssignProp(p) && !isHwptDecl(p)) continue;
-          const i = p.devices.findIndex((r) => r.ref === dev);
-          if (i >= 0) edits.push(removeListElement(p, 'devices', i));
-        }
+        // every mention: a device listed twice on one line (REF003) would otherwise stay assigned
+        for (const p of vm.props) if (isAssignProp(p) || isHwptDecl(p)) edits.push(...(removeListElementsWhere(p, 'devices', (r) => r.ref === dev) ?? [undefined]));
         break;
       }
       case 'set-driver': {
@@ -334,7 +329,9 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const unit = node(fix.iommuId);
         if (!isIommu(unit)) return undefined;
         const capName = IOMMU_CAPS.find((c) => c.field === fix.property)?.name;
-        title = capName ? `${fix.value === 'false' ? 'Remove' : 'Enable'} ${capName} on iommu ${unit.name}` : `Set ${fix.property} ${fix.value} on iommu ${unit.name}`;
+        // a capability field is only ever turned on (removals are `remove-iommu-caps`)
+        if (capName && fix.value !== 'true') return undefined;
+        title = capName ? `Enable ${capName} on iommu ${unit.name}` : `Set ${fix.property} ${fix.value} on iommu ${unit.name}`;
         edits = [this.iommuEdit(unit, fix.property, fix.value)];
         // turning IR on for a unit whose `msi x86-vector` line says it is off: that line goes too (else MDL007)
         if (fix.property === 'interruptRemapping' && fix.value === 'true') {
@@ -362,10 +359,10 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const hw = node(fix.hwptId);
         const dev = node(fix.deviceId);
         if (!isVm(vm) || !isHwptDecl(hw) || !isPciDevice(dev)) return undefined;
-        const at = hw.devices.flatMap((r, k) => (r.ref === dev ? [k] : []));
-        if (!at.length) return undefined;
+        const removal = removeListElementsWhere(hw, 'devices', (r) => r.ref === dev);
+        if (!removal?.length) return undefined;
         title = `Remove ${dev.name} from hwpt ${hw.name}`;
-        edits = removeListElements(hw, 'devices', at) ?? [];
+        edits = removal;
         break;
       }
       case 'remove-iommu-caps': {
@@ -373,10 +370,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         if (!isIommu(unit)) return undefined;
         title = `Remove ${fix.caps.join(', ')} from iommu ${unit.name}`;
         // from every caps line that lists one of them (caps lines add up)
-        for (const line of unit.props.filter(isIommuCapsProp)) {
-          const at = line.caps.flatMap((c, k) => (fix.caps.includes(c) ? [k] : []));
-          if (at.length) edits.push(...(removeListElements(line, 'caps', at) ?? [undefined]));
-        }
+        for (const line of unit.props.filter(isIommuCapsProp)) edits.push(...(removeListElementsWhere(line, 'caps', (c) => fix.caps.includes(c)) ?? [undefined]));
         if (!edits.length) return undefined;
         break;
       }
@@ -498,18 +492,11 @@ export class IommuCodeActionProvider implements CodeActionProvider {
 
   /**
    * `property` is a core {@link CoreIommu} field: a capability field (`interruptRemapping`) becomes an entry
-   * in the `caps` list (or its removal for `false`), other fields (`pgtable`, `msi`) become a property line.
+   * in the `caps` list (the caller only turns capabilities on), other fields (`pgtable`, `msi`) become a property line.
    */
   private iommuEdit(unit: Iommu, property: string, value: string): DocEdit | undefined {
     const cap = IOMMU_CAPS.find((c) => c.field === property);
-    if (cap) {
-      if (value === 'false') {
-        // from the caps line that lists it (caps lines add up: it may be on any of them)
-        const caps = unit.props.filter(isIommuCapsProp).findLast((l) => l.caps.includes(cap.name));
-        return caps ? removeListElement(caps, 'caps', caps.caps.lastIndexOf(cap.name)) : undefined;
-      }
-      return this.iommuEdit(unit, 'caps', cap.name);
-    }
+    if (cap) return this.iommuEdit(unit, 'caps', cap.name);
     if (property === 'caps') {
       // caps lines add up: a value on any of them is there already; a new one goes on the last
       const lines = unit.props.filter(isIommuCapsProp);

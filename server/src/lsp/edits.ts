@@ -171,6 +171,16 @@ export function removeListElements(node: AstNode, property: string, indices: rea
 }
 
 /**
+ * Remove the elements of `node`'s comma list `property` for which `pred` holds ({@link removeListElements}): `[]` when
+ * none does, undefined when the edits cannot be built (no CST).
+ */
+export function removeListElementsWhere<N extends AstNode, K extends keyof N & string>(node: N, property: K, pred: (value: N[K] extends readonly (infer E)[] ? E : never) => boolean): DocEdit[] | undefined {
+  const values = (node[property] ?? []) as unknown as readonly (N[K] extends readonly (infer E)[] ? E : never)[];
+  const at = values.flatMap((v, k) => (pred(v) ? [k] : []));
+  return at.length ? removeListElements(node, property, at) : [];
+}
+
+/**
  * Insert `text` (e.g. `, gpu`) right after the last element of `node`'s comma list `property` (`assign a, b` or
  * `hwpt x { attach a, b }`), or at the end of the node when the list is empty.
  */

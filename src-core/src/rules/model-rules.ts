@@ -380,7 +380,12 @@ const capOfOtherDriver: Rule = {
         const foreign = IOMMU_CAPS.filter((c) => u[c.field] === true && !c.drivers.includes(u.driver));
         if (!foreign.length) continue;
         const names = foreign.map((c) => c.name);
-        const meant = foreign.map((c) => MEANT[c.name]?.[u.driver]).filter((m): m is string => m !== undefined && u[IOMMU_CAPS.find((c) => c.name === m)!.field] !== true);
+        // per listed capability, the one of this driver that means the same, when the unit does not list that already
+        const insteadOf = foreign.map((c) => {
+          const m = MEANT[c.name]?.[u.driver];
+          return m !== undefined && u[IOMMU_CAPS.find((x) => x.name === m)!.field] !== true ? m : undefined;
+        });
+        const meant = insteadOf.filter((m): m is string => m !== undefined);
         out.push({
           ...finding(
             this.meta,
@@ -392,9 +397,9 @@ const capOfOtherDriver: Rule = {
           // (from every caps line); with several, first one fix that takes them all out
           fixes: [
             ...(foreign.length > 1 ? [{ kind: 'remove-iommu-caps' as const, iommuId: u.id, caps: names }] : []),
-            ...foreign.map((c): FixHint => {
-              const instead = MEANT[c.name]?.[u.driver];
-              return instead && meant.includes(instead) ? { kind: 'replace-iommu-cap', iommuId: u.id, from: c.name, to: instead } : { kind: 'remove-iommu-caps', iommuId: u.id, caps: [c.name] };
+            ...foreign.map((c, i): FixHint => {
+              const instead = insteadOf[i];
+              return instead ? { kind: 'replace-iommu-cap', iommuId: u.id, from: c.name, to: instead } : { kind: 'remove-iommu-caps', iommuId: u.id, caps: [c.name] };
             }),
           ],
         });
