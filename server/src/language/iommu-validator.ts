@@ -12,16 +12,12 @@ import type { Finding, Severity } from '../../../src-core/src/findings.js';
 import { parseKernelVersion } from '../../../src-core/src/kernel-version.js';
 import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import { VALUE_SLOTS, type ValueSlot } from './value-slots.js';
-import { IOMMU_DRIVERS, KVM_VFIO_ADD_ORDERS, termNames, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
+import { termNames } from '../../../src-core/src/vocabulary.js';
 import {
   type Document,
   type Host,
   type IommuTopologyAstType,
   type IommuRegisterProp,
-  type IdProp,
-  type BackendProp,
-  type KvmVfioAddProp,
-  type IommuDriverProp,
   type ModuleParam,
   type PciDevice,
   type Vm,
@@ -36,7 +32,7 @@ import {
   isVm,
 } from './generated/ast.js';
 import { repairBdf } from '../lowering/bdf-text.js';
-import { isPciId, parseBusNumber, parseDevfn } from '../lowering/lower.js';
+import { isPciId, leftOutByLowering, parseBusNumber, parseDevfn } from '../lowering/lower.js';
 import { importClosure, resolveImportUri } from './iommu-scope.js';
 import type { IommuCoreServices } from './iommu-core-module.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
@@ -151,25 +147,6 @@ export function singleValuedKey(n: AstNode): string | undefined {
   // a $type test, not the reflection's isInstance: this runs for every line of every block
   if (n.$type === 'IommuRegisterProp') return (n as IommuRegisterProp).register === 'ecap' ? 'IommuRegisterProp:ecap' : (n as IommuRegisterProp).register === 'cap' ? 'IommuRegisterProp:cap' : undefined;
   return SINGLE_VALUED.has(n.$type) ? n.$type : undefined;
-}
-
-/**
- * A single-valued line whose value the lowering leaves out, keeping the line before (lower.ts): a malformed `id`
- * (SYN004), an unknown `backend`, `kvm-vfio-add` order or IOMMU `driver` (SYN002). REF005 does not count it.
- */
-function leftOutByLowering(n: AstNode): boolean {
-  switch (n.$type) {
-    case 'IdProp':
-      return !isPciId((n as IdProp).ids);
-    case 'BackendProp':
-      return !termNames(VFIO_BACKENDS).has((n as BackendProp).backend);
-    case 'KvmVfioAddProp':
-      return !termNames(KVM_VFIO_ADD_ORDERS).has((n as KvmVfioAddProp).order);
-    case 'IommuDriverProp':
-      return !termNames(IOMMU_DRIVERS).has((n as IommuDriverProp).driver);
-    default:
-      return false;
-  }
 }
 
 /** The keyword a property line starts with (`driver`, `kvm-vfio`, `cap`), as written; undefined without text. */

@@ -47,8 +47,12 @@ import {
   type Term,
 } from '../../../src-core/src/vocabulary.js';
 import {
+  type BackendProp,
   type Document,
   type Host,
+  type IdProp,
+  type IommuDriverProp,
+  type KvmVfioAddProp,
   type Iommu,
   type PciDevice,
   type Vm,
@@ -151,6 +155,26 @@ export function parseBool(text: string | undefined): boolean | undefined {
 
 function term<T extends string>(terms: Term<T>[], value: string | undefined): T | undefined {
   return value !== undefined && termNames(terms).has(value) ? (value as T) : undefined;
+}
+
+/**
+ * A single-valued line whose value the lowering below leaves out, keeping the line before: a malformed `id` (SYN004),
+ * an unknown `backend`, `kvm-vfio-add` order or IOMMU `driver` (SYN002). The validator's REF005 (a line set twice)
+ * does not count it, as the model does not see it.
+ */
+export function leftOutByLowering(n: AstNode): boolean {
+  switch (n.$type) {
+    case 'IdProp':
+      return !isPciId((n as IdProp).ids);
+    case 'BackendProp':
+      return term(VFIO_BACKENDS, (n as BackendProp).backend) === undefined;
+    case 'KvmVfioAddProp':
+      return term(KVM_VFIO_ADD_ORDERS, (n as KvmVfioAddProp).order) === undefined;
+    case 'IommuDriverProp':
+      return term(IOMMU_DRIVERS, (n as IommuDriverProp).driver) === undefined;
+    default:
+      return false;
+  }
 }
 
 /** Device kinds by name (looked up once per device). */
