@@ -246,7 +246,7 @@ export function applyBootParams(host0: Host, kernel: KernelVersion | undefined =
     let u = i;
     if (pgtableSet.has(i.id)) u = { ...u, pgtable };
     if (legacySet.has(i.id)) u = { ...u, scalableMode: false };
-    if (translationOff.has(i.id)) u = { ...u, driver: 'none' };
+    if (translationOff.has(i.id)) u = { ...u, driver: 'none', translationOffDriver: i.driver };
     if (remapOff.has(i.id) || (amdOff.has(i.id) && i.driver === 'amd-vi')) u = { ...u, interruptRemapping: false, msi: u.msi === 'x86-ir' ? 'x86-vector' : u.msi };
     return u;
   });

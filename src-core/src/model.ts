@@ -166,6 +166,14 @@ export interface Iommu {
    * makes the driver ignore it (DOM-DEF-03).
    */
   graphicsOnly?: boolean;
+  /**
+   * Set by `applyBootParams` on a unit whose DMA remapping a command-line switch turns off (`intel_iommu=off`,
+   * `intel_iommu=igfx_off` for a graphics-only unit, `iommu=off`), whose `driver` it then sets to `none`: the driver
+   * the unit had. Interrupt remapping does not depend on DMA remapping (`intel_prepare_irq_remapping` checks every
+   * DRHD's ECAP.IR, ignored or not, and not `dmar_disabled`, CAP-IR-01), so such an Intel unit without ECAP.IR still
+   * leaves the host without it. Not written in files.
+   */
+  translationOffDriver?: IommuDriver;
   /** arm-smmu v1/v2 ARM_SMMU_FEAT_COHERENT_WALK (IDR0.CTTW or firmware). */
   coherentWalk?: boolean;
   /** arm-smmu-v3 ARM_SMMU_FEAT_COHERENCY (IDR0.COHACC or firmware `dma-coherent` / IORT COHACC). */

@@ -89,6 +89,21 @@ describe('intel_iommu=igfx_off (DOM-DEF-03)', () => {
     expect(r.findings.filter((f) => f.code === 'VIA005').map((f) => f.elementId)).toEqual(['igpu']);
     expect(r.findings.find((f) => f.code === 'BOOT001')!.fixes).toEqual([{ kind: 'set-cmdline', hostId: 'h', cmdline: 'intel_iommu=on', removed: 'intel_iommu=igfx_off' }]);
   });
+  it('the ignored unit still counts for interrupt remapping (CAP-IR-01): without ECAP.IR it leaves the host without IR, and IR001 names it', () => {
+    const noIr = (cmdline: string) =>
+      host('h', '6.12', [iommu('gfx', 'intel-vtd', { graphicsOnly: true, interruptRemapping: false }), iommu('dmar1', 'intel-vtd', { interruptRemapping: true, snoopControl: true, msi: 'x86-ir' })], [
+        dev('igpu', 'rciep', '00:02.0', { iommuId: 'gfx', driver: 'i915' }),
+        dev('nic', 'rciep', '00:19.0', { iommuId: 'dmar1', driver: 'vfio-pci' }),
+      ], { cmdline });
+    for (const cmdline of ['intel_iommu=on', 'intel_iommu=on,igfx_off']) {
+      const r = simulate(topo([noIr(cmdline)], [vm('v', 'h', ['nic'])]));
+      const ir = r.findings.filter((f) => f.code === 'IR001');
+      expect(ir.map((f) => f.elementId), cmdline).toEqual(['nic']);
+      expect(ir[0].related.map((x) => x.id), cmdline).toEqual(['dmar1', 'gfx']);
+    }
+    // with ECAP.IR on the graphics unit, ignoring it changes nothing for IR
+    expect(simulate(topo([h('intel_iommu=on,igfx_off')], [vm('v', 'h', ['nic'])])).findings.map((f) => f.code)).not.toContain('IR001');
+  });
   it('without a graphics-only unit, or with the option absent, nothing changes', () => {
     const plain = host('h', '6.12', [iommu('dmar1', 'intel-vtd', { interruptRemapping: true, snoopControl: true, msi: 'x86-ir' })], [dev('igpu', 'rciep', '00:02.0', { driver: 'vfio-pci' })], { cmdline: 'intel_iommu=igfx_off' });
     expect(simulate(topo([plain])).hosts.get('h')!.grouping.groupOf.get('igpu')).toBeDefined();

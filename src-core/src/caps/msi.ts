@@ -21,9 +21,12 @@ export function intelIrBlockers(host: Host): Iommu[] {
   return host.iommus.filter(blocksIntelIr);
 }
 
-/** Whether `u` is an intel-vtd unit without interrupt remapping ({@link intelIrBlockers}). */
+/**
+ * Whether `u` is an intel-vtd unit without interrupt remapping ({@link intelIrBlockers}), also one whose DMA remapping
+ * the command line turned off (`Iommu.translationOffDriver`): IR reads every DRHD (CAP-IR-01).
+ */
 function blocksIntelIr(u: Iommu): boolean {
-  return u.driver === 'intel-vtd' && !unitStatesIr(u);
+  return (u.driver === 'intel-vtd' || u.translationOffDriver === 'intel-vtd') && !unitStatesIr(u);
 }
 
 /**

@@ -17,9 +17,13 @@ export function irRelated(host: Host, iommu: Iommu | undefined, kernel: KernelVe
     const x86 = iommu.driver === 'intel-vtd' || iommu.driver === 'amd-vi';
     const intelBlockers = iommu.driver === 'intel-vtd' ? intelIrBlockers(host) : [];
     const blockers = intelBlockers.filter((u) => u !== iommu);
+    // before 6.3 the check is global: a unit whose own GICv3 ITS sets IRQ_DOMAIN_FLAG_MSI_REMAP is not the culprit
+    const ownRemaps = !x86 && !since(kernel, GATES.isolatedMsi) && ctrl === 'gicv3-its';
     out.push({
       id: iommu.id,
-      message: !x86
+      message: ownRemaps
+        ? `${iommuLabel(iommu)}: its MSI controller gicv3-its sets IRQ_DOMAIN_FLAG_MSI_REMAP, but before 6.3 the check is global (irq_domain_check_msi_remap), and another MSI domain of the host lacks it`
+        : !x86
         ? `${iommuLabel(iommu)}: MSI controller ${ctrl} gives no isolated MSI${iommu.driver === 'virtio-iommu' ? ' (virtio-iommu provides none itself)' : ''}`
         : blockers.length && !intelBlockers.includes(iommu)
           ? `${iommuLabel(iommu)} has interrupt remapping, but the host has none (MSIs through ${ctrl}): Intel enables it for every DRHD or none (intel_prepare_irq_remapping)`

@@ -117,6 +117,11 @@ describe('type1: interrupt remapping (VFIO-IR-01/02)', () => {
     const t = (k: string) => topo([mk(k)], [vm('v', 'a', ['ep'])]);
     expect(run(t('6.2'), { a: [['ep']] }).outcome('v', 'ep')).toMatchObject({ ok: false, errno: 'EPERM' });
     expect(run(t('6.3'), { a: [['ep']] }).outcome('v', 'ep').ok).toBe(true);
+    // IR001's related units: the device's own ITS is not blamed; the GICv2m is
+    expect(run(t('6.2'), { a: [['ep']] }).find('IR001', 'ep')!.related).toEqual([
+      { id: 's0', message: 'SMMUv3 s0: its MSI controller gicv3-its sets IRQ_DOMAIN_FLAG_MSI_REMAP, but before 6.3 the check is global (irq_domain_check_msi_remap), and another MSI domain of the host lacks it' },
+      { id: 's1', message: 'SMMUv3 s1 uses MSI controller gicv2m without IRQ_DOMAIN_FLAG_MSI_REMAP, so the global irq_domain_check_msi_remap() is false' },
+    ]);
   });
 });
 
