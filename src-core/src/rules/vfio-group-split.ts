@@ -8,7 +8,7 @@ export const vfioGroupSplitRule: Rule = {
     title: 'iommu_group split across VMs',
     defaultSeverity: 'error',
     summary:
-      'A group belongs to at most one container / iommufd context. When two VMs assign devices of the same iommu_group, the VM started second fails: -EBUSY opening the group (single-open group fd, or group fd vs cdev exclusion ≥ 6.6) or -EPERM at VFIO_DEVICE_BIND_IOMMUFD (another iommufd context owns the group).',
+      'A group belongs to at most one container / iommufd context. When two VMs assign devices of the same iommu_group, the VM started second fails: -EBUSY opening the group (single-open group fd, or group fd vs cdev exclusion ≥ 6.6) or -EPERM at VFIO_DEVICE_BIND_IOMMUFD (another iommufd context owns the group). VMs start in file order, and one whose start-up fails holds nothing: its VMM exits and closes the group.',
     kernel: [
       { rule: 'VFIO-GRP-01', source: 'drivers/vfio/group.c:vfio_group_fops_open', versions: 'all' },
       { rule: 'VFIO-GRP-02', source: 'drivers/vfio/group.c:vfio_group_ioctl_set_container', versions: 'all' },

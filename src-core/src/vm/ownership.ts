@@ -50,20 +50,6 @@ export interface GroupHolder {
   deviceId: string;
 }
 
-/**
- * VFIO-GRP-02/07: the first VM (in `topology.vms` order) on the same host that assigns a device of `group`
- * holds it; later VMs fail. Returns the holder when it is not `vm` itself.
- */
-export function groupHolder(topology: Topology, vm: Vm, analysis: HostAnalysis, group: IommuGroup): GroupHolder | undefined {
-  for (const other of topology.vms) {
-    if (other.hostId !== vm.hostId) continue;
-    const hit = other.assignedIds.find((id) => analysis.grouping.groupOf.get(id) === group);
-    if (hit === undefined) continue;
-    return other.id === vm.id ? undefined : { vm: other, deviceId: hit };
-  }
-  return undefined;
-}
-
 /** What the ownership checks ask of a set of device ids (a `ReadonlySet<string>` will do). */
 export interface IdSet {
   has(id: string): boolean;
@@ -71,41 +57,52 @@ export interface IdSet {
 
 /** Who assigns what on one host: see {@link VmAssignments}. */
 interface HostAssignments {
-  /** Device id → the id of the VM assigning it, or null when VMs of different ids do. */
-  heldBy: Map<string, string | null>;
-  /** The first holder of each group, for the grouping it was built with. */
+  /** Device id → the ids of the VMs assigning it, in `topology.vms` order (each once). */
+  assignedBy: Map<string, string[]>;
+  /** The holder of each group, for the grouping it was built with (dropped when a VM is marked failed). */
   holders?: { analysis: HostAnalysis; byGroup: Map<IommuGroup, GroupHolder> };
 }
 
 /**
  * Which VMs assign which devices, indexed once per simulation for the questions every VM asks: the ids other VMs
- * on its host assign (the `elsewhere` set) and {@link groupHolder}. Asking them of each of V VMs directly walks all
- * VMs each time (O(V²) in all); the index walks them once per host.
+ * on its host assign (the `elsewhere` set) and which VM holds a group ({@link holder}). Asking them of each of V VMs
+ * directly walks all VMs each time (O(V²) in all); the index walks them once per host.
+ *
+ * VMs start in `topology.vms` order, and a VM whose start-up fails ({@link markFailed}: the VMM exits, as QEMU does
+ * when a vfio-pci device cannot be realized) holds nothing afterwards: its groups' files are closed again, so a later
+ * VM can open them (VFIO-GRP-01: `-EBUSY` only "while another open file exists").
  */
 export class VmAssignments {
   private readonly byHost = new Map<string, HostAssignments>();
+  private readonly failed = new Set<string>();
 
   constructor(private readonly topology: Topology) {}
 
-  /** Ids assigned by the VMs on `vm`'s host whose id is not `vm.id`. */
+  /** Ids assigned by VMs on `vm`'s host whose id is not `vm.id` and that have not failed. */
   elsewhere(vm: Vm): IdSet {
-    const heldBy = this.host(vm.hostId).heldBy;
+    const assignedBy = this.host(vm.hostId).assignedBy;
+    const failed = this.failed;
     return {
       has(id: string) {
-        const h = heldBy.get(id);
-        return h !== undefined && h !== vm.id;
+        const by = assignedBy.get(id);
+        if (!by) return false;
+        for (let i = 0; i < by.length; i++) if (by[i] !== vm.id && !failed.has(by[i])) return true;
+        return false;
       },
     };
   }
 
-  /** {@link groupHolder}`(topology, vm, analysis, group)`. */
+  /**
+   * VFIO-GRP-02/07: the VM holding `group` when `vm` starts: the first VM on the same host (in `topology.vms` order)
+   * that assigns a device of the group and has not failed ({@link markFailed}), with its first such device; undefined
+   * when that is `vm` itself (or none does).
+   */
   holder(vm: Vm, analysis: HostAnalysis, group: IommuGroup): GroupHolder | undefined {
     const a = this.host(vm.hostId);
     if (a.holders?.analysis !== analysis) {
-      // the first VM (in topology order) assigning a device of the group, and its first such device
       const byGroup = new Map<IommuGroup, GroupHolder>();
       for (const other of this.topology.vms) {
-        if (other.hostId !== vm.hostId) continue;
+        if (other.hostId !== vm.hostId || this.failed.has(other.id)) continue;
         for (let i = 0; i < other.assignedIds.length; i++) {
           const id = other.assignedIds[i];
           const g = analysis.grouping.groupOf.get(id);
@@ -118,20 +115,28 @@ export class VmAssignments {
     return holder && holder.vm.id !== vm.id ? holder : undefined;
   }
 
+  /** `vm`'s start-up failed: from now on it holds no group and assigns nothing as far as later VMs are concerned. */
+  markFailed(vm: Vm): void {
+    if (this.failed.has(vm.id)) return;
+    this.failed.add(vm.id);
+    const a = this.byHost.get(vm.hostId);
+    if (a) a.holders = undefined;
+  }
+
   private host(hostId: string): HostAssignments {
     let a = this.byHost.get(hostId);
     if (!a) {
-      const heldBy = new Map<string, string | null>();
+      const assignedBy = new Map<string, string[]>();
       for (const other of this.topology.vms) {
         if (other.hostId !== hostId) continue;
         for (let i = 0; i < other.assignedIds.length; i++) {
           const id = other.assignedIds[i];
-          const h = heldBy.get(id);
-          if (h === undefined) heldBy.set(id, other.id);
-          else if (h !== other.id) heldBy.set(id, null);
+          const by = assignedBy.get(id);
+          if (!by) assignedBy.set(id, [other.id]);
+          else if (by[by.length - 1] !== other.id) by.push(other.id);
         }
       }
-      a = { heldBy };
+      a = { assignedBy };
       this.byHost.set(hostId, a);
     }
     return a;

@@ -29,9 +29,11 @@ import { walkType1, type Type1Domain } from './type1.js';
  * 5. the backend walk: `walkType1` (VFIO-GRP-03/05, VFIO-IR-01/02, VFIO-T1-SHARE-01) or `walkIommufd`
  *    (VFIO-GRP-07, IOMMUFD-IR-01/02, IOMMUFD-CC-02), both with the direct-mapping refusal (DOM-RESV-01, DOM001);
  * 6. KVM: kvm-vfio coherency (KVM-VFIO-02), WBINVD (KVM-X86-WBINVD-01) and the box (KVM-BOX-01).
- * `analysis.kernel` undefined → the assumed kernel (see KVER000). Pure; never throws. `shared` (from `simulate()`):
+ * `analysis.kernel` undefined → the assumed kernel (see KVER000). Never throws. `shared` (from `simulate()`):
  * an index of `topology`'s VM assignments used by the calls for all its VMs (by default a new one), and the host's
- * caps on demand answering as `analysis.caps` (by default that map).
+ * caps on demand answering as `analysis.caps` (by default that map). VMs are simulated in start order
+ * (`topology.vms`): when this one fails, it is marked so in the shared index (`VmAssignments.markFailed`), and the
+ * VMs after it no longer find its groups held; that is the only state a call changes.
  */
 export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology: Topology, options: SimulationOptions, shared: { assignments?: VmAssignments; caps?: HostCaps } = {}): VmAnalysis {
   const assignments = shared.assignments ?? new VmAssignments(topology);
@@ -70,6 +72,7 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
     const step = vm.backend === 'iommufd-cdev' ? 'open(/dev/vfio/devices/vfioX)' : 'open(/dev/iommu)';
     for (const o of run.outcomes) fail(o, step, 'ENOENT', 'KVER001');
     setVmDetail(result, { kernel, kernelAssumed: analysis.kernel === undefined, x86, noncoherentDeviceIds: [] });
+    if (run.outcomes.length) assignments.markFailed(vm);
     return result;
   }
 
@@ -115,5 +118,7 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
   if (x86) result.wbinvd = result.kvmNoncoherent ? 'emulated' : 'nop';
   applyBoxes(run, ok, result.kvmNoncoherent, x86);
   setVmDetail(result, { kernel, kernelAssumed: analysis.kernel === undefined, x86, noncoherentDeviceIds: nonco });
+  // a VM that fails to start (its VMM exits) holds none of its groups for the VMs started after it
+  if (ok.length < run.outcomes.length) assignments.markFailed(vm);
   return result;
 }

@@ -6,6 +6,7 @@ import type { Host, Topology, Vm } from '../../src/model.js';
 import type { RuleContext } from '../../src/rules/rule.js';
 import { VFIO_RULES } from '../../src/rules/vfio-rules.js';
 import { simulateVm } from '../../src/vm/simulate-vm.js';
+import { VmAssignments } from '../../src/vm/ownership.js';
 
 /** Build a GroupingResult from explicit member lists: `[['gpu','audio'], ['nic']]`, numbered from 0. */
 export function grouping(host: Host, members: string[][]): GroupingResult {
@@ -39,9 +40,11 @@ export function run(topology: Topology, members: Record<string, string[][]>, opt
   const hosts = new Map<string, HostAnalysis>();
   for (const h of topology.hosts) hosts.set(h.id, analyze(h, members[h.id] ?? [], options));
   const vms = new Map<string, VmAnalysis>();
+  // one assignment index for all VMs, as simulate() does: a VM that fails releases its groups for the later ones
+  const assignments = new VmAssignments(topology);
   for (const v of topology.vms) {
     const h = topology.hosts.find((x) => x.id === v.hostId)!;
-    vms.set(v.id, simulateVm(v, h, hosts.get(h.id)!, topology, options));
+    vms.set(v.id, simulateVm(v, h, hosts.get(h.id)!, topology, options, { assignments }));
   }
   const devs = new Map(topology.hosts.flatMap((h) => h.devices.map((d) => [d.id, d] as const)));
   const ioms = new Map(topology.hosts.flatMap((h) => h.iommus.map((i) => [i.id, i] as const)));

@@ -280,6 +280,23 @@ describe('groups split across VMs (VFIO-GRP-01/02/07/08)', () => {
     const r2 = run(topo([intelHost('6.12')], [vm('a', 'h', ['gpu']), vm('b', 'h', ['audio'], { backend: 'iommufd-cdev' })]), INTEL_GROUPS);
     expect(r2.outcome('b', 'audio')).toMatchObject({ ok: false, errno: 'EBUSY', step: 'VFIO_DEVICE_BIND_IOMMUFD' });
   });
+  it('a VM whose start-up fails holds no group: the next VM opens it (its VMM exited), and sees its devices as unassigned', () => {
+    // VM a's backend needs 6.6 (KVER001 on 6.2): it never opens the group, and VM b starts
+    const t = topo([intelHost('6.2')], [vm('a', 'h', ['gpu'], { backend: 'iommufd-cdev' }), vm('b', 'h', ['audio'])]);
+    const r = run(t, INTEL_GROUPS);
+    expect(r.outcome('a', 'gpu')).toMatchObject({ ok: false, errno: 'ENOENT' });
+    expect(r.outcome('b', 'audio').ok).toBe(true);
+    expect(r.find('VIA002')).toBeUndefined();
+    // the failed VM's device is a member like any other for b's ownership check: bound to a host driver, it blocks
+    const h = intelHost('6.2');
+    h.devices.find((d) => d.id === 'gpu')!.driver = 'nouveau';
+    const r2 = run(topo([h], [vm('a', 'h', ['gpu'], { backend: 'iommufd-cdev' }), vm('b', 'h', ['audio'])]), INTEL_GROUPS);
+    expect(r2.outcome('b', 'audio')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_GROUP_SET_CONTAINER' });
+    expect(r2.find('VIA001', 'audio')!.message).toContain('gpu (0000:65:00.0) bound to nouveau');
+    // a VM that starts holds the group, as before
+    const r3 = run(topo([intelHost('6.6')], [vm('a', 'h', ['gpu'], { backend: 'iommufd-cdev' }), vm('b', 'h', ['audio'])]), INTEL_GROUPS);
+    expect(r3.outcome('b', 'audio')).toMatchObject({ ok: false, errno: 'EBUSY' });
+  });
   it('VMs on different hosts never conflict', () => {
     const h2 = { ...intelHost('6.12'), id: 'h2', name: 'h2' };
     const r = run(topo([intelHost('6.12'), h2], [vm('a', 'h', ['gpu']), vm('b', 'h2', ['gpu'])]), { ...INTEL_GROUPS, h2: INTEL_GROUPS.h });
