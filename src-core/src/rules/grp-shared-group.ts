@@ -1,7 +1,9 @@
 import type { IommuGroup } from '../analysis.js';
 import type { Finding, RelatedElement } from '../findings.js';
 import { ENDPOINT_KINDS, isBridge } from '../groups/index.js';
-import type { PciDevice } from '../model.js';
+import { GATES, since } from '../kernel-gates.js';
+import type { KernelVersion, PciDevice } from '../model.js';
+import { isDriverManagedDma } from '../vm/drivers.js';
 import { concatPieces, hostGroupings, members } from './grp-common.js';
 import type { Rule } from './rule.js';
 
@@ -20,7 +22,7 @@ export const grpSharedGroupRule: Rule = {
   },
   check(ctx) {
     const out: Finding[] = [];
-    for (const { details } of hostGroupings(ctx)) {
+    for (const { details, kernel } of hostGroupings(ctx)) {
       const topo = details.topology;
       const uniqueIds = topo.uniqueIds;
       const groups = details.groups;
@@ -39,6 +41,8 @@ export const grpSharedGroupRule: Rule = {
         let endpoints = '';
         let nOthers = 0;
         let nEndpoints = 0;
+        // ≥ 5.19: bridges bound to a driver that claims DMA (shpchp, not pcieport) block the group like an endpoint would
+        let blockingBridges = '';
         // one entry per other member (`first` is normally there once; the list is cut if it repeats)
         const related: RelatedElement[] = new Array(devs.length - 1);
         for (let i = 0; i < devs.length; i++) {
@@ -51,6 +55,7 @@ export const grpSharedGroupRule: Rule = {
           }
           others += nOthers ? `, ${label}` : label;
           if (!isBridge(d)) endpoints += nEndpoints++ ? `, ${label}` : label;
+          else if (typeof d.driver === 'string' && since(kernel, GATES.dmaOwnership) && !isDriverManagedDma(d.driver)) blockingBridges += `${blockingBridges ? ', ' : ''}${label} bound to ${d.driver}`;
           related[nOthers++] = { id: d.id, message: reason ?? `in iommu_group ${g.number}` };
         }
         if (nOthers < related.length) related.length = nOthers;
@@ -60,7 +65,7 @@ export const grpSharedGroupRule: Rule = {
         out.push({
           code: 'GRP002',
           severity: 'info',
-          message: shareMessage(firstLabel, others, endpoints, nEndpoints, nOthers > nEndpoints, g.number),
+          message: shareMessage(firstLabel, others, endpoints, nEndpoints, nOthers > nEndpoints, g.number, kernel, blockingBridges),
           explanation,
           elementId: first.id,
           related,
@@ -98,10 +103,18 @@ function firstEndpoint(devs: readonly PciDevice[]): PciDevice | undefined {
  * no other VM (bridges may stay bound to pcieport)", from the label of the first endpoint and the ", "-separated labels
  * of the other members and of the `nEndpoints` of them that are not bridges (`hasBridges`: some other member is a
  * bridge). VFIO takes the group as a whole: the other endpoints need not be assigned too, but no host driver may use
- * them (VFIO-GRP-03 / VFIO-GRP-05) and no other VM may hold the group (VIA002).
+ * them (VFIO-GRP-03 / VFIO-GRP-05) and no other VM may hold the group (VIA002). Bridges: up to 5.18 any driver is fine
+ * (`vfio_dev_viable` skips non-normal header types); from 5.19 only pcieport or no driver (`driver_managed_dma`),
+ * and `blockingBridges` names those bound to another (`br (…) bound to shpchp`).
  */
-function shareMessage(first: string, others: string, endpoints: string, nEndpoints: number, hasBridges: boolean, n: number): string {
+function shareMessage(first: string, others: string, endpoints: string, nEndpoints: number, hasBridges: boolean, n: number, kernel: KernelVersion, blockingBridges: string): string {
   const head = `${first} shares iommu_group ${n} with ${others}`;
-  if (!nEndpoints) return `${head}; only bridges, which may stay bound to pcieport when it is assigned`;
-  return `${head}; to assign it, ${endpoints} must be bound to vfio-pci, pci-stub or no driver and go to no other VM${hasBridges ? ' (bridges may stay bound to pcieport)' : ''}`;
+  const ownership = since(kernel, GATES.dmaOwnership);
+  const bridges = ownership ? 'bridges may stay bound to pcieport' : 'bridges may stay bound to any driver';
+  if (!nEndpoints) {
+    if (blockingBridges) return `${head}; only bridges, but to assign it they must be bound to pcieport or no driver (${blockingBridges})`;
+    return `${head}; only bridges, which may stay bound to ${ownership ? 'pcieport' : 'any driver'} when it is assigned`;
+  }
+  const also = blockingBridges ? `, and the bridges to pcieport or no driver (${blockingBridges})` : '';
+  return `${head}; to assign it, ${endpoints} must be bound to vfio-pci, pci-stub or no driver${also} and go to no other VM${hasBridges && !blockingBridges ? ` (${bridges})` : ''}`;
 }

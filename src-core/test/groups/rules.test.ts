@@ -64,6 +64,21 @@ describe('GRP002 shared group', () => {
     expect(f[0].message).toBe('gpu (0000:0a:00.0) shares iommu_group 1 with hda (0000:0a:00.1); to assign it, hda (0000:0a:00.1) must be bound to vfio-pci, pci-stub or no driver and go to no other VM');
     expect(f[0].related[0].message).toContain('sibling function gpu (0000:0a:00.0)');
   });
+  it('bridges: from 5.19 only pcieport or no driver; one bound to another driver (shpchp) is named; up to 5.18 any driver', () => {
+    const h = (kernel: string, bridgeDriver: string, withEndpoint = false) =>
+      host('h', kernel, vtd, [
+        dev('rp', 'root-port', '00:01.0', { acs: ACS_CAP, driver: 'pcieport' }),
+        dev('br', 'pcie-to-pci-bridge', '01:00.0', { parentId: 'rp', acs: null, driver: bridgeDriver, secondaryBus: 2 }),
+        dev('card', 'pci-device', '02:00.0', { parentId: 'br', acs: null, driver: 'vfio-pci' }),
+        ...(withEndpoint ? [dev('card2', 'pci-device', '02:01.0', { parentId: 'br', acs: null, driver: 'e1000' })] : []),
+      ]);
+    const message = (k: string, d: string, e = false) => run(grpSharedGroupRule, h(k, d, e))[0]?.message;
+    expect(message('5.19', 'shpchp')).toBe('card (0000:02:00.0) shares iommu_group 1 with br (0000:01:00.0); only bridges, but to assign it they must be bound to pcieport or no driver (br (0000:01:00.0) bound to shpchp)');
+    expect(message('5.19', 'pcieport')).toBe('card (0000:02:00.0) shares iommu_group 1 with br (0000:01:00.0); only bridges, which may stay bound to pcieport when it is assigned');
+    expect(message('5.18', 'shpchp')).toBe('card (0000:02:00.0) shares iommu_group 1 with br (0000:01:00.0); only bridges, which may stay bound to any driver when it is assigned');
+    expect(message('6.6', 'shpchp', true)).toBe('card (0000:02:00.0) shares iommu_group 1 with br (0000:01:00.0), card2 (0000:02:01.0); to assign it, card2 (0000:02:01.0) must be bound to vfio-pci, pci-stub or no driver, and the bridges to pcieport or no driver (br (0000:01:00.0) bound to shpchp) and go to no other VM');
+    expect(message('5.15', 'shpchp', true)).toMatch(/go to no other VM \(bridges may stay bound to any driver\)$/);
+  });
   it('no finding when every device is alone, or when a multi-member group has no endpoint', () => {
     expect(run(grpSharedGroupRule, sw(true, true))).toEqual([]);
     const bridges = host('h', '6.6', vtd, [dev('rp', 'root-port', '00:01.0', { acs: null }), dev('usp', 'switch-upstream', '01:00.0', { parentId: 'rp', acs: null })]);
