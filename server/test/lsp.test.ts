@@ -529,6 +529,16 @@ ${body}}
     expect(codes(await t.validate(fixed))).not.toContain('MDL007');
   });
 
+  it('MDL007 with a tab or a line break between keyword and value: the fix replaces that line (no second msi line, no REF005)', async () => {
+    for (const spelling of ['msi\tx86-vector', 'msi\n            x86-vector']) {
+      const text = HOST.replace('msi x86-vector', spelling) + 'vm v on h {\n    assign gpu\n}\n';
+      const { actions } = await actionsFor(text, 'MDL007');
+      const fixed = apply(text, actions.find((a) => /msi x86-ir/.test(a.title))!);
+      expect(fixed.match(/msi/g), JSON.stringify(spelling)).toHaveLength(1);
+      expect(codes(await t.validate(fixed)), JSON.stringify(spelling)).not.toContain('REF005');
+    }
+  });
+
   it('MDL007 with the msi line written twice: the fix edits the last one, which the simulation reads', async () => {
     const text = HOST.replace('        msi x86-vector\n', '        msi x86-ir\n        msi x86-vector\n') + 'vm v on h {\n    assign gpu\n}\n';
     const { actions } = await actionsFor(text, 'MDL007');

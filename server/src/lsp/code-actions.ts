@@ -510,7 +510,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       return insertMember(unit, `caps ${value}`, unit.props, isIommuDriverProp);
     }
     // of a line written twice (REF005), the last: the one the simulation reads
-    const existing = unit.props.findLast((p) => p.$cstNode?.text.startsWith(property + ' '));
+    const existing = unit.props.findLast((p) => propertyKeyword(p) === property);
     return existing ? replaceNode(existing, `${property} ${value}`) : insertMember(unit, `${property} ${value}`, unit.props);
   }
 }
