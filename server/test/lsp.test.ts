@@ -711,9 +711,9 @@ ${body}}
     expect(codes(await t.validate(base + 'vm v on h {\n    assign gpu, audio\n}\n'))).not.toContain('DOM001');
   });
 
-  it('the unassign fix removes every mention of the device, also one listed twice on a line (REF003)', async () => {
+  it('the unassign fix removes every mention of the device, also one listed twice on a line (REF003) or by its BDF', async () => {
     const base = HOST.replace('msi x86-vector', 'msi x86-ir').replace('driver snd_hda_intel', 'driver vfio-pci');
-    const text = base.replace('no-snoop on\n', 'no-snoop on\n            requires-direct-mapping\n') + 'vm v on h {\n    assign gpu, audio, gpu\n}\n';
+    const text = base.replace('no-snoop on\n', 'no-snoop on\n            requires-direct-mapping\n') + 'vm v on h {\n    assign gpu, audio, gpu, 0000:01:00.0\n}\n';
     const doc = await t.validate(text);
     const diagnostic = diagnosticsWithCode(doc, 'DOM001').find((d) => d.message.startsWith('gpu '))!;
     const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
