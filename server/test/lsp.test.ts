@@ -79,6 +79,14 @@ describe('quick fixes', () => {
     expect(one.actions.map((a) => [a.title, a.isPreferred])).toEqual([["Change to 'host_'", true]]);
   });
 
+  it('a keyword as a name: the suggested name skips names declared already (host_ taken → host_2), so the rename adds no REF002', async () => {
+    const text = 'host h {\n    kernel 6.12\n    iommu u { driver intel-vtd caps interrupt-remapping }\n    endpoint host at 0000:01:00.0 { driver vfio-pci }\n    endpoint host_ at 0000:02:00.0 { driver vfio-pci }\n}\nvm v on h {\n    assign host\n}\n';
+    const { actions } = await actionsFor(text, 'REF001');
+    expect(actions.map((a) => a.title)).toEqual(["Rename 'host' to 'host_2' here and at its 1 other place in this file", "Change to 'host_2'"]);
+    const after = await t.validate(apply(text, actions[0]));
+    expect((after.diagnostics ?? []).filter((x) => x.severity === 1).map((x) => `${x.code} ${message(x)}`)).toEqual([]);
+  });
+
   it("a keyword as a host name used by `vm v on host`: the preferred fix renames the host and the reference, and the VM then checks against it", async () => {
     const text = 'host host {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n}\nvm v on host {\n    assign gpu\n}\n';
     const doc = await t.validate(text);

@@ -42,6 +42,7 @@ import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { paramLine, propertyKeyword, singleValuedKey, type IommuDiagnosticData } from '../language/iommu-validator.js';
 import { wordKeywords } from '../language/keywords.js';
+import { importClosure } from '../language/iommu-scope.js';
 import { appendToList, insertMember, removeListElement, removeListElementsWhere, removeNode, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
 /** Title suffix of an action whose fix hint carries a `warning`; the warning itself is in the action's `data`. */
@@ -67,10 +68,29 @@ function outOfHwptBlocks(vm: Vm, dev: PciDevice, keep?: HwptDecl): (DocEdit | un
 
 /** A name for a new hwpt block of `vm` from `base`: `base` itself, else `base_2`, `base_3`, … (the first one free). */
 function freeHwptName(vm: Vm, base: string): string {
-  const taken = new Set(vm.props.filter(isHwptDecl).map((p) => p.name));
+  return firstFree(base, new Set(vm.props.filter(isHwptDecl).map((p) => p.name)));
+}
+
+/** `base` when it is not in `taken`, else the first of `base_2`, `base_3`, … that is not (`host_` → `host_2`). */
+function firstFree(base: string, taken: ReadonlySet<string | undefined>): string {
+  const stem = base.endsWith('_') ? base : `${base}_`;
   let name = base;
-  for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+  for (let n = 2; taken.has(name); n++) name = `${stem}${n}`;
   return name;
+}
+
+/** The names declared in `document` and the files it imports (hosts, units, devices, VMs, HWPTs). */
+function declaredNames(document: LangiumDocument, all: Parameters<typeof importClosure>[1]): Set<string> {
+  const names = new Set<string>();
+  for (const d of importClosure(document, all)) {
+    const root = d.parseResult?.value;
+    if (!root) continue;
+    for (const n of AstUtils.streamAst(root)) {
+      const name = (n as { name?: unknown }).name;
+      if (typeof name === 'string') names.add(name);
+    }
+  }
+  return names;
 }
 
 export class IommuCodeActionProvider implements CodeActionProvider {
@@ -95,21 +115,24 @@ export class IommuCodeActionProvider implements CodeActionProvider {
 
   getCodeActions(document: LangiumDocument, params: CodeActionParams): MaybePromise<Array<Command | CodeAction>> {
     const actions: CodeAction[] = [];
+    let names: Set<string> | undefined;
     for (const diagnostic of params.context.diagnostics) {
       const data = diagnostic.data as IommuDiagnosticData | undefined;
       if (!data?.code) continue;
       // SYN002, BDF001 and Langium's parser / linker errors carry a replacement when they have one to suggest
       // a keyword as a name: one fix for the declaration and every reference in the file, preferred over this one place
-      const together = data.keywordName !== undefined && data.replacement !== undefined ? this.keywordRenameFix(document, diagnostic, data.keywordName, data.replacement) : undefined;
+      // a keyword as a name becomes `<keyword>_`, or `<keyword>_2`, … when that name is declared already (REF002)
+      const replacement = data.keywordName !== undefined && data.replacement !== undefined ? firstFree(data.replacement, (names ??= declaredNames(document, this.services.shared.workspace.LangiumDocuments))) : data.replacement;
+      const together = data.keywordName !== undefined && replacement !== undefined ? this.keywordRenameFix(document, diagnostic, data.keywordName, replacement) : undefined;
       if (together) actions.push(together);
-      if (data.replacement !== undefined) {
+      if (replacement !== undefined) {
         actions.push({
           // a string (IMP001's path) shows its own quotes
-          title: /^".*"$/s.test(data.replacement) ? `Change to ${data.replacement}` : `Change to '${data.replacement}'`,
+          title: /^".*"$/s.test(replacement) ? `Change to ${replacement}` : `Change to '${replacement}'`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: !together,
-          edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: data.replacement }] } },
+          edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: replacement }] } },
         });
       }
       if (data.code === 'REF004') {
