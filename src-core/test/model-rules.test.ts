@@ -133,6 +133,17 @@ describe('MDL010 / MDL011: hwpt blocks that change nothing', () => {
     const old = simulate(topo([{ ...h, kernel: { major: 6, minor: 2 } }], [vm('v', 'h', ['gpu', 'nic'], { backend: 'vfio-type1', hwpts: [{ id: 'w1', name: 'shared', deviceIds: ['gpu'] }] })])).findings.find((x) => x.code === 'MDL010')!;
     expect(old.fixes).toEqual([{ kind: 'hwpt-to-assign', vmId: 'v', hwptId: 'w1' }]);
     expect(old.explanation).toContain('not on 6.2');
+    // nor when the blocks split an iommu_group: on the cdev the split would fail (HWPT001)
+    const mf = host('h', '6.12', [iommu('u', 'intel-vtd', { snoopControl: true, interruptRemapping: true })], [
+      dev('rp', 'root-port', '0000:00:01.0', { acs: { cap: 0x1d, ctl: 0x1d }, driver: 'pcieport' }),
+      dev('gpu', 'endpoint', '0000:01:00.0', { parentId: 'rp', multifunction: true, acs: null, driver: 'vfio-pci' }),
+      dev('audio', 'endpoint', '0000:01:00.1', { parentId: 'rp', acs: null, driver: 'vfio-pci' }),
+    ]);
+    const split = (hwptIds: string[], assigned = ['gpu', 'audio']) =>
+      simulate(topo([mf], [vm('v', 'h', assigned, { backend: 'vfio-type1', hwpts: [{ id: 'w1', name: 'p', deviceIds: hwptIds }] })])).findings.find((x) => x.code === 'MDL010')!.fixes;
+    expect(split(['audio'])).toEqual([{ kind: 'hwpt-to-assign', vmId: 'v', hwptId: 'w1' }]);
+    expect(split(['gpu', 'audio'])).toContainEqual({ kind: 'set-backend', vmId: 'v', backend: 'iommufd-cdev' });
+    expect(simulate(topo([mf], [vm('v', 'h', ['gpu', 'audio'], { backend: 'iommufd-cdev', hwpts: [{ id: 'w1', name: 'p', deviceIds: ['audio'] }] })])).findings.map((x) => x.code)).toContain('HWPT001');
     // MDL011 stays quiet where MDL010 says the blocks are ignored
     expect(find('vfio-type1', [{ id: 'w1', name: 'a', deviceIds: ['gpu'] }, { id: 'w2', name: 'b', deviceIds: ['gpu'] }]).map((x) => x.code)).toEqual(['MDL010', 'MDL010']);
     // nor before 6.6 on iommufd-cdev (no device cdev: KVER001)

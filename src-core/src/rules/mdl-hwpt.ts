@@ -1,5 +1,7 @@
 import { effectiveKernel } from '../caps/platform.js';
+import type { IommuGroup } from '../analysis.js';
 import type { Finding } from '../findings.js';
+import type { Vm } from '../model.js';
 import { GATES, since } from '../kernel-gates.js';
 import { formatKernel } from '../kernel-version.js';
 import { devLabel } from './vfio-common.js';
@@ -23,7 +25,7 @@ export const hwptWithoutCdevRule: Rule = {
       { rule: 'IOMMUFD-CC-02', source: 'drivers/iommu/iommufd/hw_pagetable.c:iommufd_hwpt_alloc; drivers/vfio/device_cdev.c:vfio_df_ioctl_attach_pt', versions: '≥ 6.6 (device cdev)' },
       { rule: 'VFIO-GRP-08', source: 'drivers/vfio/device_cdev.c:vfio_df_ioctl_bind_iommufd', versions: '≥ 6.6' },
     ],
-    fix: 'Turn the block into an `assign` line (the quick fix; nothing simulated changes), or use `backend iommufd-cdev` (from 6.6; a quick fix too, after which the block takes effect and is checked).',
+    fix: 'Turn the block into an `assign` line (the quick fix; nothing simulated changes), or use `backend iommufd-cdev` (from 6.6, and when the blocks keep each iommu_group on one HWPT; a quick fix too, after which the block takes effect and is checked).',
   },
   check(ctx) {
     const out: Finding[] = [];
@@ -31,7 +33,9 @@ export const hwptWithoutCdevRule: Rule = {
       if (vm.backend === 'iommufd-cdev' || !vm.hwpts.length) continue;
       // the cdev exists from 6.6 (VFIO-GRP-08): before, switching backends would fail the VM (KVER001), so no fix
       const kernel = effectiveKernel(ctx.hosts.get(vm.hostId)?.kernel);
-      const cdev = since(kernel, GATES.vfioCdev);
+      // and not when the blocks split an iommu_group (a member on another HWPT or none): with the cdev they would take
+      // effect and the split fail (HWPT001), trading this warning for an error
+      const cdev = since(kernel, GATES.vfioCdev) && !splitsGroup(vm, ctx.hosts.get(vm.hostId)?.grouping.groupOf);
       for (const h of vm.hwpts) {
         out.push({
           code: this.meta.code,
@@ -50,6 +54,27 @@ export const hwptWithoutCdevRule: Rule = {
     return out;
   },
 };
+
+/**
+ * Whether `vm`'s devices of one iommu_group would go to different HW page tables on the device cdev: each device to
+ * the first `hwpt` block listing it, else to the automatic one, and two members of a group to different ones (the
+ * split HWPT001 reports, IOMMUFD-CC-02). False without a grouping (`groupOf` undefined).
+ */
+function splitsGroup(vm: Vm, groupOf: ReadonlyMap<string, IommuGroup> | undefined): boolean {
+  if (!groupOf) return false;
+  const target = new Map<string, string>();
+  for (const h of vm.hwpts) for (const id of h.deviceIds) if (!target.has(id)) target.set(id, h.id);
+  const byGroup = new Map<IommuGroup, string>();
+  for (const id of [...vm.assignedIds, ...target.keys()]) {
+    const g = groupOf.get(id);
+    if (!g) continue;
+    const t = target.get(id) ?? '';
+    const seen = byGroup.get(g);
+    if (seen === undefined) byGroup.set(g, t);
+    else if (seen !== t) return true;
+  }
+  return false;
+}
 
 /**
  * MDL011: a device listed in two `hwpt` blocks of one VM. A device is attached to one HW page table at a time; the
