@@ -575,6 +575,9 @@ describe('Langium diagnostics get stable codes', () => {
     ]);
     expect(refs.map((d) => (d.data as { replacement?: string }).replacement)).toEqual(['dmar0', 'gpu', '0000:01:00.0', 'h']);
     expect(refs[0].codeDescription?.href).toMatch(/README\.md#ref001$/);
+    // not a device the list names already (that would make a REF003), by name or by BDF; the next closest, or none
+    const listed = diagnosticsWithCode(await t.validate('host h {\n    kernel 6.12\n    endpoint gpu at 0000:01:00.0\n    endpoint gpu2 at 0000:02:00.0\n}\nvm v on h {\n    assign gpu, gpx, 0000:01:00.0, 0000:01:00.1\n}\n'), 'REF001');
+    expect(listed.map((d) => message(d))).toEqual(["unknown device 'gpx'; did you mean 'gpu2'?", "unknown device '0000:01:00.1'; did you mean '0000:02:00.0'?"]);
     // nothing close: the name alone
     const far = diagnosticsWithCode(await t.validate('host h {\n    kernel 6.12\n}\nvm v on h {\n    assign nvme_controller\n}\n'), 'REF001');
     expect(far.map((d) => message(d))).toEqual(["unknown device 'nvme_controller'"]);

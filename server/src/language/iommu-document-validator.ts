@@ -285,9 +285,12 @@ export class IommuDocumentValidator extends DefaultDocumentValidator {
       let replacement: string | undefined;
       if (this.suggestionsLeft > 0) {
         this.suggestionsLeft--;
+        // not a device the same list names already (`assign gpu, gpx`: 'gpu' would make a REF003)
+        const listed = Array.isArray(value) ? new Set((value as (Reference | undefined)[]).map((r) => r?.ref).filter((n) => n !== undefined)) : undefined;
         const names = this.scopes
           .getScope({ container: info.node, property: info.property, index: info.index, reference: ref })
           .getAllElements()
+          .filter((e) => !listed?.has(e.node as AstNode))
           .map((e) => e.name);
         replacement = closestTerm(refText, names);
       }
