@@ -731,6 +731,19 @@ ${body}}
     expect(diagnosticsWithCode(await t.validate(fixed), 'DOM001').map((d) => d.message)).toEqual(['audio (0000:01:00.1) in VM v: firmware requires a 1:1 IOMMU mapping for gpu (0000:01:00.0) → -EINVAL at VFIO_GROUP_SET_CONTAINER']);
   });
 
+  it('VIA001: the preferred fix assigns the whole group and binds the added member to vfio-pci, leaving no VIA001 and no VIA004', async () => {
+    const text = HOST + 'vm v on h {\n    assign gpu\n}\n';
+    const { actions } = await actionsFor(text, 'VIA001');
+    const first = actions[0];
+    expect(first.isPreferred).toBe(true);
+    expect(first.title).toMatch(/^Assign the whole iommu_group .*, and .*vfio-pci/);
+    const fixed = apply(text, first);
+    expect(fixed).toContain('    assign gpu, audio\n');
+    const after = codes(await t.validate(fixed));
+    expect(after).not.toContain('VIA001');
+    expect(after).not.toContain('VIA004');
+  });
+
   it('VIA001 whole-group fix: a member whose name is a keyword (it cannot be referenced by it) is added by its BDF', async () => {
     const host = HOST.replace('endpoint audio at', 'endpoint host at');
     for (const [vm, expected] of [
@@ -738,7 +751,7 @@ ${body}}
       ['vm v on h {\n    vmm qemu\n    hwpt p { attach gpu }\n}\n', 'vm v on h {\n    vmm qemu\n    hwpt p { attach gpu }\n    assign 0000:01:00.1\n}\n'],
     ]) {
       const { actions, text } = await actionsFor(host + vm, 'VIA001');
-      const fix = actions.find((a) => a.title.startsWith('Assign the whole iommu_group'));
+      const fix = actions.find((a) => a.title.startsWith('Assign the whole iommu_group') && !a.title.includes(', and '));
       expect(fix, actions.map((a) => a.title).join('; ')).toBeDefined();
       const fixed = apply(text, fix!);
       expect(fixed).toBe(host + expected);

@@ -18,7 +18,7 @@ export const vfioViabilityRule: Rule = {
       { rule: 'VFIO-GRP-05', source: 'drivers/iommu/iommu.c:iommu_group_claim_dma_owner; drivers/vfio/container.c:vfio_container_attach_group', versions: '≥ 5.19', commit: '1ea2a07a532b, 70693f470848' },
       { rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_device_bind', versions: '≥ 6.2' },
     ],
-    fix: 'Assign the whole group to the VM, or bind the other member to vfio-pci (or unbind it).',
+    fix: 'Assign the whole group to the VM with the other members bound to vfio-pci (the preferred quick fix), or only assign them (the VMM must then rebind them, VIA004), or bind the other member to vfio-pci (or unbind it).',
   },
   check(ctx) {
     return perOutcome(ctx, 'VIA001', (v) => {
@@ -38,7 +38,10 @@ export const vfioViabilityRule: Rule = {
         related: conflicts.map((c) => ({ id: c.deviceId, message: `same iommu_group, bound to host driver ${c.driver}` })),
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
+        // first the whole group with its members bound to vfio-pci (assigned as they are, each would be VIA004 until
+        // the VMM rebinds it), then each step alone
         fixes: [
+          { kind: 'all-of', fixes: [{ kind: 'assign-devices', vmId: v.vm.id, deviceIds: conflicts.map((c) => c.deviceId) }, ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: 'vfio-pci' }))] },
           { kind: 'assign-devices', vmId: v.vm.id, deviceIds: conflicts.map((c) => c.deviceId) },
           ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: 'vfio-pci' })),
           ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: null })),
