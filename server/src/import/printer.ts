@@ -64,7 +64,11 @@ export function printHost(host: ImportedHost): string {
         }
         out.push(line);
       }
-      if (d.noSnoop !== undefined) out.push(`${p}no-snoop ${d.noSnoop ? 'on' : 'off'}`);
+      // DevCtl "Enable No Snoop" as the host left it: set (the reset default) is written; clear is only this host's
+      // driver's choice, and under VFIO the guest driver sets the bit (VFIO-PCI-02), so `no-snoop off` would claim
+      // more than the capture knows (a silent "safe" for KVM001): it stays a comment and the simulator assumes possible
+      if (d.noSnoop === true) out.push(`${p}no-snoop on`);
+      else if (d.noSnoop === false) out.push(comment(p, 'DevCtl NoSnoop- on this host; under VFIO the guest driver sets it, so no-snoop is left unstated'));
     }
     if (d.driver === null) out.push(`${p}driver none`);
     else if (d.driver !== undefined) {

@@ -185,6 +185,11 @@ describe('sysfs: synthetic Intel VT-d host (in-memory FS)', () => {
     expect(r.text.match(/observed-group 1/g)).toHaveLength(3);
     expect(r.text).toMatch(/ecap 0xf050da/);
     expect(r.text).toMatch(/DMA-FQ ×1/);
+    // NoSnoop+ is written; NoSnoop- is the host driver's setting, which the guest replaces under VFIO: a comment,
+    // so that the simulator keeps assuming the device may use no-snoop (no silent "safe" for KVM001)
+    expect(r.text).toMatch(/^ +no-snoop on$/m);
+    expect(r.text).not.toMatch(/no-snoop off/);
+    expect(r.text).toMatch(/\/\/ DevCtl NoSnoop- on this host; under VFIO the guest driver sets it, so no-snoop is left unstated/);
   });
 
   it('scalable mode from the command line as the kernel reads it: the last sm_on / sm_off of intel_iommu=, not words inside a quoted value', () => {
