@@ -132,6 +132,10 @@ describe('hover on the kernel line: the modelled behaviour that changes at a rel
     expect(await hoverOn(intel('6.12'), '6.12')).toContain('- 6.12 intel-vtd: a unit without hardware pass-through (ECAP.PT) always gets a translated, strict DMA default domain _(DOM-DEF-03)_');
     expect(await hoverOn(intel('6.12.76'), '6.12.76')).toContain('**Stable 6.12.75–6.12.77:** ACS is enabled in pci_dma_configure only after iommu_group formation');
   });
+  it('a release the reference does not confirm is marked as assumed (KVM guest PAT, 6.11)', async () => {
+    const v = await hoverOn(intel('6.12'), '6.12');
+    expect(v).toMatch(/- 6\.11 KVM x86: with noncoherent DMA, Intel EPT maps guest RAM WB without IPAT[^\n]*_\(assumed: the reference rates the 6\.11 release MED \(the code of 6\.12 and 7\.2 HIGH\)\)_/);
+  });
   it('the kernel keyword keeps its grammar doc', async () => {
     expect(await hoverOn(intel('6.1'), 'kernel')).toMatch(/^\*\*kernel\*\* — Mainline kernel release/);
   });
