@@ -266,7 +266,7 @@ describe('withoutOptions and the BOOT001 / BOOT002 quick fixes', () => {
   it('BOOT001 / BOOT002 offer the command line without every option that turns the switch off', () => {
     const intel = host('h', '6.12', [iommu('dmar0', 'intel-vtd', { interruptRemapping: true, msi: 'x86-ir', passthrough: true })], []);
     const fixesOf = (cmdline: string, code: string) => simulate(topo([{ ...intel, cmdline }])).findings.filter((f) => f.code === code).map((f) => f.fixes);
-    expect(fixesOf('quiet intel_iommu=off,sm_on intel-iommu=off iommu=pt', 'BOOT001')).toEqual([[{ kind: 'set-cmdline', hostId: 'h', cmdline: 'quiet intel_iommu=sm_on iommu=pt', removed: 'intel_iommu=off' }]]);
+    expect(fixesOf('quiet intel_iommu=off,sm_on intel-iommu=off iommu=pt', 'BOOT001')).toEqual([[{ kind: 'set-cmdline', hostId: 'h', cmdline: 'quiet intel_iommu=sm_on iommu=pt', removed: 'intel_iommu=off, intel-iommu=off' }]]);
     expect(fixesOf('nointremap intremap=nosid,off quiet', 'BOOT002')).toEqual([[{ kind: 'set-cmdline', hostId: 'h', cmdline: 'intremap=nosid quiet', removed: 'nointremap, intremap=off' }]]);
     // applying the fix leaves nothing for the rule to report
     const fixed = fixesOf('nointremap intremap=nosid,off quiet', 'BOOT002')[0]![0] as { cmdline: string };

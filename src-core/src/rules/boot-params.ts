@@ -28,6 +28,12 @@ function offSelector(param: string): ((e: CmdlineEntry, options: string[]) => bo
   }
 }
 
+/** The parameter name of `e` as written on the line: `token` up to its first `=`, without a leading quote. */
+function writtenName(e: CmdlineEntry): string {
+  const name = e.token.slice(0, e.token.indexOf('='));
+  return name.startsWith('"') ? name.slice(1) : name;
+}
+
 /**
  * The quick fix of a BOOT finding (and of IR001/IR003 when the command line turns IR off): a `set-cmdline` hint with
  * the host's command line without every option that turns `param` off (`'intel_iommu=off'`, `'amd_iommu=off'`,
@@ -41,7 +47,8 @@ export function removeFix(h: Host, param: string): FixHint[] | undefined {
   const cmdline = withoutOptions(h.cmdline, (e, o) => {
     const d = select(e, o);
     if (d === true) removed.add(e.token);
-    else if (Array.isArray(d)) for (const i of d) removed.add(`${e.key}=${o[i]}`);
+    // the name as written (`intel-iommu=off` stays so; `key` reads each `-` as `_`)
+    else if (Array.isArray(d)) for (const i of d) removed.add(`${writtenName(e)}=${o[i]}`);
     return d;
   });
   return cmdline === h.cmdline ? undefined : [{ kind: 'set-cmdline', hostId: h.id, cmdline, removed: [...removed].join(', ') }];
