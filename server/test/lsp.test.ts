@@ -1023,6 +1023,28 @@ describe('multi-file', () => {
     expect(nameless.diagnostics!.map((d) => `${d.code} ${d.message}`)).toEqual(["SYN000 expected a name, found 'on'"]);
   });
 
+  it('a keyword as a device name declared in an imported host file: the preferred fix renames it in both files', async () => {
+    const hostText = 'host h {\n    kernel 6.12\n    iommu u { driver intel-vtd caps interrupt-remapping }\n    endpoint host at 0000:02:00.0 { driver vfio-pci }\n}\n';
+    const hostDoc = await t.validate(hostText, 'file:///kw/host.iommu');
+    const vmText = 'import "host.iommu"\nvm v on h {\n    assign host\n}\n';
+    const vmDoc = await t.validate(vmText, 'file:///kw/vm.iommu');
+    const ref = diagnosticsWithCode(vmDoc, 'REF001')[0];
+    const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(vmDoc, { textDocument: { uri: vmDoc.uri.toString() }, range: ref.range, context: { diagnostics: [ref] } })) as CodeAction[];
+    expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([
+      ["Rename 'host' to 'host_' here and at its 1 other place in 2 files", true],
+      ["Change to 'host_'", false],
+    ]);
+    const changes = actions[0].edit!.changes!;
+    const fixedHost = TextDocument.applyEdits(TextDocument.create(hostDoc.uri.toString(), 'iommu', 1, hostText), changes[hostDoc.uri.toString()]);
+    const fixedVm = TextDocument.applyEdits(TextDocument.create(vmDoc.uri.toString(), 'iommu', 1, vmText), changes[vmDoc.uri.toString()]);
+    expect(fixedHost).toContain('    endpoint host_ at 0000:02:00.0');
+    expect(fixedVm).toContain('    assign host_\n');
+    const t2 = createTestServices();
+    await t2.validate(fixedHost, 'file:///kw/host.iommu');
+    const after = await t2.validate(fixedVm, 'file:///kw/vm.iommu');
+    expect(codes(after).filter((c) => c === 'REF001' || c === 'SYN000')).toEqual([]);
+  });
+
   it('a VM file uses devices of an imported host file, and re-validates when the host changes', async () => {
     const hostDoc = await t.validate(HOST.replace('msi x86-vector', 'msi x86-ir'), 'file:///ws/host.iommu');
     const vmDoc = await t.validate('import "host.iommu"\nvm v on h {\n    assign gpu\n}\n', 'file:///ws/vm.iommu');

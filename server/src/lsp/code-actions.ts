@@ -79,10 +79,10 @@ function firstFree(base: string, taken: ReadonlySet<string | undefined>): string
   return name;
 }
 
-/** The names declared in `document` and the files it imports (hosts, units, devices, VMs, HWPTs). */
-function declaredNames(document: LangiumDocument, all: Parameters<typeof importClosure>[1]): Set<string> {
+/** The names declared in `documents` (hosts, units, devices, VMs, HWPTs). */
+function declaredNames(documents: readonly LangiumDocument[]): Set<string> {
   const names = new Set<string>();
-  for (const d of importClosure(document, all)) {
+  for (const d of documents) {
     const root = d.parseResult?.value;
     if (!root) continue;
     for (const n of AstUtils.streamAst(root)) {
@@ -122,7 +122,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       // SYN002, BDF001 and Langium's parser / linker errors carry a replacement when they have one to suggest
       // a keyword as a name: one fix for the declaration and every reference in the file, preferred over this one place
       // a keyword as a name becomes `<keyword>_`, or `<keyword>_2`, … when that name is declared already (REF002)
-      const replacement = data.keywordName !== undefined && data.replacement !== undefined ? firstFree(data.replacement, (names ??= declaredNames(document, this.services.shared.workspace.LangiumDocuments))) : data.replacement;
+      const replacement = data.keywordName !== undefined && data.replacement !== undefined ? firstFree(data.replacement, (names ??= declaredNames(this.keywordDocuments(document)))) : data.replacement;
       const together = data.keywordName !== undefined && replacement !== undefined ? this.keywordRenameFix(document, diagnostic, data.keywordName, replacement) : undefined;
       if (together) actions.push(together);
       if (replacement !== undefined) {
@@ -161,28 +161,50 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   }
 
   /**
+   * The documents a keyword written as a name in `document` can be declared or referenced in: the ones simulated with
+   * it (its imports, and the VM files sharing one of its hosts, with theirs), else the file and its imports.
+   */
+  private keywordDocuments(document: LangiumDocument): LangiumDocument[] {
+    try {
+      return this.services.simulation.SimulationCache.get(document).together;
+    } catch {
+      return importClosure(document, this.services.shared.workspace.LangiumDocuments);
+    }
+  }
+
+  /**
    * The fix for a keyword written as a name (`endpoint host at …` and `assign host`, `data.keywordName`): rename it
-   * to `replacement` at every diagnostic of the file that reports the same keyword as a name, the declaration's
-   * parse error and each reference's REF001, in one edit. Undefined when the keyword is written as a name only here
-   * (the single replacement does then) or when the text at a diagnostic is no longer the keyword.
+   * to `replacement` at every diagnostic that reports the same keyword as a name, the declaration's parse error and each
+   * reference's REF001, in this file and in those checked with it ({@link keywordDocuments}: a host file and the VM files
+   * that import it), in one edit. Undefined when the keyword is written as a name only here (the single replacement does
+   * then) or when the text at a diagnostic is no longer the keyword.
    */
   private keywordRenameFix(document: LangiumDocument, diagnostic: Diagnostic, keyword: string, replacement: string): CodeAction | undefined {
-    const places = (document.diagnostics ?? []).filter((d) => (d.data as IommuDiagnosticData | undefined)?.keywordName === keyword);
-    if (places.length < 2 || places.some((d) => document.textDocument.getText(d.range) !== keyword)) return undefined;
-    const seen = new Set<string>();
-    const edits = places
-      .filter((d) => {
-        const key = `${d.range.start.line}:${d.range.start.character}`;
-        return !seen.has(key) && (seen.add(key), true);
-      })
-      .map((d) => ({ range: d.range, newText: replacement }));
-    if (edits.length < 2) return undefined;
+    const changes: Record<string, TextEdit[]> = {};
+    let count = 0;
+    for (const doc of [document, ...this.keywordDocuments(document).filter((d) => d !== document)]) {
+      const places = (doc.diagnostics ?? []).filter((d) => (d.data as IommuDiagnosticData | undefined)?.keywordName === keyword);
+      if (places.some((d) => doc.textDocument.getText(d.range) !== keyword)) return undefined;
+      const seen = new Set<string>();
+      const edits = places
+        .filter((d) => {
+          const key = `${d.range.start.line}:${d.range.start.character}`;
+          return !seen.has(key) && (seen.add(key), true);
+        })
+        .map((d) => ({ range: d.range, newText: replacement }));
+      if (!edits.length) continue;
+      changes[doc.uri.toString()] = edits;
+      count += edits.length;
+    }
+    if (count < 2) return undefined;
+    const files = Object.keys(changes).length;
+    const where = files > 1 ? `in ${files} files` : 'in this file';
     return {
-      title: `Rename '${keyword}' to '${replacement}' here and at its ${edits.length - 1} other place${edits.length > 2 ? 's' : ''} in this file`,
+      title: `Rename '${keyword}' to '${replacement}' here and at its ${count - 1} other place${count > 2 ? 's' : ''} ${where}`,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic],
       isPreferred: true,
-      edit: { changes: { [document.uri.toString()]: edits } },
+      edit: { changes },
     };
   }
 
