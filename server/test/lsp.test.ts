@@ -635,6 +635,13 @@ ${body}}
     expect(norm(codes(await t.validate(fixed)))).toEqual(norm(codes(await t.validate(before))));
     // no assign line yet: one is written
     expect(apply(vm('    hwpt p { attach gpu }\n'), (await actionsFor(vm('    hwpt p { attach gpu }\n'), 'MDL010')).actions[0])).toContain('    assign gpu\n');
+    // a block that does not parse yet (`hwpt p { }`, SYN000) is not removed: its `}` is outside its CST and would stay
+    const open = await t.validate(vm('    assign gpu\n    hwpt p { }\n'));
+    expect(diagnosticsWithCode(open, 'MDL010')).toHaveLength(1);
+    for (const d of diagnosticsWithCode(open, 'MDL010')) {
+      const titles = ((await t.Iommu.lsp.CodeActionProvider!.getCodeActions(open, { textDocument: { uri: open.uri.toString() }, range: d.range, context: { diagnostics: [d] } })) as CodeAction[]).map((a) => a.title);
+      expect(titles).not.toContain('Turn hwpt p into an assign line (this backend ignores it)');
+    }
   });
 
   it('MDL011: a device in two hwpt blocks; the fix takes it out of the later block (and the block when it is left empty)', async () => {

@@ -389,6 +389,9 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const vm = node(fix.vmId);
         const hw = node(fix.hwptId);
         if (!isVm(vm) || !isHwptDecl(hw)) return undefined;
+        // a block the parser did not close (`hwpt p { }` without `attach`: SYN000) has a CST without its `}`, and
+        // removing it would leave the brace behind: no fix until it parses
+        if (!hw.$cstNode?.text.trimEnd().endsWith('}')) return undefined;
         // its devices as written, but those the VM assigns already
         const assigned = new Set(vm.props.flatMap((p) => (isAssignProp(p) ? p.devices.map((r) => r.ref) : [])));
         const refs = hw.devices.filter((r, k) => !assigned.has(r.ref) && hw.devices.findIndex((o) => o.ref === r.ref) === k).map((r) => r.$refText);
