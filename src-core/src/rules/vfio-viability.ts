@@ -35,7 +35,12 @@ export const vfioViabilityRule: Rule = {
         message: `${devLabel(v.device, v.outcome.deviceId)} in VM ${v.vm.name}: iommu_group ${g?.number ?? '?'} is not usable, ${names} → ${errnoAt(v.outcome)}`,
         explanation,
         elementId: v.outcome.deviceId,
-        related: conflicts.map((c) => ({ id: c.deviceId, message: `same iommu_group, bound to host driver ${c.driver}` })),
+        related: conflicts.map((c) => {
+          // a member another VM assigns keeps its host driver until that VM's VMM rebinds it, and a group cannot go
+          // to two VMs anyway (VIA002)
+          const other = ctx.topology.vms.find((o) => o !== v.vm && o.hostId === v.vm.hostId && o.assignedIds.includes(c.deviceId));
+          return { id: c.deviceId, message: `same iommu_group, bound to host driver ${c.driver}${other ? ` (VM ${other.name} assigns it too, but a group cannot be split between VMs)` : ''}` };
+        }),
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
         // first the whole group with its members bound to vfio-pci (assigned as they are, each would be VIA004 until

@@ -11,7 +11,7 @@ import { boolParam, IOMMUFD_UNSAFE_PARAM, TYPE1_UNSAFE_PARAM } from './drivers.j
 import { directMappingBlock } from './direct-mapping.js';
 import { INTEL_RMRR_MESSAGE, IOMMUFD_UNSAFE_MSI_WARNING, REQUIRE_DIRECT_MESSAGE } from './messages.js';
 import { groupHasIsolatedMsi } from './msi-check.js';
-import { ownershipConflicts, type IdSet } from './ownership.js';
+import { ownershipConflicts } from './ownership.js';
 import { addCode, fail, type GroupUse, type VmRun } from './run.js';
 
 /** One iommufd HW page table of the VM's IOAS. */
@@ -65,7 +65,7 @@ function tryAttach(run: VmRun, hwpt: IommufdHwpt, caps: DeviceCaps | undefined, 
  * path has no way to name a HWPT). Source: drivers/iommu/iommufd/device.c:iommufd_device_bind,
  * iommufd_device_auto_get_domain, iommufd_hw_pagetable_attach; iommufd/hw_pagetable.c:iommufd_hwpt_paging_alloc.
  */
-export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): IommufdHwpt[] {
+export function walkIommufd(run: VmRun, groups: GroupUse[]): IommufdHwpt[] {
   const k = run.kernel;
   const cdev = run.vm.backend === 'iommufd-cdev';
   const bindStep = cdev ? 'VFIO_DEVICE_BIND_IOMMUFD' : 'VFIO_GROUP_GET_DEVICE_FD';
@@ -94,7 +94,7 @@ export function walkIommufd(run: VmRun, groups: GroupUse[], elsewhere: IdSet): I
   };
 
   for (const { group, outcomes } of groups) {
-    const conflicts = ownershipConflicts(run.host, group, k, assigned, elsewhere, run.hostDevice);
+    const conflicts = ownershipConflicts(run.host, group, k, assigned, run.hostDevice);
     const isolated = groupHasIsolatedMsi(run, group);
     const direct = directMappingBlock(run, group);
     const directDetail = direct && { directMappingIds: direct.memberIds, directMappingCheck: direct.check };

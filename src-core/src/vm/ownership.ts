@@ -11,8 +11,9 @@ import { isDriverManagedDma, isLegacyAllowedDriver } from './drivers.js';
  *   `pci-stub`, unless the member is a bridge (non-normal header type: any driver passes).
  * - ≥ 5.19 (VFIO-GRP-05, `iommu_group_claim_dma_owner`): bound to a driver without `driver_managed_dma`
  *   (bridges included: e.g. `shpchp`; `pcieport` is fine).
- * Members with no driver (`null`) or an unknown driver (`undefined`) never conflict.
- * `assigned` = ids the VM assigns; `elsewhere` = ids held by other VMs (reported as VIA002 instead).
+ * Members with no driver (`null`) or an unknown driver (`undefined`) never conflict. `assigned` = ids the VM assigns
+ * (its VMM rebinds those, VIA004). A member another VM assigns counts with the driver it has: a VM started earlier that
+ * holds the group fails this one first (VIA002), and one started later has not rebound its devices yet.
  * `device` looks a member up on the host (default: `host.devices.find`; pass an index for O(1)).
  */
 export function ownershipConflicts(
@@ -20,13 +21,12 @@ export function ownershipConflicts(
   group: IommuGroup,
   kernel: KernelVersion,
   assigned: IdSet,
-  elsewhere: IdSet,
   device: (id: string) => PciDevice | undefined = (id) => host.devices.find((x) => x.id === id),
 ): OwnershipConflict[] {
   const out: OwnershipConflict[] = [];
   for (let i = 0; i < group.deviceIds.length; i++) {
     const id = group.deviceIds[i];
-    if (assigned.has(id) || elsewhere.has(id)) continue;
+    if (assigned.has(id)) continue;
     const d = device(id);
     if (!d || typeof d.driver !== 'string') continue;
     const bad = since(kernel, GATES.dmaOwnership) ? !isDriverManagedDma(d.driver) : !(legacyAnyDriverViable(d) || isLegacyAllowedDriver(d.driver));
@@ -55,42 +55,20 @@ export interface IdSet {
   has(id: string): boolean;
 }
 
-/** Who assigns what on one host: see {@link VmAssignments}. */
-interface HostAssignments {
-  /** Device id → the ids of the VMs assigning it, in `topology.vms` order (each once). */
-  assignedBy: Map<string, string[]>;
-  /** The holder of each group, for the grouping it was built with (dropped when a VM is marked failed). */
-  holders?: { analysis: HostAnalysis; byGroup: Map<IommuGroup, GroupHolder> };
-}
-
 /**
- * Which VMs assign which devices, indexed once per simulation for the questions every VM asks: the ids other VMs
- * on its host assign (the `elsewhere` set) and which VM holds a group ({@link holder}). Asking them of each of V VMs
- * directly walks all VMs each time (O(V²) in all); the index walks them once per host.
+ * Which VM holds each iommu_group as the VMs start, indexed once per host and simulation for the question every VM
+ * asks ({@link holder}); asking it of each of V VMs directly walks all VMs each time (O(V²) in all).
  *
  * VMs start in `topology.vms` order, and a VM whose start-up fails ({@link markFailed}: the VMM exits, as QEMU does
  * when a vfio-pci device cannot be realized) holds nothing afterwards: its groups' files are closed again, so a later
  * VM can open them (VFIO-GRP-01: `-EBUSY` only "while another open file exists").
  */
 export class VmAssignments {
-  private readonly byHost = new Map<string, HostAssignments>();
+  /** Per host id: the holder of each group, for the grouping it was built with (dropped when a VM is marked failed). */
+  private readonly holders = new Map<string, { analysis: HostAnalysis; byGroup: Map<IommuGroup, GroupHolder> }>();
   private readonly failed = new Set<string>();
 
   constructor(private readonly topology: Topology) {}
-
-  /** Ids assigned by VMs on `vm`'s host whose id is not `vm.id` and that have not failed. */
-  elsewhere(vm: Vm): IdSet {
-    const assignedBy = this.host(vm.hostId).assignedBy;
-    const failed = this.failed;
-    return {
-      has(id: string) {
-        const by = assignedBy.get(id);
-        if (!by) return false;
-        for (let i = 0; i < by.length; i++) if (by[i] !== vm.id && !failed.has(by[i])) return true;
-        return false;
-      },
-    };
-  }
 
   /**
    * VFIO-GRP-02/07: the VM holding `group` when `vm` starts: the first VM on the same host (in `topology.vms` order)
@@ -98,8 +76,8 @@ export class VmAssignments {
    * when that is `vm` itself (or none does).
    */
   holder(vm: Vm, analysis: HostAnalysis, group: IommuGroup): GroupHolder | undefined {
-    const a = this.host(vm.hostId);
-    if (a.holders?.analysis !== analysis) {
+    let h = this.holders.get(vm.hostId);
+    if (h?.analysis !== analysis) {
       const byGroup = new Map<IommuGroup, GroupHolder>();
       for (const other of this.topology.vms) {
         if (other.hostId !== vm.hostId || this.failed.has(other.id)) continue;
@@ -109,37 +87,18 @@ export class VmAssignments {
           if (g && !byGroup.has(g)) byGroup.set(g, { vm: other, deviceId: id });
         }
       }
-      a.holders = { analysis, byGroup };
+      h = { analysis, byGroup };
+      this.holders.set(vm.hostId, h);
     }
-    const holder = a.holders.byGroup.get(group);
+    const holder = h.byGroup.get(group);
     return holder && holder.vm.id !== vm.id ? holder : undefined;
   }
 
-  /** `vm`'s start-up failed: from now on it holds no group and assigns nothing as far as later VMs are concerned. */
+  /** `vm`'s start-up failed: from now on it holds no group for the VMs that start after it. */
   markFailed(vm: Vm): void {
     if (this.failed.has(vm.id)) return;
     this.failed.add(vm.id);
-    const a = this.byHost.get(vm.hostId);
-    if (a) a.holders = undefined;
-  }
-
-  private host(hostId: string): HostAssignments {
-    let a = this.byHost.get(hostId);
-    if (!a) {
-      const assignedBy = new Map<string, string[]>();
-      for (const other of this.topology.vms) {
-        if (other.hostId !== hostId) continue;
-        for (let i = 0; i < other.assignedIds.length; i++) {
-          const id = other.assignedIds[i];
-          const by = assignedBy.get(id);
-          if (!by) assignedBy.set(id, [other.id]);
-          else if (by[by.length - 1] !== other.id) by.push(other.id);
-        }
-      }
-      a = { assignedBy };
-      this.byHost.set(hostId, a);
-    }
-    return a;
+    this.holders.delete(vm.hostId);
   }
 }
 

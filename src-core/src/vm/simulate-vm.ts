@@ -86,7 +86,6 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
   // Group the survivors; drop groups held by an earlier VM.
   const uses: GroupUse[] = [];
   const useOf = new Map<IommuGroup, GroupUse>();
-  const elsewhere = assignments.elsewhere(vm);
   for (const o of live) {
     const g = run.group(o.deviceId)!;
     let u = useOf.get(g);
@@ -109,8 +108,8 @@ export function simulateVm(vm: Vm, host: Host, analysis: HostAnalysis, topology:
   }
 
   let domains: Type1Domain[] = [];
-  if (vm.backend === 'vfio-type1') domains = walkType1(run, active, elsewhere);
-  else walkIommufd(run, active, elsewhere);
+  if (vm.backend === 'vfio-type1') domains = walkType1(run, active);
+  else walkIommufd(run, active);
 
   const ok = run.outcomes.filter((o) => o.ok);
   const nonco = vm.kvmVfio ? noncoherentDevices(run, ok, domains) : [];

@@ -10,7 +10,7 @@ import { boolParam, TYPE1_UNSAFE_PARAM } from './drivers.js';
 import { directMappingBlock } from './direct-mapping.js';
 import { INTEL_RMRR_MESSAGE, REQUIRE_DIRECT_MESSAGE, TYPE1_NO_IR_MESSAGE } from './messages.js';
 import { groupHasIsolatedMsi } from './msi-check.js';
-import { ownershipConflicts, type IdSet } from './ownership.js';
+import { ownershipConflicts } from './ownership.js';
 import { addCode, everyMember, fail, type GroupUse, type VmRun } from './run.js';
 
 /** One type1 `vfio_domain` of the VM's container. */
@@ -56,7 +56,7 @@ function canShare(d: Type1Domain, iommu: Iommu | undefined): boolean {
  * vfio_iommu_type1_attach_group; drivers/vfio/container.c:vfio_container_attach_group (≥ 5.19);
  * drivers/vfio/vfio.c:vfio_group_get_device_fd (≤ 5.18).
  */
-export function walkType1(run: VmRun, groups: GroupUse[], elsewhere: IdSet): Type1Domain[] {
+export function walkType1(run: VmRun, groups: GroupUse[]): Type1Domain[] {
   const k = run.kernel;
   const modern = since(k, GATES.dmaOwnership);
   const enforceOp = since(k, GATES.enforceCacheCoherencyOp);
@@ -65,7 +65,7 @@ export function walkType1(run: VmRun, groups: GroupUse[], elsewhere: IdSet): Typ
   const domains: Type1Domain[] = [];
   let iommuSet = false;
   for (const { group, outcomes } of groups) {
-    const conflicts = ownershipConflicts(run.host, group, k, assigned, elsewhere, run.hostDevice);
+    const conflicts = ownershipConflicts(run.host, group, k, assigned, run.hostDevice);
     if (modern && conflicts.length) {
       for (const o of outcomes) fail(o, 'VFIO_GROUP_SET_CONTAINER', 'EPERM', 'VIA001', undefined, { conflicts, groupNumber: group.number });
       continue;

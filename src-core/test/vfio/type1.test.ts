@@ -297,6 +297,16 @@ describe('groups split across VMs (VFIO-GRP-01/02/07/08)', () => {
     const r3 = run(topo([intelHost('6.6')], [vm('a', 'h', ['gpu'], { backend: 'iommufd-cdev' }), vm('b', 'h', ['audio'])]), INTEL_GROUPS);
     expect(r3.outcome('b', 'audio')).toMatchObject({ ok: false, errno: 'EBUSY' });
   });
+  it("a member another VM assigns counts with its host driver: the VM started first fails (VIA001, naming the other VM), the later one then starts", () => {
+    const h = intelHost('6.6');
+    h.devices.find((d) => d.id === 'audio')!.driver = 'snd_hda_intel';
+    const r = run(topo([h], [vm('a', 'h', ['gpu']), vm('b', 'h', ['audio'])]), INTEL_GROUPS);
+    expect(r.outcome('a', 'gpu')).toMatchObject({ ok: false, errno: 'EPERM', step: 'VFIO_GROUP_SET_CONTAINER' });
+    expect(r.find('VIA001', 'gpu')!.related).toEqual([{ id: 'audio', message: 'same iommu_group, bound to host driver snd_hda_intel (VM b assigns it too, but a group cannot be split between VMs)' }]);
+    // a failed, so b opens the group; its own audio is rebound by its VMM (VIA004)
+    expect(r.outcome('b', 'audio').ok).toBe(true);
+    expect(r.outcome('b', 'audio').codes).toContain('VIA004');
+  });
   it('VMs on different hosts never conflict', () => {
     const h2 = { ...intelHost('6.12'), id: 'h2', name: 'h2' };
     const r = run(topo([intelHost('6.12'), h2], [vm('a', 'h', ['gpu']), vm('b', 'h2', ['gpu'])]), { ...INTEL_GROUPS, h2: INTEL_GROUPS.h });
