@@ -39,6 +39,10 @@ describe('kernel version gates', () => {
     }
   });
 
+  it('the releases the reference rates MED or leaves unpinned, and no later check confirmed, say what is assumed', () => {
+    const marked = Object.values(GATES).filter((g: KernelGate) => g.unconfirmed).map((g) => g.id).sort();
+    expect(marked).toEqual(['acsAtDmaConfigure', 'acsCmdlineFromFirmware', 'idtBrokenAcsSv', 'kvmGuestPat', 'perUnitProbe']);
+  });
   it('a gate applies from its mainline release on, whatever the patch level; no kernel means the assumed 6.12', () => {
     expect(since(v(6, 1, 150), GATES.iommufd)).toBe(false);
     expect(since(v(6, 2), GATES.iommufd)).toBe(true);

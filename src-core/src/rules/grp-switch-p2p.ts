@@ -44,7 +44,7 @@ export const grpSwitchP2pRule: Rule = {
         out.push({
           code: 'GRP001',
           severity: 'warning',
-          message: `${topo.kindDevLabel(usp)}: endpoints under different downstream ports are in ${groups.size} different iommu_groups, but ${leaky.map((dsp) => topo.label(dsp)).join(', ')} lack ACS, so P2P between them bypasses the IOMMU`,
+          message: `${topo.kindDevLabel(usp)}: endpoints under different downstream ports are in ${groups.size} different iommu_groups, but ${leaky.map((dsp) => topo.label(dsp)).join(', ')} ${leaky.length === 1 ? 'lacks' : 'lack'} ACS, so P2P between them bypasses the IOMMU`,
           explanation: explain(details, leaky),
           elementId: usp.id,
           related: eps.map((e) => ({ id: e.id, message: `${topo.label(e)} is in iommu_group ${details.groupOf.get(e.id)!.number}` })),

@@ -34,6 +34,8 @@ describe('GRP001 switch P2P', () => {
     expect(f[0].elementId).toBe('usp');
     expect(f[0].related.map((r) => r.id).sort()).toEqual(['a', 'b']);
     expect(f[0].message).toContain('dsp0 (0000:02:00.0)');
+    // both ports lack ACS: 'lack'; one port: 'lacks'
+    expect(f[0].message).toMatch(/dsp0 \(0000:02:00.0\), dsp1 \(0000:02:01.0\) lack ACS/);
   });
   it('does not fire when the DSPs have ACS, or when everything is one group (RP without ACS)', () => {
     expect(run(grpSwitchP2pRule, sw(true, true))).toEqual([]);
