@@ -312,6 +312,17 @@ describe('iommu-topo upgrade', () => {
     expect(same.out).toContain('on 6.12: 0 new finding(s), 0 gone, in 1 file(s)');
   });
 
+  it('a stable-series exception the move enters or leaves is listed (6.12 → 6.12.76: the ACS-timing regression), in text and json', () => {
+    const file = tmp('stable.iommu', 'host h {\n    kernel 6.12\n    iommu u { driver intel-vtd caps snoop-control, interrupt-remapping }\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n}\n');
+    const r = cli(['upgrade', file, '--to', '6.12.76']);
+    expect(r.out).not.toContain('no modelled behaviour changes');
+    expect(r.out).toMatch(/\n {2}\+ stable 6\.12\.75–6\.12\.77: ACS is enabled in pci_dma_configure only after iommu_group formation.* \(GRP-ACS-06\)\n/);
+    expect(JSON.parse(cli(['upgrade', file, '--to', '6.12.76', '--format', 'json']).out).hosts[0].stable).toMatchObject([{ range: '6.12.75–6.12.77', change: 'entered', rule: 'GRP-ACS-06' }]);
+    // and leaving it
+    const back = tmp('stable2.iommu', 'host h {\n    kernel 6.12.76\n    iommu u { driver intel-vtd caps snoop-control, interrupt-remapping }\n    endpoint gpu at 0000:01:00.0 { driver vfio-pci }\n}\n');
+    expect(cli(['upgrade', back, '--to', '6.12.80']).out).toMatch(/\n {2}- stable 6\.12\.75–6\.12\.77: no longer: ACS is enabled/);
+  });
+
   it('a host without a kernel line goes from the assumed 6.12 (KVER000): the gates it crosses match the findings that change', () => {
     // amd_iommu=pgtbl_v2 reaches VFIO domains from 6.14: the simulation (6.12) has no KVM002, 7.0 has it
     const text = 'host h {\n    arch x86_64\n    cmdline "amd_iommu=pgtbl_v2"\n    iommu u {\n        driver amd-vi\n        caps interrupt-remapping\n        msi x86-ir\n    }\n    root-port rp at 0000:00:01.0 {\n        endpoint gpu at 0000:01:00.0 { no-snoop true driver vfio-pci }\n    }\n}\nvm v on h {\n    vmm qemu\n    assign gpu\n}\n';

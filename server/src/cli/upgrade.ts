@@ -9,7 +9,7 @@
  */
 import { AstUtils, URI } from 'langium';
 import { ASSUMED_KERNEL, formatKernel } from '../../../src-core/src/kernel-version.js';
-import { gatesBetween, gateRelease, type CrossedGate } from '../../../src-core/src/kernel-gates.js';
+import { gatesBetween, gateRelease, STABLE_EXCEPTIONS, type CrossedGate } from '../../../src-core/src/kernel-gates.js';
 import { unmatchedBy } from '../../../src-core/src/kernel-upgrade.js';
 import type { KernelVersion } from '../../../src-core/src/model.js';
 import { notSimulatedReason } from '../../../src-core/src/rules/arch-unmodelled.js';
@@ -29,6 +29,11 @@ export interface UpgradeHost {
   from: string;
   to: string;
   gates: CrossedGate[];
+  /**
+   * Stable-series exceptions (STABLE_EXCEPTIONS, e.g. the 6.12.75–6.12.77 ACS regression) the move enters (`entered`:
+   * the target kernel is in the range, the current one not) or leaves (`left`).
+   */
+  stable: { range: string; what: string; rule: string; change: 'entered' | 'left' }[];
   /** Set for a host the simulator leaves out (POWER, ARCH001): why; `gates` is then empty. */
   notSimulated?: string;
 }
@@ -78,11 +83,11 @@ export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVer
       // a host the simulator leaves out (ARCH001) crosses no modelled release: listed with why
       if (!sim.result.hosts.has(h.id)) {
         const why = notSimulatedReason(h);
-        if (why) hosts.push({ name: h.name, path, from: h.kernel ? formatKernel(h.kernel) : '', to: formatKernel(to), gates: [], notSimulated: `${why} (ARCH001)` });
+        if (why) hosts.push({ name: h.name, path, from: h.kernel ? formatKernel(h.kernel) : '', to: formatKernel(to), gates: [], stable: [], notSimulated: `${why} (ARCH001)` });
         continue;
       }
       const from = sim.result.hosts.get(h.id)?.kernel;
-      hosts.push({ name: h.name, path, from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to) });
+      hosts.push({ name: h.name, path, from: from ? formatKernel(from) : `${formatKernel(ASSUMED_KERNEL)} (assumed)`, to: formatKernel(to), gates: gatesBetween(h, from, to), stable: stableCrossed(from ?? ASSUMED_KERNEL, to) });
     }
   }
   const files: UpgradeFile[] = current.files.map((f, i) => {
@@ -92,6 +97,15 @@ export function upgradeReport(current: CheckRun, target: CheckRun, to: KernelVer
     return { path: displayPath(cwd, f.path), appeared, resolved, unchanged: f.diagnostics.length - resolved.length };
   });
   return { to: formatKernel(to), hosts, files };
+}
+
+/** The stable-series exceptions entered or left moving from `from` to `to` (see `UpgradeHost.stable`). */
+function stableCrossed(from: KernelVersion, to: KernelVersion): UpgradeHost['stable'] {
+  return STABLE_EXCEPTIONS.flatMap((e) => {
+    const was = e.matches(from);
+    const now = e.matches(to);
+    return was === now ? [] : [{ range: e.range, what: e.what, rule: e.rule, change: now ? ('entered' as const) : ('left' as const) }];
+  });
 }
 
 /** 1 when the target kernel adds an error-severity diagnostic, else 0. */
@@ -111,10 +125,11 @@ export function formatUpgradeText(report: UpgradeReport): string {
       continue;
     }
     lines.push(`host ${h.name} (${h.path}): kernel ${h.from} → ${h.to}`);
-    if (!h.gates.length) lines.push('  no modelled behaviour changes between these releases');
+    if (!h.gates.length && !h.stable.length) lines.push('  no modelled behaviour changes between these releases');
     for (const { gate, change } of h.gates) {
       lines.push(`  ${change === 'gained' ? '+' : '-'} ${gateRelease(gate)} ${gate.area}: ${change === 'gained' ? gate.from : gate.before} (${gate.rule})`);
     }
+    for (const e of h.stable) lines.push(`  ${e.change === 'entered' ? '+' : '-'} stable ${e.range}: ${e.change === 'entered' ? e.what : `no longer: ${e.what}`} (${e.rule})`);
   }
   let added = 0;
   let gone = 0;
