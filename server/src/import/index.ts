@@ -335,8 +335,26 @@ export function importFromCapture(opts: CaptureImportOptions): ImportResult {
     const classEntries = cls.split('\n').filter((l) => /^[l-]/.test(l) && !/\s\.\.?$/.test(l));
     if (groups === 'total 0' && classEntries.length === 0) host.comments.push('no IOMMU active: iommu_groups and class/iommu are empty in the capture (SYSFS-GRP-01)');
     else if (classEntries.length > 0) {
-      warnings.push({ code: 'CAPTURE_IOMMU', message: 'the capture lists IOMMU units but not their registers: add the iommu block by hand', file });
-      host.comments.push('the capture lists IOMMU units without registers: iommu blocks not generated');
+      // the unit names say the driver (CAP-SYSFS-01: Intel `dmar<N>`, AMD `ivhd<N>`); the registers are not captured,
+      // so the capabilities stay `caps unknown` (SYN003 holds back the findings that read them)
+      const names = classEntries.map((l) => (/\s(\S+)\s+->\s/.exec(l) ?? /\s(\S+)$/.exec(l))?.[1]).filter((n): n is string => n !== undefined);
+      const unknown: string[] = [];
+      for (const name of names) {
+        const driver = /^dmar\d+$/.test(name) ? 'intel-vtd' : /^ivhd\d+$/.test(name) ? 'amd-vi' : undefined;
+        if (!driver) {
+          unknown.push(name);
+          continue;
+        }
+        host.iommus.push({ name, driver, caps: ['unknown'], comments: [`from ${file} class_iommu (the name gives the driver, CAP-SYSFS-01); its registers are not in the capture: replace \`caps unknown\` with the caps from /sys/class/iommu/${name}/`] });
+      }
+      if (host.iommus.length) {
+        if (!host.arch) host.arch = 'x86_64';
+        warnings.push({ code: 'CAPTURE_IOMMU', message: `IOMMU unit${host.iommus.length > 1 ? 's' : ''} ${host.iommus.map((u) => u.name).join(', ')} from the capture's class_iommu list, with capabilities unknown (no registers captured)${host.iommus.length > 1 ? '; the capture does not say which unit translates which device: add `iommu <unit>` lines' : ''}`, file });
+      }
+      if (unknown.length) {
+        warnings.push({ code: 'CAPTURE_IOMMU', message: `the capture lists IOMMU unit${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} of a driver its name does not tell, without registers: add the iommu block by hand`, file });
+        host.comments.push(`the capture lists IOMMU units without registers (${unknown.join(', ')}): iommu blocks not generated`);
+      }
     }
     const pi = s.sections.get('proc_interrupts');
     if (pi && pi.text.trim()) interrupts = { text: pi.text, file: `${file}:${pi.line}` };

@@ -58,6 +58,17 @@ describe('capture format (real firecracker guest)', () => {
     expect(r.host.devices[3]).toMatchObject({ name: 'virtio_net0', kind: 'pci-device', classCode: 0x020000, driver: 'virtio-pci' });
     expect(r.text).toMatch(/interrupt remapping disabled per \/proc\/interrupts \(per-device MSI chip names\)/);
   });
+  it('class_iommu names give the unit and its driver (dmar → intel-vtd, ivhd → amd-vi), caps unknown; other names are left to the user', () => {
+    const link = (n: string) => `lrwxrwxrwx 1 root root 0 Nov 22 18:20 ${n} -> ../../devices/virtual/iommu/${n}`;
+    const withUnits = (names: string[]) => read('firecracker-capture/host-summary.txt').replace(/^## class_iommu\n(?:.*\n)*?(?=## )/m, `## class_iommu\ntotal 0\n${names.map(link).join('\n')}\n`);
+    const one = importFromCapture({ ...base(), summaryText: withUnits(['dmar0']) });
+    expect(one.host.iommus.map((u) => [u.name, u.driver, u.caps])).toEqual([['dmar0', 'intel-vtd', ['unknown']]]);
+    expect(one.text).toMatch(/iommu dmar0 \{\n(?: +\/\/.*\n)* +driver intel-vtd\n +caps unknown\n/);
+    expect(one.warnings.map((w) => w.message)).toContain("IOMMU unit dmar0 from the capture's class_iommu list, with capabilities unknown (no registers captured)");
+    const mixed = importFromCapture({ ...base(), summaryText: withUnits(['ivhd0', 'ivhd1', 'smmu3.0x0000000009050000']) });
+    expect(mixed.host.iommus.map((u) => [u.name, u.driver])).toEqual([['ivhd0', 'amd-vi'], ['ivhd1', 'amd-vi']]);
+    expect(mixed.warnings.map((w) => w.message).join('\n')).toMatch(/add `iommu <unit>` lines[\s\S]*smmu3\.0x0000000009050000 of a driver its name does not tell/);
+  });
   it('a truncated config line → located error', () => {
     const text = read('firecracker-capture/pci-sysfs.txt').replace(/(config 0000:00:02\.0 +(?:[0-9a-f]{2} ){100})[^\n]*/, '$1');
     expect(() => importFromCapture({ ...base(), pciSysfsText: text })).toThrow(/^pci-sysfs\.txt:6: 0000:00:02\.0: config dump has 100 bytes/);
