@@ -92,8 +92,14 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     if (!u) ungrouped.set(d.id, 'no IOMMU unit translates this device (none declared for it or its parents, and the host has not exactly one active unit)');
     else if (u.driver === 'none') ungrouped.set(d.id, `IOMMU ${u.name} has driver none: no iommu_group`);
   }
-  const grouped = ungrouped.size ? devices.filter((d) => !ungrouped.has(d.id)) : devices;
-  let passes: readonly (readonly PciDevice[])[];
+  const allGrouped = ungrouped.size ? devices.filter((d) => !ungrouped.has(d.id)) : devices;
+  // SR-IOV VFs exist only once SR-IOV is enabled (sriov_numvfs, or the PF driver at its probe), after the boot-time
+  // bus_iommu_probe: they are added by the bus notifier, after every device found at enumeration (GRP-ORD-01,
+  // GRP-EDGE-01), so they come last and take the next free numbers
+  let vfs: PciDevice[] | undefined;
+  for (let i = 0; i < allGrouped.length; i++) if (allGrouped[i].isVirtualFunction) (vfs ??= []).push(allGrouped[i]);
+  const grouped = vfs ? allGrouped.filter((d) => !d.isVirtualFunction) : allGrouped;
+  let passes: (readonly PciDevice[])[];
   if (!since(kernel, GATES.perUnitProbe)) passes = [grouped];
   else {
     /** Grouped devices by their IOMMU unit, each list in probe order (one pass per unit from 6.1). */
@@ -105,8 +111,9 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
       if (list) list.push(d);
       else byUnit.set(u, [d]);
     }
-    passes = h.iommus.filter((u) => u.driver !== 'none').map((u) => byUnit.get(u) ?? []);
+    passes = registrationOrder(h.iommus).map((u) => byUnit.get(u) ?? []);
   }
+  if (vfs) passes.push(vfs);
 
   const state: GroupingState = { groups: [], groupOf: new Map() };
   /**
@@ -162,6 +169,17 @@ export function computeGroupDetails(host: Host, kernel: KernelVersion | undefine
     topology: topo,
     acsEnabled: (d) => pciAcsEnabled(d, (queryEnv ??= { ...env, assumedNoAcs: new Set() })),
   };
+}
+
+/**
+ * The active units in the order they register (GRP-ORD-01): as declared, except that Intel keeps DRHDs without
+ * INCLUDE_PCI_ALL at the head of its list and the INCLUDE_PCI_ALL one at the tail; of the former the model knows the
+ * graphics-only units, which therefore come first (drivers/iommu/intel/dmar.c:dmar_register_drhd_unit). Numbers only.
+ */
+function registrationOrder(iommus: readonly Iommu[]): Iommu[] {
+  const active = iommus.filter((u) => u.driver !== 'none');
+  const gfx = active.filter((u) => u.driver === 'intel-vtd' && u.graphicsOnly === true);
+  return gfx.length ? [...gfx, ...active.filter((u) => !gfx.includes(u))] : active;
 }
 
 /**

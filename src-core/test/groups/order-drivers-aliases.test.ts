@@ -21,6 +21,23 @@ describe('group numbering (GRP-ORD-01)', () => {
     const h = host('h', '6.6', [iommu('main', 'intel-vtd'), iommu('gfx', 'intel-vtd')], devices());
     expect(numbers(h)).toEqual({ rp: 0, nic: 1, sata: 2, igpu: 3 });
   });
+  it('≥ 6.1: a graphics-only Intel unit registers first (DRHDs without INCLUDE_PCI_ALL head the list), wherever it is declared', () => {
+    const h = host('h', '6.6', [iommu('main', 'intel-vtd'), iommu('gfx', 'intel-vtd', { graphicsOnly: true })], devices());
+    expect(numbers(h)).toEqual({ igpu: 0, rp: 1, nic: 2, sata: 3 });
+  });
+  it('SR-IOV virtual functions are grouped after every device found at boot (they appear when SR-IOV is enabled)', () => {
+    for (const k of ['5.15', '6.6']) {
+      const h = host('h', k, [iommu('u', 'intel-vtd')], [
+        dev('rp0', 'root-port', '00:01.0', { acs: ACS_CAP }),
+        dev('pf', 'endpoint', '01:00.0', { parentId: 'rp0', acs: ACS_CAP }),
+        dev('vf0', 'endpoint', '01:00.1', { parentId: 'pf', acs: null, isVirtualFunction: true }),
+        dev('vf1', 'endpoint', '01:00.2', { parentId: 'pf', acs: null, isVirtualFunction: true }),
+        dev('rp1', 'root-port', '00:02.0', { acs: ACS_CAP }),
+        dev('nvme', 'endpoint', '02:00.0', { parentId: 'rp1', acs: null }),
+      ]);
+      expect(numbers(h), k).toEqual({ rp0: 0, pf: 1, rp1: 2, nvme: 3, vf0: 4, vf1: 5 });
+    }
+  });
   it('< 6.1: one pass in device order', () => {
     const h = host('h', '5.15', [iommu('main', 'intel-vtd'), iommu('gfx', 'intel-vtd')], devices());
     expect(numbers(h)).toEqual({ igpu: 0, rp: 1, nic: 2, sata: 3 });
