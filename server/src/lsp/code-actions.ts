@@ -116,14 +116,17 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   getCodeActions(document: LangiumDocument, params: CodeActionParams): MaybePromise<Array<Command | CodeAction>> {
     const actions: CodeAction[] = [];
     let names: Set<string> | undefined;
+    /** The files a keyword written as a name can be in ({@link keywordDocuments}), found once per request. */
+    let keywordDocs: LangiumDocument[] | undefined;
     for (const diagnostic of params.context.diagnostics) {
       const data = diagnostic.data as IommuDiagnosticData | undefined;
       if (!data?.code) continue;
       // SYN002, BDF001 and Langium's parser / linker errors carry a replacement when they have one to suggest
       // a keyword as a name: one fix for the declaration and every reference in the file, preferred over this one place
       // a keyword as a name becomes `<keyword>_`, or `<keyword>_2`, … when that name is declared already (REF002)
-      const replacement = data.keywordName !== undefined && data.replacement !== undefined ? firstFree(data.replacement, (names ??= declaredNames(this.keywordDocuments(document)))) : data.replacement;
-      const together = data.keywordName !== undefined && replacement !== undefined ? this.keywordRenameFix(document, diagnostic, data.keywordName, replacement) : undefined;
+      if (data.keywordName !== undefined) keywordDocs ??= this.keywordDocuments(document);
+      const replacement = keywordDocs && data.keywordName !== undefined && data.replacement !== undefined ? firstFree(data.replacement, (names ??= declaredNames(keywordDocs))) : data.replacement;
+      const together = keywordDocs && data.keywordName !== undefined && replacement !== undefined ? this.keywordRenameFix(document, keywordDocs, diagnostic, data.keywordName, replacement) : undefined;
       if (together) actions.push(together);
       if (replacement !== undefined) {
         actions.push({
@@ -175,14 +178,14 @@ export class IommuCodeActionProvider implements CodeActionProvider {
   /**
    * The fix for a keyword written as a name (`endpoint host at …` and `assign host`, `data.keywordName`): rename it
    * to `replacement` at every diagnostic that reports the same keyword as a name, the declaration's parse error and each
-   * reference's REF001, in this file and in those checked with it ({@link keywordDocuments}: a host file and the VM files
-   * that import it), in one edit. Undefined when the keyword is written as a name only here (the single replacement does
+   * reference's REF001, in this file and in `documents`, those checked with it ({@link keywordDocuments}: a host file and
+   * the VM files that import it), in one edit. Undefined when the keyword is written as a name only here (the single replacement does
    * then) or when the text at a diagnostic is no longer the keyword.
    */
-  private keywordRenameFix(document: LangiumDocument, diagnostic: Diagnostic, keyword: string, replacement: string): CodeAction | undefined {
+  private keywordRenameFix(document: LangiumDocument, documents: readonly LangiumDocument[], diagnostic: Diagnostic, keyword: string, replacement: string): CodeAction | undefined {
     const changes: Record<string, TextEdit[]> = {};
     let count = 0;
-    for (const doc of [document, ...this.keywordDocuments(document).filter((d) => d !== document)]) {
+    for (const doc of [document, ...documents.filter((d) => d !== document)]) {
       const places = (doc.diagnostics ?? []).filter((d) => (d.data as IommuDiagnosticData | undefined)?.keywordName === keyword);
       if (places.some((d) => doc.textDocument.getText(d.range) !== keyword)) return undefined;
       const seen = new Set<string>();

@@ -109,12 +109,12 @@ function firstEndpoint(devs: readonly PciDevice[]): PciDevice | undefined {
  */
 function shareMessage(first: string, others: string, endpoints: string, nEndpoints: number, hasBridges: boolean, n: number, kernel: KernelVersion, blockingBridges: string): string {
   const head = `${first} shares iommu_group ${n} with ${others}`;
-  const ownership = since(kernel, GATES.dmaOwnership);
-  const bridges = ownership ? 'bridges may stay bound to pcieport' : 'bridges may stay bound to any driver';
+  // the drivers a bridge may stay bound to when the group is assigned
+  const bridgeDrivers = since(kernel, GATES.dmaOwnership) ? 'pcieport' : 'any driver';
   if (!nEndpoints) {
     if (blockingBridges) return `${head}; only bridges, but to assign it they must be bound to pcieport or no driver (${blockingBridges})`;
-    return `${head}; only bridges, which may stay bound to ${ownership ? 'pcieport' : 'any driver'} when it is assigned`;
+    return `${head}; only bridges, which may stay bound to ${bridgeDrivers} when it is assigned`;
   }
   const also = blockingBridges ? `, and the bridges to pcieport or no driver (${blockingBridges})` : '';
-  return `${head}; to assign it, ${endpoints} must be bound to vfio-pci, pci-stub or no driver${also} and go to no other VM${hasBridges && !blockingBridges ? ` (${bridges})` : ''}`;
+  return `${head}; to assign it, ${endpoints} must be bound to vfio-pci, pci-stub or no driver${also} and go to no other VM${hasBridges && !blockingBridges ? ` (bridges may stay bound to ${bridgeDrivers})` : ''}`;
 }

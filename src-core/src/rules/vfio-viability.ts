@@ -29,6 +29,8 @@ export const vfioViabilityRule: Rule = {
       const explanation = modern
         ? `On ${kernelLabel(v)} every iommu_group has a DMA owner count. A driver without \`driver_managed_dma\` (here: ${names}) counts as a kernel DMA user (\`pci_dma_configure\` → \`iommu_device_use_default_domain\`), so \`iommu_group_claim_dma_owner\` / \`iommu_device_claim_dma_owner\` refuses VFIO with -EPERM. Only vfio-pci and its variants, pci-stub and pcieport leave the group free. The VMM fails at ${v.outcome.step}; nothing is printed in the kernel log.`
         : `On ${kernelLabel(v)} a group is viable only if every member has no driver, a VFIO driver, pci-stub, or is a bridge. ${names} breaks that, so \`vfio_group_get_device_fd\` returns -EINVAL although VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU succeeded. Binding such a driver while the group is in use would even hit a BUG_ON (VFIO-GRP-04).`;
+      const assign = { kind: 'assign-devices' as const, vmId: v.vm.id, deviceIds: conflicts.map((c) => c.deviceId) };
+      const toVfio = conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: 'vfio-pci' }));
       return {
         code: 'VIA001',
         severity: 'error',
@@ -45,12 +47,7 @@ export const vfioViabilityRule: Rule = {
         outcome: outcomeOf(v.outcome),
         // first the whole group with its members bound to vfio-pci (assigned as they are, each would be VIA004 until
         // the VMM rebinds it), then each step alone
-        fixes: [
-          { kind: 'all-of', fixes: [{ kind: 'assign-devices', vmId: v.vm.id, deviceIds: conflicts.map((c) => c.deviceId) }, ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: 'vfio-pci' }))] },
-          { kind: 'assign-devices', vmId: v.vm.id, deviceIds: conflicts.map((c) => c.deviceId) },
-          ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: 'vfio-pci' })),
-          ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: null })),
-        ],
+        fixes: [{ kind: 'all-of', fixes: [assign, ...toVfio] }, assign, ...toVfio, ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: null }))],
       };
     });
   },
