@@ -112,6 +112,19 @@ describe('rename', () => {
     expect(await refusal(rename(v1, 'vm v1', 'v2', 3))).toBe("VM 'v2' already exists (vm2.iommu:3), a VM file on the same host, checked with this one as one machine: both files would report REF002");
     expect((await rename(v1, 'vm v1', 'v3', 3))!.changes![v1.uri.toString()].map((e) => e.newText)).toEqual(['v3']);
   });
+  it('a param line is not a declaration: prepareRename refuses it with a message, rename, references and highlight pass it by', async () => {
+    const doc = await t.validate(SRC.replace('    arch x86_64\n', '    arch x86_64\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n'));
+    const text = doc.textDocument.getText();
+    const uri = doc.uri.toString();
+    for (const word of ['vfio_iommu_type1', 'allow_unsafe_interrupts']) {
+      const position = doc.textDocument.positionAt(text.indexOf(word) + 2);
+      const message = await refusal(Promise.resolve().then(() => t.Iommu.lsp.RenameProvider!.prepareRename(doc, { textDocument: { uri }, position })));
+      expect(message).toBe("'vfio_iommu_type1.allow_unsafe_interrupts' is the kernel's module parameter, not a name declared here: renaming it would change what the line sets; edit the line instead");
+      expect(await rename(doc, word, 'foo', 2)).toBeUndefined();
+      expect(await t.Iommu.lsp.ReferencesProvider!.findReferences(doc, { textDocument: { uri }, position, context: { includeDeclaration: true } })).toEqual([]);
+      expect((await t.Iommu.lsp.DocumentHighlightProvider!.getDocumentHighlight(doc, { textDocument: { uri }, position })) ?? []).toEqual([]);
+    }
+  });
 });
 
 describe('document symbols', () => {
@@ -137,6 +150,12 @@ describe('document symbols', () => {
       ['h', 'kernel 6.12 · x86_64'],
       ['v', 'on h · qemu · iommufd-cdev'],
     ]);
+  });
+
+  it('leave out param lines (settings, not declarations), like kernel and cmdline lines', async () => {
+    const doc = await t.validate(SRC.replace('    arch x86_64\n', '    arch x86_64\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n'));
+    const symbols = (await t.Iommu.lsp.DocumentSymbolProvider!.getSymbols(doc, { textDocument: { uri: doc.uri.toString() } })) as DocumentSymbol[];
+    expect(symbols[0].children?.map((x) => x.name)).toEqual(['dmar0', 'rp']);
   });
 
   it('a block being typed gets a symbol without a detail, and no throw', async () => {

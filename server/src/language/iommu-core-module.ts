@@ -21,6 +21,7 @@ import { IommuLangiumDocumentFactory } from './iommu-document-factory.js';
 import { IommuDocumentValidator } from './iommu-document-validator.js';
 import { IommuIndexManager } from './iommu-index-manager.js';
 import { IommuLinker, IommuReferenceDescriptionProvider } from './iommu-linker.js';
+import { IommuNameProvider } from './iommu-name-provider.js';
 import { IommuScopeComputation, IommuScopeProvider } from './iommu-scope.js';
 import { IommuValidator, registerValidationChecks } from './iommu-validator.js';
 import { IommuValidationRegistry } from './iommu-validation-registry.js';
@@ -58,6 +59,7 @@ export const IommuTopologyModule: Module<IommuCoreServices, PartialLangiumCoreSe
     ScopeProvider: (services) => new IommuScopeProvider(services),
     ScopeComputation: (services) => new IommuScopeComputation(services),
     Linker: (services) => new IommuLinker(services),
+    NameProvider: () => new IommuNameProvider(),
   },
   workspace: {
     ReferenceDescriptionProvider: (services) => new IommuReferenceDescriptionProvider(services),

@@ -10,11 +10,11 @@
  *   host), the HWPTs of a VM). A refused rename is a `ResponseError` (`RequestFailed`) whose message says why;
  *   VS Code shows it in place of the rename box.
  */
-import { AstUtils, CstUtils, type MaybePromise, type AstNode, type CstNode, type LangiumDocument } from 'langium';
+import { AstUtils, CstUtils, GrammarUtils, type MaybePromise, type AstNode, type CstNode, type LangiumDocument } from 'langium';
 import { DefaultRenameProvider, type LangiumServices } from 'langium/lsp';
 import { LSPErrorCodes, ResponseError, type PrepareRenameParams, type RenameParams, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { Range } from 'vscode-languageserver-types';
-import { isHost, isHwptDecl, isIommu, isPciDevice, isVm, type Host } from '../language/generated/ast.js';
+import { isHost, isHwptDecl, isIommu, isModuleParam, isPciDevice, isVm, type Host } from '../language/generated/ast.js';
 import { importClosure, simulatedTogether, type IommuScopeProvider } from '../language/iommu-scope.js';
 import { walkAst } from '../language/ast-walk.js';
 import { wordKeywords } from '../language/keywords.js';
@@ -38,11 +38,14 @@ export class IommuRenameProvider extends DefaultRenameProvider {
 
   /**
    * The range to rename at `params.position`: a declaration's name or a reference by name. A reference written as a
-   * BDF is refused with a message (renaming there would replace the BDF); anything else gives `undefined`.
-   * @throws ResponseError (`RequestFailed`) on a BDF-spelled reference.
+   * BDF is refused with a message (renaming there would replace the BDF), and so is the name of a `param` line (the
+   * kernel's, not a declaration: {@link ../language/iommu-name-provider.ts}); anything else gives `undefined`.
+   * @throws ResponseError (`RequestFailed`) on a BDF-spelled reference or a module parameter's name.
    */
   override prepareRename(document: LangiumDocument, params: PrepareRenameParams): MaybePromise<Range | undefined> {
     const leaf = this.leafAt(document, params.position);
+    if (leaf && isModuleParam(leaf.astNode) && within(leaf, GrammarUtils.findNodeForProperty(leaf.astNode.$cstNode, 'name')))
+      throw new ResponseError(LSPErrorCodes.RequestFailed, `'${leaf.astNode.name ?? leaf.text}' is the kernel's module parameter, not a name declared here: renaming it would change what the line sets; edit the line instead`);
     if (leaf && BDF_TEXT.test(leaf.text) && this.references.findDeclarations(leaf).length > 0) {
       const target = this.references.findDeclarations(leaf)[0] as Named;
       throw new ResponseError(LSPErrorCodes.RequestFailed, `this reference names the device by its BDF, which a rename keeps; rename '${target.name ?? '?'}' at its name`);
@@ -117,6 +120,11 @@ export class IommuRenameProvider extends DefaultRenameProvider {
     }
     return [];
   }
+}
+
+/** Whether `leaf` lies inside `outer`'s text. */
+function within(leaf: CstNode, outer: CstNode | undefined): boolean {
+  return !!outer && leaf.offset >= outer.offset && leaf.end <= outer.end;
 }
 
 function refuse(message: string): ResponseError<void> {
