@@ -129,12 +129,28 @@ describe('hover on the kernel line: the modelled behaviour that changes at a rel
   });
   it('the release of a change is where it was merged (Intel without ECAP.PT: 6.12); a stable regression is named', async () => {
     expect(await hoverOn(intel('6.8'), '6.8')).toContain('- **6.12** intel-vtd: a unit without hardware pass-through (ECAP.PT) always gets a translated, strict DMA default domain. On 6.8:');
-    expect(await hoverOn(intel('6.12'), '6.12')).toContain('- 6.12 intel-vtd: a unit without hardware pass-through (ECAP.PT) always gets a translated, strict DMA default domain _(DOM-DEF-03)_');
+    expect(await hoverOn(intel('6.12'), '6.12')).toContain('- 6.12 intel-vtd: a unit without hardware pass-through (ECAP.PT) always gets a translated, strict DMA default domain _(DOM-DEF-03; `drivers/iommu/intel/iommu.c:device_def_domain_type');
     expect(await hoverOn(intel('6.12.76'), '6.12.76')).toContain('**Stable 6.12.75–6.12.77:** ACS is enabled in pci_dma_configure only after iommu_group formation');
   });
-  it('a release the reference does not confirm is marked as assumed (KVM guest PAT, 6.11)', async () => {
+  it('a release the reference does not confirm is marked as assumed (KVM guest PAT, 6.11), in either list, and every entry cites its kernel source', async () => {
+    const assumed = /_\(assumed: the reference rates the 6\.11 release MED \(the code of 6\.12 and 7\.2 HIGH\)\)_ _\(KVM-X86-MEMTYPE-01; `arch\/x86\/kvm\/vmx\/vmx\.c:vmx_get_mt_mask`\)_/;
     const v = await hoverOn(intel('6.12'), '6.12');
-    expect(v).toMatch(/- 6\.11 KVM x86: with noncoherent DMA, Intel EPT maps guest RAM WB without IPAT[^\n]*_\(assumed: the reference rates the 6\.11 release MED \(the code of 6\.12 and 7\.2 HIGH\)\)_/);
+    expect(v).toMatch(/- 6\.11 KVM x86 \(Intel EPT\): with noncoherent DMA, Intel EPT maps guest RAM WB without IPAT/);
+    expect(v.slice(v.indexOf('**In effect**'))).toMatch(assumed);
+    const old = await hoverOn(intel('6.6'), '6.6');
+    expect(old.slice(old.indexOf('**Not yet on 6.6**'), old.indexOf('**In effect**'))).toMatch(assumed);
+    // each entry of both lists ends with its rule and source
+    for (const line of [...v.split('\n'), ...old.split('\n')].filter((l) => l.startsWith('- '))) expect(line).toMatch(/ _\([^)]*; `[^`]+`\)_$/);
+  });
+  it('an Intel-EPT gate is not listed on an AMD host; a POWER host (ARCH001) says the gates are not applied to it', async () => {
+    const amd = intel('6.6').replace('driver intel-vtd caps snoop-control, interrupt-remapping', 'driver amd-vi caps snoop-control, interrupt-remapping');
+    const v = await hoverOn(amd, '6.6');
+    expect(v).toContain('**Not yet on 6.6**');
+    expect(v).not.toContain('Intel EPT');
+    const ppc = 'host p {\n    kernel 6.6\n    arch ppc64le\n}\n';
+    const p = await hoverOn(ppc, '6.6');
+    expect(p).toMatch(/^\*\*kernel 6\.6\*\* — POWER \(ppc64le\) is not simulated; no finding is given for its devices and VMs \(ARCH001\); the modelled behaviour of this release, not applied to this host/);
+    expect(p).not.toContain('what the simulator applies');
   });
   it('the kernel keyword keeps its grammar doc', async () => {
     expect(await hoverOn(intel('6.1'), 'kernel')).toMatch(/^\*\*kernel\*\* — Mainline kernel release/);

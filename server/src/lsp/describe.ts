@@ -261,6 +261,9 @@ export function describeHost(l: Lookup, host: Host): string {
     const types = ha.defaultDomains;
     for (const g of ha.grouping.groups.slice(0, 40)) lines.push(`- group ${g.number}${types?.get(g.number) ? ` (\`${types.get(g.number)!.type}\`)` : ''}: ${g.deviceIds.map((id) => deviceName(l, id)).join(', ')}`);
     if (ha.grouping.groups.length > 40) lines.push(`- … ${ha.grouping.groups.length - 40} more`);
+  } else {
+    const why = notSimulatedReason(host);
+    if (why) lines.push(`${why} (ARCH001).`);
   }
   return lines.join('\n');
 }
@@ -287,21 +290,24 @@ export function describeKernelLine(host: Host, kernel: KernelVersion | undefined
   const k = formatKernel(kernel ?? ASSUMED_KERNEL);
   const outside = kernel && outsideModelled(kernel);
   const from = source === 'line' ? '' : source === 'default' ? ' (this line is not a version the simulator reads; the default kernel of the settings is used)' : ' (this line is not a version the simulator reads, and no default kernel is set: the simulator assumes this release, KVER000)';
-  const lines = [`**kernel ${k}**${from} — what the simulator applies at this release`, ''];
+  // a host left out (ARCH001): the gates below are what the release has, not what the simulator applies to it
+  const why = notSimulatedReason(host);
+  const lines = [`**kernel ${k}**${from} — ${why ? `${why} (ARCH001); the modelled behaviour of this release, not applied to this host` : 'what the simulator applies at this release'}`, ''];
   if (outside) {
     const edge = formatKernel(outside === 'older' ? MODELLED_KERNELS.oldest : MODELLED_KERNELS.newest);
     lines.push(`${outside === 'older' ? 'Older than the oldest' : 'Newer than the newest'} modelled release (${edge}): answers follow ${edge} (KVER002).`, '');
   }
-  const note = (gate: KernelGate) => (gate.unconfirmed ? ` _(assumed: ${gate.unconfirmed})_` : '');
+  // each entry, in either list, with its reference rule, its kernel source and, when the reference does not confirm the release, what is assumed
+  const cite = (gate: KernelGate) => `${gate.unconfirmed ? ` _(assumed: ${gate.unconfirmed})_` : ''} _(${gate.rule}; \`${gate.source}\`)_`;
   for (const e of g.stable) lines.push(`**Stable ${e.range}:** ${e.what} (${e.rule}).`, '');
   if (g.ahead.length) {
     lines.push(`**Not yet on ${k}** (${g.ahead.length}):`);
-    for (const gate of g.ahead) lines.push(`- **${gateRelease(gate)}** ${gate.area}: ${gate.from}. On ${k}: ${gate.before}. _(${gate.rule}; \`${gate.source}\`)_`);
+    for (const gate of g.ahead) lines.push(`- **${gateRelease(gate)}** ${gate.area}: ${gate.from}. On ${k}: ${gate.before}.${cite(gate)}`);
     lines.push('');
   }
   if (g.inEffect.length) {
     lines.push(`**In effect** (${g.inEffect.length}):`);
-    for (const gate of g.inEffect) lines.push(`- ${gateRelease(gate)} ${gate.area}: ${gate.from}${note(gate)} _(${gate.rule})_`);
+    for (const gate of g.inEffect) lines.push(`- ${gateRelease(gate)} ${gate.area}: ${gate.from}${cite(gate)}`);
   }
   return lines.join('\n').trimEnd();
 }
