@@ -85,6 +85,15 @@ vm b on h {
       expect(v).toContain('_Rules:_ VFIO-IR-01 (≤ 6.2) / VFIO-IR-02 (≥ 6.3); IR001 becomes IR002.');
     }
   });
+  it('a param line set again later (REF004) says the later line wins and describes that one', async () => {
+    const twice = 'host h {\n    kernel 6.12\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n    param vfio-iommu-type1.allow_unsafe_interrupts = 0\n}\n';
+    const t = createTestServices();
+    const doc = await t.validate(twice);
+    const at = async (needle: string) => ((await t.Iommu.lsp.HoverProvider!.getHoverContent(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(twice.indexOf(needle) + 1) }))?.contents as { value: string } | undefined)?.value ?? '';
+    const first = await at('vfio_iommu_type1.allow');
+    expect(first).toMatch(/^\*\*Overridden \(REF004\):\*\* line 4 sets this parameter again \(`vfio-iommu-type1\.allow_unsafe_interrupts = 0`\), and a parameter has one value: this line changes nothing\. What line 4 does:\n\n\*\*module parameter `vfio_iommu_type1\.allow_unsafe_interrupts`\*\* — off/);
+    expect(await at('vfio-iommu-type1.allow')).toMatch(/^\*\*module parameter `vfio_iommu_type1\.allow_unsafe_interrupts`\*\* — off/);
+  });
   it('an unmodelled parameter says so; the param keyword keeps its grammar doc', async () => {
     expect(await hover('ignore_msrs')).toMatch(/^\*\*module parameter `kvm\.ignore_msrs`\*\* — not read by the simulator\n\nThe simulator does not read/);
     expect(await hover('param kvm')).toMatch(/^\*\*param\*\* — /);

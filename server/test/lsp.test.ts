@@ -928,6 +928,12 @@ describe('hover', () => {
     const note = "**Simulation held back (SYN003):** IOMMU 'dmar0' has no known driver, so what follows assumes no IOMMU translates the devices behind it.";
     expect(await at('gpu at')).toMatch(new RegExp(`^${note.replace(/[.*()?\\[\]]/g, '\\$&')}\n\n\\*\\*endpoint gpu\\*\\*`));
     expect(await at('vm v')).toContain(note);
+    // the Findings sections list no finding the diagnostics hold back (they follow from the placeholder driver)
+    const shown = new Set((doc.diagnostics ?? []).map((d) => d.code));
+    for (const needle of ['gpu at', 'vm v', 'dmar0']) {
+      const listed = [...(await at(needle)).matchAll(/^- `([A-Z]+\d+)`/gm)].map((m) => m[1]);
+      expect(listed.filter((c) => !shown.has(c)), needle).toEqual([]);
+    }
     // the well-formed file's hover has no such line
     expect(await hoverAt('gpu at')).not.toContain('held back');
     // a device of unknown kind (the root port above it): the placeholder it is simulated as

@@ -608,9 +608,10 @@ function vmsWithUnknownHost(root: Document, sim: DocumentSimulation): Set<string
 /**
  * For a simulation with held-back hosts (`DocumentSimulation.heldBack`): true for a finding about an element of such
  * a host, or about a VM on one. Those findings follow from the placeholder driver (`none`: no iommu_group, no
- * capabilities), not from the text, so they would bury the one real error under consequences of it.
+ * capabilities), not from the text, so they would bury the one real error under consequences of it. The hovers leave
+ * the same findings out of their Findings sections.
  */
-function heldBackFilter(sim: DocumentSimulation): (f: Finding) => boolean {
+export function heldBackFilter(sim: Pick<DocumentSimulation, 'heldBack' | 'idOf' | 'nodeOf'>): (f: Finding) => boolean {
   const hostOf = (node: AstNode | undefined): string | undefined => {
     if (isVm(node)) {
       const h = node.host?.ref;

@@ -3,6 +3,7 @@
  * `explain` output. Reads the cached simulation; computes nothing about the kernel itself.
  */
 import type { AttachOutcome, DeviceCaps, HostAnalysis, SimulationResult } from '../../../src-core/src/analysis.js';
+import type { Finding } from '../../../src-core/src/findings.js';
 import { formatBdf } from '../../../src-core/src/bdf.js';
 import { ASSUMED_KERNEL, formatKernel } from '../../../src-core/src/kernel-version.js';
 import { gateRelease, hostKernelGates, type KernelGate } from '../../../src-core/src/kernel-gates.js';
@@ -30,6 +31,11 @@ export interface Lookup {
   deviceById: Map<string, { device: PciDevice; host: Host }>;
   /** Hosts held back (SYN003) and why, from the lowering; optional. */
   heldBack?: ReadonlyMap<string, { capsUnknown: readonly string[] }>;
+  /**
+   * Findings the diagnostics hold back (SYN003: they follow from a placeholder, not from the text), left out of the
+   * Findings sections so a hover states no finding the Problems panel does not; optional (none held back).
+   */
+  heldFinding?: (f: Finding) => boolean;
 }
 
 function hostOfDevice(l: Lookup, deviceId: string): Host | undefined {
@@ -269,7 +275,7 @@ export function describeHost(l: Lookup, host: Host): string {
 }
 
 function findingsSection(l: Lookup, elementId: string): string[] {
-  const fs = l.result.findings.filter((f) => f.elementId === elementId);
+  const fs = l.result.findings.filter((f) => f.elementId === elementId && !l.heldFinding?.(f));
   if (!fs.length) return [];
   return ['', '**Findings**', ...fs.map((f) => `- \`${f.code}\` ${f.message}${RULES.get(f.code) ? ` — ${RULES.get(f.code)!.title}` : ''}`)];
 }

@@ -11,9 +11,10 @@ import { AstUtils, CstUtils, GrammarAST, isJSDoc, parseJSDoc, type AstNode, type
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAP_TERMS, IOMMU_DRIVERS, KVM_VFIO_ADD_ORDERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
-import { isCmdlineSetting, isHost, isHwptDecl, isIommu, isKernelSetting, isModuleParam, isPciDevice, isVm, isVmmProp } from '../language/generated/ast.js';
+import { isCmdlineSetting, isHost, isHwptDecl, isIommu, isKernelSetting, isModuleParam, isPciDevice, isVm, isVmmProp, type ModuleParam } from '../language/generated/ast.js';
+import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import type { IommuServices } from '../language/iommu-module.js';
-import { findingOfDiagnostic, heldBackAssumes } from '../language/iommu-validator.js';
+import { findingOfDiagnostic, heldBackAssumes, heldBackFilter } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import { describeCmdline, describeDevice, describeHost, describeHwpt, describeIommu, describeKernelLine, describeParamLine, describeVm, describeVmmLine } from './describe.js';
 
@@ -90,8 +91,16 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       const sim = this.iommuServices.simulation.SimulationCache.get(document);
       const id = sim.idOf.get(node.$container);
       const host = id === undefined ? undefined : sim.topology.hosts.find((h) => h.id === id);
-      const value = String(node.value);
-      return host && describeParamLine(host, node.name, value.length > 1 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
+      if (!host) return undefined;
+      const unquote = (v: string) => (v.length > 1 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v);
+      // a later line setting the same parameter (REF004) is the one the module ends up with: say so, and describe that one
+      const key = moduleParamKey(node.name);
+      const winner = node.$container.members.filter((m): m is ModuleParam => isModuleParam(m) && !!m.name && m.value !== undefined && moduleParamKey(m.name) === key).at(-1);
+      if (winner && winner !== node) {
+        const line = (winner.$cstNode?.range.start.line ?? 0) + 1;
+        return `**Overridden (REF004):** line ${line} sets this parameter again (\`${winner.name} = ${winner.value}\`), and a parameter has one value: this line changes nothing. What line ${line} does:\n\n${describeParamLine(host, winner.name!, unquote(String(winner.value)))}`;
+      }
+      return describeParamLine(host, node.name, unquote(String(node.value)));
     }
     if (isKernelSetting(node) && node.version && isHost(node.$container)) {
       const sim = this.iommuServices.simulation.SimulationCache.get(document);
@@ -133,7 +142,8 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
     const sim = this.iommuServices.simulation.SimulationCache.get(document);
     const id = sim.idOf.get(node);
     if (!id) return undefined;
-    const l = { topology: sim.topology, result: sim.result, deviceById: sim.deviceById, heldBack: sim.heldBack };
+    // findings the diagnostics hold back (SYN003) are not listed either
+    const l = { topology: sim.topology, result: sim.result, deviceById: sim.deviceById, heldBack: sim.heldBack, heldFinding: sim.heldBack.size ? heldBackFilter(sim) : undefined };
     // a host with an IOMMU without a known driver or a device of unknown kind is simulated with a placeholder (SYN003): say so first
     const held = (hostId: string | undefined, text: string | undefined) => {
       const h = hostId === undefined ? undefined : sim.heldBack.get(hostId);
