@@ -31,9 +31,9 @@ describe('completion: names being declared', () => {
 });
 
 describe('completion: start of a member line', () => {
-  it('in a host body: the host keywords and every device kind, no firmware kinds', async () => {
+  it('in a host body: the host keywords (not a one-value line the host has: `kernel`) and every device kind, no firmware kinds', async () => {
     const labels = await labelsAt('host h {\n    kernel 6.12\n    <|>\n}');
-    expect([...labels].sort()).toEqual([...HOST_KEYWORDS, ...KINDS].sort());
+    expect([...labels].sort()).toEqual([...HOST_KEYWORDS.filter((k) => k !== 'kernel'), ...KINDS].sort());
     expect(labels).not.toContain('acpi');
     expect(labels).not.toContain('devicetree');
   });
@@ -48,6 +48,21 @@ describe('completion: start of a member line', () => {
     expect([...labels].sort()).toEqual([...DEVICE_KEYWORDS, ...KINDS].sort());
     expect(labels).not.toContain('acpi');
     expect(await labelsAt('host h { root-port r at 0000:00:01.0 { endp<|> } }')).toEqual(['endpoint']);
+  });
+
+  it('a line a block holds once is not offered where the block has it (REF005), in hosts, units, devices and VMs; lines that add up are', async () => {
+    const host = await labelsAt('host h {\n    kernel 6.12\n    arch x86_64\n    cmdline "quiet"\n    param kvm.ignore_msrs = 1\n    <|>\n}');
+    for (const k of ['kernel', 'arch', 'cmdline']) expect(host).not.toContain(k);
+    for (const k of ['firmware', 'param', 'iommu']) expect(host).toContain(k);
+    expect(await labelsAt('host h {\n    iommu u {\n        driver intel-vtd\n        caps snoop-control\n        <|>\n    }\n}')).toEqual(['caps', 'msi', 'pgtable', 'cap', 'ecap']);
+    const device = await labelsAt('host h {\n    endpoint e at 0000:01:00.0 {\n        driver vfio-pci\n        <|>\n    }\n}');
+    expect(device).not.toContain('driver');
+    expect(device).toContain('no-snoop');
+    // the block is the one the cursor is in: after the device's `}` the host's lines again
+    expect(await labelsAt('host h {\n    endpoint e at 0000:01:00.0 {\n        driver vfio-pci\n    }\n    <|>\n}')).toContain('kernel');
+    const vm = await labelsAt('vm v {\n    vmm qemu\n    backend iommufd-cdev\n    assign gpu\n    <|>\n}');
+    for (const k of ['vmm', 'backend']) expect(vm).not.toContain(k);
+    for (const k of ['assign', 'hwpt', 'kvm-vfio']) expect(vm).toContain(k);
   });
 
   it('firmware kinds stay where they belong: after `firmware`', async () => {
@@ -162,7 +177,9 @@ describe('completion reads past unreadable lines before the cursor', () => {
   it('a mistyped device property or a bad value: the device keywords on the next line', async () => {
     for (const bad of ['drivr vfio-pci', 'no-snoop maybe']) {
       const labels = await labelsAt(`host h {\n    endpoint a at 0000:01:00.0 {\n        ${bad}\n        <|>\n    }\n}`);
-      expect(labels, bad).toEqual(expect.arrayContaining(DEVICE_KEYWORDS));
+      // the line's own property counts as there (a second one would be REF005): not offered again
+      const own = bad.split(' ')[0];
+      expect(labels, bad).toEqual(expect.arrayContaining(DEVICE_KEYWORDS.filter((k) => k !== own)));
       expect(labels, bad).not.toContain('at');
     }
   });
@@ -224,11 +241,12 @@ describe('completion in the middle of an acs line', () => {
 describe('completion after a statement left without its value', () => {
   const IOMMU_KEYWORDS = ['driver', 'caps', 'msi', 'pgtable', 'cap', 'ecap'];
   it('the next lines still parse: the keywords of the block, not the missing value', async () => {
-    expect([...(await labelsAt('host h {\n    kernel\n    arch x86_64\n    <|>\n}'))].sort()).toEqual([...HOST_KEYWORDS, ...KINDS].sort());
-    expect(await labelsAt('host h {\n    iommu u {\n        caps\n        msi x86-ir\n        <|>\n    }\n}')).toEqual(IOMMU_KEYWORDS);
+    // (the lines the block has, the one missing its value too, are not offered again)
+    expect([...(await labelsAt('host h {\n    kernel\n    arch x86_64\n    <|>\n}'))].sort()).toEqual([...HOST_KEYWORDS.filter((k) => k !== 'kernel' && k !== 'arch'), ...KINDS].sort());
+    expect(await labelsAt('host h {\n    iommu u {\n        caps\n        msi x86-ir\n        <|>\n    }\n}')).toEqual(IOMMU_KEYWORDS.filter((k) => k !== 'msi'));
     for (const bad of ['driver', 'secondary-bus']) {
       const labels = await labelsAt(`host h {\n    root-port a at 0000:00:01.0 {\n        ${bad}\n        no-snoop on\n        <|>\n    }\n}`);
-      expect(labels, bad).toEqual(expect.arrayContaining(DEVICE_KEYWORDS));
+      expect(labels, bad).toEqual(expect.arrayContaining(DEVICE_KEYWORDS.filter((k) => k !== bad && k !== 'no-snoop')));
     }
   });
   it('a block comment opened on an unreadable line stays a comment', async () => {

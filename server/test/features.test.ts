@@ -111,6 +111,29 @@ describe('completion', () => {
     });
   });
 
+  it('inside cmdline "…": an option the line has already is not offered again; an unclosed string gets the options too', async () => {
+    const labels = async (text: string) => {
+      let out: string[] = [];
+      await expectCompletion(t.Iommu)({ text, index: 0, assert: (list) => (out = list.items.map((i) => i.label)), disposeAfterCheck: true });
+      return out;
+    };
+    expect(await labels('host h { cmdline "intel_iommu=on intel<|>" }')).toEqual(['intel_iommu=off', 'intel_iommu=sm_off']);
+    // the word at the cursor is the one being written: it stays offered
+    expect(await labels('host h { cmdline "intel_iommu=o<|>n" }')).toEqual(['intel_iommu=on', 'intel_iommu=off']);
+    // the closing quote not typed yet (the lexer reads no string): the same options, the edit replacing the word
+    await expectCompletion(t.Iommu)({
+      text: 'host h {\n    kernel 6.12\n    cmdline "intel_iommu=on intel<|>\n}\n',
+      index: 0,
+      assert: (list) => {
+        expect(list.items.map((i) => i.label)).toEqual(['intel_iommu=off', 'intel_iommu=sm_off']);
+        expect(list.items[0].textEdit).toMatchObject({ range: { start: { line: 2, character: 28 }, end: { line: 2, character: 33 } }, newText: 'intel_iommu=off' });
+      },
+      disposeAfterCheck: true,
+    });
+    // but not in a comment, nor after another quote on the line
+    expect(await labels('host h {\n    // cmdline "intel<|>\n}\n')).toEqual([]);
+  });
+
   it('proposes keywords for device properties', async () => {
     await expectCompletion(t.Iommu)({
       text: 'host h { endpoint x at 0000:01:00.0 { <|> } }',

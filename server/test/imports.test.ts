@@ -66,6 +66,12 @@ describe('completion of import paths', () => {
     expect(items.map((i) => i.label)).toEqual(['../hosts/lab.iommu', '../hosts/ws.iommu']);
     expect(items[0].textEdit).toEqual({ range: { start: { line: 0, character: 8 }, end: { line: 0, character: 10 } }, newText: '../hosts/lab.iommu' });
   });
+  it('inside an unclosed `import "…` (no closing quote yet): the same files, replacing what is typed', async () => {
+    const { s, docs } = await workspace({ 'hosts/ws.iommu': HOST, 'vms/v.iommu': 'import "../ho\n\nvm v on ws {\n}\n' });
+    const items = await labels(s, docs['vms/v.iommu'], 0, 13);
+    expect(items.map((i) => i.label)).toEqual(['../hosts/ws.iommu']);
+    expect(items[0].textEdit).toEqual({ range: { start: { line: 0, character: 8 }, end: { line: 0, character: 13 } }, newText: '../hosts/ws.iommu' });
+  });
   it('after `import`: the same files, quoted; a file imported already is not offered again', async () => {
     const { s, docs } = await workspace({ 'ws.iommu': HOST, 'lab.iommu': HOST.replace('ws', 'lab'), 'v.iommu': 'import "ws.iommu"\nimport \n' });
     expect((await labels(s, docs['v.iommu'], 1, 7)).map((i) => i.label)).toEqual(['"lab.iommu"']);

@@ -130,14 +130,18 @@ export function registerValidationChecks(services: IommuCoreServices): void {
   registry.register(slotChecks as ValidationChecks<IommuTopologyAstType>, validator);
 }
 
-/** Host, IOMMU, device and VM lines that hold one value: the lowering keeps the last one (REF005). */
-const SINGLE_VALUED: ReadonlySet<string> = new Set([
+/**
+ * The AST types (and grammar rules) of the host, IOMMU, device and VM lines that hold one value, besides the `cap` /
+ * `ecap` register lines: the lowering keeps the last one (REF005), and completion does not offer a second.
+ */
+export const SINGLE_VALUED_TYPES: readonly string[] = [
   'KernelSetting', 'ArchSetting', 'FirmwareSetting', 'CmdlineSetting', 'AcsOverrideSetting',
   'IommuDriverProp', 'IommuMsiProp', 'IommuPgtableProp',
   'IdProp', 'ClassProp', 'MultifunctionProp', 'AcsProp', 'NoSnoopProp', 'DmaCoherentProp', 'DriverProp', 'DeviceIommuProp',
   'ObservedGroupProp', 'ObservedDomainProp', 'SecondaryBusProp', 'VirtualFunctionProp', 'DirectMappingProp', 'UntrustedProp',
   'VmmProp', 'BackendProp', 'KvmVfioProp', 'KvmVfioAddProp', 'GuestNoSnoopProp',
-]);
+];
+const SINGLE_VALUED: ReadonlySet<string> = new Set(SINGLE_VALUED_TYPES);
 
 /**
  * Which value a host, IOMMU, device or VM line sets, when it holds one (two lines with one key in a block: REF005):

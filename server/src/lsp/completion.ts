@@ -8,14 +8,17 @@
  * reference (`assign`, `hwpt … attach`) proposes each device of the host once (by name, or by the BDF spelling being typed),
  * not the ones the VM already names, with its kind and BDF, bridges and ports last. A list (`caps`, ACS flags) does not
  * offer the values it holds already, and in the middle of an `acs` line only that line's flags and keywords are offered;
- * `import` offers the workspace's other topology files, relative to this one; a
- * comment gets nothing; unreadable lines before the cursor do not stop the proposals after them.
+ * A line a block holds once (`kernel`, a device's `driver`, a VM's `backend`: REF005) is not offered where the block has
+ * it; the command-line string does not offer an option it holds already. `import` offers the workspace's other topology
+ * files, relative to this one; both strings are completed before their closing quote is typed too. A comment gets
+ * nothing; unreadable lines before the cursor do not stop the proposals after them.
  */
 import { AstUtils, CstUtils, GrammarAST, GrammarUtils, UriUtils, type AstNode, type CstNode, type AstNodeDescription, type LangiumDocument, type LangiumDocuments, type MaybePromise, type ReferenceInfo, type Stream, stream } from 'langium';
 import { DefaultCompletionProvider, findFirstFeatures, type LangiumServices, type CompletionAcceptor, type CompletionContext, type CompletionValueItem, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, type CompletionList, type CompletionParams } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { isAcsProp, isAssignProp, isCmdlineSetting, isDocument, isImport, isIommu, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
+import { isAcsProp, isAssignProp, isCmdlineSetting, isDocument, isHost, isImport, isIommu, isHwptDecl, isModuleParam, isPciDevice, isVm, type PciDevice } from '../language/generated/ast.js';
+import { SINGLE_VALUED_TYPES } from '../language/iommu-validator.js';
 import { BRIDGE_KINDS, type PciKind } from '../../../src-core/src/model.js';
 import { CMDLINE_OPTIONS, type Term } from '../../../src-core/src/vocabulary.js';
 import { MODULE_PARAMS, VALUE_SLOTS } from '../language/value-slots.js';
@@ -34,6 +37,38 @@ function stringLeafAt(document: LangiumDocument, params: CompletionParams, is: (
   const offset = text.offsetAt(params.position);
   const leaf = CstUtils.findLeafNodeAtOffset(root, offset) ?? CstUtils.findLeafNodeAtOffset(root, offset - 1);
   return leaf && is(leaf.astNode) && leaf.text.startsWith('"') ? { leaf, offset, text } : undefined;
+}
+
+/**
+ * The string after `keyword` at the cursor (`cmdline "…"`, `import "…"`), whether the parse read it or not: the string
+ * leaf of a node that `is` accepts ({@link stringLeafAt}), or, while the closing quote is not typed yet (the lexer then
+ * reads no string at all), the text after `keyword "` on the cursor's line (not in a comment), when that line holds no
+ * other quote after the cursor. `start` is the offset of the string's first character (after the quote), `before` its text up to the
+ * cursor, `content` the whole text between the quotes (to the line's end when unclosed), `closed` whether the closing
+ * quote is there. Undefined when the cursor is not between the quotes.
+ */
+export function stringAt(
+  document: LangiumDocument,
+  params: CompletionParams,
+  keyword: string,
+  is: (n: unknown) => boolean,
+): { start: number; offset: number; before: string; content: string; closed: boolean; text: TextDocument } | undefined {
+  const at = stringLeafAt(document, params, is);
+  if (at) {
+    const { leaf, offset, text } = at;
+    const closed = leaf.text.length > 1 && leaf.text.endsWith('"');
+    const inside = offset - leaf.offset;
+    if (inside < 1 || inside > leaf.text.length - (closed ? 1 : 0)) return undefined;
+    return { start: leaf.offset + 1, offset, before: leaf.text.slice(1, inside), content: leaf.text.slice(1, closed ? -1 : undefined), closed, text };
+  }
+  const text = document.textDocument;
+  const offset = text.offsetAt(params.position);
+  const line = text.getText({ start: { line: params.position.line, character: 0 }, end: { line: params.position.line + 1, character: 0 } }).replace(/\r?\n$/, '');
+  if (inComment(document, offset)) return undefined;
+  const head = new RegExp(`(?:^|[\\s{])${keyword}\\s+"((?:\\\\.|[^"\\\\])*)$`).exec(line.slice(0, params.position.character));
+  const rest = line.slice(params.position.character);
+  if (!head || rest.replace(/\\./g, '').includes('"')) return undefined;
+  return { start: offset - head[1].length, offset, before: head[1], content: head[1] + rest, closed: false, text };
 }
 
 /** How many unreadable lines before the cursor {@link IommuCompletionProvider.findFeaturesAt} reads past. */
@@ -211,12 +246,10 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
    * cursor when the string is not closed yet). Undefined anywhere else.
    */
   private importPathCompletion(document: LangiumDocument, params: CompletionParams): CompletionList | undefined {
-    const at = stringLeafAt(document, params, isImport);
+    const at = stringAt(document, params, 'import', isImport);
     if (!at) return undefined;
-    const { leaf, offset, text } = at;
-    const closed = leaf.text.length > 1 && leaf.text.endsWith('"');
-    if (offset <= leaf.offset || offset > leaf.end - (closed ? 1 : 0)) return undefined;
-    const range = { start: text.positionAt(leaf.offset + 1), end: closed ? text.positionAt(leaf.end - 1) : params.position };
+    const { start, content, closed, text } = at;
+    const range = { start: text.positionAt(start), end: closed ? text.positionAt(start + content.length) : params.position };
     const items = this.importablePaths(document).map((path) => ({ label: path, kind: CompletionItemKind.File, textEdit: { range, newText: path } }));
     return { isIncomplete: false, items };
   }
@@ -226,18 +259,20 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
    * before it), each replacing that word. Undefined anywhere else.
    */
   private cmdlineCompletion(document: LangiumDocument, params: CompletionParams): CompletionList | undefined {
-    const at = stringLeafAt(document, params, isCmdlineSetting);
+    const at = stringAt(document, params, 'cmdline', isCmdlineSetting);
     if (!at) return undefined;
-    const { leaf, offset, text } = at;
-    const inside = offset - leaf.offset;
-    if (inside < 1 || inside > leaf.text.length - (leaf.text.length > 1 && leaf.text.endsWith('"') ? 1 : 0)) return undefined;
-    const before = leaf.text.slice(1, inside);
+    const { before, content, offset, text } = at;
     // inside a quoted kernel value (`dyndbg=\"file x.c |`, the DSL string escapes the kernel's quotes): the words there
     // belong to that value, not parameters (kernel-cmdline.ts), so nothing is proposed
     if ((before.match(/\\"/g)?.length ?? 0) % 2 === 1) return { isIncomplete: false, items: [] };
     const word = /[^\s"]*$/.exec(before)![0];
     const start = text.positionAt(offset - word.length);
-    const items = CMDLINE_OPTIONS.filter((o) => o.name.startsWith(word)).map((o, i) => ({
+    // the options the line has already (a word other than the one at the cursor) are not offered again
+    const after = /^[^\s"]*/.exec(content.slice(before.length))![0];
+    const words = content.split(/\s+/);
+    const here = words.indexOf(word + after);
+    const present = new Set(words.filter((w, i) => w && i !== here));
+    const items = CMDLINE_OPTIONS.filter((o) => o.name.startsWith(word) && !present.has(o.name)).map((o, i) => ({
       label: o.name,
       kind: CompletionItemKind.EnumMember,
       detail: o.doc,
@@ -267,6 +302,8 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
       // a list keyword the line has already (`acs cap | ctl SV`: not `ctl` again)
       if (GrammarAST.isKeyword(next.feature) && hasKeyword(acs.$cstNode, next.feature.value)) return;
     }
+    // a line a block holds once (`kernel`, `driver`, `backend`, …; a second is REF005) is not offered where the block has it
+    if (GrammarAST.isKeyword(next.feature) && this.setAlready(context, next.feature)) return;
     const slot = this.slotOf(context, next);
     if (slot && !GrammarAST.isCrossReference(slot.assignment.terminal)) {
       const key = `${slot.type}.${slot.property}`;
@@ -287,6 +324,26 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
       return this.acceptTerms(context, acceptor, values.map((v) => ({ name: `= ${v.name}`, doc: v.doc })));
     }
     return super.completionFor(context, next, acceptor);
+  }
+
+  /**
+   * Whether `keyword` starts a line that holds one value ({@link singleValuedKey}: `kernel`, `arch`, a device's `driver`,
+   * a VM's `backend`, …) and the block the cursor is in (host, IOMMU unit, device or VM) has such a line already, other
+   * than one at the cursor. Register lines (`cap`, `ecap`) and lines that add up (`caps`, `param`, `assign`) are always
+   * offered.
+   */
+  private setAlready(context: CompletionContext, keyword: GrammarAST.Keyword): boolean {
+    const rule = AstUtils.getContainerOfType(keyword, GrammarAST.isParserRule);
+    if (!rule || !SINGLE_LINE_RULES.has(rule.name) || !this.firstFeatures(rule).has(keyword)) return false;
+    const block = blockAt(context.node, context.offset);
+    if (!block) return false;
+    for (const member of AstUtils.streamContents(block)) {
+      if (member.$type !== rule.name) continue;
+      const cst = member.$cstNode;
+      if (cst && cst.offset <= context.offset && context.offset <= cst.end) continue;
+      return true;
+    }
+    return false;
   }
 
   private readonly acsLines = new WeakMap<CompletionContext, AstNode | null>();
@@ -449,6 +506,26 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     }
     return first;
   }
+}
+
+/** The grammar rules of the lines {@link singleValuedKey} gives a key by type alone (not the `cap` / `ecap` register lines). */
+const SINGLE_LINE_RULES: ReadonlySet<string> = new Set(SINGLE_VALUED_TYPES);
+
+/**
+ * The block (host, IOMMU unit, device or VM) a new line at `offset` goes into: from `node` (Langium's node at or before
+ * the cursor) up, the first block whose text holds `offset` after its start, up to its closing `}` (to any offset when
+ * the block is not closed yet).
+ */
+function blockAt(node: AstNode | undefined, offset: number): AstNode | undefined {
+  for (let n = node; n; n = n.$container) {
+    if (!isHost(n) && !isIommu(n) && !isPciDevice(n) && !isVm(n)) continue;
+    const cst = n.$cstNode;
+    if (!cst || offset <= cst.offset) continue;
+    const brace = cst.text.indexOf('{');
+    if (brace < 0 || offset <= cst.offset + brace) continue;
+    if (offset < cst.end || !cst.text.endsWith('}')) return n;
+  }
+  return undefined;
 }
 
 /** A grammar position that takes a value: the AST type and property it sets, and the grammar assignment. */
