@@ -134,14 +134,13 @@ export function registerValidationChecks(services: IommuCoreServices): void {
  * The AST types (and grammar rules) of the host, IOMMU, device and VM lines that hold one value, besides the `cap` /
  * `ecap` register lines: the lowering keeps the last one (REF005), and completion does not offer a second.
  */
-export const SINGLE_VALUED_TYPES: readonly string[] = [
+export const SINGLE_VALUED_TYPES: ReadonlySet<string> = new Set([
   'KernelSetting', 'ArchSetting', 'FirmwareSetting', 'CmdlineSetting', 'AcsOverrideSetting',
   'IommuDriverProp', 'IommuMsiProp', 'IommuPgtableProp',
   'IdProp', 'ClassProp', 'MultifunctionProp', 'AcsProp', 'NoSnoopProp', 'DmaCoherentProp', 'DriverProp', 'DeviceIommuProp',
   'ObservedGroupProp', 'ObservedDomainProp', 'SecondaryBusProp', 'VirtualFunctionProp', 'DirectMappingProp', 'UntrustedProp',
   'VmmProp', 'BackendProp', 'KvmVfioProp', 'KvmVfioAddProp', 'GuestNoSnoopProp',
-];
-const SINGLE_VALUED: ReadonlySet<string> = new Set(SINGLE_VALUED_TYPES);
+]);
 
 /**
  * Which value a host, IOMMU, device or VM line sets, when it holds one (two lines with one key in a block: REF005):
@@ -150,7 +149,7 @@ const SINGLE_VALUED: ReadonlySet<string> = new Set(SINGLE_VALUED_TYPES);
 export function singleValuedKey(n: AstNode): string | undefined {
   // a $type test, not the reflection's isInstance: this runs for every line of every block
   if (n.$type === 'IommuRegisterProp') return (n as IommuRegisterProp).register === 'ecap' ? 'IommuRegisterProp:ecap' : (n as IommuRegisterProp).register === 'cap' ? 'IommuRegisterProp:cap' : undefined;
-  return SINGLE_VALUED.has(n.$type) ? n.$type : undefined;
+  return SINGLE_VALUED_TYPES.has(n.$type) ? n.$type : undefined;
 }
 
 /** The keyword a property line starts with (`driver`, `kvm-vfio`, `cap`), as written; undefined without text. */

@@ -334,7 +334,7 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
    */
   private setAlready(context: CompletionContext, keyword: GrammarAST.Keyword): boolean {
     const rule = AstUtils.getContainerOfType(keyword, GrammarAST.isParserRule);
-    if (!rule || !SINGLE_LINE_RULES.has(rule.name) || !this.firstFeatures(rule).has(keyword)) return false;
+    if (!rule || !SINGLE_VALUED_TYPES.has(rule.name) || !this.firstFeatures(rule).has(keyword)) return false;
     const block = blockAt(context.node, context.offset);
     if (!block) return false;
     for (const member of AstUtils.streamContents(block)) {
@@ -507,9 +507,6 @@ export class IommuCompletionProvider extends DefaultCompletionProvider {
     return first;
   }
 }
-
-/** The grammar rules of the lines {@link singleValuedKey} gives a key by type alone (not the `cap` / `ecap` register lines). */
-const SINGLE_LINE_RULES: ReadonlySet<string> = new Set(SINGLE_VALUED_TYPES);
 
 /**
  * The block (host, IOMMU unit, device or VM) a new line at `offset` goes into: from `node` (Langium's node at or before

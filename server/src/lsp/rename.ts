@@ -44,8 +44,10 @@ export class IommuRenameProvider extends DefaultRenameProvider {
    */
   override prepareRename(document: LangiumDocument, params: PrepareRenameParams): MaybePromise<Range | undefined> {
     const leaf = this.leafAt(document, params.position);
-    if (leaf && isModuleParam(leaf.astNode) && within(leaf, GrammarUtils.findNodeForProperty(leaf.astNode.$cstNode, 'name')))
-      throw new ResponseError(LSPErrorCodes.RequestFailed, `'${leaf.astNode.name ?? leaf.text}' is the kernel's module parameter, not a name declared here: renaming it would change what the line sets; edit the line instead`);
+    const param = leaf && isModuleParam(leaf.astNode) ? leaf.astNode : undefined;
+    const paramName = param && GrammarUtils.findNodeForProperty(param.$cstNode, 'name');
+    if (leaf && paramName && (leaf === paramName || CstUtils.isChildNode(leaf, paramName)))
+      throw new ResponseError(LSPErrorCodes.RequestFailed, `'${param.name ?? leaf.text}' is the kernel's module parameter, not a name declared here: renaming it would change what the line sets; edit the line instead`);
     if (leaf && BDF_TEXT.test(leaf.text) && this.references.findDeclarations(leaf).length > 0) {
       const target = this.references.findDeclarations(leaf)[0] as Named;
       throw new ResponseError(LSPErrorCodes.RequestFailed, `this reference names the device by its BDF, which a rename keeps; rename '${target.name ?? '?'}' at its name`);
@@ -120,11 +122,6 @@ export class IommuRenameProvider extends DefaultRenameProvider {
     }
     return [];
   }
-}
-
-/** Whether `leaf` lies inside `outer`'s text. */
-function within(leaf: CstNode, outer: CstNode | undefined): boolean {
-  return !!outer && leaf.offset >= outer.offset && leaf.end <= outer.end;
 }
 
 function refuse(message: string): ResponseError<void> {
