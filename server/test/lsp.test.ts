@@ -177,6 +177,23 @@ describe('quick fixes', () => {
     expect(diagnosticsWithCode(await t.validate(fixed), 'REF005').map((d) => d.range.start.line)).toEqual([4]);
   });
 
+  it('REF004/REF005: the overridden line goes with the comment after it on its line; what follows it on the line keeps its place', async () => {
+    const cases: [string, string, string, string][] = [
+      ['REF005', HOST.replace('    kernel 6.12\n', '    kernel 6.8 // was 6.6 before the upgrade\n    kernel 6.12\n'), HOST, 'kernel'],
+      ['REF005', HOST.replace('    kernel 6.12\n', '    kernel 6.8 /* old */\n    kernel 6.12\n').replace(/\n/g, '\r\n'), HOST.replace(/\n/g, '\r\n'), 'kernel'],
+      ['REF004', HOST.replace('    arch x86_64\n', '    arch x86_64\n    param kvm.ignore_msrs = 0 /* old */ param kvm.ignore_msrs = 1\n'), HOST.replace('    arch x86_64\n', '    arch x86_64\n    param kvm.ignore_msrs = 1\n'), 'param kvm.ignore_msrs'],
+    ];
+    for (const [code, text, expected, label] of cases) {
+      const { actions } = await actionsFor(text, code);
+      expect(actions.map((a) => a.title)).toEqual([`Remove the overridden '${label}' line`]);
+      expect(apply(text, actions[0])).toBe(expected);
+    }
+    // a comment on the next line is not the removed line's
+    const own = HOST.replace('    kernel 6.12\n', '    kernel 6.8\n    // the running kernel\n    kernel 6.12\n');
+    const { actions } = await actionsFor(own, 'REF005');
+    expect(apply(own, actions[0])).toBe(HOST.replace('    kernel 6.12\n', '    // the running kernel\n    kernel 6.12\n'));
+  });
+
   it('REF005 passes over a later line whose value the lowering leaves out (it has its own error), and names "later on this line"', async () => {
     const bad = await t.validate(HOST.replace('            multifunction\n', '            multifunction\n            id 10de:2684\n            id 10de:268\n'));
     expect(codes(bad)).toContain('SYN004');
@@ -748,6 +765,45 @@ ${body}}
     expect(fixed).toContain('    assign gpu, audio\n');
     const after = codes(await t.validate(fixed));
     expect(after).not.toContain('VIA001');
+    expect(after).not.toContain('VIA004');
+  });
+
+  it('VIA001 with a member another VM assigns: every offered fix leaves the file without VIA001 and VIA002 (the group is not split between the VMs)', async () => {
+    const text = HOST.replace('msi x86-vector', 'msi x86-ir') + 'vm a on h {\n    assign gpu\n}\nvm b on h {\n    assign 0000:01:00.1\n}\n';
+    // a fails (audio is on snd_hda_intel when it starts), so b gets the group and its VMM rebinds audio
+    expect(codes(await t.validate(text)).filter((c) => c.startsWith('VIA')).sort()).toEqual(['VIA001', 'VIA004']);
+    const { actions } = await actionsFor(text, 'VIA001');
+    expect(actions.map((a) => [a.title, a.isPreferred ?? false])).toEqual([
+      ['Assign the whole iommu_group to vm a: add audio, and remove audio from vm b, and bind audio to vfio-pci', true],
+      ['Assign the whole iommu_group to vm a: add audio, and remove audio from vm b', false],
+      ['Remove gpu from vm a', false],
+    ]);
+    for (const action of actions) {
+      const after = codes(await t.validate(apply(text, action)));
+      expect(after, action.title).not.toContain('VIA001');
+      expect(after, action.title).not.toContain('VIA002');
+    }
+    // VIA004 on b's audio: bound to vfio-pci, a would start first and hold the group, so the fix takes gpu out of a
+    const via004 = await actionsFor(text, 'VIA004');
+    expect(via004.actions.map((a) => a.title)).toEqual(['Bind audio to vfio-pci, and remove gpu from vm a']);
+    const fixed = apply(text, via004.actions[0]);
+    expect(codes(await t.validate(fixed)).filter((c) => c.startsWith('VIA'))).toEqual([]);
+    expect(via004.diagnostic.relatedInformation?.map((r) => r.message)).toContainEqual(expect.stringMatching(/^VM a \(started earlier\) assigns gpu .* fails only because audio .* is on snd_hda_intel/));
+  });
+
+  it('VIA004 is not offered "bind to vfio-pci" where vfio-pci refuses the device (a bridge, VIA003)', async () => {
+    const text = 'host h {\n    kernel 6.12\n    iommu u {\n        driver amd-vi\n        caps interrupt-remapping\n        msi x86-ir\n        pgtable v1\n    }\n    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR CR UF\n        driver pcieport\n    }\n}\nvm v on h {\n    vmm qemu\n    kvm-vfio yes\n    assign rp\n}\n';
+    const doc = await t.validate(text);
+    expect(codes(doc)).toContain('VIA003');
+    const [d] = diagnosticsWithCode(doc, 'VIA004');
+    expect(message(d)).toContain('bound to host driver pcieport');
+    expect((d.data as { fixes?: unknown[] }).fixes ?? []).toEqual([]);
+    const { actions } = await actionsFor(text, 'VIA004');
+    expect(actions.filter((a) => a.title.startsWith('Bind'))).toEqual([]);
+    // VIA003's own fix removes the bridge from the VM, which clears both
+    const via003 = await actionsFor(text, 'VIA003');
+    const after = codes(await t.validate(apply(text, via003.actions.find((a) => a.isPreferred)!)));
+    expect(after).not.toContain('VIA003');
     expect(after).not.toContain('VIA004');
   });
 

@@ -238,7 +238,8 @@ export class IommuCodeActionProvider implements CodeActionProvider {
     const line = leaf && AstUtils.getContainerOfType(leaf.astNode, is);
     const s = line ? shown(line) : undefined;
     if (!line || !s || s.text !== document.textDocument.getText(diagnostic.range)) return undefined;
-    const edit = removeNode(line);
+    // a comment after it on its line is about it (`kernel 6.8 // was 6.6`): it goes too
+    const edit = removeNode(line, true);
     if (!edit) return undefined;
     return { title: `Remove the overridden '${s.label}' line`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, edit: { changes: { [edit.uri]: [edit.edit] } } };
   }

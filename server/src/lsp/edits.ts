@@ -123,8 +123,11 @@ export function removeListElement(node: AstNode, property: string, index: number
  * Remove `node`: with its line and that line's end (`\n` or `\r\n`) when it stands alone on it (only blanks around
  * it); up to the comment when only a comment follows it on its line (the comment stays, at the line's indentation);
  * else only the node and the blanks before it on its line (`vm v on h { assign a hwpt b { attach c } }`).
+ * `withComment`: a comment right after the node on its line (`// …`, or a `/* … *\/` closed on that line) is the
+ * node's and goes with it (`kernel 6.8 // was 6.6` removed whole), and when more follows on the line the node was
+ * first on, that rest keeps the node's indentation.
  */
-export function removeNode(node: AstNode): DocEdit | undefined {
+export function removeNode(node: AstNode, withComment = false): DocEdit | undefined {
   const cst = node.$cstNode;
   if (!cst) return undefined;
   const doc = docOf(node);
@@ -132,16 +135,24 @@ export function removeNode(node: AstNode): DocEdit | undefined {
   const lineStart = text.lastIndexOf('\n', cst.offset - 1) + 1;
   const lineEnd = text.indexOf('\n', cst.end);
   const before = text.slice(lineStart, cst.offset);
-  const after = text.slice(cst.end, lineEnd < 0 ? text.length : lineEnd);
+  let after = text.slice(cst.end, lineEnd < 0 ? text.length : lineEnd);
   let start = cst.offset;
   let end = cst.end;
   const alone = /^[ \t]*$/.test(before);
+  if (withComment) {
+    const comment = /^[ \t]*(?:\/\/[^\r\n]*|\/\*(?:(?!\*\/)[^\n])*\*\/)/.exec(after);
+    if (comment) {
+      end += comment[0].length;
+      after = after.slice(comment[0].length);
+    }
+  }
   if (alone && /^[ \t]*\r?$/.test(after)) {
     // the line end before it (a CRLF whole); on the first line, the one after it
     if (lineStart > 0) start = lineStart - (lineStart >= 2 && text[lineStart - 2] === '\r' ? 2 : 1);
     else if (lineEnd >= 0) end = lineEnd + 1;
     else start = lineStart;
-  } else if (alone && /^[ \t]*\/\//.test(after)) end = cst.end + /^[ \t]*/.exec(after)![0].length;
+  } else if (alone && /^[ \t]*\/\//.test(after)) end += /^[ \t]*/.exec(after)![0].length;
+  else if (alone && withComment) end += /^[ \t]*/.exec(after)![0].length;
   else start = cst.offset - (/[ \t]*$/.exec(before)?.[0].length ?? 0);
   return { uri: doc.uri.toString(), edit: { range: { start: doc.textDocument.positionAt(start), end: doc.textDocument.positionAt(end) }, newText: '' } };
 }

@@ -98,3 +98,28 @@ export function errnoAt(o: AttachOutcome): string {
 export function outcomeOf(o: AttachOutcome): Finding['outcome'] {
   return { errno: o.errno, step: o.step, kernelMessage: o.kernelMessage };
 }
+
+/**
+ * The VMs other than `vm`, on its host, that assign device `deviceId`, in file (start-up) order. A device of a group
+ * another VM uses cannot be fixed in one VM alone: the group goes to whichever VM starts first (VIA002).
+ */
+export function otherVmsAssigning(ctx: RuleContext, vm: Vm, deviceId: string): Vm[] {
+  return ctx.topology.vms.filter((o) => o !== vm && o.hostId === vm.hostId && o.assignedIds.includes(deviceId));
+}
+
+/**
+ * The attach outcomes of VMs started before `vm` (file order) that fail with VIA001 only because device `deviceId`
+ * is bound to a host driver: binding `deviceId` to vfio-pci lets such a VM start and take the group first, so `vm`
+ * would then fail with VIA002. Each with its VM, in start-up order.
+ */
+export function earlierVmsBlockedBy(ctx: RuleContext, vm: Vm, deviceId: string): { vm: Vm; outcome: AttachOutcome }[] {
+  const out: { vm: Vm; outcome: AttachOutcome }[] = [];
+  for (const o of ctx.topology.vms) {
+    if (o === vm) break;
+    if (o.hostId !== vm.hostId) continue;
+    for (const a of ctx.vms.get(o.id)?.attach ?? []) {
+      if (a.codes.includes('VIA001') && attachDetail(a).conflicts?.some((c) => c.deviceId === deviceId)) out.push({ vm: o, outcome: a });
+    }
+  }
+  return out;
+}

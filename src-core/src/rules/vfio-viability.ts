@@ -1,6 +1,7 @@
 import { GATES, since } from '../kernel-gates.js';
+import type { FixHint } from '../findings.js';
 import type { Rule } from './rule.js';
-import { devLabel, errnoAt, kernelLabel, outcomeOf, perOutcome } from './vfio-common.js';
+import { devLabel, errnoAt, kernelLabel, otherVmsAssigning, outcomeOf, perOutcome } from './vfio-common.js';
 
 /**
  * VIA001: the device's iommu_group is not viable (≤ 5.18, VFIO-GRP-03) or its DMA ownership cannot be claimed
@@ -18,7 +19,7 @@ export const vfioViabilityRule: Rule = {
       { rule: 'VFIO-GRP-05', source: 'drivers/iommu/iommu.c:iommu_group_claim_dma_owner; drivers/vfio/container.c:vfio_container_attach_group', versions: '≥ 5.19', commit: '1ea2a07a532b, 70693f470848' },
       { rule: 'VFIO-GRP-07', source: 'drivers/iommu/iommufd/device.c:iommufd_device_bind', versions: '≥ 6.2' },
     ],
-    fix: 'Assign the whole group to the VM with the other members bound to vfio-pci (the preferred quick fix), or only assign them (the VMM must then rebind them, VIA004), or bind the other member to vfio-pci (or unbind it).',
+    fix: 'Assign the whole group to the VM with the other members bound to vfio-pci (the preferred quick fix), or only assign them (the VMM must then rebind them, VIA004), or bind the other member to vfio-pci (or unbind it). A member another VM assigns is taken out of that VM by the group fixes; the VM can instead give up the device and leave the group to the other VM.',
   },
   check(ctx) {
     return perOutcome(ctx, 'VIA001', (v) => {
@@ -29,8 +30,26 @@ export const vfioViabilityRule: Rule = {
       const explanation = modern
         ? `On ${kernelLabel(v)} every iommu_group has a DMA owner count. A driver without \`driver_managed_dma\` (here: ${names}) counts as a kernel DMA user (\`pci_dma_configure\` → \`iommu_device_use_default_domain\`), so \`iommu_group_claim_dma_owner\` / \`iommu_device_claim_dma_owner\` refuses VFIO with -EPERM. Only vfio-pci and its variants, pci-stub and pcieport leave the group free. The VMM fails at ${v.outcome.step}; nothing is printed in the kernel log.`
         : `On ${kernelLabel(v)} a group is viable only if every member has no driver, a VFIO driver, pci-stub, or is a bridge. ${names} breaks that, so \`vfio_group_get_device_fd\` returns -EINVAL although VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU succeeded. Binding such a driver while the group is in use would even hit a BUG_ON (VFIO-GRP-04).`;
-      const assign = { kind: 'assign-devices' as const, vmId: v.vm.id, deviceIds: conflicts.map((c) => c.deviceId) };
-      const toVfio = conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: 'vfio-pci' }));
+      const assign: FixHint = { kind: 'assign-devices', vmId: v.vm.id, deviceIds: conflicts.map((c) => c.deviceId) };
+      // a member another VM assigns: the group goes to whichever VM starts first, so taking the whole group here also
+      // takes that member out of the other VM (else it fails with VIA002), and binding or unbinding it alone would
+      // only move the failure there; this VM can instead leave the group to the other VM
+      const elsewhere = conflicts.map((c) => ({ c, vms: otherVmsAssigning(ctx, v.vm, c.deviceId) }));
+      const moves: FixHint[] = elsewhere.flatMap((e) => e.vms.map((o) => ({ kind: 'unassign-device' as const, vmId: o.id, deviceId: e.c.deviceId })));
+      const local = elsewhere.filter((e) => !e.vms.length).map((e) => e.c);
+      const toVfio: FixHint[] = conflicts.map((c) => ({ kind: 'set-driver', deviceId: c.deviceId, driver: 'vfio-pci' }));
+      const steps: FixHint[] = [
+        ...local.map((c): FixHint => ({ kind: 'set-driver', deviceId: c.deviceId, driver: 'vfio-pci' })),
+        ...local.map((c): FixHint => ({ kind: 'set-driver', deviceId: c.deviceId, driver: null })),
+      ];
+      const fixes: FixHint[] = [
+        // first the whole group with its members bound to vfio-pci (assigned as they are, each would be VIA004 until
+        // the VMM rebinds it), then each step alone
+        { kind: 'all-of', fixes: [assign, ...moves, ...toVfio] },
+        moves.length ? { kind: 'all-of', fixes: [assign, ...moves] } : assign,
+        ...steps,
+        ...(moves.length ? [{ kind: 'unassign-device' as const, vmId: v.vm.id, deviceId: v.outcome.deviceId }] : []),
+      ];
       return {
         code: 'VIA001',
         severity: 'error',
@@ -40,14 +59,12 @@ export const vfioViabilityRule: Rule = {
         related: conflicts.map((c) => {
           // a member another VM assigns keeps its host driver until that VM's VMM rebinds it, and a group cannot go
           // to two VMs anyway (VIA002)
-          const other = ctx.topology.vms.find((o) => o !== v.vm && o.hostId === v.vm.hostId && o.assignedIds.includes(c.deviceId));
+          const other = elsewhere.find((e) => e.c === c)?.vms[0];
           return { id: c.deviceId, message: `same iommu_group, bound to host driver ${c.driver}${other ? ` (VM ${other.name} assigns it too, but a group cannot be split between VMs)` : ''}` };
         }),
         kernel: this.meta.kernel,
         outcome: outcomeOf(v.outcome),
-        // first the whole group with its members bound to vfio-pci (assigned as they are, each would be VIA004 until
-        // the VMM rebinds it), then each step alone
-        fixes: [{ kind: 'all-of', fixes: [assign, ...toVfio] }, assign, ...toVfio, ...conflicts.map((c) => ({ kind: 'set-driver' as const, deviceId: c.deviceId, driver: null }))],
+        fixes,
       };
     });
   },

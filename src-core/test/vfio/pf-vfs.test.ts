@@ -55,5 +55,9 @@ describe('VIA007: vfio-pci refuses a PF with SR-IOV enabled (VFIO-PCI-01)', () =
     expect(o).toMatchObject({ ok: false, errno: 'EBUSY' });
     expect(o.codes).toEqual(['VIA004', 'VIA007']);
     expect(res.findings.filter((f) => f.code === 'VIA007').map((f) => f.elementId)).toEqual(['pf']);
+    // binding vfio-pci is refused too: VIA004 offers no bind fix and says why
+    const via004 = res.findings.find((f) => f.code === 'VIA004')!;
+    expect(via004.fixes).toBeUndefined();
+    expect(via004.explanation).toMatch(/rebind cannot help: vfio-pci refuses a PF with SR-IOV enabled \(VIA007\)/);
   });
 });

@@ -306,6 +306,21 @@ describe('groups split across VMs (VFIO-GRP-01/02/07/08)', () => {
     // a failed, so b opens the group; its own audio is rebound by its VMM (VIA004)
     expect(r.outcome('b', 'audio').ok).toBe(true);
     expect(r.outcome('b', 'audio').codes).toContain('VIA004');
+    // a's group fixes take audio out of b (else b fails with VIA002 once a holds the group); binding audio alone would
+    // only move the failure to b, so a may instead give gpu up
+    expect(r.find('VIA001', 'gpu')!.fixes).toEqual([
+      { kind: 'all-of', fixes: [{ kind: 'assign-devices', vmId: 'a', deviceIds: ['audio'] }, { kind: 'unassign-device', vmId: 'b', deviceId: 'audio' }, { kind: 'set-driver', deviceId: 'audio', driver: 'vfio-pci' }] },
+      { kind: 'all-of', fixes: [{ kind: 'assign-devices', vmId: 'a', deviceIds: ['audio'] }, { kind: 'unassign-device', vmId: 'b', deviceId: 'audio' }] },
+      { kind: 'unassign-device', vmId: 'a', deviceId: 'gpu' },
+    ]);
+    // b's VIA004: with audio on vfio-pci a would start and hold the group first, so the fix takes gpu out of a
+    const via004 = r.find('VIA004', 'audio')!;
+    expect(via004.fixes).toEqual([{ kind: 'all-of', fixes: [{ kind: 'set-driver', deviceId: 'audio', driver: 'vfio-pci' }, { kind: 'unassign-device', vmId: 'a', deviceId: 'gpu' }] }]);
+    expect(via004.related.map((x) => x.id)).toEqual(['a']);
+    // the VM order decides: with b first, b holds the group and a's gpu fails with VIA002, which is reported already
+    const r2 = run(topo([h], [vm('b', 'h', ['audio']), vm('a', 'h', ['gpu'])]), INTEL_GROUPS);
+    expect(r2.find('VIA002', 'gpu')).toBeDefined();
+    expect(r2.find('VIA004', 'audio')!.fixes).toEqual([{ kind: 'set-driver', deviceId: 'audio', driver: 'vfio-pci' }]);
   });
   it('VMs on different hosts never conflict', () => {
     const h2 = { ...intelHost('6.12'), id: 'h2', name: 'h2' };
