@@ -9,6 +9,11 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateTopology } from '../scripts/bench/generate.mjs';
 import { allRuleMeta } from '../server/src/cli/rules-table.js';
+import '../server/src/polyfill.js';
+import { EmptyFileSystem } from 'langium';
+import { parseHelper } from 'langium/test';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { createIommuServices } from '../server/src/language/iommu-module.js';
 
 const root = path.resolve(__dirname, '..');
 const bin = path.join(root, 'bin/iommu-topo.cjs');
@@ -484,6 +489,25 @@ describe('iommu-topo fmt', () => {
     expect(fs.readFileSync(bom, 'utf8')).toBe('\uFEFFhost h {\n    kernel 6.12\n}\n');
     expect(cli(['fmt', '--check', bom])).toMatchObject({ code: 0, out: '' });
     expect(cli(['fmt', '--check', tmp('bomonly.iommu', '\uFEFF')])).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('writes what the language server formatting gives an editor: a CRLF file stays CRLF to its end, a multi-line cmdline keeps its blanks, whitespace only becomes empty', async () => {
+    const services = createIommuServices(EmptyFileSystem);
+    const parse = parseHelper(services.Iommu);
+    const cases: [string, string][] = [
+      ['host h {kernel 6.12}\r\nhost g {\r\n}', 'host h {\r\n    kernel 6.12\r\n}\r\n\r\nhost g {\r\n}\r\n'],
+      ['host h {\n    cmdline "quiet  \n  intel_iommu=on"   \n}\n', 'host h {\n    cmdline "quiet  \n  intel_iommu=on"\n}\n'],
+      [' \n\t\n', ''],
+    ];
+    for (const [text, expected] of cases) {
+      const f = tmp('le.iommu', text);
+      expect(cli(['fmt', f]).code).toBe(0);
+      expect(fs.readFileSync(f, 'utf8'), JSON.stringify(text)).toBe(expected);
+      // the same edits as the server's formatting request
+      const doc = await parse(text);
+      const edits = await services.Iommu.lsp.Formatter!.formatDocument(doc, { textDocument: { uri: doc.uri.toString() }, options: { tabSize: 4, insertSpaces: true } });
+      expect(TextDocument.applyEdits(doc.textDocument, edits)).toBe(expected);
+    }
   });
 });
 

@@ -192,14 +192,14 @@ describe('formatting', () => {
   it('indents blocks, one member per line, single spaces, comma spacing', async () => {
     await expectFormatting(t.Iommu)({
       before: 'host   h {kernel    6.12\n iommu u {driver intel-vtd caps  snoop-control ,interrupt-remapping}\nendpoint x at 0000:01:00.0}\nvm v on h {assign x}',
-      after: 'host h {\n    kernel 6.12\n    iommu u {\n        driver intel-vtd\n        caps snoop-control, interrupt-remapping\n    }\n    endpoint x at 0000:01:00.0\n}\n\nvm v on h {\n    assign x\n}',
+      after: 'host h {\n    kernel 6.12\n    iommu u {\n        driver intel-vtd\n        caps snoop-control, interrupt-remapping\n    }\n    endpoint x at 0000:01:00.0\n}\n\nvm v on h {\n    assign x\n}\n',
     });
   });
 
   it('keeps module parameter names intact and blank lines between members', async () => {
     await expectFormatting(t.Iommu)({
       before: 'host h {\n    param vfio_iommu_type1.allow_unsafe_interrupts   =  1\n\n    kernel 6.12\n}',
-      after: 'host h {\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n\n    kernel 6.12\n}',
+      after: 'host h {\n    param vfio_iommu_type1.allow_unsafe_interrupts = 1\n\n    kernel 6.12\n}\n',
     });
   });
 
@@ -256,10 +256,40 @@ describe('formatting', () => {
     expect(one).toEqual(lines(UNEVEN).map((l, i) => (i === 6 ? '        driver intel-vtd // trailing' : l)));
   });
 
+  it('completes what Langium leaves around comments and at the end, as `iommu-topo fmt` does: final line break, no trailing blanks outside strings, one blank line before a commented top-level element, a BOM kept', async () => {
+    const spaces = { tabSize: 4, insertSpaces: true };
+    const cases: [string, string][] = [
+      // one line break at the end (CRLF in a CRLF file), blank lines and blanks there dropped
+      ['host h {\n}', 'host h {\n}\n'],
+      ['host h {\r\n}', 'host h {\r\n}\r\n'],
+      ['host h {\n}  \n\n\n', 'host h {\n}\n'],
+      ['host h {\n} // end   ', 'host h {\n} // end\n'],
+      // blanks at line ends, before a CR too, inside comments; a multi-line string keeps them (a cmdline value)
+      ['host h {\r\n    kernel 6.12 // six   \r\n    /* a  \r\n     b */\r\n}\r\n', 'host h {\r\n    kernel 6.12 // six\r\n    /* a\r\n     b */\r\n}\r\n'],
+      ['host h {\n    cmdline "quiet  \n intel_iommu=on  "\n}\n', 'host h {\n    cmdline "quiet  \n intel_iommu=on  "\n}\n'],
+      // a top-level element led by comments: one blank line before the comments, none between them and it
+      ['host a {\n}\n// the second host\n// (spare)\nhost b {\n}\n', 'host a {\n}\n\n// the second host\n// (spare)\nhost b {\n}\n'],
+      ['host a {\n} // a\'s end\n\n\n\n   /* b */\nhost b {\n}\n', 'host a {\n} // a\'s end\n\n/* b */\nhost b {\n}\n'],
+      ['import "x.iommu"\n// the host\nhost a {\n}\n', 'import "x.iommu"\n\n// the host\nhost a {\n}\n'],
+      // a file header comment is left where it is
+      ['// header\nhost a {\n}\n', '// header\nhost a {\n}\n'],
+      // a byte order mark stays; a file of only whitespace becomes empty
+      ['\uFEFFhost h {kernel 6.12}', '\uFEFFhost h {\n    kernel 6.12\n}\n'],
+      ['  \n\n', ''],
+      ['\uFEFF \n', '\uFEFF'],
+      ['', ''],
+    ];
+    for (const [before, after] of cases) {
+      const once = await formatted(before, spaces);
+      expect(once, JSON.stringify(before)).toBe(after);
+      expect(await formatted(once, spaces), JSON.stringify(before)).toBe(once);
+    }
+  });
+
   it('collapses runs of blank lines between members to one, and drops blank lines after { and before }', async () => {
     await expectFormatting(t.Iommu)({
       before: 'host h {\n\n\n    kernel 6.12\n\n\n\n    arch x86_64\n    iommu u {\n\n        driver intel-vtd\n\n\n        caps passthrough\n\n    }\n\n\n}',
-      after: 'host h {\n    kernel 6.12\n\n    arch x86_64\n    iommu u {\n        driver intel-vtd\n\n        caps passthrough\n    }\n}',
+      after: 'host h {\n    kernel 6.12\n\n    arch x86_64\n    iommu u {\n        driver intel-vtd\n\n        caps passthrough\n    }\n}\n',
     });
   });
 });

@@ -4,7 +4,9 @@
  * change. Files with syntax errors cannot be formatted (Langium returns no edits): they are reported and
  * give exit code 2, with their first syntax error as `iommu-topo check` words it.
  *
- * An empty file is formatted (it stays empty). A UTF-8 byte order mark at the start of a file is kept.
+ * The result is what the language server's formatting gives an editor (`IommuFormatter`): one line break at the end
+ * (CRLF in a CRLF file), no trailing blanks outside string literals, a file of only whitespace emptied, a UTF-8 byte
+ * order mark at the start kept.
  */
 import * as fs from 'node:fs';
 import { URI } from 'langium';
@@ -22,8 +24,6 @@ export interface FmtResult {
   /** For `syntax-error`: the first lexer or parser error by position, as `iommu-topo check` reports it. */
   firstError?: Diagnostic;
 }
-
-const BOM = '\uFEFF';
 
 /**
  * Format each file; never writes. Throws InputError (`<path>: cannot read: <reason>`) on an unreadable file.
@@ -46,14 +46,9 @@ export async function formatFiles(files: string[], cwd = process.cwd()): Promise
       continue;
     }
     const text = doc.textDocument.getText();
-    const bom = text.startsWith(BOM) ? BOM : '';
-    if (text === bom) {
-      out.push({ path: file, status: 'unchanged', formatted: text });
-      continue;
-    }
+    // every rule (final line break, trailing blanks, the byte order mark) is the formatter's, as in an editor
     const edits = (await Iommu.lsp.Formatter!.formatDocument(doc, { textDocument: { uri: doc.uri.toString() }, options: { tabSize: 4, insertSpaces: true } })) ?? [];
-    let formatted = TextDocument.applyEdits(TextDocument.create(doc.uri.toString(), 'iommu', 0, text), edits);
-    formatted = bom + formatted.replace(/^\uFEFF/, '').replace(/[ \t]+$/gm, '').replace(/\n*$/, '\n');
+    const formatted = TextDocument.applyEdits(TextDocument.create(doc.uri.toString(), 'iommu', 0, text), edits);
     out.push({ path: file, status: formatted === text ? 'unchanged' : 'changed', formatted });
   }
   return out;

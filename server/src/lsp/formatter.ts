@@ -2,7 +2,9 @@
  * Formatter: one member per line, 4-space indentation per block level, `{` on the declaration line, one
  * space between the tokens of a line, no space before `,` or around the `.` of a module parameter, a blank line between top-level elements;
  * inside a block a run of blank lines between members becomes one, and none stays after `{` or before `}` (blank lines
- * before a comment are left as written: Langium does not format the text before a hidden node); a comment that starts
+ * before a comment inside a block are left as written: Langium does not format the text before a hidden node; before a
+ * comment that leads a top-level element there is one); no blanks at line ends outside strings, one line break at the
+ * end of the file, a byte order mark kept (see `finishText`: `iommu-topo fmt` writes exactly this); a comment that starts
  * its line is indented like the members of its block, with the editor's tabs or spaces. `hwpt NAME { attach a, b }` stays
  * on one line, unless a comment is inside it: then it is a block like the others. Range formatting changes the
  * lines of the range only.
@@ -33,7 +35,7 @@ export class IommuFormatter extends AbstractFormatter {
  * - a CRLF document gets CRLF line breaks (Langium's edits wrote `\n`).
    */
   protected override doDocumentFormat(document: LangiumDocument, options: FormattingOptions, range?: Range): TextEdit[] {
-    let edits = this.indentComments(document, options, super.doDocumentFormat(document, options));
+    let edits = this.finishText(document, this.indentComments(document, options, super.doDocumentFormat(document, options)));
     // Langium writes `\n` line breaks; a CRLF document keeps CRLF (its edits start at the `\r` of the line they join)
     if (document.textDocument.getText().includes('\r\n')) edits = edits.map((e) => (e.newText.includes('\n') ? { ...e, newText: e.newText.replace(/\r?\n/g, '\r\n') } : e));
     if (!range) return edits;
@@ -47,6 +49,78 @@ export class IommuFormatter extends AbstractFormatter {
         const nl = e.newText.lastIndexOf('\n');
         return { range: { start: { line: e.range.end.line, character: 0 }, end: e.range.end }, newText: e.newText.slice(nl + 1) };
       });
+  }
+
+  /**
+   * `edits` (Langium's, `\n` line breaks) completed with what Langium leaves to the text around hidden nodes, so that an
+   * LSP client and `iommu-topo fmt` get the same file:
+   * - one blank line before the comment block that leads a top-level element (after the first), as between elements;
+   * - no blanks at the end of a line, but inside a string literal (a multi-line `cmdline "…"` keeps its value);
+   * - the file ends in one line break after its last token (or comment), and a file of only whitespace becomes empty;
+   * - a UTF-8 byte order mark at the start stays (Langium's edit before the first token would remove it).
+   */
+  private finishText(document: LangiumDocument, edits: TextEdit[]): TextEdit[] {
+    const text = document.textDocument;
+    const full = text.getText();
+    const root = document.parseResult.value.$cstNode;
+    const leaves = root ? CstUtils.flattenCst(root).toArray() : [];
+    const bom = full.startsWith('\uFEFF') ? 1 : 0;
+    let out = edits.map((e) => ({ start: text.offsetAt(e.range.start), end: text.offsetAt(e.range.end), newText: e.newText.replace(/[ \t]+(?=\r?\n)/g, '') }));
+    /** Replace `[start, end)` (whitespace only) by `newText`, in place of the edits inside it. */
+    const replaceGap = (start: number, end: number, newText: string) => {
+      if (out.some((e) => e.start < end && e.end > start && (e.start < start || e.end > end))) return; // straddles: leave it
+      out = out.filter((e) => !(e.start >= start && e.end <= end));
+      if (full.slice(start, end) !== newText) out.push({ start, end, newText });
+    };
+    const doc = document.parseResult.value;
+    const parsed = !document.parseResult.lexerErrors.length && !document.parseResult.parserErrors.length;
+    if (parsed && isDocument(doc)) {
+      // the comments that lead a top-level element: the run of comments before its first token, from the first one
+      // that starts its line (one on the previous token's line is that token's)
+      doc.elements.forEach((el, i) => {
+        if (i === 0 && !doc.imports.length) return;
+        const cst = el.$cstNode;
+        const k = cst ? leaves.findIndex((l) => l.offset === cst.offset && !l.hidden) : -1;
+        let j = k;
+        while (j > 0 && leaves[j - 1].hidden) j--;
+        const first = leaves.slice(j, k).find((c) => /^[ \t]*$/.test(full.slice(full.lastIndexOf('\n', c.offset - 1) + 1, c.offset)));
+        if (!first) return;
+        const prev = leaves[leaves.indexOf(first) - 1];
+        if (prev && /^\s*$/.test(full.slice(prev.end, first.offset))) replaceGap(prev.end, first.offset, '\n\n');
+      });
+    }
+    if (parsed) {
+      // the end: one line break after the last token or comment (a comment's trailing blanks go too)
+      const last = leaves.at(-1);
+      const tail = last ? last.end - (last.hidden ? (/[ \t]*$/.exec(last.text)?.[0].length ?? 0) : 0) : bom;
+      replaceGap(tail, full.length, last ? '\n' : '');
+    }
+    // the byte order mark is not whitespace to format away
+    if (bom) out = out.map((e) => (e.start === 0 && e.end > 0 ? { ...e, start: 1 } : e));
+    // blanks at a line end in the text between the edits (inside comments, before a comment's line), not in strings
+    const strings = leaves.filter((l) => !l.hidden && /STRING/.test(l.tokenType.name));
+    const inString = (at: number) => strings.some((l) => at > l.offset && at < l.end);
+    out.sort((a, b) => a.start - b.start || a.end - b.end);
+    const blanks: { start: number; end: number; newText: string }[] = [];
+    let from = 0;
+    for (let i = 0; i <= out.length; i++) {
+      const next = out[i];
+      const to = next ? next.start : full.length;
+      if (to > from) {
+        const segment = full.slice(from, to);
+        // a run at the segment's end counts when the next edit starts a new line there
+        const re = next && /^\r?\n/.test(next.newText) ? /[ \t]+(?=\r?\n|$)/g : /[ \t]+(?=\r?\n)/g;
+        for (let m = re.exec(segment); m; m = re.exec(segment)) {
+          const start = from + m.index;
+          const end = start + m[0].length;
+          if (inString(start)) continue;
+          if (next && end === next.start) next.start = start;
+          else blanks.push({ start, end, newText: '' });
+        }
+      }
+      if (next) from = Math.max(from, next.end);
+    }
+    return [...out, ...blanks].filter((e) => e.start < e.end || e.newText).map((e) => ({ range: { start: text.positionAt(e.start), end: text.positionAt(e.end) }, newText: e.newText }));
   }
 
   /** `edits` with each comment that starts a line indented to its block depth (see {@link doDocumentFormat}). */
