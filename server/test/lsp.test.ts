@@ -229,6 +229,19 @@ describe('quick fixes', () => {
     expect(r.action?.title).toBe("Change to 'intel-vtd'");
   });
 
+  it('SYN002: a value that begins several known terms (too short for a typo match) offers each, none preferred; one it begins is the suggestion', async () => {
+    const vm = (backend: string) => HOST.replace('msi x86-vector', 'msi x86-ir') + `vm v on h {\n    backend ${backend}\n    assign gpu\n}\n`;
+    const { actions, diagnostic, text } = await actionsFor(vm('iommufd'), 'SYN002');
+    expect(message(diagnostic)).toBe("unknown VFIO backend 'iommufd'; did you mean 'iommufd-compat' or 'iommufd-cdev'? (expected one of: vfio-type1, iommufd-compat, iommufd-cdev)");
+    expect(actions.map((a) => [a.title, a.isPreferred ?? false])).toEqual([
+      ["Change to 'iommufd-compat'", false],
+      ["Change to 'iommufd-cdev'", false],
+    ]);
+    for (const a of actions) expect(codes(await t.validate(apply(text, a)))).not.toContain('SYN002');
+    const one = await actionsFor(vm('vfio'), 'SYN002');
+    expect(one.actions.map((a) => [a.title, a.isPreferred ?? false])).toEqual([["Change to 'vfio-type1'", true]]);
+  });
+
   it('a mistyped keyword (parser error): replaces it with the suggested keyword, and the file then parses', async () => {
     const text = HOST.replace('            driver vfio-pci\n', '            drivr vfio-pci\n');
     const doc = await t.validate(text);
@@ -611,6 +624,19 @@ ${body}}
       expect(after).not.toContain('MDL012');
       expect(after).not.toContain('CC001');
     }
+    // two of another driver, one with a counterpart: the preferred fix keeps the claim in this driver's word
+    const mixed = arm('coherent-walk, snoop-control');
+    const mixedActions = (await actionsFor(mixed, 'MDL012')).actions;
+    expect(mixedActions.map((a) => [a.title, a.isPreferred === true])).toEqual([
+      ['Remove snoop-control from iommu smmu0, and replace coherent-walk by coherent on iommu smmu0', true],
+      ['Remove snoop-control, coherent-walk from iommu smmu0', false],
+      ['Remove snoop-control from iommu smmu0', false],
+      ['Replace coherent-walk by coherent on iommu smmu0', false],
+    ]);
+    const kept = apply(mixed, mixedActions[0]);
+    expect(kept).toContain('        caps coherent\n');
+    expect(codes(await t.validate(kept))).not.toContain('MDL012');
+    expect(codes(await t.validate(kept))).not.toContain('CC001');
     expect(codes(await t.validate(arm('unknown')))).not.toContain('MDL012');
     // caps unknown with register values: the assumed capabilities are not the file's, no MDL009
     const unknownRegs = 'host h {\n    kernel 6.12\n    iommu d {\n        driver intel-vtd\n        caps unknown\n        ecap 0xf0050e\n    }\n}\n';

@@ -48,6 +48,11 @@ export interface IommuDiagnosticData {
   code: string;
   /** For vocabulary/BDF fixes: the replacement text for the diagnostic range. */
   replacement?: string;
+  /**
+   * SYN002 without one closest term: the terms the value begins (`backend iommufd`: `iommufd-compat`, `iommufd-cdev`),
+   * each a quick fix, none preferred (only the user knows which was meant).
+   */
+  alternatives?: string[];
   /** For simulator findings: the finding's fix hints, serialised. */
   fixes?: Finding['fixes'];
   /** Model element ids (for quick fixes that edit other places). */
@@ -194,15 +199,23 @@ export class IommuValidator {
   checkTerm(node: AstNode, property: string, value: string | undefined, slot: ValueSlot, accept: ValidationAcceptor, index?: number): void {
     const terms = slot.terms;
     if (value === undefined || termNames(terms).has(slot.upperCase ? value.toUpperCase() : value)) return;
-    const suggestion = closestTerm(value, terms.map((t) => t.name));
-    const msg = `unknown ${slot.what} '${value}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (expected one of: ${terms.map((t) => t.name).join(', ')})`;
+    const names = terms.map((t) => t.name);
+    let suggestion = closestTerm(value, names);
+    // a value too short for an edit-distance match that begins known terms (`iommufd` of `iommufd-cdev`): one is the
+    // suggestion, several are alternatives for the user to choose from
+    const lower = value.toLowerCase();
+    const started = suggestion || lower.length < 3 ? [] : names.filter((n) => n.toLowerCase().startsWith(lower));
+    if (started.length === 1) suggestion = started[0];
+    const alternatives = started.length > 1 ? started : undefined;
+    const meant = suggestion ? `; did you mean '${suggestion}'?` : alternatives ? `; did you mean ${alternatives.map((a) => `'${a}'`).join(' or ')}?` : '';
+    const msg = `unknown ${slot.what} '${value}'${meant} (expected one of: ${names.join(', ')})`;
     accept('error', msg, {
       node,
       property: property as never,
       index,
       code: 'SYN002',
       codeDescription: { href: ruleHref('SYN002') },
-      data: { code: 'SYN002', replacement: suggestion } satisfies IommuDiagnosticData,
+      data: { code: 'SYN002', replacement: suggestion, alternatives } satisfies IommuDiagnosticData,
     });
   }
 

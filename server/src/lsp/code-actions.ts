@@ -138,6 +138,10 @@ export class IommuCodeActionProvider implements CodeActionProvider {
           edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: replacement }] } },
         });
       }
+      // several terms the value could have been meant as: one fix each, none preferred
+      for (const alt of data.alternatives ?? []) {
+        actions.push({ title: `Change to '${alt}'`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: alt }] } } });
+      }
       if (data.code === 'REF004') {
         const action = this.overriddenParamFix(document, diagnostic);
         if (action) actions.push(action);

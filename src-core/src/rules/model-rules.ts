@@ -370,7 +370,7 @@ const capOfOtherDriver: Rule = {
     kernel: [
       { rule: 'IOMMU-CC-02', source: 'intel/iommu.c:intel_iommu_capable, amd/iommu.c:amd_iommu_capable, arm-smmu-v3.c:arm_smmu_capable, arm-smmu.c:arm_smmu_capable', versions: 'all' },
     ],
-    fix: 'Remove the capability, or list the one this driver has (SMMUv3 `coherent` instead of `coherent-walk`, SMMU v1/v2 `coherent-walk` instead of `coherent`).',
+    fix: 'Remove the capability, or list the one this driver has (SMMUv3 `coherent` instead of `coherent-walk`, SMMU v1/v2 `coherent-walk` instead of `coherent`). With several, the preferred quick fix replaces each that has a counterpart and removes the others.',
   },
   check(ctx: RuleContext) {
     const out: Finding[] = [];
@@ -386,6 +386,10 @@ const capOfOtherDriver: Rule = {
           return m !== undefined && u[IOMMU_CAPS.find((x) => x.name === m)!.field] !== true ? m : undefined;
         });
         const meant = insteadOf.filter((m): m is string => m !== undefined);
+        const perCap = foreign.map((c, i): FixHint => {
+          const instead = insteadOf[i];
+          return instead ? { kind: 'replace-iommu-cap', iommuId: u.id, from: c.name, to: instead } : { kind: 'remove-iommu-caps', iommuId: u.id, caps: [c.name] };
+        });
         out.push({
           ...finding(
             this.meta,
@@ -394,14 +398,9 @@ const capOfOtherDriver: Rule = {
             `${foreign.map((c) => `\`${c.name}\` is read for ${c.drivers.join(' and ')} units only`).join('; ')}. The ${u.driver} driver has no such capability, so the simulation of this unit does not read ${names.length === 1 ? 'it' : 'them'}: an answer you expect from ${names.length === 1 ? 'it' : 'them'} (IOMMU_CAP_CACHE_COHERENCY, enforce_cache_coherency, interrupt remapping) does not follow.${meant.length ? ` The ${u.driver} capability of that meaning is \`${meant.join('`, `')}\`.` : ''}`,
           ),
           // per listed capability: the one of this driver that means the same in its place, when there is one; else out
-          // (from every caps line); with several, first one fix that takes them all out
-          fixes: [
-            ...(foreign.length > 1 ? [{ kind: 'remove-iommu-caps' as const, iommuId: u.id, caps: names }] : []),
-            ...foreign.map((c, i): FixHint => {
-              const instead = insteadOf[i];
-              return instead ? { kind: 'replace-iommu-cap', iommuId: u.id, from: c.name, to: instead } : { kind: 'remove-iommu-caps', iommuId: u.id, caps: [c.name] };
-            }),
-          ],
+          // (from every caps line). With several, first one fix for all of them: each replaced where it can be (the
+          // claim stays, in this driver's word) and the rest taken out, then all taken out, then each alone
+          fixes: [...(foreign.length > 1 ? [...(meant.length ? [{ kind: 'all-of' as const, fixes: perCap }] : []), { kind: 'remove-iommu-caps' as const, iommuId: u.id, caps: names }] : []), ...perCap],
         });
       }
     }
