@@ -10,6 +10,7 @@ import { insertMember, removeNode, type DocEdit } from '../src/lsp/edits.js';
 import { applyBootParams } from '../../src-core/src/boot-params.js';
 import { groupsView } from '../src/lsp/groups-view.js';
 import { describeHost } from '../src/lsp/describe.js';
+import { paramLine } from '../src/language/iommu-validator.js';
 
 const t = createTestServices();
 afterEach(() => t.clear());
@@ -149,6 +150,13 @@ describe('quick fixes', () => {
     const sim = t.Iommu.simulation.SimulationCache.get(doc);
     const applied = applyBootParams(sim.topology.hosts[0]).host.params;
     expect(applied['vfio_iommu_type1.allow_unsafe_interrupts']).toBe('0');
+    // the one lookup of that line (placement, hover, the quick fixes): the last with a value, in any spelling
+    const host = doc.parseResult.value.elements[0];
+    for (const spelling of ['vfio_iommu_type1.allow_unsafe_interrupts', 'vfio-iommu-type1.allow_unsafe_interrupts', 'vfio_iommu-type1.allow_unsafe_interrupts']) {
+      expect(paramLine(host, spelling)?.$cstNode?.text).toBe('param vfio-iommu-type1.allow_unsafe_interrupts = 0');
+    }
+    expect(paramLine(host, 'kvm.ignore_msrs')?.value).toBe('1');
+    expect(paramLine(host, 'kvm.other')).toBeUndefined();
     const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: found[0].range, context: { diagnostics: found } })) as CodeAction[];
     expect(actions.map((a) => a.title)).toEqual(["Remove the overridden 'param vfio_iommu_type1.allow_unsafe_interrupts' line"]);
     const fixed = apply(doc.textDocument.getText(), actions[0]);

@@ -769,9 +769,16 @@ function placeFinding(f: Finding, where: PlacementContext, nodeOf: Map<string, A
   return undefined;
 }
 
-/** The host's last `param` line named `name` as written (the one the lowering keeps), or undefined. */
+/**
+ * The host's `param` line that sets parameter `name`: the last line with a value whose name is that parameter in any
+ * spelling (`vfio-pci.x` is `vfio_pci.x`, {@link moduleParamKey}), which is the line the lowering keeps (lower.ts; a
+ * line without a value is a syntax error and not read). Undefined when there is none or `host` is not a host. The
+ * one lookup for placing findings on a line, the hover's REF004 winner and the quick fixes that edit the line.
+ */
 export function paramLine(host: AstNode, name: string): ModuleParam | undefined {
-  return isHost(host) ? (host.members ?? []).filter((m): m is ModuleParam => isModuleParam(m) && m.name === name).at(-1) : undefined;
+  if (!isHost(host)) return undefined;
+  const key = moduleParamKey(name);
+  return (host.members ?? []).findLast((m): m is ModuleParam => isModuleParam(m) && m.name !== undefined && m.value !== undefined && moduleParamKey(m.name) === key);
 }
 
 function hasName(node: AstNode): boolean {

@@ -38,7 +38,6 @@ import {
   isPciDevice,
   isVm,
 } from '../language/generated/ast.js';
-import { moduleParamKey } from '../../../src-core/src/boot-params.js';
 import type { IommuServices } from '../language/iommu-module.js';
 import { paramLine, propertyKeyword, singleValuedKey, type IommuDiagnosticData } from '../language/iommu-validator.js';
 import { wordKeywords } from '../language/keywords.js';
@@ -290,7 +289,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         if (!isHost(host)) return undefined;
         title = `Set ${fix.param}=${fix.value} on host ${host.name}`;
         // the last line of that parameter, in any spelling (`vfio-pci.` is `vfio_pci.`): the one the simulation reads
-        const existing = host.members.filter((m) => isModuleParam(m) && m.name !== undefined && moduleParamKey(m.name) === moduleParamKey(fix.param)).at(-1);
+        const existing = paramLine(host, fix.param);
         edits = [existing ? replaceProperty(existing, 'value', fix.value) : insertMember(host, `param ${fix.param} = ${fix.value}`, host.members, (m) => !isIommu(m) && !isPciDevice(m))];
         break;
       }

@@ -47,7 +47,7 @@ function stringLeafAt(document: LangiumDocument, params: CompletionParams, is: (
  * cursor, `content` the whole text between the quotes (to the line's end when unclosed), `closed` whether the closing
  * quote is there. Undefined when the cursor is not between the quotes.
  */
-export function stringAt(
+function stringAt(
   document: LangiumDocument,
   params: CompletionParams,
   keyword: string,

@@ -11,10 +11,9 @@ import { AstUtils, CstUtils, GrammarAST, isJSDoc, parseJSDoc, type AstNode, type
 import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams, Position, Range } from 'vscode-languageserver';
 import { ACS_FLAGS, ARCHES, COMMON_DRIVERS, DOMAIN_TYPES, FIRMWARE_KINDS, IOMMU_CAP_TERMS, IOMMU_DRIVERS, KVM_VFIO_ADD_ORDERS, MSI_CONTROLLERS, PCI_KINDS, PGTABLE_FORMATS, VFIO_BACKENDS } from '../../../src-core/src/vocabulary.js';
-import { isCmdlineSetting, isHost, isHwptDecl, isIommu, isKernelSetting, isModuleParam, isPciDevice, isVm, isVmmProp, type ModuleParam } from '../language/generated/ast.js';
-import { moduleParamKey } from '../../../src-core/src/boot-params.js';
+import { isCmdlineSetting, isHost, isHwptDecl, isIommu, isKernelSetting, isModuleParam, isPciDevice, isVm, isVmmProp } from '../language/generated/ast.js';
 import type { IommuServices } from '../language/iommu-module.js';
-import { findingOfDiagnostic, heldBackAssumes, heldBackFilter } from '../language/iommu-validator.js';
+import { findingOfDiagnostic, heldBackAssumes, heldBackFilter, paramLine } from '../language/iommu-validator.js';
 import type { DocumentSimulation } from '../lowering/simulation-cache.js';
 import { describeCmdline, describeDevice, describeHost, describeHwpt, describeIommu, describeKernelLine, describeParamLine, describeVm, describeVmmLine } from './describe.js';
 
@@ -94,8 +93,7 @@ export class IommuHoverProvider extends MultilineCommentHoverProvider {
       if (!host) return undefined;
       const unquote = (v: string) => (v.length > 1 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v);
       // a later line setting the same parameter (REF004) is the one the module ends up with: say so, and describe that one
-      const key = moduleParamKey(node.name);
-      const winner = node.$container.members.filter((m): m is ModuleParam => isModuleParam(m) && !!m.name && m.value !== undefined && moduleParamKey(m.name) === key).at(-1);
+      const winner = paramLine(node.$container, node.name);
       if (winner && winner !== node) {
         const line = (winner.$cstNode?.range.start.line ?? 0) + 1;
         return `**Overridden (REF004):** line ${line} sets this parameter again (\`${winner.name} = ${winner.value}\`), and a parameter has one value: this line changes nothing. What line ${line} does:\n\n${describeParamLine(host, winner.name!, unquote(String(winner.value)))}`;
