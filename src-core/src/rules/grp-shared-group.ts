@@ -65,7 +65,7 @@ export const grpSharedGroupRule: Rule = {
         out.push({
           code: 'GRP002',
           severity: 'info',
-          message: shareMessage(firstLabel, others, endpoints, nEndpoints, nOthers > nEndpoints, g.number, kernel, blockingBridges),
+          message: shareMessage({ first: firstLabel, others, endpoints, nEndpoints, hasBridges: nOthers > nEndpoints, group: g.number, kernel, blockingBridges }),
           explanation,
           elementId: first.id,
           related,
@@ -98,16 +98,32 @@ function firstEndpoint(devs: readonly PciDevice[]): PciDevice | undefined {
   return undefined;
 }
 
+/** What {@link shareMessage} words: labels are `name (BDF)`, lists are `, `-separated labels. */
+interface ShareParts {
+  /** The first endpoint of the group (the device GRP002 is on). */
+  first: string;
+  /** Every other member. */
+  others: string;
+  /** The other members that are not bridges, and how many. */
+  endpoints: string;
+  nEndpoints: number;
+  /** Some other member is a bridge. */
+  hasBridges: boolean;
+  /** The group number (expected IDA order). */
+  group: number;
+  kernel: KernelVersion;
+  /** The bridges bound to a driver that claims DMA (≥ 5.19), as `br (…) bound to shpchp`; empty when none. */
+  blockingBridges: string;
+}
+
 /**
  * "X shares iommu_group N with A, B; to assign it, A and B must be bound to vfio-pci, pci-stub or no driver and go to
- * no other VM (bridges may stay bound to pcieport)", from the label of the first endpoint and the ", "-separated labels
- * of the other members and of the `nEndpoints` of them that are not bridges (`hasBridges`: some other member is a
- * bridge). VFIO takes the group as a whole: the other endpoints need not be assigned too, but no host driver may use
- * them (VFIO-GRP-03 / VFIO-GRP-05) and no other VM may hold the group (VIA002). Bridges: up to 5.18 any driver is fine
- * (`vfio_dev_viable` skips non-normal header types); from 5.19 only pcieport or no driver (`driver_managed_dma`),
- * and `blockingBridges` names those bound to another (`br (…) bound to shpchp`).
+ * no other VM (bridges may stay bound to pcieport)". VFIO takes the group as a whole: the other endpoints need not be
+ * assigned too, but no host driver may use them (VFIO-GRP-03 / VFIO-GRP-05) and no other VM may hold the group
+ * (VIA002). Bridges: up to 5.18 any driver is fine (`vfio_dev_viable` skips non-normal header types); from 5.19 only
+ * pcieport or no driver (`driver_managed_dma`), and `blockingBridges` names those bound to another.
  */
-function shareMessage(first: string, others: string, endpoints: string, nEndpoints: number, hasBridges: boolean, n: number, kernel: KernelVersion, blockingBridges: string): string {
+function shareMessage({ first, others, endpoints, nEndpoints, hasBridges, group: n, kernel, blockingBridges }: ShareParts): string {
   const head = `${first} shares iommu_group ${n} with ${others}`;
   // the drivers a bridge may stay bound to when the group is assigned
   const bridgeDrivers = since(kernel, GATES.dmaOwnership) ? 'pcieport' : 'any driver';
