@@ -825,6 +825,66 @@ ${body}}
     expect(via004.diagnostic.relatedInformation?.map((r) => r.message)).toContainEqual(expect.stringMatching(/^VM a \(started earlier\) assigns gpu .* fails only because audio .* is on snd_hda_intel/));
   });
 
+  it('VIA001 in two VMs that split a group whose blocking member neither assigns: each fix leaves no VIA002 behind', async () => {
+    const usb = '        endpoint usb at 0000:01:00.2 {\n            acs none\n            driver vfio-pci\n        }\n    }\n}\n';
+    const host = HOST.replace('msi x86-vector', 'msi x86-ir').replace(/    }\n}\n$/, usb);
+    const text = host + 'vm a on h {\n    assign gpu\n}\nvm b on h {\n    assign usb\n}\n';
+    // a fails on audio's snd_hda_intel and holds nothing, so b fails on it too
+    expect(codes(await t.validate(text)).filter((c) => c.startsWith('VIA')).sort()).toEqual(['VIA001', 'VIA001']);
+    const doc = await t.validate(text);
+    for (const diagnostic of diagnosticsWithCode(doc, 'VIA001')) {
+      const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+      expect(actions.length).toBeGreaterThanOrEqual(4);
+      for (const action of actions) {
+        const after = await t.validate(apply(text, action));
+        expect(codes(after), action.title).not.toContain('VIA002');
+        // the diagnostic's own VM starts, or gave its device up
+        const who = message(diagnostic).split(': iommu_group')[0];
+        expect(diagnosticsWithCode(after, 'VIA001').map((d) => message(d).split(': iommu_group')[0]), action.title).not.toContain(who);
+      }
+      expect(diagnostic.relatedInformation?.map((r) => r.message)).toContainEqual(expect.stringMatching(/^same iommu_group, assigned to VM [ab]: a group cannot be split between VMs$/));
+    }
+  });
+
+  it('VIA001/VIA004 fixes in files that split a group between VMs: every hint becomes an action (two removals from one assign line are one edit), and none leaves VIA002 or HWPT001 behind', async () => {
+    const usb = (driver: string) => `        endpoint usb at 0000:01:00.2 {\n            acs none\n            driver ${driver}\n        }\n    }\n}\n`;
+    const host = (gpu: string, audio: string, usbDriver?: string) => {
+      const h = HOST.replace('msi x86-vector', 'msi x86-ir').replace('            driver vfio-pci\n', `            driver ${gpu}\n`).replace('driver snd_hda_intel', `driver ${audio}`);
+      return usbDriver ? h.replace(/    }\n}\n$/, usb(usbDriver)) : h;
+    };
+    const files: [string, string][] = [
+      // b's VIA004 fix takes gpu and usb out of a's one assign line
+      ['two removals, VIA004', host('none', 'snd_hda_intel', 'xhci_hcd') + 'vm a on h {\n    assign gpu, usb\n}\nvm b on h {\n    assign audio\n}\n'],
+      // a's group fixes take audio and usb out of b's one assign line
+      ['two removals, VIA001', host('vfio-pci', 'snd_hda_intel', 'xhci_hcd') + 'vm a on h {\n    assign gpu\n}\nvm b on h {\n    assign audio, usb\n}\n'],
+      // the same device in two VMs
+      ['one device twice', host('vfio-pci', 'snd_hda_intel') + 'vm a on h {\n    assign gpu\n}\nvm b on h {\n    assign gpu\n}\n'],
+      // iommufd-cdev with an hwpt block: the member goes into that block, not onto the automatic domain (HWPT001)
+      ['hwpt', host('vfio-pci', 'snd_hda_intel') + 'vm a on h {\n    vmm qemu\n    backend iommufd-cdev\n    hwpt p { attach gpu }\n}\n'],
+    ];
+    for (const [what, text] of files) {
+      const doc = await t.validate(text);
+      const diagnostics = [...diagnosticsWithCode(doc, 'VIA001'), ...diagnosticsWithCode(doc, 'VIA004')];
+      expect(diagnostics.length, what).toBeGreaterThan(0);
+      for (const diagnostic of diagnostics) {
+        const hints = (diagnostic.data as { fixes?: unknown[] }).fixes ?? [];
+        const actions = (await t.Iommu.lsp.CodeActionProvider!.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+        expect(actions.length, `${what}: ${message(diagnostic)}: ${actions.map((a) => a.title).join('; ')}`).toBe(hints.length);
+        for (const action of actions) {
+          const after = codes(await t.validate(apply(text, action)));
+          expect(after, `${what}: ${action.title}`).not.toContain('VIA002');
+          expect(after, `${what}: ${action.title}`).not.toContain('HWPT001');
+        }
+      }
+    }
+    const hw = files[3][1];
+    const { actions } = await actionsFor(hw, 'VIA001');
+    expect(actions[0].title).toBe('Assign the whole iommu_group to vm a: add audio to hwpt p, and bind audio to vfio-pci');
+    expect(apply(hw, actions[0])).toContain('    hwpt p { attach gpu, audio }\n');
+    const two = await actionsFor(files[0][1], 'VIA004');
+    expect(two.actions.map((a) => a.title)).toEqual(['Bind audio to vfio-pci, and remove gpu, usb from vm a']);
+  });
+
   it('VIA004 is not offered "bind to vfio-pci" where vfio-pci refuses the device (a bridge, VIA003)', async () => {
     const text = 'host h {\n    kernel 6.12\n    iommu u {\n        driver amd-vi\n        caps interrupt-remapping\n        msi x86-ir\n        pgtable v1\n    }\n    root-port rp at 0000:00:01.0 {\n        acs cap SV RR CR UF ctl SV RR CR UF\n        driver pcieport\n    }\n}\nvm v on h {\n    vmm qemu\n    kvm-vfio yes\n    assign rp\n}\n';
     const doc = await t.validate(text);

@@ -33,7 +33,8 @@ export type FixHint =
   /** Rename the host's `param` line `param` (as written; the last one of that name) to `to`. */
   | { kind: 'rename-param'; hostId: string; param: string; to: string }
   | { kind: 'add-kvm-vfio'; vmId: string }
-  | { kind: 'assign-devices'; vmId: string; deviceIds: string[] }
+  /** Assign the devices to the VM: on its `assign` line, or attached in `hwpt` block `hwptId` when given (iommufd-cdev: the block the VM's device of their group is attached to, else HWPT001). */
+  | { kind: 'assign-devices'; vmId: string; deviceIds: string[]; hwptId?: string }
   | { kind: 'unassign-device'; vmId: string; deviceId: string }
   | { kind: 'set-driver'; deviceId: string; driver: string | null }
   | { kind: 'set-backend'; vmId: string; backend: string }

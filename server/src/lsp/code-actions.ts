@@ -44,6 +44,13 @@ import { wordKeywords } from '../language/keywords.js';
 import { importClosure } from '../language/iommu-scope.js';
 import { appendToList, insertMember, removeListElement, removeListElementsWhere, removeNode, replaceNode, replaceProperty, type DocEdit } from './edits.js';
 
+/** Several `unassign-device` hints of one VM inside an `all-of`, built as one removal ({@link IommuCodeActionProvider}). */
+interface UnassignMany {
+  kind: 'unassign-devices';
+  vmId: string;
+  deviceIds: string[];
+}
+
 /** Title suffix of an action whose fix hint carries a `warning`; the warning itself is in the action's `data`. */
 export const INSECURE_SUFFIX = ' (insecure)';
 
@@ -274,7 +281,7 @@ export class IommuCodeActionProvider implements CodeActionProvider {
    * {@link INSECURE_SUFFIX} and whose `data` holds the warning), nor for one of several candidates only the user can
    * choose between.
    */
-  private fixAction(document: LangiumDocument, diagnostic: Diagnostic, fix: FixHint): { action: CodeAction; preferable: boolean } | undefined {
+  private fixAction(document: LangiumDocument, diagnostic: Diagnostic, fix: FixHint | UnassignMany): { action: CodeAction; preferable: boolean } | undefined {
     if (fix.kind === 'all-of') return this.allOfAction(document, diagnostic, fix.fixes);
     const sim = this.services.simulation.SimulationCache.get(document);
     const node = (id: string) => sim.nodeOf.get(id);
@@ -323,20 +330,26 @@ export class IommuCodeActionProvider implements CodeActionProvider {
         const vm = node(fix.vmId);
         if (!isVm(vm)) return undefined;
         const names = fix.deviceIds.map(named);
-        title = `Assign the whole iommu_group to vm ${vm.name}: add ${names.join(', ')}`;
+        const block = fix.hwptId !== undefined ? node(fix.hwptId) : undefined;
+        if (fix.hwptId !== undefined && !isHwptDecl(block)) return undefined;
+        const hw = isHwptDecl(block) ? block : undefined;
+        title = `Assign the whole iommu_group to vm ${vm.name}: add ${names.join(', ')}${hw ? ` to hwpt ${hw.name}` : ''}`;
         // by name, or by BDF when the name cannot be written as a reference (a keyword: `endpoint host at …`)
         const refs = fix.deviceIds.map((id) => this.referenceTo(id, sim.deviceById.get(id)?.device));
         const assign = vm.props.find(isAssignProp);
-        edits = [assign ? appendToList(assign, `, ${refs.join(', ')}`) : insertMember(vm, `assign ${refs.join(', ')}`, vm.props)];
+        edits = [hw ? appendToList(hw, `, ${refs.join(', ')}`) : assign ? appendToList(assign, `, ${refs.join(', ')}`) : insertMember(vm, `assign ${refs.join(', ')}`, vm.props)];
         break;
       }
-      case 'unassign-device': {
+      case 'unassign-device':
+      case 'unassign-devices': {
         const vm = node(fix.vmId);
-        const dev = node(fix.deviceId);
-        if (!isVm(vm) || !isPciDevice(dev)) return undefined;
-        title = `Remove ${dev.name} from vm ${vm.name}`;
-        // every mention: a device listed twice on one line (REF003) would otherwise stay assigned
-        for (const p of vm.props) if (isAssignProp(p) || isHwptDecl(p)) edits.push(...(removeListElementsWhere(p, 'devices', (r) => r.ref === dev) ?? [undefined]));
+        const devs = (fix.kind === 'unassign-device' ? [fix.deviceId] : fix.deviceIds).map(node);
+        if (!isVm(vm) || !devs.every(isPciDevice)) return undefined;
+        title = `Remove ${devs.map((d) => d.name).join(', ')} from vm ${vm.name}`;
+        // every mention: a device listed twice on one line (REF003) would otherwise stay assigned; several devices
+        // from one line in one edit per line (separate ones would overlap)
+        const gone = new Set<AstNode>(devs);
+        for (const p of vm.props) if (isAssignProp(p) || isHwptDecl(p)) edits.push(...(removeListElementsWhere(p, 'devices', (r) => r.ref !== undefined && gone.has(r.ref)) ?? [undefined]));
         break;
       }
       case 'set-driver': {
@@ -529,7 +542,17 @@ export class IommuCodeActionProvider implements CodeActionProvider {
    */
   private allOfAction(document: LangiumDocument, diagnostic: Diagnostic, fixes: readonly FixHint[]): { action: CodeAction; preferable: boolean } | undefined {
     const parts: { action: CodeAction; preferable: boolean }[] = [];
+    // the devices one VM gives up, as one part: two removals from one `assign` line would overlap
+    const merged: (FixHint | UnassignMany)[] = [];
     for (const f of fixes) {
+      if (f.kind !== 'unassign-device') merged.push(f);
+      else {
+        const same = merged.find((m): m is UnassignMany => m.kind === 'unassign-devices' && m.vmId === f.vmId);
+        if (same) same.deviceIds.push(f.deviceId);
+        else merged.push({ kind: 'unassign-devices', vmId: f.vmId, deviceIds: [f.deviceId] });
+      }
+    }
+    for (const f of merged) {
       const part = f.kind === 'all-of' ? undefined : this.fixAction(document, diagnostic, f);
       if (!part) return undefined;
       parts.push(part);
