@@ -104,7 +104,28 @@ export function outcomeOf(o: AttachOutcome): Finding['outcome'] {
  * another VM uses cannot be fixed in one VM alone: the group goes to whichever VM starts first (VIA002).
  */
 export function otherVmsAssigning(ctx: RuleContext, vm: Vm, deviceId: string): Vm[] {
-  return ctx.topology.vms.filter((o) => o !== vm && o.hostId === vm.hostId && o.assignedIds.includes(deviceId));
+  const all = assigningVms(ctx).get(vm.hostId)?.get(deviceId);
+  return all ? all.filter((o) => o !== vm) : [];
+}
+
+/** Per rule context: host id → device id → the VMs assigning it, in file order (built once; the rules ask per group member). */
+const assigning = new WeakMap<RuleContext, Map<string, Map<string, Vm[]>>>();
+function assigningVms(ctx: RuleContext): Map<string, Map<string, Vm[]>> {
+  let byHost = assigning.get(ctx);
+  if (!byHost) {
+    byHost = new Map();
+    for (const o of ctx.topology.vms) {
+      let byDevice = byHost.get(o.hostId);
+      if (!byDevice) byHost.set(o.hostId, (byDevice = new Map()));
+      for (const id of o.assignedIds) {
+        const list = byDevice.get(id);
+        if (!list) byDevice.set(id, [o]);
+        else if (list.at(-1) !== o) list.push(o);
+      }
+    }
+    assigning.set(ctx, byHost);
+  }
+  return byHost;
 }
 
 /**
@@ -113,13 +134,30 @@ export function otherVmsAssigning(ctx: RuleContext, vm: Vm, deviceId: string): V
  * would then fail with VIA002. Each with its VM, in start-up order.
  */
 export function earlierVmsBlockedBy(ctx: RuleContext, vm: Vm, deviceId: string): { vm: Vm; outcome: AttachOutcome }[] {
-  const out: { vm: Vm; outcome: AttachOutcome }[] = [];
-  for (const o of ctx.topology.vms) {
-    if (o === vm) break;
-    if (o.hostId !== vm.hostId) continue;
-    for (const a of ctx.vms.get(o.id)?.attach ?? []) {
-      if (a.codes.includes('VIA001') && attachDetail(a).conflicts?.some((c) => c.deviceId === deviceId)) out.push({ vm: o, outcome: a });
-    }
+  const entries = blockedBy(ctx).get(deviceId);
+  if (!entries) return [];
+  const at = ctx.topology.vms.indexOf(vm);
+  return entries.filter((e) => e.index < at && e.vm.hostId === vm.hostId).map(({ vm: o, outcome }) => ({ vm: o, outcome }));
+}
+
+/** Per rule context: conflicting device id → the VIA001 outcomes it blocks, with their VM and its start-up position. */
+const blocked = new WeakMap<RuleContext, Map<string, { index: number; vm: Vm; outcome: AttachOutcome }[]>>();
+function blockedBy(ctx: RuleContext): Map<string, { index: number; vm: Vm; outcome: AttachOutcome }[]> {
+  let byDevice = blocked.get(ctx);
+  if (!byDevice) {
+    byDevice = new Map();
+    ctx.topology.vms.forEach((o, index) => {
+      for (const a of ctx.vms.get(o.id)?.attach ?? []) {
+        if (!a.codes.includes('VIA001')) continue;
+        for (const c of attachDetail(a).conflicts ?? []) {
+          const list = byDevice!.get(c.deviceId);
+          const e = { index, vm: o, outcome: a };
+          if (list) list.push(e);
+          else byDevice!.set(c.deviceId, [e]);
+        }
+      }
+    });
+    blocked.set(ctx, byDevice);
   }
-  return out;
+  return byDevice;
 }

@@ -63,10 +63,10 @@ export const vfioViabilityRule: Rule = {
         elementId: v.outcome.deviceId,
         related: [
           ...conflicts.map((c) => {
-          // a member another VM assigns keeps its host driver until that VM's VMM rebinds it, and a group cannot go
-          // to two VMs anyway (VIA002)
-          const other = otherVmsAssigning(ctx, v.vm, c.deviceId)[0];
-          return { id: c.deviceId, message: `same iommu_group, bound to host driver ${c.driver}${other ? ` (VM ${other.name} assigns it too, but a group cannot be split between VMs)` : ''}` };
+            // a member another VM assigns keeps its host driver until that VM's VMM rebinds it, and a group cannot go
+            // to two VMs anyway (VIA002)
+            const other = otherVmsAssigning(ctx, v.vm, c.deviceId)[0];
+            return { id: c.deviceId, message: `same iommu_group, bound to host driver ${c.driver}${other ? ` (VM ${other.name} assigns it too, but a group cannot be split between VMs)` : ''}` };
           }),
           // the other members another VM assigns: the split the fixes resolve
           ...[...elsewhere].filter((id) => id !== v.outcome.deviceId && !conflicts.some((c) => c.deviceId === id)).map((id) => ({
