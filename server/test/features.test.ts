@@ -211,6 +211,14 @@ describe('formatting', () => {
     const edits = await (range ? f.formatDocumentRange(doc, { ...p, range }) : f.formatDocument(doc, p));
     return TextDocument.applyEdits(doc.textDocument, edits);
   }
+  /** Each `[before, after]`: `before` formats to `after`, and formatting that again changes nothing. */
+  async function expectFormatsTo(cases: [string, string][], options: { tabSize: number; insertSpaces: boolean }) {
+    for (const [before, after] of cases) {
+      const once = await formatted(before, options);
+      expect(once, JSON.stringify(before)).toBe(after);
+      expect(await formatted(once, options), JSON.stringify(before)).toBe(once);
+    }
+  }
   it('indents comments that start a line like the members around them, with tabs as with spaces; a trailing comment stays', async () => {
     expect(await formatted(UNEVEN, { tabSize: 4, insertSpaces: false })).toBe('host h {\n\t// a comment\n\tkernel 6.12\n\t/* block */\n\tiommu u {\n\t\t// inner\n\t\tdriver intel-vtd // trailing\n\t}\n}\n');
     expect(await formatted(UNEVEN, { tabSize: 2, insertSpaces: true })).toBe('host h {\n  // a comment\n  kernel 6.12\n  /* block */\n  iommu u {\n    // inner\n    driver intel-vtd // trailing\n  }\n}\n');
@@ -229,11 +237,7 @@ describe('formatting', () => {
       ['    hwpt p {\n        attach a,   b\n    }\n', '    hwpt p { attach a, b }\n'],
       ['    hwpt p { attach a, b } // the pair\n', '    hwpt p { attach a, b } // the pair\n'],
     ];
-    for (const [body, expected] of cases) {
-      const once = await formatted(vm(body), spaces);
-      expect(once, body).toBe(vm(expected));
-      expect(await formatted(once, spaces), body).toBe(once);
-    }
+    await expectFormatsTo(cases.map(([body, expected]) => [vm(body), vm(expected)]), spaces);
     expect(await formatted(vm('    hwpt p { attach a, b // the pair\n    }\n'), { tabSize: 4, insertSpaces: false })).toBe(vm('    hwpt p {\n        attach a, b // the pair\n    }\n').replace(/^    /gm, '\t').replace(/^\t    /gm, '\t\t'));
     const crlf = (x: string) => x.replace(/\n/g, '\r\n');
     expect(await formatted(crlf(vm('    hwpt p { attach a, b // the pair\n    }\n')), spaces)).toBe(crlf(vm('    hwpt p {\n        attach a, b // the pair\n    }\n')));
@@ -279,11 +283,7 @@ describe('formatting', () => {
       ['\uFEFF \n', '\uFEFF'],
       ['', ''],
     ];
-    for (const [before, after] of cases) {
-      const once = await formatted(before, spaces);
-      expect(once, JSON.stringify(before)).toBe(after);
-      expect(await formatted(once, spaces), JSON.stringify(before)).toBe(once);
-    }
+    await expectFormatsTo(cases, spaces);
   });
 
   it('collapses runs of blank lines between members to one, and drops blank lines after { and before }', async () => {

@@ -134,20 +134,17 @@ export class IommuCodeActionProvider implements CodeActionProvider {
       const replacement = keywordDocs && data.keywordName !== undefined && data.replacement !== undefined ? firstFree(data.replacement, (names ??= declaredNames(keywordDocs))) : data.replacement;
       const together = keywordDocs && data.keywordName !== undefined && replacement !== undefined ? this.keywordRenameFix(document, keywordDocs, diagnostic, data.keywordName, replacement) : undefined;
       if (together) actions.push(together);
-      if (replacement !== undefined) {
-        actions.push({
-          // a string (IMP001's path) shows its own quotes
-          title: /^".*"$/s.test(replacement) ? `Change to ${replacement}` : `Change to '${replacement}'`,
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diagnostic],
-          isPreferred: !together,
-          edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: replacement }] } },
-        });
-      }
+      /** The diagnostic's range replaced by `text`; a string (IMP001's path) shows its own quotes in the title. */
+      const changeTo = (text: string, isPreferred: boolean): CodeAction => ({
+        title: /^".*"$/s.test(text) ? `Change to ${text}` : `Change to '${text}'`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred,
+        edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: text }] } },
+      });
+      if (replacement !== undefined) actions.push(changeTo(replacement, !together));
       // several terms the value could have been meant as: one fix each, none preferred
-      for (const alt of data.alternatives ?? []) {
-        actions.push({ title: `Change to '${alt}'`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: { changes: { [document.uri.toString()]: [{ range: diagnostic.range, newText: alt }] } } });
-      }
+      for (const alt of data.alternatives ?? []) actions.push(changeTo(alt, false));
       if (data.code === 'REF004') {
         const action = this.overriddenParamFix(document, diagnostic);
         if (action) actions.push(action);

@@ -37,12 +37,12 @@ export const vfioViabilityRule: Rule = {
       // the group goes to whichever VM starts first, so a group member another VM assigns (a conflict or any other
       // member) splits it: every fix that lets this VM start also takes those members out of the other VMs, else they
       // fail with VIA002 once this VM holds the group; or this VM gives its device up and leaves the group to them
-      const moves: FixHint[] = [];
+      const moves: Extract<FixHint, { kind: 'unassign-device' }>[] = [];
       for (const id of g?.deviceIds ?? []) {
         for (const o of otherVmsAssigning(ctx, v.vm, id)) moves.push({ kind: 'unassign-device', vmId: o.id, deviceId: id });
       }
       const withMoves = (f: FixHint): FixHint => (moves.length ? { kind: 'all-of', fixes: [f, ...moves] } : f);
-      const elsewhere = new Set(moves.map((m) => (m as { deviceId: string }).deviceId));
+      const elsewhere = new Set(moves.map((m) => m.deviceId));
       const toVfio: FixHint[] = conflicts.map((c) => ({ kind: 'set-driver', deviceId: c.deviceId, driver: 'vfio-pci' }));
       // binding or unbinding a member another VM assigns would only move the failure there
       const local = conflicts.filter((c) => !elsewhere.has(c.deviceId));
